@@ -1,0 +1,103 @@
+"""Where the runtime keeps track of "which action am I in".
+
+A run is a `RunState`; each executing action is a `Frame`. The current frame, the current group
+and the current custom context live in context variables, so they follow asyncio tasks (gather,
+TaskGroup, anyio) and `contextvars.copy_context()` into worker threads without any bookkeeping
+per call.
+"""
+
+from __future__ import annotations
+
+import threading
+from contextvars import ContextVar
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Dict, Optional
+
+if TYPE_CHECKING:
+    from ._serde import Codec
+    from ._store import SQLiteStore
+
+KIND_TASK = "task"
+KIND_TRACE = "trace"
+
+
+class RunState:
+    """Everything the controller needs to know about one run."""
+
+    __slots__ = (
+        "name", "store", "codec", "run_dir", "start_time", "replay", "cache_read", "cache_write",
+        "env_vars", "custom_context", "raw_data_path", "overwrite_cache", "disable_run_cache",
+        "inflight", "inflight_lock", "labels", "annotations", "interactive", "resumed",
+    )
+
+    def __init__(
+        self,
+        name: str,
+        store: SQLiteStore,
+        codec: Codec,
+        run_dir: Path,
+        start_time: float,
+        *,
+        replay: Optional[Dict[str, bytes]] = None,
+        overwrite_cache: bool = False,
+        disable_run_cache: bool = False,
+        env_vars: Optional[Dict[str, str]] = None,
+        custom_context: Optional[Dict[str, str]] = None,
+        raw_data_path: Optional[str] = None,
+        labels: Optional[Dict[str, str]] = None,
+        annotations: Optional[Dict[str, str]] = None,
+    ):
+        self.name = name
+        self.store = store
+        self.codec = codec
+        self.run_dir = run_dir
+        self.start_time = start_time
+        self.replay = replay
+        self.resumed = bool(replay)
+        self.overwrite_cache = overwrite_cache
+        self.disable_run_cache = disable_run_cache
+        self.cache_read = not (overwrite_cache or disable_run_cache)
+        self.cache_write = not disable_run_cache
+        self.env_vars = dict(env_vars or {})
+        self.custom_context = dict(custom_context or {})
+        self.raw_data_path = raw_data_path or str(run_dir / "raw")
+        self.inflight: Dict[str, Any] = {}
+        self.inflight_lock = threading.Lock()
+        self.labels = dict(labels or {})
+        self.annotations = dict(annotations or {})
+
+    @property
+    def start_datetime(self) -> datetime:
+        return datetime.fromtimestamp(self.start_time, tz=timezone.utc)
+
+
+class Frame:
+    """One executing action (or trace): the parent of every call made while it runs."""
+
+    __slots__ = ("run", "id", "task_name", "short_name", "kind", "counts", "lock", "attempt", "report", "task", "parent_id")
+
+    def __init__(self, run: RunState, action_id: str, task_name: str, short_name: str, kind: str = KIND_TASK,
+                 task: Any = None, parent_id: Optional[str] = None):
+        self.run = run
+        self.id = action_id
+        self.task_name = task_name
+        self.short_name = short_name
+        self.kind = kind
+        self.counts: Dict[tuple, int] = {}
+        self.lock = threading.Lock()  # a sync body may fan out to threads that call tasks
+        self.attempt = 1
+        self.report: Any = None
+        self.task = task
+        self.parent_id = parent_id
+
+    def next_seq(self, key: tuple) -> int:
+        with self.lock:
+            n = self.counts.get(key, 0) + 1
+            self.counts[key] = n
+            return n
+
+
+current_frame: ContextVar[Optional[Frame]] = ContextVar("flyte_frame", default=None)
+current_group: ContextVar[Optional[str]] = ContextVar("flyte_group", default=None)
+current_custom_context: ContextVar[Optional[Dict[str, str]]] = ContextVar("flyte_custom_context", default=None)

@@ -1,0 +1,36 @@
+"""`flyte.ctx()`: the running task's view of itself."""
+
+from __future__ import annotations
+
+from typing import Union
+
+from ._context import current_custom_context, current_frame, current_group
+from .models import NULL_TASK_CONTEXT, ActionID, GroupData, NullTaskContext, RawDataPath, TaskContext
+
+
+def ctx() -> Union[TaskContext, NullTaskContext]:
+    """The current task's context, or a falsy `NullTaskContext` outside any task."""
+    frame = current_frame.get()
+    if frame is None:
+        return NULL_TASK_CONTEXT
+    run = frame.run
+    group = current_group.get()
+    from .report import current_report
+
+    return TaskContext(
+        action=ActionID(name=frame.id, run_name=run.name),
+        version="",
+        raw_data_path=RawDataPath(run.raw_data_path),
+        output_path=str(run.run_dir / frame.id),
+        run_base_dir=str(run.run_dir),
+        report=current_report(),
+        group_data=GroupData(group) if group else None,
+        mode="local",
+        custom_context=dict(current_custom_context.get() or {}),
+        disable_run_cache=run.disable_run_cache,
+        run_start_time=run.start_datetime,
+        task_name=frame.task_name,
+        short_name=frame.short_name,
+        attempt_number=frame.attempt - 1,
+        env_vars=dict(run.env_vars),
+    )

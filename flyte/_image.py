@@ -1,0 +1,556 @@
+"""Container images described as an immutable chain of layers.
+
+Local runs execute in this process and never build an image, but the description is kept on the
+task, hashed into a stable tag, and can be rendered as a Dockerfile (`Image.dockerfile()`), so the
+same program can be built and shipped when it leaves the laptop.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shlex
+import sys
+from dataclasses import dataclass, field, fields, replace
+from pathlib import Path
+from typing import Dict, List, Literal, Optional, Tuple, Union
+
+from ._secret import Secret, SecretRequest, normalize_secrets
+
+Architecture = Literal["linux/amd64", "linux/arm64"]
+_DEFAULT_PLATFORMS: Tuple[Architecture, ...] = ("linux/amd64", "linux/arm64")
+_BASE_REGISTRY = "ghcr.io/flyteorg"
+_DEFAULT_NAME = "flyte"
+
+
+def _tuple(value: Union[str, List[str], Tuple[str, ...], None]) -> Tuple[str, ...]:
+    if value is None:
+        return ()
+    if isinstance(value, str):
+        return (value,)
+    return tuple(value)
+
+
+# --- layers: one frozen record per builder call; their order is the Dockerfile's order --------
+
+
+@dataclass(frozen=True)
+class Layer:
+    def render(self) -> List[str]:
+        raise NotImplementedError
+
+    def validate(self) -> None:
+        return None
+
+
+def _secret_flags(secrets: Tuple[Secret, ...]) -> str:
+    flags = []
+    for s in secrets:
+        ident = f"{s.group}_{s.key}" if s.group else s.key
+        flags.append(f"--mount=type=secret,id={ident},env={s.as_env_var}" if s.as_env_var else f"--mount=type=secret,id={ident}")
+    return (" ".join(flags) + " ") if flags else ""
+
+
+@dataclass(frozen=True)
+class PipOption:
+    index_url: Optional[str] = None
+    extra_index_urls: Tuple[str, ...] = ()
+    pre: bool = False
+    extra_args: Optional[str] = None
+    secret_mounts: Tuple[Secret, ...] = ()
+
+    def pip_args(self) -> str:
+        parts = []
+        if self.index_url:
+            parts.append(f"--index-url {shlex.quote(self.index_url)}")
+        parts += [f"--extra-index-url {shlex.quote(u)}" for u in self.extra_index_urls]
+        if self.pre:
+            parts.append("--prerelease=allow")
+        if self.extra_args:
+            parts.append(self.extra_args)
+        return (" ".join(parts) + " ") if parts else ""
+
+
+@dataclass(frozen=True)
+class PipPackages(PipOption, Layer):
+    packages: Tuple[str, ...] = ()
+
+    def render(self) -> List[str]:
+        pkgs = " ".join(shlex.quote(p) for p in self.packages)
+        return [f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}{pkgs}"]
+
+
+@dataclass(frozen=True)
+class Requirements(PipOption, Layer):
+    file: Path = Path("requirements.txt")
+
+    def validate(self) -> None:
+        if not Path(self.file).exists():
+            raise ValueError(f"Requirements file {self.file} does not exist")
+
+    def render(self) -> List[str]:
+        return [
+            f"COPY {self.file} /tmp/requirements.txt",
+            f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}-r /tmp/requirements.txt",
+        ]
+
+
+@dataclass(frozen=True)
+class UVProject(PipOption, Layer):
+    pyproject: Path = Path("pyproject.toml")
+    uvlock: Optional[Path] = None
+    project_install_mode: str = "dependencies_only"
+
+    def validate(self) -> None:
+        if not Path(self.pyproject).exists():
+            raise ValueError(f"pyproject file {self.pyproject} does not exist")
+
+    def render(self) -> List[str]:
+        lock = self.uvlock or Path(self.pyproject).parent / "uv.lock"
+        extra = " --no-install-project" if self.project_install_mode == "dependencies_only" else ""
+        return [
+            f"COPY {self.pyproject} {lock} /tmp/project/",
+            f"RUN {_secret_flags(self.secret_mounts)}cd /tmp/project && uv sync --active --locked{extra} {self.pip_args()}".rstrip(),
+        ]
+
+
+@dataclass(frozen=True)
+class PoetryProject(Layer):
+    pyproject: Path = Path("pyproject.toml")
+    poetry_lock: Optional[Path] = None
+    extra_args: Optional[str] = None
+    secret_mounts: Tuple[Secret, ...] = ()
+    project_install_mode: str = "dependencies_only"
+
+    def render(self) -> List[str]:
+        lock = self.poetry_lock or Path(self.pyproject).parent / "poetry.lock"
+        extra = " --no-root" if self.project_install_mode == "dependencies_only" else ""
+        return [
+            f"COPY {self.pyproject} {lock} /tmp/project/",
+            "RUN uv pip install poetry",
+            f"RUN {_secret_flags(self.secret_mounts)}cd /tmp/project && poetry install{extra} {self.extra_args or ''}".rstrip(),
+        ]
+
+
+@dataclass(frozen=True)
+class PixiProject(Layer):
+    manifest: Path = Path("pixi.toml")
+    pixi_lock: Optional[Path] = None
+    environment: str = "default"
+    extra_args: Optional[str] = None
+    secret_mounts: Tuple[Secret, ...] = ()
+    project_install_mode: str = "dependencies_only"
+
+    def render(self) -> List[str]:
+        return [
+            f"COPY {self.manifest} /tmp/project/",
+            f"RUN cd /tmp/project && pixi install -e {self.environment} {self.extra_args or ''}".rstrip(),
+        ]
+
+
+@dataclass(frozen=True)
+class UVScript(PipOption, Layer):
+    script: Path = Path("script.py")
+
+    def render(self) -> List[str]:
+        return [
+            f"COPY {self.script} /tmp/script.py",
+            f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}-r /tmp/script.py",
+        ]
+
+
+@dataclass(frozen=True)
+class AptPackages(Layer):
+    packages: Tuple[str, ...] = ()
+    secret_mounts: Tuple[Secret, ...] = ()
+
+    def render(self) -> List[str]:
+        pkgs = " ".join(shlex.quote(p) for p in self.packages)
+        return [
+            f"RUN {_secret_flags(self.secret_mounts)}apt-get update && apt-get install -y --no-install-recommends "
+            f"{pkgs} && rm -rf /var/lib/apt/lists/*"
+        ]
+
+
+@dataclass(frozen=True)
+class Commands(Layer):
+    commands: Tuple[str, ...] = ()
+    secret_mounts: Tuple[Secret, ...] = ()
+
+    def render(self) -> List[str]:
+        return [f"RUN {_secret_flags(self.secret_mounts)}{c}" for c in self.commands]
+
+
+@dataclass(frozen=True)
+class WorkDir(Layer):
+    workdir: str = "/root"
+
+    def render(self) -> List[str]:
+        return [f"WORKDIR {self.workdir}"]
+
+
+@dataclass(frozen=True)
+class Env(Layer):
+    env_vars: Tuple[Tuple[str, str], ...] = ()
+
+    def render(self) -> List[str]:
+        return [f"ENV {k}={shlex.quote(v)}" for k, v in self.env_vars]
+
+
+@dataclass(frozen=True)
+class CopyConfig(Layer):
+    src: Path = Path(".")
+    dst: str = "."
+    copy_contents_only: bool = False
+
+    def validate(self) -> None:
+        if not Path(self.src).exists():
+            raise ValueError(f"Source {self.src} does not exist")
+
+    def render(self) -> List[str]:
+        src = Path(self.src)
+        if src.is_dir() and not self.copy_contents_only:
+            return [f"COPY {src} {self.dst.rstrip('/')}/{src.name}"]
+        return [f"COPY {src} {self.dst}"]
+
+
+@dataclass(frozen=True)
+class DockerIgnore(Layer):
+    path: Path = Path(".dockerignore")
+
+    def render(self) -> List[str]:
+        return []  # consumed by the builder, not a Dockerfile instruction
+
+
+@dataclass(frozen=True)
+class CodeBundleLayer(Layer):
+    copy_style: str = "loaded_modules"
+    dst: str = "."
+
+    def render(self) -> List[str]:
+        return [f"# code bundle ({self.copy_style}) is copied to {self.dst} at build time"]
+
+
+@dataclass(frozen=True)
+class LocalRuntime(Layer):
+    """Installs the runtime the program was written against (this distribution)."""
+
+    def render(self) -> List[str]:
+        return ["RUN uv pip install flyteshift"]
+
+
+def _python_version() -> Tuple[int, int]:
+    return sys.version_info[0], sys.version_info[1]
+
+
+_GUARD = object()
+
+
+@dataclass(frozen=True)
+class Image:
+    """An immutable container image description: build it with a `from_*` constructor, then
+    chain `with_*` methods; each returns a new `Image`."""
+
+    base_image: Optional[str] = None
+    dockerfile_path: Optional[Path] = None
+    registry: Optional[str] = None
+    name: Optional[str] = None
+    platform: Tuple[Architecture, ...] = ("linux/amd64",)
+    python_version: Tuple[int, int] = field(default_factory=_python_version)
+    extendable: bool = False
+    _ref_name: Optional[str] = None
+    _layers: Tuple[Layer, ...] = ()
+    _image_registry_secret: Optional[Secret] = None
+    _guard: object = field(default=None, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        if self._guard is not _GUARD:
+            raise TypeError(
+                "Direct instantiation of Image not allowed, please use one of the various from_...() methods instead"
+            )
+
+    # The SDK names this field `dockerfile`; our method of that name renders the Dockerfile.
+    @classmethod
+    def _new(cls, **kwargs: object) -> Image:
+        return cls(_guard=_GUARD, **kwargs)  # type: ignore[arg-type]
+
+    def _add(self, layer: Layer) -> Image:
+        layer.validate()
+        return replace(self, _layers=(*self._layers, layer))
+
+    # --- constructors ---------------------------------------------------------------------------
+
+    @classmethod
+    def from_debian_base(
+        cls,
+        python_version: Optional[Tuple[int, int]] = None,
+        flyte_version: Optional[str] = None,
+        install_flyte: bool = True,
+        registry: Optional[str] = None,
+        registry_secret: Optional[Union[str, Secret]] = None,
+        name: Optional[str] = None,
+        platform: Optional[Tuple[Architecture, ...]] = None,
+    ) -> Image:
+        py = python_version or _python_version()
+        img = cls._new(
+            base_image=f"python:{py[0]}.{py[1]}-slim-bookworm",
+            registry=registry,
+            name=name or _DEFAULT_NAME,
+            python_version=py,
+            platform=platform or _DEFAULT_PLATFORMS,
+            extendable=True,
+            _image_registry_secret=_as_secret(registry_secret),
+        )
+        img = img._add(Env((("VIRTUAL_ENV", "/opt/venv"), ("PATH", "/opt/venv/bin:$PATH"), ("UV_LINK_MODE", "copy"))))
+        img = img._add(Commands(("pip install uv && uv venv /opt/venv",)))
+        img = img._add(WorkDir("/root"))
+        if install_flyte:
+            pin = f"flyte=={flyte_version.lstrip('v')}" if flyte_version else "flyte"
+            img = img._add(PipPackages(packages=(pin,)))
+        return img
+
+    @classmethod
+    def from_base(cls, image_uri: str) -> Image:
+        if not image_uri:
+            raise ValueError("image_uri must be a non-empty image reference")
+        return cls._new(base_image=image_uri)
+
+    @classmethod
+    def from_ref_name(cls, name: str = "default") -> Image:
+        return cls._new(_ref_name=name)
+
+    @classmethod
+    def from_dockerfile(
+        cls, file: Union[Path, str], registry: str, name: str, platform: Union[Architecture, Tuple[Architecture, ...], None] = None
+    ) -> Image:
+        plat = (platform,) if isinstance(platform, str) else (platform or ("linux/amd64",))
+        return cls._new(dockerfile_path=Path(file), registry=registry, name=name, platform=plat)  # type: ignore[arg-type]
+
+    @classmethod
+    def from_uv_script(
+        cls,
+        script: Union[Path, str],
+        *,
+        name: str,
+        registry: Optional[str] = None,
+        registry_secret: Optional[Union[str, Secret]] = None,
+        python_version: Optional[Tuple[int, int]] = None,
+        index_url: Optional[str] = None,
+        extra_index_urls: Union[str, List[str], Tuple[str, ...], None] = None,
+        pre: bool = False,
+        extra_args: Optional[str] = None,
+        platform: Optional[Tuple[Architecture, ...]] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+    ) -> Image:
+        base = cls.from_debian_base(python_version=python_version, registry=registry, registry_secret=registry_secret, name=name, platform=platform)
+        return base._add(
+            UVScript(
+                script=Path(script), index_url=index_url, extra_index_urls=_tuple(extra_index_urls), pre=pre,
+                extra_args=extra_args, secret_mounts=tuple(normalize_secrets(secret_mounts)),
+            )
+        )
+
+    @classmethod
+    def from_pixi_script(
+        cls,
+        script: Union[Path, str],
+        *,
+        name: str,
+        registry: Optional[str] = None,
+        registry_secret: Optional[Union[str, Secret]] = None,
+        environment: str = "default",
+        extra_args: Optional[str] = None,
+        platform: Optional[Tuple[Architecture, ...]] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+    ) -> Image:
+        base = cls._new(
+            base_image="ghcr.io/prefix-dev/pixi:latest", registry=registry, name=name,
+            platform=platform or _DEFAULT_PLATFORMS, _image_registry_secret=_as_secret(registry_secret),
+        )
+        return base._add(PixiProject(manifest=Path(script), environment=environment, extra_args=extra_args,
+                                     secret_mounts=tuple(normalize_secrets(secret_mounts))))
+
+    def clone(
+        self,
+        registry: Optional[str] = None,
+        registry_secret: Optional[Union[str, Secret]] = None,
+        name: Optional[str] = None,
+        base_image: Optional[str] = None,
+        python_version: Optional[Tuple[int, int]] = None,
+        addl_layer: Optional[Layer] = None,
+        extendable: Optional[bool] = None,
+        platform: Union[Architecture, Tuple[Architecture, ...], None] = None,
+    ) -> Image:
+        changes: Dict[str, object] = {}
+        if registry is not None:
+            changes["registry"] = registry
+        if registry_secret is not None:
+            changes["_image_registry_secret"] = _as_secret(registry_secret)
+        if name is not None:
+            changes["name"] = name
+        if base_image is not None:
+            changes["base_image"] = base_image
+        if python_version is not None:
+            changes["python_version"] = python_version
+        if extendable is not None:
+            changes["extendable"] = extendable
+        if platform is not None:
+            changes["platform"] = (platform,) if isinstance(platform, str) else platform
+        img = replace(self, **changes)  # type: ignore[arg-type]
+        return img._add(addl_layer) if addl_layer is not None else img
+
+    # --- builders ---------------------------------------------------------------------------------
+
+    def with_pip_packages(
+        self,
+        *packages: str,
+        index_url: Optional[str] = None,
+        extra_index_urls: Union[str, List[str], Tuple[str, ...], None] = None,
+        pre: bool = False,
+        extra_args: Optional[str] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+    ) -> Image:
+        if not packages:
+            raise ValueError("with_pip_packages needs at least one package")
+        return self._add(
+            PipPackages(packages=tuple(packages), index_url=index_url, extra_index_urls=_tuple(extra_index_urls),
+                        pre=pre, extra_args=extra_args, secret_mounts=tuple(normalize_secrets(secret_mounts)))
+        )
+
+    def with_requirements(
+        self,
+        file: Union[str, Path],
+        index_url: Optional[str] = None,
+        extra_index_urls: Union[str, List[str], Tuple[str, ...], None] = None,
+        pre: bool = False,
+        extra_args: Optional[str] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+    ) -> Image:
+        return self._add(
+            Requirements(file=Path(file), index_url=index_url, extra_index_urls=_tuple(extra_index_urls), pre=pre,
+                         extra_args=extra_args, secret_mounts=tuple(normalize_secrets(secret_mounts)))
+        )
+
+    def with_uv_project(
+        self,
+        pyproject_file: Union[str, Path],
+        uvlock: Optional[Path] = None,
+        index_url: Optional[str] = None,
+        extra_index_urls: Union[List[str], Tuple[str, ...], None] = None,
+        pre: bool = False,
+        extra_args: Optional[str] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+        project_install_mode: Literal["dependencies_only", "install_project"] = "dependencies_only",
+    ) -> Image:
+        return self._add(
+            UVProject(pyproject=Path(pyproject_file), uvlock=uvlock, index_url=index_url,
+                      extra_index_urls=_tuple(extra_index_urls), pre=pre, extra_args=extra_args,
+                      secret_mounts=tuple(normalize_secrets(secret_mounts)), project_install_mode=project_install_mode)
+        )
+
+    def with_poetry_project(
+        self,
+        pyproject_file: Union[str, Path],
+        poetry_lock: Optional[Path] = None,
+        extra_args: Optional[str] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+        project_install_mode: Literal["dependencies_only", "install_project"] = "dependencies_only",
+    ) -> Image:
+        return self._add(
+            PoetryProject(pyproject=Path(pyproject_file), poetry_lock=poetry_lock, extra_args=extra_args,
+                          secret_mounts=tuple(normalize_secrets(secret_mounts)), project_install_mode=project_install_mode)
+        )
+
+    def with_pixi_project(
+        self,
+        manifest_file: Union[str, Path],
+        pixi_lock: Optional[Path] = None,
+        environment: str = "default",
+        extra_args: Optional[str] = None,
+        secret_mounts: Optional[SecretRequest] = None,
+        project_install_mode: Literal["dependencies_only", "install_project"] = "dependencies_only",
+    ) -> Image:
+        return self._add(
+            PixiProject(manifest=Path(manifest_file), pixi_lock=pixi_lock, environment=environment, extra_args=extra_args,
+                        secret_mounts=tuple(normalize_secrets(secret_mounts)), project_install_mode=project_install_mode)
+        )
+
+    def with_apt_packages(self, *packages: str, secret_mounts: Optional[SecretRequest] = None) -> Image:
+        if not packages:
+            raise ValueError("with_apt_packages needs at least one package")
+        return self._add(AptPackages(packages=tuple(packages), secret_mounts=tuple(normalize_secrets(secret_mounts))))
+
+    def with_commands(self, commands: List[str], secret_mounts: Optional[SecretRequest] = None) -> Image:
+        if isinstance(commands, str):
+            raise TypeError("with_commands takes a list of shell commands, not a single string")
+        return self._add(Commands(commands=tuple(commands), secret_mounts=tuple(normalize_secrets(secret_mounts))))
+
+    def with_env_vars(self, env_vars: Dict[str, str]) -> Image:
+        return self._add(Env(tuple((str(k), str(v)) for k, v in env_vars.items())))
+
+    def with_workdir(self, workdir: str) -> Image:
+        return self._add(WorkDir(workdir))
+
+    def with_source_folder(self, src: Path, dst: str = ".", copy_contents_only: bool = False) -> Image:
+        return self._add(CopyConfig(src=Path(src), dst=dst, copy_contents_only=copy_contents_only))
+
+    def with_source_file(self, src: Union[Path, List[Path]], dst: str = ".") -> Image:
+        img = self
+        for one in src if isinstance(src, list) else [src]:
+            img = img._add(CopyConfig(src=Path(one), dst=dst))
+        return img
+
+    def with_dockerignore(self, path: Path) -> Image:
+        return self._add(DockerIgnore(Path(path)))
+
+    def with_code_bundle(self, copy_style: Literal["loaded_modules", "all"] = "loaded_modules", dst: str = ".") -> Image:
+        return self._add(CodeBundleLayer(copy_style=copy_style, dst=dst))
+
+    def with_local_v2(self) -> Image:
+        return self._add(LocalRuntime())
+
+    def with_local_v2_plugins(self, plugins: Union[str, List[str], None] = None) -> Image:
+        return self.with_pip_packages(*(_tuple(plugins) or ("flyteshift",)))
+
+    def with_local_rs_controller(self) -> Image:
+        return self
+
+    def validate(self) -> None:
+        for layer in self._layers:
+            layer.validate()
+
+    # --- identity and rendering -------------------------------------------------------------------
+
+    def _digest(self) -> str:
+        h = hashlib.md5()
+        for f in fields(self):
+            if f.name == "_guard":
+                continue
+            h.update(f"{f.name}={getattr(self, f.name)!r};".encode())
+        return h.hexdigest()
+
+    @property
+    def uri(self) -> str:
+        """Where the built image lives: `registry/name:content-hash`."""
+        if self._ref_name is not None:
+            return f"ref:{self._ref_name}"
+        if not self._layers and self.base_image and not self.dockerfile_path:
+            return self.base_image
+        repo = f"{self.registry}/{self.name or _DEFAULT_NAME}" if self.registry else (self.name or _DEFAULT_NAME)
+        return f"{repo}:{self._digest()}"
+
+    def dockerfile(self) -> str:
+        """The Dockerfile that builds this image."""
+        if self.dockerfile_path is not None:
+            return Path(self.dockerfile_path).read_text()
+        if self._ref_name is not None:
+            raise ValueError(f"Image.from_ref_name({self._ref_name!r}) refers to an image defined in config; it has no Dockerfile")
+        lines = ["# syntax=docker/dockerfile:1.5", f"FROM {self.base_image or f'{_BASE_REGISTRY}/{_DEFAULT_NAME}'}"]
+        for layer in self._layers:
+            lines.extend(layer.render())
+        return "\n".join(lines) + "\n"
+
+
+def _as_secret(value: Union[str, Secret, None]) -> Optional[Secret]:
+    if value is None or isinstance(value, Secret):
+        return value
+    return Secret(key=value)

@@ -1,0 +1,396 @@
+"""A task's interface: how its arguments bind to parameters and which types they must have.
+
+Everything here is compiled once per task (on first call, so that forward references defined
+after the decorator resolve), because binding and checking run on every action.
+"""
+
+from __future__ import annotations
+
+import collections.abc
+import datetime
+import inspect
+import types
+import typing
+from typing import Any, Callable, Dict, List, Optional, Tuple
+
+_EMPTY = inspect.Parameter.empty
+
+
+class _Mismatch(Exception):
+    """Raised by a converter; carries the reason a value does not fit its type."""
+
+
+Converter = Callable[[Any], Any]
+
+
+def _describe(tp: Any) -> str:
+    if isinstance(tp, type):
+        return tp.__qualname__
+    return repr(tp).replace("typing.", "")
+
+
+def _fail(value: Any, tp: Any) -> None:
+    raise _Mismatch(f"Expected value of type {_describe(tp)} but got {value!r:.120} of type {type(value).__qualname__}")
+
+
+def _exact(tp: type) -> Converter:
+    def conv(v: Any) -> Any:
+        if type(v) is tp:
+            return v
+        if isinstance(v, tp) and not isinstance(v, bool):
+            return v
+        _fail(v, tp)
+
+    return conv
+
+
+def _is_pandas_frame(v: Any) -> bool:
+    cls = type(v)
+    return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
+
+
+def _compile(tp: Any) -> Optional[Converter]:
+    """A converter for `tp`: returns the value (possibly adapted) or raises _Mismatch.
+    None means anything is accepted, so the caller can skip the call entirely."""
+    if tp is Any or tp is object or tp is _EMPTY or isinstance(tp, (typing.TypeVar, str, typing.ForwardRef)):
+        return None
+    if tp is None or tp is type(None):
+        def conv_none(v: Any) -> Any:
+            if v is not None:
+                _fail(v, None)
+            return v
+        return conv_none
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        return _compile(args[0])
+    if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
+        optional = type(None) in args
+        members = [a for a in args if a is not type(None)]
+        convs = [_compile(a) for a in members]
+        if any(c is None for c in convs):
+            return None
+
+        def conv_union(v: Any) -> Any:
+            if v is None and optional:
+                return v
+            for c in convs:
+                try:
+                    return c(v)  # type: ignore[misc]
+                except _Mismatch:
+                    continue
+            _fail(v, tp)
+
+        return conv_union
+    if origin is typing.Literal:
+        allowed = args
+
+        def conv_literal(v: Any) -> Any:
+            if v not in allowed:
+                raise _Mismatch(f"Expected one of {list(allowed)} but got {v!r:.120}")
+            return v
+
+        return conv_literal
+    if origin is list:
+        item = _compile(args[0]) if args else None
+
+        def conv_list(v: Any) -> Any:
+            if type(v) is not list and not isinstance(v, list):
+                _fail(v, tp)
+            if item is not None:
+                for i, e in enumerate(v):
+                    try:
+                        nv = item(e)
+                    except _Mismatch as m:
+                        raise _Mismatch(f"item {i}: {m}") from None
+                    if nv is not e:
+                        v = list(v)
+                        v[i] = nv
+            return v
+
+        return conv_list
+    if origin is dict:
+        kconv = _compile(args[0]) if args else None
+        vconv = _compile(args[1]) if len(args) > 1 else None
+
+        def conv_dict(v: Any) -> Any:
+            if not isinstance(v, dict):
+                _fail(v, tp)
+            if kconv is not None or vconv is not None:
+                for k, e in v.items():
+                    try:
+                        if kconv is not None:
+                            kconv(k)
+                        if vconv is not None:
+                            vconv(e)
+                    except _Mismatch as m:
+                        raise _Mismatch(f"key {k!r}: {m}") from None
+            return v
+
+        return conv_dict
+    if origin is tuple:
+        if len(args) == 2 and args[1] is Ellipsis:
+            item = _compile(args[0])
+            convs_t: List[Optional[Converter]] = []
+        else:
+            item = None
+            convs_t = [_compile(a) for a in args]
+
+        def conv_tuple(v: Any) -> Any:
+            if not isinstance(v, tuple):
+                _fail(v, tp)
+            if item is not None:
+                for e in v:
+                    item(e)
+            elif convs_t:
+                if len(v) != len(convs_t):
+                    raise _Mismatch(f"Expected a tuple of {len(convs_t)} items but got {len(v)}")
+                for c, e in zip(convs_t, v):
+                    if c is not None:
+                        c(e)
+            return v
+
+        return conv_tuple
+    if origin in (set, frozenset):
+        return _isinstance(origin, tp)
+    if origin in (collections.abc.Callable, collections.abc.Awaitable, collections.abc.Coroutine):
+        if origin is collections.abc.Callable:
+            def conv_callable(v: Any) -> Any:
+                if not callable(v):
+                    _fail(v, tp)
+                return v
+            return conv_callable
+        return None
+    if origin is not None:
+        # Generic aliases we do not model (Iterator[int], File[T], ...): check the container class.
+        return _isinstance(origin, tp) if isinstance(origin, type) else None
+    if tp is int:
+        return _exact(int)
+    if tp is float:
+        return _exact(float)
+    if tp is bool:
+        def conv_bool(v: Any) -> Any:
+            if type(v) is not bool:
+                _fail(v, bool)
+            return v
+        return conv_bool
+    if tp is str:
+        return _isinstance(str, tp)
+    if tp is bytes:
+        return _isinstance((bytes, bytearray), tp)
+    if tp is list:
+        return _isinstance(list, tp)
+    if tp is dict:
+        return _isinstance(dict, tp)
+    if tp is tuple:
+        return _isinstance(tuple, tp)
+    if tp is datetime.datetime or tp is datetime.date or tp is datetime.timedelta or tp is datetime.time:
+        return _isinstance(tp, tp)
+    if tp in (collections.abc.Callable, typing.Callable):
+        return _compile(typing.Callable[..., Any])
+    if isinstance(tp, type):
+        adapt = getattr(tp, "_flyte_adapt", None)
+        if adapt is not None:
+            def conv_io(v: Any) -> Any:
+                if isinstance(v, tp):
+                    return v
+                adapted = adapt(v)
+                if adapted is None:
+                    _fail(v, tp)
+                return adapted
+            return conv_io
+        return _isinstance(tp, tp)
+    return None
+
+
+def _isinstance(cls: Any, tp: Any) -> Converter:
+    def conv(v: Any) -> Any:
+        if not isinstance(v, cls):
+            _fail(v, tp)
+        return v
+
+    return conv
+
+
+def _output_names(ret: Any) -> Tuple[Tuple[str, ...], Tuple[Any, ...], bool]:
+    """(names, types, is_multi) of a return annotation; a NamedTuple or tuple[...] has one output per field."""
+    if ret is _EMPTY or ret is None or ret is type(None):
+        return (), (), False
+    if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
+        hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
+        return tuple(ret._fields), tuple(hints.get(f, Any) for f in ret._fields), True
+    if typing.get_origin(ret) is tuple:
+        args = typing.get_args(ret)
+        if args and not (len(args) == 2 and args[1] is Ellipsis):
+            return tuple(f"o{i}" for i in range(len(args))), args, True
+    return ("o0",), (ret,), False
+
+
+class TaskInterface:
+    """Parameters and outputs of a task function, with compiled binders and type converters."""
+
+    def __init__(self, func: Callable[..., Any]):
+        self.func = func
+        sig = inspect.signature(func)
+        self.signature = sig
+        self.names: Tuple[str, ...] = ()
+        self.defaults: Dict[str, Any] = {}
+        self.var_positional: Optional[str] = None
+        self.var_keyword: Optional[str] = None
+        names = []
+        for p in sig.parameters.values():
+            if p.kind is p.VAR_POSITIONAL:
+                self.var_positional = p.name
+                continue
+            if p.kind is p.VAR_KEYWORD:
+                self.var_keyword = p.name
+                continue
+            names.append(p.name)
+            if p.default is not _EMPTY:
+                self.defaults[p.name] = p.default
+        self.names = tuple(names)
+        self.required = tuple(n for n in self.names if n not in self.defaults)
+        self._positional_only = tuple(p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY)
+        self._compiled = False
+        self._converters: Tuple[Tuple[str, Converter], ...] = ()
+        self.input_types: Dict[str, Any] = {}
+        self.output_names: Tuple[str, ...] = ()
+        self.output_types: Tuple[Any, ...] = ()
+        self.multi_output = False
+        self._output_convs: Tuple[Optional[Converter], ...] = ()
+        self.has_return_annotation = sig.return_annotation is not _EMPTY
+
+    def __getstate__(self) -> Dict[str, Any]:
+        return {"func": self.func}  # converters are closures; rebuild them where this lands
+
+    def __setstate__(self, state: Dict[str, Any]) -> None:
+        self.__init__(state["func"])  # type: ignore[misc]
+
+    # -- compiled lazily: annotations may name classes defined after the decorator ------------
+
+    def _compile(self) -> None:
+        try:
+            hints = typing.get_type_hints(self.func, include_extras=True)
+        except Exception:
+            hints = {k: v for k, v in getattr(self.func, "__annotations__", {}).items() if not isinstance(v, str)}
+        self.input_types = {n: hints.get(n, Any) for n in self.names}
+        convs = []
+        for n in self.names:
+            c = _compile(hints[n]) if n in hints else None
+            if c is not None:
+                convs.append((n, c))
+        self._converters = tuple(convs)
+        ret = hints.get("return", self.signature.return_annotation)
+        if isinstance(ret, str):
+            ret = Any
+        self.output_names, self.output_types, self.multi_output = _output_names(ret)
+        self._output_convs = tuple(_compile(t) for t in self.output_types)
+        self._compiled = True
+
+    def ensure_compiled(self) -> None:
+        if not self._compiled:
+            self._compile()
+
+    # -- binding ---------------------------------------------------------------------------------
+
+    def bind(self, task_name: str, args: tuple, kwargs: dict) -> Dict[str, Any]:
+        """Arguments by parameter name in signature order, defaults filled in.
+
+        Raises ValueError (missing/extra inputs) or TypeError (wrong types) naming the task and
+        the parameter, before any action exists."""
+        if not self._compiled:
+            self._compile()
+        names = self.names
+        if len(args) > len(names):
+            if self.var_positional is None:
+                raise ValueError(
+                    f"Task {task_name!r} takes {len(names)} inputs ({', '.join(names) or 'none'}) "
+                    f"but {len(args)} positional arguments were given"
+                )
+            raise TypeError(f"Task {task_name!r} declares *{self.var_positional}; tasks take named inputs only")
+        bound = dict(zip(names, args))
+        if kwargs:
+            for k, v in kwargs.items():
+                if k in bound:
+                    raise ValueError(f"Task {task_name!r} got multiple values for input {k!r}")
+                if k not in self.input_types and k not in names:
+                    raise ValueError(
+                        f"Task {task_name!r} has no input named {k!r}; its inputs are: {', '.join(names) or 'none'}"
+                    )
+                if k in self._positional_only:
+                    raise ValueError(f"Task {task_name!r}: input {k!r} is positional-only")
+                bound[k] = v
+        if len(bound) != len(names):
+            missing = [n for n in names if n not in bound and n not in self.defaults]
+            if missing:
+                raise ValueError(f"Task {task_name!r} is missing required inputs: {', '.join(missing)}")
+            bound = {n: bound[n] if n in bound else self.defaults[n] for n in names}
+        elif kwargs:
+            bound = {n: bound[n] for n in names}
+        for name, conv in self._converters:
+            value = bound[name]
+            try:
+                new = conv(value)
+            except _Mismatch as m:
+                raise TypeError(
+                    f"Type conversion failed for variable {name!r} of task {task_name!r}.\n"
+                    f"Expected type: {_describe(self.input_types[name])}\n"
+                    f"Actual type: {type(value).__qualname__}\n"
+                    f"Value received: {value!r:.200}\n"
+                    f"Reason: {m}"
+                ) from None
+            if new is not value:
+                bound[name] = new
+        return bound
+
+    # -- outputs ---------------------------------------------------------------------------------
+
+    def check_outputs(self, task_name: str, value: Any) -> Any:
+        """Validates a return value against the return annotation; returns it (possibly adapted)."""
+        from .errors import RuntimeDataValidationError
+
+        if not self._compiled:
+            self._compile()
+        if not self.output_names:
+            if value is not None and not self.has_return_annotation:
+                raise RuntimeDataValidationError(
+                    "o0",
+                    f"Expected no outputs but got {value!r:.120}, did you miss a return type annotation?",
+                    task_name,
+                )
+            if value is not None:
+                raise RuntimeDataValidationError("o0", f"Expected no outputs (-> None) but got {value!r:.120}", task_name)
+            return value
+        if self.multi_output:
+            if not isinstance(value, tuple) or len(value) != len(self.output_names):
+                raise RuntimeDataValidationError(
+                    "outputs",
+                    f"Expected a tuple of {len(self.output_names)} outputs ({', '.join(self.output_names)}) "
+                    f"but got {value!r:.120}",
+                    task_name,
+                )
+            for name, conv, v in zip(self.output_names, self._output_convs, value):
+                if conv is not None:
+                    try:
+                        conv(v)
+                    except _Mismatch as m:
+                        raise RuntimeDataValidationError(name, m, task_name) from None
+            return value
+        conv = self._output_convs[0]
+        if conv is not None:
+            try:
+                return conv(value)
+            except _Mismatch as m:
+                raise RuntimeDataValidationError("o0", m, task_name) from None
+        return value
+
+    def outputs_tuple(self, value: Any) -> tuple:
+        """The outputs as a tuple (o0, o1, ...): what `Run.outputs()` returns."""
+        if not self._compiled:
+            self._compile()
+        if self.multi_output:
+            return tuple(value)
+        return (value,)
+
+    def required_inputs(self) -> List[str]:
+        return list(self.required)

@@ -1,0 +1,366 @@
+"""`flyte.map`: one action per item, results in input order, at most `concurrency` in flight.
+
+Unlike the SDK's local mode (which runs items one after another), items really overlap here:
+async tasks as coroutines on the caller's loop, sync tasks on worker threads that run the body
+in place. A failure either takes the item's slot (`return_exceptions=True`, the default) or stops
+new items from starting and is raised when the consumer reaches it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import itertools
+import queue
+import threading
+from typing import Any, AsyncIterator, Callable, Iterable, Iterator, List, Optional, Tuple
+
+from ._context import current_frame, current_group
+from ._task import TaskTemplate
+
+# Sync items need a thread each while they run; with no limit given, this many at most.
+DEFAULT_SYNC_CONCURRENCY = 64
+# A consumer that waits this long for the next result adds a worker thread (up to the limit).
+_GROW_AFTER = 0.001
+
+_MISSING = object()
+
+
+def _resolve(func: Any, n_iterables: int) -> Tuple[TaskTemplate, tuple, dict]:
+    if isinstance(func, functools.partial):
+        base, args, kwargs = func.func, func.args, dict(func.keywords)
+    else:
+        base, args, kwargs = func, (), {}
+    if not isinstance(base, TaskTemplate):
+        raise TypeError(
+            f"flyte.map takes a task or a functools.partial of a task, got {type(base).__name__} {getattr(base, '__name__', base)!r}"
+        )
+    iface = base.interface
+    free = [n for n in iface.names[len(args):] if n not in kwargs]
+    if n_iterables == 0:
+        raise TypeError("flyte.map needs at least one iterable of inputs")
+    if n_iterables > len(free):
+        raise TypeError(
+            f"flyte.map of {base.name!r} got {n_iterables} iterables but the task has only {len(free)} unbound "
+            f"input(s) ({', '.join(free) or 'none'})"
+        )
+    if isinstance(func, functools.partial) and not free:
+        raise TypeError(f"Partial function must leave at least one parameter of {base.name!r} unspecified for map")
+    return base, args, kwargs
+
+
+def _group_name(task: TaskTemplate, group_name: Optional[str]) -> str:
+    return f"{task.short_name}_{group_name or 'map'}"
+
+
+class _Item:
+    __slots__ = ("done", "ok", "value")
+
+    def __init__(self) -> None:
+        self.done = False
+        self.ok = True
+        self.value: Any = None
+
+
+# -- async items on the loop -----------------------------------------------------------------------
+
+
+async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple], concurrency: int,
+                          return_exceptions: bool) -> AsyncIterator[Any]:
+    n = len(items)
+    frame = current_frame.get()
+    if frame is not None:
+        from ._controller import submit_async
+
+        rt = task._runtime()
+
+        def invoke(args: tuple) -> Any:
+            return submit_async(rt, frame, pargs + args, pkwargs)
+    else:
+        def invoke(args: tuple) -> Any:
+            return task.func(*pargs, *args, **pkwargs)
+
+    futures: List[asyncio.Future] = [asyncio.get_running_loop().create_future() for _ in range(n)]
+    next_index = itertools.count()
+    stop = False
+
+    async def worker() -> None:
+        nonlocal stop
+        for i in next_index:
+            if i >= n or stop:
+                return
+            fut = futures[i]
+            try:
+                fut.set_result(await invoke(items[i]))
+            except asyncio.CancelledError:
+                fut.cancel()
+                raise
+            except BaseException as e:  # noqa: BLE001 - delivered through the future
+                fut.set_exception(e)
+                if not return_exceptions:
+                    stop = True
+
+    width = n if concurrency <= 0 else min(concurrency, n)
+    workers = [asyncio.ensure_future(worker()) for _ in range(width)]
+    try:
+        for fut in futures:
+            # Items are picked in input order, so every item before a failure has started and
+            # will finish: the consumer never waits on an item that was stopped.
+            try:
+                yield await fut
+            except Exception as e:
+                if return_exceptions:
+                    yield e
+                else:
+                    raise
+    finally:
+        for w in workers:
+            w.cancel()
+        for f in futures:
+            if f.done() and not f.cancelled():
+                f.exception()  # mark retrieved: no "exception was never retrieved" noise
+
+
+# -- sync items on threads --------------------------------------------------------------------------
+
+
+class _ThreadedMap:
+    """Runs a sync task over items on worker threads; results are read in order by one consumer."""
+
+    def __init__(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple], concurrency: int,
+                 return_exceptions: bool, on_done: Optional[Callable[[int], None]] = None):
+        self.items = items
+        self.slots = [_Item() for _ in items]
+        self.cond = threading.Condition()
+        self.stop = False
+        self.waiting_for = -1  # the index the consumer is blocked on; only its completion wakes it
+        self.return_exceptions = return_exceptions
+        self.on_done = on_done
+        self._next = itertools.count()
+        frame = current_frame.get()
+        if frame is not None:
+            from ._controller import submit_sync
+
+            rt = task._runtime()
+            self.invoke = lambda args: submit_sync(rt, frame, pargs + args, pkwargs)
+        else:
+            self.invoke = lambda args: task.func(*pargs, *args, **pkwargs)
+        limit = concurrency if concurrency > 0 else DEFAULT_SYNC_CONCURRENCY
+        self.width = min(limit, len(items))
+        self._ctx = contextvars.copy_context()
+        self.threads: List[threading.Thread] = []
+        # Start with one worker and add more only while the consumer is kept waiting: trivial
+        # bodies then run without GIL ping-pong between threads, and slow (blocking) ones reach
+        # full concurrency within a few milliseconds.
+        self.grow()
+
+    def grow(self) -> None:
+        if len(self.threads) >= self.width or self.stop:
+            return
+        t = threading.Thread(target=self._ctx.copy().run, args=(self._work,), name=f"flyte-map-{len(self.threads)}", daemon=True)
+        self.threads.append(t)
+        t.start()
+
+    def _work(self) -> None:
+        n = len(self.items)
+        for i in self._next:
+            if i >= n or self.stop:
+                return
+            slot = self.slots[i]
+            try:
+                slot.value = self.invoke(self.items[i])
+            except BaseException as e:  # noqa: BLE001 - delivered in order to the consumer
+                slot.ok, slot.value = False, e
+                if not self.return_exceptions:
+                    self.stop = True
+            slot.done = True
+            if self.waiting_for == i or self.stop:
+                with self.cond:
+                    self.cond.notify_all()
+            if self.on_done is not None:
+                self.on_done(i)
+
+    def result(self, i: int) -> Tuple[bool, Any]:
+        slot = self.slots[i]
+        if not slot.done:
+            with self.cond:
+                self.waiting_for = i
+                while not slot.done:
+                    if self.stop and not any(t.is_alive() for t in self.threads) and not slot.done:
+                        return False, _MISSING
+                    if not self.cond.wait(_GROW_AFTER):
+                        self.grow()
+                self.waiting_for = -1
+        return slot.ok, slot.value
+
+    def cancel(self) -> None:
+        self.stop = True
+
+
+def _sync_results(tm: _ThreadedMap, n: int, return_exceptions: bool) -> Iterator[Any]:
+    try:
+        for i in range(n):
+            ok, value = tm.result(i)
+            if value is _MISSING:
+                return
+            if ok:
+                yield value
+            elif return_exceptions and isinstance(value, Exception):
+                yield value
+            else:
+                raise value
+    finally:
+        tm.cancel()
+
+
+async def _map_sync_task_from_async(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple],
+                                    concurrency: int, return_exceptions: bool) -> AsyncIterator[Any]:
+    loop = asyncio.get_running_loop()
+    n = len(items)
+    ready = [loop.create_future() for _ in range(n)]
+
+    def on_done(i: int) -> None:
+        loop.call_soon_threadsafe(lambda: ready[i].done() or ready[i].set_result(None))
+
+    tm = _ThreadedMap(task, pargs, pkwargs, items, concurrency, return_exceptions, on_done)
+    try:
+        for i in range(n):
+            if not tm.slots[i].done:
+                if tm.stop:
+                    # later items may never start; wait only for those that did
+                    while not tm.slots[i].done and any(t.is_alive() for t in tm.threads):
+                        await asyncio.sleep(0.01)
+                    if not tm.slots[i].done:
+                        return
+                else:
+                    while not ready[i].done():
+                        await asyncio.wait({ready[i]}, timeout=_GROW_AFTER)
+                        if not ready[i].done():
+                            tm.grow()
+            slot = tm.slots[i]
+            if slot.ok:
+                yield slot.value
+            elif return_exceptions and isinstance(slot.value, Exception):
+                yield slot.value
+            else:
+                raise slot.value
+    finally:
+        tm.cancel()
+
+
+# -- the public callable -----------------------------------------------------------------------------
+
+
+class _Mapper:
+    """`flyte.map(task, *iterables, group_name=None, concurrency=0, return_exceptions=True)`."""
+
+    def __call__(self, func: Any, *iterables: Iterable[Any], group_name: Optional[str] = None, concurrency: int = 0,
+                 return_exceptions: bool = True) -> Iterator[Any]:
+        task, pargs, pkwargs = _resolve(func, len(iterables))
+        try:
+            asyncio.get_running_loop()
+            in_loop = True
+        except RuntimeError:
+            in_loop = False
+        if in_loop and current_frame.get() is not None:
+            raise RuntimeError(
+                "flyte.map(...) blocks until its items finish, which would stall this task's event loop. "
+                "In async code use `async for r in flyte.map.aio(...)` instead."
+            )
+        items = list(zip(*iterables))
+        return self._iterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
+
+    def _iterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple], group_name: Optional[str],
+                 concurrency: int, return_exceptions: bool) -> Iterator[Any]:
+        if not items:
+            return
+        token = current_group.set(_group_name(task, group_name)) if current_frame.get() is not None else None
+        try:
+            if not task.is_async:  # type: ignore[attr-defined]
+                tm = _ThreadedMap(task, pargs, pkwargs, items, concurrency, return_exceptions)
+            else:
+                tm = None
+        finally:
+            if token is not None:
+                current_group.reset(token)
+        if tm is not None:
+            yield from _sync_results(tm, len(items), return_exceptions)
+            return
+        yield from _drain_async_in_thread(
+            lambda: _map_async_task(task, pargs, pkwargs, items, concurrency, return_exceptions),
+            _group_name(task, group_name) if current_frame.get() is not None else None,
+        )
+
+    def aio(self, func: Any, *iterables: Iterable[Any], group_name: Optional[str] = None, concurrency: int = 0,
+            return_exceptions: bool = True) -> AsyncIterator[Any]:
+        task, pargs, pkwargs = _resolve(func, len(iterables))
+        items = list(zip(*iterables))
+        return self._aiterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
+
+    async def _aiterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple],
+                        group_name: Optional[str], concurrency: int, return_exceptions: bool) -> AsyncIterator[Any]:
+        if not items:
+            return
+        in_run = current_frame.get() is not None
+        token = current_group.set(_group_name(task, group_name)) if in_run else None
+        try:
+            if task.is_async:  # type: ignore[attr-defined]
+                gen = _map_async_task(task, pargs, pkwargs, items, concurrency, return_exceptions)
+            else:
+                gen = _map_sync_task_from_async(task, pargs, pkwargs, items, concurrency, return_exceptions)
+            # The generator body starts at the first __anext__, so the group must still be set then.
+            first = _MISSING
+            try:
+                first = await gen.__anext__()
+            except StopAsyncIteration:
+                return
+        finally:
+            if token is not None:
+                current_group.reset(token)
+        try:
+            yield first
+            async for value in gen:
+                yield value
+        finally:
+            await gen.aclose()
+
+
+def _drain_async_in_thread(make_gen: Callable[[], AsyncIterator[Any]], group: Optional[str]) -> Iterator[Any]:
+    """Iterate an async generator from sync code: a helper thread runs it on its own loop."""
+    q: "queue.Queue[Tuple[str, Any]]" = queue.Queue()
+    stop = threading.Event()
+    ctx = contextvars.copy_context()
+
+    async def pump() -> None:
+        if group is not None:
+            current_group.set(group)
+        gen = make_gen()
+        try:
+            async for value in gen:
+                q.put(("item", value))
+                if stop.is_set():
+                    break
+        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer
+            q.put(("error", e))
+            return
+        finally:
+            await gen.aclose()
+        q.put(("end", None))
+
+    t = threading.Thread(target=ctx.run, args=(asyncio.run, pump()), name="flyte-map-async", daemon=True)
+    t.start()
+    try:
+        while True:
+            kind, value = q.get()
+            if kind == "item":
+                yield value
+            elif kind == "error":
+                raise value
+            else:
+                return
+    finally:
+        stop.set()
+
+
+map = _Mapper()

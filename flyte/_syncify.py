@@ -1,0 +1,62 @@
+"""Functions usable both ways: `f(...)` blocks, `await f.aio(...)` does not.
+
+The SDK calls these "syncified". Ours never deadlock when the blocking form is used inside a
+running event loop: they run on a helper thread with their own loop instead.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import functools
+import threading
+from typing import Any, Awaitable, Callable, Generic, TypeVar
+
+T = TypeVar("T")
+
+
+def run_blocking(make_coro: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from sync code, whether or not this thread has a running loop."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(make_coro())  # type: ignore[arg-type]
+    box: list = []
+    ctx = contextvars.copy_context()
+
+    def target() -> None:
+        try:
+            box.append((True, ctx.run(asyncio.run, make_coro())))
+        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
+            box.append((False, e))
+
+    t = threading.Thread(target=target, name="flyte-syncify", daemon=True)
+    t.start()
+    t.join()
+    ok, value = box[0]
+    if ok:
+        return value
+    raise value
+
+
+class Dual(Generic[T]):
+    """Wraps an async function: calling blocks; `.aio(...)` returns the awaitable."""
+
+    def __init__(self, afunc: Callable[..., Awaitable[T]]):
+        self._afunc = afunc
+        functools.update_wrapper(self, afunc)
+
+    def __call__(self, *args: Any, **kwargs: Any) -> T:
+        return run_blocking(lambda: self._afunc(*args, **kwargs))
+
+    def aio(self, *args: Any, **kwargs: Any) -> Awaitable[T]:
+        return self._afunc(*args, **kwargs)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        if obj is None:
+            return self
+        return Dual(functools.partial(self._afunc, obj))
+
+
+def syncify(afunc: Callable[..., Awaitable[T]]) -> Dual[T]:
+    return Dual(afunc)

@@ -1,0 +1,176 @@
+"""`flyte.io.DataFrame`: a tabular value that tasks can pass without caring about the library.
+
+Between actions a DataFrame is written once as Parquet (pickle when pyarrow is missing) into the
+run's data directory and read back lazily by `open(pd.DataFrame).all()`. pandas is optional: it
+is only imported when a frame is materialised.
+"""
+
+from __future__ import annotations
+
+import uuid
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, Optional, Type, Union
+
+from .._serde._codec import register_io_type
+from ._base import IOValue, data_dir, is_remote, local_path_of
+from ._hashing import HashMethod
+
+PARQUET = "parquet"
+PICKLE = "pickle"
+
+
+def _has_pyarrow() -> bool:
+    try:
+        import pyarrow  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _is_pandas(df: Any) -> bool:
+    cls = type(df)
+    return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
+
+
+class DataFrame(IOValue):
+    """A dataframe by value (wrapped) or by reference (`uri`, `format`)."""
+
+    _fields = ("uri", "format", "hash")
+
+    def __init__(self, uri: Optional[str] = None, format: Optional[str] = PARQUET, hash: Optional[str] = None,
+                 val: Any = None, **_: Any):
+        self.uri = uri
+        self.format = format
+        self.hash = hash
+        self._raw_df = val
+        self._dataframe_type: Optional[type] = None
+
+    # -- constructors ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_df(cls, val: Any = None, uri: Optional[str] = None) -> DataFrame:
+        """Wrap an in-memory dataframe (pandas, or anything picklable)."""
+        return cls(uri=uri, val=val)
+
+    wrap_df = from_df
+
+    @classmethod
+    def from_local_sync(cls, df: Any, columns: Any = None, remote_destination: Optional[str] = None,
+                        hash_method: Optional[Union[HashMethod, str]] = None) -> DataFrame:
+        digest: Optional[str]
+        if isinstance(hash_method, str):
+            digest = hash_method
+        elif hash_method is not None:
+            hash_method.update(df)
+            digest = hash_method.result()
+        else:
+            digest = None
+        frame = cls(val=df, hash=digest)
+        if remote_destination is not None:
+            frame.uri = remote_destination
+            frame._write(Path(local_path_of(remote_destination)))
+        return frame
+
+    @classmethod
+    async def from_local(cls, df: Any, columns: Any = None, remote_destination: Optional[str] = None,
+                         hash_method: Optional[Union[HashMethod, str]] = None) -> DataFrame:
+        return cls.from_local_sync(df, columns, remote_destination, hash_method)
+
+    @classmethod
+    def from_existing_remote(cls, remote_path: str, format: Optional[str] = PARQUET, **kwargs: Any) -> DataFrame:
+        return cls(uri=remote_path, format=format, hash=kwargs.get("hash"))
+
+    @classmethod
+    def _flyte_adapt(cls, value: Any) -> Optional[DataFrame]:
+        """A task that takes a DataFrame also accepts a pandas frame, as in the SDK."""
+        return cls.from_df(value) if _is_pandas(value) else None
+
+    # -- storage -----------------------------------------------------------------------------------
+
+    def _write(self, target: Path) -> None:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        df = self._raw_df
+        if _is_pandas(df) and _has_pyarrow() and self.format in (PARQUET, None, ""):
+            self.format = PARQUET
+            tmp = target.with_name(target.name + ".tmp")
+            df.to_parquet(tmp)
+            tmp.replace(target)
+        else:
+            import cloudpickle
+
+            self.format = PICKLE
+            tmp = target.with_name(target.name + ".tmp")
+            tmp.write_bytes(cloudpickle.dumps(df))
+            tmp.replace(target)
+
+    def _flyte_io_record(self, io_context: Any) -> Dict[str, Any]:
+        if self.uri is None and self._raw_df is not None:
+            root = data_dir(io_context)
+            if root is None:
+                import cloudpickle
+
+                return {"uri": None, "format": PICKLE, "hash": self.hash, "inline": cloudpickle.dumps(self._raw_df)}
+            target = root / "frames" / uuid.uuid4().hex / "00000"
+            self._write(target)
+            self.uri = str(target)
+        return {"uri": self.uri, "format": self.format, "hash": self.hash}
+
+    @classmethod
+    def _flyte_io_restore(cls, record: Dict[str, Any]) -> DataFrame:
+        inline = record.pop("inline", None)
+        frame = cls(**record)
+        if inline is not None:
+            import pickle
+
+            frame._raw_df = pickle.loads(inline)
+        return frame
+
+    # -- reading -----------------------------------------------------------------------------------
+
+    @property
+    def val(self) -> Any:
+        return self._raw_df
+
+    def open(self, dataframe_type: Type[Any]) -> DataFrame:
+        """Choose what `all()` returns (e.g. `pd.DataFrame`)."""
+        self._dataframe_type = dataframe_type
+        return self
+
+    def _load(self) -> Any:
+        if self._raw_df is not None:
+            return self._raw_df
+        if self.uri is None:
+            raise ValueError("This DataFrame has neither data nor a uri")
+        if self.format == PICKLE:
+            import pickle
+
+            if is_remote(self.uri):
+                import fsspec
+
+                with fsspec.open(self.uri, "rb") as f:
+                    return pickle.loads(f.read())
+            return pickle.loads(Path(local_path_of(self.uri)).read_bytes())
+        import pandas as pd
+
+        return pd.read_parquet(self.uri)
+
+    def all_sync(self) -> Any:
+        df = self._load()
+        wanted = self._dataframe_type
+        if wanted is not None and not isinstance(df, wanted):
+            if _is_pandas(df) and getattr(wanted, "__module__", "").startswith("pyarrow"):
+                import pyarrow as pa
+
+                return pa.Table.from_pandas(df)
+            if wanted.__name__ == "DataFrame" and wanted.__module__.startswith("pandas") and hasattr(df, "to_pandas"):
+                return df.to_pandas()
+        return df
+
+    async def all(self) -> Any:
+        return self.all_sync()
+
+    async def iter(self) -> AsyncIterator[Any]:
+        yield self.all_sync()
+
+
+register_io_type(DataFrame)

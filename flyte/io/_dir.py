@@ -1,0 +1,167 @@
+"""`flyte.io.Dir`: a reference to a directory tree that can be passed between tasks."""
+
+from __future__ import annotations
+
+import asyncio
+import fnmatch
+import os
+import shutil
+from pathlib import Path
+from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Union
+
+from .._serde._codec import register_io_type
+from ._base import IOValue, is_remote, keep_dir, local_path_of, new_path
+from ._file import File
+
+
+class Dir(IOValue):
+    """A directory by path. Passing it to another task copies a local tree into the run's data
+    directory first (content-addressed), so the receiver sees exactly what was sent."""
+
+    _fields = ("path", "name", "format", "hash")
+
+    def __init__(self, path: Union[str, Path, None] = None, name: Optional[str] = None, format: str = "",
+                 hash: Optional[str] = None, **kwargs: Any):
+        if path is None:
+            path = kwargs.pop("uri", None)
+        if path is None:
+            raise TypeError("Dir needs a path")
+        if kwargs:
+            raise TypeError(f"Dir got unexpected arguments: {sorted(kwargs)}")
+        self.path = str(path)
+        self.name = name if name is not None else os.path.basename(self.path.rstrip("/"))
+        self.format = format
+        self.hash = hash
+
+    def _flyte_io_record(self, io_context: Any) -> Dict[str, Any]:
+        path = self.path
+        if not is_remote(path) and io_context is not None:
+            path = keep_dir(Path(local_path_of(path)), io_context)
+        return {"path": path, "name": self.name, "format": self.format, "hash": self.hash}
+
+    @classmethod
+    def _flyte_io_restore(cls, record: Dict[str, Any]) -> Dir:
+        return cls(**record)
+
+    # -- constructors ------------------------------------------------------------------------------
+
+    @classmethod
+    def from_local_sync(cls, local_path: Union[str, Path], remote_destination: Optional[str] = None,
+                        dir_cache_key: Optional[str] = None, batch_size: Optional[int] = None,
+                        chunk_size: Optional[int] = None, max_concurrency: Optional[int] = None) -> Dir:
+        src = Path(local_path)
+        if not src.is_dir():
+            raise FileNotFoundError(f"Dir.from_local: {src} is not a directory")
+        path = str(src.resolve())
+        if remote_destination is not None:
+            if is_remote(remote_destination):
+                import fsspec
+
+                fs, p = fsspec.core.url_to_fs(remote_destination)
+                fs.put(str(src), p, recursive=True)
+            else:
+                shutil.copytree(src, local_path_of(remote_destination), dirs_exist_ok=True)
+            path = remote_destination
+        return cls(path=path, name=src.name, hash=dir_cache_key)
+
+    @classmethod
+    async def from_local(cls, local_path: Union[str, Path], remote_destination: Optional[str] = None,
+                         dir_cache_key: Optional[str] = None, batch_size: Optional[int] = None,
+                         chunk_size: Optional[int] = None, max_concurrency: Optional[int] = None) -> Dir:
+        return cls.from_local_sync(local_path, remote_destination, dir_cache_key)
+
+    @classmethod
+    def from_existing_remote(cls, remote_path: str, dir_cache_key: Optional[str] = None) -> Dir:
+        return cls(path=remote_path, hash=dir_cache_key)
+
+    @classmethod
+    def new_remote(cls, dir_name: Optional[str] = None, hash: Optional[str] = None) -> Dir:
+        path = Path(new_path(dir_name))
+        path.mkdir(parents=True, exist_ok=True)
+        return cls(path=str(path), hash=hash)
+
+    # -- access ------------------------------------------------------------------------------------
+
+    def _local(self) -> Path:
+        if is_remote(self.path):
+            return Path(self.download_sync())
+        return Path(local_path_of(self.path))
+
+    def walk_sync(self, recursive: bool = True, file_pattern: str = "*", max_depth: Optional[int] = None) -> Iterator[File]:
+        root = self._local()
+        for dirpath, dirnames, filenames in os.walk(root):
+            depth = len(Path(dirpath).relative_to(root).parts)
+            dirnames.sort()
+            for fn in sorted(filenames):
+                if fnmatch.fnmatch(fn, file_pattern):
+                    yield File(path=os.path.join(dirpath, fn))
+            if not recursive or (max_depth is not None and depth + 1 >= max_depth):
+                dirnames[:] = []
+
+    async def walk(self, recursive: bool = True, max_depth: Optional[int] = None) -> AsyncIterator[File]:
+        for f in self.walk_sync(recursive=recursive, max_depth=max_depth):
+            yield f
+
+    def list_files_sync(self) -> List[File]:
+        return list(self.walk_sync(recursive=False))
+
+    async def list_files(self) -> List[File]:
+        return self.list_files_sync()
+
+    def get_file_sync(self, file_name: str) -> Optional[File]:
+        candidate = self._local() / file_name
+        return File(path=str(candidate)) if candidate.is_file() else None
+
+    async def get_file(self, file_name: str) -> Optional[File]:
+        return self.get_file_sync(file_name)
+
+    def exists_sync(self) -> bool:
+        if is_remote(self.path):
+            import fsspec
+
+            fs, p = fsspec.core.url_to_fs(self.path)
+            return fs.exists(p)
+        return os.path.isdir(local_path_of(self.path))
+
+    async def exists(self) -> bool:
+        return self.exists_sync()
+
+    def is_empty_sync(self) -> bool:
+        return not any(self._local().iterdir())
+
+    async def is_empty(self) -> bool:
+        return self.is_empty_sync()
+
+    def download_sync(self, local_path: Optional[Union[str, Path]] = None) -> str:
+        if not is_remote(self.path) and local_path is None:
+            return local_path_of(self.path)
+        target = Path(local_path) if local_path is not None else Path(new_path(self.name or "dir"))
+        if is_remote(self.path):
+            import fsspec
+
+            fs, p = fsspec.core.url_to_fs(self.path)
+            fs.get(p, str(target), recursive=True)
+        else:
+            shutil.copytree(local_path_of(self.path), target, dirs_exist_ok=True)
+        return str(target)
+
+    async def download(self, local_path: Optional[Union[str, Path]] = None) -> str:
+        return await asyncio.to_thread(self.download_sync, local_path)
+
+    def __fspath__(self) -> str:
+        return local_path_of(self.path)
+
+
+class EmptyDir(Dir):
+    """A Dir that starts empty, at a fresh path."""
+
+    def __init__(self, path: Union[str, Path, None] = None, **kwargs: Any):
+        if path is None:
+            p = Path(new_path("dir"))
+            p.mkdir(parents=True, exist_ok=True)
+            path = str(p)
+        super().__init__(path, **kwargs)
+
+
+register_io_type(Dir)
+register_io_type(EmptyDir)
