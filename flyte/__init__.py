@@ -11,7 +11,6 @@ import logging as _logging
 from . import errors, io, models, report
 from ._cache import Cache, CachePolicy, CacheRequest
 from ._condition import ConditionWebhook, new_condition
-from ._context import current_frame as _current_frame
 from ._ctx import ctx
 from ._custom_context import custom_context, get_custom_context
 from ._doc import Documentation
@@ -21,8 +20,7 @@ from ._image import Image
 from ._link import Link
 from ._map import map
 from ._pod import PodTemplate
-from ._resources import AMD_GPU, APPLE_SILICON, GPU, HABANA_GAUDI, TPU, Device, Neuron
-from ._resources import Resources
+from ._resources import AMD_GPU, APPLE_SILICON, GPU, HABANA_GAUDI, TPU, Device, Neuron, Resources
 from ._retry import Backoff, RetryStrategy
 from ._reusable import ReusePolicy
 from ._run import (

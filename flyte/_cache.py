@@ -6,9 +6,10 @@ import ast
 import hashlib
 import inspect
 import textwrap
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
-from typing import Any, Callable, List, Literal, Optional, Protocol, Tuple, Union, runtime_checkable
+from typing import Any, Literal, Optional, Protocol, Union, runtime_checkable
 
 CacheBehavior = Literal["auto", "override", "disable"]
 _BEHAVIORS = ("auto", "override", "disable")
@@ -66,9 +67,9 @@ class Cache:
     behavior: CacheBehavior
     version_override: Optional[str] = None
     serialize: bool = False
-    ignored_inputs: Union[Tuple[str, ...], str] = field(default_factory=tuple)
+    ignored_inputs: Union[tuple[str, ...], str] = field(default_factory=tuple)
     salt: str = ""
-    policies: Union[List[CachePolicy], CachePolicy, None] = None
+    policies: Union[list[CachePolicy], CachePolicy, None] = None
     max_age: Union[timedelta, int, None] = None
 
     def __post_init__(self) -> None:
@@ -103,7 +104,7 @@ class Cache:
     def is_enabled(self) -> bool:
         return self.behavior in ("auto", "override")
 
-    def get_ignored_inputs(self) -> Tuple[str, ...]:
+    def get_ignored_inputs(self) -> tuple[str, ...]:
         return self.ignored_inputs  # type: ignore[return-value]
 
     def get_version(self, params: Optional[VersionParameters] = None) -> str:

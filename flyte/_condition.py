@@ -14,7 +14,7 @@ import sys
 import threading
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Any, Dict, Generic, Literal, Optional, Type, TypeVar, Union
+from typing import Any, Generic, Literal, Optional, TypeVar, Union
 
 from ._trace import trace
 from .errors import ConditionFailedError, ConditionTimedoutError
@@ -28,7 +28,7 @@ _FALSE = {"n", "no", "false", "0", "reject", "rejected"}
 @dataclass
 class ConditionWebhook:
     url: str
-    payload: Optional[Dict[str, Any]] = None
+    payload: Optional[dict[str, Any]] = None
 
 
 def signal_env_var(name: str) -> str:
@@ -64,7 +64,7 @@ def _ask_terminal(prompt: str, data_type: type, timeout: Optional[float], name: 
             sys.stderr.write(f"{prompt}{suffix}: ")
             sys.stderr.flush()
             box.append(sys.stdin.readline())
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             box.append(e)
 
     reader = threading.Thread(target=read, name=f"flyte-condition-{name}", daemon=True)
@@ -99,7 +99,7 @@ class _Condition(Generic[ConditionType]):
     """A pending question; `wait()` (or `await wait.aio()`) returns the answer."""
 
     def __init__(self, name: str, prompt: str = "Approve?", prompt_type: Literal["text", "markdown"] = "text",
-                 data_type: Type[Any] = bool, description: str = "", timeout: Union[timedelta, int, float, None] = None,
+                 data_type: type[Any] = bool, description: str = "", timeout: Union[timedelta, int, float, None] = None,
                  webhook: Optional[ConditionWebhook] = None):
         if data_type not in _TYPES:
             raise TypeError(f"Condition data_type must be one of bool, int, float, str; got {data_type!r}")
@@ -131,7 +131,7 @@ class _NewCondition:
     """`flyte.new_condition(name, prompt=..., data_type=bool, timeout=...)`, also as `.aio(...)`."""
 
     def __call__(self, name: str, /, prompt: str = "Approve?", prompt_type: Literal["text", "markdown"] = "text",
-                 data_type: Type[Any] = bool, description: str = "", timeout: Union[timedelta, int, float, None] = None,
+                 data_type: type[Any] = bool, description: str = "", timeout: Union[timedelta, int, float, None] = None,
                  webhook: Optional[ConditionWebhook] = None) -> _Condition:
         return _Condition(name, prompt, prompt_type, data_type, description, timeout, webhook)
 

@@ -12,7 +12,7 @@ import threading
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Dict, Optional
+from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
     from ._serde import Codec
@@ -26,9 +26,25 @@ class RunState:
     """Everything the controller needs to know about one run."""
 
     __slots__ = (
-        "name", "store", "codec", "run_dir", "start_time", "replay", "cache_read", "cache_write",
-        "env_vars", "custom_context", "raw_data_path", "overwrite_cache", "disable_run_cache",
-        "inflight", "inflight_lock", "labels", "annotations", "interactive", "resumed",
+        "annotations",
+        "cache_read",
+        "cache_write",
+        "codec",
+        "custom_context",
+        "disable_run_cache",
+        "env_vars",
+        "inflight",
+        "inflight_lock",
+        "interactive",
+        "labels",
+        "name",
+        "overwrite_cache",
+        "raw_data_path",
+        "replay",
+        "resumed",
+        "run_dir",
+        "start_time",
+        "store",
     )
 
     def __init__(
@@ -39,14 +55,14 @@ class RunState:
         run_dir: Path,
         start_time: float,
         *,
-        replay: Optional[Dict[str, bytes]] = None,
+        replay: Optional[dict[str, bytes]] = None,
         overwrite_cache: bool = False,
         disable_run_cache: bool = False,
-        env_vars: Optional[Dict[str, str]] = None,
-        custom_context: Optional[Dict[str, str]] = None,
+        env_vars: Optional[dict[str, str]] = None,
+        custom_context: Optional[dict[str, str]] = None,
         raw_data_path: Optional[str] = None,
-        labels: Optional[Dict[str, str]] = None,
-        annotations: Optional[Dict[str, str]] = None,
+        labels: Optional[dict[str, str]] = None,
+        annotations: Optional[dict[str, str]] = None,
     ):
         self.name = name
         self.store = store
@@ -62,7 +78,7 @@ class RunState:
         self.env_vars = dict(env_vars or {})
         self.custom_context = dict(custom_context or {})
         self.raw_data_path = raw_data_path or str(run_dir / "raw")
-        self.inflight: Dict[str, Any] = {}
+        self.inflight: dict[str, Any] = {}
         self.inflight_lock = threading.Lock()
         self.labels = dict(labels or {})
         self.annotations = dict(annotations or {})
@@ -75,7 +91,7 @@ class RunState:
 class Frame:
     """One executing action (or trace): the parent of every call made while it runs."""
 
-    __slots__ = ("run", "id", "task_name", "short_name", "kind", "counts", "lock", "attempt", "report", "task", "parent_id")
+    __slots__ = ("attempt", "counts", "id", "kind", "lock", "parent_id", "report", "run", "short_name", "task", "task_name")
 
     def __init__(self, run: RunState, action_id: str, task_name: str, short_name: str, kind: str = KIND_TASK,
                  task: Any = None, parent_id: Optional[str] = None):
@@ -84,7 +100,7 @@ class Frame:
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: Dict[tuple, int] = {}
+        self.counts: dict[tuple, int] = {}
         self.lock = threading.Lock()  # a sync body may fan out to threads that call tasks
         self.attempt = 1
         self.report: Any = None
@@ -100,4 +116,4 @@ class Frame:
 
 current_frame: ContextVar[Optional[Frame]] = ContextVar("flyte_frame", default=None)
 current_group: ContextVar[Optional[str]] = ContextVar("flyte_group", default=None)
-current_custom_context: ContextVar[Optional[Dict[str, str]]] = ContextVar("flyte_custom_context", default=None)
+current_custom_context: ContextVar[Optional[dict[str, str]]] = ContextVar("flyte_custom_context", default=None)

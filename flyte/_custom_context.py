@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import contextlib
-from typing import Dict, Iterator
+from collections.abc import Iterator
 
 from ._context import current_custom_context
 
 
-def get_custom_context() -> Dict[str, str]:
+def get_custom_context() -> dict[str, str]:
     """The custom context visible here: the run's, plus any `custom_context(...)` blocks around."""
     return dict(current_custom_context.get() or {})
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 import inspect
 import re
 import weakref
-from dataclasses import dataclass, field, fields, replace
-from typing import Any, Callable, Dict, List, Optional, Tuple, Union
+from collections.abc import Callable
+from dataclasses import dataclass, field, fields
+from typing import Any, Optional, Union
 
 from ._cache import Cache, CacheRequest, cache_from_request
 from ._doc import Documentation
@@ -25,10 +26,10 @@ from .models import MAX_INLINE_IO_BYTES
 
 _NAME = re.compile(r"^[a-z0-9]+([_-][a-z0-9]+)*$")
 
-_ENVIRONMENTS: List["Environment"] = []
+_ENVIRONMENTS: list[Environment] = []
 
 
-def list_loaded_environments() -> List["Environment"]:
+def list_loaded_environments() -> list[Environment]:
     """Every environment created so far, in creation order."""
     return list(_ENVIRONMENTS)
 
@@ -38,15 +39,15 @@ class Environment:
     """Settings shared by the tasks (or apps) defined in it."""
 
     name: str
-    depends_on: List["Environment"] = field(default_factory=list)
+    depends_on: list[Environment] = field(default_factory=list)
     pod_template: Union[str, PodTemplate, None] = None
     description: Optional[str] = None
     secrets: Optional[SecretRequest] = None
-    env_vars: Optional[Dict[str, str]] = None
+    env_vars: Optional[dict[str, str]] = None
     resources: Optional[Resources] = None
     interruptible: bool = False
     image: Union[str, Image, None] = "auto"
-    include: Tuple[str, ...] = field(default_factory=tuple)
+    include: tuple[str, ...] = field(default_factory=tuple)
     service_account: Optional[str] = None
 
     def __post_init__(self) -> None:
@@ -70,7 +71,7 @@ class Environment:
         self.include = tuple(self.include)
         _ENVIRONMENTS.append(self)
 
-    def add_dependency(self, *env: "Environment") -> None:
+    def add_dependency(self, *env: Environment) -> None:
         for e in env:
             if not isinstance(e, Environment):
                 raise TypeError(f"Expected an Environment, got {type(e)}")
@@ -79,7 +80,7 @@ class Environment:
             if e not in self.depends_on:
                 self.depends_on.append(e)
 
-    def _init_kwargs(self) -> Dict[str, Any]:
+    def _init_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
 
 
@@ -102,13 +103,13 @@ class TaskEnvironment(Environment):
         if not isinstance(self.cache, (str, bool, Cache)):
             raise TypeError(f"Expected cache to be of type str or Cache, got {type(self.cache)}")
         cache_from_request(self.cache)
-        self._tasks: Dict[str, TaskTemplate] = {}
+        self._tasks: dict[str, TaskTemplate] = {}
 
     def __hash__(self) -> int:
         return id(self)
 
     @property
-    def tasks(self) -> Dict[str, TaskTemplate]:
+    def tasks(self) -> dict[str, TaskTemplate]:
         return dict(self._tasks)
 
     def clone_with(
@@ -116,15 +117,15 @@ class TaskEnvironment(Environment):
         name: str,
         image: Union[str, Image, None] = None,
         resources: Optional[Resources] = None,
-        env_vars: Optional[Dict[str, str]] = None,
+        env_vars: Optional[dict[str, str]] = None,
         secrets: Optional[SecretRequest] = None,
-        depends_on: Optional[List[Environment]] = None,
+        depends_on: Optional[list[Environment]] = None,
         description: Optional[str] = None,
         interruptible: Optional[bool] = None,
-        include: Optional[Tuple[str, ...]] = None,
+        include: Optional[tuple[str, ...]] = None,
         service_account: Optional[str] = None,
         **kwargs: Any,
-    ) -> "TaskEnvironment":
+    ) -> TaskEnvironment:
         """A new environment with this one's settings, a new name and the given changes."""
         extra = {k: kwargs.pop(k) for k in ("cache", "reusable", "plugin_config", "queue", "pod_template") if k in kwargs}
         if kwargs:
@@ -143,7 +144,7 @@ class TaskEnvironment(Environment):
         return TaskEnvironment(**args)
 
     @classmethod
-    def from_task(cls, name: str, *tasks: TaskTemplate, depends_on: Optional[List[Environment]] = None) -> "TaskEnvironment":
+    def from_task(cls, name: str, *tasks: TaskTemplate, depends_on: Optional[list[Environment]] = None) -> TaskEnvironment:
         """An environment around tasks defined elsewhere (e.g. in a library)."""
         if not tasks:
             raise ValueError("from_task needs at least one task")
@@ -170,8 +171,8 @@ class TaskEnvironment(Environment):
         max_inline_io_bytes: int = MAX_INLINE_IO_BYTES,
         queue: Optional[str] = None,
         service_account: Optional[str] = None,
-        triggers: Union[Tuple[Trigger, ...], Trigger] = (),
-        links: Union[Tuple[Link, ...], Link] = (),
+        triggers: Union[tuple[Trigger, ...], Trigger] = (),
+        links: Union[tuple[Link, ...], Link] = (),
         task_resolver: Optional[Any] = None,
         entrypoint: bool = False,
         produces_artifacts: bool = False,

@@ -12,17 +12,17 @@ import shlex
 import sys
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
-from typing import Dict, List, Literal, Optional, Tuple, Union
+from typing import Literal, Optional, Union
 
 from ._secret import Secret, SecretRequest, normalize_secrets
 
 Architecture = Literal["linux/amd64", "linux/arm64"]
-_DEFAULT_PLATFORMS: Tuple[Architecture, ...] = ("linux/amd64", "linux/arm64")
+_DEFAULT_PLATFORMS: tuple[Architecture, ...] = ("linux/amd64", "linux/arm64")
 _BASE_REGISTRY = "ghcr.io/flyteorg"
 _DEFAULT_NAME = "flyte"
 
 
-def _tuple(value: Union[str, List[str], Tuple[str, ...], None]) -> Tuple[str, ...]:
+def _tuple(value: Union[str, list[str], tuple[str, ...], None]) -> tuple[str, ...]:
     if value is None:
         return ()
     if isinstance(value, str):
@@ -35,14 +35,14 @@ def _tuple(value: Union[str, List[str], Tuple[str, ...], None]) -> Tuple[str, ..
 
 @dataclass(frozen=True)
 class Layer:
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         raise NotImplementedError
 
     def validate(self) -> None:
         return None
 
 
-def _secret_flags(secrets: Tuple[Secret, ...]) -> str:
+def _secret_flags(secrets: tuple[Secret, ...]) -> str:
     flags = []
     for s in secrets:
         ident = f"{s.group}_{s.key}" if s.group else s.key
@@ -53,10 +53,10 @@ def _secret_flags(secrets: Tuple[Secret, ...]) -> str:
 @dataclass(frozen=True)
 class PipOption:
     index_url: Optional[str] = None
-    extra_index_urls: Tuple[str, ...] = ()
+    extra_index_urls: tuple[str, ...] = ()
     pre: bool = False
     extra_args: Optional[str] = None
-    secret_mounts: Tuple[Secret, ...] = ()
+    secret_mounts: tuple[Secret, ...] = ()
 
     def pip_args(self) -> str:
         parts = []
@@ -72,9 +72,9 @@ class PipOption:
 
 @dataclass(frozen=True)
 class PipPackages(PipOption, Layer):
-    packages: Tuple[str, ...] = ()
+    packages: tuple[str, ...] = ()
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         pkgs = " ".join(shlex.quote(p) for p in self.packages)
         return [f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}{pkgs}"]
 
@@ -87,7 +87,7 @@ class Requirements(PipOption, Layer):
         if not Path(self.file).exists():
             raise ValueError(f"Requirements file {self.file} does not exist")
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [
             f"COPY {self.file} /tmp/requirements.txt",
             f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}-r /tmp/requirements.txt",
@@ -104,7 +104,7 @@ class UVProject(PipOption, Layer):
         if not Path(self.pyproject).exists():
             raise ValueError(f"pyproject file {self.pyproject} does not exist")
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         lock = self.uvlock or Path(self.pyproject).parent / "uv.lock"
         extra = " --no-install-project" if self.project_install_mode == "dependencies_only" else ""
         return [
@@ -118,10 +118,10 @@ class PoetryProject(Layer):
     pyproject: Path = Path("pyproject.toml")
     poetry_lock: Optional[Path] = None
     extra_args: Optional[str] = None
-    secret_mounts: Tuple[Secret, ...] = ()
+    secret_mounts: tuple[Secret, ...] = ()
     project_install_mode: str = "dependencies_only"
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         lock = self.poetry_lock or Path(self.pyproject).parent / "poetry.lock"
         extra = " --no-root" if self.project_install_mode == "dependencies_only" else ""
         return [
@@ -137,10 +137,10 @@ class PixiProject(Layer):
     pixi_lock: Optional[Path] = None
     environment: str = "default"
     extra_args: Optional[str] = None
-    secret_mounts: Tuple[Secret, ...] = ()
+    secret_mounts: tuple[Secret, ...] = ()
     project_install_mode: str = "dependencies_only"
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [
             f"COPY {self.manifest} /tmp/project/",
             f"RUN cd /tmp/project && pixi install -e {self.environment} {self.extra_args or ''}".rstrip(),
@@ -151,7 +151,7 @@ class PixiProject(Layer):
 class UVScript(PipOption, Layer):
     script: Path = Path("script.py")
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [
             f"COPY {self.script} /tmp/script.py",
             f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}-r /tmp/script.py",
@@ -160,10 +160,10 @@ class UVScript(PipOption, Layer):
 
 @dataclass(frozen=True)
 class AptPackages(Layer):
-    packages: Tuple[str, ...] = ()
-    secret_mounts: Tuple[Secret, ...] = ()
+    packages: tuple[str, ...] = ()
+    secret_mounts: tuple[Secret, ...] = ()
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         pkgs = " ".join(shlex.quote(p) for p in self.packages)
         return [
             f"RUN {_secret_flags(self.secret_mounts)}apt-get update && apt-get install -y --no-install-recommends "
@@ -173,10 +173,10 @@ class AptPackages(Layer):
 
 @dataclass(frozen=True)
 class Commands(Layer):
-    commands: Tuple[str, ...] = ()
-    secret_mounts: Tuple[Secret, ...] = ()
+    commands: tuple[str, ...] = ()
+    secret_mounts: tuple[Secret, ...] = ()
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [f"RUN {_secret_flags(self.secret_mounts)}{c}" for c in self.commands]
 
 
@@ -184,15 +184,15 @@ class Commands(Layer):
 class WorkDir(Layer):
     workdir: str = "/root"
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [f"WORKDIR {self.workdir}"]
 
 
 @dataclass(frozen=True)
 class Env(Layer):
-    env_vars: Tuple[Tuple[str, str], ...] = ()
+    env_vars: tuple[tuple[str, str], ...] = ()
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [f"ENV {k}={shlex.quote(v)}" for k, v in self.env_vars]
 
 
@@ -206,7 +206,7 @@ class CopyConfig(Layer):
         if not Path(self.src).exists():
             raise ValueError(f"Source {self.src} does not exist")
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         src = Path(self.src)
         if src.is_dir() and not self.copy_contents_only:
             return [f"COPY {src} {self.dst.rstrip('/')}/{src.name}"]
@@ -217,7 +217,7 @@ class CopyConfig(Layer):
 class DockerIgnore(Layer):
     path: Path = Path(".dockerignore")
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return []  # consumed by the builder, not a Dockerfile instruction
 
 
@@ -226,7 +226,7 @@ class CodeBundleLayer(Layer):
     copy_style: str = "loaded_modules"
     dst: str = "."
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return [f"# code bundle ({self.copy_style}) is copied to {self.dst} at build time"]
 
 
@@ -234,11 +234,11 @@ class CodeBundleLayer(Layer):
 class LocalRuntime(Layer):
     """Installs the runtime the program was written against (this distribution)."""
 
-    def render(self) -> List[str]:
+    def render(self) -> list[str]:
         return ["RUN uv pip install flyteshift"]
 
 
-def _python_version() -> Tuple[int, int]:
+def _python_version() -> tuple[int, int]:
     return sys.version_info[0], sys.version_info[1]
 
 
@@ -254,11 +254,11 @@ class Image:
     dockerfile_path: Optional[Path] = None
     registry: Optional[str] = None
     name: Optional[str] = None
-    platform: Tuple[Architecture, ...] = ("linux/amd64",)
-    python_version: Tuple[int, int] = field(default_factory=_python_version)
+    platform: tuple[Architecture, ...] = ("linux/amd64",)
+    python_version: tuple[int, int] = field(default_factory=_python_version)
     extendable: bool = False
     _ref_name: Optional[str] = None
-    _layers: Tuple[Layer, ...] = ()
+    _layers: tuple[Layer, ...] = ()
     _image_registry_secret: Optional[Secret] = None
     _guard: object = field(default=None, repr=False, compare=False)
 
@@ -282,13 +282,13 @@ class Image:
     @classmethod
     def from_debian_base(
         cls,
-        python_version: Optional[Tuple[int, int]] = None,
+        python_version: Optional[tuple[int, int]] = None,
         flyte_version: Optional[str] = None,
         install_flyte: bool = True,
         registry: Optional[str] = None,
         registry_secret: Optional[Union[str, Secret]] = None,
         name: Optional[str] = None,
-        platform: Optional[Tuple[Architecture, ...]] = None,
+        platform: Optional[tuple[Architecture, ...]] = None,
     ) -> Image:
         py = python_version or _python_version()
         img = cls._new(
@@ -320,7 +320,7 @@ class Image:
 
     @classmethod
     def from_dockerfile(
-        cls, file: Union[Path, str], registry: str, name: str, platform: Union[Architecture, Tuple[Architecture, ...], None] = None
+        cls, file: Union[Path, str], registry: str, name: str, platform: Union[Architecture, tuple[Architecture, ...], None] = None
     ) -> Image:
         plat = (platform,) if isinstance(platform, str) else (platform or ("linux/amd64",))
         return cls._new(dockerfile_path=Path(file), registry=registry, name=name, platform=plat)  # type: ignore[arg-type]
@@ -333,12 +333,12 @@ class Image:
         name: str,
         registry: Optional[str] = None,
         registry_secret: Optional[Union[str, Secret]] = None,
-        python_version: Optional[Tuple[int, int]] = None,
+        python_version: Optional[tuple[int, int]] = None,
         index_url: Optional[str] = None,
-        extra_index_urls: Union[str, List[str], Tuple[str, ...], None] = None,
+        extra_index_urls: Union[str, list[str], tuple[str, ...], None] = None,
         pre: bool = False,
         extra_args: Optional[str] = None,
-        platform: Optional[Tuple[Architecture, ...]] = None,
+        platform: Optional[tuple[Architecture, ...]] = None,
         secret_mounts: Optional[SecretRequest] = None,
     ) -> Image:
         base = cls.from_debian_base(python_version=python_version, registry=registry, registry_secret=registry_secret, name=name, platform=platform)
@@ -359,7 +359,7 @@ class Image:
         registry_secret: Optional[Union[str, Secret]] = None,
         environment: str = "default",
         extra_args: Optional[str] = None,
-        platform: Optional[Tuple[Architecture, ...]] = None,
+        platform: Optional[tuple[Architecture, ...]] = None,
         secret_mounts: Optional[SecretRequest] = None,
     ) -> Image:
         base = cls._new(
@@ -375,12 +375,12 @@ class Image:
         registry_secret: Optional[Union[str, Secret]] = None,
         name: Optional[str] = None,
         base_image: Optional[str] = None,
-        python_version: Optional[Tuple[int, int]] = None,
+        python_version: Optional[tuple[int, int]] = None,
         addl_layer: Optional[Layer] = None,
         extendable: Optional[bool] = None,
-        platform: Union[Architecture, Tuple[Architecture, ...], None] = None,
+        platform: Union[Architecture, tuple[Architecture, ...], None] = None,
     ) -> Image:
-        changes: Dict[str, object] = {}
+        changes: dict[str, object] = {}
         if registry is not None:
             changes["registry"] = registry
         if registry_secret is not None:
@@ -404,7 +404,7 @@ class Image:
         self,
         *packages: str,
         index_url: Optional[str] = None,
-        extra_index_urls: Union[str, List[str], Tuple[str, ...], None] = None,
+        extra_index_urls: Union[str, list[str], tuple[str, ...], None] = None,
         pre: bool = False,
         extra_args: Optional[str] = None,
         secret_mounts: Optional[SecretRequest] = None,
@@ -420,7 +420,7 @@ class Image:
         self,
         file: Union[str, Path],
         index_url: Optional[str] = None,
-        extra_index_urls: Union[str, List[str], Tuple[str, ...], None] = None,
+        extra_index_urls: Union[str, list[str], tuple[str, ...], None] = None,
         pre: bool = False,
         extra_args: Optional[str] = None,
         secret_mounts: Optional[SecretRequest] = None,
@@ -435,7 +435,7 @@ class Image:
         pyproject_file: Union[str, Path],
         uvlock: Optional[Path] = None,
         index_url: Optional[str] = None,
-        extra_index_urls: Union[List[str], Tuple[str, ...], None] = None,
+        extra_index_urls: Union[list[str], tuple[str, ...], None] = None,
         pre: bool = False,
         extra_args: Optional[str] = None,
         secret_mounts: Optional[SecretRequest] = None,
@@ -479,12 +479,12 @@ class Image:
             raise ValueError("with_apt_packages needs at least one package")
         return self._add(AptPackages(packages=tuple(packages), secret_mounts=tuple(normalize_secrets(secret_mounts))))
 
-    def with_commands(self, commands: List[str], secret_mounts: Optional[SecretRequest] = None) -> Image:
+    def with_commands(self, commands: list[str], secret_mounts: Optional[SecretRequest] = None) -> Image:
         if isinstance(commands, str):
             raise TypeError("with_commands takes a list of shell commands, not a single string")
         return self._add(Commands(commands=tuple(commands), secret_mounts=tuple(normalize_secrets(secret_mounts))))
 
-    def with_env_vars(self, env_vars: Dict[str, str]) -> Image:
+    def with_env_vars(self, env_vars: dict[str, str]) -> Image:
         return self._add(Env(tuple((str(k), str(v)) for k, v in env_vars.items())))
 
     def with_workdir(self, workdir: str) -> Image:
@@ -493,7 +493,7 @@ class Image:
     def with_source_folder(self, src: Path, dst: str = ".", copy_contents_only: bool = False) -> Image:
         return self._add(CopyConfig(src=Path(src), dst=dst, copy_contents_only=copy_contents_only))
 
-    def with_source_file(self, src: Union[Path, List[Path]], dst: str = ".") -> Image:
+    def with_source_file(self, src: Union[Path, list[Path]], dst: str = ".") -> Image:
         img = self
         for one in src if isinstance(src, list) else [src]:
             img = img._add(CopyConfig(src=Path(one), dst=dst))
@@ -508,7 +508,7 @@ class Image:
     def with_local_v2(self) -> Image:
         return self._add(LocalRuntime())
 
-    def with_local_v2_plugins(self, plugins: Union[str, List[str], None] = None) -> Image:
+    def with_local_v2_plugins(self, plugins: Union[str, list[str], None] = None) -> Image:
         return self.with_pip_packages(*(_tuple(plugins) or ("flyteshift",)))
 
     def with_local_rs_controller(self) -> Image:

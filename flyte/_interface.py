@@ -11,7 +11,8 @@ import datetime
 import inspect
 import types
 import typing
-from typing import Any, Callable, Dict, List, Optional, Tuple
+from collections.abc import Callable
+from typing import Any, Optional
 
 _EMPTY = inspect.Parameter.empty
 
@@ -131,7 +132,7 @@ def _compile(tp: Any) -> Optional[Converter]:
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             item = _compile(args[0])
-            convs_t: List[Optional[Converter]] = []
+            convs_t: list[Optional[Converter]] = []
         else:
             item = None
             convs_t = [_compile(a) for a in args]
@@ -212,7 +213,7 @@ def _isinstance(cls: Any, tp: Any) -> Converter:
     return conv
 
 
-def _output_names(ret: Any) -> Tuple[Tuple[str, ...], Tuple[Any, ...], bool]:
+def _output_names(ret: Any) -> tuple[tuple[str, ...], tuple[Any, ...], bool]:
     """(names, types, is_multi) of a return annotation; a NamedTuple or tuple[...] has one output per field."""
     if ret is _EMPTY or ret is None or ret is type(None):
         return (), (), False
@@ -233,8 +234,8 @@ class TaskInterface:
         self.func = func
         sig = inspect.signature(func)
         self.signature = sig
-        self.names: Tuple[str, ...] = ()
-        self.defaults: Dict[str, Any] = {}
+        self.names: tuple[str, ...] = ()
+        self.defaults: dict[str, Any] = {}
         self.var_positional: Optional[str] = None
         self.var_keyword: Optional[str] = None
         names = []
@@ -252,18 +253,18 @@ class TaskInterface:
         self.required = tuple(n for n in self.names if n not in self.defaults)
         self._positional_only = tuple(p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY)
         self._compiled = False
-        self._converters: Tuple[Tuple[str, Converter], ...] = ()
-        self.input_types: Dict[str, Any] = {}
-        self.output_names: Tuple[str, ...] = ()
-        self.output_types: Tuple[Any, ...] = ()
+        self._converters: tuple[tuple[str, Converter], ...] = ()
+        self.input_types: dict[str, Any] = {}
+        self.output_names: tuple[str, ...] = ()
+        self.output_types: tuple[Any, ...] = ()
         self.multi_output = False
-        self._output_convs: Tuple[Optional[Converter], ...] = ()
+        self._output_convs: tuple[Optional[Converter], ...] = ()
         self.has_return_annotation = sig.return_annotation is not _EMPTY
 
-    def __getstate__(self) -> Dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:
         return {"func": self.func}  # converters are closures; rebuild them where this lands
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__init__(state["func"])  # type: ignore[misc]
 
     # -- compiled lazily: annotations may name classes defined after the decorator ------------
@@ -293,7 +294,7 @@ class TaskInterface:
 
     # -- binding ---------------------------------------------------------------------------------
 
-    def bind(self, task_name: str, args: tuple, kwargs: dict) -> Dict[str, Any]:
+    def bind(self, task_name: str, args: tuple, kwargs: dict) -> dict[str, Any]:
         """Arguments by parameter name in signature order, defaults filled in.
 
         Raises ValueError (missing/extra inputs) or TypeError (wrong types) naming the task and
@@ -392,5 +393,5 @@ class TaskInterface:
             return tuple(value)
         return (value,)
 
-    def required_inputs(self) -> List[str]:
+    def required_inputs(self) -> list[str]:
         return list(self.required)

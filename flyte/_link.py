@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Dict, Protocol, runtime_checkable
+from typing import Protocol, runtime_checkable
 
 
 @runtime_checkable
@@ -12,7 +12,7 @@ class Link(Protocol):
         run_name: str,
         project: str,
         domain: str,
-        context: Dict[str, str],
+        context: dict[str, str],
         parent_action_name: str,
         action_name: str,
         pod_name: str,

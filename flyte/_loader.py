@@ -7,7 +7,7 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
-from typing import Dict, Optional
+from typing import Optional
 
 from ._task import TaskTemplate
 
@@ -36,7 +36,7 @@ def load_module_from_file(path: Path) -> ModuleType:
     return module
 
 
-def tasks_in(module: ModuleType) -> Dict[str, TaskTemplate]:
+def tasks_in(module: ModuleType) -> dict[str, TaskTemplate]:
     """Tasks defined at the top level of a module, by variable name."""
     return {name: obj for name, obj in vars(module).items() if isinstance(obj, TaskTemplate)}
 

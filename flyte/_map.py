@@ -14,7 +14,8 @@ import functools
 import itertools
 import queue
 import threading
-from typing import Any, AsyncIterator, Callable, Iterable, Iterator, List, Optional, Tuple
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from typing import Any, Optional
 
 from ._context import current_frame, current_group
 from ._task import TaskTemplate
@@ -27,7 +28,7 @@ _GROW_AFTER = 0.001
 _MISSING = object()
 
 
-def _resolve(func: Any, n_iterables: int) -> Tuple[TaskTemplate, tuple, dict]:
+def _resolve(func: Any, n_iterables: int) -> tuple[TaskTemplate, tuple, dict]:
     if isinstance(func, functools.partial):
         base, args, kwargs = func.func, func.args, dict(func.keywords)
     else:
@@ -66,7 +67,7 @@ class _Item:
 # -- async items on the loop -----------------------------------------------------------------------
 
 
-async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple], concurrency: int,
+async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], concurrency: int,
                           return_exceptions: bool) -> AsyncIterator[Any]:
     n = len(items)
     frame = current_frame.get()
@@ -81,7 +82,7 @@ async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items
         def invoke(args: tuple) -> Any:
             return task.func(*pargs, *args, **pkwargs)
 
-    futures: List[asyncio.Future] = [asyncio.get_running_loop().create_future() for _ in range(n)]
+    futures: list[asyncio.Future] = [asyncio.get_running_loop().create_future() for _ in range(n)]
     next_index = itertools.count()
     stop = False
 
@@ -96,7 +97,7 @@ async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items
             except asyncio.CancelledError:
                 fut.cancel()
                 raise
-            except BaseException as e:  # noqa: BLE001 - delivered through the future
+            except BaseException as e:
                 fut.set_exception(e)
                 if not return_exceptions:
                     stop = True
@@ -128,7 +129,7 @@ async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items
 class _ThreadedMap:
     """Runs a sync task over items on worker threads; results are read in order by one consumer."""
 
-    def __init__(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple], concurrency: int,
+    def __init__(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], concurrency: int,
                  return_exceptions: bool, on_done: Optional[Callable[[int], None]] = None):
         self.items = items
         self.slots = [_Item() for _ in items]
@@ -149,7 +150,7 @@ class _ThreadedMap:
         limit = concurrency if concurrency > 0 else DEFAULT_SYNC_CONCURRENCY
         self.width = min(limit, len(items))
         self._ctx = contextvars.copy_context()
-        self.threads: List[threading.Thread] = []
+        self.threads: list[threading.Thread] = []
         # Start with one worker and add more only while the consumer is kept waiting: trivial
         # bodies then run without GIL ping-pong between threads, and slow (blocking) ones reach
         # full concurrency within a few milliseconds.
@@ -170,7 +171,7 @@ class _ThreadedMap:
             slot = self.slots[i]
             try:
                 slot.value = self.invoke(self.items[i])
-            except BaseException as e:  # noqa: BLE001 - delivered in order to the consumer
+            except BaseException as e:
                 slot.ok, slot.value = False, e
                 if not self.return_exceptions:
                     self.stop = True
@@ -181,7 +182,7 @@ class _ThreadedMap:
             if self.on_done is not None:
                 self.on_done(i)
 
-    def result(self, i: int) -> Tuple[bool, Any]:
+    def result(self, i: int) -> tuple[bool, Any]:
         slot = self.slots[i]
         if not slot.done:
             with self.cond:
@@ -214,7 +215,7 @@ def _sync_results(tm: _ThreadedMap, n: int, return_exceptions: bool) -> Iterator
         tm.cancel()
 
 
-async def _map_sync_task_from_async(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple],
+async def _map_sync_task_from_async(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple],
                                     concurrency: int, return_exceptions: bool) -> AsyncIterator[Any]:
     loop = asyncio.get_running_loop()
     n = len(items)
@@ -271,7 +272,7 @@ class _Mapper:
         items = list(zip(*iterables))
         return self._iterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
 
-    def _iterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple], group_name: Optional[str],
+    def _iterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], group_name: Optional[str],
                  concurrency: int, return_exceptions: bool) -> Iterator[Any]:
         if not items:
             return
@@ -298,7 +299,7 @@ class _Mapper:
         items = list(zip(*iterables))
         return self._aiterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
 
-    async def _aiterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: List[tuple],
+    async def _aiterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple],
                         group_name: Optional[str], concurrency: int, return_exceptions: bool) -> AsyncIterator[Any]:
         if not items:
             return
@@ -328,7 +329,7 @@ class _Mapper:
 
 def _drain_async_in_thread(make_gen: Callable[[], AsyncIterator[Any]], group: Optional[str]) -> Iterator[Any]:
     """Iterate an async generator from sync code: a helper thread runs it on its own loop."""
-    q: "queue.Queue[Tuple[str, Any]]" = queue.Queue()
+    q: queue.Queue[tuple[str, Any]] = queue.Queue()
     stop = threading.Event()
     ctx = contextvars.copy_context()
 
@@ -341,7 +342,7 @@ def _drain_async_in_thread(make_gen: Callable[[], AsyncIterator[Any]], group: Op
                 q.put(("item", value))
                 if stop.is_set():
                     break
-        except BaseException as e:  # noqa: BLE001 - re-raised in the consumer
+        except BaseException as e:
             q.put(("error", e))
             return
         finally:

@@ -3,15 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from typing import Any, Dict, Optional
+from typing import Any, Optional
 
 
 @dataclass
 class PodTemplate:
     pod_spec: Optional[Any] = None
     primary_container_name: str = "primary"
-    labels: Optional[Dict[str, str]] = None
-    annotations: Optional[Dict[str, str]] = None
+    labels: Optional[dict[str, str]] = None
+    annotations: Optional[dict[str, str]] = None
     termination_grace_period: Optional[int] = None
 
     @classmethod
@@ -20,8 +20,8 @@ class PodTemplate:
         pod_spec: Any,
         *,
         primary_container_name: Optional[str] = None,
-        labels: Optional[Dict[str, str]] = None,
-        annotations: Optional[Dict[str, str]] = None,
+        labels: Optional[dict[str, str]] = None,
+        annotations: Optional[dict[str, str]] = None,
     ) -> PodTemplate:
         return cls(pod_spec, primary_container_name or "primary", labels, annotations)
 

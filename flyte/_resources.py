@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Literal, Optional, Tuple, Union
+from typing import Literal, Optional, Union
 
 DeviceClass = Literal["GPU", "TPU", "NEURON", "AMD_GPU", "HABANA_GAUDI", "APPLE_SILICON"]
 
@@ -126,8 +126,8 @@ class Resources:
     `cpu` and `memory` take a single value (request = limit) or a `(request, limit)` pair.
     """
 
-    cpu: Union[CPUBaseType, Tuple[CPUBaseType, CPUBaseType], None] = None
-    memory: Union[str, Tuple[str, str], None] = None
+    cpu: Union[CPUBaseType, tuple[CPUBaseType, CPUBaseType], None] = None
+    memory: Union[str, tuple[str, str], None] = None
     gpu: Union[str, int, Device, None] = None
     disk: Optional[str] = None
     shm: Union[str, Literal["auto"], None] = None

@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import Literal, Optional, Tuple, Union
+from typing import Literal, Optional, Union
 
 
 @dataclass
 class ReusePolicy:
-    replicas: Union[int, Tuple[int, int]] = 2
+    replicas: Union[int, tuple[int, int]] = 2
     idle_ttl: Union[int, timedelta] = 30
     concurrency: int = 1
     scaledown_ttl: Union[int, timedelta] = 30

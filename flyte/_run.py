@@ -14,9 +14,10 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Dict, List, Literal, Optional, Sequence
+from typing import Any, Literal, Optional
 
 from ._context import KIND_TASK, Frame, RunState, current_custom_context
 from ._controller import Call, execute_async, execute_sync
@@ -43,7 +44,7 @@ class ActionOutputs(tuple):
         return obj
 
     @property
-    def named_outputs(self) -> Dict[str, Any]:
+    def named_outputs(self) -> dict[str, Any]:
         return dict(zip(self._names, self))  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
@@ -60,7 +61,7 @@ class Run:
         self._outputs = outputs
         self._task = task
 
-    def _row(self) -> Dict[str, Any]:
+    def _row(self) -> dict[str, Any]:
         row = self._store.get_run(self.name)
         if row is None:
             raise KeyError(f"Run {self.name!r} is not in the store at {self._store.home}")
@@ -95,11 +96,11 @@ class Run:
             self._outputs = ActionOutputs(value[0], names)
         return self._outputs
 
-    def inputs(self) -> Dict[str, Any]:
+    def inputs(self) -> dict[str, Any]:
         data = self._row()["inputs"]
         return Codec(blob_loader=self._store.load_blob).unpack(data) if data else {}
 
-    def actions(self) -> List[Dict[str, Any]]:
+    def actions(self) -> list[dict[str, Any]]:
         """Every action of the run, as recorded (parents, phases, timings, attempts, errors)."""
         return self._store.list_actions(self.name)
 
@@ -137,10 +138,10 @@ class _Runner:
     """Holds the run options of `with_runcontext`; `.run(task, ...)` starts a run with them."""
 
     def __init__(self, mode: Optional[Mode] = None, *, name: Optional[str] = None, overwrite_cache: bool = False,
-                 disable_run_cache: bool = False, env_vars: Optional[Dict[str, str]] = None,
-                 custom_context: Optional[Dict[str, str]] = None, raw_data_path: Optional[str] = None,
-                 run_base_dir: Optional[str] = None, labels: Optional[Dict[str, str]] = None,
-                 annotations: Optional[Dict[str, str]] = None, recover: bool = True,
+                 disable_run_cache: bool = False, env_vars: Optional[dict[str, str]] = None,
+                 custom_context: Optional[dict[str, str]] = None, raw_data_path: Optional[str] = None,
+                 run_base_dir: Optional[str] = None, labels: Optional[dict[str, str]] = None,
+                 annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, **_ignored: Any):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
@@ -201,7 +202,7 @@ class _Runner:
             logger.info("Resuming run %s: %d finished actions will be replayed", name, len(replay or {}))
         return run, call
 
-    def _replay_for(self, store: SQLiteStore, name: str) -> Optional[Dict[str, bytes]]:
+    def _replay_for(self, store: SQLiteStore, name: str) -> Optional[dict[str, bytes]]:
         previous = store.get_run(name)
         if previous is None:
             return None
@@ -333,7 +334,7 @@ def _in_thread(fn: Any) -> Any:
     def target() -> None:
         try:
             box.append((True, fn()))
-        except BaseException as e:  # noqa: BLE001
+        except BaseException as e:
             box.append((False, e))
 
     t = threading.Thread(target=target, name="flyte-run", daemon=True)
@@ -389,9 +390,9 @@ def with_runcontext(
     overwrite_cache: bool = False,
     project: Optional[str] = None,
     domain: Optional[str] = None,
-    env_vars: Optional[Dict[str, str]] = None,
-    labels: Optional[Dict[str, str]] = None,
-    annotations: Optional[Dict[str, str]] = None,
+    env_vars: Optional[dict[str, str]] = None,
+    labels: Optional[dict[str, str]] = None,
+    annotations: Optional[dict[str, str]] = None,
     interruptible: Optional[bool] = None,
     log_level: Optional[int] = None,
     log_format: str = "console",
@@ -401,7 +402,7 @@ def with_runcontext(
     queue: Optional[str] = None,
     max_action_concurrency: Optional[int] = None,
     notifications: Any = None,
-    custom_context: Optional[Dict[str, str]] = None,
+    custom_context: Optional[dict[str, str]] = None,
     cache_lookup_scope: str = "global",
     preserve_original_types: bool = False,
     debug: bool = False,
@@ -455,7 +456,7 @@ class _RerunFunction:
 rerun = _RerunFunction()
 
 
-def _load_stored_run(run_name: str) -> tuple[TaskTemplate, Dict[str, Any]]:
+def _load_stored_run(run_name: str) -> tuple[TaskTemplate, dict[str, Any]]:
     store = _store()
     row = store.get_run(run_name)
     if row is None:
@@ -474,8 +475,8 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           root_dir: Optional[Path] = None, log_level: Optional[int] = None, log_format: Optional[str] = None,
           reset_root_logger: bool = False, user_log_level: Optional[int] = None, endpoint: Optional[str] = None,
           headless: bool = False, insecure: bool = False, insecure_skip_verify: bool = False,
-          ca_cert_file_path: Optional[str] = None, auth_type: str = "Pkce", command: Optional[List[str]] = None,
-          proxy_command: Optional[List[str]] = None, api_key: Optional[str] = None, client_id: Optional[str] = None,
+          ca_cert_file_path: Optional[str] = None, auth_type: str = "Pkce", command: Optional[list[str]] = None,
+          proxy_command: Optional[list[str]] = None, api_key: Optional[str] = None, client_id: Optional[str] = None,
           client_credentials_secret: Optional[str] = None, auth_client_config: Any = None, rpc_retries: int = 3,
           http_proxy_url: Optional[str] = None, storage: Any = None, batch_size: int = 1000,
           image_builder: str = "local", images: Any = None, source_config_path: Optional[Path] = None,

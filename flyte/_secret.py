@@ -6,7 +6,7 @@ import os
 import pathlib
 import re
 from dataclasses import dataclass
-from typing import List, Optional, Union
+from typing import Optional, Union
 
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
@@ -47,15 +47,15 @@ class Secret:
         return None
 
 
-SecretRequest = Union[str, Secret, List[Union[str, Secret]]]
+SecretRequest = Union[str, Secret, list[Union[str, Secret]]]
 
 
-def normalize_secrets(request: Optional[SecretRequest]) -> List[Secret]:
+def normalize_secrets(request: Optional[SecretRequest]) -> list[Secret]:
     """Every accepted spelling of a secret request as a list of `Secret`."""
     if request is None:
         return []
     items = request if isinstance(request, (list, tuple)) else [request]
-    out: List[Secret] = []
+    out: list[Secret] = []
     for item in items:
         if isinstance(item, Secret):
             out.append(item)

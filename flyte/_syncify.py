@@ -10,7 +10,8 @@ import asyncio
 import contextvars
 import functools
 import threading
-from typing import Any, Awaitable, Callable, Generic, TypeVar
+from collections.abc import Awaitable, Callable
+from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
 
@@ -27,7 +28,7 @@ def run_blocking(make_coro: Callable[[], Awaitable[T]]) -> T:
     def target() -> None:
         try:
             box.append((True, ctx.run(asyncio.run, make_coro())))
-        except BaseException as e:  # noqa: BLE001 - re-raised in the caller
+        except BaseException as e:
             box.append((False, e))
 
     t = threading.Thread(target=target, name="flyte-syncify", daemon=True)

@@ -13,9 +13,10 @@ import importlib
 import inspect
 import logging
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any, Callable, Dict, Generic, Optional, Tuple, TypeVar, Union
+from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from ._cache import Cache, CacheRequest, VersionParameters, cache_from_request
 from ._context import current_frame
@@ -34,7 +35,7 @@ from .errors import SyncTaskCallInAsyncContextError
 from .models import MAX_INLINE_IO_BYTES
 
 if TYPE_CHECKING:
-    from ._environment import TaskEnvironment
+    pass
 
 logger = logging.getLogger("flyte")
 
@@ -49,9 +50,24 @@ class TaskRuntime:
     """The settings of a template, resolved once into what the controller reads per call."""
 
     __slots__ = (
-        "task", "name", "short_name", "func", "is_async", "iface", "retries", "backoff", "timeout",
-        "deadline", "cache", "cache_readable", "cache_serialize", "cache_max_age", "_cache_version",
-        "_iface_hash", "env", "report",
+        "_cache_version",
+        "_iface_hash",
+        "backoff",
+        "cache",
+        "cache_max_age",
+        "cache_readable",
+        "cache_serialize",
+        "deadline",
+        "env",
+        "func",
+        "iface",
+        "is_async",
+        "name",
+        "report",
+        "retries",
+        "short_name",
+        "task",
+        "timeout",
     )
 
     def __init__(self, task: TaskTemplate):
@@ -112,7 +128,7 @@ class TaskRuntime:
 _warned_secrets: set = set()
 
 
-def _task_environment(task: TaskTemplate) -> Dict[str, str]:
+def _task_environment(task: TaskTemplate) -> dict[str, str]:
     """Environment variables the body sees: the task's env_vars plus its secrets' values."""
     env = {str(k): str(v) for k, v in (task.env_vars or {}).items()}
     for secret in normalize_secrets(task.secrets):
@@ -147,7 +163,7 @@ class TaskTemplate(Generic[P, R]):
     retries: Union[int, RetryStrategy] = 0
     reusable: Optional[ReusePolicy] = None
     docs: Optional[Documentation] = None
-    env_vars: Optional[Dict[str, str]] = None
+    env_vars: Optional[dict[str, str]] = None
     secrets: Optional[SecretRequest] = None
     service_account: Optional[str] = None
     timeout: Optional[TimeoutType] = None
@@ -160,8 +176,8 @@ class TaskTemplate(Generic[P, R]):
     parent_env: Optional[weakref.ReferenceType] = None
     parent_env_name: Optional[str] = None
     max_inline_io_bytes: int = MAX_INLINE_IO_BYTES
-    triggers: Tuple[Trigger, ...] = field(default_factory=tuple)
-    links: Tuple[Link, ...] = field(default_factory=tuple)
+    triggers: tuple[Trigger, ...] = field(default_factory=tuple)
+    links: tuple[Link, ...] = field(default_factory=tuple)
     _call_as_synchronous: bool = False
 
     def __post_init__(self) -> None:
@@ -182,13 +198,13 @@ class TaskTemplate(Generic[P, R]):
             rt = self._rt = TaskRuntime(self)
         return rt
 
-    def __getstate__(self) -> Dict[str, Any]:
+    def __getstate__(self) -> dict[str, Any]:
         state = dict(self.__dict__)
         state["_rt"] = None
         state["parent_env"] = None  # weakrefs do not pickle; the env is only needed to deploy
         return state
 
-    def __setstate__(self, state: Dict[str, Any]) -> None:
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
 
     def override(
@@ -200,7 +216,7 @@ class TaskTemplate(Generic[P, R]):
         retries: Union[int, RetryStrategy] = 0,
         timeout: Optional[TimeoutType] = None,
         reusable: Union[ReusePolicy, str, None] = None,
-        env_vars: Optional[Dict[str, str]] = None,
+        env_vars: Optional[dict[str, str]] = None,
         secrets: Optional[SecretRequest] = None,
         service_account: Optional[str] = None,
         max_inline_io_bytes: Optional[int] = None,
@@ -209,7 +225,7 @@ class TaskTemplate(Generic[P, R]):
         interruptible: Optional[bool] = None,
         entrypoint: Optional[bool] = None,
         produces_artifacts: Optional[bool] = None,
-        links: Tuple[Link, ...] = (),
+        links: tuple[Link, ...] = (),
         plugin_config: Optional[Any] = None,
         **kwargs: Any,
     ) -> TaskTemplate:
@@ -228,7 +244,7 @@ class TaskTemplate(Generic[P, R]):
                         f"Cannot override {what} when reusable is set: reusable tasks use their environment's "
                         f"{what}. Pass reusable='off' in the same override() to change it."
                     )
-        changes: Dict[str, Any] = dict(
+        changes: dict[str, Any] = dict(
             short_name=short_name or self.short_name,
             resources=resources or self.resources,
             cache=cache or self.cache,
@@ -274,7 +290,7 @@ def _load_task(module: str, qualname: str) -> TaskTemplate:
     return obj
 
 
-def _rebuild_task(cls: type, state: Dict[str, Any]) -> TaskTemplate:
+def _rebuild_task(cls: type, state: dict[str, Any]) -> TaskTemplate:
     task = cls.__new__(cls)
     task.__setstate__(state)
     return task

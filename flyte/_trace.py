@@ -11,7 +11,8 @@ from __future__ import annotations
 import functools
 import inspect
 import time
-from typing import Any, Callable, Optional, Tuple, TypeVar
+from collections.abc import Callable
+from typing import Any, Optional, TypeVar
 
 from ._context import KIND_TRACE, Frame, current_frame, current_group
 from ._controller import action_id, error_code, format_failure
@@ -22,10 +23,10 @@ _UNSET = object()
 
 
 class _TraceCall:
-    __slots__ = ("run", "parent", "name", "aid", "packed", "group", "start", "frame")
+    __slots__ = ("aid", "frame", "group", "name", "packed", "parent", "run", "start")
 
 
-def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> Tuple[Optional[_TraceCall], Any]:
+def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> tuple[Optional[_TraceCall], Any]:
     """(call, replayed value or _UNSET); call is None outside a task."""
     parent = current_frame.get()
     if parent is None:

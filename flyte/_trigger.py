@@ -6,9 +6,10 @@ flytekit shim's launch plans) can read them.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Dict, Mapping, Optional, Tuple, Union
+from typing import Any, Optional, Union
 
 
 class _TriggerTime:
@@ -105,8 +106,8 @@ class Trigger:
     automation: Union[Cron, FixedRate, OnArtifact, None] = None
     description: str = ""
     auto_activate: bool = True
-    inputs: Optional[Dict[str, Any]] = None
-    env_vars: Optional[Dict[str, str]] = None
+    inputs: Optional[dict[str, Any]] = None
+    env_vars: Optional[dict[str, str]] = None
     interruptible: Optional[bool] = None
     overwrite_cache: bool = False
     queue: Optional[str] = None
@@ -136,8 +137,8 @@ class Trigger:
             )
 
     @classmethod
-    def _every(cls, expression: str, trigger_time_input_key: Optional[str], inputs: Optional[Dict[str, Any]], **kw: Any) -> Trigger:
-        final: Dict[str, Any] = {}
+    def _every(cls, expression: str, trigger_time_input_key: Optional[str], inputs: Optional[dict[str, Any]], **kw: Any) -> Trigger:
+        final: dict[str, Any] = {}
         if trigger_time_input_key is not None:
             final[trigger_time_input_key] = TriggerTime
         final.update(inputs or {})
@@ -145,31 +146,31 @@ class Trigger:
 
     @classmethod
     def minutely(cls, trigger_time_input_key: Optional[str] = None, *, name: str = "minutely",
-                 description: str = "A trigger that runs every minute", inputs: Optional[Dict[str, Any]] = None, **kw: Any) -> Trigger:
+                 description: str = "A trigger that runs every minute", inputs: Optional[dict[str, Any]] = None, **kw: Any) -> Trigger:
         return cls._every("* * * * *", trigger_time_input_key, inputs, name=name, description=description, **kw)
 
     @classmethod
     def hourly(cls, trigger_time_input_key: Optional[str] = None, *, name: str = "hourly",
-               description: str = "A trigger that runs every hour", inputs: Optional[Dict[str, Any]] = None, **kw: Any) -> Trigger:
+               description: str = "A trigger that runs every hour", inputs: Optional[dict[str, Any]] = None, **kw: Any) -> Trigger:
         return cls._every("0 * * * *", trigger_time_input_key, inputs, name=name, description=description, **kw)
 
     @classmethod
     def daily(cls, trigger_time_input_key: Optional[str] = None, *, name: str = "daily",
-              description: str = "A trigger that runs daily at midnight", inputs: Optional[Dict[str, Any]] = None, **kw: Any) -> Trigger:
+              description: str = "A trigger that runs daily at midnight", inputs: Optional[dict[str, Any]] = None, **kw: Any) -> Trigger:
         return cls._every("0 0 * * *", trigger_time_input_key, inputs, name=name, description=description, **kw)
 
     @classmethod
     def weekly(cls, trigger_time_input_key: Optional[str] = None, *, name: str = "weekly",
-               description: str = "A trigger that runs weekly on Sundays at midnight", inputs: Optional[Dict[str, Any]] = None, **kw: Any) -> Trigger:
+               description: str = "A trigger that runs weekly on Sundays at midnight", inputs: Optional[dict[str, Any]] = None, **kw: Any) -> Trigger:
         return cls._every("0 0 * * 0", trigger_time_input_key, inputs, name=name, description=description, **kw)
 
     @classmethod
     def monthly(cls, trigger_time_input_key: Optional[str] = None, *, name: str = "monthly",
-                description: str = "A trigger that runs monthly on the 1st at midnight", inputs: Optional[Dict[str, Any]] = None, **kw: Any) -> Trigger:
+                description: str = "A trigger that runs monthly on the 1st at midnight", inputs: Optional[dict[str, Any]] = None, **kw: Any) -> Trigger:
         return cls._every("0 0 1 * *", trigger_time_input_key, inputs, name=name, description=description, **kw)
 
 
-def normalize_triggers(value: Union[Trigger, Tuple[Trigger, ...], list, None]) -> Tuple[Trigger, ...]:
+def normalize_triggers(value: Union[Trigger, tuple[Trigger, ...], list, None]) -> tuple[Trigger, ...]:
     if value is None:
         return ()
     items = (value,) if isinstance(value, Trigger) else tuple(value)

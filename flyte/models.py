@@ -6,7 +6,7 @@ import enum
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any, Dict, Literal, Optional
+from typing import Any, Literal, Optional
 
 MAX_INLINE_IO_BYTES = 10 * 1024 * 1024
 
@@ -71,7 +71,7 @@ class CallCounter:
     """Counts identical calls within one parent, so repeated calls get distinct, stable ids."""
 
     def __init__(self) -> None:
-        self._counts: Dict[str, int] = {}
+        self._counts: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def next(self, call_key: str) -> int:
@@ -95,10 +95,10 @@ class TaskContext:
     checkpoint_paths: Optional[CheckpointPaths] = None
     code_bundle: Any = None
     compiled_image_cache: Any = None
-    data: Dict[str, Any] = field(default_factory=dict)
+    data: dict[str, Any] = field(default_factory=dict)
     mode: Literal["local", "remote", "hybrid"] = "local"
     interactive_mode: bool = False
-    custom_context: Dict[str, str] = field(default_factory=dict)
+    custom_context: dict[str, str] = field(default_factory=dict)
     disable_run_cache: bool = False
     in_driver_literal_conversion: bool = False
     run_start_time: Optional[datetime] = None
@@ -106,7 +106,7 @@ class TaskContext:
     task_name: str = ""
     short_name: str = ""
     attempt_number: int = 0
-    env_vars: Dict[str, str] = field(default_factory=dict)
+    env_vars: dict[str, str] = field(default_factory=dict)
 
     def replace(self, **kwargs: Any) -> TaskContext:
         return replace(self, **kwargs)

@@ -40,7 +40,7 @@ _now = time.time
 class Call:
     """A prepared call: everything `execute_*` needs, or the answer when none is needed."""
 
-    __slots__ = ("rt", "parent", "run", "packed", "aid", "group", "cache_key", "done", "value", "start")
+    __slots__ = ("aid", "cache_key", "done", "group", "packed", "parent", "rt", "run", "start", "value")
 
     def __init__(self, rt: TaskRuntime, parent: Frame, packed: bytes, aid: str, group: Optional[str]):
         self.rt = rt
@@ -126,7 +126,7 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     end = _now()
-    if frame.report is not None:
+    if frame.report is not None and rt.report:
         frame.report.write(run.run_dir / call.aid / "report.html")
     run.store.action_finished(
         (run.name, call.aid, call.parent.id, rt.name, rt.short_name, call.group, KIND_TASK, "SUCCEEDED",
@@ -139,7 +139,7 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
 
 def _failed(call: Call, frame: Frame, e: BaseException, phase: str = "FAILED") -> None:
     rt, run = call.rt, call.run
-    if frame.report is not None:
+    if frame.report is not None and rt.report:
         try:
             frame.report.write(run.run_dir / call.aid / "report.html")
         except OSError:
@@ -284,7 +284,7 @@ def _run_sync_with_timeout(func: Any, kw: dict, seconds: float) -> Any:
     def target() -> None:
         try:
             box.append((True, ctx.run(func, **kw)))
-        except BaseException as e:  # noqa: BLE001 - handed to the waiting thread
+        except BaseException as e:
             box.append((False, e))
 
     worker = threading.Thread(target=target, name="flyte-timed-task", daemon=True)

@@ -11,15 +11,15 @@ from __future__ import annotations
 import itertools
 import os
 import threading
-from typing import Dict, List, Optional, Tuple
+from typing import Optional
 
 _lock = threading.Lock()
-_layers: Dict[str, List[Tuple[int, str]]] = {}
-_originals: Dict[str, Optional[str]] = {}
+_layers: dict[str, list[tuple[int, str]]] = {}
+_originals: dict[str, Optional[str]] = {}
 _tokens = itertools.count(1)
 
 
-def push(values: Dict[str, str]) -> Tuple[int, Tuple[str, ...]]:
+def push(values: dict[str, str]) -> tuple[int, tuple[str, ...]]:
     token = next(_tokens)
     with _lock:
         for k, v in values.items():
@@ -32,7 +32,7 @@ def push(values: Dict[str, str]) -> Tuple[int, Tuple[str, ...]]:
     return token, tuple(values)
 
 
-def pop(handle: Tuple[int, Tuple[str, ...]]) -> None:
+def pop(handle: tuple[int, tuple[str, ...]]) -> None:
     token, keys = handle
     with _lock:
         for k in keys:

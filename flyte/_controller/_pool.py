@@ -5,8 +5,9 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import os
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Optional
+from typing import Any, Optional
 
 # Sync bodies often block on I/O; a gather of 100 of them should run 100 at a time, as it would
 # on a backend, not the handful asyncio's default executor allows.

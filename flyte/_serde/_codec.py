@@ -12,7 +12,8 @@ from __future__ import annotations
 import base64
 import enum
 import hashlib
-from typing import Any, Callable, Dict, Optional
+from collections.abc import Callable
+from typing import Any, Optional
 
 import msgpack
 
@@ -46,7 +47,7 @@ def _unpickle(data: bytes) -> Any:
 
 
 # Registry of flyte.io classes, filled by flyte.io on import, so this module need not import them.
-_IO_TYPES: Dict[str, type] = {}
+_IO_TYPES: dict[str, type] = {}
 
 
 def register_io_type(cls: type) -> None:
@@ -57,7 +58,7 @@ class Codec:
     """Encodes values for one run. `io_hook` lets `flyte.io` values copy their data into the run's
     blob directory as they are encoded, so later actions do not depend on the producer's files."""
 
-    __slots__ = ("_packer_default", "_blob_loader", "io_context")
+    __slots__ = ("_blob_loader", "_packer_default", "io_context")
 
     def __init__(self, io_context: Any = None, blob_loader: Optional[Callable[[str], bytes]] = None):
         self.io_context = io_context

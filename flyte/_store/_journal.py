@@ -17,8 +17,8 @@ import fcntl
 import os
 import struct
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator, List, Tuple
 
 import msgpack
 
@@ -69,7 +69,7 @@ class JournalSegment:
         os.close(self.fd)
 
 
-def read_records(path: Path) -> Iterator[Tuple[str, tuple]]:
+def read_records(path: Path) -> Iterator[tuple[str, tuple]]:
     """The complete records of a segment; a torn tail (the process died mid-write) is ignored."""
     data = path.read_bytes()
     pos, end = 0, len(data)
@@ -100,7 +100,7 @@ class DeadOwner:
         os.close(self.fd)
 
 
-def claim_dead_owners(directory: Path) -> List[DeadOwner]:
+def claim_dead_owners(directory: Path) -> list[DeadOwner]:
     """Owners whose lock nobody holds any more; we take their locks so only one process
     replays each journal."""
     if not directory.is_dir():
@@ -123,7 +123,7 @@ def claim_dead_owners(directory: Path) -> List[DeadOwner]:
     return claimed
 
 
-def segments_of(directory: Path, owner: str) -> List[Path]:
+def segments_of(directory: Path, owner: str) -> list[Path]:
     return sorted(directory.glob(f"{owner}-*.journal"))
 
 

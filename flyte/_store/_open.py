@@ -5,11 +5,11 @@ from __future__ import annotations
 import os
 import threading
 from pathlib import Path
-from typing import Dict, Optional
+from typing import Optional
 
 from ._sqlite import SQLiteStore
 
-_stores: Dict[Path, SQLiteStore] = {}
+_stores: dict[Path, SQLiteStore] = {}
 _lock = threading.Lock()
 
 

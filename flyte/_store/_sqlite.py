@@ -15,7 +15,7 @@ import threading
 import time
 import weakref
 from pathlib import Path
-from typing import Any, Dict, List, Optional
+from typing import Any, Optional
 
 import msgpack
 
@@ -94,15 +94,15 @@ class SQLiteStore:
         self._db_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the buffers and the journal segment
         self._flush_lock = threading.Lock()
-        self._actions: Dict[tuple, tuple] = {}
-        self._runs: Dict[str, tuple] = {}
-        self._attempts: List[tuple] = []
-        self._cache: Dict[str, tuple] = {}
+        self._actions: dict[tuple, tuple] = {}
+        self._runs: dict[str, tuple] = {}
+        self._attempts: list[tuple] = []
+        self._cache: dict[str, tuple] = {}
         self._owner_lock: Optional[OwnerLock] = None
         self._segment: Optional[JournalSegment] = None
         self._segment_no = 0
         self._closed = False
-        self.recovered_runs: List[str] = self._recover()
+        self.recovered_runs: list[str] = self._recover()
         self._flush_interval = flush_interval
         self._wake = threading.Event()
         self._writer = threading.Thread(target=self._writer_loop, name="flyte-store-writer", daemon=True)
@@ -119,9 +119,9 @@ class SQLiteStore:
 
     # -- crash recovery ----------------------------------------------------------------------------
 
-    def _recover(self) -> List[str]:
+    def _recover(self) -> list[str]:
         """Replay the journals of processes that died, and fail the runs they left running."""
-        failed_runs: List[str] = []
+        failed_runs: list[str] = []
         for dead in claim_dead_owners(self.journal_dir):
             try:
                 segments = segments_of(self.journal_dir, dead.owner)
@@ -315,35 +315,35 @@ class SQLiteStore:
 
     # -- reading ------------------------------------------------------------------------------------
 
-    def _query(self, sql: str, params: tuple = ()) -> List[sqlite3.Row]:
+    def _query(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         with self._db_lock:
             cur = self._conn.execute(sql, params)
             cols = [d[0] for d in cur.description]
             return [dict(zip(cols, r)) for r in cur.fetchall()]  # type: ignore[misc]
 
-    def get_run(self, name: str) -> Optional[Dict[str, Any]]:
+    def get_run(self, name: str) -> Optional[dict[str, Any]]:
         self.flush()
         rows = self._query("SELECT * FROM runs WHERE name=?", (name,))
         return rows[0] if rows else None
 
-    def list_runs(self, limit: int = 50) -> List[Dict[str, Any]]:
+    def list_runs(self, limit: int = 50) -> list[dict[str, Any]]:
         self.flush()
         return self._query("SELECT * FROM runs ORDER BY start_time DESC LIMIT ?", (limit,))
 
-    def list_actions(self, run: str) -> List[Dict[str, Any]]:
+    def list_actions(self, run: str) -> list[dict[str, Any]]:
         self.flush()
         return self._query("SELECT * FROM actions WHERE run=? ORDER BY start_time", (run,))
 
-    def get_action(self, run: str, action_id: str) -> Optional[Dict[str, Any]]:
+    def get_action(self, run: str, action_id: str) -> Optional[dict[str, Any]]:
         self.flush()
         rows = self._query("SELECT * FROM actions WHERE run=? AND id=?", (run, action_id))
         return rows[0] if rows else None
 
-    def list_attempts(self, run: str, action_id: str) -> List[Dict[str, Any]]:
+    def list_attempts(self, run: str, action_id: str) -> list[dict[str, Any]]:
         self.flush()
         return self._query("SELECT * FROM attempts WHERE run=? AND action=? ORDER BY attempt", (run, action_id))
 
-    def succeeded_outputs(self, run: str) -> Dict[str, bytes]:
+    def succeeded_outputs(self, run: str) -> dict[str, bytes]:
         """Outputs of every action of `run` that succeeded: what a resumed run replays."""
         self.flush()
         with self._db_lock:
@@ -364,7 +364,7 @@ class SQLiteStore:
             return self._conn.execute("DELETE FROM cache").rowcount
 
 
-_live_stores: "weakref.WeakSet[SQLiteStore]" = weakref.WeakSet()
+_live_stores: weakref.WeakSet[SQLiteStore] = weakref.WeakSet()
 
 
 @atexit.register

@@ -2,8 +2,9 @@ from __future__ import annotations
 
 import asyncio
 import time as _time
+from collections.abc import Callable
 from datetime import datetime, timezone
-from typing import Any, Callable
+from typing import Any
 
 from .._trace import trace
 

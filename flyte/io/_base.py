@@ -9,7 +9,7 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any, ClassVar, Dict, Optional, Tuple
+from typing import Any, ClassVar, Optional
 
 from .._context import current_frame
 
@@ -115,7 +115,7 @@ def keep_dir(src: Path, io_context: Any) -> str:
 class IOValue:
     """Base of File, Dir and DataFrame: plain attribute classes that pydantic accepts as fields."""
 
-    _fields: ClassVar[Tuple[str, ...]] = ()
+    _fields: ClassVar[tuple[str, ...]] = ()
 
     def __class_getitem__(cls, item: Any) -> type:
         return cls  # File[T] / Dir[T]: the format parameter is documentation only
@@ -130,11 +130,11 @@ class IOValue:
         inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields if getattr(self, f) is not None)
         return f"{type(self).__name__}({inner})"
 
-    def model_dump(self, **_: Any) -> Dict[str, Any]:
+    def model_dump(self, **_: Any) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self._fields}
 
     @classmethod
-    def _from_dict(cls, data: Dict[str, Any]) -> Any:
+    def _from_dict(cls, data: dict[str, Any]) -> Any:
         return cls(**{k: v for k, v in data.items() if k in cls._fields})
 
     @classmethod
@@ -153,5 +153,5 @@ class IOValue:
         )
 
     @classmethod
-    def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> Dict[str, Any]:
+    def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> dict[str, Any]:
         return {"type": "object", "title": cls.__name__, "properties": {f: {"type": "string"} for f in cls._fields}}

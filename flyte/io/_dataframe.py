@@ -8,8 +8,9 @@ is only imported when a frame is materialised.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Optional, Type, Union
+from typing import Any, Optional, Union
 
 from .._serde._codec import register_io_type
 from ._base import IOValue, data_dir, is_remote, local_path_of
@@ -103,7 +104,7 @@ class DataFrame(IOValue):
             tmp.write_bytes(cloudpickle.dumps(df))
             tmp.replace(target)
 
-    def _flyte_io_record(self, io_context: Any) -> Dict[str, Any]:
+    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
         if self.uri is None and self._raw_df is not None:
             root = data_dir(io_context)
             if root is None:
@@ -116,7 +117,7 @@ class DataFrame(IOValue):
         return {"uri": self.uri, "format": self.format, "hash": self.hash}
 
     @classmethod
-    def _flyte_io_restore(cls, record: Dict[str, Any]) -> DataFrame:
+    def _flyte_io_restore(cls, record: dict[str, Any]) -> DataFrame:
         inline = record.pop("inline", None)
         frame = cls(**record)
         if inline is not None:
@@ -131,7 +132,7 @@ class DataFrame(IOValue):
     def val(self) -> Any:
         return self._raw_df
 
-    def open(self, dataframe_type: Type[Any]) -> DataFrame:
+    def open(self, dataframe_type: type[Any]) -> DataFrame:
         """Choose what `all()` returns (e.g. `pd.DataFrame`)."""
         self._dataframe_type = dataframe_type
         return self

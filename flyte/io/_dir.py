@@ -6,8 +6,9 @@ import asyncio
 import fnmatch
 import os
 import shutil
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import Any, AsyncIterator, Dict, Iterator, List, Optional, Union
+from typing import Any, Optional, Union
 
 from .._serde._codec import register_io_type
 from ._base import IOValue, is_remote, keep_dir, local_path_of, new_path
@@ -33,14 +34,14 @@ class Dir(IOValue):
         self.format = format
         self.hash = hash
 
-    def _flyte_io_record(self, io_context: Any) -> Dict[str, Any]:
+    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
         path = self.path
         if not is_remote(path) and io_context is not None:
             path = keep_dir(Path(local_path_of(path)), io_context)
         return {"path": path, "name": self.name, "format": self.format, "hash": self.hash}
 
     @classmethod
-    def _flyte_io_restore(cls, record: Dict[str, Any]) -> Dir:
+    def _flyte_io_restore(cls, record: dict[str, Any]) -> Dir:
         return cls(**record)
 
     # -- constructors ------------------------------------------------------------------------------
@@ -102,10 +103,10 @@ class Dir(IOValue):
         for f in self.walk_sync(recursive=recursive, max_depth=max_depth):
             yield f
 
-    def list_files_sync(self) -> List[File]:
+    def list_files_sync(self) -> list[File]:
         return list(self.walk_sync(recursive=False))
 
-    async def list_files(self) -> List[File]:
+    async def list_files(self) -> list[File]:
         return self.list_files_sync()
 
     def get_file_sync(self, file_name: str) -> Optional[File]:

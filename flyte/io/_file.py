@@ -6,8 +6,9 @@ import asyncio
 import contextlib
 import os
 import shutil
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
-from typing import IO, Any, AsyncIterator, Dict, Iterator, Optional, Union
+from typing import IO, Any, Optional, Union
 
 from .._serde._codec import register_io_type
 from ._base import IOValue, file_digest, is_remote, keep_file, local_path_of, new_path
@@ -94,14 +95,14 @@ class File(IOValue):
 
     # -- crossing actions --------------------------------------------------------------------------
 
-    def _flyte_io_record(self, io_context: Any) -> Dict[str, Any]:
+    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
         path = self.path
         if not is_remote(path) and io_context is not None:
             path = keep_file(Path(local_path_of(path)), io_context)
         return {"path": path, "name": self.name, "format": self.format, "hash": self.hash}
 
     @classmethod
-    def _flyte_io_restore(cls, record: Dict[str, Any]) -> File:
+    def _flyte_io_restore(cls, record: dict[str, Any]) -> File:
         return cls(**record)
 
     # -- constructors --------------------------------------------------------------------------------

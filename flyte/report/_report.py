@@ -3,10 +3,11 @@ from __future__ import annotations
 import html
 import os
 import tempfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Callable, Dict, List, Optional
+from typing import Any, Optional
 
 from .._context import current_frame
 
@@ -14,7 +15,7 @@ from .._context import current_frame
 @dataclass
 class Tab:
     name: str
-    content: List[str] = field(default_factory=list)
+    content: list[str] = field(default_factory=list)
 
     def log(self, content: str) -> None:
         self.content.append(content)
@@ -29,7 +30,7 @@ class Tab:
 @dataclass
 class Report:
     name: str
-    tabs: Dict[str, Tab] = field(default_factory=dict)
+    tabs: dict[str, Tab] = field(default_factory=dict)
 
     def get_tab(self, name: str, create_if_missing: bool = True) -> Optional[Tab]:
         tab = self.tabs.get(name)
@@ -93,7 +94,7 @@ class _Both:
 def _flush() -> None:
     """Write the current task's report now (it is also written when the task ends)."""
     frame = current_frame.get()
-    if frame is None or frame.report is None:
+    if frame is None or frame.report is None or not getattr(frame.task, "report", False):
         return
     frame.report.write(frame.run.run_dir / frame.id / "report.html")
 
@@ -138,7 +139,7 @@ class Timeline:
 
     def __init__(self, tab_name: str = "main"):
         self.tab_name = tab_name
-        self.events: List[tuple] = []
+        self.events: list[tuple] = []
 
     def add(self, label: str, start: Any, end: Any) -> None:
         self.events.append((label, start, end))

@@ -1,0 +1,258 @@
+"""Task calls: plain calls outside a run, recorded actions inside one, and bad input."""
+
+import asyncio
+import threading
+import typing
+
+import pytest
+
+import flyte
+import flyte.errors
+
+env = flyte.TaskEnvironment("calls")
+
+
+@env.task
+async def add(x: int, y: int = 1) -> int:
+    return x + y
+
+
+@env.task
+def sync_add(x: int, y: int = 1) -> int:
+    return x + y
+
+
+@env.task
+async def takes_list(xs: list[int]) -> int:
+    return sum(xs)
+
+
+@env.task
+async def parent(n: int) -> int:
+    a = await add(n)
+    b = await add(n, y=5)
+    c = await add(n)  # identical to the first call: a distinct action (call counter)
+    return a + b + c
+
+
+@env.task
+async def grandparent(n: int) -> int:
+    return await parent(n) + await add(n)
+
+
+@env.task
+def sync_parent(n: int) -> int:
+    return sync_add(n) + sync_add(n, y=2)
+
+
+def test_outside_a_run_tasks_are_plain_calls():
+    assert sync_add(2) == 3
+    coro = add(2)
+    assert asyncio.iscoroutine(coro)
+    assert asyncio.run(coro) == 3
+    assert asyncio.run(add.aio(4)) == 5
+    assert asyncio.run(sync_add.aio(4)) == 5
+
+
+def test_each_call_is_an_action_with_a_real_tree():
+    run = flyte.run(grandparent, 2)
+    assert run.outputs()[0] == (3 + 7 + 3) + 3
+    actions = {a["id"]: a for a in run.actions()}
+    root = actions["a0"]
+    assert root["task"] == "calls.grandparent" and root["parent"] is None
+    parents = [a for a in actions.values() if a["task"] == "calls.parent"]
+    assert len(parents) == 1 and parents[0]["parent"] == "a0"
+    under_parent = [a for a in actions.values() if a["parent"] == parents[0]["id"]]
+    assert len(under_parent) == 3 and all(a["task"] == "calls.add" for a in under_parent)
+    direct = [a for a in actions.values() if a["parent"] == "a0" and a["task"] == "calls.add"]
+    assert len(direct) == 1
+    for a in actions.values():
+        assert a["phase"] == "SUCCEEDED" and a["attempts"] == 1
+        assert a["end_time"] >= a["start_time"]
+        assert a["inputs"] is not None and a["outputs"] is not None
+
+
+def test_action_ids_are_deterministic():
+    ids1 = sorted(a["id"] for a in flyte.run(grandparent, 2).actions())
+    ids2 = sorted(a["id"] for a in flyte.run(grandparent, 2).actions())
+    ids3 = sorted(a["id"] for a in flyte.run(grandparent, 3).actions())
+    assert ids1 == ids2
+    assert len(set(ids1)) == len(ids1) == 6
+    assert ids1 != ids3
+
+
+def test_sync_parent_runs_sync_children_as_actions():
+    run = flyte.run(sync_parent, 1)
+    assert run.outputs()[0] == 2 + 3
+    kids = [a for a in run.actions() if a["parent"] == "a0"]
+    assert [k["task"] for k in kids] == ["calls.sync_add", "calls.sync_add"]
+
+
+@env.task
+async def calls_sync_without_aio(n: int) -> int:
+    return sync_add(n)
+
+
+def test_sync_task_called_from_async_without_aio_raises():
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(calls_sync_without_aio, 1)
+    assert info.value.code == "SyncTaskCallInAsyncContextError"
+    assert "aio" in str(info.value)
+
+
+@env.task
+async def bad_types() -> str:
+    try:
+        await add(1.5)
+    except TypeError as e:
+        return str(e)
+    return "no error"
+
+
+def test_wrong_input_type_names_task_and_parameter():
+    message = flyte.run(bad_types).outputs()[0]
+    assert "'x'" in message and "calls.add" in message and "float" in message
+
+
+@pytest.mark.parametrize(
+    "args, kwargs, exc, words",
+    [
+        ((1.5,), {}, TypeError, ["'x'", "calls.add", "int"]),
+        ((True,), {}, TypeError, ["'x'", "bool"]),
+        (("3",), {}, TypeError, ["'x'", "str"]),
+        ((), {}, ValueError, ["missing", "x"]),
+        ((1, 2, 3), {}, ValueError, ["positional"]),
+        ((1,), {"z": 2}, ValueError, ["no input named 'z'"]),
+        ((1,), {"x": 2}, ValueError, ["multiple values", "'x'"]),
+    ],
+)
+def test_bad_arguments_fail_before_anything_is_recorded(flyte_home, args, kwargs, exc, words):
+    with pytest.raises(exc) as info:
+        flyte.run(add, *args, **kwargs)
+    for w in words:
+        assert w in str(info.value)
+    from flyte._store import open_store
+
+    assert open_store().list_runs() == []
+
+
+def test_list_elements_are_checked():
+    with pytest.raises(TypeError) as info:
+        flyte.run(takes_list, [1, "a"])
+    assert "item 1" in str(info.value)
+    assert flyte.run(takes_list, [1, 2]).outputs()[0] == 3
+
+
+def test_non_task_is_rejected_by_run():
+    def plain(x: int) -> int:
+        return x
+
+    with pytest.raises(TypeError, match="Only Flyte tasks can be run"):
+        flyte.run(plain, 1)
+
+
+@env.task
+async def takes_anything(v: typing.Any) -> str:
+    return type(v).__name__
+
+
+@env.task
+async def passes_unpicklable() -> str:
+    return await takes_anything(threading.Lock())
+
+
+def test_unpicklable_argument_names_the_parameter():
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(passes_unpicklable)
+    assert info.value.code == "TypeError"
+    assert "'v'" in str(info.value) and "calls.takes_anything" in str(info.value)
+
+
+@env.task
+async def forwards(n: int) -> int:
+    return await add.forward(n) + sync_add.forward(n)
+
+
+def test_forward_creates_no_action():
+    run = flyte.run(forwards, 1)
+    assert run.outputs()[0] == 4
+    assert [a["id"] for a in run.actions()] == ["a0"]
+
+
+@env.task
+async def uses_aio(n: int) -> list[int]:
+    return [await add.aio(n), await sync_add.aio(n)]
+
+
+def test_aio_works_for_sync_and_async_tasks():
+    run = flyte.run(uses_aio, 1)
+    assert run.outputs()[0] == [2, 2]
+    assert sorted(a["task"] for a in run.actions() if a["parent"] == "a0") == ["calls.add", "calls.sync_add"]
+
+
+@env.task
+async def overrides(n: int) -> int:
+    a = await add.override(short_name="renamed")(n)
+    b = await add(n)
+    return a + b
+
+
+def test_override_is_per_call():
+    run = flyte.run(overrides, 1)
+    names = sorted(a["short_name"] for a in run.actions() if a["parent"] == "a0")
+    assert names == ["add", "renamed"]
+    assert add.short_name == "add"
+
+
+@env.task
+async def call_lambda(f: typing.Callable[[int], int], x: int) -> int:
+    return f(x)
+
+
+@env.task
+async def lambdas() -> list[int]:
+    return [await call_lambda(lambda v: v * 10, 4), await call_lambda(abs, -3)]
+
+
+def test_lambdas_and_builtins_as_arguments():
+    assert flyte.run(lambdas).outputs()[0] == [40, 3]
+
+
+@env.task
+async def mutates(xs: list[int]) -> list[int]:
+    xs.append(99)
+    return xs
+
+
+@env.task
+async def owner() -> list[int]:
+    mine = [1]
+    theirs = await mutates(mine)
+    return mine + theirs
+
+
+def test_children_get_copies_of_their_inputs():
+    # A child mutating its input must not change the parent's object, as on a backend.
+    assert flyte.run(owner).outputs()[0] == [1, 1, 99]
+
+
+@env.task
+def no_annotation():
+    return 1
+
+
+def test_returning_a_value_without_a_return_annotation_fails():
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(no_annotation)
+    assert "return type annotation" in str(info.value)
+
+
+@env.task
+async def wrong_output() -> int:
+    return "not an int"  # type: ignore[return-value]
+
+
+def test_outputs_are_type_checked():
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(wrong_output)
+    assert info.value.code == "DataValidationError"

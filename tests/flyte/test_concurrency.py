@@ -1,0 +1,312 @@
+"""Children run concurrently under every asyncio idiom, and flyte.map keeps order and limits.
+
+Concurrency is observed by counting how many children are inside their body at once, not by
+timing.
+"""
+
+import asyncio
+import functools
+import threading
+import time
+
+import anyio
+import pytest
+
+import flyte
+import flyte.errors
+
+env = flyte.TaskEnvironment("conc")
+
+
+class Peak:
+    """Counts children in flight and remembers the maximum."""
+
+    def __init__(self) -> None:
+        self.now = 0
+        self.max = 0
+        self.lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        with self.lock:
+            self.now += 1
+            self.max = max(self.max, self.now)
+
+    def __exit__(self, *exc) -> None:
+        with self.lock:
+            self.now -= 1
+
+
+PEAK = Peak()
+
+
+@env.task
+async def slow(x: int) -> int:
+    with PEAK:
+        await asyncio.sleep(0.05)
+    return x * 2
+
+
+@env.task
+def slow_sync(x: int) -> int:
+    with PEAK:
+        time.sleep(0.05)
+    return x * 2
+
+
+@env.task
+async def fails_on_three(x: int) -> int:
+    await asyncio.sleep(0.01 * (5 - x) if x < 5 else 0)
+    if x == 3:
+        raise ValueError("three is bad")
+    return x
+
+
+@env.task
+def sync_fails_on_three(x: int) -> int:
+    if x == 3:
+        raise ValueError("three is bad")
+    return x
+
+
+@pytest.fixture(autouse=True)
+def reset_peak():
+    PEAK.max = PEAK.now = 0
+
+
+@env.task
+async def gather_all(n: int) -> list[int]:
+    return list(await asyncio.gather(*(slow(i) for i in range(n))))
+
+
+def test_gather_runs_children_concurrently():
+    assert flyte.run(gather_all, 8).outputs()[0] == [i * 2 for i in range(8)]
+    assert PEAK.max == 8
+
+
+@env.task
+async def gather_exceptions() -> list[str]:
+    results = await asyncio.gather(*(fails_on_three(i) for i in range(5)), return_exceptions=True)
+    return [f"{type(r).__name__}:{getattr(r, 'code', '')}" if isinstance(r, Exception) else str(r) for r in results]
+
+
+def test_gather_return_exceptions_gives_runtime_user_errors():
+    out = flyte.run(gather_exceptions).outputs()[0]
+    assert out == ["0", "1", "2", "RuntimeUserError:ValueError", "4"]
+
+
+@env.task
+async def gather_raises() -> str:
+    try:
+        await asyncio.gather(*(fails_on_three(i) for i in range(5)))
+    except flyte.errors.RuntimeUserError as e:
+        return f"{e.code}|{e}|{type(e.__cause__).__name__}"
+    return "no error"
+
+
+def test_gather_error_keeps_the_original_as_cause():
+    assert flyte.run(gather_raises).outputs()[0] == "ValueError|three is bad|ValueError"
+
+
+@env.task
+async def as_completed_order() -> list[int]:
+    order = []
+    for fut in asyncio.as_completed([fails_on_three(x) for x in (0, 1, 2, 4)]):
+        order.append(await fut)
+    return order
+
+
+def test_as_completed_yields_in_completion_order():
+    # smaller x sleeps longer, so completion order is the reverse of submission
+    assert flyte.run(as_completed_order).outputs()[0] == [4, 2, 1, 0]
+
+
+@env.task
+async def task_group(n: int) -> list[int]:
+    async with asyncio.TaskGroup() as tg:
+        handles = [tg.create_task(slow(i)) for i in range(n)]
+    return [h.result() for h in handles]
+
+
+def test_asyncio_task_group():
+    assert flyte.run(task_group, 5).outputs()[0] == [0, 2, 4, 6, 8]
+    assert PEAK.max == 5
+
+
+@env.task
+async def semaphore_bound(n: int, limit: int) -> list[int]:
+    sem = asyncio.Semaphore(limit)
+
+    async def one(i: int) -> int:
+        async with sem:
+            return await slow(i)
+
+    return list(await asyncio.gather(*(one(i) for i in range(n))))
+
+
+def test_semaphore_bounds_concurrency():
+    assert flyte.run(semaphore_bound, 9, 3).outputs()[0] == [i * 2 for i in range(9)]
+    assert PEAK.max == 3
+
+
+@env.task
+async def anyio_group(n: int) -> list[int]:
+    out = [0] * n
+
+    async def one(i: int) -> None:
+        out[i] = await slow(i)
+
+    async with anyio.create_task_group() as tg:
+        for i in range(n):
+            tg.start_soon(one, i)
+    return out
+
+
+def test_anyio_task_group():
+    assert flyte.run(anyio_group, 4).outputs()[0] == [0, 2, 4, 6]
+    assert PEAK.max == 4
+
+
+@env.task
+async def actions_in_group(n: int) -> int:
+    with flyte.group("fan-out"):
+        values = await asyncio.gather(*(slow(i) for i in range(n)))
+    return sum(values) + await slow(100)
+
+
+def test_group_is_recorded_on_actions():
+    run = flyte.run(actions_in_group, 3)
+    groups = sorted((a["group_name"] or "-") for a in run.actions() if a["parent"] == "a0")
+    assert groups == ["-", "fan-out", "fan-out", "fan-out"]
+
+
+# -- flyte.map -----------------------------------------------------------------------------------
+
+
+@env.task
+async def map_async(n: int, concurrency: int) -> list[int]:
+    return [v async for v in flyte.map.aio(slow, range(n), concurrency=concurrency)]
+
+
+@env.task
+def map_sync(n: int, concurrency: int) -> list[int]:
+    return list(flyte.map(slow_sync, range(n), concurrency=concurrency))
+
+
+@env.task
+async def map_sync_from_async(n: int, concurrency: int) -> list[int]:
+    return [v async for v in flyte.map.aio(slow_sync, range(n), concurrency=concurrency)]
+
+
+@env.task
+def map_async_from_sync(n: int, concurrency: int) -> list[int]:
+    return list(flyte.map(slow, range(n), concurrency=concurrency))
+
+
+@pytest.mark.parametrize("driver", [map_async, map_sync, map_sync_from_async, map_async_from_sync])
+def test_map_runs_items_concurrently_up_to_the_limit(driver):
+    run = flyte.run(driver, 10, 4)
+    assert run.outputs()[0] == [i * 2 for i in range(10)]
+    assert PEAK.max == 4
+    kids = [a for a in run.actions() if a["parent"] == "a0"]
+    assert len(kids) == 10 and all(a["group_name"] for a in kids)
+
+
+@env.task
+def add3(x: int, y: int, z: int) -> int:
+    return x + y + z
+
+
+@env.task
+def map_zip_and_partial() -> list[list[int]]:
+    zipped = list(flyte.map(add3, [1, 2, 3], [10, 20, 30], [100, 200, 300]))
+    partial = list(flyte.map(functools.partial(add3, y=1000, z=1), [1, 2]))
+    short = list(flyte.map(add3, [1, 2, 3], [10, 20], [0, 0, 0]))
+    return [zipped, partial, short]
+
+
+def test_map_zips_iterables_and_accepts_partials():
+    assert flyte.run(map_zip_and_partial).outputs()[0] == [[111, 222, 333], [1002, 1003], [11, 22]]
+
+
+@env.task
+async def map_return_exceptions() -> list[str]:
+    out = []
+    async for r in flyte.map.aio(fails_on_three, range(5)):
+        out.append(f"err:{r.code}" if isinstance(r, Exception) else str(r))
+    return out
+
+
+def test_map_returns_exceptions_in_their_slots_by_default():
+    assert flyte.run(map_return_exceptions).outputs()[0] == ["0", "1", "2", "err:ValueError", "4"]
+
+
+@env.task
+def map_fail_fast() -> list[str]:
+    seen = []
+    try:
+        for r in flyte.map(sync_fails_on_three, range(6), concurrency=1, return_exceptions=False):
+            seen.append(str(r))
+    except flyte.errors.RuntimeUserError as e:
+        seen.append(f"raised {e.code}")
+    return seen
+
+
+def test_map_fail_fast_yields_items_before_the_failure_then_raises():
+    run = flyte.run(map_fail_fast)
+    assert run.outputs()[0] == ["0", "1", "2", "raised ValueError"]
+    # with concurrency=1 nothing after the failure started
+    assert len([a for a in run.actions() if a["parent"] == "a0"]) == 4
+
+
+@env.task
+async def map_aio_fail_fast() -> list[str]:
+    seen = []
+    try:
+        async for r in flyte.map.aio(fails_on_three, range(6), return_exceptions=False):
+            seen.append(str(r))
+    except flyte.errors.RuntimeUserError as e:
+        seen.append(f"raised {e.code}")
+    return seen
+
+
+def test_map_aio_fail_fast():
+    assert flyte.run(map_aio_fail_fast).outputs()[0] == ["0", "1", "2", "raised ValueError"]
+
+
+def test_map_rejects_non_tasks_and_bad_partials():
+    with pytest.raises(TypeError, match="task"):
+        list(flyte.map(lambda x: x, [1]))
+    with pytest.raises(TypeError, match="unbound"):
+        list(flyte.map(functools.partial(add3, 1, 2, 3), [1]))
+    with pytest.raises(TypeError, match="iterables"):
+        list(flyte.map(add3, [1], [2], [3], [4]))
+
+
+def test_map_outside_a_run_calls_the_functions():
+    assert list(flyte.map(slow_sync, [1, 2, 3], concurrency=2)) == [2, 4, 6]
+    assert list(flyte.map(slow, [1, 2])) == [2, 4]
+
+
+@env.task
+async def blocking_map_in_async() -> list[int]:
+    return list(flyte.map(slow, [1]))
+
+
+def test_blocking_map_inside_async_task_explains_aio():
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(blocking_map_in_async)
+    assert "flyte.map.aio" in str(info.value)
+
+
+@env.task
+def nested_asyncio_run(n: int) -> int:
+    async def inner() -> int:
+        return sum(await asyncio.gather(*(slow(i) for i in range(n))))
+
+    return asyncio.run(inner())
+
+
+def test_asyncio_run_inside_sync_task_creates_actions():
+    run = flyte.run(nested_asyncio_run, 3)
+    assert run.outputs()[0] == 6
+    assert len([a for a in run.actions() if a["parent"] == "a0"]) == 3

@@ -1,0 +1,213 @@
+"""What a running task sees: ctx(), custom context, env vars, secrets, reports and traces."""
+
+import asyncio
+import os
+
+import pytest
+
+import flyte
+import flyte.errors
+import flyte.report
+
+env = flyte.TaskEnvironment("ctx", env_vars={"ENV_LEVEL": "from-env"})
+
+
+@env.task
+async def inspect_ctx() -> dict:
+    c = flyte.ctx()
+    return {
+        "action": c.action.name,
+        "run": c.action.run_name,
+        "mode": c.mode,
+        "task": c.task_name,
+        "attempt": c.attempt_number,
+        "custom": c.custom_context,
+        "run_base_dir": c.run_base_dir,
+        "truthy": bool(c),
+    }
+
+
+@env.task
+async def ctx_parent() -> list[dict]:
+    with flyte.custom_context(team="ml"):
+        inside = await inspect_ctx()
+        seen_here = flyte.get_custom_context()
+    outside = await inspect_ctx()
+    return [inside, outside, seen_here]
+
+
+def test_ctx_outside_a_task_is_falsy():
+    assert not flyte.ctx()
+    assert repr(flyte.ctx()) == "NullTaskContext()"
+
+
+def test_ctx_and_custom_context():
+    run = flyte.with_runcontext(custom_context={"project": "p1"}).run(ctx_parent)
+    inside, outside, seen = run.outputs()[0]
+    assert inside["custom"] == {"project": "p1", "team": "ml"}
+    assert outside["custom"] == {"project": "p1"}
+    assert seen == {"project": "p1", "team": "ml"}
+    assert inside["run"] == run.name and inside["mode"] == "local" and inside["truthy"]
+    assert inside["task"] == "ctx.inspect_ctx" and inside["attempt"] == 0
+    assert inside["run_base_dir"] == run.url
+    ids = {a["id"] for a in run.actions()}
+    assert inside["action"] in ids and outside["action"] in ids and inside["action"] != outside["action"]
+
+
+@env.task
+def read_env(name: str) -> str:
+    return os.environ.get(name, "<unset>")
+
+
+@env.task
+async def env_driver() -> list[str]:
+    return [
+        await read_env.aio("ENV_LEVEL"),
+        await read_env.override(env_vars={"ENV_LEVEL": "overridden"}).aio("ENV_LEVEL"),
+        await read_env.aio("RUN_LEVEL"),
+    ]
+
+
+def test_env_vars_reach_the_task_body_and_are_restored():
+    assert "ENV_LEVEL" not in os.environ
+    run = flyte.with_runcontext(env_vars={"RUN_LEVEL": "from-run"}).run(env_driver)
+    assert run.outputs()[0] == ["from-env", "overridden", "from-run"]
+    assert "ENV_LEVEL" not in os.environ and "RUN_LEVEL" not in os.environ
+
+
+secret_env = flyte.TaskEnvironment(
+    "secrets", secrets=[flyte.Secret(key="api-key", group="openai"), flyte.Secret(key="token", as_env_var="MY_TOKEN")]
+)
+
+
+@secret_env.task
+def read_secrets() -> list[str]:
+    return [os.environ.get("OPENAI_API_KEY", "<unset>"), os.environ.get("MY_TOKEN", "<unset>")]
+
+
+def test_secrets_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("OPENAI_API_KEY", "sk-1")
+    monkeypatch.setenv("_FSEC_TOKEN", "tok-2")  # flytekit's local secret convention also works
+    assert flyte.run(read_secrets).outputs()[0] == ["sk-1", "tok-2"]
+    assert "MY_TOKEN" not in os.environ
+
+
+def test_secret_names():
+    assert flyte.Secret(key="api-key", group="openai").as_env_var == "OPENAI_API_KEY"
+    assert flyte.Secret(key="tok").as_env_var == "TOK"
+    with pytest.raises(ValueError):
+        flyte.Secret(key="x", as_env_var="1-bad")
+
+
+@env.task(report=True)
+async def reporting() -> str:
+    flyte.report.log("<p>first</p>")
+    await flyte.report.log.aio("<p>second</p>")
+    flyte.report.get_tab("details").log("<b>tab</b>")
+    return flyte.ctx().action.name
+
+
+def test_report_html_is_written_for_report_tasks():
+    run = flyte.run(reporting)
+    path = os.path.join(run.url, run.outputs()[0], "report.html")
+    html = open(path).read()
+    assert "<p>first</p>" in html and "<p>second</p>" in html and "<b>tab</b>" in html
+
+
+@env.task
+async def not_reporting() -> str:
+    flyte.report.log("<p>ignored</p>")
+    return flyte.ctx().action.name
+
+
+def test_no_report_file_without_report_true():
+    run = flyte.run(not_reporting)
+    assert not os.path.exists(os.path.join(run.url, run.outputs()[0], "report.html"))
+
+
+TRACE_CALLS: list = []
+
+
+@flyte.trace
+async def fetch(prompt: str) -> str:
+    TRACE_CALLS.append(prompt)
+    await asyncio.sleep(0)
+    return prompt.upper()
+
+
+@flyte.trace
+def sync_step(x: int) -> int:
+    TRACE_CALLS.append(x)
+    return x + 100
+
+
+@flyte.trace
+def gen_steps(n: int):
+    for i in range(n):
+        yield i * i
+
+
+@env.task
+async def traced() -> list:
+    a = await fetch("hi")
+    b = sync_step(1)
+    c = list(gen_steps(3))
+    return [a, b, c]
+
+
+@env.task
+def traced_sync() -> int:
+    return sync_step(2)
+
+
+def test_traces_are_recorded_as_child_actions():
+    TRACE_CALLS.clear()
+    run = flyte.run(traced)
+    assert run.outputs()[0] == ["HI", 101, [0, 1, 4]]
+    traces = sorted(a["task"] for a in run.actions() if a["kind"] == "trace")
+    assert traces == ["fetch", "gen_steps", "sync_step"]
+    assert all(a["parent"] == "a0" for a in run.actions() if a["kind"] == "trace")
+    assert flyte.run(traced_sync).outputs()[0] == 102
+
+
+def test_trace_outside_a_task_is_a_plain_call():
+    assert asyncio.run(fetch("x")) == "X" and sync_step(5) == 105 and list(gen_steps(2)) == [0, 1]
+
+
+@env.task
+async def child_task() -> int:
+    return 1
+
+
+@flyte.trace
+async def trace_calls_task() -> int:
+    return await child_task()
+
+
+@env.task
+async def trace_with_task() -> int:
+    return await trace_calls_task()
+
+
+def test_tasks_cannot_be_called_inside_traces():
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(trace_with_task)
+    assert info.value.code == "TraceDoesNotAllowNestedTasksError"
+
+
+@env.task
+async def asks() -> bool:
+    cond = flyte.new_condition("deploy-ok", prompt="Deploy?", data_type=bool)
+    return await cond.wait.aio()
+
+
+def test_condition_answered_from_the_environment(monkeypatch):
+    monkeypatch.setenv("FLYTE_SIGNAL_DEPLOY_OK", "yes")
+    assert flyte.run(asks).outputs()[0] is True
+
+
+def test_condition_without_terminal_fails_clearly(monkeypatch):
+    monkeypatch.delenv("FLYTE_SIGNAL_DEPLOY_OK", raising=False)
+    with pytest.raises(flyte.errors.RuntimeUserError) as info:
+        flyte.run(asks)
+    assert "FLYTE_SIGNAL_DEPLOY_OK" in str(info.value)

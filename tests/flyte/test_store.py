@@ -1,0 +1,131 @@
+"""The metadata store: batching, the crash journal, blob offload and schema checks."""
+
+import sqlite3
+
+import pytest
+
+import flyte
+from flyte._serde import Codec
+from flyte._store import INLINE_LIMIT, SQLiteStore
+from flyte._store._journal import read_records
+
+env = flyte.TaskEnvironment("store")
+
+
+def _row(run: str, i: int, phase: str = "SUCCEEDED", outputs: bytes = b"\x01") -> tuple:
+    return (run, f"id{i}", "a0", "t", "t", None, "task", phase, 1, 1.0, 2.0, b"\x80", outputs, None, None, None)
+
+
+def test_finished_actions_are_journaled_before_the_batch_commit(tmp_path):
+    store = SQLiteStore(tmp_path, flush_interval=3600)  # no background flush during the test
+    try:
+        store.action_finished(_row("r", 1))
+        store.action_finished(_row("r", 2))
+        segment = store._segment.path
+        kinds = [k for k, _ in read_records(segment)]
+        assert kinds == ["A", "A"]
+        # not yet in SQLite ...
+        raw = sqlite3.connect(store.path).execute("SELECT count(*) FROM actions").fetchone()[0]
+        assert raw == 0
+        store.flush()
+        raw = sqlite3.connect(store.path).execute("SELECT count(*) FROM actions").fetchone()[0]
+        assert raw == 2
+        assert not segment.exists()  # a committed batch drops its journal segment
+    finally:
+        store.close()
+
+
+def test_torn_journal_tail_is_ignored(tmp_path):
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    store.action_finished(_row("r", 1))
+    path = store._segment.path
+    with open(path, "ab") as f:
+        f.write(b"\xff\x00\x00\x00partial")  # a write cut short by a crash
+    assert [row[1] for _, row in read_records(path)] == ["id1"]
+    store.close()
+
+
+def test_started_rows_are_replaced_by_finished_rows(tmp_path):
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        store.action_started(_row("r", 1, phase="RUNNING", outputs=None))
+        store.flush()
+        assert store.get_action("r", "id1")["phase"] == "RUNNING"
+        store.action_finished(_row("r", 1))
+        assert store.get_action("r", "id1")["phase"] == "SUCCEEDED"
+    finally:
+        store.close()
+
+
+def test_large_values_go_to_the_blob_store(tmp_path):
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        codec = Codec(blob_loader=store.load_blob)
+        big = codec.pack(list(range(INLINE_LIMIT)))
+        store.action_finished(_row("r", 1, outputs=big))
+        stored = store.get_action("r", "id1")["outputs"]
+        assert len(stored) < 200  # a reference, not the value
+        assert codec.unpack(stored) == list(range(INLINE_LIMIT))
+        assert any((tmp_path / "blobs").rglob("*"))
+    finally:
+        store.close()
+
+
+@env.task
+async def big_output(n: int) -> list[int]:
+    return list(range(n))
+
+
+@env.task
+async def big_parent(n: int) -> int:
+    return len(await big_output(n))
+
+
+def test_large_outputs_round_trip_through_a_run(flyte_home):
+    run = flyte.run(big_parent, 200_000)
+    assert run.outputs()[0] == 200_000
+    child = next(a for a in run.actions() if a["task"] == "store.big_output")
+    assert len(child["outputs"]) < 200
+
+
+def test_newer_schema_is_refused_with_a_clear_error(tmp_path):
+    store = SQLiteStore(tmp_path)
+    store.close()
+    conn = sqlite3.connect(tmp_path / "metadata.db")
+    conn.execute("UPDATE meta SET value='99' WHERE key='schema_version'")
+    conn.commit()
+    conn.close()
+    with pytest.raises(RuntimeError, match="schema version 99"):
+        SQLiteStore(tmp_path)
+
+
+def test_wal_mode(tmp_path):
+    store = SQLiteStore(tmp_path)
+    try:
+        mode = sqlite3.connect(store.path).execute("PRAGMA journal_mode").fetchone()[0]
+        assert mode == "wal"
+    finally:
+        store.close()
+
+
+def test_codec_round_trips_python_values():
+    import dataclasses
+    import datetime
+    import enum
+
+    class Color(enum.Enum):
+        RED = "red"
+
+    @dataclasses.dataclass
+    class Point:
+        x: int
+        tags: tuple
+
+    codec = Codec()
+    values = [
+        None, True, 3, 2.5, "s", b"b", [1, (2, 3)], {"k": {1, 2}}, (1, "a"), {(1, 2): "tuple key"},
+        datetime.datetime(2024, 1, 2, 3, 4, 5), Color.RED, Point(1, ("a",)),
+    ]
+    for v in values:
+        out = codec.unpack(codec.pack(v))
+        assert out == v and type(out) is type(v)
