@@ -7,11 +7,10 @@ import re
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field, fields
-from typing import Any, Optional, Union
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 from ._cache import Cache, CacheRequest, cache_from_request
 from ._doc import Documentation
-from ._image import Image
 from ._interface import TaskInterface
 from ._link import Link
 from ._pod import PodTemplate
@@ -24,6 +23,9 @@ from ._timeout import TimeoutType
 from ._trigger import Trigger, normalize_triggers
 from .models import MAX_INLINE_IO_BYTES
 
+if TYPE_CHECKING:
+    from ._image import Image
+
 _NAME = re.compile(r"^[a-z0-9]+([_-][a-z0-9]+)*$")
 
 _ENVIRONMENTS: list[Environment] = []
@@ -32,6 +34,12 @@ _ENVIRONMENTS: list[Environment] = []
 def list_loaded_environments() -> list[Environment]:
     """Every environment created so far, in creation order."""
     return list(_ENVIRONMENTS)
+
+
+def _is_image(value: Any) -> bool:
+    from ._image import Image  # only loaded when an Image object is actually used
+
+    return isinstance(value, Image)
 
 
 @dataclass
@@ -53,7 +61,7 @@ class Environment:
     def __post_init__(self) -> None:
         if not isinstance(self.name, str) or not _NAME.match(self.name):
             raise ValueError(f"Environment name {self.name!r} must be in snake_case or kebab-case format.")
-        if self.image is not None and not isinstance(self.image, (Image, str)):
+        if self.image is not None and not isinstance(self.image, str) and not _is_image(self.image):
             raise TypeError(f"Expected image to be of type str or Image, got {type(self.image)}")
         if self.secrets is not None and not isinstance(self.secrets, (str, Secret, list, tuple)):
             raise TypeError(f"Expected secrets to be of type SecretRequest, got {type(self.secrets)}")

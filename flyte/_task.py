@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 from ._cache import Cache, CacheRequest, VersionParameters, cache_from_request
 from ._context import current_frame
 from ._doc import Documentation
-from ._image import Image
 from ._interface import TaskInterface
 from ._link import Link
 from ._pod import PodTemplate
@@ -36,6 +35,7 @@ from .models import MAX_INLINE_IO_BYTES
 
 if TYPE_CHECKING:
     pass
+    from ._image import Image
 
 logger = logging.getLogger("flyte")
 

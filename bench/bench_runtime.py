@@ -1,0 +1,171 @@
+"""Per-action overhead of the flyte runtime, against plain asyncio measured in the same run.
+
+    python bench/bench_runtime.py                      # this project's runtime
+    python bench/bench_runtime.py --sdk-python /path/to/flyte-2.12.1-venv/bin/python
+
+Each scenario runs in a fresh interpreter. "CPU/child" is the process CPU time (user+sys, all
+threads) of one `flyte.run` divided by the number of children, after a warm-up run in the same
+process; the baseline is the same functions called with plain asyncio (no runtime). Every child is
+recorded in the metadata store (SQLite under $FLYTE_HOME), and the time includes the final flush.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+
+SCENARIOS = ["gather", "seq", "map_aio", "map_sync", "sync_seq"]
+
+WORKER = r'''
+import asyncio, json, os, resource, sys, time
+mode, n = sys.argv[1], int(sys.argv[2])
+
+if mode.startswith("plain_"):
+    async def child(x):
+        return x + 1
+    def schild(x):
+        return x + 1
+    async def gather(n):
+        return sum(await asyncio.gather(*[child(i) for i in range(n)]))
+    async def seq(n):
+        s = 0
+        for i in range(n):
+            s += await child(i)
+        return s
+    def sync_seq(n):
+        return sum(schild(i) for i in range(n))
+    kind = mode[len("plain_"):]
+    def go():
+        if kind == "sync_seq":
+            return sync_seq(n)
+        return asyncio.run({"gather": gather, "seq": seq}[kind](n))
+    go()
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = go()
+    c1, w1 = time.process_time(), time.perf_counter()
+else:
+    import flyte
+    env = flyte.TaskEnvironment("bench")
+
+    @env.task
+    async def child(x: int) -> int:
+        return x + 1
+
+    @env.task
+    def schild(x: int) -> int:
+        return x + 1
+
+    @env.task
+    async def gather(n: int) -> int:
+        return sum(await asyncio.gather(*[child(i) for i in range(n)]))
+
+    @env.task
+    async def seq(n: int) -> int:
+        s = 0
+        for i in range(n):
+            s += await child(i)
+        return s
+
+    @env.task
+    async def map_aio(n: int) -> int:
+        return sum([v async for v in flyte.map.aio(child, range(n))])
+
+    @env.task
+    def map_sync(n: int) -> int:
+        return sum(flyte.map(schild, range(n)))
+
+    @env.task
+    def sync_seq(n: int) -> int:
+        return sum(schild(i) for i in range(n))
+
+    @env.task
+    async def slow(x: int) -> int:
+        await asyncio.sleep(0.05)
+        return x
+
+    @env.task
+    async def map_rounds(n: int) -> int:
+        return len([v async for v in flyte.map.aio(slow, range(n), concurrency=5)])
+
+    task = {"gather": gather, "seq": seq, "map_aio": map_aio, "map_sync": map_sync, "sync_seq": sync_seq,
+            "map_rounds": map_rounds}[mode]
+    flyte.run(task, 1 if mode != "map_rounds" else 1)
+    c0, w0 = time.process_time(), time.perf_counter()
+    out = flyte.run(task, n).outputs()[0]
+    c1, w1 = time.process_time(), time.perf_counter()
+print(json.dumps({"cpu": c1 - c0, "wall": w1 - w0, "rss_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, "out": out}))
+'''
+
+
+def run_worker(python: str, mode: str, n: int, home: str) -> dict:
+    env = {**os.environ, "FLYTE_HOME": home, "HOME": home, "FLYTE_DISABLE_SENTRY": "true", "DO_NOT_TRACK": "1"}
+    # cwd=home: a "-c" worker puts the cwd first on sys.path, which must not be this checkout
+    proc = subprocess.run([python, "-c", WORKER, mode, str(n)], capture_output=True, text=True, env=env, timeout=900, cwd=home)
+    if proc.returncode != 0:
+        raise RuntimeError(f"{mode} {n} failed:\n{proc.stderr[-2000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def import_time(python: str, home: str) -> float:
+    env = {**os.environ, "FLYTE_HOME": home, "HOME": home, "FLYTE_DISABLE_SENTRY": "true"}
+    best = float("inf")
+    for _ in range(5):
+        t0 = time.perf_counter()
+        subprocess.run([python, "-c", "import flyte"], check=True, env=env, cwd=home)
+        best = min(best, time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        subprocess.run([python, "-c", "pass"], check=True, env=env)
+    bare = (time.perf_counter() - t0) / 5
+    return best, bare
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sizes", default="1000,10000")
+    parser.add_argument("--sdk-python", default=None, help="Interpreter of a venv with the real flyte SDK, to compare.")
+    parser.add_argument("--sdk-sizes", default="1000", help="Sizes for the real SDK (it costs ~1 ms per child).")
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.sizes.split(",")]
+    me = sys.executable
+    rows = []
+    with tempfile.TemporaryDirectory() as home:
+        for n in sizes:
+            baseline = {k: run_worker(me, f"plain_{k}", n, home) for k in ("gather", "seq", "sync_seq")}
+            for mode in SCENARIOS:
+                r = run_worker(me, mode, n, home)
+                base = baseline.get(mode, baseline["gather"] if "map" in mode else baseline["seq"])
+                rows.append((mode, n, r, base))
+        rounds = run_worker(me, "map_rounds", 10, home)
+        imp, bare = import_time(me, home)
+        sdk_rows = []
+        if args.sdk_python:
+            for n in [int(s) for s in args.sdk_sizes.split(",")]:
+                for mode in ("gather", "seq", "map_aio"):
+                    ours = run_worker(me, mode, n, home)
+                    theirs = run_worker(args.sdk_python, mode, n, home)
+                    sdk_rows.append((mode, n, ours, theirs))
+            sdk_imp, _ = import_time(args.sdk_python, home)
+
+    print(f"{'scenario':<10} {'n':>6} {'CPU/child':>10} {'wall/child':>11} {'asyncio CPU/child':>18} {'x asyncio':>9} {'peak RSS':>9}")
+    for mode, n, r, base in rows:
+        per = r["cpu"] / n * 1e6
+        bper = base["cpu"] / n * 1e6
+        print(f"{mode:<10} {n:>6} {per:>8.1f}us {r['wall'] / n * 1e6:>9.1f}us {bper:>16.2f}us {per / max(bper, 1e-9):>8.0f}x {r['rss_mb']:>7.0f}MB")
+    print(f"\nflyte.map of 10 x 50 ms children, concurrency=5: {rounds['wall']:.3f}s = {rounds['wall'] / 0.05:.1f} rounds of 50 ms (sequential would be 10)")
+    print(f"python -c 'import flyte': {imp * 1000:.0f} ms (bare interpreter {bare * 1000:.0f} ms)")
+    if sdk_rows:
+        print("\nAgainst the real flyte SDK (its default local mode, no persistence), same machine, same run:")
+        for mode, n, ours, theirs in sdk_rows:
+            print(f"  {mode:<8} n={n:<6} ours {ours['cpu'] / n * 1e6:7.1f}us/child   SDK {theirs['cpu'] / n * 1e6:8.1f}us/child   "
+                  f"=> {theirs['cpu'] / max(ours['cpu'], 1e-9):.0f}x less CPU")
+        print(f"  import flyte: ours {imp * 1000:.0f} ms, SDK {sdk_imp * 1000:.0f} ms")
+
+
+if __name__ == "__main__":
+    main()
