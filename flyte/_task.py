@@ -34,7 +34,6 @@ from .errors import SyncTaskCallInAsyncContextError
 from .models import MAX_INLINE_IO_BYTES
 
 if TYPE_CHECKING:
-    pass
     from ._image import Image
 
 logger = logging.getLogger("flyte")

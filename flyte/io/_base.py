@@ -113,9 +113,18 @@ def keep_dir(src: Path, io_context: Any) -> str:
 
 
 class IOValue:
-    """Base of File, Dir and DataFrame: plain attribute classes that pydantic accepts as fields."""
+    """Base of File, Dir and DataFrame: plain attribute classes that pydantic accepts as fields.
+
+    Subclasses (e.g. a library's own file type) are carried between actions like their base: they
+    are registered as they are defined, and restored as their own class."""
 
     _fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        from .._serde._codec import register_io_type
+
+        register_io_type(cls)
 
     def __class_getitem__(cls, item: Any) -> type:
         return cls  # File[T] / Dir[T]: the format parameter is documentation only

@@ -12,7 +12,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .._serde._codec import register_io_type
 from ._base import IOValue, data_dir, is_remote, local_path_of
 from ._hashing import HashMethod
 
@@ -174,4 +173,3 @@ class DataFrame(IOValue):
         yield self.all_sync()
 
 
-register_io_type(DataFrame)

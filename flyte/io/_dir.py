@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from .._serde._codec import register_io_type
 from ._base import IOValue, is_remote, keep_dir, local_path_of, new_path
 from ._file import File
 
@@ -164,5 +163,3 @@ class EmptyDir(Dir):
         super().__init__(path, **kwargs)
 
 
-register_io_type(Dir)
-register_io_type(EmptyDir)

@@ -10,7 +10,6 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import IO, Any, Optional, Union
 
-from .._serde._codec import register_io_type
 from ._base import IOValue, file_digest, is_remote, keep_file, local_path_of, new_path
 from ._hashing import HashMethod
 
@@ -204,4 +203,3 @@ class File(IOValue):
         return local_path_of(self.path)
 
 
-register_io_type(File)

@@ -1,0 +1,163 @@
+"""`current_context()`: what a running flytekit task can ask about its execution."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import logging
+import os
+import tempfile
+from collections.abc import Iterator
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, Optional
+
+from ._secrets import SecretsManager
+
+
+@dataclass(frozen=True)
+class WorkflowExecutionIdentifier:
+    project: str
+    domain: str
+    name: str
+
+    def __str__(self) -> str:
+        return f"ex:{self.project}:{self.domain}:{self.name}"
+
+
+@dataclass(frozen=True)
+class Identifier:
+    resource_type: str
+    project: str
+    domain: str
+    name: str
+    version: str
+
+    def __str__(self) -> str:
+        return f"{self.resource_type}:{self.project}:{self.domain}:{self.name}:{self.version}"
+
+
+class ExecutionParameters:
+    """The execution parameters of the running task (or of the process, outside any task)."""
+
+    def __init__(self, task_name: str = "local", run_name: str = "local", action: str = "local",
+                 working_dir: Optional[str] = None, raw_output_prefix: Optional[str] = None, attempt_number: int = 0):
+        self._working_directory = working_dir
+        self.execution_id = WorkflowExecutionIdentifier("local", "local", run_name)
+        self.task_id = Identifier("TASK", "local", "local", task_name, "local")
+        self.execution_date = datetime.datetime.now(datetime.timezone.utc)
+        self.raw_output_prefix = raw_output_prefix or os.path.join(tempfile.gettempdir(), "flyte-raw")
+        self.action = action
+        self.attempt_number = attempt_number
+        self.logging = logging.getLogger("flytekit.user")
+        self.stats = _NoStats()
+        self._secrets = SecretsManager()
+        self._decks: list[Any] = []
+        self._checkpoint: Any = None
+        self.user_space_params: dict[str, Any] = {}
+
+    @property
+    def working_directory(self) -> str:
+        if self._working_directory is None:
+            self._working_directory = tempfile.mkdtemp(prefix="user_space")
+        return self._working_directory
+
+    @property
+    def secrets(self) -> SecretsManager:
+        return self._secrets
+
+    @property
+    def decks(self) -> list[Any]:
+        return self._decks
+
+    @property
+    def default_deck(self) -> Any:
+        from .deck import Deck
+
+        for d in self._decks:
+            if d.name == "default":
+                return d
+        return Deck("default")
+
+    @property
+    def timeline_deck(self) -> Any:
+        from .deck import Deck
+
+        for d in self._decks:
+            if d.name == "Timeline":
+                return d
+        return Deck("Timeline")
+
+    @property
+    def checkpoint(self) -> Any:
+        if self._checkpoint is None:
+            from .core.checkpointer import SyncCheckpoint
+
+            self._checkpoint = SyncCheckpoint(checkpoint_dest=os.path.join(self.working_directory, "checkpoint"))
+        return self._checkpoint
+
+    def get(self, key: str) -> Any:
+        return self.user_space_params.get(key)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        try:
+            return self.__dict__["user_space_params"][name]
+        except KeyError:
+            raise AttributeError(f"'ExecutionParameters' object has no attribute {name!r}") from None
+
+
+class _NoStats:
+    def __getattr__(self, name: str) -> Any:
+        return lambda *args, **kwargs: None
+
+
+_current: ContextVar[Optional[ExecutionParameters]] = ContextVar("flytekit_exec_params", default=None)
+_process_params: Optional[ExecutionParameters] = None
+
+
+def current_context() -> ExecutionParameters:
+    """The running task's execution parameters; outside a task, the process-wide ones."""
+    params = _current.get()
+    if params is not None:
+        return params
+    global _process_params
+    if _process_params is None:
+        _process_params = ExecutionParameters()
+    return _process_params
+
+
+@contextlib.contextmanager
+def task_execution(task: Any) -> Iterator[ExecutionParameters]:
+    """While a task body runs: a fresh working directory, its own decks, the run's identifiers."""
+    import flyte
+
+    ctx = flyte.ctx()
+    run_name = ctx.action.run_name if ctx else "local"
+    action = ctx.action.name if ctx else "local"
+    base = os.path.join(ctx.run_base_dir, "work") if ctx else None
+    if base:
+        os.makedirs(base, exist_ok=True)
+    working_dir = tempfile.mkdtemp(prefix="user_space", dir=base)
+    params = ExecutionParameters(
+        task_name=task.name, run_name=run_name or "local", action=action, working_dir=working_dir,
+        raw_output_prefix=ctx.raw_data_path.path if ctx else None, attempt_number=ctx.attempt_number if ctx else 0,
+    )
+    token = _current.set(params)
+    try:
+        yield params
+    finally:
+        _current.reset(token)
+        if getattr(task, "enable_deck", False) and params.decks:
+            _publish_decks(params.decks)
+
+
+def _publish_decks(decks: list[Any]) -> None:
+    import flyte.report
+
+    for deck in decks:
+        name = "main" if deck.name == "default" else deck.name
+        tab = flyte.report.get_tab(name)
+        if tab is not None:
+            tab.replace(deck.html)

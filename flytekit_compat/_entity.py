@@ -1,0 +1,151 @@
+"""What tasks, workflows, launch plans and map tasks share: how a call is dispatched.
+
+A call means one of three things, depending on where it happens:
+- inside a workflow (or dynamic) body being compiled: a node, and promises for its outputs;
+- inside a running action (a task body, an eager workflow): a child action, and its values;
+- anywhere else: a new local run, and its values.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Optional
+
+from . import _bridge
+from ._graph import add_call_node, bind_arguments, current_compile, fill_defaults
+from ._interface import Interface, make_output_tuple
+from ._typecheck import convert_inputs
+
+
+class Entity:
+    """Base of everything a workflow can call."""
+
+    name: str
+    _interface: Interface
+    _kind = "task"
+
+    @property
+    def python_interface(self) -> Interface:
+        return self._interface
+
+    @property
+    def interface(self) -> Interface:
+        return self._interface
+
+    # -- subclasses provide ----------------------------------------------------------------------
+
+    def _flyte_template(self) -> Any:
+        """The flyte task that executes this entity as one action."""
+        raise NotImplementedError
+
+    @property
+    def _is_async(self) -> bool:
+        """Whether calling it returns an awaitable (async tasks, eager workflows)."""
+        return False
+
+    @property
+    def _template_async(self) -> bool:
+        """Whether the backing flyte task is async (workflows drive their graph asynchronously)."""
+        return self._is_async
+
+    def _prepare_inputs(self, bound: dict[str, Any]) -> dict[str, Any]:
+        """Hook: adjust bound inputs before a call (launch plans add fixed inputs)."""
+        return bound
+
+    # -- dispatch -----------------------------------------------------------------------------------
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        ctx = current_compile.get()
+        if ctx is not None:
+            return self._compile_call(args, kwargs, ctx)
+        inputs = self._bind_for_execution(args, kwargs)
+        if _bridge.in_run():
+            loop = _bridge.current_loop_or_none()
+            if loop is not None:
+                return self._call_in_async_run(inputs)
+            if self._is_async:
+                return self._child_async(inputs)
+            raw = _bridge.call_child_sync(self._flyte_template(), inputs, self._template_async)
+            return self._shape(raw)
+        if self._is_async:
+            return self._top_level_async(inputs)  # like flytekit: async entities return a coroutine
+        raw = _bridge.run_top_level(self._flyte_template(), inputs)
+        return self._shape(raw)
+
+    async def _top_level_async(self, inputs: dict[str, Any]) -> Any:
+        import flyte
+
+        try:
+            run = await flyte.run.aio(self._flyte_template(), **inputs)
+        except flyte.errors.BaseRuntimeError as e:
+            _bridge.reraise_original(e)
+            raise
+        return self._shape(run.outputs()[0])
+
+    def _call_in_async_run(self, inputs: dict[str, Any]) -> Any:
+        """Inside an eager workflow: async entities return awaitables, sync ones values (that
+        can also be awaited)."""
+        if self._is_async:
+            return self._child_async(inputs)
+        try:
+            raw = _bridge.call_child_sync(self._flyte_template(), inputs, self._template_async)
+        except Exception as e:
+            raise _bridge.eager_error(e) from None
+        return _bridge.awaitable_value(self._shape(raw))
+
+    async def _child_async(self, inputs: dict[str, Any]) -> Any:
+        try:
+            raw = await _bridge.call_child_async(self._flyte_template(), inputs)
+        except Exception as e:
+            raise _bridge.eager_error(e) from None
+        return self._shape(raw)
+
+    def _compile_call(self, args: tuple, kwargs: dict, ctx: Any) -> Any:
+        return add_call_node(self, self._interface, args, kwargs, ctx, kind=self._kind, prepare=self._prepare_inputs)
+
+    def _bind_for_execution(self, args: tuple, kwargs: dict) -> dict[str, Any]:
+        args = tuple(_bridge.plain(a) for a in args)
+        kwargs = {k: _bridge.plain(v) for k, v in kwargs.items()}
+        bound = bind_arguments(self.name, self._interface, args, kwargs)
+        bound = self._prepare_inputs(bound)
+        bound = fill_defaults(self.name, self._interface, bound, compiling=False)
+        return convert_inputs(self.name, self._interface.inputs, bound, kind=self._kind)
+
+    def _shape(self, raw: Any) -> Any:
+        names = self._interface.output_names
+        if not names:
+            return None
+        values = tuple(raw) if (len(names) > 1 or self._interface.output_tuple is not None) else (raw,)
+        return make_output_tuple(self._interface, values)
+
+    # -- as a node of a running graph ----------------------------------------------------------------
+
+    async def _run_node(self, inputs: dict[str, Any], overrides: Optional[dict[str, Any]] = None) -> tuple:
+        """Run as one node of a workflow: a child action; returns the outputs as a tuple."""
+        template = self._flyte_template()
+        if overrides:
+            from ._overrides import apply_overrides
+
+            template = apply_overrides(template, overrides)
+        raw = await template.aio(**inputs)
+        return self._raw_to_tuple(raw)
+
+    def _raw_to_tuple(self, raw: Any) -> tuple:
+        names = self._interface.output_names
+        if not names:
+            return ()
+        if len(names) > 1 or self._interface.output_tuple is not None:
+            return tuple(raw)
+        return (raw,)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(name={self.name!r})"
+
+
+def run_coroutine_blocking(coro: Any) -> Any:
+    """Run a coroutine from sync code (used when a sync caller needs an async entity's value)."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return asyncio.run(coro)
+    return _bridge.in_worker_thread(lambda: asyncio.run(coro))

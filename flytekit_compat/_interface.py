@@ -1,0 +1,168 @@
+"""The typed interface of a flytekit task or workflow, extracted with flytekit's rules.
+
+Decoration-time errors match flytekit: an input without annotation, a bare `list`, a tuple as an
+input, an int-valued Enum, or a return annotation on a function that never returns a value.
+"""
+
+from __future__ import annotations
+
+import ast
+import collections
+import enum
+import inspect
+import textwrap
+import typing
+from collections.abc import Callable
+from typing import Any, Optional
+
+from .exceptions.user import FlyteMissingReturnValueException, FlyteMissingTypeException
+
+_EMPTY = inspect.Parameter.empty
+
+
+class RestrictedTypeError(Exception):
+    """A type flytekit refuses as a task input (e.g. a bare tuple)."""
+
+
+def _returns_a_value(fn: Callable[..., Any]) -> Optional[bool]:
+    """True if the function has a `return <value>` anywhere at its own level; None if unknown."""
+    try:
+        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
+    except (OSError, TypeError, SyntaxError, IndentationError):
+        return None
+    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
+    if func is None:
+        return None
+
+    def visit(node: ast.AST) -> bool:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
+                continue
+            if isinstance(child, ast.Return) and child.value is not None:
+                return True
+            if isinstance(child, ast.Raise):
+                return True  # a function that only raises is fine
+            if visit(child):
+                return True
+        return False
+
+    return visit(func)
+
+
+def _check_input_type(fn: Callable[..., Any], name: str, tp: Any) -> None:
+    if tp is list or tp is list:
+        raise ValueError(
+            f"Type of Generic List type is not supported, Only generic univariate typing.List[T] type is supported "
+            f"(input {name!r} of {fn.__qualname__})."
+        )
+    if tp is tuple or typing.get_origin(tp) is tuple:
+        raise RestrictedTypeError(f"Transformer for type {tuple} is restricted currently (input {name!r} of {fn.__qualname__})")
+    if isinstance(tp, type) and issubclass(tp, enum.Enum):
+        _check_enum(tp)
+
+
+def _check_enum(tp: type[enum.Enum]) -> None:
+    from ._typecheck import TypeTransformerFailedError
+
+    for member in tp:
+        if not isinstance(member.value, str):
+            raise TypeTransformerFailedError("Only EnumTypes with value of string are supported")
+
+
+def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
+    """(outputs by name, NamedTuple class if the outputs are a named tuple)."""
+    if ret is _EMPTY or ret is None or ret is type(None):
+        return {}, None
+    if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
+        hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
+        return {f: hints.get(f, Any) for f in ret._fields}, ret
+    if typing.get_origin(ret) is tuple:
+        args = typing.get_args(ret)
+        if args and not (len(args) == 2 and args[1] is Ellipsis):
+            return {f"o{i}": a for i, a in enumerate(args)}, None
+    return {"o0": ret}, None
+
+
+class Interface:
+    """Inputs (name → (type, default)) and outputs (name → type) of a flytekit entity."""
+
+    def __init__(self, inputs: dict[str, tuple[Any, Any]], outputs: dict[str, Any], output_tuple: Optional[type] = None,
+                 docstring: Optional[str] = None):
+        self.inputs_with_defaults = inputs
+        self.outputs = outputs
+        self.output_tuple = output_tuple
+        self.docstring = docstring
+
+    @property
+    def inputs(self) -> dict[str, Any]:
+        return {k: v[0] for k, v in self.inputs_with_defaults.items()}
+
+    @property
+    def default_inputs_as_kwargs(self) -> dict[str, Any]:
+        return {k: v[1] for k, v in self.inputs_with_defaults.items() if v[1] is not _EMPTY}
+
+    def required(self) -> tuple[str, ...]:
+        return tuple(k for k, v in self.inputs_with_defaults.items() if v[1] is _EMPTY)
+
+    @property
+    def output_names(self) -> tuple[str, ...]:
+        return tuple(self.outputs)
+
+    def __repr__(self) -> str:
+        return f"Interface(inputs={self.inputs}, outputs={self.outputs})"
+
+
+def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped: bool = False) -> Interface:
+    """The interface of `fn`, validated as flytekit validates it at decoration time."""
+    sig = inspect.signature(fn)
+    try:
+        hints = typing.get_type_hints(fn, include_extras=True)
+    except Exception:
+        hints = {k: v for k, v in getattr(fn, "__annotations__", {}).items()}
+    inputs: dict[str, tuple[Any, Any]] = {}
+    for p in sig.parameters.values():
+        if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
+            continue
+        tp = hints.get(p.name, _EMPTY)
+        if tp is _EMPTY:
+            if allow_untyped:
+                tp = Any
+            else:
+                raise FlyteMissingTypeException(fn=fn, param_name=p.name)
+        _check_input_type(fn, p.name, tp)
+        inputs[p.name] = (tp, p.default)
+    ret = hints.get("return", sig.return_annotation)
+    outputs, nt = output_type_names(ret)
+    for tp in outputs.values():
+        if isinstance(tp, type) and issubclass(tp, enum.Enum):
+            _check_enum(tp)
+    if check_return and outputs and _returns_a_value(fn) is False:
+        raise FlyteMissingReturnValueException(fn=fn)
+    return Interface(inputs, outputs, nt, inspect.getdoc(fn))
+
+
+def make_output_tuple(interface: Interface, values: tuple) -> Any:
+    """Outputs as the caller sees them: a bare value, the user's NamedTuple, or DefaultNamedTupleOutput."""
+    names = interface.output_names
+    if not names:
+        return None
+    if interface.output_tuple is not None:
+        return interface.output_tuple(*values)
+    if len(names) == 1:
+        return values[0]
+    return default_named_tuple(names)(*values)
+
+
+_default_tuples: dict[tuple[str, ...], type] = {}
+
+
+def default_named_tuple(names: tuple[str, ...]) -> type:
+    cls = _default_tuples.get(names)
+    if cls is None:
+        cls = _default_tuples[names] = collections.namedtuple("DefaultNamedTupleOutput", names)  # type: ignore[misc]
+    return cls
+
+
+def kwtypes(**kwargs: Any) -> collections.OrderedDict[str, Any]:
+    """An ordered name → type mapping (column subsets of structured datasets, SQL task I/O)."""
+    return collections.OrderedDict(kwargs)

@@ -1,0 +1,69 @@
+"""Launch-plan schedules, validated as flytekit validates them and convertible to flyte's."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any, Optional
+
+_ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *",
+            "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "hourly": "0 * * * *", "daily": "0 0 * * *",
+            "weekly": "0 0 * * 0", "monthly": "0 0 1 * *", "yearly": "0 0 1 1 *", "annually": "0 0 1 1 *"}
+
+
+class CronSchedule:
+    """A cron schedule: `CronSchedule(schedule="0 2 * * *", kickoff_time_input_arg="t")`."""
+
+    def __init__(self, cron_expression: Optional[str] = None, schedule: Optional[str] = None, offset: Optional[str] = None,
+                 kickoff_time_input_arg: Optional[str] = None):
+        if cron_expression and schedule:
+            raise AssertionError("Only one of cron_expression and schedule may be set")
+        if not cron_expression and not schedule:
+            raise AssertionError("Either cron_expression or schedule must be set")
+        if cron_expression:
+            raise AssertionError("cron_expression is deprecated and not supported: use schedule (a five-field cron string)")
+        if offset is not None:
+            try:
+                from datetime import timedelta  # noqa: F401
+            except ImportError:
+                pass
+            if not str(offset).startswith("P"):
+                raise ValueError(f"offset must be an ISO 8601 duration such as 'P1D', got {offset!r}")
+        expr = _ALIASES.get(schedule, schedule)  # type: ignore[arg-type]
+        if len(expr.split()) != 5:
+            raise ValueError(f"Schedule {schedule!r} is not a valid five-field cron expression or alias")
+        self.cron_expression = None
+        self.schedule = schedule
+        self.offset = offset
+        self.kickoff_time_input_arg = kickoff_time_input_arg
+        self._expr = expr
+
+    def to_flyte(self) -> Any:
+        import flyte
+
+        return flyte.Cron(self._expr)
+
+    def __repr__(self) -> str:
+        return f"CronSchedule(schedule={self.schedule!r}, kickoff_time_input_arg={self.kickoff_time_input_arg!r})"
+
+
+class FixedRate:
+    """Run every `duration` (whole minutes; flyte's `FixedRate` counts minutes)."""
+
+    def __init__(self, duration: datetime.timedelta, kickoff_time_input_arg: Optional[str] = None):
+        if not isinstance(duration, datetime.timedelta):
+            raise AssertionError("FixedRate duration must be a datetime.timedelta")
+        seconds = duration.total_seconds()
+        if seconds <= 0:
+            raise AssertionError("FixedRate duration must be positive")
+        if seconds % 60 != 0:
+            raise AssertionError(f"FixedRate duration must be a whole number of minutes, got {duration}")
+        self.duration = duration
+        self.kickoff_time_input_arg = kickoff_time_input_arg
+
+    def to_flyte(self) -> Any:
+        import flyte
+
+        return flyte.FixedRate(int(self.duration.total_seconds() // 60))
+
+    def __repr__(self) -> str:
+        return f"FixedRate(duration={self.duration!r})"

@@ -1,0 +1,260 @@
+"""Values crossing a flytekit task or workflow boundary: validated and converted as flytekit does.
+
+flytekit is strict (an int is not a float, a bool is not an int), accepts a few conveniences
+(a path string for a FlyteFile, an Enum's raw string value), and pickles types it does not know.
+Failures raise `TypeTransformerFailedError`, which is a TypeError, an AssertionError and a
+ValueError at once, so any of those `except` clauses catches it, as in flytekit.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import enum
+import logging
+import os
+import typing
+from collections.abc import Callable
+from typing import Any
+
+logger = logging.getLogger("flytekit")
+
+
+class TypeTransformerFailedError(TypeError, AssertionError, ValueError):
+    """A value does not fit the type declared for it."""
+
+
+class _Mismatch(Exception):
+    pass
+
+
+def _fail(value: Any, tp: Any) -> None:
+    raise _Mismatch(f"Expected value of type {tp} but got '{value}' of type {type(value)}")
+
+
+def _is_union(tp: Any) -> bool:
+    origin = typing.get_origin(tp)
+    return origin is typing.Union or (origin is not None and type(tp).__name__ == "UnionType")
+
+
+def _is_pandas_frame(value: Any) -> bool:
+    cls = type(value)
+    return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
+
+
+_warned: set = set()
+
+
+def convert(value: Any, tp: Any) -> Any:
+    """The value as type `tp`, or _Mismatch."""
+    if tp is Any or tp is object or isinstance(tp, (typing.TypeVar, str, typing.ForwardRef)):
+        return value
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        converted = convert(value, args[0])
+        annotate = getattr(converted, "_flytekit_annotate", None)
+        if annotate is not None:
+            for meta in args[1:]:
+                converted = annotate(meta)
+        return converted
+    if tp is None or tp is type(None):
+        if value is not None:
+            _fail(value, tp)
+        return None
+    if _is_union(tp):
+        if value is None:
+            if type(None) in args:
+                return None
+            raise _Mismatch(f"Python value cannot be None, expected {tp}")
+        for arg in args:
+            if arg is type(None):
+                continue
+            try:
+                return convert(value, arg)
+            except _Mismatch:
+                continue
+        raise _Mismatch(f"Value {value} is not of type {tp}")
+    if value is None:
+        raise _Mismatch(f"Python value cannot be None, expected {tp}")
+    if origin is typing.Literal:
+        if value not in args:
+            raise _Mismatch(f"Value {value!r} is not one of {list(args)}")
+        return value
+    if origin is list:
+        if not isinstance(value, list):
+            _fail(value, tp)
+        if args:
+            return [convert(v, args[0]) for v in value]
+        return list(value)
+    if origin is dict:
+        if not isinstance(value, dict):
+            _fail(value, tp)
+        if args:
+            return {convert(k, args[0]): convert(v, args[1]) for k, v in value.items()}
+        return dict(value)
+    if origin is tuple:
+        if not isinstance(value, tuple):
+            _fail(value, tp)
+        return value
+    if origin is not None and isinstance(origin, type):
+        tp = origin
+    if tp is int:
+        if type(value) is not int and not (isinstance(value, int) and not isinstance(value, bool)):
+            _fail(value, tp)
+        return value
+    if tp is float:
+        if not isinstance(value, float):
+            _fail(value, tp)
+        return value
+    if tp is bool:
+        if type(value) is not bool:
+            _fail(value, tp)
+        return value
+    if tp is str:
+        if not isinstance(value, str):
+            _fail(value, tp)
+        return value
+    if tp in (bytes, bytearray):
+        if not isinstance(value, (bytes, bytearray)):
+            _fail(value, tp)
+        return value
+    if tp is datetime.datetime:
+        if not isinstance(value, datetime.datetime):
+            _fail(value, tp)
+        return value
+    if tp is datetime.date:
+        if not isinstance(value, datetime.date):
+            _fail(value, tp)
+        return value
+    if tp is datetime.timedelta:
+        if not isinstance(value, datetime.timedelta):
+            _fail(value, tp)
+        return value
+    if tp is dict:
+        if not isinstance(value, dict):
+            _fail(value, tp)
+        return value
+    if isinstance(tp, type):
+        hook = getattr(tp, "_flytekit_coerce", None)
+        if hook is not None:
+            try:
+                return hook(value)
+            except (TypeError, ValueError) as e:
+                raise _Mismatch(str(e)) from None
+        if issubclass(tp, enum.Enum):
+            if isinstance(value, tp):
+                return value
+            if isinstance(value, str):
+                try:
+                    return tp(value)
+                except ValueError:
+                    raise _Mismatch(f"Value {value} is not in Enum {tp}") from None
+            _fail(value, tp)
+        if dataclasses.is_dataclass(tp):
+            if isinstance(value, tp):
+                return value
+            if isinstance(value, dict):
+                return tp(**value)
+            _fail(value, tp)
+        if tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
+            if not _is_pandas_frame(value):
+                _fail(value, tp)
+            return value
+        if not isinstance(value, tp):
+            _fail(value, tp)
+        if tp.__module__ not in ("builtins",) and not hasattr(tp, "model_validate") and tp not in _warned:
+            _warned.add(tp)
+            logger.warning("Unsupported Type %s found, Flyte will default to use PickleFile as the transport.", tp)
+        return value
+    return value
+
+
+def convert_input(entity_name: str, name: str, value: Any, tp: Any, *, binding: bool = False) -> Any:
+    try:
+        return convert(value, tp)
+    except _Mismatch as m:
+        if binding:
+            raise TypeTransformerFailedError(f"Failed to Bind variable '{name}' for function '{entity_name}':\n  {m}") from None
+        raise TypeTransformerFailedError(f"Failed argument '{name}': {m}") from None
+
+
+def convert_inputs(entity_name: str, types: dict[str, Any], values: dict[str, Any], *, kind: str = "task") -> dict[str, Any]:
+    out = {}
+    for name, value in values.items():
+        tp = types.get(name, Any)
+        try:
+            out[name] = convert(value, tp)
+        except _Mismatch as m:
+            if kind == "task":
+                raise TypeTransformerFailedError(
+                    f"Failed to convert inputs of task '{entity_name}':\n  Failed argument '{name}': {m}"
+                ) from None
+            raise TypeTransformerFailedError(f"Failed argument '{name}': {m}") from None
+    return out
+
+
+def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tuple:
+    """Validates a function's return value against its declared outputs; returns them as a tuple."""
+    names = list(outputs)
+    if not names:
+        return ()
+    if len(names) == 1:
+        values: tuple = (value,) if not (isinstance(value, tuple) and hasattr(type(value), "_fields") and len(value) == 1 and list(type(value)._fields) == names) else tuple(value)
+    else:
+        if not isinstance(value, tuple) or len(value) != len(names):
+            raise TypeTransformerFailedError(
+                f"Failed to convert outputs of task '{entity_name}': expected {len(names)} outputs "
+                f"({', '.join(names)}), got {value!r:.200}"
+            )
+        values = tuple(value)
+    checked = []
+    for i, (name, v) in enumerate(zip(names, values)):
+        try:
+            checked.append(convert(v, outputs[name]))
+        except _Mismatch as m:
+            raise TypeTransformerFailedError(
+                f"Failed to convert outputs of task '{entity_name}' at position {i}.\n"
+                f"Failed to convert type {type(v)} to type {outputs[name]}.\nError Message: {m}"
+            ) from None
+    return tuple(checked)
+
+
+def castable(upstream: Any, downstream: Any) -> bool:
+    """Whether a value declared as `upstream` may be bound where `downstream` is expected.
+
+    Conservative: only clear mismatches return False (an Optional into a non-Optional, different
+    primitive types); anything it cannot judge is allowed."""
+    if upstream is None or downstream is None or upstream is Any or downstream is Any:
+        return True
+    if upstream == downstream:
+        return True
+    up_origin, down_origin = typing.get_origin(upstream), typing.get_origin(downstream)
+    if up_origin is typing.Annotated:
+        return castable(typing.get_args(upstream)[0], downstream)
+    if down_origin is typing.Annotated:
+        return castable(upstream, typing.get_args(downstream)[0])
+    if _is_union(downstream):
+        if _is_union(upstream):
+            return all(any(castable(u, d) for d in typing.get_args(downstream)) for u in typing.get_args(upstream))
+        return any(castable(upstream, d) for d in typing.get_args(downstream))
+    if _is_union(upstream):
+        return False  # Optional[int] into int
+    if up_origin in (list, dict) and down_origin is up_origin:
+        ua, da = typing.get_args(upstream), typing.get_args(downstream)
+        if not ua or not da:
+            return True
+        return all(castable(u, d) for u, d in zip(ua, da))
+    primitives = (int, float, str, bool, bytes)
+    if upstream in primitives and downstream in primitives:
+        return upstream is downstream
+    if (upstream in primitives) != (downstream in primitives) and (up_origin or down_origin):
+        return False
+    return True
+
+
+def is_file_like(value: Any) -> bool:
+    return isinstance(value, (str, os.PathLike))
+
+
+Coercer = Callable[[Any], Any]

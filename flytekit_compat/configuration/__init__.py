@@ -1,0 +1,90 @@
+"""`flytekit.configuration`: connection and serialization settings (used for registration; local
+runs need none of them)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+
+@dataclass
+class Image:
+    name: str
+    fqn: str
+    tag: Optional[str] = None
+    digest: Optional[str] = None
+
+    @property
+    def full(self) -> str:
+        return f"{self.fqn}:{self.tag}" if self.tag else self.fqn
+
+
+@dataclass
+class ImageConfig:
+    default_image: Optional[Image] = None
+    images: Optional[list[Image]] = None
+
+    @classmethod
+    def auto(cls, config_file: Any = None, img_name: Optional[str] = None) -> ImageConfig:
+        return cls(default_image=Image("default", img_name or "flytekit", "latest"), images=[])
+
+    @classmethod
+    def auto_default_image(cls) -> ImageConfig:
+        return cls.auto()
+
+
+@dataclass
+class FastSerializationSettings:
+    enabled: bool = False
+    destination_dir: Optional[str] = None
+    distribution_location: Optional[str] = None
+
+
+@dataclass
+class SerializationSettings:
+    image_config: ImageConfig = field(default_factory=ImageConfig)
+    project: Optional[str] = None
+    domain: Optional[str] = None
+    version: Optional[str] = None
+    env: Optional[dict] = None
+    git_repo: Optional[str] = None
+    python_interpreter: str = "/opt/venv/bin/python3"
+    flytekit_virtualenv_root: Optional[str] = None
+    fast_serialization_settings: Optional[FastSerializationSettings] = None
+    source_root: Optional[str] = None
+
+
+@dataclass
+class S3Config:
+    endpoint: Optional[str] = None
+    access_key_id: Optional[str] = None
+    secret_access_key: Optional[str] = None
+
+
+@dataclass
+class DataConfig:
+    s3: S3Config = field(default_factory=S3Config)
+
+
+@dataclass
+class PlatformConfig:
+    endpoint: str = "localhost:30080"
+    insecure: bool = False
+
+
+@dataclass
+class Config:
+    platform: PlatformConfig = field(default_factory=PlatformConfig)
+    data_config: DataConfig = field(default_factory=DataConfig)
+
+    @classmethod
+    def auto(cls, config_file: Any = None) -> Config:
+        return cls()
+
+    @classmethod
+    def for_sandbox(cls) -> Config:
+        return cls()
+
+    @classmethod
+    def for_endpoint(cls, endpoint: str, insecure: bool = False, **kwargs: Any) -> Config:
+        return cls(platform=PlatformConfig(endpoint=endpoint, insecure=insecure))

@@ -1,0 +1,1 @@
+"""`flytekit.core`: the module paths legacy code imports from."""

@@ -1,0 +1,3 @@
+from .._map_task import array_node
+
+__all__ = ["array_node"]

@@ -1,0 +1,5 @@
+from .._cache import Cache, VersionParameters
+
+CachePolicy = Cache
+
+__all__ = ["Cache", "CachePolicy", "VersionParameters"]

@@ -1,0 +1,3 @@
+from .._condition import ConditionalSection, conditional
+
+__all__ = ["ConditionalSection", "conditional"]

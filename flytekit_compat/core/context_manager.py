@@ -1,0 +1,52 @@
+"""`FlyteContextManager` and friends, for code that reaches into flytekit's context."""
+
+from __future__ import annotations
+
+import enum
+from typing import Any, Optional
+
+from .._context import ExecutionParameters, current_context
+from .._secrets import SecretsManager
+
+
+class ExecutionState:
+    class Mode(enum.Enum):
+        TASK_EXECUTION = 1
+        LOCAL_WORKFLOW_EXECUTION = 2
+        LOCAL_TASK_EXECUTION = 3
+        DYNAMIC_TASK_EXECUTION = 4
+        EAGER_EXECUTION = 5
+        EAGER_LOCAL_EXECUTION = 6
+
+    def __init__(self, mode: Optional[Mode] = None, working_dir: Optional[str] = None, **kwargs: Any):
+        self.mode = mode
+        self.working_dir = working_dir
+        self.user_space_params = current_context()
+
+
+class FlyteContext:
+    """A read-only view: `user_space_params` is the current task's execution parameters."""
+
+    @property
+    def user_space_params(self) -> ExecutionParameters:
+        return current_context()
+
+    @property
+    def execution_state(self) -> ExecutionState:
+        return ExecutionState()
+
+    @property
+    def secrets(self) -> SecretsManager:
+        return current_context().secrets
+
+    def new_execution_state(self, working_dir: Any = None) -> ExecutionState:
+        return ExecutionState(working_dir=working_dir)
+
+
+class FlyteContextManager:
+    @staticmethod
+    def current_context() -> FlyteContext:
+        return FlyteContext()
+
+
+__all__ = ["ExecutionParameters", "ExecutionState", "FlyteContext", "FlyteContextManager", "SecretsManager"]

@@ -1,0 +1,3 @@
+from .._dynamic import DynamicTask, dynamic
+
+__all__ = ["DynamicTask", "dynamic"]

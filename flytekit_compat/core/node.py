@@ -1,0 +1,3 @@
+from .._graph import Node
+
+__all__ = ["Node"]

@@ -1,0 +1,3 @@
+from .._notification import Email, Notification, PagerDuty, Slack
+
+__all__ = ["Email", "Notification", "PagerDuty", "Slack"]

@@ -1,0 +1,3 @@
+from .._promise import ComparisonExpression, ConjunctionExpression, NodeOutput, Promise, VoidPromise
+
+__all__ = ["ComparisonExpression", "ConjunctionExpression", "NodeOutput", "Promise", "VoidPromise"]

@@ -1,0 +1,3 @@
+from .._resources import Resources, ResourceSpec
+
+__all__ = ["ResourceSpec", "Resources"]

@@ -1,0 +1,3 @@
+from .._schedule import CronSchedule, FixedRate
+
+__all__ = ["CronSchedule", "FixedRate"]

@@ -1,0 +1,3 @@
+from .._secrets import Secret, SecretsManager
+
+__all__ = ["Secret", "SecretsManager"]

@@ -1,0 +1,1 @@
+"""flytekit's exception classes (`flytekit.exceptions.user`, `.system`, `.base`, `.eager`)."""

@@ -1,0 +1,1 @@
+"""Experimental features of flytekit (eager workflows graduated to `flytekit.eager`)."""

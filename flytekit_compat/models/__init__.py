@@ -1,0 +1,1 @@
+"""A few `flytekit.models` names that user code passes around (documentation, labels)."""

@@ -1,0 +1,1 @@
+from .._notification import WorkflowExecutionPhase  # noqa: F401

@@ -1,0 +1,1 @@
+from .._notification_phase import WorkflowExecutionPhase  # noqa: F401

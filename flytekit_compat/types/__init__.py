@@ -1,0 +1,1 @@
+"""flytekit's data types: files, directories, structured datasets, errors."""

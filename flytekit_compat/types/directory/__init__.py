@@ -1,0 +1,5 @@
+"""`flytekit.types.directory`."""
+
+from ._directory import FlyteDirectory, TensorboardLogs, TFRecordsDirectory
+
+__all__ = ["FlyteDirectory", "TFRecordsDirectory", "TensorboardLogs"]

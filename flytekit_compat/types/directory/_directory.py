@@ -1,0 +1,141 @@
+"""`FlyteDirectory`: a directory passed between tasks (a `flyte.io.Dir` with flytekit's API)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import typing
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, Optional, Union
+
+import flyte.io
+
+
+class FlyteDirectory(flyte.io.Dir, os.PathLike):
+    _extension: str = ""
+
+    def __init__(self, path: Union[str, os.PathLike], downloader: Any = None, remote_directory: Any = None, **kwargs: Any):
+        if isinstance(path, FlyteDirectory):
+            path = path.path
+        p = os.fspath(path)
+        if p.startswith("file://"):
+            p = p[len("file://"):]
+        super().__init__(path=p, **{k: v for k, v in kwargs.items() if k in ("name", "format", "hash")})
+        self._downloader = downloader
+        self._remote_directory = remote_directory if isinstance(remote_directory, str) else None
+        self._remote_source: Optional[str] = p if "://" in p else None
+
+    def __class_getitem__(cls, item: Any) -> type:
+        ext = item.__name__ if isinstance(item, typing.TypeVar) else str(getattr(item, "__name__", item))
+        return type("FlyteDirectory", (cls,), {"_extension": ext, "_flyte_io_class": FlyteDirectory,
+                                               "__module__": cls.__module__, "__qualname__": f"FlyteDirectory[{ext}]"})
+
+    @classmethod
+    def extension(cls) -> str:
+        return cls._extension
+
+    @classmethod
+    def _flytekit_coerce(cls, value: Any) -> FlyteDirectory:
+        if isinstance(value, FlyteDirectory):
+            return value
+        if isinstance(value, flyte.io.Dir):
+            return cls(value.path)
+        if isinstance(value, (str, os.PathLike)):
+            return cls(value)
+        raise TypeError(f"Expected a FlyteDirectory or a path, got {type(value).__name__}")
+
+    @classmethod
+    def _flyte_adapt(cls, value: Any) -> Optional[FlyteDirectory]:
+        return cls(value) if isinstance(value, (str, os.PathLike)) else None
+
+    @classmethod
+    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteDirectory:
+        d = cls(record["path"])
+        d.hash = record.get("hash")
+        return d
+
+    @property
+    def remote_directory(self) -> Optional[str]:
+        return self._remote_directory
+
+    @property
+    def remote_source(self) -> Optional[str]:
+        return self._remote_source
+
+    def __fspath__(self) -> str:
+        return self.download() if self._remote_source else self.path
+
+    def __str__(self) -> str:
+        return self.path
+
+    def __repr__(self) -> str:
+        return f"FlyteDirectory(path={self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FlyteDirectory):
+            return self.path == other.path
+        return NotImplemented
+
+    __hash__ = flyte.io.Dir.__hash__
+
+    def download(self) -> str:  # type: ignore[override]
+        if self._remote_source is None:
+            return self.path
+        local = tempfile.mkdtemp(prefix="flyte-download")
+        self.download_sync(local)
+        self.path = local
+        self._remote_source = None
+        return local
+
+    @classmethod
+    def new_remote(cls, stem: Optional[str] = None, alt: Optional[str] = None) -> FlyteDirectory:
+        d = flyte.io.Dir.new_remote(stem)
+        return cls(d.path)
+
+    @classmethod
+    def new(cls, dirname: Union[str, os.PathLike]) -> FlyteDirectory:
+        from ..._context import current_context
+
+        p = os.path.join(current_context().working_directory, os.fspath(dirname))
+        os.makedirs(p, exist_ok=True)
+        return cls(p)
+
+    def new_file(self, name: Optional[str] = None) -> Any:
+        from ..file import FlyteFile
+
+        return FlyteFile(os.path.join(self.path, name or os.urandom(8).hex()))
+
+    def new_dir(self, name: Optional[str] = None) -> FlyteDirectory:
+        p = os.path.join(self.path, name or os.urandom(8).hex())
+        os.makedirs(p, exist_ok=True)
+        return FlyteDirectory(p)
+
+    def crawl(self, maxdepth: Optional[int] = None, topdown: bool = True, **kwargs: Any) -> Iterator[tuple[str, str]]:
+        """(base, relative path) of every file below the directory."""
+        base = self.__fspath__()
+        for root, dirs, files in os.walk(base, topdown=topdown):
+            depth = len(Path(root).relative_to(base).parts)
+            if maxdepth is not None and depth >= maxdepth:
+                dirs[:] = []
+            for f in sorted(files):
+                yield base, os.path.relpath(os.path.join(root, f), base)
+
+    @classmethod
+    def listdir(cls, directory: FlyteDirectory) -> list[Any]:
+        from ..file import FlyteFile
+
+        base = directory.__fspath__()
+        out: list[Any] = []
+        for entry in sorted(os.listdir(base)):
+            full = os.path.join(base, entry)
+            out.append(FlyteDirectory(full) if os.path.isdir(full) else FlyteFile(full))
+        return out
+
+    @classmethod
+    def from_source(cls, source: Union[str, os.PathLike]) -> FlyteDirectory:
+        return cls(source)
+
+
+TensorboardLogs = FlyteDirectory["tensorboard"]
+TFRecordsDirectory = FlyteDirectory["tfrecord"]

@@ -1,0 +1,155 @@
+"""`FlyteFile`: a file passed between tasks (a `flyte.io.File` with flytekit's API)."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+import typing
+from pathlib import Path
+from typing import IO, Any, Optional, Union
+
+import flyte.io
+
+
+class FlyteFile(flyte.io.File, os.PathLike):
+    """A local path (or URL) plus how to get its bytes. `os.fspath(f)`, `str(f)` and `f.path`
+    give the local path; `open()` is a plain (sync) file object, as in flytekit."""
+
+    _extension: str = ""
+
+    def __init__(self, path: Union[str, os.PathLike], downloader: Any = None, remote_path: Any = None,
+                 metadata: Optional[dict[str, str]] = None, **kwargs: Any):
+        if isinstance(path, FlyteFile):
+            path = path.path
+        p = os.fspath(path)
+        if p.startswith("file://"):
+            p = p[len("file://"):]
+        super().__init__(path=p, **{k: v for k, v in kwargs.items() if k in ("name", "format", "hash")})
+        self._downloader = downloader
+        self._remote_path = remote_path if isinstance(remote_path, str) else None
+        self._remote_source: Optional[str] = p if "://" in p else None
+        self.metadata = metadata
+
+    @classmethod
+    def extension(cls) -> str:
+        return cls._extension
+
+    def __class_getitem__(cls, item: Any) -> type:
+        if isinstance(item, typing.TypeVar):
+            ext = item.__name__
+        elif isinstance(item, str):
+            ext = item
+        else:
+            ext = getattr(item, "__name__", str(item))
+        sub = type("FlyteFile", (cls,), {"_extension": ext.lstrip("."), "_flyte_io_class": FlyteFile,
+                                          "__module__": cls.__module__, "__qualname__": f"FlyteFile[{ext}]"})
+        return sub
+
+    @classmethod
+    def _flytekit_coerce(cls, value: Any) -> FlyteFile:
+        if isinstance(value, FlyteFile):
+            return value if type(value) is cls or cls is FlyteFile else cls(value.path)
+        if isinstance(value, flyte.io.File):
+            return cls(value.path)
+        if isinstance(value, (str, os.PathLike)):
+            return cls(value)
+        raise TypeError(f"Expected a FlyteFile or a path, got {type(value).__name__}")
+
+    @classmethod
+    def _flyte_adapt(cls, value: Any) -> Optional[FlyteFile]:
+        return cls(value) if isinstance(value, (str, os.PathLike)) else None
+
+    # -- crossing actions: restored as FlyteFile ------------------------------------------------------
+
+    @classmethod
+    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteFile:
+        f = cls(record["path"])
+        f.hash = record.get("hash")
+        f.format = record.get("format", "")
+        return f
+
+    # -- flytekit API -------------------------------------------------------------------------------------
+
+    @property
+    def remote_path(self) -> Optional[str]:
+        return self._remote_path
+
+    @property
+    def remote_source(self) -> Optional[str]:
+        return self._remote_source
+
+    @property
+    def downloaded(self) -> bool:
+        return self._remote_source is None or os.path.exists(self.path)
+
+    def __fspath__(self) -> str:
+        return self.download() if self._remote_source else self.path
+
+    def __str__(self) -> str:
+        return self.path
+
+    def __repr__(self) -> str:
+        return f"FlyteFile(path={self.path!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, FlyteFile):
+            return self.path == other.path and self._remote_source == other._remote_source
+        return NotImplemented
+
+    __hash__ = flyte.io.File.__hash__
+
+    def download(self) -> str:  # type: ignore[override]
+        """The local path, fetching a remote file first."""
+        if self._remote_source is None:
+            return self.path
+        local = os.path.join(tempfile.mkdtemp(prefix="flyte-download"), os.path.basename(self._remote_source) or "file")
+        self.download_sync(local)
+        self.path = local
+        self._remote_source = None
+        return local
+
+    def open(self, mode: str = "r", cache_type: Any = None, cache_options: Any = None, **kwargs: Any) -> IO[Any]:  # type: ignore[override]
+        """A regular file object (use it in a `with` block)."""
+        if any(c in mode for c in "wax"):
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+            return open(self.path, mode, **kwargs)
+        return open(self.__fspath__(), mode, **kwargs)
+
+    @classmethod
+    def new_remote_file(cls, name: Optional[str] = None, alt: Optional[str] = None) -> FlyteFile:
+        f = flyte.io.File.new_remote(name)
+        return cls(f.path)
+
+    @classmethod
+    def new(cls, filename: Union[str, os.PathLike]) -> FlyteFile:
+        from ..._context import current_context
+
+        return cls(os.path.join(current_context().working_directory, os.fspath(filename)))
+
+    @classmethod
+    def from_source(cls, source: Union[str, os.PathLike]) -> FlyteFile:
+        return cls(source)
+
+    def copy_to(self, dest: Union[str, os.PathLike]) -> str:
+        shutil.copyfile(self.__fspath__(), dest)
+        return os.fspath(dest)
+
+
+def _typed(ext: str) -> type:
+    return FlyteFile[ext]
+
+
+HDF5EncodedFile = _typed("hdf5")
+HTMLPage = _typed("html")
+JoblibSerializedFile = _typed("joblib")
+JPEGImageFile = _typed("jpeg")
+PDFFile = _typed("pdf")
+PNGImageFile = _typed("png")
+PythonPickledFile = _typed("python_pickle")
+PythonNotebook = _typed("ipynb")
+SVGImageFile = _typed("svg")
+CSVFile = _typed("csv")
+ONNXFile = _typed("onnx")
+TFRecordFile = _typed("tfrecord")
+JSONLFile = _typed("jsonl")
