@@ -101,17 +101,24 @@ class Frame:
         self.short_name = short_name
         self.kind = kind
         self.counts: dict[tuple, int] = {}
-        self.lock = threading.Lock()  # a sync body may fan out to threads that call tasks
+        self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
         self.task = task
         self.parent_id = parent_id
 
     def next_seq(self, key: tuple) -> int:
-        with self.lock:
+        lock = self.lock
+        if lock is None:
+            with _lock_creation:  # a sync body may fan out to threads that call tasks
+                lock = self.lock = self.lock or threading.Lock()
+        with lock:
             n = self.counts.get(key, 0) + 1
             self.counts[key] = n
             return n
+
+
+_lock_creation = threading.Lock()
 
 
 current_frame: ContextVar[Optional[Frame]] = ContextVar("flyte_frame", default=None)

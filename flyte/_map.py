@@ -14,6 +14,7 @@ import functools
 import itertools
 import queue
 import threading
+import time
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Optional
 
@@ -24,6 +25,9 @@ from ._task import TaskTemplate
 DEFAULT_SYNC_CONCURRENCY = 64
 # A consumer that waits this long for the next result adds a worker thread (up to the limit).
 _GROW_AFTER = 0.001
+# Items faster than this are run in growing batches (up to _MAX_CHUNK) by the consumer.
+_FAST_ITEM = 0.0001
+_MAX_CHUNK = 64
 
 _MISSING = object()
 
@@ -127,10 +131,16 @@ async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items
 
 
 class _ThreadedMap:
-    """Runs a sync task over items on worker threads; results are read in order by one consumer."""
+    """Runs a sync task over items; results are read in order by one consumer.
+
+    With `inline_consumer`, the consumer itself runs items while it waits for the next result, so
+    trivial bodies run one after another in one thread with no hand-offs; a watchdog adds worker
+    threads (up to the concurrency limit) as soon as an item has run for a millisecond, so slow
+    (blocking) items still overlap. Without it (an event-loop consumer), worker threads run the
+    items and more are added while the consumer is kept waiting."""
 
     def __init__(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], concurrency: int,
-                 return_exceptions: bool, on_done: Optional[Callable[[int], None]] = None):
+                 return_exceptions: bool, on_done: Optional[Callable[[int], None]] = None, inline_consumer: bool = False):
         self.items = items
         self.slots = [_Item() for _ in items]
         self.cond = threading.Condition()
@@ -138,59 +148,143 @@ class _ThreadedMap:
         self.waiting_for = -1  # the index the consumer is blocked on; only its completion wakes it
         self.return_exceptions = return_exceptions
         self.on_done = on_done
+        self.inline = inline_consumer
         self._next = itertools.count()
         frame = current_frame.get()
+        self._batch: Optional[Callable[[list], list]] = None
         if frame is not None:
             from ._controller import submit_sync
+            from ._controller._actions import batchable, execute_batch_sync
 
             rt = task._runtime()
             self.invoke = lambda args: submit_sync(rt, frame, pargs + args, pkwargs)
+            if inline_consumer and batchable(rt):
+                self._batch = lambda idxs: execute_batch_sync(
+                    rt, frame, [(pargs + items[j], pkwargs) for j in idxs], stop_on_error=not return_exceptions
+                )
         else:
             self.invoke = lambda args: task.func(*pargs, *args, **pkwargs)
+        self._chunk = 1
         limit = concurrency if concurrency > 0 else DEFAULT_SYNC_CONCURRENCY
         self.width = min(limit, len(items))
         self._ctx = contextvars.copy_context()
+        self.group = current_group.get()
         self.threads: list[threading.Thread] = []
-        # Start with one worker and add more only while the consumer is kept waiting: trivial
-        # bodies then run without GIL ping-pong between threads, and slow (blocking) ones reach
-        # full concurrency within a few milliseconds.
-        self.grow()
+        self._busy_since: Optional[float] = None
+        self._claimed = -1
+        self._watchdog: Optional[threading.Thread] = None
+        if not self.inline:
+            self.grow()
+
+    def _helpers_allowed(self) -> int:
+        return self.width - (1 if self.inline else 0)
 
     def grow(self) -> None:
-        if len(self.threads) >= self.width or self.stop:
+        if len(self.threads) >= self._helpers_allowed() or self.stop:
             return
         t = threading.Thread(target=self._ctx.copy().run, args=(self._work,), name=f"flyte-map-{len(self.threads)}", daemon=True)
         self.threads.append(t)
         t.start()
 
+    def _claim(self) -> Optional[int]:
+        i = next(self._next)  # atomic under the GIL: each index is claimed once
+        self._claimed = i
+        return i if i < len(self.items) and not self.stop else None
+
+    def _run(self, i: int) -> None:
+        slot = self.slots[i]
+        try:
+            slot.value = self.invoke(self.items[i])
+        except BaseException as e:
+            slot.ok, slot.value = False, e
+            if not self.return_exceptions:
+                self.stop = True
+        slot.done = True
+        if self.waiting_for == i or self.stop:
+            with self.cond:
+                self.cond.notify_all()
+        if self.on_done is not None:
+            self.on_done(i)
+
     def _work(self) -> None:
-        n = len(self.items)
-        for i in self._next:
-            if i >= n or self.stop:
+        while True:
+            i = self._claim()
+            if i is None:
                 return
-            slot = self.slots[i]
-            try:
-                slot.value = self.invoke(self.items[i])
-            except BaseException as e:
-                slot.ok, slot.value = False, e
-                if not self.return_exceptions:
-                    self.stop = True
+            self._run(i)
+
+    def _watch(self) -> None:
+        while not self.stop:
+            time.sleep(_GROW_AFTER)
+            since = self._busy_since
+            if since is not None and time.monotonic() - since >= _GROW_AFTER:
+                while len(self.threads) < self._helpers_allowed() and not self.stop:
+                    self.grow()
+                return
+            if self._claimed >= len(self.items) - 1:
+                return  # nothing left to start
+
+    def _run_batch(self) -> bool:
+        """The consumer runs a chunk of items in one batch (recorded together). The chunk grows
+        while items are fast and drops back to one as soon as one is slow, so slow items are
+        still left to the helper threads the watchdog adds."""
+        idxs = []
+        for _ in range(self._chunk):
+            j = self._claim()
+            if j is None:
+                break
+            idxs.append(j)
+        if not idxs:
+            return False
+        if self._watchdog is None and self.width > 1:
+            self._watchdog = threading.Thread(target=self._watch, name="flyte-map-watchdog", daemon=True)
+            self._watchdog.start()
+        start = self._busy_since = time.monotonic()
+        token = current_group.set(self.group)
+        try:
+            results = self._batch(idxs)  # type: ignore[misc]
+        finally:
+            current_group.reset(token)
+            self._busy_since = None
+        per_item = (time.monotonic() - start) / len(idxs)
+        self._chunk = min(self._chunk * 2, _MAX_CHUNK) if per_item < _FAST_ITEM else 1
+        for j, (ok, value) in zip(idxs, results):
+            slot = self.slots[j]
+            slot.ok, slot.value = ok, value
+            if not ok and not self.return_exceptions:
+                self.stop = True
             slot.done = True
-            if self.waiting_for == i or self.stop:
-                with self.cond:
-                    self.cond.notify_all()
-            if self.on_done is not None:
-                self.on_done(i)
+        if self.stop:
+            with self.cond:
+                self.cond.notify_all()
+        return True
 
     def result(self, i: int) -> tuple[bool, Any]:
         slot = self.slots[i]
+        while not slot.done and self.inline and self._batch is not None:
+            if not self._run_batch():
+                break
+        while not slot.done and self.inline:
+            j = self._claim()
+            if j is None:
+                break
+            if self._watchdog is None and self.width > 1:
+                self._watchdog = threading.Thread(target=self._watch, name="flyte-map-watchdog", daemon=True)
+                self._watchdog.start()
+            self._busy_since = time.monotonic()
+            token = current_group.set(self.group)  # the map's group, for this item only
+            try:
+                self._run(j)
+            finally:
+                current_group.reset(token)
+                self._busy_since = None
         if not slot.done:
             with self.cond:
                 self.waiting_for = i
                 while not slot.done:
                     if self.stop and not any(t.is_alive() for t in self.threads) and not slot.done:
                         return False, _MISSING
-                    if not self.cond.wait(_GROW_AFTER):
+                    if not self.cond.wait(_GROW_AFTER) and not self.inline:
                         self.grow()
                 self.waiting_for = -1
         return slot.ok, slot.value
@@ -279,7 +373,7 @@ class _Mapper:
         token = current_group.set(_group_name(task, group_name)) if current_frame.get() is not None else None
         try:
             if not task.is_async:  # type: ignore[attr-defined]
-                tm = _ThreadedMap(task, pargs, pkwargs, items, concurrency, return_exceptions)
+                tm = _ThreadedMap(task, pargs, pkwargs, items, concurrency, return_exceptions, inline_consumer=True)
             else:
                 tm = None
         finally:

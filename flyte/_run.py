@@ -231,7 +231,10 @@ class _Runner:
              error_code(error) if error else None, format_failure(error) if error else None, store.owner,
              getattr(call.rt.func, "__module__", None), _source_file(call.rt.func), run.codec.pack(run.custom_context))
         )
-        store.flush()
+        # Everything is durable in the journal already; the SQLite tables are a projection the
+        # writer thread keeps up to date (queries in this process flush first), so the caller
+        # does not wait for it.
+        store.request_flush()
 
     def _outputs(self, call: Call, value: Any) -> ActionOutputs:
         iface = call.rt.iface

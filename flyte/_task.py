@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Generic, Optional, TypeVar, Union
 
 from ._cache import Cache, CacheRequest, VersionParameters, cache_from_request
 from ._context import current_frame
+from ._controller import submit_async, submit_sync, submit_sync_in_thread
 from ._doc import Documentation
 from ._interface import TaskInterface
 from ._link import Link
@@ -334,8 +335,6 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
         frame = current_frame.get()
         if frame is None:
             return self.func(*args, **kwargs)
-        from ._controller import submit_async, submit_sync
-
         rt = self._rt or self._runtime()
         if rt.is_async:
             return submit_async(rt, frame, args, kwargs)
@@ -349,8 +348,6 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
     def aio(self, *args: Any, **kwargs: Any) -> Any:
         """An awaitable for this call, for sync and async tasks alike."""
         frame = current_frame.get()
-        from ._controller import submit_async, submit_sync_in_thread
-
         if frame is None:
             if self._call_as_synchronous:
                 return asyncio.to_thread(self.func, *args, **kwargs)

@@ -249,8 +249,13 @@ class _AwaitableNone:
         return "None"
 
 
+_SCALARS = (int, float, str, bool, type(None))
+
+
 def plain(value: Any) -> Any:
     """Strip the awaitable wrapper (recursively through lists, tuples and dicts)."""
+    if type(value) in _SCALARS:
+        return value
     value = _plain(value)
     if isinstance(value, list):
         return [plain(v) for v in value]

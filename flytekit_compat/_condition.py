@@ -161,13 +161,13 @@ class _ConditionalEntity:
             return tuple(resolve(p, results) for p in out)
         return (resolve(out, results),)
 
-    async def _run_conditional(self, results: dict[str, dict[str, Any]]) -> tuple:
+    def _run_conditional(self, results: dict[str, dict[str, Any]]) -> tuple:
         for case in self.cases:
             if case.expr is None or case.expr.evaluate(lambda v: resolve(v, results)):
                 if case.fail_message is not None:
-                    await execute_nodes(case.nodes, results)
+                    execute_nodes(case.nodes, results)
                     raise NodeFailure(ValueError(case.fail_message), self.node.id if self.node else "?")
-                await execute_nodes(case.nodes, results)
+                execute_nodes(case.nodes, results)
                 return self._outputs_of(case, results)
         raise NodeFailure(ValueError(f"No branch of conditional {self.name!r} matched"), self.node.id if self.node else "?")
 

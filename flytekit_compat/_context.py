@@ -113,44 +113,68 @@ class _NoStats:
         return lambda *args, **kwargs: None
 
 
-_current: ContextVar[Optional[ExecutionParameters]] = ContextVar("flytekit_exec_params", default=None)
+class _Execution:
+    """What `task_execution` records; the ExecutionParameters are built only if asked for."""
+
+    __slots__ = ("params", "task")
+
+    def __init__(self, task: Any):
+        self.task = task
+        self.params: Optional[ExecutionParameters] = None
+
+
+_current: ContextVar[Optional[_Execution]] = ContextVar("flytekit_exec", default=None)
 _process_params: Optional[ExecutionParameters] = None
+
+
+def _params_for(task: Any) -> ExecutionParameters:
+    import flyte
+
+    ctx = flyte.ctx()
+    base = os.path.join(ctx.run_base_dir, "work") if ctx else None
+    if base:
+        os.makedirs(base, exist_ok=True)
+    return ExecutionParameters(
+        task_name=task.name, run_name=(ctx.action.run_name if ctx else None) or "local",
+        action=ctx.action.name if ctx else "local", working_dir=tempfile.mkdtemp(prefix="user_space", dir=base),
+        raw_output_prefix=ctx.raw_data_path.path if ctx else None, attempt_number=ctx.attempt_number if ctx else 0,
+    )
 
 
 def current_context() -> ExecutionParameters:
     """The running task's execution parameters; outside a task, the process-wide ones."""
-    params = _current.get()
-    if params is not None:
-        return params
+    execution = _current.get()
+    if execution is not None:
+        if execution.params is None:
+            execution.params = _params_for(execution.task)
+        return execution.params
     global _process_params
     if _process_params is None:
         _process_params = ExecutionParameters()
     return _process_params
 
 
-@contextlib.contextmanager
-def task_execution(task: Any) -> Iterator[ExecutionParameters]:
-    """While a task body runs: a fresh working directory, its own decks, the run's identifiers."""
-    import flyte
+def enter_task(task: Any) -> Any:
+    """Start of a task body: its own execution parameters (a fresh working directory, its own
+    decks, the run's identifiers), created the first time the body asks for them."""
+    return _current.set(_Execution(task))
 
-    ctx = flyte.ctx()
-    run_name = ctx.action.run_name if ctx else "local"
-    action = ctx.action.name if ctx else "local"
-    base = os.path.join(ctx.run_base_dir, "work") if ctx else None
-    if base:
-        os.makedirs(base, exist_ok=True)
-    working_dir = tempfile.mkdtemp(prefix="user_space", dir=base)
-    params = ExecutionParameters(
-        task_name=task.name, run_name=run_name or "local", action=action, working_dir=working_dir,
-        raw_output_prefix=ctx.raw_data_path.path if ctx else None, attempt_number=ctx.attempt_number if ctx else 0,
-    )
-    token = _current.set(params)
+
+def leave_task(task: Any, token: Any) -> None:
+    execution = _current.get()
+    _current.reset(token)
+    params = execution.params if execution is not None else None
+    if params is not None and getattr(task, "enable_deck", False) and params.decks:
+        _publish_decks(params.decks)
+
+
+@contextlib.contextmanager
+def task_execution(task: Any) -> Iterator[None]:
+    token = enter_task(task)
     try:
-        yield params
+        yield None
     finally:
-        _current.reset(token)
-        if getattr(task, "enable_deck", False) and params.decks:
-            _publish_decks(params.decks)
+        leave_task(task, token)
 
 
 def _publish_decks(decks: list[Any]) -> None:

@@ -27,9 +27,9 @@ class DynamicTask(PythonFunctionTask):
 
     @property
     def _template_async(self) -> bool:
-        return True
+        return False
 
-    async def _drive(self, **kwargs: Any) -> Any:
+    def _drive(self, **kwargs: Any) -> Any:
         from ._context import task_execution
         from ._workflow import WorkflowBase
 
@@ -53,7 +53,7 @@ class DynamicTask(PythonFunctionTask):
         binder = WorkflowBase(self.name, self._interface, None, None, self._module)  # type: ignore[arg-type]
         bindings = binder._bind_outputs(result)
         try:
-            values = await execute_graph(ctx.nodes, {}, bindings, start_id=start.id)
+            values = execute_graph(ctx.nodes, {}, bindings, start_id=start.id)
         except NodeFailure as failure:
             raise _bridge.mark_user_error(failure.error, self.name) from None
         outputs = self._interface.outputs
@@ -67,7 +67,7 @@ class DynamicTask(PythonFunctionTask):
         template = super()._build_template()
         env = _bridge.env_for_module(self._module)
         name = self.task_function.__name__
-        body = _bridge.make_body(self._drive, name, tuple(self._interface.inputs), True, self._module,
+        body = _bridge.make_body(self._drive, name, tuple(self._interface.inputs), False, self._module,
                                  getattr(self.task_function, "__qualname__", name))
         changes: dict[str, Any] = {}
         for key in ("env_vars", "secrets", "resources"):

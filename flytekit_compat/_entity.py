@@ -120,14 +120,27 @@ class Entity:
 
     # -- as a node of a running graph ----------------------------------------------------------------
 
-    async def _run_node(self, inputs: dict[str, Any], overrides: Optional[dict[str, Any]] = None) -> tuple:
-        """Run as one node of a workflow: a child action; returns the outputs as a tuple."""
+    def _node_template(self, overrides: Optional[dict[str, Any]]) -> Any:
         template = self._flyte_template()
         if overrides:
             from ._overrides import apply_overrides
 
             template = apply_overrides(template, overrides)
-        raw = await template.aio(**inputs)
+        return template
+
+    def _run_node_sync(self, inputs: dict[str, Any], overrides: Optional[dict[str, Any]] = None) -> tuple:
+        """Run as one node of a workflow (from the driver's thread): a child action; returns the
+        outputs as a tuple."""
+        template = self._node_template(overrides)
+        if self._template_async:
+            raw = asyncio.run(template.aio(**inputs))
+        else:
+            raw = template(**inputs)
+        return self._raw_to_tuple(raw)
+
+    async def _run_node(self, inputs: dict[str, Any], overrides: Optional[dict[str, Any]] = None) -> tuple:
+        """The same from async code (an eager workflow, a failure handler)."""
+        raw = await self._node_template(overrides).aio(**inputs)
         return self._raw_to_tuple(raw)
 
     def _raw_to_tuple(self, raw: Any) -> tuple:

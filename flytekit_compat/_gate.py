@@ -38,28 +38,30 @@ class Gate(Entity):
             self._interface = Interface({"upstream": (upstream_type, inspect.Parameter.empty)}, {"o0": upstream_type})
         self._template: Any = None
 
-    async def _ask(self, upstream: Any = None) -> Any:
+    def _ask(self, upstream: Any = None) -> Any:
         import flyte
 
         seconds = self.timeout.total_seconds() if self.timeout else None
         if self.kind == "input":
             cond = flyte.new_condition(self.name, prompt=f"[Input Gate] Waiting for input @{self.name} of type {self.expected_type}",
                                        data_type=self.expected_type or str, timeout=seconds)
-            return await cond.wait.aio()
+            return cond.wait()
         cond = flyte.new_condition(self.name, prompt=f"[Approval Gate] @{self.name} Approve {upstream}?", data_type=bool,
                                    timeout=seconds)
-        if not await cond.wait.aio():
+        if not cond.wait():
             raise FlyteDisapprovalException(f"User did not approve the transaction for gate node {self.name}")
         return upstream
 
-    async def _run_node(self, inputs: dict[str, Any], overrides: Any = None) -> tuple:
+    def _run_node_sync(self, inputs: dict[str, Any], overrides: Any = None) -> tuple:
         if self.kind == "sleep":
             import flyte.durable
 
-            await flyte.durable.sleep.aio(self.duration.total_seconds() if self.duration else 0)
+            flyte.durable.sleep(self.duration.total_seconds() if self.duration else 0)
             return ()
-        value = await self._ask(inputs.get("upstream"))
-        return (value,)
+        return (self._ask(inputs.get("upstream")),)
+
+    async def _run_node(self, inputs: dict[str, Any], overrides: Any = None) -> tuple:
+        return await asyncio.to_thread(self._run_node_sync, inputs, overrides)
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from ._graph import add_call_node, current_compile
@@ -67,7 +69,7 @@ class Gate(Entity):
         ctx = current_compile.get()
         if ctx is not None:
             return add_call_node(self, self._interface, args, kwargs, ctx, kind="gate")
-        outputs = asyncio.run(self._run_node(dict(zip(self._interface.inputs, args)) | kwargs))
+        outputs = self._run_node_sync({**dict(zip(self._interface.inputs, args)), **kwargs})
         return outputs[0] if outputs else None
 
 

@@ -267,9 +267,9 @@ def add_call_node(entity: Any, interface: Interface, args: tuple, kwargs: dict, 
     """Compile one call of `entity` inside a workflow body; returns its output promises."""
     name = getattr(entity, "name", repr(entity))
     bound = bind_arguments(name, interface, args, kwargs)
-    bound = fill_defaults(name, interface, bound, compiling=True)
     if prepare is not None:
         bound = prepare(bound)
+    bound = fill_defaults(name, interface, bound, compiling=True)
     bindings = {k: check_binding(name, k, v, interface.inputs.get(k)) for k, v in bound.items()}
     node = Node(entity, bindings, interface, kind)
     ctx.add(node)

@@ -108,7 +108,7 @@ class ArrayNodeMapTask(Entity):
                 raise ValueError(f"Expected a list of {self._target.python_interface.inputs.get(k)} but got {type(bound[k])} instead.")
         return {**bound, **self._partial_kwargs}
 
-    async def _map(self, **kwargs: Any) -> Any:
+    def _map(self, **kwargs: Any) -> Any:
         import flyte
 
         names = list(self._interface.inputs)
@@ -121,16 +121,11 @@ class ArrayNodeMapTask(Entity):
             return [] if self._interface.outputs else None
         fixed = {k: kwargs[k] for k in self._partial_kwargs}
         template = self._target._flyte_template()
-        from ._typecheck import convert_inputs
-
-        tinf = self._target.python_interface
-        items = []
-        for i in range(n):
-            item = {name: lst[i] for name, lst in zip(names, lists)}
-            items.append(convert_inputs(self._target.name, tinf.inputs, {**item, **fixed}, kind="task"))
+        # Each item is validated by the task that receives it (as flytekit's type engine does on
+        # the receiving side); the lists themselves were checked when the map was called.
         call = functools.partial(template, **fixed) if fixed else template
-        columns = [[item[name] for item in items] for name in names]
-        results = [r async for r in flyte.map.aio(call, *columns, concurrency=self.concurrency or 0, return_exceptions=True)]
+        columns = lists
+        results = list(flyte.map(call, *columns, concurrency=self.concurrency or 0, return_exceptions=True))
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             succeeded = n - len(failures)
@@ -148,13 +143,9 @@ class ArrayNodeMapTask(Entity):
             env = _bridge.env_for_module(getattr(self._target, "_module", "flytekit-map"))
             fn_name = self.name.split(".")[-1].replace("-", "_")
             body = _bridge.make_body(self._map, fn_name, tuple(self._interface.inputs) + tuple(self._partial_kwargs),
-                                     True, getattr(self._target, "_module", __name__), fn_name)
+                                     False, getattr(self._target, "_module", __name__), fn_name)
             self._template = env.task(body, short_name=fn_name)
         return self._template
-
-    @property
-    def _template_async(self) -> bool:
-        return True
 
     def _shape(self, raw: Any) -> Any:
         return raw if self._interface.outputs else None

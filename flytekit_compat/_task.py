@@ -12,9 +12,10 @@ from typing import Any, Optional, Union
 
 from . import _bridge
 from ._cache import Cache, to_flyte_cache
+from ._context import enter_task, leave_task
 from ._entity import Entity
 from ._interface import Interface, extract
-from ._typecheck import convert_outputs
+from ._typecheck import convert_inputs, convert_outputs, single_output_checker
 
 _LEGACY_CACHE_ARGS = ("cache_version", "cache_serialize", "cache_ignore_input_vars")
 
@@ -107,6 +108,8 @@ class PythonFunctionTask(Entity):
         self.__doc__ = task_function.__doc__
         functools.update_wrapper(self, task_function)  # type: ignore[arg-type]
         self._template: Any = None
+        self._input_types: Optional[dict[str, Any]] = None
+        self._single_output = single_output_checker(self._interface)
 
     @property
     def short_name(self) -> str:
@@ -121,30 +124,46 @@ class PythonFunctionTask(Entity):
 
     # -- the backing flyte task ---------------------------------------------------------------------
 
-    def _run_function(self, **kwargs: Any) -> Any:
-        from ._context import task_execution
+    def _receive(self, kwargs: dict[str, Any]) -> dict[str, Any]:
+        """Inputs as the function expects them (a path becomes a FlyteFile, a column subset of a
+        dataset is applied, ...), as flytekit's type engine does on the receiving side."""
+        types = self._input_types
+        if types is None:
+            types = self._input_types = self._interface.inputs
+        return convert_inputs(self.name, types, kwargs, kind="task")
 
-        with task_execution(self):
-            try:
-                result = self.task_function(**kwargs)
-            except Exception as e:
-                raise _bridge.mark_user_error(e, self.name) from None
+    def _run_function(self, **kwargs: Any) -> Any:
+        kwargs = self._receive(kwargs)
+        token = enter_task(self)
+        try:
+            result = self.task_function(**kwargs)
+        except Exception as e:
+            raise _bridge.mark_user_error(e, self.name) from None
+        finally:
+            leave_task(self, token)
         return self._finish(result)
 
     async def _run_function_async(self, **kwargs: Any) -> Any:
-        from ._context import task_execution
-
-        with task_execution(self):
-            try:
-                result = await self.task_function(**kwargs)
-            except Exception as e:
-                raise _bridge.mark_user_error(e, self.name) from None
+        kwargs = self._receive(kwargs)
+        token = enter_task(self)
+        try:
+            result = await self.task_function(**kwargs)
+        except Exception as e:
+            raise _bridge.mark_user_error(e, self.name) from None
+        finally:
+            leave_task(self, token)
         return self._finish(result)
 
     def _finish(self, result: Any) -> Any:
         outputs = self._interface.outputs
         if not outputs:
             return None
+        single = self._single_output
+        if single is not None:  # one plain output: the common case, checked without the general path
+            try:
+                return single(_bridge.plain(result))
+            except Exception:
+                pass  # let the general path produce flytekit's error message
         values = convert_outputs(self.name, outputs, _bridge.plain(result))
         if len(values) == 1 and self._interface.output_tuple is None:
             return values[0]

@@ -14,8 +14,7 @@ import enum
 import logging
 import os
 import typing
-from collections.abc import Callable
-from typing import Any
+from typing import Any, Callable, Optional
 
 logger = logging.getLogger("flytekit")
 
@@ -45,8 +44,53 @@ def _is_pandas_frame(value: Any) -> bool:
 _warned: set = set()
 
 
+def _primitive(tp: type) -> Callable[[Any], Any]:
+    exact = {int: lambda v: type(v) is int or (isinstance(v, int) and not isinstance(v, bool)),
+             float: lambda v: isinstance(v, float), str: lambda v: isinstance(v, str),
+             bool: lambda v: type(v) is bool}[tp]
+
+    def check(value: Any) -> Any:
+        if exact(value):
+            return value
+        _fail(value, tp)
+
+    return check
+
+
+def _compile(tp: Any) -> Callable[[Any], Any]:
+    """A converter specialised for `tp`: primitives and lists/dicts of them are checked without
+    going through the general (typing-introspecting) path on every call."""
+    if tp in (int, float, str, bool):
+        return _primitive(tp)
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is list and args and args[0] in (int, float, str, bool):
+        item = _primitive(args[0])
+
+        def check_list(value: Any) -> Any:
+            if type(value) is not list:
+                return _general(value, tp)
+            return [item(v) for v in value]
+
+        return check_list
+    return lambda value: _general(value, tp)
+
+
+_compiled: dict[Any, Callable[[Any], Any]] = {}
+
+
 def convert(value: Any, tp: Any) -> Any:
     """The value as type `tp`, or _Mismatch."""
+    try:
+        fn = _compiled[tp]
+    except KeyError:
+        fn = _compiled[tp] = _compile(tp)
+    except TypeError:  # an unhashable annotation
+        return _general(value, tp)
+    return fn(value)
+
+
+def _general(value: Any, tp: Any) -> Any:
     if tp is Any or tp is object or isinstance(tp, (typing.TypeVar, str, typing.ForwardRef)):
         return value
     origin = typing.get_origin(tp)
@@ -218,6 +262,17 @@ def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tu
                 f"Failed to convert type {type(v)} to type {outputs[name]}.\nError Message: {m}"
             ) from None
     return tuple(checked)
+
+
+def single_output_checker(interface: Any) -> Optional[Callable[[Any], Any]]:
+    """A fast check for entities with exactly one output of a plain type (not a NamedTuple)."""
+    outputs = interface.outputs
+    if len(outputs) != 1 or interface.output_tuple is not None:
+        return None
+    (tp,) = outputs.values()
+    if tp not in (int, float, str, bool):
+        return None
+    return _compile(tp)
 
 
 def castable(upstream: Any, downstream: Any) -> bool:

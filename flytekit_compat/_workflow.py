@@ -83,14 +83,14 @@ class WorkflowBase(Entity):
 
     # -- execution ------------------------------------------------------------------------------------
 
-    async def _drive(self, **kwargs: Any) -> Any:
+    def _drive(self, **kwargs: Any) -> Any:
         self.compile()
         try:
-            values = await execute_graph(self._nodes or [], kwargs, self._output_bindings, self.failure_policy,
-                                         start_id=self._start.id if self._start else "start-node")
+            values = execute_graph(self._nodes or [], kwargs, self._output_bindings, self.failure_policy,
+                                   start_id=self._start.id if self._start else "start-node")
         except NodeFailure as failure:
             if self.on_failure is not None:
-                await self._run_failure_handler(kwargs, failure)
+                self._run_failure_handler(kwargs, failure)
             raise failure.error from None
         outputs = self._interface.outputs
         if not outputs:
@@ -100,7 +100,7 @@ class WorkflowBase(Entity):
             return checked[0]
         return checked
 
-    async def _run_failure_handler(self, inputs: dict[str, Any], failure: NodeFailure) -> None:
+    def _run_failure_handler(self, inputs: dict[str, Any], failure: NodeFailure) -> None:
         from .types.error import FlyteError
 
         handler = self.on_failure
@@ -109,7 +109,7 @@ class WorkflowBase(Entity):
         if "err" in wanted:
             args["err"] = FlyteError(message=str(failure.error), failed_node_id=failure.node_id)
         try:
-            await handler._run_node(args)
+            handler._run_node_sync(args)
         except Exception:
             pass  # the workflow's own failure is what the caller sees
 
@@ -117,13 +117,9 @@ class WorkflowBase(Entity):
         if self._template is None:
             env = _bridge.env_for_module(self._module)
             fn_name = self.name.split(".")[-1]
-            body = _bridge.make_body(self._drive, fn_name, tuple(self._interface.inputs), True, self._module, fn_name)
+            body = _bridge.make_body(self._drive, fn_name, tuple(self._interface.inputs), False, self._module, fn_name)
             self._template = env.task(body, short_name=fn_name)
         return self._template
-
-    @property
-    def _template_async(self) -> bool:
-        return True
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if current_compile.get() is None:

@@ -35,12 +35,13 @@ if TYPE_CHECKING:
     from .._task import TaskRuntime
 
 _now = time.time
+_SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
 
 
 class Call:
     """A prepared call: everything `execute_*` needs, or the answer when none is needed."""
 
-    __slots__ = ("aid", "cache_key", "done", "group", "packed", "parent", "rt", "run", "start", "value")
+    __slots__ = ("aid", "cache_key", "done", "group", "inputs", "packed", "parent", "rt", "run", "start", "value")
 
     def __init__(self, rt: TaskRuntime, parent: Frame, packed: bytes, aid: str, group: Optional[str]):
         self.rt = rt
@@ -81,6 +82,7 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     seq = parent.next_seq((rt.name, ihash, group))
     aid = action_id(parent.id, ihash, rt.name, seq, group)
     call = Call(rt, parent, packed, aid, group)
+    call.inputs = inputs
     replay = run.replay
     if replay is not None:
         stored = replay.get(aid)
@@ -357,6 +359,67 @@ def _serialized_sync(call: Call) -> Any:
             return call.value
         call.rt = call.rt.without_serialize()
         return execute_sync(call)
+
+
+# -- many calls of one plain sync task at once (flyte.map) ----------------------------------------
+
+
+def batchable(rt: TaskRuntime) -> bool:
+    """Tasks whose calls can run in a batch: nothing per call beyond body and record (no retries,
+    timeouts, caching, environment or report)."""
+    return (not rt.is_async and not rt.retries and rt.timeout is None and rt.deadline is None and rt.cache is None
+            and not rt.env and not rt.report)
+
+
+def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_error: bool = False) -> list:
+    """Run several calls of a batchable sync task one after another in this thread and record
+    them together: one journal record, one lock, instead of one each. Nothing is returned (made
+    visible) before the records are durable. Returns [(ok, value or crossing error)]."""
+    run = parent.run
+    codec = run.codec
+    iface = rt.iface
+    func = rt.func
+    rows: list = []
+    out: list = []
+    scalars = _SCALARS
+    for args, kwargs in calls:
+        try:
+            call = prepare(rt, parent, args, kwargs)
+        except BaseException as e:
+            out.append((False, e))
+            continue
+        if call.done:
+            out.append((True, call.value))
+            continue
+        start = _now()
+        frame = Frame(run, call.aid, rt.name, rt.short_name, KIND_TASK, rt.task, parent.id)
+        token = current_frame.set(frame)
+        gtoken = current_group.set(None) if call.group is not None else None
+        try:
+            # Scalars are immutable: the child can have them as they are; anything else is a copy.
+            kw = call.inputs if all(type(v) in scalars for v in call.inputs.values()) else codec.unpack(call.packed)
+            result = func(**kw)
+            result = iface.check_outputs(rt.name, result)
+            packed_out = codec.pack(result)
+        except BaseException as e:
+            if isinstance(e, (KeyboardInterrupt, SystemExit)):
+                raise
+            err = RuntimeDataValidationError("o0", e, rt.name) if isinstance(e, SerializationError) else e
+            rows.append((run.name, call.aid, parent.id, rt.name, rt.short_name, call.group, KIND_TASK, "FAILED", 1,
+                         start, _now(), call.packed, None, error_code(err), format_failure(err), None))
+            out.append((False, crossing_error(err)))
+            if stop_on_error:
+                break  # fail-fast: later calls of the batch do not start
+        else:
+            rows.append((run.name, call.aid, parent.id, rt.name, rt.short_name, call.group, KIND_TASK, "SUCCEEDED", 1,
+                         start, _now(), call.packed, packed_out, None, None, None))
+            out.append((True, result if type(result) in scalars else codec.unpack(packed_out)))
+        finally:
+            if gtoken is not None:
+                current_group.reset(gtoken)
+            current_frame.reset(token)
+    run.store.actions_finished(rows)
+    return out  # may be shorter than `calls` when stopped on an error
 
 
 # -- entry points used by TaskTemplate ------------------------------------------------------------

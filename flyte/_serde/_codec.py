@@ -9,7 +9,6 @@ receives a faithful copy of what its parent passed, as it would after a trip thr
 
 from __future__ import annotations
 
-import base64
 import enum
 import hashlib
 from collections.abc import Callable
@@ -30,8 +29,8 @@ class SerializationError(TypeError):
 
 
 def digest(data: bytes) -> str:
-    """Short, stable content hash used in action ids and cache keys."""
-    return base64.urlsafe_b64encode(hashlib.sha256(data).digest()[:18]).decode()
+    """Short, stable content hash used in action ids and cache keys (128 bits, hex)."""
+    return hashlib.blake2b(data, digest_size=16).hexdigest()
 
 
 def _pickle(obj: Any) -> bytes:

@@ -1,28 +1,34 @@
-"""An append-only journal that makes a finished action durable in one write() call.
+"""An append-only journal that makes a finished action durable without a system call.
 
 Each process (an "owner") holds an exclusive flock on `<owner>.lock` for as long as it lives and
-appends length-prefixed msgpack records to `<owner>-<n>.journal` segments. The SQLite tables are
-filled from memory in batches; once a batch is committed, the segments it came from are deleted.
-If the process dies first, the next process that opens the store finds an owner lock nobody
-holds, replays that owner's segments into SQLite and marks its unfinished runs as failed.
+appends records to `<owner>-<n>.journal` segments. A segment is a preallocated file mapped into
+memory (MAP_SHARED): appending a record is a memory copy into the kernel's page cache, which
+survives the death of the process, so recording an action costs about a microsecond instead of a
+write() call (~10 µs on a virtual disk). The SQLite tables are filled from memory in batches; once
+a batch is committed, the segments it came from are deleted. If the process dies first, the next
+process that opens the store finds an owner lock nobody holds, replays that owner's segments into
+SQLite and marks its unfinished runs as failed.
 
-A write() to a regular file survives the death of the process (it is in the kernel's page
-cache), which is the crash this protects against; an OS crash is SQLite's synchronous=NORMAL
-territory.
+Record layout: payload first, then its 8-byte header (length, CRC-32) in front of it, so a reader
+that finds a valid header has a complete payload; the rest of a segment is zeros. A crash of the
+whole machine is SQLite's synchronous=NORMAL territory, as for the rest of the store.
 """
 
 from __future__ import annotations
 
 import fcntl
+import mmap
 import os
 import struct
 import uuid
-from collections.abc import Iterator
+import zlib
 from pathlib import Path
+from typing import Iterator
 
 import msgpack
 
-_HEADER = struct.Struct("<I")
+_HEADER = struct.Struct("<II")  # payload length, crc32(payload)
+SEGMENT_BYTES = 8 * 1024 * 1024
 
 
 def new_owner_id() -> str:
@@ -51,35 +57,61 @@ class OwnerLock:
         os.close(self.fd)
 
 
-class JournalSegment:
-    __slots__ = ("fd", "path")
+class SegmentFull(Exception):
+    """The record does not fit in what is left of this segment."""
 
-    def __init__(self, directory: Path, owner: str, number: int):
+
+class JournalSegment:
+    __slots__ = ("fd", "map", "offset", "path", "size")
+
+    def __init__(self, directory: Path, owner: str, number: int, size: int = SEGMENT_BYTES):
         self.path = directory / f"{owner}-{number:06d}.journal"
-        self.fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
+        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        os.ftruncate(self.fd, size)
+        self.map = mmap.mmap(self.fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        self.offset = 0
+        self.size = size
 
     def append(self, payload: bytes) -> None:
-        os.write(self.fd, _HEADER.pack(len(payload)) + payload)
+        n = len(payload)
+        start = self.offset + _HEADER.size
+        end = start + n
+        if end + _HEADER.size > self.size:
+            raise SegmentFull()
+        self.map[start:end] = payload
+        self.map[self.offset:start] = _HEADER.pack(n, zlib.crc32(payload))
+        self.offset = end
+
+    def reset(self) -> None:
+        """Forget every record (zero what was written) so the segment can be used again: its
+        pages are already mapped, which spares the page faults of a fresh file."""
+        if self.offset:
+            self.map[0 : self.offset + _HEADER.size] = bytes(self.offset + _HEADER.size)
+            self.offset = 0
 
     def close_and_remove(self) -> None:
         try:
             os.unlink(self.path)
         except FileNotFoundError:
             pass
+        self.map.close()
         os.close(self.fd)
 
 
 def read_records(path: Path) -> Iterator[tuple[str, tuple]]:
-    """The complete records of a segment; a torn tail (the process died mid-write) is ignored."""
+    """The complete records of a segment, stopping at the first empty or damaged slot."""
     data = path.read_bytes()
     pos, end = 0, len(data)
     while pos + _HEADER.size <= end:
-        (length,) = _HEADER.unpack_from(data, pos)
+        length, crc = _HEADER.unpack_from(data, pos)
         start = pos + _HEADER.size
-        if start + length > end:
+        if length == 0 or start + length > end:
+            break
+        payload = data[start : start + length]
+        if zlib.crc32(payload) != crc:
             break
         try:
-            kind, row = msgpack.unpackb(data[start : start + length], raw=False, strict_map_key=False)
+            kind, row = msgpack.unpackb(payload, raw=False, strict_map_key=False)
         except Exception:
             break
         yield kind, tuple(row)

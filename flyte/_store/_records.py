@@ -25,6 +25,6 @@ ATTEMPT_COLUMNS = ("run", "action", "attempt", "start_time", "end_time", "error_
 CACHE_COLUMNS = ("key", "task", "version", "outputs", "created")
 
 # Journal record kinds.
-J_ACTION, J_RUN, J_ATTEMPT, J_CACHE = "A", "R", "T", "C"
+J_ACTION, J_RUN, J_ATTEMPT, J_CACHE, J_ACTIONS = "A", "R", "T", "C", "B"  # B: several action rows at once
 
 TERMINAL_PHASES = frozenset({"SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT"})

@@ -20,14 +20,28 @@ from typing import Any, Optional
 import msgpack
 
 from ._blobs import BlobStore
-from ._journal import JournalSegment, OwnerLock, claim_dead_owners, new_owner_id, pack_record, read_records, segments_of
+from ._journal import (
+    SEGMENT_BYTES,
+    JournalSegment,
+    OwnerLock,
+    SegmentFull,
+    claim_dead_owners,
+    new_owner_id,
+    pack_record,
+    read_records,
+    segments_of,
+)
 from ._records import (
+    A_ID,
     A_INPUTS,
     A_OUTPUTS,
+    A_PHASE,
+    A_START,
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
     CACHE_COLUMNS,
     J_ACTION,
+    J_ACTIONS,
     J_ATTEMPT,
     J_CACHE,
     J_RUN,
@@ -36,7 +50,7 @@ from ._records import (
     RUN_COLUMNS,
 )
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = 4  # matches flyte._serde.ExtCode.BLOB
 
@@ -53,7 +67,6 @@ CREATE TABLE IF NOT EXISTS actions (
     inputs BLOB, outputs BLOB, error_code TEXT, error TEXT, cache_status TEXT,
     PRIMARY KEY (run, id)
 ) WITHOUT ROWID;
-CREATE INDEX IF NOT EXISTS actions_by_parent ON actions (run, parent);
 CREATE TABLE IF NOT EXISTS attempts (
     run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, start_time REAL, end_time REAL,
     error_code TEXT, error TEXT, PRIMARY KEY (run, action, attempt)
@@ -61,6 +74,12 @@ CREATE TABLE IF NOT EXISTS attempts (
 CREATE TABLE IF NOT EXISTS cache (
     key TEXT PRIMARY KEY, task TEXT, version TEXT, outputs BLOB, created REAL
 );
+-- Actions recorded together (the items of a map) are stored packed, one row per batch, which
+-- costs one insert instead of hundreds; the read API expands them like ordinary rows.
+CREATE TABLE IF NOT EXISTS action_batches (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, rows BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS action_batches_by_run ON action_batches (run);
 INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
 """
 
@@ -73,6 +92,7 @@ _UPSERT_ACTION = _upsert("actions", ACTION_COLUMNS)
 _UPSERT_RUN = _upsert("runs", RUN_COLUMNS)
 _UPSERT_ATTEMPT = _upsert("attempts", ATTEMPT_COLUMNS)
 _UPSERT_CACHE = _upsert("cache", CACHE_COLUMNS)
+_INSERT_BATCH = "INSERT INTO action_batches (run, rows) VALUES (?, ?)"
 
 
 class SQLiteStore:
@@ -97,9 +117,12 @@ class SQLiteStore:
         self._actions: dict[tuple, tuple] = {}
         self._runs: dict[str, tuple] = {}
         self._attempts: list[tuple] = []
+        self._batches: list[list] = []
         self._cache: dict[str, tuple] = {}
         self._owner_lock: Optional[OwnerLock] = None
         self._segment: Optional[JournalSegment] = None
+        self._full_segments: list[JournalSegment] = []
+        self._spare: Optional[JournalSegment] = None  # a committed, zeroed segment ready for reuse
         self._segment_no = 0
         self._closed = False
         self.recovered_runs: list[str] = self._recover()
@@ -111,6 +134,10 @@ class SQLiteStore:
 
     def _check_schema(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is not None and int(row[0]) == 1:
+            # version 2 only added action_batches (created above): an in-place upgrade
+            self._conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+            row = (str(SCHEMA_VERSION),)
         if row is None or int(row[0]) != SCHEMA_VERSION:
             raise RuntimeError(
                 f"The metadata store at {self.path} has schema version {row and row[0]}, this runtime "
@@ -157,6 +184,9 @@ class SQLiteStore:
     def _apply(self, kind: str, row: tuple) -> None:
         if kind == J_ACTION:
             self._conn.execute(_UPSERT_ACTION, row)
+        elif kind == J_ACTIONS:
+            if row:
+                self._conn.execute(_INSERT_BATCH, (row[0][0], msgpack.packb(list(row), use_bin_type=True)))
         elif kind == J_RUN:
             self._conn.execute(_UPSERT_RUN, row)
         elif kind == J_ATTEMPT:
@@ -166,15 +196,29 @@ class SQLiteStore:
 
     # -- recording (hot path) -----------------------------------------------------------------------
 
+    def _new_segment(self, at_least: int = 0) -> JournalSegment:
+        if self._owner_lock is None:
+            self._owner_lock = OwnerLock(self.journal_dir, self.owner)
+        self._segment_no += 1
+        size = max(SEGMENT_BYTES, at_least + 64)
+        return JournalSegment(self.journal_dir, self.owner, self._segment_no, size)
+
     def _journal(self, kind: str, row: tuple) -> None:
         # Caller holds self._lock.
+        payload = pack_record(kind, row)
         seg = self._segment
         if seg is None:
-            if self._owner_lock is None:
-                self._owner_lock = OwnerLock(self.journal_dir, self.owner)
-            self._segment_no += 1
-            seg = self._segment = JournalSegment(self.journal_dir, self.owner, self._segment_no)
-        seg.append(pack_record(kind, row))
+            if self._spare is not None and len(payload) + 64 < self._spare.size:
+                seg, self._spare = self._spare, None
+                self._segment = seg
+            else:
+                seg = self._segment = self._new_segment(len(payload))
+        try:
+            seg.append(payload)
+        except SegmentFull:
+            self._full_segments.append(seg)  # kept until the batch that covers it is committed
+            seg = self._segment = self._new_segment(len(payload))
+            seg.append(payload)
 
     def _offload(self, data: Optional[bytes]) -> Optional[bytes]:
         if data is None or len(data) <= INLINE_LIMIT:
@@ -185,6 +229,7 @@ class SQLiteStore:
     def _offload_row(self, row: tuple, i_in: int, i_out: int) -> tuple:
         inp, out = row[i_in], row[i_out]
         if (inp is not None and len(inp) > INLINE_LIMIT) or (out is not None and len(out) > INLINE_LIMIT):
+            # rare: only rows carrying a large value pay for the copy
             row = list(row)  # type: ignore[assignment]
             row[i_in] = self._offload(inp)  # type: ignore[index]
             row[i_out] = self._offload(out)  # type: ignore[index]
@@ -204,6 +249,16 @@ class SQLiteStore:
         with self._lock:
             self._journal(J_ACTION, row)
             self._actions[key] = row
+
+    def actions_finished(self, rows: list) -> None:
+        """Several finished actions of one run, durable together when this returns (one journal
+        record) and stored together (one batch row)."""
+        if not rows:
+            return
+        rows = [self._offload_row(r, A_INPUTS, A_OUTPUTS) for r in rows]
+        with self._lock:
+            self._journal(J_ACTIONS, tuple(rows))
+            self._batches.append(rows)
 
     def attempt_failed(self, row: tuple) -> None:
         with self._lock:
@@ -253,18 +308,26 @@ class SQLiteStore:
             except Exception:  # a transient 'database is locked' must not kill the writer; the journal keeps the data
                 pass
 
+    def request_flush(self) -> None:
+        """Ask the writer thread to commit soon. What was recorded is already durable (journal);
+        this only makes it visible to other processes' queries sooner."""
+        self._wake.set()
+
     def flush(self) -> None:
         """Commit everything recorded so far to SQLite and drop the journal segments it came from."""
         with self._flush_lock:
             with self._lock:
-                if not (self._actions or self._runs or self._attempts or self._cache):
+                if not (self._actions or self._runs or self._attempts or self._cache or self._batches):
                     return
+                batches, self._batches = self._batches, []
                 actions, self._actions = self._actions, {}
                 runs, self._runs = self._runs, {}
                 attempts, self._attempts = self._attempts, []
                 cache, self._cache = self._cache, {}
-                segment, self._segment = self._segment, None
-            rows = [self._offload_row(r, A_INPUTS, A_OUTPUTS) for r in actions.values()]
+                segments = [*self._full_segments, *([self._segment] if self._segment else [])]
+                self._segment, self._full_segments = None, []
+            rows = actions.values()  # finished rows were offloaded when recorded; started rows
+            rows = [self._offload_row(r, A_INPUTS, A_OUTPUTS) if r[A_OUTPUTS] is None else r for r in rows]
             with self._db_lock:
                 conn = self._conn
                 conn.execute("BEGIN")
@@ -273,6 +336,8 @@ class SQLiteStore:
                         conn.executemany(_UPSERT_RUN, runs.values())
                     if rows:
                         conn.executemany(_UPSERT_ACTION, rows)
+                    if batches:
+                        conn.executemany(_INSERT_BATCH, [(b[0][0], msgpack.packb(b, use_bin_type=True)) for b in batches])
                     if attempts:
                         conn.executemany(_UPSERT_ATTEMPT, attempts)
                     if cache:
@@ -286,15 +351,20 @@ class SQLiteStore:
                         for k, v in runs.items():
                             self._runs.setdefault(k, v)
                         self._attempts[:0] = attempts
+                        self._batches[:0] = batches
                         for k, v in cache.items():
                             self._cache.setdefault(k, v)
-                        if segment is not None:
-                            if self._segment is None:
-                                self._segment = segment
-                                segment = None
+                        self._full_segments[:0] = segments  # still needed: nothing was committed
+                        segments = []
                     raise
-            if segment is not None:
-                segment.close_and_remove()
+            for segment in segments:
+                with self._lock:
+                    keep = self._spare is None and segment.size == SEGMENT_BYTES and not self._closed
+                    if keep:
+                        segment.reset()
+                        self._spare = segment
+                if not keep:
+                    segment.close_and_remove()
 
     def close(self) -> None:
         if self._closed:
@@ -303,9 +373,9 @@ class SQLiteStore:
         self._closed = True
         self._wake.set()
         with self._lock:
-            if self._segment is not None:
-                self._segment.close_and_remove()
-                self._segment = None
+            for segment in [*self._full_segments, *([self._segment] if self._segment else []), *([self._spare] if self._spare else [])]:
+                segment.close_and_remove()
+            self._segment, self._full_segments, self._spare = None, [], None
             if self._owner_lock is not None:
                 self._owner_lock.release()
                 self._owner_lock = None
@@ -330,14 +400,35 @@ class SQLiteStore:
         self.flush()
         return self._query("SELECT * FROM runs ORDER BY start_time DESC LIMIT ?", (limit,))
 
+    def _action_rows(self, run: str) -> dict[str, tuple]:
+        """Every action of a run by id, from the table and from packed batches; when an action
+        was recorded more than once (a resumed run), the latest attempt wins."""
+        with self._db_lock:
+            plain = self._conn.execute(f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions WHERE run=?", (run,)).fetchall()
+            packed = self._conn.execute("SELECT rows FROM action_batches WHERE run=? ORDER BY seq", (run,)).fetchall()
+        best: dict[str, tuple] = {}
+
+        def consider(row: tuple) -> None:
+            old = best.get(row[A_ID])
+            if old is None or (row[A_START] or 0) >= (old[A_START] or 0):
+                best[row[A_ID]] = row
+
+        for (blob,) in packed:
+            for r in msgpack.unpackb(blob, raw=False):
+                consider(tuple(r))
+        for r in plain:
+            consider(tuple(r))
+        return best
+
     def list_actions(self, run: str) -> list[dict[str, Any]]:
         self.flush()
-        return self._query("SELECT * FROM actions WHERE run=? ORDER BY start_time", (run,))
+        rows = sorted(self._action_rows(run).values(), key=lambda r: (r[A_START] or 0))
+        return [dict(zip(ACTION_COLUMNS, r)) for r in rows]
 
     def get_action(self, run: str, action_id: str) -> Optional[dict[str, Any]]:
         self.flush()
-        rows = self._query("SELECT * FROM actions WHERE run=? AND id=?", (run, action_id))
-        return rows[0] if rows else None
+        row = self._action_rows(run).get(action_id)
+        return dict(zip(ACTION_COLUMNS, row)) if row else None
 
     def list_attempts(self, run: str, action_id: str) -> list[dict[str, Any]]:
         self.flush()
@@ -346,14 +437,17 @@ class SQLiteStore:
     def succeeded_outputs(self, run: str) -> dict[str, bytes]:
         """Outputs of every action of `run` that succeeded: what a resumed run replays."""
         self.flush()
-        with self._db_lock:
-            return dict(self._conn.execute("SELECT id, outputs FROM actions WHERE run=? AND phase='SUCCEEDED' AND outputs IS NOT NULL", (run,)))
+        return {
+            aid: r[A_OUTPUTS] for aid, r in self._action_rows(run).items()
+            if r[A_PHASE] == "SUCCEEDED" and r[A_OUTPUTS] is not None
+        }
 
     def delete_run(self, name: str) -> None:
         self.flush()
         with self._db_lock:
             self._conn.execute("BEGIN")
             self._conn.execute("DELETE FROM actions WHERE run=?", (name,))
+            self._conn.execute("DELETE FROM action_batches WHERE run=?", (name,))
             self._conn.execute("DELETE FROM attempts WHERE run=?", (name,))
             self._conn.execute("DELETE FROM runs WHERE name=?", (name,))
             self._conn.execute("COMMIT")

@@ -1,0 +1,265 @@
+"""Data types at task boundaries: files, directories, dataframes, dataclasses, pydantic, enums."""
+
+import dataclasses
+import enum
+import os
+import shutil
+import tempfile
+import typing
+
+import pandas as pd
+import pydantic
+import pytest
+from flytekit.types.directory import FlyteDirectory
+from flytekit.types.file import CSVFile, FlyteFile
+from flytekit.types.structured import StructuredDataset
+from typing_extensions import Annotated
+
+from flytekit import Deck, Secret, current_context, kwtypes, task, workflow
+from flytekit_compat._typecheck import TypeTransformerFailedError
+
+
+@task
+def write(text: str) -> FlyteFile:
+    d = tempfile.mkdtemp()
+    p = os.path.join(d, "out.txt")
+    with open(p, "w") as f:
+        f.write(text)
+    return FlyteFile(p)
+
+
+@task
+def read(f: FlyteFile) -> str:
+    with open(f) as fh:  # os.fspath works, as in flytekit
+        first = fh.read()
+    with f.open("r") as fh:
+        second = fh.read()
+    assert first == second
+    return first
+
+
+@workflow
+def file_wf(text: str) -> str:
+    return read(f=write(text=text))
+
+
+def test_flytefile_between_tasks_and_from_a_path(tmp_path):
+    assert file_wf(text="hello") == "hello"
+    p = tmp_path / "in.txt"
+    p.write_text("from a path")
+    assert read(f=str(p)) == "from a path"
+    assert read(f=FlyteFile(str(p))) == "from a path"
+    f = write(text="x")
+    assert isinstance(f, FlyteFile) and os.fspath(f) == f.path and str(f) == f.path
+
+
+@task
+def make_dir() -> FlyteDirectory:
+    d = tempfile.mkdtemp()
+    for i in range(3):
+        with open(os.path.join(d, f"f{i}.txt"), "w") as fh:
+            fh.write(str(i))
+    return FlyteDirectory(d)
+
+
+@task
+def count(d: FlyteDirectory) -> list[str]:
+    names = sorted(os.listdir(d))
+    assert [os.path.basename(f.path) for f in FlyteDirectory.listdir(d)] == names
+    assert sorted(rel for _, rel in d.crawl()) == names
+    return names
+
+
+@workflow
+def dir_wf() -> list[str]:
+    return count(d=make_dir())
+
+
+def test_flytedirectory_between_tasks():
+    assert dir_wf() == ["f0.txt", "f1.txt", "f2.txt"]
+
+
+@task
+def csv_len(f: CSVFile) -> int:
+    with open(f) as fh:
+        return len(fh.read().splitlines())
+
+
+def test_typed_file_aliases(tmp_path):
+    p = tmp_path / "d.csv"
+    p.write_text("a,b\n1,2\n")
+    assert csv_len(f=str(p)) == 2
+    assert FlyteFile["csv"].extension() == "csv"
+
+
+@task
+def make_sd(n: int) -> StructuredDataset:
+    return StructuredDataset(dataframe=pd.DataFrame({"a": list(range(n)), "b": ["x"] * n}))
+
+
+@task
+def only_a(sd: Annotated[StructuredDataset, kwtypes(a=int)]) -> list[str]:
+    return list(sd.open(pd.DataFrame).all().columns)
+
+
+@task
+def frame_sum(df: pd.DataFrame) -> int:
+    return int(df["a"].sum())
+
+
+@task
+def make_df() -> pd.DataFrame:
+    return pd.DataFrame({"a": [1, 2, 3]})
+
+
+@workflow
+def sd_wf(n: int) -> list[str]:
+    return only_a(sd=make_sd(n=n))
+
+
+@workflow
+def df_wf() -> int:
+    return frame_sum(df=make_df())
+
+
+def test_structured_datasets_and_dataframes():
+    assert sd_wf(n=3) == ["a"]
+    assert df_wf() == 6
+    sd = make_sd(n=2)
+    assert list(sd.open(pd.DataFrame).all()["a"]) == [0, 1]
+
+
+@dataclasses.dataclass
+class Point:
+    x: int
+    y: float
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+class Model(pydantic.BaseModel):
+    name: str
+    points: list[int]
+
+
+class Color(enum.Enum):
+    RED = "red"
+    GREEN = "green"
+
+
+@task
+def structured(p: Point, m: Model, c: Color, maybe: typing.Optional[int] = None,
+               either: typing.Union[int, str] = 1) -> tuple[Point, str]:
+    return Point(p.x + 1, p.y * 2, [*p.tags, "seen"]), f"{m.name}:{sum(m.points)}:{c.value}:{maybe}:{either}"
+
+
+@workflow
+def structured_wf(p: Point, m: Model) -> str:
+    moved, text = structured(p=p, m=m, c=Color.GREEN, either="s")
+    return describe(p=moved, extra=text)
+
+
+@task
+def describe(p: Point, extra: str) -> str:
+    return f"{p.x},{p.y},{p.tags}|{extra}"
+
+
+def test_dataclasses_pydantic_enums_optional_union():
+    out = structured_wf(p=Point(1, 1.5), m=Model(name="m", points=[1, 2]))
+    assert out == "2,3.0,['seen']|m:3:green:None:s"
+    _moved, text = structured(p=Point(0, 0.0), m=Model(name="n", points=[]), c="red")  # raw enum value accepted
+    assert text.endswith(":red:None:1")
+    with pytest.raises(TypeTransformerFailedError, match="not in Enum"):
+        structured(p=Point(0, 0.0), m=Model(name="n", points=[]), c="blue")
+    with pytest.raises(TypeTransformerFailedError, match="not of type"):
+        structured(p=Point(0, 0.0), m=Model(name="n", points=[]), c=Color.RED, either=1.5)
+
+
+@task
+def attr_access() -> Point:
+    return Point(3, 4.0, ["a", "b"])
+
+
+@task
+def takes(x: int, tag: str) -> str:
+    return f"{x}-{tag}"
+
+
+@workflow
+def promise_attributes() -> str:
+    p = attr_access()
+    return takes(x=p.x, tag=p.tags[1])
+
+
+def test_attribute_and_index_access_on_promises():
+    assert promise_attributes() == "3-b"
+
+
+@task(secret_requests=[Secret(group="user-info", key="user_secret")])
+def uses_context() -> tuple[str, str, str]:
+    ctx = current_context()
+    wd = ctx.working_directory
+    with open(os.path.join(wd, "scratch.txt"), "w") as f:
+        f.write("ok")
+    return ctx.secrets.get("user-info", "user_secret"), str(ctx.execution_id), wd
+
+
+def test_current_context_secrets_and_working_directory(monkeypatch):
+    monkeypatch.setenv("_FSEC_USER-INFO_USER_SECRET", "s3cr3t")
+    secret, exec_id, wd = uses_context()
+    assert secret == "s3cr3t"
+    assert exec_id.startswith("ex:local:local:") and exec_id != "ex:local:local:local"
+    assert os.path.isdir(wd)
+    with pytest.raises(ValueError, match="Group is a required parameter"):
+        Secret(key="only")
+    with pytest.raises(ValueError, match="Unable to find secret"):
+        current_context().secrets.get("nope", "missing")
+
+
+@task(enable_deck=True)
+def decked() -> str:
+    Deck("custom", "<h1>custom deck</h1>")
+    current_context().default_deck.append("<p>default</p>")
+    import flyte
+
+    return flyte.ctx().run_base_dir + "|" + flyte.ctx().action.name
+
+
+def test_decks_become_the_action_report():
+    base, action = decked().split("|")
+    html = open(os.path.join(base, action, "report.html")).read()
+    assert "<h1>custom deck</h1>" in html
+
+
+def test_pickled_custom_class():
+    class Hero:
+        def __init__(self, name: str):
+            self.name = name
+
+    @task
+    def greet(h: Hero) -> str:
+        return f"Hello {h.name}"
+
+    assert greet(h=Hero("Thor")) == "Hello Thor"
+
+
+def test_file_copy_survives_producer_cleanup():
+    @task
+    def producer() -> FlyteFile:
+        d = tempfile.mkdtemp()
+        p = os.path.join(d, "data.txt")
+        with open(p, "w") as f:
+            f.write("kept")
+        return FlyteFile(p)
+
+    @task
+    def consumer(f: FlyteFile) -> str:
+        return open(f).read()
+
+    @workflow
+    def pipeline() -> str:
+        return consumer(f=producer())
+
+    assert pipeline() == "kept"
+    f = producer()
+    shutil.rmtree(os.path.dirname(f.path), ignore_errors=True) if "flyte-home" not in f.path else None
+    assert consumer(f=f) == "kept"
