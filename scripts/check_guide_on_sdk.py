@@ -18,7 +18,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.migration_guide.guide_examples import all_examples  # noqa: E402
+from tests.migration_guide.guide_examples import all_examples
 
 
 def main() -> int:

@@ -52,7 +52,7 @@ def test_fragment_compiles(fragment) -> None:
 def test_unmarked_python_block_is_rejected(tmp_path: Path) -> None:
     page = tmp_path / "page.md"
     page.write_text("Intro\n\n```python\nprint(1)\n```\n")
-    with pytest.raises(GuideError, match="page.md:3: python block has no"):
+    with pytest.raises(GuideError, match=r"page\.md:3: python block has no"):
         parse(page)
 
 
