@@ -14,6 +14,8 @@ import typing
 from collections.abc import Callable
 from typing import Any, Optional
 
+from .errors import RuntimeDataValidationError
+
 _EMPTY = inspect.Parameter.empty
 
 
@@ -348,8 +350,6 @@ class TaskInterface:
 
     def check_outputs(self, task_name: str, value: Any) -> Any:
         """Validates a return value against the return annotation; returns it (possibly adapted)."""
-        from .errors import RuntimeDataValidationError
-
         if not self._compiled:
             self._compile()
         if not self.output_names:

@@ -160,7 +160,8 @@ class _ThreadedMap:
             self.invoke = lambda args: submit_sync(rt, frame, pargs + args, pkwargs)
             if inline_consumer and batchable(rt):
                 self._batch = lambda idxs: execute_batch_sync(
-                    rt, frame, [(pargs + items[j], pkwargs) for j in idxs], stop_on_error=not return_exceptions
+                    rt, frame, [(pargs + items[j], pkwargs) for j in idxs], stop_on_error=not return_exceptions,
+                    item_started=self._item_started,
                 )
         else:
             self.invoke = lambda args: task.func(*pargs, *args, **pkwargs)
@@ -170,7 +171,8 @@ class _ThreadedMap:
         self._ctx = contextvars.copy_context()
         self.group = current_group.get()
         self.threads: list[threading.Thread] = []
-        self._busy_since: Optional[float] = None
+        self._busy_since: Optional[float] = None  # time.monotonic() when the consumer's current item began
+        self._item_started: list = [None]  # time.time() when the current item of a batch began
         self._claimed = -1
         self._watchdog: Optional[threading.Thread] = None
         if not self.inline:
@@ -216,8 +218,11 @@ class _ThreadedMap:
     def _watch(self) -> None:
         while not self.stop:
             time.sleep(_GROW_AFTER)
-            since = self._busy_since
-            if since is not None and time.monotonic() - since >= _GROW_AFTER:
+            # One item (not a whole batch of fast ones) running this long means items block.
+            since, item_since = self._busy_since, self._item_started[0]
+            slow = (item_since is not None and time.time() - item_since >= _GROW_AFTER) or (
+                item_since is None and since is not None and time.monotonic() - since >= _GROW_AFTER)
+            if slow:
                 while len(self.threads) < self._helpers_allowed() and not self.stop:
                     self.grow()
                 return
@@ -245,7 +250,7 @@ class _ThreadedMap:
             results = self._batch(idxs)  # type: ignore[misc]
         finally:
             current_group.reset(token)
-            self._busy_since = None
+            self._busy_since = self._item_started[0] = None
         per_item = (time.monotonic() - start) / len(idxs)
         self._chunk = min(self._chunk * 2, _MAX_CHUNK) if per_item < _FAST_ITEM else 1
         for j, (ok, value) in zip(idxs, results):

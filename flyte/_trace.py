@@ -16,7 +16,7 @@ from typing import Any, Optional, TypeVar
 
 from ._context import KIND_TRACE, Frame, current_frame, current_group
 from ._controller import action_id, error_code, format_failure
-from ._serde import SerializationError, digest
+from ._serde import SerializationError
 
 T = TypeVar("T")
 _UNSET = object()
@@ -42,12 +42,11 @@ def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> tupl
         packed = run.codec.pack(inputs)
     except SerializationError:
         packed = run.codec.pack({k: repr(v) for k, v in inputs.items()})  # recorded for display only
-    ihash = digest(packed) if inputs else ""
     group = current_group.get()
-    seq = parent.next_seq((name, ihash, group))
+    seq = parent.next_seq((name, packed, group))
     call = _TraceCall()
     call.run, call.parent, call.name, call.packed, call.group = run, parent, name, packed, group
-    call.aid = action_id(parent.id, ihash, name, seq, group)
+    call.aid = action_id(parent.id, packed, name, seq, group)
     if run.replay is not None:
         stored = run.replay.get(call.aid)
         if stored is not None:
