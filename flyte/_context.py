@@ -20,6 +20,8 @@ if TYPE_CHECKING:
 
 KIND_TASK = "task"
 KIND_TRACE = "trace"
+# A task body running on another machine (a Ray worker): its calls go back to the driver.
+KIND_REMOTE = "remote"
 
 
 class RunState:
@@ -33,10 +35,12 @@ class RunState:
         "custom_context",
         "disable_run_cache",
         "env_vars",
+        "executor",
         "inflight",
         "inflight_lock",
         "interactive",
         "labels",
+        "link",
         "name",
         "overwrite_cache",
         "raw_data_path",
@@ -82,6 +86,8 @@ class RunState:
         self.inflight_lock = threading.Lock()
         self.labels = dict(labels or {})
         self.annotations = dict(annotations or {})
+        self.executor: Any = None  # where sync bodies run; None: in this process
+        self.link: Any = None  # on a worker: the line back to the driver
 
     @property
     def start_datetime(self) -> datetime:

@@ -158,7 +158,9 @@ class _ThreadedMap:
 
             rt = task._runtime()
             self.invoke = lambda args: submit_sync(rt, frame, pargs + args, pkwargs)
-            if inline_consumer and batchable(rt):
+            # Batching runs bodies right here; with an executor (or on a worker) each item must
+            # go through the controller on its own.
+            if inline_consumer and batchable(rt) and frame.run.executor is None and frame.run.link is None:
                 self._batch = lambda idxs: execute_batch_sync(
                     rt, frame, [(pargs + items[j], pkwargs) for j in idxs], stop_on_error=not return_exceptions,
                     item_started=self._item_started,

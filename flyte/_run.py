@@ -186,6 +186,9 @@ class _Runner:
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
             raw_data_path=self.raw_data_path, labels=self.labels, annotations=self.annotations,
         )
+        from ._executor import executor_from_environment
+
+        run.executor = executor_from_environment()
         from ._controller._actions import _encode_inputs
 
         packed = _encode_inputs(rt, run, inputs)

@@ -83,6 +83,14 @@ def trace(func: Callable[..., T]) -> Callable[..., T]:
     """Decorate a sync or async function (or generator) whose calls inside tasks are recorded."""
     if not callable(func):
         raise TypeError(f"@flyte.trace decorates functions, got {type(func).__name__}")
+    wrapper = _traced(func)
+    # How the wrapper crosses processes: as "trace(func)" (see flyte._serde.dumps), since its
+    # closure holds this module's context variables, which do not pickle.
+    wrapper.__flyte_traced__ = func  # type: ignore[attr-defined]
+    return wrapper
+
+
+def _traced(func: Callable[..., T]) -> Callable[..., T]:
     sig = inspect.signature(func)
     name = getattr(func, "__name__", "trace")
 

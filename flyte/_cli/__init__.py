@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import os
 import sys
 import time
 from pathlib import Path
@@ -128,6 +129,9 @@ def _jsonable(value: Any) -> Any:
 @click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE environment variable for every task of the run.")
 @click.option("--overwrite-cache", is_flag=True, help="Run cached tasks again and replace their cached outputs.")
 @click.option("--disable-run-cache", is_flag=True, help="Neither read nor write the cache in this run.")
+@click.option("--executor", type=click.Choice(["local", "ray"]), default=None,
+              help="Where sync task bodies run: in this process (default) or on a Ray cluster "
+                   "(RAY_ADDRESS, else a local one; needs `pip install 'flyteshift[ray]'`). Same as $FLYTE_EXECUTOR.")
 @click.option("-f", "--follow", is_flag=True, hidden=True)
 @click.option("--tui", is_flag=True, hidden=True)
 @click.option("-p", "--project", default=None, hidden=True)
@@ -137,13 +141,24 @@ def _jsonable(value: Any) -> Any:
 @click.argument("task_name", required=False)
 @click.pass_context
 def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path: Optional[str], run_base_dir: Optional[str],
-            env: tuple, overwrite_cache: bool, disable_run_cache: bool, follow: bool, tui: bool, project: Optional[str],
+            env: tuple, overwrite_cache: bool, disable_run_cache: bool, executor: Optional[str], follow: bool, tui: bool,
+            project: Optional[str],
             domain: Optional[str], show_help: bool, file: Optional[str], task_name: Optional[str]) -> None:
     """Run TASK from FILE with its inputs given as --param value options.
 
     Lists, dicts, dataclasses and pydantic models are passed as JSON. Without TASK, lists the
     tasks FILE defines."""
     extra = list(ctx.args)
+    if executor is not None:
+        from .._executor import ENV_VAR
+
+        os.environ[ENV_VAR] = executor
+        if executor == "ray":
+            try:
+                import ray  # noqa: F401
+            except ImportError:
+                _fail("--executor ray needs Ray: pip install 'flyteshift[ray]'")
+                return
     if file is None:
         click.echo(ctx.get_help())
         if not show_help:

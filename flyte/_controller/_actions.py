@@ -17,7 +17,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any, Optional
 
-from .._context import KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
+from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
 from .._serde import SerializationError, digest
 from ..errors import (
     BaseRuntimeError,
@@ -319,7 +319,9 @@ def execute_sync(call: Call) -> Any:
             try:
                 kw = run.codec.unpack(call.packed)
                 budget = _attempt_budget(rt, call) if (rt.timeout or rt.deadline) else None
-                if budget is None:
+                if run.executor is not None and call.parent.id is not None:
+                    result = run.executor.run_body(call, frame, kw, None if budget is None else max(budget, 0.0))
+                elif budget is None:
                     result = rt.func(**kw)
                 else:
                     result = _run_sync_with_timeout(rt.func, kw, max(budget, 0.0))
@@ -444,6 +446,8 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
 
 
 async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
+    if parent.kind is KIND_REMOTE:
+        return await parent.run.link.call_async(rt.task, args, kwargs)
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
@@ -451,6 +455,8 @@ async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict
 
 
 def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
+    if parent.kind is KIND_REMOTE:
+        return parent.run.link.call(rt.task, args, kwargs)
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
@@ -459,6 +465,8 @@ def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> An
 
 async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
     """`await sync_task.aio(...)`: prepare on the loop, run the body in a worker thread."""
+    if parent.kind is KIND_REMOTE:
+        return await parent.run.link.call_async(rt.task, args, kwargs)
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value

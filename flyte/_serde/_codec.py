@@ -34,9 +34,9 @@ def digest(data: bytes) -> str:
 
 
 def _pickle(obj: Any) -> bytes:
-    import cloudpickle  # deferred: importing it costs ~10 ms and most runs pass plain data
+    from ._pickling import dumps
 
-    return cloudpickle.dumps(obj, protocol=5)
+    return dumps(obj)
 
 
 def _unpickle(data: bytes) -> Any:

@@ -1,0 +1,143 @@
+"""The Ray executor: the same programs, their sync bodies run on a Ray cluster.
+
+One local Ray cluster (`ray start --head`) serves the module; each program runs in its own
+interpreter with FLYTE_EXECUTOR=ray and RAY_ADDRESS pointing at it.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from flyte import Resources
+from flyte._executor._ray_options import cpu_count, gpu_count, memory_bytes, ray_options
+
+PROGRAMS = Path(__file__).parent / "ray_programs"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def ray_address():
+    pytest.importorskip("ray")
+    ray_cli = shutil.which("ray", path=os.path.dirname(sys.executable)) or shutil.which("ray")
+    assert ray_cli, "the ray command is missing although the ray package imports"
+    port = _free_port()
+    start = subprocess.run(
+        [ray_cli, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
+        capture_output=True, text=True, timeout=180,
+    )
+    assert start.returncode == 0, start.stdout + start.stderr
+    try:
+        # The cluster's own address resolution ("auto") also finds its auth token.
+        yield "auto"
+    finally:
+        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
+
+
+def run_program(name: str, ray_address: str, tmp_path: Path, *args: str) -> dict:
+    env = {**os.environ, "FLYTE_EXECUTOR": "ray", "RAY_ADDRESS": ray_address, "FLYTE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, str(PROGRAMS / name), *args], capture_output=True, text=True, env=env,
+                          timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_sync_bodies_run_on_workers_and_every_call_is_recorded(ray_address: str, tmp_path: Path) -> None:
+    result = run_program("distribute.py", ray_address, tmp_path)
+    out = result["out"]
+    assert out["sum"] == sum(i * i for i in range(5)) + 1
+    assert out["traced"] == 50
+    assert out["stage"] == "ray-test"  # the environment's env_vars reach the worker
+    assert out["team"] == "ml"  # so does the caller's custom context
+    assert out["run"] == result["run"]
+    assert out["pid"] != out["driver"]
+    assert out["driver"] not in out["pids"] and len(out["pids"]) >= 1
+    actions = result["actions"]
+    by_task: dict[str, list[dict]] = {}
+    for a in actions:
+        by_task.setdefault(a["task"].rsplit(".", 1)[-1], []).append(a)
+    assert len(by_task["square"]) == 6 and len(by_task["pid_of"]) == 4 and len(by_task["scaled"]) == 1
+    total_id = by_task["total"][0]["id"]
+    # Calls made on the worker are children of the worker's action, recorded by the driver.
+    assert {a["parent"] for a in by_task["square"]} == {total_id}
+    assert by_task["scaled"][0]["parent"] == total_id and by_task["scaled"][0]["kind"] == "trace"
+    assert all(a["phase"] == "SUCCEEDED" for a in actions)
+    report = tmp_path / "home" / "runs" / result["run"] / total_id / "report.html"
+    assert "5 squares" in report.read_text()
+
+
+def test_retries_errors_and_timeouts_on_workers(ray_address: str, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    result = run_program("failures.py", ray_address, tmp_path, str(marks))
+    out = result["out"]
+    assert out["flaky"] == 3  # 1 + the attempt that succeeded (2)
+    assert out["catcher"].startswith("caught ValueError on pid ")
+    assert int(out["catcher"].rsplit(" ", 1)[1]) != result["driver"]
+    assert out["timeout"] == "MaxRuntimeExceededError"
+    assert out["timeout_seconds"] < 30  # the 60 s sleep was cancelled, not waited out
+    phases = {a["task"].rsplit(".", 1)[-1]: (a["phase"], a["attempts"]) for a in result["actions"]}
+    assert phases["flaky"] == ("SUCCEEDED", 2)
+    assert phases["broken"][0] == "FAILED"
+    assert phases["sleepy"][0] == "TIMED_OUT"
+
+
+def test_a_failed_run_resumes_without_rerunning_finished_ray_actions(ray_address: str, tmp_path: Path) -> None:
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    result = run_program("resume.py", ray_address, tmp_path, str(marks))
+    assert result["first"] == "RuntimeUserError"
+    assert result["out"] == ["s0", "s1", "s2"]
+    assert result["executions"] == {"step-0": 1, "step-1": 1, "step-2": 2, "stamp-0": 1, "stamp-1": 1, "stamp-2": 1}
+
+
+def test_cli_executor_option_runs_on_ray(ray_address: str, tmp_path: Path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(
+        "import os\nimport flyte\nenv = flyte.TaskEnvironment(name='cli_ray')\n"
+        "@env.task\ndef where() -> int:\n    return os.getpid()\n"
+        "@env.task\ndef main() -> str:\n    return 'driver' if where() == os.getpid() else 'worker'\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "FLYTE_EXECUTOR"}
+    env.update(RAY_ADDRESS=ray_address, FLYTE_HOME=str(tmp_path / "home"))
+    proc = subprocess.run([sys.executable, "-m", "flyte._cli", "run", "--executor", "ray", str(program), "main"],
+                          capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    assert "o0='worker'" in proc.stdout
+
+
+def test_unknown_executor_is_a_clear_error(tmp_path: Path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(
+        "import flyte\nenv = flyte.TaskEnvironment(name='bad_exec')\n"
+        "@env.task\ndef main() -> int:\n    return 1\n"
+        "flyte.run(main)\n"
+    )
+    env = {**os.environ, "FLYTE_EXECUTOR": "dask", "FLYTE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=60)
+    assert proc.returncode != 0
+    assert "FLYTE_EXECUTOR='dask' is not an executor; use one of: local, ray" in proc.stderr
+
+
+def test_resources_become_ray_options() -> None:
+    assert ray_options(None) == {}
+    assert ray_options(Resources(cpu=2, memory="512Mi")) == {"num_cpus": 2.0, "memory": 512 * 2**20}
+    assert ray_options(Resources(cpu=("500m", "1"), memory=("1Gi", "2Gi"), gpu="A100:2")) == {
+        "num_cpus": 0.5, "memory": 2**30, "num_gpus": 2.0,
+    }
+    assert cpu_count("1.5") == 1.5 and gpu_count("T4") == 1.0 and gpu_count(3) == 3.0
+    assert memory_bytes("2G") == 2 * 10**9
+    with pytest.raises(ValueError, match="Cannot read memory quantity '2 lots'"):
+        memory_bytes("2 lots")
