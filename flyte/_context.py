@@ -97,7 +97,8 @@ class RunState:
 class Frame:
     """One executing action (or trace): the parent of every call made while it runs."""
 
-    __slots__ = ("attempt", "counts", "id", "kind", "lock", "parent_id", "report", "run", "short_name", "task", "task_name")
+    __slots__ = ("attempt", "checkpoint", "counts", "id", "kind", "lock", "parent_id", "report", "run", "short_name", "task",
+                 "task_name")
 
     def __init__(self, run: RunState, action_id: str, task_name: str, short_name: str, kind: str = KIND_TASK,
                  task: Any = None, parent_id: Optional[str] = None):
@@ -110,6 +111,7 @@ class Frame:
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
+        self.checkpoint: Any = None  # (attempt, Checkpoint) once the body asked for it
         self.task = task
         self.parent_id = parent_id
 

@@ -2,10 +2,20 @@
 
 from __future__ import annotations
 
-from typing import Union
+from typing import Any, Union
 
-from ._context import current_custom_context, current_frame, current_group
+from ._context import Frame, current_custom_context, current_frame, current_group
 from .models import NULL_TASK_CONTEXT, ActionID, GroupData, NullTaskContext, RawDataPath, TaskContext
+
+
+def _checkpoint_of(frame: Frame) -> Any:
+    """The frame's checkpoint for its current attempt, made once per attempt."""
+    cached = frame.checkpoint
+    if cached is None or cached[0] != frame.attempt:
+        from ._checkpoint import attempt_checkpoint
+
+        cached = frame.checkpoint = (frame.attempt, attempt_checkpoint(frame.run.run_dir / frame.id))
+    return cached[1]
 
 
 def ctx() -> Union[TaskContext, NullTaskContext]:
@@ -33,4 +43,5 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
         short_name=frame.short_name,
         attempt_number=frame.attempt - 1,
         env_vars=dict(run.env_vars),
+        _checkpoint_factory=lambda: _checkpoint_of(frame),
     )

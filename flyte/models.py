@@ -107,6 +107,14 @@ class TaskContext:
     short_name: str = ""
     attempt_number: int = 0
     env_vars: dict[str, str] = field(default_factory=dict)
+    # Makes this attempt's Checkpoint on first use (creating one costs a temp directory).
+    _checkpoint_factory: Any = field(default=None, repr=False, compare=False)
+
+    @property
+    def checkpoint(self) -> Any:
+        """This attempt's `flyte.Checkpoint` (saves for later attempts, loads an earlier one's), or
+        None outside a run."""
+        return None if self._checkpoint_factory is None else self._checkpoint_factory()
 
     def replace(self, **kwargs: Any) -> TaskContext:
         return replace(self, **kwargs)

@@ -1,0 +1,138 @@
+"""SDK entry points that need a Flyte backend (deploying, building images, serving apps).
+
+This runtime executes locally, so these fail with the error the SDK gives when no backend is
+configured, naming what to do instead. `build(..., dry_run=True)` and `build_images` answer
+without building, as the SDK's local mode does.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Optional
+
+from .errors import ImageBuildError, InitializationError
+
+_NO_BACKEND = (
+    "{what} needs a Flyte backend; this runtime runs tasks locally. Run tasks with flyte.run(...) "
+    "or `flyte run --local`, and deploy with the flyte SDK configured for your cluster."
+)
+
+
+def _no_backend(what: str) -> InitializationError:
+    return InitializationError("ClientNotInitializedError", "user", _NO_BACKEND.format(what=what))
+
+
+@dataclass
+class ImageBuild:
+    """The result of building an image: its URI, and the backend run that built it (none here)."""
+
+    uri: Optional[str]
+    remote_run: Any
+    build_run: Any = None
+
+
+@dataclass
+class ImageCache:
+    """Image URIs by environment name."""
+
+    image_lookup: dict[str, str] = field(default_factory=dict)
+    build_run_ids: dict[str, Any] = field(default_factory=dict)
+    serialized_form: Optional[str] = None
+
+
+class _Backend:
+    """A callable with an `.aio` twin, like the SDK's sync wrappers."""
+
+    def __init__(self, fn: Any):
+        self._fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)
+
+    async def aio(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)
+
+
+def _image_uri(image: Any) -> str:
+    if image is None or image == "auto":
+        from ._image import Image
+
+        image = Image.from_debian_base()
+    return image if isinstance(image, str) else image.uri
+
+
+def _deploy(*envs: Any, dry_run: bool = False, version: Optional[str] = None, interactive_mode: Optional[bool] = None,
+            copy_style: str = "loaded_modules", dryrun: Optional[bool] = None) -> list:
+    """Deploy environments to a Flyte backend."""
+    raise _no_backend("flyte.deploy")
+
+
+def _build(image: Any, dry_run: bool = False, force: bool = False, wait: bool = True) -> ImageBuild:
+    """Build an image (with dry_run=True: only name it)."""
+    if dry_run:
+        return ImageBuild(uri=_image_uri(image), remote_run=None)
+    raise ImageBuildError(
+        f"Building {_image_uri(image)} needs a Flyte backend or Docker with BuildKit, and this runtime does not "
+        "build images: tasks run in your Python environment. Use Image.dockerfile() with `docker build` if you "
+        "need the image itself."
+    )
+
+
+def _build_images(*envs: Any, copy_style: str = "loaded_modules", seed_cache: Any = None) -> ImageCache:
+    """The image each environment would run in (nothing is built locally)."""
+    return ImageCache(image_lookup={env.name: _image_uri(getattr(env, "image", None)) for env in envs})
+
+
+def _serve(app_env: Any) -> Any:
+    """Serve an app environment on a Flyte backend."""
+    raise _no_backend("flyte.serve")
+
+
+def _init_in_cluster(org: Optional[str] = None, project: Optional[str] = None, domain: Optional[str] = None,
+                     api_key: Optional[str] = None, endpoint: Optional[str] = None, insecure: bool = False) -> dict:
+    """Initialize from inside a Flyte cluster."""
+    raise _no_backend("flyte.init_in_cluster")
+
+
+def _init_passthrough(endpoint: Optional[str] = None, org: Optional[str] = None, project: Optional[str] = None,
+                      domain: Optional[str] = None, insecure: bool = False) -> dict:
+    """Initialize with passthrough authentication."""
+    raise _no_backend("flyte.init_passthrough")
+
+
+def _run_python_script(script: Any, **kwargs: Any) -> Any:
+    """Run a Python script as a task on a Flyte backend."""
+    raise _no_backend("flyte.run_python_script")
+
+
+deploy = _Backend(_deploy)
+build = _Backend(_build)
+build_images = _Backend(_build_images)
+serve = _Backend(_serve)
+init_in_cluster = _Backend(_init_in_cluster)
+init_passthrough = _Backend(_init_passthrough)
+run_python_script = _Backend(_run_python_script)
+
+
+def with_servecontext(*args: Any, **kwargs: Any) -> Any:
+    """Configure serving apps on a Flyte backend."""
+    raise _no_backend("flyte.with_servecontext")
+
+
+def load_interactive_ctx(path: Any = None) -> Any:
+    """Load a remote task's context into an interactive session."""
+    raise _no_backend("flyte.load_interactive_ctx")
+
+
+def load_plugin_config(path: Any) -> Any:
+    """Load a backend plugin configuration."""
+    raise _no_backend("flyte.load_plugin_config")
+
+
+class AppHandle:
+    """A served app (apps need a Flyte backend)."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        raise _no_backend("flyte.AppHandle")

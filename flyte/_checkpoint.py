@@ -1,0 +1,164 @@
+"""Task checkpoints: state a task saves so that its next attempt (a retry, or the same action in a
+resumed run) can pick up where it stopped.
+
+`flyte.ctx().checkpoint` is a `Checkpoint` whose destination is new for each attempt and whose
+source is the newest checkpoint an earlier attempt of the same action saved. A checkpoint is one
+object: saving a directory stores a gzip tar of it, saving a file or bytes stores them as they are.
+Loading unpacks a tar into `checkpoint.path` (and returns it) or puts a single object at
+`checkpoint.path / "payload"` (and returns that).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import io
+import os
+import pathlib
+import shutil
+import tarfile
+import tempfile
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from typing import Any, Optional, Union
+
+CHECKPOINT_FILE = "_flytecheckpoints"
+PAYLOAD = "payload"
+_TAR_MAGIC = b"\x1f\x8b"  # gzip
+
+
+def latest_checkpoint(root: pathlib.Path, glob_pattern: str = "**/last.ckpt", *,
+                      key: Optional[Callable[[pathlib.Path], Any]] = None) -> Optional[pathlib.Path]:
+    """The file under `root` matching `glob_pattern` that ranks highest by `key` (default: newest
+    modification time), or None when nothing matches."""
+    candidates = list(pathlib.Path(root).glob(glob_pattern))
+    if not candidates:
+        return None
+    return max(candidates, key=key or (lambda p: p.stat().st_mtime))
+
+
+def _local(uri: str) -> pathlib.Path:
+    if uri.startswith("file://"):
+        uri = uri[len("file://"):]
+    if "://" in uri:
+        raise ValueError(f"Checkpoint location {uri!r} is not on this machine; local runs keep checkpoints on disk")
+    return pathlib.Path(uri)
+
+
+class BaseCheckpoint(ABC):
+    """What a checkpoint helper offers a task."""
+
+    @property
+    @abstractmethod
+    def path(self) -> pathlib.Path: ...
+
+    @abstractmethod
+    def prev_exists(self) -> bool: ...
+
+    @abstractmethod
+    async def load(self) -> Optional[pathlib.Path]: ...
+
+    @abstractmethod
+    async def save(self, data: Union[pathlib.Path, str, bytes]) -> None: ...
+
+    @abstractmethod
+    def load_sync(self) -> Optional[pathlib.Path]: ...
+
+    @abstractmethod
+    def save_sync(self, data: Union[pathlib.Path, str, bytes]) -> None: ...
+
+
+class Checkpoint(BaseCheckpoint):
+    """Saves to `checkpoint_dest`; loads what an earlier attempt saved at `checkpoint_src`."""
+
+    def __init__(self, checkpoint_dest: str, checkpoint_src: Optional[str] = None):
+        self._dest = checkpoint_dest
+        src = (checkpoint_src or "").strip().strip('"')
+        self._src: Optional[str] = src or None
+        self._workspace = tempfile.TemporaryDirectory(prefix="flyte-checkpoint-")
+
+    @property
+    def remote_destination(self) -> str:
+        return self._dest
+
+    @property
+    def remote_source(self) -> Optional[str]:
+        return self._src
+
+    @property
+    def path(self) -> pathlib.Path:
+        """A local directory holding what `load` restored."""
+        p = pathlib.Path(self._workspace.name)
+        p.mkdir(parents=True, exist_ok=True)
+        return p
+
+    def prev_exists(self) -> bool:
+        return self._src is not None and _local(self._src).exists()
+
+    # loading
+
+    def load_sync(self) -> Optional[pathlib.Path]:
+        """Restore the previous attempt's checkpoint; None when there is none."""
+        if not self.prev_exists():
+            return None
+        assert self._src is not None
+        source = _local(self._src)
+        for child in self.path.iterdir():
+            shutil.rmtree(child) if child.is_dir() else child.unlink()
+        with open(source, "rb") as f:
+            is_tar = f.read(2) == _TAR_MAGIC and tarfile.is_tarfile(source)
+        if is_tar:
+            with tarfile.open(source, "r:gz") as tar:
+                try:
+                    tar.extractall(self.path, filter="data")  # refuses absolute paths and links out of the tree
+                except TypeError:  # Python without extraction filters (3.10 before 3.10.12)
+                    tar.extractall(self.path)
+            return self.path
+        shutil.copyfile(source, self.path / PAYLOAD)
+        return self.path / PAYLOAD
+
+    async def load(self) -> Optional[pathlib.Path]:
+        return await asyncio.to_thread(self.load_sync)
+
+    # saving
+
+    def save_sync(self, data: Union[pathlib.Path, str, bytes]) -> None:
+        """Store a directory (as a gzip tar of its contents), a file, or bytes; atomically."""
+        dest = _local(self._dest)
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".checkpoint-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                if isinstance(data, (bytes, bytearray, memoryview)):
+                    out.write(bytes(data))
+                else:
+                    source = pathlib.Path(data)
+                    if source.is_dir():
+                        buf = io.BytesIO()
+                        with tarfile.open(fileobj=buf, mode="w:gz") as tar:
+                            for child in sorted(source.iterdir()):
+                                tar.add(child, arcname=child.name)
+                        out.write(buf.getvalue())
+                    elif source.is_file():
+                        with open(source, "rb") as f:
+                            shutil.copyfileobj(f, out)
+                    else:
+                        raise FileNotFoundError(f"Cannot save checkpoint: {source} does not exist")
+            os.replace(tmp, dest)
+        except BaseException:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+            raise
+
+    async def save(self, data: Union[pathlib.Path, str, bytes]) -> None:
+        await asyncio.to_thread(self.save_sync, data)
+
+
+def attempt_checkpoint(action_dir: pathlib.Path) -> Checkpoint:
+    """A checkpoint for a new attempt of the action whose directory is `action_dir`: a fresh
+    numbered destination, and the newest checkpoint an earlier attempt saved as its source."""
+    root = action_dir / "checkpoints"
+    numbers = sorted(int(p.name) for p in root.iterdir() if p.name.isdigit()) if root.is_dir() else []
+    source = next((root / str(n) / CHECKPOINT_FILE for n in reversed(numbers) if (root / str(n) / CHECKPOINT_FILE).exists()), None)
+    dest = root / str((numbers[-1] if numbers else 0) + 1) / CHECKPOINT_FILE
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    return Checkpoint(str(dest), str(source) if source else None)
