@@ -195,8 +195,9 @@ def _emit(nodes: list[_Node], taken: set[str], result: ScheduleResult, indent: s
             if nj.reads & ni.writes or nj.writes & ni.reads or nj.writes & ni.writes:
                 nj.deps.add(ni.index)
     # An awaited call runs one level after everything it depends on; a plain assignment runs
-    # right after the level that produced what it reads (phase 1), or first of all.
-    for n in nodes:
+    # right after the level that produced what it reads (phase 1), or first of all. A `>>`
+    # edge may point from a later statement to an earlier one, so visit in dependency order.
+    for n in _topological(nodes, by_index):
         if n.kind == _LOCAL:
             n.time = max([(by_index[d].time[0], 1) for d in n.deps], default=(-1, 1))
         else:
@@ -229,6 +230,28 @@ def _emit(nodes: list[_Node], taken: set[str], result: ScheduleResult, indent: s
     if return_temp is not None:
         out.append(cst.SimpleStatementLine(body=[cst.Return(value=cst.Name(return_temp))]))
     return out
+
+
+def _topological(nodes: List[_Node], by_index: Dict[int, _Node]) -> List[_Node]:
+    """Nodes with every dependency before its dependents; edges that would close a cycle
+    (a `>>` contradicting the data flow) are dropped, data dependencies win."""
+    order: List[_Node] = []
+    state: Dict[int, int] = {}  # 1 = visiting, 2 = done
+
+    def visit(n: _Node) -> None:
+        state[n.index] = 1
+        for d in sorted(n.deps):
+            if state.get(d) == 1:
+                n.deps.discard(d)  # a cycle: keep the statement order instead
+            elif state.get(d) is None:
+                visit(by_index[d])
+        state[n.index] = 2
+        order.append(n)
+
+    for n in nodes:
+        if n.index not in state:
+            visit(n)
+    return order
 
 
 def _with_target(node: _Node, target: cst.BaseAssignTargetExpression) -> cst.SimpleStatementLine:

@@ -123,6 +123,26 @@ class DynamicRule(DriverRule):
         fx.change(self.code if frame.kind == "dynamic" else "FM102")
         return register_await(fx, cst.Await(gather))
 
+    def leave_List(self, fx: FileContext, original_node: cst.List, updated_node: cst.List) -> cst.BaseExpression:
+        """`[t(x=1), t(x=2)]` in a driver: the calls were parallel nodes, so gather them."""
+        frame = fx.frame
+        if frame is None or not frame.is_driver or frame.kind == "eager" or len(updated_node.elements) < 2:
+            return updated_node
+        values = [el.value for el in updated_node.elements]
+        if any(isinstance(el, cst.StarredElement) for el in updated_node.elements):
+            return updated_node
+        if not all(isinstance(v, cst.Await) and is_task_await(fx, v) for v in values):
+            return updated_node
+        from .._cst import normalize_commas
+
+        gather = cst.Call(
+            func=cst.Attribute(cst.Name("asyncio"), cst.Name("gather")),
+            args=normalize_commas([cst.Arg(v.expression) for v in values]),  # type: ignore[attr-defined]
+        )
+        fx.need("asyncio")
+        fx.change(self.code if frame.kind == "dynamic" else "FM102")
+        return register_await(fx, cst.Await(gather))
+
 
 def _has_task_await(fx: FileContext, node: cst.CSTNode) -> bool:
     found: list[bool] = []
