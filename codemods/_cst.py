@@ -242,3 +242,56 @@ def assign(targets: Union[cst.BaseAssignTargetExpression, Sequence[cst.BaseAssig
     if not isinstance(targets, (list, tuple)):
         targets = [targets]
     return cst.Assign(targets=[cst.AssignTarget(target=t) for t in targets], value=value)
+
+
+def drop_unused_assignments(module: cst.Module, names: Set[tuple]) -> cst.Module:
+    """Remove `name = ...` statements for `(scope, name)` pairs that nothing reads.
+
+    `scope` is the name of the enclosing function ("" for module level). Rules call this for
+    bindings whose every use they inlined (a module-level `map_task(...)`, an `Echo` task, a
+    `functools.partial` replaced by direct calls), so no dead code stays behind.
+    """
+    if not names:
+        return module
+    read: Set[tuple] = set()
+    stack: List[str] = [""]
+
+    class _Collect(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            stack.append(node.name.value)
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
+            stack.pop()
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> bool:
+            return not (isinstance(node.target, cst.Name) and (stack[-1], node.target.value) in names)
+
+        def visit_Name(self, node: cst.Name) -> None:
+            key = (stack[-1], node.value)
+            read.add(key if key in names else ("", node.value))
+
+        def visit_Attribute(self, node: cst.Attribute) -> bool:
+            node.value.visit(self)
+            return False
+
+    module.visit(_Collect())
+    dead = set(names) - read
+    if not dead:
+        return module
+
+    class _Drop(cst.CSTTransformer):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
+            stack.append(node.name.value)
+
+        def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+            stack.pop()
+            return updated_node
+
+        def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine):
+            if len(updated_node.body) == 1 and isinstance(updated_node.body[0], cst.Assign):
+                targets = updated_node.body[0].targets
+                if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and (stack[-1], targets[0].target.value) in dead:
+                    return cst.RemovalSentinel.REMOVE
+            return updated_node
+
+    return module.visit(_Drop())

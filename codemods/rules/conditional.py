@@ -152,6 +152,7 @@ class ConditionalRule(Rule):
             args = bind(updated_node, ())
             if args is not None and len(args) == 1:
                 fx.change(CODE)
+                fx.scratch.setdefault("maybe_dead", set()).add(("", callee.name))
                 return next(iter(args.values()))
         return updated_node
 

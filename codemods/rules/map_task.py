@@ -114,6 +114,7 @@ class MapTaskRule(Rule):
         if isinstance(func, cst.Name):
             bound = fx.model.resolve_binding(func)
             if isinstance(bound, cst.Call) and fx.is_sym(bound.func, "map_task"):
+                fx.scratch.setdefault("maybe_dead", set()).add(("", func.value))
                 return bound
         return None
 
@@ -193,7 +194,7 @@ class MapTaskRule(Rule):
         func = target if callee.is_async else cst.Attribute(value=target, attr=cst.Name("aio"))
         taken = set(fx.frame.taken if fx.frame else ())
         names = [fresh_name(k, taken) for k in inputs]
-        call_args = [*bound_args, *[kwarg(k, cst.Name(n)) for k, n in zip(inputs, names, strict=False)]]
+        call_args = [*[kwarg(k, cst.Name(n)) for k, n in zip(inputs, names, strict=False)], *bound_args]
         element = cst.Call(func=func, args=normalize_commas(call_args))
         if len(names) == 1:
             target_expr: cst.BaseAssignTargetExpression = cst.Name(names[0])
@@ -209,12 +210,18 @@ class MapTaskRule(Rule):
             args.append(kwarg("return_exceptions", cst.Name("True")))
         fx.need("asyncio")
         gather = cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("gather")), args=normalize_commas(args))
+        if len(code(gather)) > 72:
+            from .._cst import multiline_args, open_paren_newline
+
+            gather = gather.with_changes(args=multiline_args(args), whitespace_before_args=open_paren_newline())
+        if isinstance(mapped, cst.Name) and frame is not None:
+            fx.scratch.setdefault("maybe_dead", set()).add((frame.node.name.value, mapped.value))
         return register_await(fx, cst.Await(gather)) if not tolerant else cst.Await(gather)
 
     def _tolerate(self, fx: FileContext, original: cst.Call, results: cst.BaseExpression, minimum, ratio) -> cst.BaseExpression:
         base = fx.scratch.get("map_targets", {}).get(original, "mapped")
-        all_name = fx.fresh(f"{base}_results")
-        failed = fx.fresh(f"{base}_failed")
+        all_name = fx.fresh(f"{base}_outcomes")
+        failed = fx.fresh(f"{base}_failures")
         fx.need("math")
         if minimum is not None:
             needed: cst.BaseExpression = minimum

@@ -261,16 +261,33 @@ def _name(fx: FileContext, groups: list[EnvGroup]) -> None:
 
 
 def _depends(groups: list[EnvGroup], of: dict[str, EnvGroup]) -> None:
+    """Each environment depends on the environments of the tasks its drivers call."""
     for g in groups:
-        seen: list[str] = []
+        needed = set()
         for m in g.members:
-            if not m.is_driver:
-                continue
-            for callee in sorted(m.calls):
-                other = of.get(callee)
-                if other is not None and other is not g and other.var not in seen:
-                    seen.append(other.var)
-        g.depends_on = seen
+            if m.is_driver:
+                needed |= {of[c].var for c in m.calls if c in of and of[c] is not g}
+        g.depends_on = [other.var for other in groups if other.var in needed]
+    # A driver in one environment may call a driver in another that calls back (a dynamic
+    # with its own settings calling tasks of the main environment): keep the edges out of the
+    # main environment and drop the ones that would close a cycle.
+    by_var = {g.var: g for g in groups}
+    for g in groups:
+        for dep in list(g.depends_on):
+            if _reaches(by_var, dep, g.var) and g.var != "env":
+                g.depends_on.remove(dep)
+
+
+def _reaches(by_var: dict[str, EnvGroup], start: str, target: str) -> bool:
+    seen, stack = set(), [start]
+    while stack:
+        v = stack.pop()
+        if v == target:
+            return True
+        if v not in seen:
+            seen.add(v)
+            stack.extend(by_var[v].depends_on)
+    return False
 
 
 def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:

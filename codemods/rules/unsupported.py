@@ -103,6 +103,28 @@ class _Scan(cst.CSTVisitor):
         return False
 
 
+def _inlinable_binding(fx: FileContext, stmt: cst.SimpleStatementLine):
+    """(name, symbol) for a module-level `name = map_task(...)` or `name = Echo(...)`."""
+    if fx.frame is not None or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Assign):
+        return None
+    assign = stmt.body[0]
+    if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name) or not isinstance(assign.value, cst.Call):
+        return None
+    for sym in ("map_task", "Echo"):
+        if fx.is_sym(assign.value.func, sym):
+            return assign.targets[0].target.value, sym
+    return None
+
+
+def _still_assigned(module: cst.Module, name: str) -> bool:
+    for stmt in module.body:
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+            t = stmt.body[0].targets
+            if len(t) == 1 and isinstance(t[0].target, cst.Name) and t[0].target.value == name:
+                return True
+    return False
+
+
 class UnsupportedRule(Rule):
     __doc__ = __doc__
     code = CODE
@@ -124,9 +146,38 @@ class UnsupportedRule(Rule):
                 fx.todo(CODE, f"{name} (flytekit) has no automatic Flyte 2 rewrite: {hint}")
 
     def leave_SimpleStatementLine(self, fx: FileContext, original_node: cst.SimpleStatementLine, updated_node: cst.BaseStatement) -> cst.BaseStatement:
-        if isinstance(updated_node, cst.SimpleStatementLine) and not any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in updated_node.body):
-            self._scan(fx, updated_node)
+        if not isinstance(updated_node, cst.SimpleStatementLine) or any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in updated_node.body):
+            return updated_node
+        inlinable = _inlinable_binding(fx, original_node)
+        if inlinable is not None:
+            # `m = map_task(t)` / `echo = Echo(...)`: other rules inline their uses; decide at the end
+            fx.scratch.setdefault("deferred", []).append(inlinable)
+            return updated_node
+        self._scan(fx, updated_node)
         return updated_node
+
+    def finish(self, fx: FileContext, module: cst.Module) -> cst.Module:
+        from .._cst import add_todos, drop_unused_assignments
+
+        dead_candidates = set(fx.scratch.get("maybe_dead", set())) | {("", name) for name, _ in fx.scratch.get("deferred", [])}
+        module = drop_unused_assignments(module, dead_candidates)
+        live = {name: sym for name, sym in fx.scratch.get("deferred", []) if _still_assigned(module, name)}
+        if not live:
+            return module
+        todos = {name: f"{sym} (flytekit) has no automatic Flyte 2 rewrite: {HINTS.get(sym, 'see the Flyte 2 migration guide')}" for name, sym in live.items()}
+        for name in live:
+            fx.findings.append((CODE, todos[name]))
+
+        class _Mark(cst.CSTTransformer):
+            def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine) -> cst.SimpleStatementLine:
+                small = updated_node.body[0] if len(updated_node.body) == 1 else None
+                if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
+                    name = small.targets[0].target.value
+                    if name in todos:
+                        return add_todos(updated_node, [todos[name]])  # type: ignore[return-value]
+                return updated_node
+
+        return module.visit(_Mark())
 
     def _compound(self, fx: FileContext, updated_node: cst.CSTNode) -> None:
         self._scan(fx, updated_node)
