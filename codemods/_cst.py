@@ -244,7 +244,7 @@ def assign(targets: Union[cst.BaseAssignTargetExpression, Sequence[cst.BaseAssig
     return cst.Assign(targets=[cst.AssignTarget(target=t) for t in targets], value=value)
 
 
-def drop_unused_assignments(module: cst.Module, names: Set[tuple]) -> cst.Module:
+def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module:
     """Remove `name = ...` statements for `(scope, name)` pairs that nothing reads.
 
     `scope` is the name of the enclosing function ("" for module level). Rules call this for
@@ -253,8 +253,8 @@ def drop_unused_assignments(module: cst.Module, names: Set[tuple]) -> cst.Module
     """
     if not names:
         return module
-    read: Set[tuple] = set()
-    stack: List[str] = [""]
+    read: set[tuple] = set()
+    stack: list[str] = [""]
 
     class _Collect(cst.CSTVisitor):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:

@@ -232,11 +232,11 @@ def _emit(nodes: list[_Node], taken: set[str], result: ScheduleResult, indent: s
     return out
 
 
-def _topological(nodes: List[_Node], by_index: Dict[int, _Node]) -> List[_Node]:
+def _topological(nodes: list[_Node], by_index: dict[int, _Node]) -> list[_Node]:
     """Nodes with every dependency before its dependents; edges that would close a cycle
     (a `>>` contradicting the data flow) are dropped, data dependencies win."""
-    order: List[_Node] = []
-    state: Dict[int, int] = {}  # 1 = visiting, 2 = done
+    order: list[_Node] = []
+    state: dict[int, int] = {}  # 1 = visiting, 2 = done
 
     def visit(n: _Node) -> None:
         state[n.index] = 1

@@ -15,7 +15,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Dict, List
+from typing import Any
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -24,9 +24,9 @@ FIXTURES = Path(__file__).parent / "fixtures"
 class Case:
     name: str
     dir: Path
-    runs: List[Dict[str, Any]] = field(default_factory=list)
-    env: Dict[str, str] = field(default_factory=dict)
-    todos: List[List[str]] = field(default_factory=list)
+    runs: list[dict[str, Any]] = field(default_factory=list)
+    env: dict[str, str] = field(default_factory=dict)
+    todos: list[list[str]] = field(default_factory=list)
     flytekit: bool = True
 
     @property
@@ -38,7 +38,7 @@ class Case:
         return self.dir / "after.py"
 
 
-def load_cases() -> List[Case]:
+def load_cases() -> list[Case]:
     cases = []
     for d in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and (p / "before.py").exists()):
         spec = json.loads((d / "case.json").read_text()) if (d / "case.json").exists() else {}

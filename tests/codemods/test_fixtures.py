@@ -45,7 +45,7 @@ def test_reported_todos(case: Case) -> None:
     result = _migrate(case, case.before.read_text())
     got = sorted((f.code, f.message) for f in result.findings)
     assert len(got) == len(case.todos), got
-    for (code, text), (got_code, got_message) in zip(sorted(case.todos), got):
+    for (code, text), (got_code, got_message) in zip(sorted(case.todos), got, strict=True):
         assert (code, True) == (got_code, text in got_message), (got_code, got_message)
     lines = result.code.splitlines()
     for finding in result.findings:
