@@ -82,8 +82,11 @@ def normalize_commas(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
-def multiline_args(args: Sequence[cst.Arg], indent: str = "    ") -> list[cst.Arg]:
-    """Arguments one per line, each followed by a comma, closing paren on its own line."""
+def multiline_args(args: Sequence[cst.Arg], indent: str = "    ", level: int = 1) -> List[cst.Arg]:
+    """Arguments one per line, each followed by a comma, closing paren on its own line.
+
+    `level` is how many parentheses deep the call sits below its statement's indentation.
+    """
     out = []
     for i, a in enumerate(args):
         last = i == len(args) - 1
@@ -91,10 +94,27 @@ def multiline_args(args: Sequence[cst.Arg], indent: str = "    ") -> list[cst.Ar
             first_line=cst.TrailingWhitespace(),
             empty_lines=[],
             indent=True,
-            last_line=cst.SimpleWhitespace("" if last else indent),
+            last_line=cst.SimpleWhitespace(indent * (level - 1) if last else indent * level),
         )
         out.append(a.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=ws)))
     return out
+
+
+def wrap_call(node: cst.Call, budget: int = 100, level: int = 1, prefix: int = 0) -> cst.Call:
+    """Break a call's arguments over lines (recursively) while it is longer than `budget`.
+
+    `prefix` is the width of what precedes the call on its first line.
+    """
+    if prefix + len(code(node)) + 4 * (level - 1) <= budget or not node.args:
+        return node
+    args = []
+    for a in node.args:
+        v = a.value
+        if isinstance(v, cst.Call):
+            kw = len(a.keyword.value) + 1 if a.keyword is not None else 0
+            v = wrap_call(v, budget, level + 1, kw)
+        args.append(a.with_changes(value=v))
+    return node.with_changes(args=multiline_args(args, level=level), whitespace_before_args=open_paren_newline("    " * level))
 
 
 def open_paren_newline(indent: str = "    ") -> cst.ParenthesizedWhitespace:

@@ -36,6 +36,19 @@ def normalize(value):
     return value
 
 
+def decode(value):
+    """JSON inputs with a few tagged types: {"__datetime__": "2024-01-02T03:04:05"}."""
+    if isinstance(value, dict):
+        if set(value) == {"__datetime__"}:
+            import datetime
+
+            return datetime.datetime.fromisoformat(value["__datetime__"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
 def load(path: Path, name: str):
     sys.path.insert(0, str(path.parent))
     spec = importlib.util.spec_from_file_location(name, path)
@@ -57,7 +70,7 @@ def main() -> None:
     module = load(fixture / f"{mode}.py", f"fixture_{fixture.name}_{mode}")
     for run in case.get("runs", []):
         entry = getattr(module, run["entry"])
-        inputs = run.get("inputs", {})
+        inputs = decode(run.get("inputs", {}))
         out = {"entry": run["entry"]}
         try:
             with contextlib.redirect_stdout(io.StringIO()):

@@ -150,6 +150,7 @@ class ModuleModel:
         self.module_names: set[str] = set()  # every name bound at module level
         self.first_index: dict[str, int] = {}  # name -> index of the first top-level statement binding it
         self.uses_flytekit = False
+        self.read_imports: Set[str] = set()  # imported (non-flytekit) names the source reads
 
     def symbol(self, node: cst.CSTNode) -> Optional[Symbol]:
         return self.symbols.get(node)
@@ -236,6 +237,14 @@ class _Analyzer(cst.CSTVisitor):
     def visit_Name(self, node: cst.Name) -> None:
         if node.value in self.candidates:
             self._resolve(node)
+        elif node.value in self.model.imported:
+            self.model.read_imports.add(node.value)
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False  # recorded by visit_SimpleStatementLine / visit_Module
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
 
     def visit_Attribute(self, node: cst.Attribute) -> None:
         base = node.value

@@ -72,65 +72,65 @@ class _Used(cst.CSTVisitor):
         return False
 
 
-def _prune(small: Union[cst.Import, cst.ImportFrom], used: set[str]) -> Optional[Union[cst.Import, cst.ImportFrom]]:
-    """The import without the flytekit names nothing uses (None when nothing is left)."""
-    if isinstance(small, cst.ImportFrom):
-        mod = _dotted(small.module) if small.module is not None else ""
-        if small.relative or not _is_flytekit(mod) or isinstance(small.names, cst.ImportStar):
-            return small
-        keep = [a for a in small.names if (a.asname.name.value if a.asname else _dotted(a.name)) in used]  # type: ignore[union-attr]
-        if not keep:
-            return None
-        if len(keep) == len(small.names):
-            return small
-        keep = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in keep[:-1]] + [
-            keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
-        ]
-        return small.with_changes(names=keep, lpar=None, rpar=None) if len(keep) <= 4 else small.with_changes(names=keep)
-    keep_i = []
-    for a in small.names:
-        name = _dotted(a.name)
-        local = a.asname.name.value if a.asname else name.split(".")[0]  # type: ignore[union-attr]
-        if not _is_flytekit(name) or local in used:
-            keep_i.append(a)
-    if not keep_i:
-        return None
-    if len(keep_i) == len(small.names):
-        return small
-    keep_i = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in keep_i[:-1]] + [
-        keep_i[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
+def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str]) -> bool:
+    """An imported name stays if migrated code uses it; a non-flytekit one also stays unless
+    only the constructs the migration rewrote used it (`timedelta` inside a FixedRate)."""
+    return local in used or (not flytekit and local not in orphaned)
+
+
+def _with_names(small, keep):
+    keep = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in keep[:-1]] + [
+        keep[-1].with_changes(comma=cst.MaybeSentinel.DEFAULT)
     ]
-    return small.with_changes(names=keep_i)
+    if isinstance(small, cst.ImportFrom) and len(keep) <= 4:
+        return small.with_changes(names=keep, lpar=None, rpar=None)
+    return small.with_changes(names=keep)
 
 
-def _prune_line(line: cst.SimpleStatementLine, used: set[str]) -> tuple[Optional[cst.SimpleStatementLine], bool]:
-    """(pruned line or None, whether it held a flytekit import)."""
-    had = False
+def _prune(small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: set[str]) -> Optional[Union[cst.Import, cst.ImportFrom]]:
+    """The import without the names nothing uses any more (None when nothing is left)."""
+    if isinstance(small, cst.ImportFrom):
+        if isinstance(small.names, cst.ImportStar):
+            return small
+        fk = not small.relative and small.module is not None and _is_flytekit(_dotted(small.module))
+        keep = [a for a in small.names if _keep(a.asname.name.value if a.asname else _dotted(a.name), fk, used, orphaned)]  # type: ignore[union-attr]
+    else:
+        keep = [
+            a
+            for a in small.names
+            if _keep(a.asname.name.value if a.asname else _dotted(a.name).split(".")[0], _is_flytekit(_dotted(a.name)), used, orphaned)  # type: ignore[union-attr]
+        ]
+    if not keep:
+        return None
+    if len(keep) == len(small.names):  # type: ignore[arg-type]
+        return small
+    return _with_names(small, keep)
+
+
+def _prune_line(line: cst.SimpleStatementLine, used: set[str], orphaned: set[str] = frozenset()) -> tuple[Optional[cst.SimpleStatementLine], bool]:
+    """(pruned line or None, whether the migration changed it)."""
+    changed = False
     body: list[cst.BaseSmallStatement] = []
     for small in line.body:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
-            pruned = _prune(small, used)
-            if pruned is not small:
-                had = True
-            elif isinstance(small, cst.ImportFrom) and small.module is not None and _is_flytekit(_dotted(small.module)):
-                had = True
-            elif isinstance(small, cst.Import) and any(_is_flytekit(_dotted(a.name)) for a in small.names):
-                had = True
+            pruned = _prune(small, used, orphaned)
+            changed = changed or pruned is not small
             if pruned is not None:
                 body.append(pruned)
         else:
             body.append(small)
     if not body:
-        return None, had
+        return None, changed
     if len(body) != len(line.body):
         body[-1] = body[-1].with_changes(semicolon=cst.MaybeSentinel.DEFAULT)
-    return line.with_changes(body=body), had
+    return line.with_changes(body=body), changed
 
 
 class _PruneNested(cst.CSTTransformer):
-    def __init__(self, used: set[str]):
+    def __init__(self, used: set[str], orphaned: set[str]):
         super().__init__()
         self.used = used
+        self.orphaned = orphaned
         self.depth = 0
 
     def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
@@ -141,7 +141,7 @@ class _PruneNested(cst.CSTTransformer):
         body = []
         for stmt in updated_node.body:
             if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
-                pruned, _ = _prune_line(stmt, self.used)
+                pruned, _ = _prune_line(stmt, self.used, self.orphaned)
                 if pruned is not None:
                     body.append(pruned)
             else:
@@ -197,6 +197,7 @@ class ImportsRule(Rule):
         used = collector.names
         body = list(module.body)
         plain, froms = _existing(body)
+        orphaned = fx.model.read_imports - used  # imports only the rewritten constructs used
 
         new_third: list[cst.SimpleStatementLine] = []
         if "flyte" in used and not any(p == "flyte" or p.startswith("flyte.") for p in plain):
@@ -230,8 +231,8 @@ class ImportsRule(Rule):
                 continue
             if first_import_pos is None and _import_module_of(stmt) != "__future__":
                 first_import_pos = len(out)
-            pruned, had = _prune_line(stmt, used)  # type: ignore[arg-type]
-            if had and not placed and new_third:
+            pruned, had = _prune_line(stmt, used, orphaned)  # type: ignore[arg-type]
+            if had and not placed and new_third and _import_module_of(stmt) is not None and _is_flytekit(_import_module_of(stmt) or ""):
                 placed = True
                 new_third[0] = new_third[0].with_changes(leading_lines=[*carry, *stmt.leading_lines])
                 carry = []
@@ -261,7 +262,7 @@ class ImportsRule(Rule):
         if any(
             isinstance(s, (cst.FunctionDef, cst.ClassDef, cst.If, cst.Try, cst.With, cst.For, cst.While)) for s in out
         ):
-            module = module.visit(_PruneNested(used))  # type: ignore[assignment]
+            module = module.visit(_PruneNested(used, orphaned))  # type: ignore[assignment]
         return module
 
 

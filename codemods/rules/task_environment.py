@@ -60,6 +60,7 @@ from .._cst import (
     open_paren_newline,
     reads,
     string,
+    wrap_call,
 )
 from ._base import Rule
 
@@ -327,6 +328,7 @@ def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
     )
     if len(code(stmt).splitlines()[-1]) > _LINE_BUDGET or "\n" in code(value):
         value = value.with_changes(args=multiline_args(value.args), whitespace_before_args=open_paren_newline())
+        value = value.with_changes(args=[a.with_changes(value=wrap_call(a.value, _LINE_BUDGET, 2, len(a.keyword.value) + 1)) if isinstance(a.value, cst.Call) and a.keyword is not None else a for a in value.args])
         stmt = stmt.with_changes(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)])
     return stmt
 
@@ -337,10 +339,7 @@ def decorator_for(fx: FileContext, ent: Entity, plan: EnvPlan) -> cst.BaseExpres
     args = plan.task_args.get(ent.name, [])
     if not args:
         return func
-    deco = cst.Call(func=func, args=normalize_commas(args))
-    if len("@" + code(deco)) > _LINE_BUDGET:
-        deco = deco.with_changes(args=multiline_args(args), whitespace_before_args=open_paren_newline())
-    return deco
+    return wrap_call(cst.Call(func=func, args=normalize_commas(args)), _LINE_BUDGET, prefix=1)
 
 
 class TaskEnvironmentRule(Rule):

@@ -46,6 +46,19 @@ def load_cases() -> list[Case]:
     return cases
 
 
+def decode(value: Any) -> Any:
+    """JSON inputs with a few tagged types: {"__datetime__": "2024-01-02T03:04:05"}."""
+    if isinstance(value, dict):
+        if set(value) == {"__datetime__"}:
+            import datetime
+
+            return datetime.datetime.fromisoformat(value["__datetime__"])
+        return {k: decode(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [decode(v) for v in value]
+    return value
+
+
 def normalize(value: Any) -> Any:
     """Outputs of both SDKs in one comparable shape (tuples and namedtuples become lists)."""
     if isinstance(value, dict):

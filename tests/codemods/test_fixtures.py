@@ -12,7 +12,7 @@ import pytest
 
 from codemods import migrate_source
 
-from ._fixtures import Case, load_cases, normalize
+from ._fixtures import Case, decode, load_cases, normalize
 
 CASES = load_cases()
 IDS = [c.name for c in CASES]
@@ -73,11 +73,11 @@ def test_after_runs_on_our_runtime(case: Case, monkeypatch: pytest.MonkeyPatch) 
         task = getattr(module, run["entry"])
         if "raises" in run:
             with pytest.raises(Exception) as info:
-                flyte.run(task, **run.get("inputs", {}))
+                flyte.run(task, **decode(run.get("inputs", {})))
             err = info.value
             assert getattr(err, "code", type(err).__name__) == run["raises"] or type(err).__name__ == run["raises"]
             continue
-        outputs = flyte.run(task, **run.get("inputs", {})).outputs()
+        outputs = flyte.run(task, **decode(run.get("inputs", {}))).outputs()
         value = outputs[0] if len(outputs) == 1 else tuple(outputs)
         assert normalize(value) == normalize(run["expected"]), run
     assert os.environ.get("FLYTE_HOME")
