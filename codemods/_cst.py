@@ -82,7 +82,7 @@ def normalize_commas(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
-def multiline_args(args: Sequence[cst.Arg], indent: str = "    ", level: int = 1) -> List[cst.Arg]:
+def multiline_args(args: Sequence[cst.Arg], indent: str = "    ", level: int = 1) -> list[cst.Arg]:
     """Arguments one per line, each followed by a comma, closing paren on its own line.
 
     `level` is how many parentheses deep the call sits below its statement's indentation.

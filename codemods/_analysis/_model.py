@@ -150,7 +150,7 @@ class ModuleModel:
         self.module_names: set[str] = set()  # every name bound at module level
         self.first_index: dict[str, int] = {}  # name -> index of the first top-level statement binding it
         self.uses_flytekit = False
-        self.read_imports: Set[str] = set()  # imported (non-flytekit) names the source reads
+        self.read_imports: set[str] = set()  # imported (non-flytekit) names the source reads
 
     def symbol(self, node: cst.CSTNode) -> Optional[Symbol]:
         return self.symbols.get(node)
