@@ -311,7 +311,8 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
             if len(updated_node.body) == 1 and isinstance(updated_node.body[0], cst.Assign):
                 targets = updated_node.body[0].targets
                 if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and (stack[-1], targets[0].target.value) in dead:
-                    return cst.RemovalSentinel.REMOVE
+                    if not any(line.comment is not None for line in updated_node.leading_lines):
+                        return cst.RemovalSentinel.REMOVE
             return updated_node
 
     return module.visit(_Drop())

@@ -68,6 +68,10 @@ def main() -> None:
     case = json.loads((fixture / "case.json").read_text())
     os.chdir(fixture)
     module = load(fixture / f"{mode}.py", f"fixture_{fixture.name}_{mode}")
+    if mode == "after":
+        import flyte
+
+        flyte.init()  # what a Flyte 2 script does first (File.from_local needs it even locally)
     for run in case.get("runs", []):
         entry = getattr(module, run["entry"])
         inputs = decode(run.get("inputs", {}))

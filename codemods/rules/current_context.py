@@ -25,7 +25,7 @@ target and are reported. `ctx = current_context()` is removed when nothing reads
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional, Union
+from typing import TYPE_CHECKING
 
 import libcst as cst
 
@@ -74,7 +74,9 @@ class CurrentContextRule(Rule):
             target = _EXECUTION_ID.get(attr)
             if target is None:
                 fx.todo(CODE, f"{code(original_node)} has no Flyte 2 counterpart; flyte.ctx().action holds run_name, project and domain")
-                return updated_node
+                if isinstance(base.value, cst.Call):
+                    fx.scratch.setdefault("reported", set()).add(base.value.func)
+                return original_node
             fx.change(CODE)
             fx.need("flyte")
             return _flyte_expr(target)
@@ -94,7 +96,10 @@ class CurrentContextRule(Rule):
         target = _SIMPLE.get(attr)
         if target is None:
             fx.todo(CODE, f"current_context().{attr} has no Flyte 2 counterpart; see flyte.ctx() for what a task can read about itself")
-            return updated_node
+            # keep the flytekit expression: it still says what the code meant, and this TODO covers it
+            if isinstance(base, cst.Call):
+                fx.scratch.setdefault("reported", set()).add(base.func)
+            return updated_node.with_changes(value=base)
         fx.change(CODE)
         return _flyte_expr(target)
 
@@ -109,38 +114,8 @@ class CurrentContextRule(Rule):
 
     def leave_FunctionDef(self, fx: FileContext, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         facts = fx.model.functions.get(original_node)
-        if facts is None or not (facts.ctx_aliases or facts.secret_aliases):
-            return updated_node
-        return _drop_unused_aliases(updated_node, facts.ctx_aliases | facts.secret_aliases)
-
-
-def _drop_unused_aliases(fn: cst.FunctionDef, aliases: set) -> cst.FunctionDef:
-    """Remove `ctx = flyte.ctx()` lines whose name nothing reads any more."""
-    used: set = set()
-
-    class _Uses(cst.CSTVisitor):
-        def visit_Assign(self, node: cst.Assign) -> Optional[bool]:
-            if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and node.targets[0].target.value in aliases:
-                node.value.visit(self)
-                return False
-            return None
-
-        def visit_Name(self, node: cst.Name) -> None:
-            if node.value in aliases:
-                used.add(node.value)
-
-    fn.body.visit(_Uses())
-    dead = aliases - used
-    if not dead:
-        return fn
-
-    class _Drop(cst.CSTTransformer):
-        def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine) -> Union[cst.SimpleStatementLine, cst.RemovalSentinel]:
-            if len(updated_node.body) == 1 and isinstance(updated_node.body[0], cst.Assign):
-                t = updated_node.body[0].targets
-                if len(t) == 1 and isinstance(t[0].target, cst.Name) and t[0].target.value in dead and not updated_node.leading_lines:
-                    return cst.RemovalSentinel.REMOVE
-            return updated_node
-
-    return fn.with_changes(body=fn.body.visit(_Drop()))
-
+        if facts is not None and (facts.ctx_aliases or facts.secret_aliases):
+            # `ctx = current_context()` goes away once nothing reads `ctx` (decided at the end)
+            dead = fx.scratch.setdefault("maybe_dead", set())
+            dead.update((original_node.name.value, alias) for alias in facts.ctx_aliases | facts.secret_aliases)
+        return updated_node

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING
 
 import libcst as cst
 
-from .._cst import call, code, kwarg, string
+from .._cst import call, code, kwarg, string, wrap_call
 from ._args import bind
 from ._base import Rule
 from ._driver import register_await
@@ -104,11 +104,11 @@ class GatesRule(Rule):
                 kw.append(kwarg("data_type", args["expected_type"]))
             if "timeout" in args:
                 kw.append(kwarg("timeout", args["timeout"]))
-            base = target or (str(args["name"].evaluated_value).replace("-", "_") if isinstance(args["name"], cst.SimpleString) else "input")
+            base = target or (_identifier(str(args["name"].evaluated_value)) if isinstance(args["name"], cst.SimpleString) else "input")
             name = fx.fresh(f"{base}_condition")
             fx.insert_before(
                 cst.SimpleStatementLine(
-                    body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Await(call("flyte.new_condition.aio", kw)))]
+                    body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), prefix=12 + len(name))))]
                 )
             )
             return cst.Await(expression=call(f"{name}.wait.aio"))
@@ -124,12 +124,17 @@ class GatesRule(Rule):
         kw: list[cst.Arg] = [cst.Arg(args["name"]), kwarg("prompt", _prompt(args["name"], value)), kwarg("data_type", cst.Name("bool"))]
         if "timeout" in args:
             kw.append(kwarg("timeout", args["timeout"]))
-        condition = cst.Await(call("flyte.new_condition.aio", kw))
-        answered = cst.Await(cst.Call(func=cst.Attribute(cst.Attribute(condition.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]), cst.Name("wait")), cst.Name("aio"))))
+        base = str(args["name"].evaluated_value) if isinstance(args["name"], cst.SimpleString) else "approval"
+        condition = fx.fresh(f"{_identifier(base)}_condition")
+        fx.insert_before(
+            cst.SimpleStatementLine(
+                body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(condition))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), prefix=12 + len(condition))))]
+            )
+        )
         rejected = cst.Call(func=cst.Name("RuntimeError"), args=[cst.Arg(_rejected_message(args["name"]))])
         fx.insert_before(
             cst.If(
-                test=cst.UnaryOperation(operator=cst.Not(), expression=answered),
+                test=cst.UnaryOperation(operator=cst.Not(), expression=cst.Await(call(f"{condition}.wait.aio"))),
                 body=cst.IndentedBlock(body=[cst.SimpleStatementLine(body=[cst.Raise(exc=rejected)])]),
             )
         )
@@ -142,6 +147,13 @@ class GatesRule(Rule):
             if value in fx.scratch.get("drop_assign", ()):
                 return updated_node.with_changes(body=[cst.Expr(value)])
         return updated_node
+
+
+def _identifier(text: str) -> str:
+    import re
+
+    ident = re.sub(r"\W+", "_", text).strip("_").lower()
+    return ident if ident and not ident[0].isdigit() else f"gate_{ident}"
 
 
 def _prompt(name: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpression:

@@ -202,7 +202,7 @@ class ImportsRule(Rule):
         new_third: list[cst.SimpleStatementLine] = []
         if "flyte" in used and not any(p == "flyte" or p.startswith("flyte.") for p in plain):
             new_third.append(_import_line("flyte"))
-        for sub in ("flyte.errors", "flyte.report"):
+        for sub in ("flyte.durable", "flyte.errors", "flyte.report"):
             if (sub, None) in fx.imports and sub not in plain:
                 if new_third and _import_module_of(new_third[0]) == "flyte":
                     new_third = new_third[1:]  # `import flyte.x` binds `flyte` too

@@ -81,6 +81,8 @@ class _Scan(cst.CSTVisitor):
         sym = self.fx.sym(node)
         if sym is None:
             return False
+        if node in self.fx.scratch.get("reported", ()):
+            return True  # another rule already left a TODO for this construct
         label = f"{sym.name} ({'flytekitplugins' if sym.plugin else 'flytekit'})"
         if label not in self.found:
             self.found.append(label)

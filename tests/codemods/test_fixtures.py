@@ -69,6 +69,7 @@ def test_after_runs_on_our_runtime(case: Case, monkeypatch: pytest.MonkeyPatch) 
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(case.dir)
     module = _load(case)
+    flyte.init()
     for run in case.runs:
         task = getattr(module, run["entry"])
         if "raises" in run:
