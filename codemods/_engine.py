@@ -105,26 +105,24 @@ class _Combined(cst.CSTTransformer):
         return result
 
     def _attach(self, frame: StatementFrame, result: object) -> object:
+        """Put the statement's TODOs above it and the statements rules asked for before it."""
         fx = self.fx
         if frame.todos:
             fx.findings.extend(frame.todos)
         if not frame.todos and not frame.before:
             return result
-        messages = [m for _, m in frame.todos]
         if isinstance(result, cst.FlattenSentinel):
             nodes = list(result.nodes)
         elif isinstance(result, cst.RemovalSentinel):
             nodes = []
         else:
             nodes = [result]
+        if frame.todos:
+            if not nodes:
+                # the statement was removed but something must carry the TODO
+                nodes = [cst.SimpleStatementLine(body=[cst.Pass()])]
+            nodes[0] = add_todos(nodes[0], [m for _, m in frame.todos])  # type: ignore[assignment]
         nodes = [*frame.before, *nodes]
-        if not nodes:
-            # the statement was removed but something must carry the TODO
-            nodes = [cst.SimpleStatementLine(body=[cst.Pass()])]
-        if messages:
-            first = nodes[0]
-            # comments go above the statement, below the blank lines that separate it from the previous one
-            nodes[0] = add_todos(first, messages)  # type: ignore[assignment]
         if len(nodes) == 1:
             return nodes[0]
         return cst.FlattenSentinel(nodes)

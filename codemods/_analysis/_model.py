@@ -321,8 +321,8 @@ class _Analyzer(cst.CSTVisitor):
                     model.module_names.add(local)
 
     def visit_SimpleStatementLine(self, node: cst.SimpleStatementLine) -> None:
-        if self.depth == 0 and self.class_depth == 0:
-            return
+        if node in self.top_ids:
+            return  # recorded by visit_Module
         for small in node.body:
             if isinstance(small, (cst.Import, cst.ImportFrom)):
                 self._record_import(node, small, -1)

@@ -68,6 +68,21 @@ class MainBlockRule(Rule):
     def visit_Expr(self, fx: FileContext, node: cst.Expr) -> None:
         fx.scratch.setdefault("statement_calls", set()).add(node.value)
 
+    def visit_Assign(self, fx: FileContext, node: cst.Assign) -> None:
+        if len(node.targets) == 1 and isinstance(node.targets[0].target, cst.Name) and isinstance(node.value, cst.Call):
+            fx.scratch.setdefault("assigned_to", {})[node.value] = node.targets[0].target.value
+
+    def leave_Attribute(self, fx: FileContext, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        # `result.output` of a converted CliRunner run: the Run's outputs
+        base = original_node.value
+        if isinstance(base, cst.Name) and base.value in fx.scratch.get("cli_results", ()):
+            if original_node.attr.value == "output":
+                fx.change(CODE)
+                return cst.Call(func=cst.Attribute(value=updated_node.value, attr=cst.Name("outputs")))
+            if original_node.attr.value in ("exit_code", "exception", "stdout", "stderr"):
+                fx.todo(CODE, f"{base.value}.{original_node.attr.value}: flyte.run returns a Run (it raises on failure); use .outputs() and .url")
+        return updated_node
+
     def leave_Call(self, fx: FileContext, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         frame = fx.frame
         if frame is not None and (frame.entity is not None or frame.node.asynchronous is not None):
@@ -142,6 +157,12 @@ class MainBlockRule(Rule):
         runs = fx.scratch.get("main_ifs")
         if runs:
             runs[-1] += 1
+        target = fx.scratch.get("assigned_to", {}).get(original)
+        if target is not None:
+            fx.scratch.setdefault("cli_results", set()).add(target)
+        if isinstance(func.value, cst.Name):
+            scope = fx.frame.node.name.value if fx.frame is not None else ""
+            fx.scratch.setdefault("maybe_dead", set()).add((scope, func.value.value))  # the CliRunner
         if context:
             runner = call("flyte.with_runcontext", context)
             return cst.Call(func=cst.Attribute(runner, cst.Name("run")), args=normalize_commas([cst.Arg(cst.Name(entity)), *kwargs]))

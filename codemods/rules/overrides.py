@@ -29,7 +29,7 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from .._cst import code, kwarg, normalize_commas
+from .._cst import code, kwarg, normalize_commas, wrap_call
 from ._args import bind
 from ._base import Rule
 from ._driver import register_await
@@ -114,6 +114,6 @@ class OverridesRule(Rule):
         for key in sorted(set(args) - {"requests", "limits", "resources", "cache", "cache_version", "cache_serialize", "name", "node_name", *_SAME}):
             fx.todo(CODE, f"with_overrides({key}=...) has no task.override counterpart and was dropped")
         fx.change(CODE)
-        overridden = cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out))
+        overridden = wrap_call(cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out)), 60)
         new_func = cst.Attribute(value=overridden, attr=cst.Name("aio")) if aio else overridden
         return register_await(fx, cst.Await(expression=call.with_changes(func=new_func)), fx.entity_awaits.get(inner, ()))
