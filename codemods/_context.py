@@ -8,6 +8,7 @@ statement being rewritten and the import requests into import lines.
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any, Optional
@@ -17,6 +18,22 @@ import libcst as cst
 from ._analysis._index import EntityIndex, IndexedEntity, resolve_relative
 from ._analysis._model import Entity, FuncFacts, ModuleModel
 from ._analysis._names import Symbol
+
+_MAX_SNIPPET = 100
+
+
+def one_line(message: str) -> str:
+    """A TODO message as one comment line: code snippets lose their line breaks and long ones
+    are shortened (the code itself is right below the comment)."""
+    text = re.sub(r"\s+", " ", message).strip()
+    text = re.sub(r"([(\[{]) ", r"\1", text)
+    text = re.sub(r",? ([)\]}])", r"\1", text)
+    if len(text) <= 240:
+        return text
+    head, sep, tail = text.partition(": ")
+    if sep and len(tail) < 200:
+        return head[: 240 - len(tail) - 5] + "...: " + tail
+    return text[:237] + "..."
 
 
 @dataclass
@@ -106,6 +123,7 @@ class FileContext:
 
     def todo(self, code: str, message: str) -> None:
         """Leave `# TODO(flyte-migrate): message` above the statement being rewritten."""
+        message = one_line(message)
         target = self.statements[-1].todos if self.statements else self.module_todos
         if (code, message) not in target:
             target.append((code, message))

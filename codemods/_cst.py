@@ -299,6 +299,28 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
     if not dead:
         return module
 
+    def is_dead(stmt: cst.BaseStatement) -> bool:
+        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
+            targets = stmt.body[0].targets
+            return len(targets) == 1 and isinstance(targets[0].target, cst.Name) and (stack[-1], targets[0].target.value) in dead
+        return False
+
+    def prune(body: Sequence[cst.BaseStatement]) -> List[cst.BaseStatement]:
+        out: List[cst.BaseStatement] = []
+        carry: List[cst.EmptyLine] = []  # comments above a removed statement stay, on the next one
+        for stmt in body:
+            if is_dead(stmt):
+                if any(line.comment is not None for line in stmt.leading_lines):  # type: ignore[union-attr]
+                    carry.extend(stmt.leading_lines)  # type: ignore[union-attr]
+                continue
+            if carry:
+                stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+                carry = []
+            out.append(stmt)
+        if carry and out:
+            return out  # trailing comments of a removed last statement have nowhere better to go
+        return out or [cst.SimpleStatementLine(body=[cst.Pass()], leading_lines=carry)]
+
     class _Drop(cst.CSTTransformer):
         def visit_FunctionDef(self, node: cst.FunctionDef) -> None:
             stack.append(node.name.value)
@@ -307,12 +329,10 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
             stack.pop()
             return updated_node
 
-        def leave_SimpleStatementLine(self, original_node: cst.SimpleStatementLine, updated_node: cst.SimpleStatementLine):
-            if len(updated_node.body) == 1 and isinstance(updated_node.body[0], cst.Assign):
-                targets = updated_node.body[0].targets
-                if len(targets) == 1 and isinstance(targets[0].target, cst.Name) and (stack[-1], targets[0].target.value) in dead:
-                    if not any(line.comment is not None for line in updated_node.leading_lines):
-                        return cst.RemovalSentinel.REMOVE
-            return updated_node
+        def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
+            return updated_node.with_changes(body=prune(updated_node.body))
+
+        def leave_Module(self, original_node: cst.Module, updated_node: cst.Module) -> cst.Module:
+            return updated_node.with_changes(body=prune(updated_node.body))
 
     return module.visit(_Drop())

@@ -155,9 +155,10 @@ def migrate_paths(
         _init_worker(codes, index)
         results = (_work(item) for item in todo)
     else:
+        # biggest files first, one at a time: the slowest file no longer lands last on one worker
+        todo.sort(key=lambda item: len(item[1]), reverse=True)
         pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(codes, index))
-        chunk = max(1, min(8, len(todo) // (jobs * 4)))
-        results = pool.map(_work, todo, chunksize=chunk)
+        results = pool.map(_work, todo, chunksize=1)
     try:
         for item, result in zip(todo, results, strict=False):
             if write and result.status == "changed" and result.output is not None:

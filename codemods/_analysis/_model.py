@@ -119,6 +119,7 @@ class FuncFacts:
     secret_aliases: set[str] = field(default_factory=set)  # names bound to current_context().secrets
     decks: set[str] = field(default_factory=set)  # names bound to Deck(...)
     io_params: dict[str, str] = field(default_factory=dict)  # param name -> file | dir | dataframe
+    io_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # param -> {field: kind}, for dataclass params
     working_dir_uses: int = 0
 
 
@@ -141,6 +142,7 @@ class ModuleModel:
         self.bindings: dict[str, Binding] = {}
         self.functions: dict[cst.FunctionDef, FuncFacts] = {}
         self.plain_functions: set[str] = set()  # module-level non-entity functions and classes
+        self.io_fields: dict[str, dict[str, str]] = {}  # class name -> {field: file | dir | dataframe}
         self.namedtuples: dict[str, list[str]] = {}  # NamedTuple type name -> field names
         self.namedtuple_types: dict[str, list[Optional[cst.BaseExpression]]] = {}  # ... -> field types
         self.imports: list[ImportInfo] = []
@@ -290,8 +292,7 @@ class _Analyzer(cst.CSTVisitor):
             mod = _dotted(small.module) if small.module is not None else ""
             rel = "." * len(small.relative)
             is_fk = not rel and mod.split(".")[0] in ("flytekit", "flytekitplugins")
-            if index >= 0 or is_fk:
-                model.imports.append(ImportInfo(stmt, index, is_fk))
+            model.imports.append(ImportInfo(stmt, index, is_fk))
             if isinstance(small.names, cst.ImportStar):
                 return
             for alias in small.names:
@@ -305,8 +306,7 @@ class _Analyzer(cst.CSTVisitor):
                     model.module_names.add(local)
         else:
             is_fk = any(_dotted(a.name).split(".")[0] in ("flytekit", "flytekitplugins") for a in small.names)
-            if index >= 0 or is_fk:
-                model.imports.append(ImportInfo(stmt, index, is_fk))
+            model.imports.append(ImportInfo(stmt, index, is_fk))
             for alias in small.names:
                 dotted = _dotted(alias.name)
                 local = alias.asname.name.value if alias.asname else dotted.split(".")[0]
@@ -350,6 +350,17 @@ class _Analyzer(cst.CSTVisitor):
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
+        if self.depth == 0 and self.class_depth == 0 and isinstance(original_node.body, cst.IndentedBlock):
+            fields: Dict[str, str] = {}
+            for stmt in original_node.body.body:
+                if isinstance(stmt, cst.SimpleStatementLine):
+                    for small in stmt.body:
+                        if isinstance(small, cst.AnnAssign) and isinstance(small.target, cst.Name):
+                            kind = _io_kind(self.model, small.annotation.annotation)
+                            if kind:
+                                fields[small.target.value] = kind
+            if fields:
+                self.model.io_fields[original_node.name.value] = fields
 
     def leave_Assign(self, node: cst.Assign) -> None:
         # NamedTuple("Name", [("field", type), ...]) at module level
@@ -403,6 +414,10 @@ class _Analyzer(cst.CSTVisitor):
             kind = _io_kind(self.model, p.annotation.annotation if p.annotation else None)
             if kind:
                 facts.io_params[p.name.value] = kind
+            elif p.annotation is not None and isinstance(p.annotation.annotation, cst.Name):
+                fields = self.model.io_fields.get(p.annotation.annotation.value)
+                if fields:
+                    facts.io_attrs[p.name.value] = fields
         self.model.functions[node] = facts
         if self.depth == 0 and self.class_depth == 0:
             if entity is not None:

@@ -66,6 +66,10 @@ class CurrentContextRule(Rule):
     name = "current-context"
     summary = "current_context() attributes become flyte.ctx(), tempfile or os.environ equivalents"
 
+    def visit_Attribute(self, fx: FileContext, node: cst.Attribute) -> None:
+        if isinstance(node.value, cst.Attribute) and node.value.attr.value == "execution_id":
+            fx.scratch.setdefault("execution_id_parts", set()).add(node.value)
+
     def leave_Attribute(self, fx: FileContext, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
         attr = original_node.attr.value
         base = original_node.value
@@ -82,8 +86,14 @@ class CurrentContextRule(Rule):
             return _flyte_expr(target)
         if not _is_context(fx, base):
             return updated_node
-        if attr in _ELSEWHERE or attr == "execution_id":
+        if attr in _ELSEWHERE:
             return updated_node
+        if attr == "execution_id":
+            if original_node in fx.scratch.get("execution_id_parts", ()):
+                return updated_node  # `.execution_id.name` and friends: converted one level up
+            fx.change(CODE)
+            fx.todo(CODE, "current_context().execution_id was an identifier (project, domain, name); this is the run's name only")
+            return _flyte_expr(_EXECUTION_ID["name"])
         if attr == "working_directory":
             fx.change(CODE)
             fx.need("tempfile")

@@ -259,9 +259,8 @@ class ImportsRule(Rule):
             _place_stdlib(out, new_std)
             fx.change(CODE)
         module = module.with_changes(body=out)
-        if any(
-            isinstance(s, (cst.FunctionDef, cst.ClassDef, cst.If, cst.Try, cst.With, cst.For, cst.While)) for s in out
-        ):
+        if any(info.index < 0 and _prune_line(info.node, used, orphaned)[1] for info in fx.model.imports):
+            # an import inside a function or block lost names: one more pass, only then
             module = module.visit(_PruneNested(used, orphaned))  # type: ignore[assignment]
         return module
 

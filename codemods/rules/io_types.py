@@ -87,6 +87,9 @@ class IoTypesRule(Rule):
     name = "io-types"
     summary = "FlyteFile/FlyteDirectory/StructuredDataset become flyte.io.File/Dir/DataFrame, with the body calls that must change"
 
+    def prepare(self, fx: FileContext) -> None:
+        fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
+
     def _in_async(self, fx: FileContext) -> bool:
         frame = fx.frame
         return frame is not None and frame.is_async_after
@@ -129,6 +132,15 @@ class IoTypesRule(Rule):
         value = original_node.value
         if isinstance(value, (cst.Name, cst.Attribute)) and (code(value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated")):
             first = original_node.slice[0].slice if original_node.slice else None
+            rest = [s.slice for s in original_node.slice[1:]]
+            if (
+                isinstance(first, cst.Index)
+                and rest
+                and all(isinstance(r, cst.Index) and isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "BatchSize") for r in rest)
+            ):
+                fx.todo(CODE, f"{code(rest[0].value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
+                fx.change(CODE)
+                return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
             if isinstance(first, cst.Index) and _kind(fx, first.value) == "dataframe":
                 extra = ", ".join(code(s.slice) for s in original_node.slice[1:])
                 fx.todo(CODE, f"Annotated[StructuredDataset, {extra}]: flyte.io.DataFrame does not narrow columns or formats in its type; select the columns when reading")
@@ -145,7 +157,7 @@ class IoTypesRule(Rule):
         func = updated_node.func
         frame = fx.frame
         io_params = frame.facts.io_params if frame is not None else {}
-        if not io_params:
+        if not io_params and not (frame is not None and (fx.scratch.get("uses_dataframes") or frame.facts.io_attrs)):
             return updated_node
         # f.download() / f.open(...) / sd.open(pd.DataFrame).all()
         if isinstance(func, cst.Attribute):
@@ -160,8 +172,14 @@ class IoTypesRule(Rule):
                     fx.change(CODE)
                     return updated_node.with_changes(func=func.with_changes(attr=cst.Name("open_sync")))
             if method in ("all", "iter") and isinstance(original_node.func.value, cst.Call):  # type: ignore[attr-defined]
-                opened = original_node.func.value.func  # type: ignore[attr-defined]
-                if isinstance(opened, cst.Attribute) and opened.attr.value == "open" and isinstance(opened.value, cst.Name) and io_params.get(opened.value.value) == "dataframe":
+                opened_call = original_node.func.value  # type: ignore[attr-defined]
+                opened = opened_call.func
+                reads_dataframe = isinstance(opened, cst.Attribute) and opened.attr.value == "open" and (
+                    (isinstance(opened.value, cst.Name) and io_params.get(opened.value.value) == "dataframe")
+                    # `res.frame.open(pd.DataFrame).all()`: a dataset inside a dataclass or model
+                    or (fx.scratch.get("uses_dataframes") and len(opened_call.args) == 1 and code(opened_call.args[0].value).endswith("DataFrame"))
+                )
+                if reads_dataframe:
                     if method == "iter":
                         fx.todo(CODE, "DataFrame.open(...).iter() is async in Flyte 2: iterate with `async for` inside an async task")
                         return updated_node
@@ -173,11 +191,17 @@ class IoTypesRule(Rule):
         name = func.value if isinstance(func, cst.Name) else None
         if name in _NOT_PATH_USES or fx.callee(updated_node.func) is not None or _kind(fx, original_node.func) is not None:
             return updated_node
+        io_attrs = frame.facts.io_attrs if frame is not None else {}
         changed = False
         args = []
         for orig_arg, arg in zip(original_node.args, updated_node.args, strict=False):
             v = orig_arg.value
-            if isinstance(v, cst.Name) and io_params.get(v.value) in ("file", "dir") and not arg.star:
+            nested = (
+                isinstance(v, cst.Attribute)
+                and isinstance(v.value, cst.Name)
+                and io_attrs.get(v.value.value, {}).get(v.attr.value) in ("file", "dir")
+            )
+            if (nested or (isinstance(v, cst.Name) and io_params.get(v.value) in ("file", "dir"))) and not arg.star:
                 args.append(arg.with_changes(value=self._download(fx, arg.value)))
                 changed = True
             else:
