@@ -305,9 +305,9 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
             return len(targets) == 1 and isinstance(targets[0].target, cst.Name) and (stack[-1], targets[0].target.value) in dead
         return False
 
-    def prune(body: Sequence[cst.BaseStatement]) -> List[cst.BaseStatement]:
-        out: List[cst.BaseStatement] = []
-        carry: List[cst.EmptyLine] = []  # comments above a removed statement stay, on the next one
+    def prune(body: Sequence[cst.BaseStatement]) -> list[cst.BaseStatement]:
+        out: list[cst.BaseStatement] = []
+        carry: list[cst.EmptyLine] = []  # comments above a removed statement stay, on the next one
         for stmt in body:
             if is_dead(stmt):
                 if any(line.comment is not None for line in stmt.leading_lines):  # type: ignore[union-attr]

@@ -232,7 +232,7 @@ def main() -> int:
         v2 = list(pool.map(flyte2_side, imported))
     total_ok = same = 0
     results = []
-    for ((pkg_root, mod), rows), migrated in v2:
+    for ((_pkg_root, mod), rows), migrated in v2:
         by_entry = {r["entry"]: r for r in migrated}
         for r in rows:
             if "value" not in r:

@@ -351,7 +351,7 @@ class _Analyzer(cst.CSTVisitor):
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
         if self.depth == 0 and self.class_depth == 0 and isinstance(original_node.body, cst.IndentedBlock):
-            fields: Dict[str, str] = {}
+            fields: dict[str, str] = {}
             for stmt in original_node.body.body:
                 if isinstance(stmt, cst.SimpleStatementLine):
                     for small in stmt.body:
