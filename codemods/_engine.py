@@ -66,6 +66,11 @@ class _Combined(cst.CSTTransformer):
     def on_visit(self, node: cst.CSTNode) -> bool:
         fx = self.fx
         t = type(node)
+        skip = not fx.statements and node in fx.top_index and fx.top_index[node] not in fx.model.interesting_top
+        if t is cst.IndentedBlock and fx.frames and fx.frames[-1].node.body is node:
+            frame = fx.frames[-1]
+            if not frame.is_driver and frame.node not in fx.model.interesting_bodies:
+                return False  # a body no rule touches: not rebuilt
         if t is cst.FunctionDef:
             facts = fx.model.functions.get(node)  # type: ignore[call-overload]
             if facts is not None:
@@ -76,6 +81,8 @@ class _Combined(cst.CSTTransformer):
             fx.awaited.add(node.expression)  # type: ignore[attr-defined]
         elif (t is cst.Name or t is cst.Attribute) and node in fx.syms and fx.statements:
             fx.statements[-1].has_flytekit = True
+        if skip:
+            return False  # nothing here for any rule: keep the statement as it is, unvisited
         for handler in self.visit_table.get(t, ()):
             if handler(fx, node) is False:
                 return False
@@ -181,9 +188,10 @@ def _migrate_module(
         new_module = rule.finish(fx, new_module)
     if fx.module_todos:
         fx.findings.extend(fx.module_todos)
-    out = new_module.bytes
+    text_out = new_module.code
+    out = text_out.encode(new_module.encoding)
     changed = out != data
-    findings = locate_todos(path, new_module.code, fx.findings)
+    findings = locate_todos(path, text_out, fx.findings)
     return FileResult(
         path,
         "changed" if changed else "unchanged",

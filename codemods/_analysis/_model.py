@@ -153,6 +153,11 @@ class ModuleModel:
         self.first_index: dict[str, int] = {}  # name -> index of the first top-level statement binding it
         self.uses_flytekit = False
         self.read_imports: set[str] = set()  # imported (non-flytekit) names the source reads
+        # Regions the rewrite must enter: top-level statements (by index) and function bodies that
+        # mention a flytekit name or a name a rule may rewrite. Everything else is left as it is,
+        # without rebuilding its nodes (the rewrite pass skips it).
+        self.interesting_top: set[int] = set()
+        self.interesting_bodies: set[cst.FunctionDef] = set()
 
     def symbol(self, node: cst.CSTNode) -> Optional[Symbol]:
         return self.symbols.get(node)
@@ -223,6 +228,8 @@ class _Analyzer(cst.CSTVisitor):
         self.func_stack: list[FuncFacts] = []
         self.class_depth = 0
         self.top_ids: dict[cst.CSTNode, int] = {stmt: i for i, stmt in enumerate(model.module.body)}
+        self.watched: set[str] = set()
+        self.in_header = False
 
     # -- name resolution -------------------------------------------------------------------
     def _resolve(self, node: cst.CSTNode) -> None:
@@ -234,13 +241,29 @@ class _Analyzer(cst.CSTVisitor):
             if sym is not None:
                 self.model.symbols[node] = sym
                 self.model.uses_flytekit = True
+                self._interesting()
                 return
 
+    def _interesting(self) -> None:
+        self.model.interesting_top.add(self.top_index)
+        # a name in a function's decorators or signature concerns the header, not its body
+        frames = self.func_stack[:-1] if self.in_header and self.func_stack else self.func_stack
+        for facts in frames:
+            self.model.interesting_bodies.add(facts.node)
+
+    def visit_IndentedBlock(self, node: cst.IndentedBlock) -> None:
+        if self.func_stack and self.func_stack[-1].node.body is node:
+            self.in_header = False
+
     def visit_Name(self, node: cst.Name) -> None:
-        if node.value in self.candidates:
+        value = node.value
+        if value in self.candidates:
             self._resolve(node)
-        elif node.value in self.model.imported:
-            self.model.read_imports.add(node.value)
+        else:
+            if value in self.model.imported:
+                self.model.read_imports.add(value)
+            if value in self.watched or (self.func_stack and value in self.func_stack[-1].io_params):
+                self._interesting()
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False  # recorded by visit_SimpleStatementLine / visit_Module
@@ -259,6 +282,7 @@ class _Analyzer(cst.CSTVisitor):
     def visit_Module(self, node: cst.Module) -> None:
         for i, stmt in enumerate(node.body):
             self._index_top(i, stmt)
+        self.watched = _watched_names(self.model, self.candidates)
 
     def _index_top(self, i: int, stmt: cst.BaseStatement) -> None:
         model = self.model
@@ -419,6 +443,7 @@ class _Analyzer(cst.CSTVisitor):
                 if fields:
                     facts.io_attrs[p.name.value] = fields
         self.model.functions[node] = facts
+        self.in_header = True
         if self.depth == 0 and self.class_depth == 0:
             if entity is not None:
                 self.model.entities[entity.name] = entity
@@ -430,6 +455,7 @@ class _Analyzer(cst.CSTVisitor):
     def leave_FunctionDef(self, original_node: cst.FunctionDef) -> None:
         self.depth -= 1
         self.func_stack.pop()
+        self.in_header = False
 
     def _entity(self, node: cst.FunctionDef) -> Optional[Entity]:
         for dec in node.decorators:
@@ -534,6 +560,29 @@ class _Analyzer(cst.CSTVisitor):
             if i is not None:
                 self.top_index = i
         return super().on_visit(node)
+
+
+def _watched_names(model: ModuleModel, candidates: set[str]) -> set[str]:
+    """Module-level names whose uses a rule may rewrite wherever they appear: decorated
+    functions (tasks, workflows), values built by calls (launch plans, map_task objects, Echo
+    tasks, images), NamedTuple types, and names imported from the same project (possibly tasks
+    of another module). Over-approximating only costs time."""
+    watched: set[str] = set(model.namedtuples)
+    top = model.module_name.split(".")[0]
+    for stmt in model.module.body:
+        if isinstance(stmt, cst.FunctionDef) and stmt.decorators:
+            watched.add(stmt.name.value)
+    for name, b in model.bindings.items():
+        if isinstance(b.value, cst.Call):
+            base = b.value.func
+            while isinstance(base, (cst.Attribute, cst.Call)):
+                base = base.value if isinstance(base, cst.Attribute) else base.func
+            if isinstance(base, cst.Name) and base.value in candidates:
+                watched.add(name)
+    for local, dotted in model.imported.items():
+        if dotted.startswith(".") or (top and dotted.split(".")[0] == top):
+            watched.add(local)
+    return watched
 
 
 def _dotted(node: cst.BaseExpression) -> str:
