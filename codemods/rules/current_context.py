@@ -109,6 +109,7 @@ class CurrentContextRule(Rule):
             # keep the flytekit expression: it still says what the code meant, and this TODO covers it
             if isinstance(base, cst.Call):
                 fx.scratch.setdefault("reported", set()).add(base.func)
+                fx.applied[CODE] -= 1  # the inner current_context() -> flyte.ctx() is undone
             return updated_node.with_changes(value=base)
         fx.change(CODE)
         return _flyte_expr(target)

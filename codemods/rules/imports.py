@@ -232,7 +232,8 @@ class ImportsRule(Rule):
             if first_import_pos is None and _import_module_of(stmt) != "__future__":
                 first_import_pos = len(out)
             pruned, had = _prune_line(stmt, used, orphaned)  # type: ignore[arg-type]
-            if had and not placed and new_third and _import_module_of(stmt) is not None and _is_flytekit(_import_module_of(stmt) or ""):
+            # the flyte imports take the place of the first flytekit import (which sorts after them)
+            if not placed and new_third and _is_flytekit(_import_module_of(stmt) or ""):
                 placed = True
                 new_third[0] = new_third[0].with_changes(leading_lines=[*carry, *stmt.leading_lines])
                 carry = []
