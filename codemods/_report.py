@@ -50,22 +50,47 @@ class FileResult:
         return (self.output if self.output is not None else self.source).decode("utf-8")
 
 
-def locate_todos(path: str, output: str, todos: list[tuple]) -> list[Finding]:
-    """Give each (code, message) the line of its TODO comment in `output` (1-based)."""
-    lines: dict[str, list[int]] = {}
+TODO_MARK = TODO_PREFIX.strip().encode()
+
+
+def _todo_lines(output: str) -> list[tuple[int, str]]:
+    out = []
     for i, text in enumerate(output.splitlines(), start=1):
         pos = text.find(TODO_PREFIX)
         if pos >= 0:
-            lines.setdefault(text[pos + len(TODO_PREFIX) :].rstrip(), []).append(i)
+            out.append((i, text[pos + len(TODO_PREFIX) :].rstrip()))
+    return out
+
+
+def locate_todos(path: str, output: str, todos: list[tuple]) -> list[Finding]:
+    """Every TODO in `output` as a Finding: the (code, message) pairs the rules reported get the
+    line of their comment, and comments left by an earlier run are reported too."""
+    lines: dict[str, list[int]] = {}
+    for i, text in _todo_lines(output):
+        lines.setdefault(text, []).append(i)
     out: list[Finding] = []
     used: Counter = Counter()
     for code, message in todos:
-        candidates = lines.get(message, [])
-        k = used[message]
-        used[message] += 1
+        text = f"{code} {message}"
+        candidates = lines.get(text, [])
+        k = used[text]
+        used[text] += 1
         line = candidates[k] if k < len(candidates) else (candidates[-1] if candidates else 0)
         out.append(Finding(path, line, code, message))
+    seen = {(f.line, f.code, f.message) for f in out}
+    out += [f for f in open_todos(path, output) if (f.line, f.code, f.message) not in seen]
     out.sort(key=lambda f: (f.line, f.code))
+    return out
+
+
+def open_todos(path: str, text: str) -> list[Finding]:
+    """The `# TODO(flyte-migrate): FMxxx ...` comments already in a file."""
+    out = []
+    for line, body in _todo_lines(text):
+        code, _, message = body.partition(" ")
+        if not (code.startswith("FM") and code[2:].isdigit()):
+            code, message = "FM???", body
+        out.append(Finding(path, line, code, message))
     return out
 
 

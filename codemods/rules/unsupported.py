@@ -176,7 +176,7 @@ class UnsupportedRule(Rule):
                 if isinstance(small, cst.Assign) and len(small.targets) == 1 and isinstance(small.targets[0].target, cst.Name):
                     name = small.targets[0].target.value
                     if name in todos:
-                        return add_todos(updated_node, [todos[name]])  # type: ignore[return-value]
+                        return add_todos(updated_node, [f"{CODE} {todos[name]}"])  # type: ignore[return-value]
                 return updated_node
 
         return module.visit(_Mark())

@@ -101,7 +101,7 @@ def test_json_report_lists_rules_and_todos_with_lines(tmp_path: Path) -> None:
     lines = (root / "before.py").read_text().splitlines()
     assert {t["code"] for t in entry["todos"]} >= {"FM900", "FM205", "FM204", "FM402"}
     for todo in entry["todos"]:
-        assert lines[todo["line"] - 1].strip() == "# TODO(flyte-migrate): " + todo["message"]
+        assert lines[todo["line"] - 1].strip() == f"# TODO(flyte-migrate): {todo['code']} {todo['message']}"
 
 
 def test_file_that_does_not_parse_is_reported_and_left_untouched(tmp_path: Path) -> None:

@@ -49,7 +49,7 @@ def test_reported_todos(case: Case) -> None:
         assert (code, True) == (got_code, text in got_message), (got_code, got_message)
     lines = result.code.splitlines()
     for finding in result.findings:
-        assert "# TODO(flyte-migrate): " + finding.message in lines[finding.line - 1]
+        assert f"# TODO(flyte-migrate): {finding.code} {finding.message}" in lines[finding.line - 1]
 
 
 def _load(case: Case):
