@@ -231,7 +231,7 @@ class ImportsRule(Rule):
                 continue
             if first_import_pos is None and _import_module_of(stmt) != "__future__":
                 first_import_pos = len(out)
-            pruned, had = _prune_line(stmt, used, orphaned)  # type: ignore[arg-type]
+            pruned, _ = _prune_line(stmt, used, orphaned)  # type: ignore[arg-type]
             # the flyte imports take the place of the first flytekit import (which sorts after them)
             if not placed and new_third and _is_flytekit(_import_module_of(stmt) or ""):
                 placed = True
