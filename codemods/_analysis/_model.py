@@ -262,7 +262,9 @@ class _Analyzer(cst.CSTVisitor):
         else:
             if value in self.model.imported:
                 self.model.read_imports.add(value)
-            if value in self.watched or (self.func_stack and value in self.func_stack[-1].io_params):
+            if value in self.watched or (
+                self.func_stack and (value in self.func_stack[-1].io_params or value in self.func_stack[-1].io_attrs)
+            ):
                 self._interesting()
 
     def visit_Import(self, node: cst.Import) -> bool:

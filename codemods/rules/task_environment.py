@@ -80,6 +80,7 @@ class EnvGroup:
     var: str = ""
     name: str = ""
     depends_on: list[str] = field(default_factory=list)
+    late_depends: list[str] = field(default_factory=list)
     anchor: int = 0
 
     @property
@@ -308,12 +309,19 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
             for name in reads(expr):
                 needed = max(needed, model.first_index.get(name, -1))
         g.anchor = block if needed < block else first
-    # an environment must come after the ones it depends on
+    # An environment must come after the ones it depends on, and before its first task. When
+    # both cannot hold (a workflow defined above the image its tasks use), the dependency is
+    # added later with `env.add_dependency(...)`, right after the other environment.
     by_var = {g.var: g for g in groups}
-    for _ in range(len(groups)):
-        for g in groups:
-            for dep in g.depends_on:
-                g.anchor = max(g.anchor, by_var[dep].anchor)
+    for g in groups:
+        first = min((m.index for m in g.members), default=g.anchor)
+        for dep in list(g.depends_on):
+            other = by_var[dep]
+            if other.anchor <= first:
+                g.anchor = min(max(g.anchor, other.anchor), first)
+            else:
+                g.depends_on.remove(dep)
+                g.late_depends.append(dep)
 
 
 def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
@@ -362,11 +370,13 @@ class TaskEnvironmentRule(Rule):
             prev = body[anchor - 1] if 0 < anchor <= len(body) else None
             blank = 2 if isinstance(prev, cst.BaseCompoundStatement) else (1 if prev is not None else 0)
             for i, g in enumerate(_dependency_order(gs)):
-                stmt = env_definition(g, blank if i == 0 else 0)
-                if anchor >= len(body):
-                    fx.scratch.setdefault("append_module", []).append(stmt)
-                else:
-                    fx.insert_before_top(anchor, stmt)
+                stmts = [env_definition(g, blank if i == 0 else 0)]
+                stmts += [_add_dependency(other.var, g.var) for other in plan.groups if g.var in other.late_depends]
+                for stmt in stmts:
+                    if anchor >= len(body):
+                        fx.scratch.setdefault("append_module", []).append(stmt)
+                    else:
+                        fx.insert_before_top(anchor, stmt)
         if plan.groups:
             fx.need("flyte")
 
@@ -393,6 +403,12 @@ class TaskEnvironmentRule(Rule):
         if extra:
             module = module.with_changes(body=[*module.body, *extra])
         return module
+
+
+def _add_dependency(env: str, dep: str) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(
+        body=[cst.Expr(cst.Call(func=cst.Attribute(cst.Name(env), cst.Name("add_dependency")), args=[cst.Arg(cst.Name(dep))]))]
+    )
 
 
 def _dependency_order(groups: list[EnvGroup]) -> list[EnvGroup]:
