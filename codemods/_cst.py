@@ -62,10 +62,6 @@ def kwarg(name: str, value: cst.BaseExpression) -> cst.Arg:
     )
 
 
-def posarg(value: cst.BaseExpression) -> cst.Arg:
-    return cst.Arg(value=value)
-
-
 def call(func: Union[str, cst.BaseExpression], args: Sequence[cst.Arg] = ()) -> cst.Call:
     f = dotted(func) if isinstance(func, str) else func
     return cst.Call(func=f, args=normalize_commas(args))
@@ -158,10 +154,6 @@ def repr_double(value: str) -> str:
     return r
 
 
-def await_(node: cst.BaseExpression) -> cst.Await:
-    return cst.Await(expression=node)
-
-
 def todo_line(message: str) -> cst.EmptyLine:
     return cst.EmptyLine(indent=True, comment=cst.Comment(TODO_PREFIX + message), whitespace=cst.SimpleWhitespace(""))
 
@@ -250,12 +242,6 @@ def fresh_name(base: str, taken: set[str]) -> str:
         n += 1
     taken.add(name)
     return name
-
-
-def simple_line(small: cst.BaseSmallStatement, like: Optional[cst.SimpleStatementLine] = None) -> cst.SimpleStatementLine:
-    if like is not None:
-        return like.with_changes(body=[small])
-    return cst.SimpleStatementLine(body=[small])
 
 
 def assign(targets: Union[cst.BaseAssignTargetExpression, Sequence[cst.BaseAssignTargetExpression]], value: cst.BaseExpression) -> cst.Assign:

@@ -54,7 +54,6 @@ class ScheduleResult:
     statements: list[cst.BaseStatement]
     gathers: int = 0
     chains: int = 0
-    chain_todos: list[cst.BaseStatement] = field(default_factory=list)
 
 
 def _flatten_chain(node: cst.BaseExpression) -> Optional[list[cst.BaseExpression]]:

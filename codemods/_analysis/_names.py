@@ -171,11 +171,6 @@ class Symbol(NamedTuple):
         return f"{self.name}.{self.rest}" if self.rest else self.name
 
 
-def is_flytekit_module(dotted: str) -> bool:
-    head = dotted.split(".", 1)[0]
-    return head in ROOTS
-
-
 def symbol_for(qualified: str) -> Optional[Symbol]:
     """Reduce a qualified name to the flytekit symbol it names, or None if it is not one.
 

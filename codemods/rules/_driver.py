@@ -15,7 +15,6 @@ import libcst as cst
 
 from .._analysis._dataflow import schedule_block
 from .._context import Callee, FileContext
-from .._cst import dotted
 from ._base import Rule
 
 
@@ -141,7 +140,7 @@ class DriverRule(Rule):
         if partial_target is not None:
             return partial_target
         callee = fx.callee(updated_node.func)
-        if callee is None or callee.kind in ("map", "echo", "launchplan_inline"):
+        if callee is None or callee.kind in ("map", "echo"):
             return updated_node
         fx.change(self.code)
         return self.convert_call(fx, original_node, updated_node, callee)
@@ -178,7 +177,3 @@ def _partial_of_sync_task(fx: FileContext, original: cst.Call, updated: cst.Call
             args[0] = args[0].with_changes(value=cst.Attribute(value=target, attr=cst.Name("aio")))
             return updated.with_changes(args=args)
     return None
-
-
-def flyte_attr(path: str) -> cst.BaseExpression:
-    return dotted(path)

@@ -96,8 +96,6 @@ class DynamicRule(DriverRule):
         frame = fx.frame
         if frame is None or not frame.is_driver or frame.kind == "eager":
             return updated_node
-        if not fx.on(self.code) and frame.kind == "dynamic":
-            return updated_node
         gathered = _append_loop(fx, updated_node)
         if gathered is not None:
             fx.change(self.code if frame.kind == "dynamic" else "FM102")

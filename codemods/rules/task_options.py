@@ -94,10 +94,6 @@ def task_kwargs(fx: FileContext, kw: dict[str, cst.BaseExpression], kind: str) -
     return out, todos
 
 
-def env_vars_expr(value: cst.BaseExpression) -> cst.BaseExpression:
-    return value
-
-
 def pod_template_expr(fx: FileContext, kw: dict[str, cst.BaseExpression], todos: list[Todo]) -> cst.BaseExpression | None:
     if "pod_template" in kw:
         value = kw["pod_template"]
