@@ -198,7 +198,13 @@ def plan_environments(fx: FileContext) -> EnvPlan:
     todos: dict[str, list[tuple[str, str]]] = {}
     for ent in model.entities.values():
         env_kw, t = _env_kwargs(fx, ent)
-        targs, t2 = task_kwargs(fx, {k: a.value for k, a in ent.kwargs.items()}, ent.kind) if fx.on("FM205") else ([], [])
+        if fx.on("FM205"):
+            targs, t2 = task_kwargs(fx, {k: a.value for k, a in ent.kwargs.items()}, ent.kind)
+        else:
+            from .task_options import ENV_OPTIONS
+
+            targs = []
+            t2 = [(CODE, f"{k}= was not converted because FM205 is not selected") for k in ent.kwargs if k not in ENV_OPTIONS and k not in ("on_failure", "failure_policy")]
         triggers = fx.scratch.get("triggers", {}).get(ent.name)
         if triggers:
             targs.append(kwarg("triggers", triggers[0] if len(triggers) == 1 else _tuple(triggers)))
