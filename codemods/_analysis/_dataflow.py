@@ -54,6 +54,7 @@ class ScheduleResult:
     statements: list[cst.BaseStatement]
     gathers: int = 0
     chains: int = 0
+    chain_names: set[str] = field(default_factory=set)  # names that appeared in a removed `>>`
 
 
 def _flatten_chain(node: cst.BaseExpression) -> Optional[list[cst.BaseExpression]]:
@@ -90,6 +91,7 @@ def schedule_block(
         if node is None and chains_enabled:
             chain = _chain_nodes(stmt, len(segment), is_task_await, names_at)
             if chain is not None:
+                result.chain_names |= reads(stmt) - set().union(*(n.reads for n in chain[0]))
                 new_nodes, edges = chain
                 segment.extend(new_nodes)
                 for before, after in edges:

@@ -75,6 +75,7 @@ class _Scheduler:
         self.chains = chains
         self.gathers = 0
         self.chain_count = 0
+        self.chain_names: set[str] = set()
 
     def block(self, block: cst.BaseSuite, depth: int) -> cst.BaseSuite:
         if not isinstance(block, cst.IndentedBlock):
@@ -90,6 +91,7 @@ class _Scheduler:
         )
         self.gathers += result.gathers
         self.chain_count += result.chains
+        self.chain_names |= result.chain_names
         return block.with_changes(body=result.statements)
 
     def statement(self, stmt: cst.BaseStatement, depth: int) -> cst.BaseStatement:
@@ -123,7 +125,62 @@ def schedule_function(fx: FileContext, fn: cst.FunctionDef, taken: set[str]) -> 
         fx.need("asyncio")
     for _ in range(sched.chain_count):
         fx.change("FM301")
-    return fn.with_changes(body=new_body)
+    fn = fn.with_changes(body=new_body)
+    if sched.chain_names:
+        fn = _drop_chain_only_targets(fn, sched.chain_names)
+    return fn
+
+
+def _drop_chain_only_targets(fn: cst.FunctionDef, names: set[str]) -> cst.FunctionDef:
+    """`c = await create.aio(...)` whose `c` only served a removed `c >> t`: just await it."""
+    from .._cst import reads
+
+    read: set[str] = set()
+    # compound statements' own expressions (if tests, for iterables) are not scanned: `>>`
+    # operands are task results, which only simple statements read in a workflow body
+    for stmt in _all_statements(fn.body):
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                read.update(reads(small.value) & names)
+            else:
+                read.update(reads(small) & names)
+    unused = names - read
+
+    class _Strip(cst.CSTTransformer):
+        def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign):
+            if len(updated_node.targets) != 1:
+                return updated_node
+            target = updated_node.targets[0].target
+            if isinstance(target, cst.Name) and target.value in unused:
+                return cst.Expr(updated_node.value)
+            if isinstance(target, cst.Tuple):
+                els = [
+                    el.with_changes(value=cst.Name("_")) if isinstance(el.value, cst.Name) and el.value.value in unused else el
+                    for el in target.elements
+                ]
+                if all(isinstance(el.value, cst.Name) and el.value.value == "_" for el in els):
+                    return cst.Expr(updated_node.value)
+                return updated_node.with_changes(targets=[cst.AssignTarget(target.with_changes(elements=els))])
+            return updated_node
+
+    return fn.with_changes(body=fn.body.visit(_Strip())) if unused else fn
+
+
+def _all_statements(block: cst.BaseSuite):
+    """Simple statements of a block and of the blocks nested in it (not nested functions)."""
+    if not isinstance(block, cst.IndentedBlock):
+        return
+    for stmt in block.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield stmt
+        elif isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            for child in stmt.children:
+                if isinstance(child, cst.BaseSuite):
+                    yield from _all_statements(child)
+                elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
+                    for sub in child.children:
+                        if isinstance(sub, cst.BaseSuite):
+                            yield from _all_statements(sub)
 
 
 class DriverRule(Rule):
