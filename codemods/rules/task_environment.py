@@ -211,6 +211,10 @@ def plan_environments(fx: FileContext) -> EnvPlan:
         task_args[ent.name] = targs
         todos[ent.name] = t + t2
         key = tuple((k, code(env_kw[k])) for k in _ENV_ORDER if k in env_kw)
+        if "task_config" in ent.kwargs:
+            # not converted (reported), but tasks with different plugins must not share an
+            # environment: plugin_config is set per environment in Flyte 2
+            key += (("plugin_config", code(ent.kwargs["task_config"].value)),)
         group = groups.get(key)
         if group is None:
             group = groups[key] = EnvGroup(key, env_kw)
