@@ -1,0 +1,236 @@
+"""What workflows, dynamic workflows and eager workflows have in common: they become async
+driver tasks whose calls to other entities are awaited.
+
+`call_entity()` turns one call into its Flyte 2 form and registers the resulting `Await`, so the
+scheduler (`_analysis._dataflow`) can tell task calls from other awaits. `DriverRule` is the base
+of the three driver rules; each handles the functions of its own kind.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import ClassVar, Optional
+
+import libcst as cst
+
+from .._analysis._dataflow import schedule_block
+from .._context import Callee, FileContext
+from ._base import Rule
+
+
+def register_await(fx: FileContext, node: cst.Await, pseudo_writes: Sequence[str] = ()) -> cst.Await:
+    fx.entity_awaits[node] = set(pseudo_writes)
+    return node
+
+
+def callee_func(callee: Callee, func: cst.BaseExpression) -> cst.BaseExpression:
+    """`t` for async entities, `t.aio` for sync tasks (the only way to call them from async code)."""
+    if callee.is_async or callee.kind == "partial":
+        return func
+    return cst.Attribute(value=func, attr=cst.Name("aio"))
+
+
+def call_entity(fx: FileContext, original: cst.Call, updated: cst.Call, callee: Callee, awaited: Optional[bool] = None) -> cst.BaseExpression:
+    """The Flyte 2 form of an entity call inside an async driver.
+
+    `awaited` None means: add `await` unless the source already awaited this call.
+    """
+    call = updated.with_changes(func=callee_func(callee, updated.func))
+    already = original in fx.awaited
+    if awaited is None:
+        awaited = not already
+    if not awaited:
+        if already:
+            # the enclosing `await` stays; make sure the scheduler knows it awaits a task
+            fx.scratch.setdefault("awaited_task_calls", set()).add(call)
+        return call
+    return register_await(fx, cst.Await(expression=call))
+
+
+def is_task_await(fx: FileContext, node: cst.CSTNode) -> bool:
+    if node in fx.entity_awaits:
+        return True
+    if isinstance(node, cst.Await):
+        return node.expression in fx.scratch.get("awaited_task_calls", ())
+    return False
+
+
+def make_async(fn: cst.FunctionDef) -> cst.FunctionDef:
+    if fn.asynchronous is not None:
+        return fn
+    return fn.with_changes(asynchronous=cst.Asynchronous())
+
+
+class _Scheduler:
+    """Applies `schedule_block` to every block of one function body (not nested functions).
+
+    It walks compound statements by hand with `with_changes`, never with a transformer: a
+    transformer rebuilds every node, and the scheduler recognises task calls by the identity of
+    the `Await` nodes the rules created.
+    """
+
+    def __init__(self, fx: FileContext, taken: set[str], chains: bool):
+        self.fx = fx
+        self.taken = taken
+        self.chains = chains
+        self.gathers = 0
+        self.chain_count = 0
+        self.chain_names: set[str] = set()
+
+    def block(self, block: cst.BaseSuite, depth: int) -> cst.BaseSuite:
+        if not isinstance(block, cst.IndentedBlock):
+            return block
+        body = [self.statement(s, depth + 1) for s in block.body]
+        result = schedule_block(
+            body,
+            lambda n: is_task_await(self.fx, n),
+            lambda n: self.fx.entity_awaits.get(n, set()),
+            self.taken,
+            chains_enabled=self.chains,
+            depth=depth,
+        )
+        self.gathers += result.gathers
+        self.chain_count += result.chains
+        self.chain_names |= result.chain_names
+        return block.with_changes(body=result.statements)
+
+    def statement(self, stmt: cst.BaseStatement, depth: int) -> cst.BaseStatement:
+        if isinstance(stmt, (cst.If, cst.While)):
+            orelse = stmt.orelse
+            if isinstance(orelse, cst.If):
+                orelse = self.statement(orelse, depth)
+            elif isinstance(orelse, cst.Else):
+                orelse = orelse.with_changes(body=self.block(orelse.body, depth))
+            return stmt.with_changes(body=self.block(stmt.body, depth), orelse=orelse)
+        if isinstance(stmt, cst.For):
+            orelse = stmt.orelse.with_changes(body=self.block(stmt.orelse.body, depth)) if stmt.orelse is not None else None
+            return stmt.with_changes(body=self.block(stmt.body, depth), orelse=orelse)
+        if isinstance(stmt, cst.With):
+            return stmt.with_changes(body=self.block(stmt.body, depth))
+        if isinstance(stmt, cst.Try):
+            return stmt.with_changes(
+                body=self.block(stmt.body, depth),
+                handlers=[h.with_changes(body=self.block(h.body, depth)) for h in stmt.handlers],
+                orelse=stmt.orelse.with_changes(body=self.block(stmt.orelse.body, depth)) if stmt.orelse is not None else None,
+                finalbody=stmt.finalbody.with_changes(body=self.block(stmt.finalbody.body, depth)) if stmt.finalbody is not None else None,
+            )
+        return stmt
+
+
+def schedule_function(fx: FileContext, fn: cst.FunctionDef, taken: set[str]) -> cst.FunctionDef:
+    """Regroup every block of a driver so independent task calls run together."""
+    sched = _Scheduler(fx, taken, chains=fx.on("FM301"))
+    new_body = sched.block(fn.body, 1)
+    if sched.gathers:
+        fx.need("asyncio")
+    for _ in range(sched.chain_count):
+        fx.change("FM301")
+    fn = fn.with_changes(body=new_body)
+    if sched.chain_names:
+        fn = _drop_chain_only_targets(fn, sched.chain_names)
+    return fn
+
+
+def _drop_chain_only_targets(fn: cst.FunctionDef, names: set[str]) -> cst.FunctionDef:
+    """`c = await create.aio(...)` whose `c` only served a removed `c >> t`: just await it."""
+    from .._cst import reads
+
+    read: set[str] = set()
+    # compound statements' own expressions (if tests, for iterables) are not scanned: `>>`
+    # operands are task results, which only simple statements read in a workflow body
+    for stmt in _all_statements(fn.body):
+        for small in stmt.body:
+            if isinstance(small, cst.Assign):
+                read.update(reads(small.value) & names)
+            else:
+                read.update(reads(small) & names)
+    unused = names - read
+
+    class _Strip(cst.CSTTransformer):
+        def leave_Assign(self, original_node: cst.Assign, updated_node: cst.Assign):
+            if len(updated_node.targets) != 1:
+                return updated_node
+            target = updated_node.targets[0].target
+            if isinstance(target, cst.Name) and target.value in unused:
+                return cst.Expr(updated_node.value)
+            if isinstance(target, cst.Tuple):
+                els = [
+                    el.with_changes(value=cst.Name("_")) if isinstance(el.value, cst.Name) and el.value.value in unused else el
+                    for el in target.elements
+                ]
+                if all(isinstance(el.value, cst.Name) and el.value.value == "_" for el in els):
+                    return cst.Expr(updated_node.value)
+                return updated_node.with_changes(targets=[cst.AssignTarget(target.with_changes(elements=els))])
+            return updated_node
+
+    return fn.with_changes(body=fn.body.visit(_Strip())) if unused else fn
+
+
+def _all_statements(block: cst.BaseSuite):
+    """Simple statements of a block and of the blocks nested in it (not nested functions)."""
+    if not isinstance(block, cst.IndentedBlock):
+        return
+    for stmt in block.body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            yield stmt
+        elif isinstance(stmt, cst.BaseCompoundStatement) and not isinstance(stmt, (cst.FunctionDef, cst.ClassDef)):
+            for child in stmt.children:
+                if isinstance(child, cst.BaseSuite):
+                    yield from _all_statements(child)
+                elif isinstance(child, (cst.If, cst.Else, cst.ExceptHandler, cst.Finally)):
+                    for sub in child.children:
+                        if isinstance(sub, cst.BaseSuite):
+                            yield from _all_statements(sub)
+
+
+class DriverRule(Rule):
+    """Base for rules that turn a flytekit driver (workflow, dynamic, eager) into an async task."""
+
+    kind: ClassVar[str] = ""
+    schedule: ClassVar[bool] = True
+
+    def leave_Call(self, fx: FileContext, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        frame = fx.frame
+        if frame is None or frame.kind != self.kind:
+            return updated_node
+        partial_target = _partial_of_sync_task(fx, original_node, updated_node)
+        if partial_target is not None:
+            return partial_target
+        callee = fx.callee(updated_node.func)
+        if callee is None or callee.kind in ("map", "echo"):
+            return updated_node
+        fx.change(self.code)
+        return self.convert_call(fx, original_node, updated_node, callee)
+
+    def convert_call(self, fx: FileContext, original: cst.Call, updated: cst.Call, callee: Callee) -> cst.BaseExpression:
+        return call_entity(fx, original, updated, callee)
+
+    def leave_FunctionDef(self, fx: FileContext, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        facts = fx.model.functions.get(original_node)
+        if facts is None or facts.entity is None or facts.entity.kind != self.kind:
+            return updated_node
+        fx.change(self.code)
+        fn = make_async(updated_node)
+        if self.schedule:
+            fn = schedule_function(fx, fn, fx.frame.taken if fx.frame is not None else set(facts.bound))
+        return fn
+
+
+def _partial_of_sync_task(fx: FileContext, original: cst.Call, updated: cst.Call) -> Optional[cst.Call]:
+    """`functools.partial(sync_task, ...)` that the driver then calls: bind `sync_task.aio` instead."""
+    frame = fx.frame
+    if frame is None:
+        return None
+    for name, call in frame.facts.partials.items():
+        if call is original:
+            uses = frame.facts.partial_uses.get(name, set())
+            if "call" not in uses or not updated.args:
+                return None
+            target = updated.args[0].value
+            callee = fx.callee(target)
+            if callee is None or callee.is_async or callee.kind == "partial":
+                return None
+            args: list[cst.Arg] = list(updated.args)
+            args[0] = args[0].with_changes(value=cst.Attribute(value=target, attr=cst.Name("aio")))
+            return updated.with_changes(args=args)
+    return None

@@ -1,0 +1,246 @@
+"""FM401 io-types: `FlyteFile`/`FlyteDirectory`/`StructuredDataset` become `flyte.io.File`/`Dir`/
+`DataFrame`, including the calls in task bodies that must change.
+
+Before::
+
+    @task
+    def count_lines(f: FlyteFile) -> int:
+        with open(f) as fh:
+            return len(fh.readlines())
+
+    @task
+    def write() -> FlyteFile:
+        p = os.path.join(current_context().working_directory, "out.txt")
+        ...
+        return FlyteFile(p)
+
+    @task
+    def total(sd: StructuredDataset) -> int:
+        return int(sd.open(pd.DataFrame).all()["x"].sum())
+
+After::
+
+    @env.task
+    def count_lines(f: File) -> int:
+        with open(f.download_sync()) as fh:
+            return len(fh.readlines())
+
+    @env.task
+    def write() -> File:
+        p = os.path.join(tempfile.mkdtemp(), "out.txt")
+        ...
+        return File.from_local_sync(p)
+
+    @env.task
+    def total(sd: DataFrame) -> int:
+        return int(sd.open(pd.DataFrame).all_sync()["x"].sum())
+
+A Flyte 1 file input was a path-like object that downloaded itself when opened; a Flyte 2 `File`
+is a reference, so wherever a file or directory parameter is used as a path (`open(f)`,
+`os.listdir(d)`, `f.path`, `f.download()`) the code asks for a local copy. In async code the
+awaitable forms are used (`await f.download()`, `await File.from_local(p)`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import libcst as cst
+
+from .._analysis._names import DIR_ALIASES, FILE_ALIASES
+from .._cst import call, code
+from ._args import bind
+from ._base import Rule
+
+if TYPE_CHECKING:
+    from .._context import FileContext
+
+CODE = "FM401"
+_TARGET = {"file": "File", "dir": "Dir", "dataframe": "DataFrame"}
+# builtins that format rather than read a path: leave their argument alone
+_NOT_PATH_USES = {"print", "isinstance", "type", "repr", "id", "hash", "len", "bool"}
+
+
+def _kind(fx: FileContext, node: cst.CSTNode) -> Optional[str]:
+    sym = fx.sym(node)
+    if sym is None or sym.rest or sym.plugin:
+        return None
+    if sym.name in FILE_ALIASES:
+        return "file"
+    if sym.name in DIR_ALIASES:
+        return "dir"
+    if sym.name == "StructuredDataset":
+        return "dataframe"
+    return None
+
+
+def _is_remote_literal(node: cst.BaseExpression) -> bool:
+    if isinstance(node, cst.SimpleString):
+        value = str(node.evaluated_value)
+        return "://" in value and not value.startswith("file://")
+    return False
+
+
+class IoTypesRule(Rule):
+    __doc__ = __doc__
+    code = CODE
+    name = "io-types"
+    summary = "FlyteFile/FlyteDirectory/StructuredDataset become flyte.io.File/Dir/DataFrame, with the body calls that must change"
+
+    def prepare(self, fx: FileContext) -> None:
+        fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
+
+    def _in_async(self, fx: FileContext) -> bool:
+        frame = fx.frame
+        return frame is not None and frame.is_async_after
+
+    # -- types ------------------------------------------------------------------------------
+    def leave_Name(self, fx: FileContext, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+        kind = _kind(fx, original_node)
+        if kind is None:
+            return updated_node
+        fx.change(CODE)
+        fx.need("flyte.io", _TARGET[kind])
+        return cst.Name(_TARGET[kind])
+
+    def leave_Attribute(self, fx: FileContext, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+        kind = _kind(fx, original_node)
+        if kind is None:
+            # f.path on a file/directory parameter: the local copy's path
+            frame = fx.frame
+            base = original_node.value
+            if (
+                original_node.attr.value == "path"
+                and frame is not None
+                and isinstance(base, cst.Name)
+                and frame.facts.io_params.get(base.value) in ("file", "dir")
+            ):
+                fx.change(CODE)
+                return self._download(fx, updated_node.value)
+            return updated_node
+        fx.change(CODE)
+        fx.need("flyte.io", _TARGET[kind])
+        return cst.Name(_TARGET[kind])
+
+    def leave_Subscript(self, fx: FileContext, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+        kind = _kind(fx, original_node.value)
+        if kind in ("file", "dir"):
+            # FlyteFile[TypeVar("csv")]: the format is metadata, not part of File's type
+            fmt = code(original_node.slice[0].slice) if original_node.slice else ""
+            fx.todo(CODE, f"the {kind} format {fmt} is not part of flyte.io.{_TARGET[kind]}'s type; pass format=... when creating values if consumers rely on it")
+            return updated_node.value
+        value = original_node.value
+        if isinstance(value, (cst.Name, cst.Attribute)) and (code(value) in ("Annotated", "typing.Annotated", "typing_extensions.Annotated")):
+            first = original_node.slice[0].slice if original_node.slice else None
+            rest = [s.slice for s in original_node.slice[1:]]
+            if (
+                isinstance(first, cst.Index)
+                and rest
+                and all(isinstance(r, cst.Index) and isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "BatchSize") for r in rest)
+            ):
+                fx.todo(CODE, f"{code(rest[0].value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
+                fx.change(CODE)
+                return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
+            if isinstance(first, cst.Index) and _kind(fx, first.value) == "dataframe":
+                extra = ", ".join(code(s.slice) for s in original_node.slice[1:])
+                fx.todo(CODE, f"Annotated[StructuredDataset, {extra}]: flyte.io.DataFrame does not narrow columns or formats in its type; select the columns when reading")
+                fx.change(CODE)
+                fx.need("flyte.io", "DataFrame")
+                return cst.Name("DataFrame")
+        return updated_node
+
+    # -- body calls ---------------------------------------------------------------------------
+    def leave_Call(self, fx: FileContext, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        kind = _kind(fx, original_node.func)
+        if kind is not None:
+            return self._construct(fx, kind, original_node, updated_node)
+        func = updated_node.func
+        frame = fx.frame
+        io_params = frame.facts.io_params if frame is not None else {}
+        if not io_params and not (frame is not None and (fx.scratch.get("uses_dataframes") or frame.facts.io_attrs)):
+            return updated_node
+        # f.download() / f.open(...) / sd.open(pd.DataFrame).all()
+        if isinstance(func, cst.Attribute):
+            base = original_node.func.value  # type: ignore[attr-defined]
+            method = func.attr.value
+            if isinstance(base, cst.Name) and base.value in io_params:
+                k = io_params[base.value]
+                if k in ("file", "dir") and method == "download":
+                    fx.change(CODE)
+                    return self._download(fx, func.value)
+                if k == "file" and method == "open" and not self._in_async(fx):
+                    fx.change(CODE)
+                    return updated_node.with_changes(func=func.with_changes(attr=cst.Name("open_sync")))
+            if method in ("all", "iter") and isinstance(original_node.func.value, cst.Call):  # type: ignore[attr-defined]
+                opened_call = original_node.func.value  # type: ignore[attr-defined]
+                opened = opened_call.func
+                reads_dataframe = isinstance(opened, cst.Attribute) and opened.attr.value == "open" and (
+                    (isinstance(opened.value, cst.Name) and io_params.get(opened.value.value) == "dataframe")
+                    # `res.frame.open(pd.DataFrame).all()`: a dataset inside a dataclass or model
+                    or (fx.scratch.get("uses_dataframes") and len(opened_call.args) == 1 and code(opened_call.args[0].value).endswith("DataFrame"))
+                )
+                if reads_dataframe:
+                    if method == "iter":
+                        fx.todo(CODE, "DataFrame.open(...).iter() is async in Flyte 2: iterate with `async for` inside an async task")
+                        return updated_node
+                    fx.change(CODE)
+                    if self._in_async(fx):
+                        return cst.Await(expression=updated_node)
+                    return updated_node.with_changes(func=func.with_changes(attr=cst.Name("all_sync")))
+        # open(f), os.listdir(d), pd.read_csv(f): these need a local path
+        name = func.value if isinstance(func, cst.Name) else None
+        if name in _NOT_PATH_USES or fx.callee(updated_node.func) is not None or _kind(fx, original_node.func) is not None:
+            return updated_node
+        io_attrs = frame.facts.io_attrs if frame is not None else {}
+        changed = False
+        args = []
+        for orig_arg, arg in zip(original_node.args, updated_node.args, strict=False):
+            v = orig_arg.value
+            nested = (
+                isinstance(v, cst.Attribute)
+                and isinstance(v.value, cst.Name)
+                and io_attrs.get(v.value.value, {}).get(v.attr.value) in ("file", "dir")
+            )
+            if (nested or (isinstance(v, cst.Name) and io_params.get(v.value) in ("file", "dir"))) and not arg.star:
+                args.append(arg.with_changes(value=self._download(fx, arg.value)))
+                changed = True
+            else:
+                args.append(arg)
+        if not changed:
+            return updated_node
+        fx.change(CODE)
+        return updated_node.with_changes(args=args)
+
+    def _download(self, fx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
+        if self._in_async(fx):
+            return cst.Await(expression=cst.Call(func=cst.Attribute(value=value, attr=cst.Name("download"))))
+        return cst.Call(func=cst.Attribute(value=value, attr=cst.Name("download_sync")))
+
+    def _construct(self, fx: FileContext, kind: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        target = _TARGET[kind]
+        fx.need("flyte.io", target)
+        if kind == "dataframe":
+            args = bind(updated, ("dataframe", "uri", "metadata", "file_format"))
+            if args is None or ("dataframe" not in args and "uri" not in args):
+                fx.todo(CODE, f"{code(original)}: build flyte.io.DataFrame with DataFrame.from_df(df) or DataFrame.from_existing_remote(uri)")
+                return updated
+            fx.change(CODE)
+            if "dataframe" in args:
+                return call("DataFrame.from_df", [cst.Arg(args["dataframe"])])
+            return call("DataFrame.from_existing_remote", [cst.Arg(args["uri"])])
+        args = bind(updated, ("path", "downloader", "remote_path"))
+        if args is None or "path" not in args:
+            fx.todo(CODE, f"{code(original)}: create flyte.io.{target} with {target}.from_local_sync(path) or {target}.from_existing_remote(uri)")
+            return updated
+        fx.change(CODE)
+        path = args["path"]
+        if _is_remote_literal(path):
+            return call(f"{target}.from_existing_remote", [cst.Arg(path)])
+        extra = []
+        if "remote_path" in args and not (isinstance(args["remote_path"], cst.Name) and args["remote_path"].value in ("None", "False")):
+            extra.append(cst.Arg(args["remote_path"], keyword=cst.Name("remote_destination"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+        if "downloader" in args:
+            fx.todo(CODE, "a custom downloader has no flyte.io counterpart; download in the task instead")
+        if self._in_async(fx):
+            return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path), *extra]))
+        return call(f"{target}.from_local_sync", [cst.Arg(path), *extra])

@@ -1,0 +1,119 @@
+"""FM206 overrides: `task(...).with_overrides(...)` becomes `task.override(...)(...)`.
+
+Before::
+
+    @task(requests=Resources(cpu="1", mem="200Mi"), limits=Resources(cpu="2", mem="350Mi"))
+    def count(x: list[int]) -> int: ...
+
+    @workflow
+    def wf(x: list[int]) -> int:
+        return count(x=x).with_overrides(limits=Resources(cpu="6", mem="500Mi"), retries=2)
+
+After::
+
+    @env.task
+    async def wf(x: list[int]) -> int:
+        return await count.override(
+            resources=flyte.Resources(cpu=("1", "6"), memory=("200Mi", "500Mi")), retries=2
+        ).aio(x=x)
+
+`override(resources=...)` replaces the task's resources as a whole, so the requests the
+task declared are kept where the override only changes limits (and the other way round).
+`name=`/`node_name=` set the action's `short_name`. Options with no `override` counterpart
+(container_image, accelerator, task_config, ...) are reported.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Optional
+
+import libcst as cst
+
+from .._cst import code, kwarg, normalize_commas, wrap_call
+from ._args import bind
+from ._base import Rule
+from ._driver import register_await
+
+if TYPE_CHECKING:
+    from .._context import FileContext
+
+CODE = "FM206"
+_SAME = ("retries", "timeout", "interruptible")
+
+
+def _declared(fx: FileContext, callee_name: str, key: str) -> Optional[cst.BaseExpression]:
+    ent = fx.model.entities.get(callee_name)
+    if ent is None or key not in ent.kwargs:
+        return None
+    return ent.kwargs[key].value
+
+
+def _base_fields(fx: FileContext, node: Optional[cst.BaseExpression]) -> dict[str, cst.BaseExpression]:
+    from .resources import _fields
+
+    out = _fields(fx, node, "requests", []) if node is not None else {}
+    return out or {}
+
+
+class OverridesRule(Rule):
+    __doc__ = __doc__
+    code = CODE
+    name = "overrides"
+    summary = "node.with_overrides(...) becomes task.override(...)(...), keeping the task's own requests/limits"
+
+    def visit_Call(self, fx: FileContext, node: cst.Call) -> None:
+        func = node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "with_overrides":
+            keep = fx.scratch.setdefault("keep_calls", set())
+            keep.update(a.value for a in node.args)
+
+    def leave_Call(self, fx: FileContext, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = updated_node.func
+        if not (isinstance(func, cst.Attribute) and func.attr.value == "with_overrides"):
+            return updated_node
+        inner = func.value
+        if not (isinstance(inner, cst.Await) and inner in fx.entity_awaits and isinstance(inner.expression, cst.Call)):
+            fx.todo(CODE, "with_overrides(...) on something other than a task call; use task.override(...)(...)")
+            return updated_node
+        call = inner.expression
+        target = call.func
+        aio = isinstance(target, cst.Attribute) and target.attr.value == "aio"
+        task = target.value if aio else target  # type: ignore[attr-defined]
+        args = bind(updated_node, ())
+        if args is None:
+            fx.todo(CODE, f"{code(updated_node)[:60]}...: write task.override(...) by hand")
+            return updated_node
+        task_name = task.value if isinstance(task, cst.Name) else ""
+        out: list[cst.Arg] = []
+        if any(k in args for k in ("requests", "limits", "resources")):
+            from .resources import resources_expr
+
+            base_req = _base_fields(fx, _declared(fx, task_name, "requests")) if "requests" not in args else {}
+            limits = args.get("limits")
+            if limits is None and "requests" in args and "resources" not in args:
+                limits = _declared(fx, task_name, "limits")
+            expr, todos = resources_expr(fx, args.get("requests"), limits, args.get("resources"), base_requests=base_req or None)
+            for c, m in todos:
+                fx.todo(CODE if c == "FM202" else c, m)
+            if expr is not None:
+                out.append(kwarg("resources", expr))
+        for key in _SAME:
+            if key in args:
+                out.append(kwarg(key, args[key]))
+        if "cache" in args or "cache_version" in args:
+            from .cache import cache_expr
+
+            expr, todos = cache_expr(fx, {k: v for k, v in args.items() if k.startswith("cache")})
+            for c, m in todos:
+                fx.todo(c, m)
+            out.append(kwarg("cache", expr if expr is not None else cst.SimpleString('"disable"')))
+        for key in ("name", "node_name"):
+            if key in args:
+                out.append(kwarg("short_name", args[key]))
+                break
+        for key in sorted(set(args) - {"requests", "limits", "resources", "cache", "cache_version", "cache_serialize", "name", "node_name", *_SAME}):
+            fx.todo(CODE, f"with_overrides({key}=...) has no task.override counterpart and was dropped")
+        fx.change(CODE)
+        overridden = wrap_call(cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out)), 60)
+        new_func = cst.Attribute(value=overridden, attr=cst.Name("aio")) if aio else overridden
+        return register_await(fx, cst.Await(expression=call.with_changes(func=new_func)), fx.entity_awaits.get(inner, ()))

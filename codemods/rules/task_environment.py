@@ -1,0 +1,436 @@
+"""FM101 task-environment: `@task(...)` becomes `@env.task` on a `flyte.TaskEnvironment`.
+
+Before::
+
+    @task(container_image=image, requests=Resources(mem="2Gi"))
+    def train(x: int) -> int: ...
+
+    @task(container_image=image, requests=Resources(mem="2Gi"), retries=2)
+    def evaluate(x: int) -> int: ...
+
+    @task
+    def report(x: int) -> str: ...
+
+    @workflow
+    def pipeline(x: int) -> str: ...
+
+After::
+
+    image_env = flyte.TaskEnvironment(name="m_image", image=image, resources=flyte.Resources(memory="2Gi"))
+    env = flyte.TaskEnvironment(name="m", depends_on=[image_env])
+
+    @image_env.task
+    def train(x: int) -> int: ...
+
+    @image_env.task(retries=2)
+    def evaluate(x: int) -> int: ...
+
+    @env.task
+    def report(x: int) -> str: ...
+
+    @env.task
+    async def pipeline(x: int) -> str: ...      # FM102
+
+Tasks that share every environment-level setting (image, resources, secrets, environment
+variables, cache, pod template) share one environment; per-task settings (retries, timeout,
+interruptible, report) stay on `@env.task(...)`. The environment of the workflows (the
+"driver" environment, `env`) lists the environments of the tasks its drivers call in
+`depends_on`, so deploying it deploys them. Environment definitions go just before the first
+task, after the names they use. `task_config=` (plugin configuration) is reported: Flyte 2
+plugins take their own `plugin_config` objects.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Optional
+
+import libcst as cst
+
+from .._analysis._model import Entity
+from .._cst import (
+    call,
+    code,
+    fresh_name,
+    kwarg,
+    list_of,
+    multiline_args,
+    normalize_commas,
+    open_paren_newline,
+    reads,
+    string,
+    wrap_call,
+)
+from ._base import Rule
+
+if TYPE_CHECKING:
+    from .._context import FileContext
+
+CODE = "FM101"
+_ENV_ORDER = ("image", "resources", "secrets", "env_vars", "cache", "pod_template")
+_LINE_BUDGET = 100
+
+
+@dataclass
+class EnvGroup:
+    key: tuple[tuple[str, str], ...]
+    kwargs: dict[str, cst.BaseExpression]
+    members: list[Entity] = field(default_factory=list)
+    var: str = ""
+    name: str = ""
+    depends_on: list[str] = field(default_factory=list)
+    late_depends: list[str] = field(default_factory=list)
+    anchor: int = 0
+
+    @property
+    def has_driver(self) -> bool:
+        return any(m.is_driver for m in self.members)
+
+
+@dataclass
+class EnvPlan:
+    groups: list[EnvGroup]
+    of: dict[str, EnvGroup]  # entity name -> group
+    task_args: dict[str, list[cst.Arg]]  # entity name -> @env.task(...) keywords
+
+    @property
+    def driver_var(self) -> str:
+        for g in self.groups:
+            if g.var == "env":
+                return g.var
+        return self.groups[0].var if self.groups else "env"
+
+
+def _sanitize(text: str) -> str:
+    text = re.sub(r"[^a-z0-9_-]+", "_", text.lower()).strip("_-")
+    return text or "flyte"
+
+
+def module_stem(fx: FileContext) -> str:
+    name = fx.model.module_name.rpartition(".")[2] or "main"
+    return _sanitize(name)
+
+
+def _env_kwargs(fx: FileContext, ent: Entity) -> tuple[dict[str, cst.BaseExpression], list[tuple[str, str]]]:
+    from .cache import cache_expr
+    from .image_spec import image_expr
+    from .resources import resources_expr
+    from .secrets import secrets_expr
+    from .task_options import pod_template_expr
+
+    kw = {k: a.value for k, a in ent.kwargs.items()}
+    out: dict[str, cst.BaseExpression] = {}
+    todos: list[tuple[str, str]] = []
+
+    def off(code_: str, what: str) -> None:
+        todos.append((CODE, f"{what} was not converted because {code_} is not selected"))
+
+    if "container_image" in kw:
+        image = kw["container_image"]
+        if isinstance(image, cst.Call) and fx.is_sym(image.func, "ImageSpec"):
+            if fx.on("FM201"):
+                expr, t = image_expr(fx, image)
+                todos += t
+                if expr is not None:
+                    out["image"] = expr
+            else:
+                off("FM201", "container_image")
+        elif isinstance(image, cst.SimpleString) and "{{" in str(image.evaluated_value):
+            todos.append((CODE, f"container_image={code(image)} is a flytekit image template; name a flyte.Image or an image URI"))
+        elif not (isinstance(image, cst.Name) and image.value == "None"):
+            out["image"] = image
+    if any(k in kw for k in ("requests", "limits", "resources", "accelerator", "shared_memory")):
+        if fx.on("FM202"):
+            expr, t = resources_expr(
+                fx, kw.get("requests"), kw.get("limits"), kw.get("resources"), kw.get("accelerator"), kw.get("shared_memory")
+            )
+            todos += t
+            if expr is not None:
+                out["resources"] = expr
+        else:
+            off("FM202", "requests/limits")
+    if "secret_requests" in kw:
+        if fx.on("FM204"):
+            expr, t = secrets_expr(fx, kw["secret_requests"])
+            todos += t
+            if expr is not None:
+                out["secrets"] = expr
+        else:
+            off("FM204", "secret_requests")
+    if "environment" in kw:
+        if fx.on("FM205"):
+            out["env_vars"] = kw["environment"]
+        else:
+            off("FM205", "environment")
+    if any(k in kw for k in ("cache", "cache_version", "cache_serialize", "cache_ignore_input_vars")):
+        if fx.on("FM203"):
+            expr, t = cache_expr(fx, kw)
+            todos += t
+            if expr is not None:
+                out["cache"] = expr
+        else:
+            off("FM203", "cache")
+    if "pod_template" in kw or "pod_template_name" in kw:
+        if fx.on("FM205"):
+            expr = pod_template_expr(fx, kw, todos)
+            if expr is not None:
+                out["pod_template"] = expr
+        else:
+            off("FM205", "pod_template")
+    if "task_config" in kw:
+        todos.append(
+            (
+                "FM205",
+                f"task_config={code(kw['task_config'])} is a Flyte 1 plugin config; set plugin_config= on the environment with the flyteplugins equivalent",
+            )
+        )
+    return out, todos
+
+
+def plan_environments(fx: FileContext) -> EnvPlan:
+    from .task_options import task_kwargs
+
+    model = fx.model
+    groups: dict[tuple[tuple[str, str], ...], EnvGroup] = {}
+    of: dict[str, EnvGroup] = {}
+    task_args: dict[str, list[cst.Arg]] = {}
+    todos: dict[str, list[tuple[str, str]]] = {}
+    for ent in model.entities.values():
+        env_kw, t = _env_kwargs(fx, ent)
+        if fx.on("FM205"):
+            targs, t2 = task_kwargs(fx, {k: a.value for k, a in ent.kwargs.items()}, ent.kind)
+        else:
+            from .task_options import ENV_OPTIONS
+
+            targs = []
+            t2 = [(CODE, f"{k}= was not converted because FM205 is not selected") for k in ent.kwargs if k not in ENV_OPTIONS and k not in ("on_failure", "failure_policy")]
+        triggers = fx.scratch.get("triggers", {}).get(ent.name)
+        if triggers:
+            targs.append(kwarg("triggers", triggers[0] if len(triggers) == 1 else _tuple(triggers)))
+        task_args[ent.name] = targs
+        todos[ent.name] = t + t2
+        key = tuple((k, code(env_kw[k])) for k in _ENV_ORDER if k in env_kw)
+        if "task_config" in ent.kwargs:
+            # not converted (reported), but tasks with different plugins must not share an
+            # environment: plugin_config is set per environment in Flyte 2
+            key += (("plugin_config", code(ent.kwargs["task_config"].value)),)
+        group = groups.get(key)
+        if group is None:
+            group = groups[key] = EnvGroup(key, env_kw)
+        group.members.append(ent)
+        of[ent.name] = group
+    extra = fx.scratch.get("needs_driver_env")
+    if extra and () not in groups and not any(g.has_driver for g in groups.values()):
+        groups[()] = EnvGroup((), {})
+    ordered = list(groups.values())
+    _name(fx, ordered)
+    _depends(ordered, of)
+    _anchor(fx, ordered)
+    fx.scratch["entity_todos"] = todos
+    return EnvPlan(ordered, of, task_args)
+
+
+def _tuple(items: list[cst.BaseExpression]) -> cst.Tuple:
+    from .._cst import tuple_of
+
+    return tuple_of(items)
+
+
+def _name(fx: FileContext, groups: list[EnvGroup]) -> None:
+    stem = module_stem(fx)
+    taken = set(fx.model.module_names)
+    if not groups:
+        return
+    driver: Optional[EnvGroup] = None
+    if len(groups) == 1:
+        driver = groups[0]
+    else:
+        driver = next((g for g in groups if not g.key and (g.has_driver or not g.members)), None)
+        driver = driver or next((g for g in groups if g.has_driver), None) or next((g for g in groups if not g.key), None)
+    images: dict[str, int] = {}
+    for g in groups:
+        img = g.kwargs.get("image")
+        if isinstance(img, cst.Name):
+            images[img.value] = images.get(img.value, 0) + 1
+    for g in groups:
+        if g is driver:
+            g.var = fresh_name("env", taken)
+            g.name = stem
+            continue
+        img = g.kwargs.get("image")
+        if isinstance(img, cst.Name) and images.get(img.value) == 1:
+            hint = img.value
+        else:
+            hint = g.members[0].name if g.members else "tasks"
+        hint = re.sub(r"(^_+)|(_env$)", "", hint) or "tasks"
+        g.var = fresh_name(f"{hint}_env", taken)
+        g.name = f"{stem}_{_sanitize(hint)}"
+    names = [g.name for g in groups]
+    for g in groups:
+        if names.count(g.name) > 1:
+            g.name = f"{g.name}_{g.var.removesuffix('_env')}"
+
+
+def _depends(groups: list[EnvGroup], of: dict[str, EnvGroup]) -> None:
+    """Each environment depends on the environments of the tasks its drivers call."""
+    for g in groups:
+        needed = set()
+        for m in g.members:
+            if m.is_driver:
+                needed |= {of[c].var for c in m.calls if c in of and of[c] is not g}
+        g.depends_on = [other.var for other in groups if other.var in needed]
+    # A driver in one environment may call a driver in another that calls back (a dynamic
+    # with its own settings calling tasks of the main environment): keep the edges out of the
+    # main environment and drop the ones that would close a cycle.
+    by_var = {g.var: g for g in groups}
+    for g in groups:
+        for dep in list(g.depends_on):
+            if _reaches(by_var, dep, g.var) and g.var != "env":
+                g.depends_on.remove(dep)
+
+
+def _reaches(by_var: dict[str, EnvGroup], start: str, target: str) -> bool:
+    seen, stack = set(), [start]
+    while stack:
+        v = stack.pop()
+        if v == target:
+            return True
+        if v not in seen:
+            seen.add(v)
+            stack.extend(by_var[v].depends_on)
+    return False
+
+
+def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
+    """Pick the top-level statement each environment is defined before."""
+    model = fx.model
+    members = [m for g in groups for m in g.members]
+    if not members:
+        first_lp = fx.scratch.get("needs_driver_env")
+        for g in groups:
+            g.anchor = first_lp if isinstance(first_lp, int) else len(model.module.body)
+        return
+    block = min(m.index for m in members)
+    for g in groups:
+        first = min((m.index for m in g.members), default=block)
+        needed = -1
+        for expr in g.kwargs.values():
+            for name in reads(expr):
+                needed = max(needed, model.first_index.get(name, -1))
+        g.anchor = block if needed < block else first
+    # An environment must come after the ones it depends on, and before its first task. When
+    # both cannot hold (a workflow defined above the image its tasks use), the dependency is
+    # added later with `env.add_dependency(...)`, right after the other environment.
+    by_var = {g.var: g for g in groups}
+    for g in groups:
+        first = min((m.index for m in g.members), default=g.anchor)
+        for dep in list(g.depends_on):
+            other = by_var[dep]
+            if other.anchor <= first:
+                g.anchor = min(max(g.anchor, other.anchor), first)
+            else:
+                g.depends_on.remove(dep)
+                g.late_depends.append(dep)
+
+
+def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
+    args = [kwarg("name", string(g.name))]
+    args += [kwarg(k, g.kwargs[k]) for k in _ENV_ORDER if k in g.kwargs]
+    if g.depends_on:
+        args.append(kwarg("depends_on", list_of([cst.Name(v) for v in g.depends_on])))
+    value = call("flyte.TaskEnvironment", args)
+    stmt = cst.SimpleStatementLine(
+        body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)],
+        leading_lines=[cst.EmptyLine(indent=False)] * leading_blank,
+    )
+    if len(code(stmt).splitlines()[-1]) > _LINE_BUDGET or "\n" in code(value):
+        value = value.with_changes(args=multiline_args(value.args), whitespace_before_args=open_paren_newline())
+        value = value.with_changes(args=[a.with_changes(value=wrap_call(a.value, _LINE_BUDGET, 2, len(a.keyword.value) + 1)) if isinstance(a.value, cst.Call) and a.keyword is not None else a for a in value.args])
+        stmt = stmt.with_changes(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)])
+    return stmt
+
+
+def decorator_for(fx: FileContext, ent: Entity, plan: EnvPlan) -> cst.BaseExpression:
+    var = plan.of[ent.name].var
+    func = cst.Attribute(value=cst.Name(var), attr=cst.Name("task"))
+    args = plan.task_args.get(ent.name, [])
+    if not args:
+        return func
+    return wrap_call(cst.Call(func=func, args=normalize_commas(args)), _LINE_BUDGET, prefix=1)
+
+
+class TaskEnvironmentRule(Rule):
+    __doc__ = __doc__
+    code = CODE
+    name = "task-environment"
+    summary = "@task(...) becomes @env.task on TaskEnvironments grouped by shared configuration, with depends_on"
+
+    def prepare(self, fx: FileContext) -> None:
+        plan = plan_environments(fx)
+        fx.scratch["env_plan"] = plan
+        fx.scratch["entity_decorators"] = {e.decorator for e in fx.model.entities.values()}
+        for ent in fx.model.entities.values():
+            ent.env = plan.of[ent.name].var
+        body = fx.model.module.body
+        by_anchor: dict[int, list[EnvGroup]] = {}
+        for g in plan.groups:
+            by_anchor.setdefault(g.anchor, []).append(g)
+        for anchor, gs in sorted(by_anchor.items()):
+            prev = body[anchor - 1] if 0 < anchor <= len(body) else None
+            blank = 2 if isinstance(prev, cst.BaseCompoundStatement) else (1 if prev is not None else 0)
+            for i, g in enumerate(_dependency_order(gs)):
+                stmts = [env_definition(g, blank if i == 0 else 0)]
+                stmts += [_add_dependency(other.var, g.var) for other in plan.groups if g.var in other.late_depends]
+                for stmt in stmts:
+                    if anchor >= len(body):
+                        fx.scratch.setdefault("append_module", []).append(stmt)
+                    else:
+                        fx.insert_before_top(anchor, stmt)
+        if plan.groups:
+            fx.need("flyte")
+
+    def visit_Decorator(self, fx: FileContext, node: cst.Decorator) -> bool:
+        return node not in fx.scratch.get("entity_decorators", ())
+
+    def leave_FunctionDef(self, fx: FileContext, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        facts = fx.model.functions.get(original_node)
+        ent = facts.entity if facts is not None else None
+        plan: Optional[EnvPlan] = fx.scratch.get("env_plan")
+        if ent is None or plan is None or ent.name not in plan.of or fx.model.entities.get(ent.name) is not ent:
+            return updated_node
+        for c, m in fx.scratch.get("entity_todos", {}).get(ent.name, []):
+            fx.todo(c, m)
+        pos = original_node.decorators.index(ent.decorator)
+        decorators = list(updated_node.decorators)
+        decorators[pos] = decorators[pos].with_changes(decorator=decorator_for(fx, ent, plan))
+        if ent.kind == "task":
+            fx.change(CODE)
+        return updated_node.with_changes(decorators=decorators)
+
+    def finish(self, fx: FileContext, module: cst.Module) -> cst.Module:
+        extra = fx.scratch.get("append_module")
+        if extra:
+            module = module.with_changes(body=[*module.body, *extra])
+        return module
+
+
+def _add_dependency(env: str, dep: str) -> cst.SimpleStatementLine:
+    return cst.SimpleStatementLine(
+        body=[cst.Expr(cst.Call(func=cst.Attribute(cst.Name(env), cst.Name("add_dependency")), args=[cst.Arg(cst.Name(dep))]))]
+    )
+
+
+def _dependency_order(groups: list[EnvGroup]) -> list[EnvGroup]:
+    out: list[EnvGroup] = []
+    pending = list(groups)
+    while pending:
+        for g in pending:
+            if all(d not in {p.var for p in pending if p is not g} for d in g.depends_on):
+                out.append(g)
+                pending.remove(g)
+                break
+        else:
+            out.extend(pending)
+            break
+    return out
