@@ -216,17 +216,23 @@ def _isinstance(cls: Any, tp: Any) -> Converter:
 
 
 def _output_names(ret: Any) -> tuple[tuple[str, ...], tuple[Any, ...], bool]:
-    """(names, types, is_multi) of a return annotation; a NamedTuple or tuple[...] has one output per field."""
+    """(names, types, is_multi) of a return annotation. A NamedTuple or tuple[...] has one output
+    per field, named o0, o1, ... as in the SDK (a one-field NamedTuple is a single output)."""
     if ret is _EMPTY or ret is None or ret is type(None):
         return (), (), False
-    if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
+    if _is_namedtuple(ret):
         hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
-        return tuple(ret._fields), tuple(hints.get(f, Any) for f in ret._fields), True
+        types_ = tuple(hints.get(f, Any) for f in ret._fields)
+        return tuple(f"o{i}" for i in range(len(types_))), types_, len(types_) > 1
     if typing.get_origin(ret) is tuple:
         args = typing.get_args(ret)
         if args and not (len(args) == 2 and args[1] is Ellipsis):
             return tuple(f"o{i}" for i in range(len(args))), args, True
     return ("o0",), (ret,), False
+
+
+def _is_namedtuple(t: Any) -> bool:
+    return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields")
 
 
 class TaskInterface:
@@ -287,6 +293,9 @@ class TaskInterface:
         if isinstance(ret, str):
             ret = Any
         self.output_names, self.output_types, self.multi_output = _output_names(ret)
+        # A task annotated with a one-field NamedTuple may return the NamedTuple or the bare value;
+        # callers get the bare value (the SDK's behaviour).
+        self._single_namedtuple = ret if _is_namedtuple(ret) and len(ret._fields) == 1 else None
         self._output_convs = tuple(_compile(t) for t in self.output_types)
         self._compiled = True
 
@@ -376,7 +385,9 @@ class TaskInterface:
                         conv(v)
                     except _Mismatch as m:
                         raise RuntimeDataValidationError(name, m, task_name) from None
-            return value
+            return value if type(value) is tuple else tuple(value)  # a NamedTuple reaches callers as a plain tuple
+        if self._single_namedtuple is not None and isinstance(value, self._single_namedtuple):
+            value = value[0]
         conv = self._output_convs[0]
         if conv is not None:
             try:

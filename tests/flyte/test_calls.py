@@ -256,3 +256,45 @@ def test_outputs_are_type_checked():
     with pytest.raises(flyte.errors.RuntimeUserError) as info:
         flyte.run(wrong_output)
     assert info.value.code == "DataValidationError"
+
+
+# -- NamedTuple outputs behave as in the SDK: positional outputs, plain tuples for callers -----------
+
+class _One(typing.NamedTuple):
+    slope: float
+
+
+class _Fit(typing.NamedTuple):
+    slope: float
+    intercept: float
+
+
+nt_env = flyte.TaskEnvironment("namedtuples")
+
+
+@nt_env.task
+async def nt_bare(x: int) -> _One:
+    return x * 2.5
+
+
+@nt_env.task
+async def nt_wrapped(x: int) -> _One:
+    return _One(slope=3.0)
+
+
+@nt_env.task
+async def nt_fit(x: int) -> _Fit:
+    return _Fit(slope=4.5, intercept=float(x))
+
+
+@nt_env.task
+async def nt_caller() -> list:
+    fit = await nt_fit(2)
+    return [await nt_bare(2), await nt_wrapped(2), type(fit).__name__, list(fit)]
+
+
+def test_namedtuple_outputs_reach_callers_like_the_sdk():
+    assert flyte.run(nt_caller).outputs()[0] == [5.0, 3.0, "tuple", [4.5, 2.0]]
+    outputs = flyte.run(nt_fit, 7).outputs()
+    assert repr(outputs) == "ActionOutputs(o0=4.5, o1=7.0)"
+    assert (outputs[0], outputs[1]) == (4.5, 7.0)
