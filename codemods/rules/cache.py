@@ -9,12 +9,13 @@ After::
 
     env = flyte.TaskEnvironment(
         name="m",
-        cache=flyte.Cache(behavior="override", version_override="1.0", serialize=True, ignored_inputs=("debug",)),
+        cache=flyte.Cache(behavior="auto", version_override="1.0", serialize=True, ignored_inputs=("debug",)),
     )
 
 An explicit version keeps Flyte 1's meaning (the cache is invalidated only when the version
-changes), which in flyte 2.12.1 is `behavior="override"` with `version_override`. `cache=True`
-without a version becomes `"auto"` (the version is a hash of the function body). A flytekit
+changes), which in flyte 2.12.1 is `behavior="auto"` with `version_override`. (`"override"` is
+not it: that behaviour always runs the task and only writes the cache.) `cache=True` without a
+version becomes `"auto"` (the version is a hash of the function body). A flytekit
 `Cache(version=..., serialize=..., ignored_inputs=..., salt=...)` maps field by field; custom
 `policies` are reported.
 """
@@ -77,14 +78,14 @@ def cache_expr(fx: FileContext, kw: dict[str, cst.BaseExpression]) -> tuple[Opti
         return None, todos
     head: list[cst.Arg] = []
     if version is not None and not is_false(version):
-        head = [kwarg("behavior", string("override")), kwarg("version_override", version)]
+        head = [kwarg("behavior", string("auto")), kwarg("version_override", version)]
     else:
         head = [kwarg("behavior", string("auto"))]
     if serialize is not None and not is_false(serialize):
         fields.insert(0, kwarg("serialize", serialize))
     if ignored is not None:
         fields.insert(1 if serialize is not None and not is_false(serialize) else 0, kwarg("ignored_inputs", _ignored(ignored)))
-    if not fields and head[0].value.evaluated_value == "auto":  # type: ignore[union-attr]
+    if not fields and len(head) == 1:
         return string("auto"), todos
     return call("flyte.Cache", [*head, *fields]), todos
 

@@ -17,6 +17,7 @@ After::
 | `.execution_id.name` / `.project` / `.domain` | `flyte.ctx().action.run_name` / `.project` / `.domain` |
 | `.execution_date` | `flyte.ctx().run_start_time` |
 | `.raw_output_prefix` | `flyte.ctx().raw_data_path.path` |
+| `.logging` | `flyte.logger` (the SDK's logger for user code) |
 | `.secrets` | see FM204; `.default_deck` see FM403 |
 
 Other attributes (`checkpoint`, plugin attributes such as `spark_session`, ...) have no direct
@@ -103,6 +104,10 @@ class CurrentContextRule(Rule):
                 if frame.facts.working_dir_uses == 2:
                     fx.todo(CODE, "each tempfile.mkdtemp() is a new directory, while current_context().working_directory was one per task; keep one in a variable if the code relies on that")
             return call("tempfile.mkdtemp")
+        if attr == "logging":
+            fx.change(CODE)
+            fx.need("flyte")
+            return cst.Attribute(value=cst.Name("flyte"), attr=cst.Name("logger"))
         target = _SIMPLE.get(attr)
         if target is None:
             fx.todo(CODE, f"current_context().{attr} has no Flyte 2 counterpart; see flyte.ctx() for what a task can read about itself")

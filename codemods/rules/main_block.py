@@ -90,6 +90,11 @@ class MainBlockRule(Rule):
         invoked = self._cli_runner(fx, original_node, updated_node)
         if invoked is not None:
             return invoked
+        if (code(original_node.func) == "asyncio.run" and len(original_node.args) == 1
+                and original_node.args[0].value in fx.scratch.get("run_calls", ())):
+            # asyncio.run(eager_wf(x=1)): the eager workflow is a task now, and flyte.run runs it
+            fx.change(CODE)
+            return updated_node.args[0].value
         callee = fx.callee(updated_node.func)
         if callee is None or callee.assumed or callee.kind in ("map", "echo", "partial"):
             return updated_node
@@ -99,6 +104,7 @@ class MainBlockRule(Rule):
 
     def _run(self, fx: FileContext, original: cst.Call, func: cst.BaseExpression, args: list[cst.Arg], callee: Optional[Callee]) -> cst.BaseExpression:
         fx.change(CODE)
+        fx.scratch.setdefault("run_calls", set()).add(original)
         fx.need("flyte")
         runs = fx.scratch.get("main_ifs")
         if runs:
