@@ -50,3 +50,9 @@ class FlyteContextManager:
 
 
 __all__ = ["ExecutionParameters", "ExecutionState", "FlyteContext", "FlyteContextManager", "SecretsManager"]
+
+from .._internal import internal_classes as _internal_classes  # noqa: E402
+
+(CompilationState, OutputMetadataTracker, FlyteEntities) = _internal_classes(
+    __name__, "flytekit's compilation context", "CompilationState", "OutputMetadataTracker", "FlyteEntities"
+)

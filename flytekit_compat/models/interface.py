@@ -1,0 +1,12 @@
+"""flytekit's IDL interface models (import-only)."""
+
+from __future__ import annotations
+
+from .._internal import internal_classes
+
+_WHY = "flyteidl interface model"
+(Parameter, ParameterMap, TypedInterface, Variable, VariableMap,) = internal_classes(
+    __name__, _WHY, "Parameter", "ParameterMap", "TypedInterface", "Variable", "VariableMap"
+)
+
+__all__ = ["Parameter", "ParameterMap", "TypedInterface", "Variable", "VariableMap"]
