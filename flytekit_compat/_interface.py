@@ -42,6 +42,8 @@ def _returns_a_value(fn: Callable[..., Any]) -> Optional[bool]:
                 return True
             if isinstance(child, ast.Raise):
                 return True  # a function that only raises is fine
+            if isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant) and child.value.value is Ellipsis:
+                return True  # a stub body (`...`), as flytekit accepts
             if visit(child):
                 return True
         return False
@@ -73,6 +75,8 @@ def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
     """(outputs by name, NamedTuple class if the outputs are a named tuple)."""
     if ret is _EMPTY or ret is None or ret is type(None):
         return {}, None
+    if isinstance(ret, tuple):  # `-> (int, str)`: flytekit reads a tuple of types as several outputs
+        return {f"o{i}": a for i, a in enumerate(ret)}, None
     if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
         hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
         return {f: hints.get(f, Any) for f in ret._fields}, ret

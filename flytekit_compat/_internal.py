@@ -3,8 +3,8 @@
 flytekit programs (and flytekit's own tests) import internals at module level: IDL models,
 the serializer, remote clients. The shim runs tasks on the flyte runtime with plain Python
 values, so these have no meaning here; they exist so that such an import succeeds and the
-public parts of the module can run. Using one (instantiating it, calling it, or reading an
-attribute of it) raises `NotImplementedError` naming what was used and why it is absent.
+public parts of the module can run. Using one (calling a function, or reading an attribute
+of an instance) raises `NotImplementedError` naming what was used and why it is absent.
 """
 
 from __future__ import annotations
@@ -26,15 +26,36 @@ def _refuse(qualname: str, why: str) -> NoReturn:
 
 
 class _InternalMeta(type):
-    """Classes that can be named, subclassed and used in isinstance checks, but not used."""
+    """Classes that can be named, subclassed, used in isinstance checks and even constructed
+    (flytekit's tests build IDL models in `parametrize` lists at import time), but whose
+    instances refuse every use. Attributes of the class are further such classes
+    (`Resources.ResourceName.CPU`)."""
 
     def __call__(cls, *args: Any, **kwargs: Any) -> Any:
-        _refuse(cls._qualname, cls._why)
+        obj = object.__new__(_Inert)
+        object.__setattr__(obj, "_qualname", cls._qualname)
+        object.__setattr__(obj, "_why", cls._why)
+        object.__setattr__(obj, "_args", (args, kwargs))
+        return obj
 
     def __getattr__(cls, name: str) -> Any:
         if name.startswith("__"):
             raise AttributeError(name)
-        _refuse(f"{cls._qualname}.{name}", cls._why)
+        nested = internal_class(cls.__module__, f"{cls.__name__}.{name}", cls._why)
+        setattr(cls, name, nested)
+        return nested
+
+
+class _Inert:
+    """An instance of an internal class: it exists, and refuses to be used."""
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        _refuse(f"{object.__getattribute__(self, '_qualname')}(...).{name}", object.__getattribute__(self, "_why"))
+
+    def __repr__(self) -> str:
+        return f"<flytekit internal {object.__getattribute__(self, '_qualname')} (not provided by the shim)>"
 
 
 def internal_class(module: str, name: str, why: str) -> type:
@@ -60,4 +81,17 @@ def internal_functions(module: str, why: str, *names: str) -> tuple[Callable[...
     return tuple(internal_function(module, n, why) for n in names)
 
 
-__all__ = ["internal_class", "internal_classes", "internal_function", "internal_functions"]
+
+
+
+def internal_module_getattr(module: str, why: str) -> Callable[[str], Any]:
+    """A module `__getattr__` for modules that hold nothing but internals (flyteidl models): any
+    class name there is an internal class."""
+
+    def __getattr__(name: str) -> Any:
+        if not name[:1].isupper():
+            raise AttributeError(f"module {module!r} has no attribute {name!r}")
+        return internal_class(module, name, why)
+
+    return __getattr__
+__all__ = ["internal_class", "internal_classes", "internal_function", "internal_functions", "internal_module_getattr"]

@@ -238,11 +238,34 @@ def convert_inputs(entity_name: str, types: dict[str, Any], values: dict[str, An
     return out
 
 
+def convert_output_values(entity_name: str, outputs: dict[str, Any], values: tuple) -> tuple:
+    """Validates one value per declared output (a graph's resolved outputs); returns them as a tuple."""
+    if len(values) != len(outputs):
+        raise TypeTransformerFailedError(
+            f"Failed to convert outputs of '{entity_name}': expected {len(outputs)} outputs, got {len(values)}"
+        )
+    if len(outputs) > 1:
+        return convert_outputs(entity_name, outputs, tuple(values))
+    return convert_outputs(entity_name, outputs, _One(values[0]))
+
+
+class _One:
+    """Marks the single output value itself (so a tuple value is not mistaken for the output tuple)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
 def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tuple:
     """Validates a function's return value against its declared outputs; returns them as a tuple."""
     names = list(outputs)
     if not names:
         return ()
+    if isinstance(value, _One):
+        values = (value.value,)
+        return tuple(_checked_outputs(entity_name, outputs, names, values))
     if len(names) == 1:
         values: tuple = (value,) if not (isinstance(value, tuple) and hasattr(type(value), "_fields") and len(value) == 1 and list(type(value)._fields) == names) else tuple(value)
     else:
@@ -252,6 +275,10 @@ def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tu
                 f"({', '.join(names)}), got {value!r:.200}"
             )
         values = tuple(value)
+    return tuple(_checked_outputs(entity_name, outputs, names, values))
+
+
+def _checked_outputs(entity_name: str, outputs: dict[str, Any], names: list[str], values: tuple) -> list:
     checked = []
     for i, (name, v) in enumerate(zip(names, values)):
         try:

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
-from .._internal import internal_classes
+from .._internal import internal_classes, internal_module_getattr
 
-(Schedule,) = internal_classes(__name__, "flyteidl schedule model", "Schedule")
+_WHY = "flyteidl schedule model"
+(Schedule,) = internal_classes(__name__, _WHY, "Schedule")
+
+__getattr__ = internal_module_getattr(__name__, _WHY)
 
 __all__ = ["Schedule"]
