@@ -136,8 +136,12 @@ def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped:
         _check_input_type(fn, p.name, tp)
         inputs[p.name] = (tp, p.default)
     ret = hints.get("return", sig.return_annotation)
+    if ret is _EMPTY and allow_untyped:
+        ret = Any  # pickle_untyped: whatever the function returns is one pickled output
     outputs, nt = output_type_names(ret)
     for tp in outputs.values():
+        if tp is tuple:
+            raise RestrictedTypeError(f"Transformer for type {tuple} is restricted currently (output of {fn.__qualname__})")
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             _check_enum(tp)
     if check_return and outputs and _returns_a_value(fn) is False:

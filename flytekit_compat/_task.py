@@ -237,11 +237,12 @@ def _build_metadata(cache: Any, retries: int, interruptible: Optional[bool], dep
         return metadata, to_flyte_cache(version, cache.serialize, tuple(cache.ignored_inputs), cache.salt)
     version = legacy.get("cache_version", "")
     serialize = bool(legacy.get("cache_serialize", False))
-    ignored = tuple(legacy.get("cache_ignore_input_vars", ()) or ())
+    ignored_given = legacy.get("cache_ignore_input_vars", ()) or ()
+    ignored = tuple(ignored_given)
     if cache and not version:
         raise ValueError("If version is not defined then at least one cache policy needs to be set")
     metadata = TaskMetadata(cache=bool(cache), cache_serialize=serialize, cache_version=version,
-                            cache_ignore_input_vars=ignored, retries=retries, interruptible=interruptible,
+                            cache_ignore_input_vars=ignored_given, retries=retries, interruptible=interruptible,
                             deprecated=deprecated, timeout=timeout, pod_template_name=pod_template_name,
                             generates_deck=enable_deck, labels=labels, annotations=annotations)
     flyte_cache = to_flyte_cache(version, serialize, ignored) if cache else None
@@ -256,6 +257,9 @@ def _check_resources(requests: Any, limits: Any, resources: Any) -> Any:
     for name, r in (("requests", requests), ("limits", limits)):
         if r is not None and not isinstance(r, Resources):
             raise AssertionError(f"{name} should be specified as flytekit.Resources")
+        for value in (vars(r).values() if r is not None else ()):
+            if isinstance(value, (tuple, list)):
+                raise ValueError(f"{value} can not be a list or tuple ({name} take single values; use resources= for pairs)")
     if resources is not None:
         return ResourceSpec.from_multiple_resource(resources)
     if requests is None and limits is None:

@@ -322,6 +322,9 @@ def castable(upstream: Any, downstream: Any) -> bool:
         return any(castable(upstream, d) for d in typing.get_args(downstream))
     if _is_union(upstream):
         return False  # Optional[int] into int
+    # A typed Dict is a map literal, a bare `dict` a JSON struct: flytekit cannot convert one into the other.
+    if (up_origin is dict and downstream is dict) or (upstream is dict and down_origin is dict):
+        return False
     if up_origin in (list, dict) and down_origin is up_origin:
         ua, da = typing.get_args(upstream), typing.get_args(downstream)
         if not ua or not da:

@@ -301,6 +301,16 @@ filterwarnings =
 """
 
 
+# flytekit imports pandas (when installed) as a side effect of `import flytekit`, and its tests
+# use `"pandas" in sys.modules` to mean "pandas is installed"; the shim imports pandas only when
+# a dataframe is used, so the staged tree imports it up front.
+CONFTEST = """try:
+    import pandas  # noqa: F401
+except ImportError:
+    pass
+"""
+
+
 def stage(core: Path, dest: Path) -> Path:
     """Copy the test tree so that `tests.flytekit.unit.core` imports resolve inside `dest` (and
     nothing there shadows the flytekit under test)."""
@@ -309,6 +319,7 @@ def stage(core: Path, dest: Path) -> Path:
     for pkg in (dest / "tests", dest / "tests" / "flytekit", dest / "tests" / "flytekit" / "unit"):
         (pkg / "__init__.py").touch()
     (dest / "pytest.ini").write_text(PYTEST_INI)
+    (dest / "conftest.py").write_text(CONFTEST)
     return target
 
 

@@ -88,6 +88,12 @@ class FlyteSchema:
             return out
         raise TypeError(f"Expected a FlyteSchema or a DataFrame, got {type(value)}")
 
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FlyteSchema) and (type(self)._columns, self._remote_path, self._local_path) == (
+            type(other)._columns, other._remote_path, other._local_path)
+
+    __hash__ = object.__hash__
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(columns={list(self._columns) or None})"
 
