@@ -99,7 +99,7 @@ class PythonFunctionTask(Entity):
         self.shared_memory = kwargs.pop("shared_memory", None)
         self.pod_template = kwargs.pop("pod_template", None)
         self.pod_template_name = kwargs.pop("pod_template_name", None)
-        self.docs = kwargs.pop("docs", None)
+        self._docs = kwargs.pop("docs", None)
         self.enable_deck = bool(kwargs.pop("enable_deck", False))
         self.disable_deck = kwargs.pop("disable_deck", None)
         self.deck_fields = kwargs.pop("deck_fields", ())
@@ -114,6 +114,15 @@ class PythonFunctionTask(Entity):
     @property
     def short_name(self) -> str:
         return self.task_function.__name__
+
+    @property
+    def docs(self) -> Any:
+        """Documentation given to the decorator, or else the one parsed from the docstring."""
+        if self._docs is None:
+            from .models.documentation import documentation_from
+
+            self._docs = documentation_from(self.task_function)
+        return self._docs
 
     @property
     def _is_async(self) -> bool:

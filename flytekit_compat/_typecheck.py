@@ -101,6 +101,11 @@ def _general(value: Any, tp: Any) -> Any:
         if annotate is not None:
             for meta in args[1:]:
                 converted = annotate(meta)
+        elif _is_pandas_frame(converted):
+            # `Annotated[pd.DataFrame, kwtypes(...)]`: the task sees only those columns.
+            for meta in args[1:]:
+                if isinstance(meta, dict) and meta and all(c in converted.columns for c in meta):
+                    converted = converted[list(meta)]
         return converted
     if tp is None or tp is type(None):
         if value is not None:
@@ -202,9 +207,15 @@ def _general(value: Any, tp: Any) -> Any:
                 return tp(**value)
             _fail(value, tp)
         if tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
-            if not _is_pandas_frame(value):
-                _fail(value, tp)
-            return value
+            if _is_pandas_frame(value):
+                return value
+            # A schema or dataset output feeds a DataFrame input: flytekit reads it into a frame.
+            opener = getattr(value, "open", None)
+            if opener is not None and type(value).__name__.startswith(("FlyteSchema", "StructuredDataset")):
+                frame = opener(tp).all() if type(value).__name__.startswith("StructuredDataset") else opener().all()
+                if _is_pandas_frame(frame):
+                    return frame
+            _fail(value, tp)
         if not isinstance(value, tp):
             _fail(value, tp)
         if tp.__module__ not in ("builtins",) and not hasattr(tp, "model_validate") and tp not in _warned:

@@ -14,7 +14,7 @@ from typing import Any, Generic, Optional, TypeVar
 
 from .._interface import RestrictedTypeError
 from .._internal import internal_classes, internal_functions
-from .._typecheck import TypeTransformerFailedError, _Mismatch, castable, convert
+from .._typecheck import TypeTransformerFailedError, _Mismatch, convert
 
 T = TypeVar("T")
 
@@ -35,16 +35,6 @@ def is_annotated(t: Any) -> bool:
 def get_underlying_type(t: Any) -> Any:
     """`T` for `Annotated[T, ...]`; any other hint unchanged."""
     return typing.get_args(t)[0] if is_annotated(t) else t
-
-
-def _are_types_castable(upstream: Any, downstream: Any) -> bool:
-    """Whether an output declared as `upstream` may feed an input declared as `downstream`."""
-    return castable(upstream, downstream)
-
-
-def _get_element_type(t: Any) -> Any:
-    args = typing.get_args(get_underlying_type(t))
-    return args[0] if args else Any
 
 
 class TypeTransformer(Generic[T]):
@@ -175,6 +165,11 @@ class TypeEngine:
     __name__, _LITERALS, "BoolTransformer", "DictTransformer", "EnumTransformer", "FloatTransformer", "IntTransformer",
     "ListTransformer", "LiteralsResolver", "StrTransformer", "UnionTransformer", "BinaryIOTransformer",
     "TextIOTransformer",
+)
+
+# flytekit's versions of these take flyteidl LiteralTypes and JSON schemas, not Python types.
+(_are_types_castable, _get_element_type) = internal_functions(
+    __name__, "flyteidl literal-type castability", "_are_types_castable", "_get_element_type"
 )
 
 (_match_registered_type_from_schema, convert_marshmallow_json_schema_to_python_class,

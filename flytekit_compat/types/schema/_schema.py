@@ -42,6 +42,10 @@ class FlyteSchema:
         return dict(cls._columns)
 
     @classmethod
+    def column_names(cls) -> list[str]:
+        return list(cls._columns)
+
+    @classmethod
     def format(cls) -> SchemaFormat:
         return cls._format
 

@@ -52,6 +52,8 @@ class StructuredDataset(flyte.io.DataFrame):
             return sd
         if _is_pandas(value):
             return cls(dataframe=value)
+        if type(value).__name__.startswith("FlyteSchema") and hasattr(value, "open"):
+            return cls(dataframe=value.open().all())  # the deprecated schema type feeds a dataset input
         raise TypeError(
             f"Expected a StructuredDataset instance, but got {type(value)} instead. Did you forget to wrap your "
             "dataframe in a StructuredDataset instance?"
