@@ -40,6 +40,8 @@ def _returns_a_value(fn: Callable[..., Any]) -> Optional[bool]:
                 continue
             if isinstance(child, ast.Return) and child.value is not None:
                 return True
+            if isinstance(child, (ast.Yield, ast.YieldFrom)):
+                return True  # a generator produces its values by yielding
             if isinstance(child, ast.Raise):
                 return True  # a function that only raises is fine
             if isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant) and child.value.value is Ellipsis:

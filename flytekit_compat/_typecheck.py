@@ -8,6 +8,7 @@ ValueError at once, so any of those `except` clauses catches it, as in flytekit.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import datetime
 import enum
@@ -146,6 +147,13 @@ def _general(value: Any, tp: Any) -> Any:
         if not isinstance(value, tuple):
             _fail(value, tp)
         return value
+    if origin in (collections.abc.Iterator, collections.abc.Generator):
+        if not isinstance(value, collections.abc.Iterator) and type(value).__name__ != "FlyteIterator":
+            _fail(value, tp)
+        from .types.iterator.iterator import FlyteIterator
+
+        item = args[0] if args else Any
+        return FlyteIterator(convert(v, item) for v in value)
     if origin is not None and isinstance(origin, type):
         tp = origin
     if tp is int:

@@ -32,6 +32,14 @@ class FlyteContext:
         return current_context()
 
     @property
+    def compilation_state(self) -> Optional[CompilationState]:
+        """Set while a workflow body compiles, else None."""
+        from .._graph import current_compile
+
+        ctx = current_compile.get()
+        return CompilationState(ctx) if ctx is not None else None
+
+    @property
     def execution_state(self) -> ExecutionState:
         return ExecutionState()
 
@@ -53,6 +61,22 @@ __all__ = ["ExecutionParameters", "ExecutionState", "FlyteContext", "FlyteContex
 
 from .._internal import internal_classes as _internal_classes  # noqa: E402
 
-(CompilationState, OutputMetadataTracker, FlyteEntities) = _internal_classes(
-    __name__, "flytekit's compilation context", "CompilationState", "OutputMetadataTracker", "FlyteEntities"
+(OutputMetadataTracker, FlyteEntities) = _internal_classes(
+    __name__, "flytekit's compilation context", "OutputMetadataTracker", "FlyteEntities"
 )
+
+
+class CompilationState:
+    """The workflow body being compiled: `nodes` are the calls made so far, in order (decorators
+    that wrap workflows use it to order setup/teardown nodes around the body)."""
+
+    def __init__(self, compile_context: Any):
+        self._ctx = compile_context
+
+    @property
+    def nodes(self) -> list[Any]:
+        return list(self._ctx.nodes)
+
+    @property
+    def prefix(self) -> str:
+        return ""
