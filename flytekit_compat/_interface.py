@@ -92,10 +92,12 @@ def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
 class Interface:
     """Inputs (name → (type, default)) and outputs (name → type) of a flytekit entity."""
 
-    def __init__(self, inputs: dict[str, tuple[Any, Any]], outputs: dict[str, Any], output_tuple: Optional[type] = None,
-                 docstring: Optional[str] = None):
-        self.inputs_with_defaults = inputs
-        self.outputs = outputs
+    def __init__(self, inputs: Optional[dict[str, Any]] = None, outputs: Optional[dict[str, Any]] = None,
+                 output_tuple: Optional[type] = None, docstring: Optional[str] = None):
+        # As in flytekit, an input is a type or a (type, default) pair.
+        self.inputs_with_defaults = {k: (v if isinstance(v, tuple) and len(v) == 2 else (v, _EMPTY))
+                                     for k, v in (inputs or {}).items()}
+        self.outputs = dict(outputs or {})
         self.output_tuple = output_tuple
         self.docstring = docstring
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 import inspect
 import re
 import sys
-import typing
 from typing import Any, Optional
 
+from .._interface import Interface
 from .._task import PythonFunctionTask
+from .._typecheck import single_output_checker
 
 
 class SQLTask(PythonFunctionTask):
@@ -22,9 +23,12 @@ class SQLTask(PythonFunctionTask):
                  metadata: Any = None, **kwargs: Any):
         self.query_template = re.sub(r"\s+", " ", query_template).strip()
         module = sys._getframe(1).f_globals.get("__name__", "__main__")
-        super().__init__(task_config, _query_function(name, module, inputs or {}, outputs or {}), task_type=task_type,
+        super().__init__(task_config, _query_function(name, module, inputs or {}), task_type=task_type,
                          metadata=metadata)
         self.name = name
+        # Named outputs, not a NamedTuple: one output is one promise, as in flytekit.
+        self._interface = Interface(self._interface.inputs_with_defaults, dict(outputs or {}))
+        self._single_output = single_output_checker(self._interface)
 
     def get_query(self, **kwargs: Any) -> str:
         """The query with `{{ .Inputs.x }}` (and `{{ .inputs.x }}`) replaced by input values."""
@@ -34,7 +38,7 @@ class SQLTask(PythonFunctionTask):
         return re.sub(r"{{\s*\.([Ii]nputs)\.(\w+)\s*}}", value, self.query_template)
 
 
-def _query_function(name: str, module: str, inputs: dict[str, type], outputs: dict[str, type]) -> Any:
+def _query_function(name: str, module: str, inputs: dict[str, type]) -> Any:
     def run_query(**kwargs: Any) -> Any:
         raise NotImplementedError(
             f"SQLTask {name!r} needs a SQL engine plugin to run its query, and the flytekit shim has none; "
@@ -42,11 +46,8 @@ def _query_function(name: str, module: str, inputs: dict[str, type], outputs: di
         )
 
     params = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, annotation=v) for k, v in inputs.items()]
-    ret: Any = None
-    if outputs:
-        ret = typing.NamedTuple("Output", list(outputs.items()))  # type: ignore[misc]
-    run_query.__signature__ = inspect.Signature(params, return_annotation=ret)  # type: ignore[attr-defined]
-    run_query.__annotations__ = {**inputs, "return": ret}
+    run_query.__signature__ = inspect.Signature(params, return_annotation=None)  # type: ignore[attr-defined]
+    run_query.__annotations__ = {**inputs, "return": None}
     run_query.__name__ = re.sub(r"\W", "_", name)
     run_query.__qualname__ = run_query.__name__
     run_query.__module__ = module

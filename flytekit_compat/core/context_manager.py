@@ -24,12 +24,29 @@ class ExecutionState:
         self.user_space_params = current_context()
 
 
+_file_access: Any = None
+
+
 class FlyteContext:
     """A read-only view: `user_space_params` is the current task's execution parameters."""
+
+    @staticmethod
+    def current_context() -> FlyteContext:
+        return FlyteContext()
 
     @property
     def user_space_params(self) -> ExecutionParameters:
         return current_context()
+
+    @property
+    def file_access(self) -> Any:
+        """Copies data between local and (fsspec) paths, as flytekit's FileAccessProvider does."""
+        global _file_access
+        if _file_access is None:
+            from .data_persistence import FileAccessProvider
+
+            _file_access = FileAccessProvider()
+        return _file_access
 
     @property
     def compilation_state(self) -> Optional[CompilationState]:
