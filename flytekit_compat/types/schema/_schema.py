@@ -21,12 +21,18 @@ class SchemaFormat(enum.Enum):
     PARQUET = "parquet"
 
 
+try:  # dataclasses using mashumaro mixins may hold a schema field; mashumaro then asks it to serialise itself
+    from mashumaro.types import SerializableType as _Serializable
+except ImportError:  # mashumaro is optional
+    _Serializable = object  # type: ignore[assignment,misc]
+
+
 def _is_dataframe(value: Any) -> bool:
     cls = type(value)
     return cls.__name__ == "DataFrame" and cls.__module__.split(".")[0] in ("pandas", "polars", "pyarrow")
 
 
-class FlyteSchema:
+class FlyteSchema(_Serializable):  # type: ignore[misc,valid-type]
     _columns: dict[str, type] = {}
     _format: SchemaFormat = SchemaFormat.PARQUET
 
@@ -55,6 +61,14 @@ class FlyteSchema:
         self._remote_path = remote_path
         self._supported_mode = supported_mode
         self._dataframe: Any = None
+
+    def _serialize(self) -> dict[str, Any]:
+        return {"remote_path": self._remote_path, "local_path": self._local_path}
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> FlyteSchema:
+        return cls(local_path=value.get("local_path"), remote_path=value.get("remote_path"),
+                   supported_mode=SchemaOpenMode.READ)
 
     @property
     def local_path(self) -> Optional[str]:
