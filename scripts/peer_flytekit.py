@@ -326,6 +326,10 @@ def stage(core: Path, dest: Path) -> Path:
     shutil.copytree(core, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
     for pkg in (dest / "tests", dest / "tests" / "flytekit", dest / "tests" / "flytekit" / "unit"):
         (pkg / "__init__.py").touch()
+    # Some core tests import helpers from the parent directory (tests.flytekit.unit.test_translator).
+    for helper in core.parent.glob("*.py"):
+        if helper.name not in ("__init__.py", "conftest.py"):
+            shutil.copy(helper, dest / "tests" / "flytekit" / "unit" / helper.name)
     (dest / "pytest.ini").write_text(PYTEST_INI)
     (dest / "conftest.py").write_text(CONFTEST)
     return target
