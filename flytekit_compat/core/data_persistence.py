@@ -13,9 +13,9 @@ import tempfile
 import uuid
 from typing import Any, Optional
 
-# flytekit's scratch root for local runs: files written here by tests and tasks outlive the task.
-flyte_tmp_dir = os.path.join(tempfile.gettempdir(), "flyte")
-os.makedirs(flyte_tmp_dir, exist_ok=True)
+# The process's scratch root for local data, fresh per process as in flytekit. (A fixed name such
+# as /tmp/flyte would also shadow the `flyte` package for scripts run from the temp directory.)
+flyte_tmp_dir = tempfile.mkdtemp(prefix="flyte-")
 
 
 def _fs(path: str) -> tuple[Any, str]:
