@@ -57,8 +57,8 @@ def _coerce(value: Any, tp: Any) -> Any:
             return datetime.date.fromisoformat(value)
         if tp is datetime.timedelta and isinstance(value, (int, float, str)):
             return datetime.timedelta(seconds=float(value))
-        if tp is float and isinstance(value, int) and not isinstance(value, bool):
-            return float(value)
+        if tp is float and isinstance(value, (int, str)) and not isinstance(value, bool):
+            return float(value)  # a CLI option's text, or an int written for a float
         hook = getattr(tp, "_flytekit_coerce", None)
         if hook is not None and isinstance(value, str):
             if tp.__name__ == "StructuredDataset":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
-import logging
+import logging as _logging
 import os
 import tempfile
 from collections.abc import Iterator
@@ -40,21 +40,32 @@ class Identifier:
 class ExecutionParameters:
     """The execution parameters of the running task (or of the process, outside any task)."""
 
-    def __init__(self, task_name: str = "local", run_name: str = "local", action: str = "local",
-                 working_dir: Optional[str] = None, raw_output_prefix: Optional[str] = None, attempt_number: int = 0):
-        self._working_directory = working_dir
-        self.execution_id = WorkflowExecutionIdentifier("local", "local", run_name)
-        self.task_id = Identifier("TASK", "local", "local", task_name, "local")
-        self.execution_date = datetime.datetime.now(datetime.timezone.utc)
+    def __init__(self, execution_date: Optional[datetime.datetime] = None, tmp_dir: Optional[str] = None,
+                 stats: Any = None, execution_id: Any = None, logging: Any = None, raw_output_prefix: Optional[str] = None,
+                 output_metadata_prefix: Optional[str] = None, checkpoint: Any = None, decks: Optional[list[Any]] = None,
+                 task_id: Any = None, enable_deck: bool = False, *, task_name: str = "local", run_name: str = "local",
+                 action: str = "local", working_dir: Optional[str] = None, attempt_number: int = 0, **kwargs: Any):
+        self._working_directory = working_dir or tmp_dir
+        self.execution_id = execution_id if execution_id is not None else WorkflowExecutionIdentifier("local", "local", run_name)
+        self.task_id = task_id if task_id is not None else Identifier("TASK", "local", "local", task_name, "local")
+        self.execution_date = execution_date or datetime.datetime.now(datetime.timezone.utc)
         self.raw_output_prefix = raw_output_prefix or os.path.join(tempfile.gettempdir(), "flyte-raw")
+        self.output_metadata_prefix = output_metadata_prefix
         self.action = action
         self.attempt_number = attempt_number
-        self.logging = logging.getLogger("flytekit.user")
-        self.stats = _NoStats()
+        self.logging = logging if logging is not None else _logging.getLogger("flytekit.user")
+        self.stats = stats if stats is not None else _NoStats()
+        self.enable_deck = enable_deck
         self._secrets = SecretsManager()
-        self._decks: list[Any] = []
-        self._checkpoint: Any = None
-        self.user_space_params: dict[str, Any] = {}
+        self._decks: list[Any] = list(decks or [])
+        self._checkpoint: Any = checkpoint
+        self.user_space_params: dict[str, Any] = dict(kwargs)
+
+    def __repr__(self) -> str:
+        return (f"ExecutionParameters(execution_id={self.execution_id}, task_id={self.task_id}, "
+                f"execution_date={self.execution_date}, working_directory={self._working_directory})")
+
+    __str__ = __repr__
 
     @property
     def working_directory(self) -> str:

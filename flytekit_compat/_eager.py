@@ -20,13 +20,17 @@ class EagerAsyncPythonFunctionTask(PythonFunctionTask):
 
     def __init__(self, *args: Any, **kwargs: Any):
         super().__init__(*args, **kwargs)
-        if not inspect.iscoroutinefunction(self.task_function):
-            raise TypeError(f"@eager decorates async functions; {self.task_function.__qualname__} is not async")
         self.metadata.is_eager = True
+
+    def _check_async(self) -> None:
+        # flytekit accepts @eager on any function at decoration; running a sync one is the error.
+        if not inspect.iscoroutinefunction(self.task_function):
+            raise TypeError(f"@eager workflows must be async functions; {self.task_function.__qualname__} is not")
 
     async def _run_function_async(self, **kwargs: Any) -> Any:
         from . import _bridge
 
+        self._check_async()
         value = await super()._run_function_async(**kwargs)
         return _bridge.plain(value)
 

@@ -245,11 +245,16 @@ def _is_optional(tp: Any) -> bool:
     return typing.get_origin(tp) is typing.Union and type(None) in typing.get_args(tp)
 
 
+class BindingTypeError(FlyteValidationException, TypeError):
+    """A promise bound where its declared type cannot go: a compile-time validation error that is
+    also a TypeError (flytekit raises TypeError for some of these when the value is converted)."""
+
+
 def check_binding(entity_name: str, name: str, value: Any, expected: Any) -> Any:
     """Compile-time check of one binding: constants must fit, promises must be castable."""
     if isinstance(value, Promise):
         if not castable(value.type, expected):
-            raise FlyteValidationException(
+            raise BindingTypeError(
                 f"Failed to bind input '{name}' of '{entity_name}': Expected type '{expected}' does not match "
                 f"upstream type '{value.type}'"
             )

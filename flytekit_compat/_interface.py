@@ -40,8 +40,12 @@ def _returns_a_value(fn: Callable[..., Any]) -> Optional[bool]:
                 continue
             if isinstance(child, ast.Return) and child.value is not None:
                 return True
+            if isinstance(child, (ast.Yield, ast.YieldFrom)):
+                return True  # a generator produces its values by yielding
             if isinstance(child, ast.Raise):
                 return True  # a function that only raises is fine
+            if isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant) and child.value.value is Ellipsis:
+                return True  # a stub body (`...`), as flytekit accepts
             if visit(child):
                 return True
         return False
@@ -73,6 +77,8 @@ def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
     """(outputs by name, NamedTuple class if the outputs are a named tuple)."""
     if ret is _EMPTY or ret is None or ret is type(None):
         return {}, None
+    if isinstance(ret, tuple):  # `-> (int, str)`: flytekit reads a tuple of types as several outputs
+        return {f"o{i}": a for i, a in enumerate(ret)}, None
     if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
         hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
         return {f: hints.get(f, Any) for f in ret._fields}, ret
@@ -86,10 +92,12 @@ def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
 class Interface:
     """Inputs (name → (type, default)) and outputs (name → type) of a flytekit entity."""
 
-    def __init__(self, inputs: dict[str, tuple[Any, Any]], outputs: dict[str, Any], output_tuple: Optional[type] = None,
-                 docstring: Optional[str] = None):
-        self.inputs_with_defaults = inputs
-        self.outputs = outputs
+    def __init__(self, inputs: Optional[dict[str, Any]] = None, outputs: Optional[dict[str, Any]] = None,
+                 output_tuple: Optional[type] = None, docstring: Optional[str] = None):
+        # As in flytekit, an input is a type or a (type, default) pair.
+        self.inputs_with_defaults = {k: (v if isinstance(v, tuple) and len(v) == 2 else (v, _EMPTY))
+                                     for k, v in (inputs or {}).items()}
+        self.outputs = dict(outputs or {})
         self.output_tuple = output_tuple
         self.docstring = docstring
 
@@ -132,8 +140,12 @@ def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped:
         _check_input_type(fn, p.name, tp)
         inputs[p.name] = (tp, p.default)
     ret = hints.get("return", sig.return_annotation)
+    if ret is _EMPTY and allow_untyped:
+        ret = Any  # pickle_untyped: whatever the function returns is one pickled output
     outputs, nt = output_type_names(ret)
     for tp in outputs.values():
+        if tp is tuple:
+            raise RestrictedTypeError(f"Transformer for type {tuple} is restricted currently (output of {fn.__qualname__})")
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             _check_enum(tp)
     if check_return and outputs and _returns_a_value(fn) is False:

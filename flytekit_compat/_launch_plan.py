@@ -51,6 +51,11 @@ class LaunchPlan(Entity):
 
     # -- construction ---------------------------------------------------------------------------------
 
+    # The settings two launch plans of the same name must agree on (flytekit's get_or_create check).
+    _COMPARED = ("default_inputs", "fixed_inputs", "schedule", "notifications", "labels", "annotations",
+                 "raw_output_data_config", "max_parallelism", "security_context", "auth_role", "trigger",
+                 "overwrite_cache", "auto_activate", "concurrency")
+
     @classmethod
     def get_or_create(cls, workflow: Any, name: Optional[str] = None, default_inputs: Optional[dict[str, Any]] = None,
                       fixed_inputs: Optional[dict[str, Any]] = None, schedule: Any = None, notifications: Any = None,
@@ -58,28 +63,45 @@ class LaunchPlan(Entity):
                       max_parallelism: Optional[int] = None, security_context: Any = None, auth_role: Any = None,
                       trigger: Any = None, overwrite_cache: Optional[bool] = None, auto_activate: bool = False,
                       concurrency: Any = None) -> LaunchPlan:
-        """The launch plan called `name` (default: the workflow's own name), created if new.
-        Asking for an existing name with different settings is an error."""
-        name = name or workflow.name
+        """The launch plan called `name`, created if new; without a name, the workflow's default
+        launch plan (named after the workflow, with no settings of its own). Asking again for an
+        existing name with different settings is an AssertionError."""
+        settings = {"default_inputs": default_inputs, "fixed_inputs": fixed_inputs, "schedule": schedule,
+                    "notifications": notifications, "labels": labels, "annotations": annotations,
+                    "raw_output_data_config": raw_output_data_config, "max_parallelism": max_parallelism,
+                    "security_context": security_context, "auth_role": auth_role, "trigger": trigger,
+                    "overwrite_cache": overwrite_cache, "auto_activate": auto_activate or None,
+                    "concurrency": concurrency}
+        if name is None:
+            given = sorted(k for k, v in settings.items() if v)
+            if given:
+                raise ValueError(
+                    f"Only named launch plans can have settings of their own (got {', '.join(given)} for the default "
+                    f"launch plan of {workflow.name!r}); give it a name"
+                )
+            existing = cls._registry.get(workflow.name)
+            if existing is not None and existing._workflow is workflow:
+                return existing
+            return cls.create(workflow.name, workflow)
         existing = cls._registry.get(name)
-        candidate_key = (tuple(sorted((fixed_inputs or {}).items(), key=lambda i: i[0])),
-                         tuple(sorted((default_inputs or {}).items(), key=lambda i: i[0])), repr(schedule))
         if existing is not None:
-            if existing._workflow is workflow and existing._saved == candidate_key:
-                return existing
-            if name == workflow.name and not (fixed_inputs or default_inputs or schedule):
-                return existing
-            raise AssertionError(
-                f"Trying to create two launch plans for workflow '{workflow.name}' both named '{name}' but with "
-                f"different values for default_inputs, fixed_inputs or schedule"
-            )
-        lp = cls(name, workflow, fixed_inputs=fixed_inputs, default_inputs=default_inputs, schedule=schedule,
-                 notifications=notifications, labels=labels, annotations=annotations,
-                 raw_output_data_config=raw_output_data_config, max_parallelism=max_parallelism,
-                 security_context=security_context, trigger=trigger, overwrite_cache=overwrite_cache,
-                 auto_activate=auto_activate, concurrency=concurrency)
-        cls._registry[name] = lp
-        return lp
+            if existing._workflow.name != workflow.name:
+                raise AssertionError(
+                    f"Trying to create a launch plan named {name!r} for workflow {workflow.name!r}, but that name is "
+                    f"already used by a launch plan of {existing._workflow.name!r}"
+                )
+            for key in cls._COMPARED:
+                if _normalised(getattr(existing, "_given", {}).get(key)) != _normalised(settings[key]):
+                    raise AssertionError(
+                        f"Trying to create two launch plans for workflow '{workflow.name}' both named '{name}' but "
+                        f"with different values for '{key}'"
+                    )
+            return existing
+        return cls.create(name, workflow, default_inputs=default_inputs, fixed_inputs=fixed_inputs, schedule=schedule,
+                          notifications=notifications, labels=labels, annotations=annotations,
+                          raw_output_data_config=raw_output_data_config, max_parallelism=max_parallelism,
+                          security_context=security_context, auth_role=auth_role, trigger=trigger,
+                          overwrite_cache=overwrite_cache, auto_activate=auto_activate, concurrency=concurrency)
 
     @classmethod
     def create(cls, name: str, workflow: Any, default_inputs: Optional[dict[str, Any]] = None,
@@ -88,11 +110,25 @@ class LaunchPlan(Entity):
                max_parallelism: Optional[int] = None, security_context: Any = None, auth_role: Any = None,
                trigger: Any = None, overwrite_cache: Optional[bool] = None, auto_activate: bool = False,
                concurrency: Any = None) -> LaunchPlan:
+        given = {"default_inputs": default_inputs, "fixed_inputs": fixed_inputs, "schedule": schedule,
+                 "notifications": notifications, "labels": labels, "annotations": annotations,
+                 "raw_output_data_config": raw_output_data_config, "max_parallelism": max_parallelism,
+                 "security_context": security_context, "auth_role": auth_role, "trigger": trigger,
+                 "overwrite_cache": overwrite_cache, "auto_activate": auto_activate or None, "concurrency": concurrency}
+        options = getattr(workflow, "default_options", None)
+        if options is not None:  # a workflow's default options fill in what the launch plan leaves unset
+            labels = labels if labels is not None else options.labels
+            annotations = annotations if annotations is not None else options.annotations
+            raw_output_data_config = raw_output_data_config or options.raw_output_data_config
+            max_parallelism = max_parallelism if max_parallelism is not None else options.max_parallelism
+            security_context = security_context or options.security_context
         lp = cls(name, workflow, fixed_inputs=fixed_inputs, default_inputs=default_inputs, schedule=schedule,
                  notifications=notifications, labels=labels, annotations=annotations,
                  raw_output_data_config=raw_output_data_config, max_parallelism=max_parallelism,
                  security_context=security_context, trigger=trigger, overwrite_cache=overwrite_cache,
                  auto_activate=auto_activate, concurrency=concurrency)
+        lp.auth_role = auth_role
+        lp._given = given
         cls._registry[name] = lp
         return lp
 
@@ -176,6 +212,15 @@ class LaunchPlan(Entity):
 
     def __repr__(self) -> str:
         return f"LaunchPlan(name={self.name!r}, workflow={self._workflow.name!r})"
+
+
+def _normalised(value: Any) -> Any:
+    """Unset and empty settings compare equal (None, {} and [] all mean "not given")."""
+    if value is None or value == {} or value == [] or value is False:
+        return None
+    if isinstance(value, tuple):
+        return list(value)
+    return value
 
 
 def reference_launch_plan(project: str, domain: str, name: str, version: str) -> Any:

@@ -17,7 +17,25 @@ from typing import Any, Optional
 from . import _bridge
 from ._entity import Entity
 from ._interface import Interface
+from ._typecheck import TypeTransformerFailedError, convert_inputs
 from .exceptions.user import FlyteAssertion
+
+
+def _check_mappable(target: Any) -> None:
+    """flytekit maps plain tasks and launch plans only: not workflows, dynamic or eager tasks."""
+    from ._dynamic import DynamicTask
+    from ._eager import EagerAsyncPythonFunctionTask
+    from ._launch_plan import LaunchPlan
+    from ._task import PythonFunctionTask
+    from ._workflow import WorkflowBase
+
+    if isinstance(target, (WorkflowBase, DynamicTask, EagerAsyncPythonFunctionTask)):
+        raise ValueError(
+            f"Only plain tasks and launch plans can be mapped; {getattr(target, 'name', target)!r} is a "
+            f"{type(target).__name__} (call it from a @dynamic loop instead)"
+        )
+    if not isinstance(target, (PythonFunctionTask, LaunchPlan)):
+        raise ValueError(f"Only tasks and launch plans can be mapped, got {type(target).__name__}")
 
 
 class ArrayNodeMapTask(Entity):
@@ -26,7 +44,8 @@ class ArrayNodeMapTask(Entity):
     _kind = "map"
 
     def __init__(self, python_function_task: Any, concurrency: Optional[int] = None, min_successes: Optional[int] = None,
-                 min_success_ratio: Optional[float] = None, bound_inputs: Optional[set] = None, **kwargs: Any):
+                 min_success_ratio: Optional[float] = None, bound_inputs: Optional[set] = None,
+                 bound_inputs_values: Optional[dict[str, Any]] = None, **kwargs: Any):
         partial_kwargs: dict[str, Any] = {}
         target = python_function_task
         if isinstance(target, functools.partial):
@@ -34,8 +53,11 @@ class ArrayNodeMapTask(Entity):
                 raise ValueError("Only keyword arguments are supported in a partial of a map task")
             partial_kwargs = dict(target.keywords)
             target = target.func
-        if not isinstance(target, Entity):
-            raise ValueError(f"Only tasks and launch plans can be mapped, got {type(target).__name__}")
+        if bound_inputs is not None and bound_inputs_values is not None and set(bound_inputs) != set(bound_inputs_values):
+            raise ValueError("bound_inputs and bound_inputs_values should have the same keys if both set")
+        if bound_inputs_values:
+            partial_kwargs.update(bound_inputs_values)  # explicit values win over the partial's
+        _check_mappable(target)
         if len(target.python_interface.outputs) > 1:
             raise ValueError("Only tasks with a single output are supported in map tasks.")
         self._target = target
@@ -43,7 +65,7 @@ class ArrayNodeMapTask(Entity):
         self.concurrency = concurrency
         self.min_successes = min_successes
         self.min_success_ratio = 1.0 if min_success_ratio is None else min_success_ratio
-        self.metadata = kwargs.get("metadata")
+        self.metadata = kwargs.get("metadata") or getattr(target, "metadata", None)
         self.run_all_sub_nodes = bool(kwargs.get("run_all_sub_nodes", False))
         tinf = target.python_interface
         optional_items = self.min_success_ratio < 1.0 or (min_successes is not None)
@@ -105,8 +127,12 @@ class ArrayNodeMapTask(Entity):
             raise FlyteAssertion(f"Input {missing[0]} of type {self._interface.inputs[missing[0]]} was not specified")
         for k in names:
             if not isinstance(bound[k], list):
-                raise ValueError(f"Expected a list of {self._target.python_interface.inputs.get(k)} but got {type(bound[k])} instead.")
-        return {**bound, **self._partial_kwargs}
+                raise TypeTransformerFailedError(
+                    f"Failed argument '{k}': Expected a list of {self._target.python_interface.inputs.get(k)} but got "
+                    f"{type(bound[k])} instead."
+                )
+        lists = convert_inputs(self.name, self._interface.inputs, {k: bound[k] for k in names}, kind="map")
+        return {**bound, **lists, **self._partial_kwargs}
 
     def _map(self, **kwargs: Any) -> Any:
         import flyte
@@ -122,10 +148,11 @@ class ArrayNodeMapTask(Entity):
         fixed = {k: kwargs[k] for k in self._partial_kwargs}
         template = self._target._flyte_template()
         # Each item is validated by the task that receives it (as flytekit's type engine does on
-        # the receiving side); the lists themselves were checked when the map was called.
-        call = functools.partial(template, **fixed) if fixed else template
-        columns = lists
-        results = list(flyte.map(call, *columns, concurrency=self.concurrency or 0, return_exceptions=True))
+        # the receiving side). Columns go in the task's own parameter order, a bound input
+        # repeated for every item, so the order of a partial's keywords never matters.
+        by_name = dict(zip(names, lists))
+        columns = [by_name[k] if k in by_name else [fixed[k]] * n for k in self._target.python_interface.inputs]
+        results = list(flyte.map(template, *columns, concurrency=self.concurrency or 0, return_exceptions=True))
         failures = [r for r in results if isinstance(r, BaseException)]
         if failures:
             succeeded = n - len(failures)

@@ -12,6 +12,13 @@ from ._promise import Promise, PromiseTuple, VoidPromise
 def create_node(entity: Any, *args: Any, **kwargs: Any) -> Any:
     """Inside a workflow: the Node (with `.o0`, `.outputs`, `>>`). Elsewhere: the call's outputs
     as a namedtuple, as flytekit gives when running locally."""
+    names = list(getattr(entity, "python_interface", None).outputs) if hasattr(entity, "python_interface") else []
+    if "outputs" in names:
+        from .exceptions.user import FlyteAssertion
+
+        # A node's `.outputs` is the mapping of all its outputs; an output of that name would hide it.
+        raise FlyteAssertion(f"Cannot use create_node on {getattr(entity, 'name', entity)!r}: it has an output named "
+                             "'outputs', which is reserved")
     if current_compile.get() is not None:
         result = entity(*args, **kwargs)
         if isinstance(result, Promise):

@@ -12,6 +12,15 @@ class Notification:
         self.phases = list(phases)
         self.recipients_email = list(recipients_email or [])
 
+    def __eq__(self, other: object) -> bool:
+        return type(other) is type(self) and (self.phases, self.recipients_email) == (
+            other.phases, other.recipients_email)  # type: ignore[attr-defined]
+
+    __hash__ = object.__hash__
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(phases={self.phases!r}, recipients_email={self.recipients_email!r})"
+
 
 class Email(Notification):
     pass

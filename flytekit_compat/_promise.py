@@ -94,7 +94,7 @@ class Promise:
         )
 
     def __len__(self) -> int:
-        raise ValueError("Promise objects have no length until the workflow runs")
+        raise TypeError("object of type 'Promise' has no len(): its value does not exist until the workflow runs")
 
     # -- comparisons build expressions for `conditional` ---------------------------------------
 

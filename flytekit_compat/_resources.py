@@ -19,11 +19,30 @@ class Resources:
 
     def __post_init__(self) -> None:
         for f in fields(self):
+            # flytekit's rules: cpu may be fractional; memory, gpus and storage are strings or ints.
+            valid: tuple[type, ...] = (str, int, float) if f.name == "cpu" else (str, int)
             value = getattr(self, f.name)
-            items = value if isinstance(value, (tuple, list)) else (value,)
-            for v in items:
-                if v is not None and not isinstance(v, (str, int, float)):
-                    raise AssertionError(f"Resource {f.name} must be a string, int or float, got {type(v)}")
+            if value is None:
+                continue
+            single = isinstance(value, valid) and not isinstance(value, bool)
+            pair = isinstance(value, (list, tuple)) and all(isinstance(v, valid) for v in value)
+            if not single and not pair:
+                names = ", ".join(t.__name__ for t in valid)
+                raise AssertionError(f"{value} should be of type {names} or a list/tuple of {names} (resource {f.name})")
+            if pair and len(value) != 2:
+                raise ValueError(f"{value} must be of length 2 (a request and a limit for {f.name})")
+
+    def to_json(self) -> str:
+        import json
+
+        return json.dumps({f.name: getattr(self, f.name) for f in fields(self)})
+
+    @classmethod
+    def from_json(cls, text: str) -> Resources:
+        import json
+
+        data = json.loads(text)
+        return cls(**{k: tuple(v) if isinstance(v, list) else v for k, v in data.items()})
 
 
 @dataclass
@@ -41,7 +60,7 @@ class ResourceSpec:
                     raise ValueError(f"Resource {f.name} as a tuple must be (request, limit), got {value}")
                 requests[f.name], limits[f.name] = value
             elif value is not None:
-                requests[f.name] = limits[f.name] = value
+                requests[f.name] = value  # a single value is a request only (flytekit)
         return cls(requests=Resources(**requests), limits=Resources(**limits))
 
 

@@ -7,7 +7,9 @@ from typing import Any, Optional
 
 _ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *",
             "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "hourly": "0 * * * *", "daily": "0 0 * * *",
-            "weekly": "0 0 * * 0", "monthly": "0 0 1 * *", "yearly": "0 0 1 1 *", "annually": "0 0 1 1 *"}
+            "weekly": "0 0 * * 0", "monthly": "0 0 1 * *", "yearly": "0 0 1 1 *", "annually": "0 0 1 1 *",
+            "hours": "0 * * * *", "days": "0 0 * * *", "weeks": "0 0 * * 0", "months": "0 0 1 * *",
+            "years": "0 0 1 1 *"}
 
 
 class CronSchedule:
@@ -29,8 +31,12 @@ class CronSchedule:
             if not str(offset).startswith("P"):
                 raise ValueError(f"offset must be an ISO 8601 duration such as 'P1D', got {offset!r}")
         expr = _ALIASES.get(schedule, schedule)  # type: ignore[arg-type]
-        if len(expr.split()) != 5:
-            raise ValueError(f"Schedule {schedule!r} is not a valid five-field cron expression or alias")
+        fields = expr.split()
+        # flytekit validates with croniter, which also takes a sixth field (seconds); flyte's
+        # scheduler works in minutes, so that field is dropped when converting.
+        if len(fields) not in (5, 6):
+            raise ValueError(f"Schedule {schedule!r} is not a valid cron expression (five or six fields) or alias")
+        expr = " ".join(fields[:5])
         self.cron_expression = None
         self.schedule = schedule
         self.offset = offset
@@ -41,6 +47,12 @@ class CronSchedule:
         import flyte
 
         return flyte.Cron(self._expr)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, CronSchedule) and (self.schedule, self.offset, self.kickoff_time_input_arg) == (
+            other.schedule, other.offset, other.kickoff_time_input_arg)
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"CronSchedule(schedule={self.schedule!r}, kickoff_time_input_arg={self.kickoff_time_input_arg!r})"
@@ -64,6 +76,12 @@ class FixedRate:
         import flyte
 
         return flyte.FixedRate(int(self.duration.total_seconds() // 60))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, FixedRate) and (self.duration, self.kickoff_time_input_arg) == (
+            other.duration, other.kickoff_time_input_arg)
+
+    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"FixedRate(duration={self.duration!r})"

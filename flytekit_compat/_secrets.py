@@ -66,6 +66,8 @@ class SecretsManager:
 
     def get_secrets_file(self, group: Optional[str] = None, key: Optional[str] = None, group_version: Optional[str] = None) -> str:
         self._check(group, key)
+        if not key:
+            raise ValueError("secrets key is required to name a secret file")
         parts = [p for p in (group, group_version) if p]
         return os.path.join(self._file_dir, *parts, f"{self._file_prefix}{key}")
 
@@ -73,11 +75,11 @@ class SecretsManager:
     def _check(group: Optional[str], key: Optional[str]) -> None:
         if not group and not key:
             raise ValueError("secrets group or key is required")
-        if key is None or key == "":
-            raise ValueError("secrets key is required")
 
     def get(self, group: Optional[str] = None, key: Optional[str] = None, group_version: Optional[str] = None,
             encode_mode: str = "r") -> Any:
+        if not group:
+            raise ValueError(f"A secret needs a group (asked for key {key!r} without one)")
         env_var = self.get_secrets_env_var(group, key, group_version)
         value = os.environ.get(env_var)
         if value is not None:

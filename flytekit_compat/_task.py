@@ -99,7 +99,7 @@ class PythonFunctionTask(Entity):
         self.shared_memory = kwargs.pop("shared_memory", None)
         self.pod_template = kwargs.pop("pod_template", None)
         self.pod_template_name = kwargs.pop("pod_template_name", None)
-        self.docs = kwargs.pop("docs", None)
+        self._docs = kwargs.pop("docs", None)
         self.enable_deck = bool(kwargs.pop("enable_deck", False))
         self.disable_deck = kwargs.pop("disable_deck", None)
         self.deck_fields = kwargs.pop("deck_fields", ())
@@ -114,6 +114,15 @@ class PythonFunctionTask(Entity):
     @property
     def short_name(self) -> str:
         return self.task_function.__name__
+
+    @property
+    def docs(self) -> Any:
+        """Documentation given to the decorator, or else the one parsed from the docstring."""
+        if self._docs is None:
+            from .models.documentation import documentation_from
+
+            self._docs = documentation_from(self.task_function)
+        return self._docs
 
     @property
     def _is_async(self) -> bool:
@@ -237,11 +246,12 @@ def _build_metadata(cache: Any, retries: int, interruptible: Optional[bool], dep
         return metadata, to_flyte_cache(version, cache.serialize, tuple(cache.ignored_inputs), cache.salt)
     version = legacy.get("cache_version", "")
     serialize = bool(legacy.get("cache_serialize", False))
-    ignored = tuple(legacy.get("cache_ignore_input_vars", ()) or ())
+    ignored_given = legacy.get("cache_ignore_input_vars", ()) or ()
+    ignored = tuple(ignored_given)
     if cache and not version:
         raise ValueError("If version is not defined then at least one cache policy needs to be set")
     metadata = TaskMetadata(cache=bool(cache), cache_serialize=serialize, cache_version=version,
-                            cache_ignore_input_vars=ignored, retries=retries, interruptible=interruptible,
+                            cache_ignore_input_vars=ignored_given, retries=retries, interruptible=interruptible,
                             deprecated=deprecated, timeout=timeout, pod_template_name=pod_template_name,
                             generates_deck=enable_deck, labels=labels, annotations=annotations)
     flyte_cache = to_flyte_cache(version, serialize, ignored) if cache else None
@@ -256,6 +266,9 @@ def _check_resources(requests: Any, limits: Any, resources: Any) -> Any:
     for name, r in (("requests", requests), ("limits", limits)):
         if r is not None and not isinstance(r, Resources):
             raise AssertionError(f"{name} should be specified as flytekit.Resources")
+        for value in (vars(r).values() if r is not None else ()):
+            if isinstance(value, (tuple, list)):
+                raise ValueError(f"{value} can not be a list or tuple ({name} take single values; use resources= for pairs)")
     if resources is not None:
         return ResourceSpec.from_multiple_resource(resources)
     if requests is None and limits is None:

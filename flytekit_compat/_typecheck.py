@@ -8,6 +8,7 @@ ValueError at once, so any of those `except` clauses catches it, as in flytekit.
 
 from __future__ import annotations
 
+import collections.abc
 import dataclasses
 import datetime
 import enum
@@ -101,6 +102,11 @@ def _general(value: Any, tp: Any) -> Any:
         if annotate is not None:
             for meta in args[1:]:
                 converted = annotate(meta)
+        elif _is_pandas_frame(converted):
+            # `Annotated[pd.DataFrame, kwtypes(...)]`: the task sees only those columns.
+            for meta in args[1:]:
+                if isinstance(meta, dict) and meta and all(c in converted.columns for c in meta):
+                    converted = converted[list(meta)]
         return converted
     if tp is None or tp is type(None):
         if value is not None:
@@ -141,6 +147,13 @@ def _general(value: Any, tp: Any) -> Any:
         if not isinstance(value, tuple):
             _fail(value, tp)
         return value
+    if origin in (collections.abc.Iterator, collections.abc.Generator):
+        if not isinstance(value, collections.abc.Iterator) and type(value).__name__ != "FlyteIterator":
+            _fail(value, tp)
+        from .types.iterator.iterator import FlyteIterator
+
+        item = args[0] if args else Any
+        return FlyteIterator(convert(v, item) for v in value)
     if origin is not None and isinstance(origin, type):
         tp = origin
     if tp is int:
@@ -202,9 +215,15 @@ def _general(value: Any, tp: Any) -> Any:
                 return tp(**value)
             _fail(value, tp)
         if tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
-            if not _is_pandas_frame(value):
-                _fail(value, tp)
-            return value
+            if _is_pandas_frame(value):
+                return value
+            # A schema or dataset output feeds a DataFrame input: flytekit reads it into a frame.
+            opener = getattr(value, "open", None)
+            if opener is not None and type(value).__name__.startswith(("FlyteSchema", "StructuredDataset")):
+                frame = opener(tp).all() if type(value).__name__.startswith("StructuredDataset") else opener().all()
+                if _is_pandas_frame(frame):
+                    return frame
+            _fail(value, tp)
         if not isinstance(value, tp):
             _fail(value, tp)
         if tp.__module__ not in ("builtins",) and not hasattr(tp, "model_validate") and tp not in _warned:
@@ -238,11 +257,34 @@ def convert_inputs(entity_name: str, types: dict[str, Any], values: dict[str, An
     return out
 
 
+def convert_output_values(entity_name: str, outputs: dict[str, Any], values: tuple) -> tuple:
+    """Validates one value per declared output (a graph's resolved outputs); returns them as a tuple."""
+    if len(values) != len(outputs):
+        raise TypeTransformerFailedError(
+            f"Failed to convert outputs of '{entity_name}': expected {len(outputs)} outputs, got {len(values)}"
+        )
+    if len(outputs) > 1:
+        return convert_outputs(entity_name, outputs, tuple(values))
+    return convert_outputs(entity_name, outputs, _One(values[0]))
+
+
+class _One:
+    """Marks the single output value itself (so a tuple value is not mistaken for the output tuple)."""
+
+    __slots__ = ("value",)
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
 def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tuple:
     """Validates a function's return value against its declared outputs; returns them as a tuple."""
     names = list(outputs)
     if not names:
         return ()
+    if isinstance(value, _One):
+        values = (value.value,)
+        return tuple(_checked_outputs(entity_name, outputs, names, values))
     if len(names) == 1:
         values: tuple = (value,) if not (isinstance(value, tuple) and hasattr(type(value), "_fields") and len(value) == 1 and list(type(value)._fields) == names) else tuple(value)
     else:
@@ -252,6 +294,10 @@ def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tu
                 f"({', '.join(names)}), got {value!r:.200}"
             )
         values = tuple(value)
+    return tuple(_checked_outputs(entity_name, outputs, names, values))
+
+
+def _checked_outputs(entity_name: str, outputs: dict[str, Any], names: list[str], values: tuple) -> list:
     checked = []
     for i, (name, v) in enumerate(zip(names, values)):
         try:
@@ -295,6 +341,9 @@ def castable(upstream: Any, downstream: Any) -> bool:
         return any(castable(upstream, d) for d in typing.get_args(downstream))
     if _is_union(upstream):
         return False  # Optional[int] into int
+    # A typed Dict is a map literal, a bare `dict` a JSON struct: flytekit cannot convert one into the other.
+    if (up_origin is dict and downstream is dict) or (upstream is dict and down_origin is dict):
+        return False
     if up_origin in (list, dict) and down_origin is up_origin:
         ua, da = typing.get_args(upstream), typing.get_args(downstream)
         if not ua or not da:

@@ -19,7 +19,7 @@ from ._executor import NodeFailure, WorkflowFailurePolicy, execute_graph
 from ._graph import CompileContext, StartNode, check_binding, current_compile, promises_in
 from ._interface import Interface, extract
 from ._promise import NodeOutput, Promise, PromiseTuple, VoidPromise
-from ._typecheck import convert_outputs
+from ._typecheck import convert_output_values
 from .exceptions.user import FlyteValidationException, FlyteValueException
 
 
@@ -95,7 +95,7 @@ class WorkflowBase(Entity):
         outputs = self._interface.outputs
         if not outputs:
             return None
-        checked = convert_outputs(self.name, outputs, values[0] if len(values) == 1 and self._interface.output_tuple is None else tuple(values))
+        checked = convert_output_values(self.name, outputs, tuple(values))
         if len(checked) == 1 and self._interface.output_tuple is None:
             return checked[0]
         return checked

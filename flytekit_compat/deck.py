@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from typing import Any, Optional
 
 
@@ -66,3 +67,13 @@ class MarkdownRenderer:
 
 def renderer_html(value: Any) -> str:
     return value.to_html() if hasattr(value, "to_html") else str(value)
+
+
+class DeckField(str, enum.Enum):
+    """The decks flytekit can generate for a task (`@task(deck_fields=...)`)."""
+
+    INPUT = "Input"
+    OUTPUT = "Output"
+    SOURCE_CODE = "Source Code"
+    TIMELINE = "Timeline"
+    DEPENDENCIES = "Dependencies"

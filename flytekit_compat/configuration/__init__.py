@@ -88,3 +88,44 @@ class Config:
     @classmethod
     def for_endpoint(cls, endpoint: str, insecure: bool = False, **kwargs: Any) -> Config:
         return cls(platform=PlatformConfig(endpoint=endpoint, insecure=insecure))
+
+
+# The environment variable a serialized context travels in (registration only).
+SERIALIZED_CONTEXT_ENV_VAR = "_F_SS_C"
+
+
+@dataclass
+class SecretsConfig:
+    """Where secrets are looked up: env vars `<env_prefix><GROUP>_<KEY>` and files
+    `<default_dir>/<group>/<file_prefix><key>` (each overridable by FLYTE_SECRETS_* env vars)."""
+
+    env_prefix: str = "_FSEC_"
+    default_dir: str = "/etc/secrets"
+    file_prefix: str = ""
+
+    @classmethod
+    def auto(cls, config_file: Any = None) -> SecretsConfig:
+        import os
+
+        return cls(
+            env_prefix=os.environ.get("FLYTE_SECRETS_ENV_PREFIX", cls.env_prefix),
+            default_dir=os.environ.get("FLYTE_SECRETS_DEFAULT_DIR", cls.default_dir),
+            file_prefix=os.environ.get("FLYTE_SECRETS_FILE_PREFIX", cls.file_prefix),
+        )
+
+
+@dataclass
+class LocalConfig:
+    """Local-run settings: the task cache switch and forced re-execution (FLYTE_LOCAL_CACHE_*)."""
+
+    cache_enabled: bool = True
+    cache_overwrite: bool = False
+
+    @classmethod
+    def auto(cls, config_file: Any = None) -> LocalConfig:
+        import os
+
+        from ..core.utils import str2bool
+
+        return cls(cache_enabled=str2bool(os.environ.get("FLYTE_LOCAL_CACHE_ENABLED", "true")),
+                   cache_overwrite=str2bool(os.environ.get("FLYTE_LOCAL_CACHE_OVERWRITE", "false")))

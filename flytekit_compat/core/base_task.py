@@ -1,8 +1,8 @@
 from .._interface import kwtypes
-from .._task import PythonFunctionTask, TaskMetadata
+from .._python_task import PythonTask
+from .._task import TaskMetadata
 
-PythonTask = PythonFunctionTask
-Task = PythonFunctionTask
+Task = PythonTask
 
 
 class IgnoreOutputs(Exception):

@@ -51,10 +51,17 @@ class SyncCheckpoint(Checkpoint):
             return None
         if self._prev_download_path:
             return self._prev_download_path
-        target = Path(path) if path is not None else Path(self._td) / self.SRC_LOCAL_FOLDER
-        if not isinstance(target, Path) or (target.exists() and not target.is_dir()):
-            raise ValueError("Checkpoints can be restored to a directory only.")
-        target.mkdir(parents=True, exist_ok=True)
+        if path is None:
+            target = Path(self._td) / self.SRC_LOCAL_FOLDER
+            target.mkdir(parents=True, exist_ok=True)
+        else:
+            target = Path(path)
+            if not target.is_dir():  # flytekit restores into an existing directory only
+                raise ValueError("Checkpoints can be restored to a directory only.")
+        if not os.path.isdir(self._checkpoint_src):
+            from ..exceptions.user import FlyteDataNotFoundException
+
+            raise FlyteDataNotFoundException(self._checkpoint_src)  # e.g. a previous attempt's upload was lost
         shutil.copytree(self._checkpoint_src, target, dirs_exist_ok=True)
         self._prev_download_path = target
         return target
@@ -81,7 +88,7 @@ class SyncCheckpoint(Checkpoint):
         if not files:
             return None
         if len(files) > 1:
-            raise ValueError(f"Expected exactly one checkpoint file, found {len(files)}")
+            raise ValueError(f"Expected exactly one checkpoint - found {len(files)}")
         return files[0].read_bytes()
 
     def write(self, b: bytes) -> None:

@@ -24,12 +24,37 @@ class ExecutionState:
         self.user_space_params = current_context()
 
 
+_file_access: Any = None
+
+
 class FlyteContext:
     """A read-only view: `user_space_params` is the current task's execution parameters."""
+
+    @staticmethod
+    def current_context() -> FlyteContext:
+        return FlyteContext()
 
     @property
     def user_space_params(self) -> ExecutionParameters:
         return current_context()
+
+    @property
+    def file_access(self) -> Any:
+        """Copies data between local and (fsspec) paths, as flytekit's FileAccessProvider does."""
+        global _file_access
+        if _file_access is None:
+            from .data_persistence import FileAccessProvider
+
+            _file_access = FileAccessProvider()
+        return _file_access
+
+    @property
+    def compilation_state(self) -> Optional[CompilationState]:
+        """Set while a workflow body compiles, else None."""
+        from .._graph import current_compile
+
+        ctx = current_compile.get()
+        return CompilationState(ctx) if ctx is not None else None
 
     @property
     def execution_state(self) -> ExecutionState:
@@ -50,3 +75,25 @@ class FlyteContextManager:
 
 
 __all__ = ["ExecutionParameters", "ExecutionState", "FlyteContext", "FlyteContextManager", "SecretsManager"]
+
+from .._internal import internal_classes as _internal_classes  # noqa: E402
+
+(OutputMetadataTracker, FlyteEntities) = _internal_classes(
+    __name__, "flytekit's compilation context", "OutputMetadataTracker", "FlyteEntities"
+)
+
+
+class CompilationState:
+    """The workflow body being compiled: `nodes` are the calls made so far, in order (decorators
+    that wrap workflows use it to order setup/teardown nodes around the body)."""
+
+    def __init__(self, compile_context: Any):
+        self._ctx = compile_context
+
+    @property
+    def nodes(self) -> list[Any]:
+        return list(self._ctx.nodes)
+
+    @property
+    def prefix(self) -> str:
+        return ""

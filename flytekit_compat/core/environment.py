@@ -29,3 +29,8 @@ class Environment:
         from .._dynamic import dynamic
 
         return dynamic(_task_function, **{**self.overrides, **overrides}) if _task_function else dynamic(**{**self.overrides, **overrides})
+
+
+def inherit(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
+    """Task settings `old` updated with `new` (what an extended Environment passes to `task`)."""
+    return {**old, **new}

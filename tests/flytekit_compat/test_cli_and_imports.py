@@ -31,6 +31,10 @@ PROGRAM = textwrap.dedent(
     @workflow
     def nothing() -> None:
         t(x=[1], flag=True)
+
+    @task
+    def half(r: float) -> float:
+        return r / 2
     """
 )
 
@@ -50,6 +54,12 @@ def test_pyflyte_run_workflow_with_json_and_flags(program):
     assert r.output.splitlines()[-1] == "5 False z"
     r = CliRunner().invoke(main, ["run", str(program), "nothing"])
     assert r.output.splitlines() == ["Running Execution on local."]
+
+
+def test_pyflyte_float_options_are_parsed(program):
+    r = CliRunner().invoke(main, ["run", str(program), "half", "--r", "0.5"])
+    assert r.exit_code == 0, r.output
+    assert r.output.splitlines()[-1] == "0.25"
 
 
 def test_pyflyte_run_task_and_listing(program):

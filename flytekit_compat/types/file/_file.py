@@ -42,7 +42,8 @@ class FlyteFile(flyte.io.File, os.PathLike):
             ext = item
         else:
             ext = getattr(item, "__name__", str(item))
-        sub = type("FlyteFile", (cls,), {"_extension": ext.lstrip("."), "_flyte_io_class": FlyteFile,
+        ext = ext.lstrip(".")
+        sub = type("FlyteFile", (cls,), {"_extension": ext, "_flyte_io_class": FlyteFile,
                                           "__module__": cls.__module__, "__qualname__": f"FlyteFile[{ext}]"})
         return sub
 
@@ -53,6 +54,8 @@ class FlyteFile(flyte.io.File, os.PathLike):
         if isinstance(value, flyte.io.File):
             return cls(value.path)
         if isinstance(value, (str, os.PathLike)):
+            if os.path.isdir(value):
+                raise ValueError(f"{os.fspath(value)} is a directory; a FlyteFile must be a file (use FlyteDirectory)")
             return cls(value)
         raise TypeError(f"Expected a FlyteFile or a path, got {type(value).__name__}")
 
@@ -94,7 +97,8 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FlyteFile):
-            return self.path == other.path and self._remote_source == other._remote_source
+            return (self.path == other.path and self._remote_source == other._remote_source
+                    and type(self).extension() == type(other).extension())
         return NotImplemented
 
     __hash__ = flyte.io.File.__hash__

@@ -1,18 +1,6 @@
-"""`flytekit.types.pickle`: values of types flytekit does not know are pickled."""
+"""`flytekit.types.pickle.pickle` (import path kept for legacy code)."""
 
-from __future__ import annotations
+from .._internal_types import FlytePickleTransformer
+from . import FlytePickle
 
-from typing import Any, Generic, TypeVar
-
-T = TypeVar("T")
-
-
-class FlytePickle(Generic[T]):
-    """Marker type: `FlytePickle[MyClass]`. Any value is carried by pickle here."""
-
-    @classmethod
-    def python_type(cls) -> Any:
-        return cls
-
-
-__all__ = ["FlytePickle"]
+__all__ = ["FlytePickle", "FlytePickleTransformer"]

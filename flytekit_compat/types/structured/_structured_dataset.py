@@ -52,6 +52,8 @@ class StructuredDataset(flyte.io.DataFrame):
             return sd
         if _is_pandas(value):
             return cls(dataframe=value)
+        if type(value).__name__.startswith("FlyteSchema") and hasattr(value, "open"):
+            return cls(dataframe=value.open().all())  # the deprecated schema type feeds a dataset input
         raise TypeError(
             f"Expected a StructuredDataset instance, but got {type(value)} instead. Did you forget to wrap your "
             "dataframe in a StructuredDataset instance?"
@@ -60,6 +62,10 @@ class StructuredDataset(flyte.io.DataFrame):
     def _flytekit_annotate(self, metadata: Any) -> StructuredDataset:
         """A view that only shows the columns named in `kwtypes(...)`."""
         if isinstance(metadata, dict) and metadata:
+            df = self._raw_df
+            if _is_pandas(df) and all(c in df.columns for c in metadata):
+                # an in-memory frame is cut to the declared columns, so the subset is what travels on
+                return StructuredDataset(dataframe=df[list(metadata)], uri=self.uri, file_format=self.format or PARQUET)
             view = StructuredDataset(dataframe=self._raw_df, uri=self.uri, file_format=self.format or PARQUET)
             view._columns = dict(metadata)
             return view

@@ -1,0 +1,1 @@
+"""`flytekit.types.iterator`."""
