@@ -86,13 +86,40 @@ def _answer(name: str, prompt: str, data_type_name: str, timeout: Optional[float
     env = signal_env_var(name)
     raw = os.environ.get(env)
     if raw is None:
-        if not (sys.stdin and sys.stdin.isatty()):
-            raise ConditionFailedError(
-                f"Condition {name!r} needs an answer ({data_type.__name__}) and there is no terminal to ask: "
-                f"set the environment variable {env} to answer it."
-            )
-        raw = _ask_terminal(prompt, data_type, timeout, name)
+        no_answer = ConditionFailedError(
+            f"Condition {name!r} needs an answer ({data_type.__name__}) and there is no terminal or piped input "
+            f"to read it from: set the environment variable {env} to answer it."
+        )
+        if sys.stdin is None or sys.stdin.closed:
+            raise no_answer
+        try:
+            interactive = sys.stdin.isatty()
+        except (OSError, ValueError):
+            raise no_answer from None
+        if not interactive and not _piped_answer_ready(min(timeout, _PIPE_WAIT) if timeout else _PIPE_WAIT):
+            raise no_answer  # stdin is not a terminal and nothing was piped in: do not hang
+        try:
+            raw = _ask_terminal(prompt, data_type, timeout, name)
+        except ConditionFailedError:
+            if interactive:
+                raise
+            raise no_answer from None
     return _convert(raw, data_type, name)
+
+
+# How long a non-terminal stdin (a pipe, a file) may take to offer an answer.
+_PIPE_WAIT = 5.0
+
+
+def _piped_answer_ready(wait: float) -> bool:
+    """Whether non-terminal stdin has something to read (or is at its end) within `wait` seconds."""
+    import select
+
+    try:
+        ready, _, _ = select.select([sys.stdin], [], [], wait)
+    except (OSError, ValueError, TypeError):  # stdin without a file descriptor (replaced, captured)
+        return False
+    return bool(ready)
 
 
 class _Condition(Generic[ConditionType]):

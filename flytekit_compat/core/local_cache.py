@@ -7,16 +7,7 @@ clearing this cache clears that store's cache table.
 
 from __future__ import annotations
 
-from typing import Any
-
 from .._internal import internal_functions
-
-
-def _store() -> Any:
-    # flyte's public API has no cache-clearing call; the store is the runtime's own extension point.
-    from flyte._run import _store as store
-
-    return store()
 
 
 class LocalTaskCache:
@@ -29,7 +20,9 @@ class LocalTaskCache:
     @staticmethod
     def clear() -> int:
         """Forget every cached task result; returns how many entries were removed."""
-        return _store().clear_cache()
+        from flyte._extension import clear_task_cache  # the runtime's named extension point
+
+        return clear_task_cache()
 
 
 _calculate_cache_key, _recursive_hash_placement = internal_functions(

@@ -211,3 +211,28 @@ def test_condition_without_terminal_fails_clearly(monkeypatch):
     with pytest.raises(flyte.errors.RuntimeUserError) as info:
         flyte.run(asks)
     assert "FLYTE_SIGNAL_DEPLOY_OK" in str(info.value)
+
+
+_PIPED = """
+import flyte
+env = flyte.TaskEnvironment(name="piped")
+@env.task
+async def main() -> str:
+    cond = await flyte.new_condition.aio("title", data_type=str)
+    return await cond.wait.aio()
+print(flyte.run(main).outputs()[0])
+"""
+
+
+def test_condition_reads_a_piped_answer(tmp_path):
+    import subprocess
+    import sys
+
+    env = {**os.environ, "FLYTE_HOME": str(tmp_path)}
+    env.pop("FLYTE_SIGNAL_TITLE", None)
+    piped = subprocess.run([sys.executable, "-c", _PIPED], input="My Title\n", capture_output=True, text=True, env=env, timeout=60)
+    assert piped.returncode == 0, piped.stderr
+    assert piped.stdout.strip() == "My Title"
+    empty = subprocess.run([sys.executable, "-c", _PIPED], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60)
+    assert empty.returncode != 0
+    assert "set the environment variable FLYTE_SIGNAL_TITLE" in empty.stderr
