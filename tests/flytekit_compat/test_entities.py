@@ -211,7 +211,7 @@ def test_gate_without_an_answer_fails_clearly(monkeypatch):
     monkeypatch.delenv("FLYTE_SIGNAL_EXTRA", raising=False)
     from flyte.errors import ConditionFailedError
 
-    with pytest.raises(ConditionFailedError, match="no terminal to ask: set the environment variable FLYTE_SIGNAL_"):
+    with pytest.raises(ConditionFailedError, match="no terminal or piped input to read it from: set the environment variable FLYTE_SIGNAL_"):
         gated(x=1)
 
 
