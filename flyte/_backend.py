@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Optional
 
+from ._syncify import Immediate
 from .errors import ImageBuildError, InitializationError
 
 _NO_BACKEND = (
@@ -38,21 +39,6 @@ class ImageCache:
     image_lookup: dict[str, str] = field(default_factory=dict)
     build_run_ids: dict[str, Any] = field(default_factory=dict)
     serialized_form: Optional[str] = None
-
-
-class _Backend:
-    """A callable with an `.aio` twin, like the SDK's sync wrappers."""
-
-    def __init__(self, fn: Any):
-        self._fn = fn
-        self.__doc__ = fn.__doc__
-        self.__name__ = fn.__name__
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._fn(*args, **kwargs)
-
-    async def aio(self, *args: Any, **kwargs: Any) -> Any:
-        return self._fn(*args, **kwargs)
 
 
 def _image_uri(image: Any) -> str:
@@ -107,13 +93,13 @@ def _run_python_script(script: Any, **kwargs: Any) -> Any:
     raise _no_backend("flyte.run_python_script")
 
 
-deploy = _Backend(_deploy)
-build = _Backend(_build)
-build_images = _Backend(_build_images)
-serve = _Backend(_serve)
-init_in_cluster = _Backend(_init_in_cluster)
-init_passthrough = _Backend(_init_passthrough)
-run_python_script = _Backend(_run_python_script)
+deploy = Immediate(_deploy)
+build = Immediate(_build)
+build_images = Immediate(_build_images)
+serve = Immediate(_serve)
+init_in_cluster = Immediate(_init_in_cluster)
+init_passthrough = Immediate(_init_passthrough)
+run_python_script = Immediate(_run_python_script)
 
 
 def with_servecontext(*args: Any, **kwargs: Any) -> Any:

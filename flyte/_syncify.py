@@ -61,3 +61,19 @@ class Dual(Generic[T]):
 
 def syncify(afunc: Callable[..., Awaitable[T]]) -> Dual[T]:
     return Dual(afunc)
+
+
+class Immediate:
+    """Wraps a quick sync function: calling runs it; `await f.aio(...)` runs it too, for code
+    written against the SDK's syncified API (no thread: nothing in it blocks)."""
+
+    def __init__(self, fn: Callable[..., Any]):
+        self._fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)
+
+    async def aio(self, *args: Any, **kwargs: Any) -> Any:
+        return self._fn(*args, **kwargs)

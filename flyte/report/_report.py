@@ -3,13 +3,13 @@ from __future__ import annotations
 import html
 import os
 import tempfile
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, Optional
 
 from .._context import current_frame
+from .._syncify import Immediate
 
 
 @dataclass
@@ -76,21 +76,6 @@ def current_report() -> Report:
     return frame.report
 
 
-class _Both:
-    """A function callable directly and as `await f.aio(...)`."""
-
-    def __init__(self, fn: Callable[..., Any]):
-        self._fn = fn
-        self.__doc__ = fn.__doc__
-        self.__name__ = fn.__name__
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return self._fn(*args, **kwargs)
-
-    async def aio(self, *args: Any, **kwargs: Any) -> Any:
-        return self._fn(*args, **kwargs)
-
-
 def _flush() -> None:
     """Write the current task's report now (it is also written when the task ends)."""
     frame = current_frame.get()
@@ -117,10 +102,10 @@ def _replace(content: str, do_flush: bool = False) -> None:
         _flush()
 
 
-flush = _Both(_flush)
-get_tab = _Both(_get_tab)
-log = _Both(_log)
-replace = _Both(_replace)
+flush = Immediate(_flush)
+get_tab = Immediate(_get_tab)
+log = Immediate(_log)
+replace = Immediate(_replace)
 
 
 def abbreviate(value: Any, limit: int = 300) -> str:
