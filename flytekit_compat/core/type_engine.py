@@ -10,7 +10,23 @@ from __future__ import annotations
 
 import dataclasses
 import typing
-from typing import Any, Generic, Optional, TypeVar
+from typing import (
+    Annotated,
+    Any,
+    Dict,
+    Generic,
+    List,
+    Literal,
+    NamedTuple,
+    Optional,
+    OrderedDict,
+    Type,
+    TypeVar,
+    Union,
+    cast,
+    get_args,
+    get_origin,
+)
 
 from .._interface import RestrictedTypeError
 from .._internal import internal_classes, internal_functions
@@ -124,6 +140,9 @@ class TypeEngine:
     """The registry of transformers by Python type (custom types register here)."""
 
     _REGISTRY: dict[Any, TypeTransformer] = {}
+    # flytekit memoizes Python-value -> literal conversions here. The shim converts no literals
+    # (values cross tasks through the flyte runtime), so it stays empty; code that clears it works.
+    _LITERAL_CACHE: dict[Any, Any] = {}
 
     @classmethod
     def register(cls, transformer: TypeTransformer, additional_types: Optional[list[type]] = None) -> None:
@@ -160,12 +179,55 @@ class TypeEngine:
     dict_to_literal_map = classmethod(internal_functions(__name__, _LITERALS, "TypeEngine.dict_to_literal_map")[0])  # type: ignore[assignment]
 
 
-(BoolTransformer, DictTransformer, EnumTransformer, FloatTransformer, IntTransformer, ListTransformer,
- LiteralsResolver, StrTransformer, UnionTransformer, BinaryIOTransformer, TextIOTransformer) = internal_classes(
+(BoolTransformer, DictTransformer, EnumTransformer, FloatTransformer, IntTransformer,
+ LiteralsResolver, StrTransformer, BinaryIOTransformer, TextIOTransformer) = internal_classes(
     __name__, _LITERALS, "BoolTransformer", "DictTransformer", "EnumTransformer", "FloatTransformer", "IntTransformer",
-    "ListTransformer", "LiteralsResolver", "StrTransformer", "UnionTransformer", "BinaryIOTransformer",
-    "TextIOTransformer",
+    "LiteralsResolver", "StrTransformer", "BinaryIOTransformer", "TextIOTransformer",
 )
+
+
+class ListTransformer(TypeTransformer[list]):
+    """Lists. Its type helpers work on Python types; literal conversion is flytekit's internal."""
+
+    def __init__(self) -> None:
+        super().__init__("Typed List", list)
+
+    @staticmethod
+    def get_sub_type(t: Any) -> Any:
+        """The element type of `List[T]` (through `Annotated`); ValueError for anything else."""
+        sub = ListTransformer.get_sub_type_or_none(t)
+        if sub is None:
+            raise ValueError("Only generic univariate typing.List[T] type is supported.")
+        return sub
+
+    @staticmethod
+    def get_sub_type_or_none(t: Any) -> Optional[Any]:
+        t = get_underlying_type(t)
+        if typing.get_origin(t) is list:
+            args = typing.get_args(t)
+            if len(args) == 1:
+                return args[0]
+        return None
+
+
+class UnionTransformer(TypeTransformer[Any]):
+    """Unions. Its type helpers work on Python types; literal conversion is flytekit's internal."""
+
+    def __init__(self) -> None:
+        super().__init__("Typed Union", typing.Union)  # type: ignore[arg-type]
+
+    @staticmethod
+    def is_optional_type(t: Any) -> bool:
+        """Whether `t` is a union that admits None (`Optional[X]`, `X | None`, `Union[X, Y, None]`)."""
+        return _is_union(t) and type(None) in typing.get_args(t)
+
+
+def _is_union(t: Any) -> bool:
+    origin = typing.get_origin(t)
+    return origin is typing.Union or (_UnionType is not None and origin is _UnionType)
+
+
+_UnionType = getattr(__import__("types"), "UnionType", None)
 
 # flytekit's versions of these take flyteidl LiteralTypes and JSON schemas, not Python types.
 (_are_types_castable, _get_element_type) = internal_functions(
@@ -185,4 +247,7 @@ __all__ = [
     "TypeTransformerFailedError", "UnionTransformer", "convert_marshmallow_json_schema_to_python_class",
     "convert_mashumaro_json_schema_to_python_class", "dataclass_from_dict", "get_underlying_type", "is_annotated",
     "strict_type_hint_matching",
+    # flytekit's module has no __all__, so `import *` from it also gives the typing names it imports
+    "Annotated", "Dict", "List", "Literal", "NamedTuple", "Optional", "OrderedDict", "Type", "Union", "cast",
+    "get_args", "get_origin",
 ]

@@ -263,3 +263,22 @@ def test_file_copy_survives_producer_cleanup():
     f = producer()
     shutil.rmtree(os.path.dirname(f.path), ignore_errors=True) if "flyte-home" not in f.path else None
     assert consumer(f=f) == "kept"
+
+
+def test_list_and_union_type_helpers_answer_like_flytekit():
+    import typing
+
+    from flytekit.core.type_engine import ListTransformer, TypeEngine, UnionTransformer
+
+    assert ListTransformer.get_sub_type(typing.List[str]) is str
+    assert ListTransformer.get_sub_type(typing.Annotated[list[int], "meta"]) is int
+    assert ListTransformer.get_sub_type_or_none(list) is None
+    with pytest.raises(ValueError, match="Only generic univariate typing.List"):
+        ListTransformer.get_sub_type(typing.List)
+    assert UnionTransformer.is_optional_type(typing.Optional[int])
+    assert UnionTransformer.is_optional_type(int | None)
+    assert UnionTransformer.is_optional_type(typing.Union[int, str, None])
+    assert not UnionTransformer.is_optional_type(typing.Union[int, str])
+    assert not UnionTransformer.is_optional_type(str)
+    TypeEngine._LITERAL_CACHE.clear()  # code that clears flytekit's literal cache keeps working
+    assert TypeEngine._LITERAL_CACHE == {}
