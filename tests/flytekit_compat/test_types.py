@@ -273,7 +273,7 @@ def test_list_and_union_type_helpers_answer_like_flytekit():
     assert ListTransformer.get_sub_type(typing.List[str]) is str
     assert ListTransformer.get_sub_type(typing.Annotated[list[int], "meta"]) is int
     assert ListTransformer.get_sub_type_or_none(list) is None
-    with pytest.raises(ValueError, match="Only generic univariate typing.List"):
+    with pytest.raises(ValueError, match=r"Only generic univariate typing\.List"):
         ListTransformer.get_sub_type(typing.List)
     assert UnionTransformer.is_optional_type(typing.Optional[int])
     assert UnionTransformer.is_optional_type(int | None)
