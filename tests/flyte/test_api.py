@@ -15,46 +15,18 @@ import flyte.io
 
 SDK = json.loads((Path(__file__).parent / "data" / "sdk_signatures.json").read_text())
 
-OURS = {
-    "TaskEnvironment": flyte.TaskEnvironment,
-    "TaskEnvironment.task": flyte.TaskEnvironment.task,
-    "TaskEnvironment.clone_with": flyte.TaskEnvironment.clone_with,
-    "TaskTemplate.override": flyte.TaskTemplate.override,
-    "map": flyte.map.__call__,
-    "map.aio": flyte.map.aio,
-    "with_runcontext": flyte.with_runcontext,
-    "init_from_config": flyte.init_from_config,
-    "group": flyte.group,
-    "trace": flyte.trace,
-    "custom_context": flyte.custom_context,
-    "new_condition": flyte.new_condition.__call__,
-    "Cache": flyte.Cache,
-    "RetryStrategy": flyte.RetryStrategy,
-    "Backoff": flyte.Backoff,
-    "Timeout": flyte.Timeout,
-    "Resources": flyte.Resources,
-    "Secret": flyte.Secret,
-    "ReusePolicy": flyte.ReusePolicy,
-    "PodTemplate": flyte.PodTemplate,
-    "Trigger": flyte.Trigger,
-    "Cron": flyte.Cron,
-    "FixedRate": flyte.FixedRate,
-    "GPU": flyte.GPU,
-    "File.from_local": flyte.io.File.from_local,
-    "File.from_local_sync": flyte.io.File.from_local_sync,
-    "File.open": flyte.io.File.open,
-    "File.open_sync": flyte.io.File.open_sync,
-    "File.download": flyte.io.File.download,
-    "File.new_remote": flyte.io.File.new_remote,
-    "File.from_existing_remote": flyte.io.File.from_existing_remote,
-    "Dir.from_local": flyte.io.Dir.from_local,
-    "Dir.walk": flyte.io.Dir.walk,
-    "Dir.walk_sync": flyte.io.Dir.walk_sync,
-    "Dir.download": flyte.io.Dir.download,
-    "DataFrame.from_df": flyte.io.DataFrame.from_df,
-    "DataFrame.open": flyte.io.DataFrame.open,
-}
-OURS.update({name: getattr(flyte.Image, name.split(".")[1]) for name in SDK if name.startswith("Image.")})
+def _ours(name: str):
+    """Our counterpart of a recorded SDK name ("TaskEnvironment.task", "map.aio", "File.open"),
+    looked up in `flyte`, else `flyte.io`. (inspect.signature reads a callable object such as
+    flyte.map through its __call__.)"""
+    head, *rest = name.split(".")
+    obj = getattr(flyte, head) if hasattr(flyte, head) else getattr(flyte.io, head)
+    for part in rest:
+        obj = getattr(obj, part)
+    return obj
+
+
+OURS = {name: _ours(name) for name in SDK}
 
 # Where our signature legitimately differs, and why.
 EXTRA_OK = {
