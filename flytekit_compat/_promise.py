@@ -257,8 +257,11 @@ _OPS = {
 }
 
 
-class ComparisonExpression:
-    """`lhs op rhs` over promises and literals, decided when the workflow runs."""
+class _Expression:
+    """A condition of a `conditional` branch: combinable with `&`/`|`, never with Python's
+    `and`/`or` (which would ask for its truth value at compile time)."""
+
+    _kind = ""  # how flytekit's error message names the expression
 
     def __init__(self, lhs: Any, op: str, rhs: Any):
         self.lhs, self.op, self.rhs = lhs, op, rhs
@@ -272,8 +275,14 @@ class ComparisonExpression:
     def __bool__(self) -> bool:
         raise ValueError(
             "Cannot perform truth value testing, This is a limitation in python. For Logical `and\\or` use `&\\|` "
-            "(bitwise) instead. Expr Comp"
+            f"(bitwise) instead. Expr {self._kind}"
         )
+
+
+class ComparisonExpression(_Expression):
+    """`lhs op rhs` over promises and literals, decided when the workflow runs."""
+
+    _kind = "Comp"
 
     def promises(self) -> list:
         return [v for v in (self.lhs, self.rhs) if isinstance(v, Promise)]
@@ -285,21 +294,10 @@ class ComparisonExpression:
         return f"({self.lhs!r} {self.op} {self.rhs!r})"
 
 
-class ConjunctionExpression:
-    def __init__(self, lhs: Any, op: str, rhs: Any):
-        self.lhs, self.op, self.rhs = lhs, op, rhs
+class ConjunctionExpression(_Expression):
+    """`a & b`, `a | b` of conditions."""
 
-    def __and__(self, other: Any) -> ConjunctionExpression:
-        return ConjunctionExpression(self, "and", _expr(other))
-
-    def __or__(self, other: Any) -> ConjunctionExpression:
-        return ConjunctionExpression(self, "or", _expr(other))
-
-    def __bool__(self) -> bool:
-        raise ValueError(
-            "Cannot perform truth value testing, This is a limitation in python. For Logical `and\\or` use `&\\|` "
-            "(bitwise) instead. Expr Conj"
-        )
+    _kind = "Conj"
 
     def promises(self) -> list:
         return self.lhs.promises() + self.rhs.promises()
