@@ -62,11 +62,9 @@ KNOWN_INPUTS = {
     "productionizing.customizing_resources:my_pipeline": {"x": [1, 1, 2]},
 }
 
-_DISCOVER_AND_RUN = textwrap.dedent(
+# Both sides compare values the same way: one normaliser, pasted into each worker script.
+_NORM = textwrap.dedent(
     r'''
-    import asyncio, contextlib, importlib, inspect, io, json, sys, datetime
-    sys.path.insert(0, sys.argv[1])
-    known = json.loads(sys.argv[3])
     def norm(v):
         if isinstance(v, dict): return {str(k): norm(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)): return [norm(x) for x in v]
@@ -78,6 +76,15 @@ _DISCOVER_AND_RUN = textwrap.dedent(
         if type(v).__name__ == "DataFrame" and hasattr(v, "to_dict"): return norm(v.to_dict(orient="list"))
         if isinstance(v, (str, int, bool)) or v is None: return v
         return "<" + type(v).__name__ + ">"
+    '''
+).strip()
+
+_DISCOVER_AND_RUN = textwrap.dedent(
+    r'''
+    import asyncio, contextlib, importlib, inspect, io, json, sys, datetime
+    sys.path.insert(0, sys.argv[1])
+    known = json.loads(sys.argv[3])
+    {norm}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             mod = importlib.import_module(sys.argv[2])
@@ -110,24 +117,14 @@ _DISCOVER_AND_RUN = textwrap.dedent(
             out["raises"] = type(e).__name__; out["message"] = str(e)[-200:]
         print(json.dumps(out), flush=True)
     '''
-)
+).replace("{norm}", _NORM)
 
 _RUN_MIGRATED = textwrap.dedent(
     r'''
     import contextlib, importlib, io, json, sys
     sys.path.insert(0, sys.argv[1])
     entries = json.loads(sys.argv[3])
-    def norm(v):
-        if isinstance(v, dict): return {str(k): norm(x) for k, x in v.items()}
-        if isinstance(v, (list, tuple)): return [norm(x) for x in v]
-        if isinstance(v, float): return round(v, 6)
-        if type(v).__name__ in ("FlyteFile", "File", "FlyteDirectory", "Dir", "StructuredDataset") or (type(v).__name__ == "DataFrame" and type(v).__module__.startswith("flyte")):
-            return "<" + {"FlyteFile": "File", "FlyteDirectory": "Dir", "StructuredDataset": "DataFrame"}.get(type(v).__name__, type(v).__name__) + ">"
-        if hasattr(v, "__dataclass_fields__"): return {k: norm(getattr(v, k)) for k in v.__dataclass_fields__}
-        if hasattr(v, "model_dump"): return {k: norm(getattr(v, k)) for k in type(v).model_fields}
-        if type(v).__name__ == "DataFrame" and hasattr(v, "to_dict"): return norm(v.to_dict(orient="list"))
-        if isinstance(v, (str, int, bool)) or v is None: return v
-        return "<" + type(v).__name__ + ">"
+    {norm}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
             import flyte
@@ -148,7 +145,7 @@ _RUN_MIGRATED = textwrap.dedent(
             out["raises"] = type(e).__name__; out["message"] = str(e)[-200:]
         print(json.dumps(out), flush=True)
     '''
-)
+).replace("{norm}", _NORM)
 
 
 def _run(python: str, script: str, args: list, cwd: str, home: str, timeout: int = 240) -> list:
