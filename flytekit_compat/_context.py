@@ -9,32 +9,10 @@ import os
 import tempfile
 from collections.abc import Iterator
 from contextvars import ContextVar
-from dataclasses import dataclass
 from typing import Any, Optional
 
 from ._secrets import SecretsManager
-
-
-@dataclass(frozen=True)
-class WorkflowExecutionIdentifier:
-    project: str
-    domain: str
-    name: str
-
-    def __str__(self) -> str:
-        return f"ex:{self.project}:{self.domain}:{self.name}"
-
-
-@dataclass(frozen=True)
-class Identifier:
-    resource_type: str
-    project: str
-    domain: str
-    name: str
-    version: str
-
-    def __str__(self) -> str:
-        return f"{self.resource_type}:{self.project}:{self.domain}:{self.name}:{self.version}"
+from .models.core.identifier import Identifier, WorkflowExecutionIdentifier
 
 
 class ExecutionParameters:
