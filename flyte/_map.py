@@ -173,8 +173,9 @@ class _ThreadedMap:
         self._ctx = contextvars.copy_context()
         self.group = current_group.get()
         self.threads: list[threading.Thread] = []
-        self._busy_since: Optional[float] = None  # time.monotonic() when the consumer's current item began
-        self._item_started: list = [None]  # time.time() when the current item of a batch began
+        # time.time() when the consumer's current item began (None between items); a batch
+        # updates it item by item, so one slow item shows, not a batch of many fast ones
+        self._item_started: list = [None]
         self._claimed = -1
         self._watchdog: Optional[threading.Thread] = None
         if not self.inline:
@@ -220,16 +221,18 @@ class _ThreadedMap:
     def _watch(self) -> None:
         while not self.stop:
             time.sleep(_GROW_AFTER)
-            # One item (not a whole batch of fast ones) running this long means items block.
-            since, item_since = self._busy_since, self._item_started[0]
-            slow = (item_since is not None and time.time() - item_since >= _GROW_AFTER) or (
-                item_since is None and since is not None and time.monotonic() - since >= _GROW_AFTER)
-            if slow:
+            since = self._item_started[0]
+            if since is not None and time.time() - since >= _GROW_AFTER:  # items block: overlap them
                 while len(self.threads) < self._helpers_allowed() and not self.stop:
                     self.grow()
                 return
             if self._claimed >= len(self.items) - 1:
                 return  # nothing left to start
+
+    def _ensure_watchdog(self) -> None:
+        if self._watchdog is None and self.width > 1:
+            self._watchdog = threading.Thread(target=self._watch, name="flyte-map-watchdog", daemon=True)
+            self._watchdog.start()
 
     def _run_batch(self) -> bool:
         """The consumer runs a chunk of items in one batch (recorded together). The chunk grows
@@ -243,16 +246,14 @@ class _ThreadedMap:
             idxs.append(j)
         if not idxs:
             return False
-        if self._watchdog is None and self.width > 1:
-            self._watchdog = threading.Thread(target=self._watch, name="flyte-map-watchdog", daemon=True)
-            self._watchdog.start()
-        start = self._busy_since = time.monotonic()
+        self._ensure_watchdog()
+        start = time.monotonic()
         token = current_group.set(self.group)
         try:
             results = self._batch(idxs)  # type: ignore[misc]
         finally:
             current_group.reset(token)
-            self._busy_since = self._item_started[0] = None
+            self._item_started[0] = None
         per_item = (time.monotonic() - start) / len(idxs)
         self._chunk = min(self._chunk * 2, _MAX_CHUNK) if per_item < _FAST_ITEM else 1
         for j, (ok, value) in zip(idxs, results):
@@ -275,16 +276,14 @@ class _ThreadedMap:
             j = self._claim()
             if j is None:
                 break
-            if self._watchdog is None and self.width > 1:
-                self._watchdog = threading.Thread(target=self._watch, name="flyte-map-watchdog", daemon=True)
-                self._watchdog.start()
-            self._busy_since = time.monotonic()
+            self._ensure_watchdog()
+            self._item_started[0] = time.time()
             token = current_group.set(self.group)  # the map's group, for this item only
             try:
                 self._run(j)
             finally:
                 current_group.reset(token)
-                self._busy_since = None
+                self._item_started[0] = None
         if not slot.done:
             with self.cond:
                 self.waiting_for = i
