@@ -68,12 +68,16 @@ def _encode_inputs(rt: TaskRuntime, run: RunState, inputs: dict) -> bytes:
         raise
 
 
+def _nested_in_trace(rt: TaskRuntime, parent: Frame) -> TraceDoesNotAllowNestedTasksError:
+    return TraceDoesNotAllowNestedTasksError(
+        f"Task {rt.name!r} was called from inside the traced function {parent.task_name!r}; "
+        "traces record plain functions and cannot start tasks."
+    )
+
+
 def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     if parent.kind == KIND_TRACE:
-        raise TraceDoesNotAllowNestedTasksError(
-            f"Task {rt.name!r} was called from inside the traced function {parent.task_name!r}; "
-            "traces record plain functions and cannot start tasks."
-        )
+        raise _nested_in_trace(rt, parent)
     run = parent.run
     inputs = rt.iface.bind(rt.name, args, kwargs)
     packed = _encode_inputs(rt, run, inputs)
@@ -385,7 +389,7 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
     retries, timeout nor environment: per call it costs a few microseconds less, which is most of
     what a trivial map item costs."""
     if parent.kind == KIND_TRACE:
-        prepare(rt, parent, (), {})  # raises the nested-trace error
+        raise _nested_in_trace(rt, parent)
     run = parent.run
     codec = run.codec
     pack, unpack = codec.pack, codec.unpack
