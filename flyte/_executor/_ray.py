@@ -225,13 +225,15 @@ class WorkerLink:
             return value
         raise value
 
+    def _call(self, task: Any, args: tuple, kwargs: dict) -> tuple:
+        # the caller's group and custom context travel with the call, as they would in process
+        return (self.aid, task, args, kwargs, current_group.get(), dict(current_custom_context.get() or {}))
+
     def call(self, task: Any, args: tuple, kwargs: dict) -> Any:
-        return self.ask("call", self.aid, task, args, kwargs, current_group.get(), dict(current_custom_context.get() or {}))
+        return self.ask("call", *self._call(task, args, kwargs))
 
     async def call_async(self, task: Any, args: tuple, kwargs: dict) -> Any:
-        return await self.ask_async(
-            "call", self.aid, task, args, kwargs, current_group.get(), dict(current_custom_context.get() or {})
-        )
+        return await self.ask_async("call", *self._call(task, args, kwargs))
 
 
 class _StoreProxy:
