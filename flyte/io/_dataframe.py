@@ -85,6 +85,15 @@ class DataFrame(IOValue):
         """A task that takes a DataFrame also accepts a pandas frame, as in the SDK."""
         return cls.from_df(value) if _is_pandas(value) else None
 
+    def _flyte_as(self, cls: type) -> Any:
+        """This frame as an instance of `cls` (a pandas or pyarrow frame class), for a task
+        parameter annotated with that class: the SDK reads the frame into it. None if `cls` is
+        not a dataframe class this frame can become."""
+        module = getattr(cls, "__module__", "")
+        if not module.startswith(("pandas", "pyarrow", "polars")):
+            return None
+        return DataFrame(uri=self.uri, format=self.format, hash=self.hash, val=self._raw_df).open(cls).all_sync()
+
     # -- storage -----------------------------------------------------------------------------------
 
     def _write(self, target: Path) -> None:
