@@ -379,8 +379,9 @@ class _NamedTupleConverter:
         if self._convs is None:
             hints = _record_hints(tp)
             self._convs = tuple(_compile(hints.get(f, Any), self.in_record) for f in fields)
-        items = [e if c is None else c(e) for c, e in zip(self._convs, v)]
-        if isinstance(v, tp) and all(a is b for a, b in zip(items, v)):
+        given: tuple = tuple(v)
+        items = [e if c is None else c(e) for c, e in zip(self._convs, given)]
+        if isinstance(v, tp) and all(a is b for a, b in zip(items, given)):
             return v
         return tp(*items)
 
