@@ -1,5 +1,5 @@
 """Configuration objects validate and normalise their values with the SDK's rules and messages
-(checked side by side against flyte 2.12.1): Resources, Secret, ReusePolicy, PodTemplate."""
+(checked side by side against flyte 2.12.1): Resources, Secret, ReusePolicy (PodTemplate: test_pod_template.py)."""
 
 import logging
 from datetime import timedelta
@@ -121,3 +121,4 @@ def test_reusable_environment_still_runs_tasks():
         return a + b
 
     assert flyte.run(add, a=1, b=2).outputs()[0] == 3
+
