@@ -122,3 +122,60 @@ def test_reusable_environment_still_runs_tasks():
 
     assert flyte.run(add, a=1, b=2).outputs()[0] == 3
 
+
+
+# -- Environment -------------------------------------------------------------------------------------
+
+
+def test_environment_include_and_declaring_file():
+    env = flyte.TaskEnvironment("incl", include=["data/*.csv", "conf.yaml"])
+    assert env.include == ("data/*.csv", "conf.yaml") and env._declaring_file == __file__
+    with pytest.raises(TypeError, match="got a bare str"):
+        flyte.TaskEnvironment("incl-str", include="data/*.csv")
+    with pytest.raises(TypeError, match="include entries must be str"):
+        flyte.TaskEnvironment("incl-int", include=["ok", 3])
+
+
+def test_environment_dependencies():
+    a, b = flyte.TaskEnvironment("dep-a"), flyte.TaskEnvironment("dep-b")
+    a.add_dependency(b, b)
+    assert a.depends_on == [b]
+    with pytest.raises(ValueError, match="Cannot add self as a dependency"):
+        a.add_dependency(a)
+    with pytest.raises(TypeError, match="Expected Environment, got <class 'int'>"):
+        a.add_dependency(1)
+    with pytest.raises(TypeError, match=r"Expected depends_on to be of type List\[Environment\]"):
+        flyte.TaskEnvironment("dep-c", depends_on=[1])
+    derived = a._get_kwargs()
+    derived["depends_on"].append(flyte.TaskEnvironment("dep-d"))
+    assert a.depends_on == [b]  # the derived settings do not alias this environment's list
+
+
+def test_long_descriptions_are_cut_with_a_marker():
+    env = flyte.TaskEnvironment("descr", description="x" * 300)
+    assert len(env.description) == 255 and env.description.endswith("x...(tr.)")
+    assert flyte.TaskEnvironment("descr-short", description="short").description == "short"
+
+
+def test_pod_template_type_and_reuse_conflict():
+    with pytest.raises(TypeError, match="Expected pod_template to be of type str or PodTemplate"):
+        flyte.TaskEnvironment("pt-bad", pod_template=3)
+    env = flyte.TaskEnvironment("pt-reused", reusable=ReusePolicy(replicas=2))
+
+    async def body() -> None:
+        return None
+
+    with pytest.raises(ValueError, match="Cannot set pod_template when environment is reusable"):
+        env.task(body, pod_template="tmpl")
+
+
+def test_a_cache_setting_is_checked_where_a_task_takes_it():
+    env = flyte.TaskEnvironment("cache-later", cache="custom")  # accepted, as in the SDK ...
+    assert env.clone_with("cache-later-2").cache == "custom"
+
+    async def body() -> None:
+        return None
+
+    with pytest.raises(ValueError, match="Invalid cache behavior: 'custom'"):  # ... until a task uses it
+        env.task(body)
+    assert env.task(body, cache="auto").cache == "auto"
