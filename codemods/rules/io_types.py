@@ -283,6 +283,10 @@ class IoTypesRule(Rule):
             fx.todo(CODE, "a custom downloader has no flyte.io counterpart; download in the task instead")
         if "metadata" in args:
             fx.todo(CODE, f"metadata={code(args['metadata'])}: flyte.io.{target} carries no metadata; return it beside the {target.lower()} if consumers need it")
+        if fx.frame is None and not extra:
+            # evaluated on import (a module constant, a default value): a reference, no upload,
+            # which the SDK would refuse before flyte.init()
+            return call(target, [kwarg("path", path)])
         if self._in_async(fx):
             return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path), *extra]))
         return call(f"{target}.from_local_sync", [cst.Arg(path), *extra])

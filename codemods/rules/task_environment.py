@@ -311,9 +311,13 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
         for g in groups:
             g.anchor = first_lp if isinstance(first_lp, int) else len(model.module.body)
         return
-    block = min(m.index for m in members)
+
+    def start(m) -> int:  # a task defined twice needs its environment before the first definition
+        return min(m.index, model.first_index.get(m.name, m.index))
+
+    block = min(start(m) for m in members)
     for g in groups:
-        first = min((m.index for m in g.members), default=block)
+        first = min((start(m) for m in g.members), default=block)
         needed = -1
         for expr in g.kwargs.values():
             for name in reads(expr):
@@ -324,7 +328,7 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
     # added later with `env.add_dependency(...)`, right after the other environment.
     by_var = {g.var: g for g in groups}
     for g in groups:
-        first = min((m.index for m in g.members), default=g.anchor)
+        first = min((start(m) for m in g.members), default=g.anchor)
         for dep in list(g.depends_on):
             other = by_var[dep]
             if other.anchor <= first:
@@ -397,8 +401,11 @@ class TaskEnvironmentRule(Rule):
         facts = fx.model.functions.get(original_node)
         ent = facts.entity if facts is not None else None
         plan: Optional[EnvPlan] = fx.scratch.get("env_plan")
-        if ent is None or plan is None or ent.name not in plan.of or fx.model.entities.get(ent.name) is not ent:
+        if ent is None or plan is None or ent.name not in plan.of:
             return updated_node
+        last = fx.model.entities.get(ent.name)
+        if last is not ent and (last is None or last.kind != ent.kind):
+            return updated_node  # redefined as another kind of entity: the planned environment is the last one's
         for c, m in fx.scratch.get("entity_todos", {}).get(ent.name, []):
             fx.todo(c, m)
         pos = original_node.decorators.index(ent.decorator)
