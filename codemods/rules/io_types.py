@@ -110,6 +110,12 @@ class IoTypesRule(Rule):
     name = "io-types"
     summary = "FlyteFile/FlyteDirectory/StructuredDataset become flyte.io.File/Dir/DataFrame, with the body calls that must change"
 
+    def visit_Call(self, fx: FileContext, node: cst.Call) -> None:
+        sym = fx.sym(node.func)
+        if sym is not None and sym.plugin:
+            # a plugin's constructor takes flytekit values as they are: nothing inside is rewritten
+            fx.scratch.setdefault("plugin_args", set()).update(a.value for a in node.args)
+
     def prepare(self, fx: FileContext) -> None:
         fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
 
@@ -187,7 +193,7 @@ class IoTypesRule(Rule):
         kind = _kind(fx, original_node.func)
         if kind is not None:
             return self._construct(fx, kind, original_node, updated_node)
-        if fx.is_sym(original_node.func, "kwtypes") and updated_node.args and all(a.keyword is not None and not a.star for a in updated_node.args):
+        if fx.is_sym(original_node.func, "kwtypes") and original_node not in fx.scratch.get("plugin_args", ()) and updated_node.args and all(a.keyword is not None and not a.star for a in updated_node.args):
             # kwtypes(a=int) is an ordered name -> type mapping: a dict says the same in Flyte 2
             fx.change(CODE)
             return cst.Dict([cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value) for a in updated_node.args])  # type: ignore[union-attr]

@@ -93,13 +93,16 @@ class EnvPlan:
     groups: list[EnvGroup]
     of: dict[str, EnvGroup]  # entity name -> group
     task_args: dict[str, list[cst.Arg]]  # entity name -> @env.task(...) keywords
+    existing: Optional[str] = None  # an environment the module defined already (migrated before)
 
     @property
     def driver_var(self) -> str:
         for g in self.groups:
             if g.var == "env":
                 return g.var
-        return self.groups[0].var if self.groups else "env"
+        if self.groups:
+            return self.groups[0].var
+        return self.existing or "env"
 
 
 def _sanitize(text: str) -> str:
@@ -221,14 +224,21 @@ def plan_environments(fx: FileContext) -> EnvPlan:
         group.members.append(ent)
         of[ent.name] = group
     extra = fx.scratch.get("needs_driver_env")
-    if extra and () not in groups and not any(g.has_driver for g in groups.values()):
+    existing = _existing_environment(fx)
+    if extra and () not in groups and not any(g.has_driver for g in groups.values()) and not (existing and not groups):
         groups[()] = EnvGroup((), {})
     ordered = list(groups.values())
     _name(fx, ordered)
     _depends(ordered, of)
     _anchor(fx, ordered)
     fx.scratch["entity_todos"] = todos
-    return EnvPlan(ordered, of, task_args)
+    return EnvPlan(ordered, of, task_args, existing)
+
+
+def _existing_environment(fx: FileContext) -> Optional[str]:
+    """The driver environment of a module migrated before (a second run must not add another)."""
+    found = [b.name for b in fx.model.bindings.values() if isinstance(b.value, cst.Call) and code(b.value.func) in ("flyte.TaskEnvironment", "TaskEnvironment")]
+    return "env" if "env" in found else (found[0] if found else None)
 
 
 def _tuple(items: list[cst.BaseExpression]) -> cst.Tuple:
