@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from ._base import Rule
+from .artifacts import ArtifactsRule
 from .cache import CacheRule
 from .chain import ChainRule
 from .conditional import ConditionalRule
@@ -47,6 +48,7 @@ from .workflow import WorkflowRule
 # report and the import rewrite last.
 RULES: tuple[type[Rule], ...] = (
     IoTypesRule,
+    ArtifactsRule,
     CurrentContextRule,
     SecretsRule,
     DeckRule,
