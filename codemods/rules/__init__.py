@@ -26,6 +26,7 @@ from .current_context import CurrentContextRule
 from .deck import DeckRule
 from .dynamic import DynamicRule
 from .eager import EagerRule
+from .exceptions import ExceptionsRule
 from .gates import GatesRule
 from .image_spec import ImageSpecRule
 from .imports import ImportsRule
@@ -49,6 +50,7 @@ from .workflow import WorkflowRule
 RULES: tuple[type[Rule], ...] = (
     IoTypesRule,
     ArtifactsRule,
+    ExceptionsRule,
     CurrentContextRule,
     SecretsRule,
     DeckRule,
