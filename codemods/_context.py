@@ -18,6 +18,7 @@ import libcst as cst
 from ._analysis._index import EntityIndex, IndexedEntity, import_root, resolve_relative
 from ._analysis._model import Entity, FuncFacts, ModuleModel
 from ._analysis._names import Symbol
+from ._config import line_length_for
 
 _MAX_SNIPPET = 100
 
@@ -101,6 +102,7 @@ class FileContext:
         self.index = index or EntityIndex()
         self.enabled = enabled
         self.is_package = is_package
+        self.line_length = line_length_for(model.path)  # the project's width, for new code
         self.findings: list[tuple[str, str]] = []
         self.applied: Counter = Counter()
         self.frames: list[Frame] = []

@@ -110,7 +110,7 @@ class GatesRule(Rule):
             name = fx.fresh(f"{base}_condition")
             fx.insert_before(
                 cst.SimpleStatementLine(
-                    body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), prefix=12 + len(name))))]
+                    body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), fx.line_length, prefix=12 + len(name))))]
                 )
             )
             return cst.Await(expression=call(f"{name}.wait.aio"))
@@ -130,7 +130,7 @@ class GatesRule(Rule):
         condition = fx.fresh(f"{_identifier(base)}_condition")
         fx.insert_before(
             cst.SimpleStatementLine(
-                body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(condition))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), prefix=12 + len(condition))))]
+                body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(condition))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), fx.line_length, prefix=12 + len(condition))))]
             )
         )
         rejected = cst.Call(func=cst.Name("RuntimeError"), args=[cst.Arg(_rejected_message(args["name"]))])

@@ -166,7 +166,7 @@ def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpres
     if "commands" in args:
         cmds = args["commands"]
         steps.append(("with_commands", [cst.Arg(cmds if elements(cmds) is not None or not isinstance(cmds, cst.SimpleString) else cst.List([cst.Element(cmds)]))]))
-    return _chain(base, steps), todos
+    return _chain(base, steps, fx.line_length), todos
 
 
 def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
@@ -175,12 +175,14 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
     return normalize_commas(args)
 
 
-def _chain(base: cst.BaseExpression, steps: list[tuple[str, list[cst.Arg]]]) -> cst.BaseExpression:
-    """`base.step1(...).step2(...)`, one step per line inside parentheses when there are several."""
+def _chain(base: cst.BaseExpression, steps: list[tuple[str, list[cst.Arg]]], width: int = 88) -> cst.BaseExpression:
+    """`base.step1(...).step2(...)`, one step per line inside parentheses when there are several
+    or when one line would not fit `width` (with room for the name it is assigned to)."""
     if not steps:
         return base
     node: cst.BaseExpression = base
-    multiline = len(steps) > 1
+    one_line = code(base) + "".join(f".{m}({code(cst.Call(func=cst.Name('f'), args=_commas(a)))[2:-1]})" for m, a in steps)
+    multiline = len(steps) > 1 or len(one_line) + 20 > width
     for method, args in steps:
         dot = cst.Dot(
             whitespace_before=cst.ParenthesizedWhitespace(

@@ -69,7 +69,6 @@ if TYPE_CHECKING:
 
 CODE = "FM101"
 _ENV_ORDER = ("image", "resources", "secrets", "env_vars", "cache", "pod_template")
-_LINE_BUDGET = 100
 
 
 @dataclass
@@ -348,7 +347,7 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
                 g.late_depends.append(dep)
 
 
-def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
+def env_definition(g: EnvGroup, leading_blank: int, width: int) -> cst.SimpleStatementLine:
     args = [kwarg("name", string(g.name))]
     args += [kwarg(k, g.kwargs[k]) for k in _ENV_ORDER if k in g.kwargs]
     if g.depends_on:
@@ -358,9 +357,9 @@ def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
         body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)],
         leading_lines=[cst.EmptyLine(indent=False)] * leading_blank,
     )
-    if len(code(stmt).splitlines()[-1]) > _LINE_BUDGET or "\n" in code(value):
+    if len(code(stmt).splitlines()[-1]) > width or "\n" in code(value):
         value = value.with_changes(args=multiline_args(value.args), whitespace_before_args=open_paren_newline())
-        value = value.with_changes(args=[a.with_changes(value=wrap_call(a.value, _LINE_BUDGET, 2, len(a.keyword.value) + 1)) if isinstance(a.value, cst.Call) and a.keyword is not None else a for a in value.args])
+        value = value.with_changes(args=[a.with_changes(value=wrap_call(a.value, width, 2, len(a.keyword.value) + 1)) if isinstance(a.value, cst.Call) and a.keyword is not None else a for a in value.args])
         stmt = stmt.with_changes(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)])
     return stmt
 
@@ -371,7 +370,7 @@ def decorator_for(fx: FileContext, ent: Entity, plan: EnvPlan) -> cst.BaseExpres
     args = plan.task_args.get(ent.name, [])
     if not args:
         return func
-    return wrap_call(cst.Call(func=func, args=normalize_commas(args)), _LINE_BUDGET, prefix=1)
+    return wrap_call(cst.Call(func=func, args=normalize_commas(args)), fx.line_length, prefix=1)
 
 
 class TaskEnvironmentRule(Rule):
@@ -394,7 +393,7 @@ class TaskEnvironmentRule(Rule):
             prev = body[anchor - 1] if 0 < anchor <= len(body) else None
             blank = 2 if isinstance(prev, cst.BaseCompoundStatement) else (1 if prev is not None else 0)
             for i, g in enumerate(_dependency_order(gs)):
-                stmts = [env_definition(g, blank if i == 0 else 0)]
+                stmts = [env_definition(g, blank if i == 0 else 0, fx.line_length)]
                 stmts += [_add_dependency(other.var, g.var) for other in plan.groups if g.var in other.late_depends]
                 for stmt in stmts:
                     if anchor >= len(body):
