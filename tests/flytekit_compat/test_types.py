@@ -215,6 +215,30 @@ def test_current_context_secrets_and_working_directory(monkeypatch):
         current_context().secrets.get("nope", "missing")
 
 
+@task(secret_requests=[Secret(group="api", key="token")])
+def reads_api_token() -> str:
+    return current_context().secrets.get("api", "token")
+
+
+@task(secret_requests=[Secret(group="api", key="unset")])
+def reads_unset_token() -> str:
+    return current_context().secrets.get("api", "unset")
+
+
+def test_fsec_secrets_are_the_shims_convention_not_the_runtimes(monkeypatch, caplog):
+    # flytekit's `_FSEC_<GROUP>_<KEY>` reaches the task through the shim's mapping onto flyte.Secret;
+    # the runtime itself no longer knows the prefix, and finds the value without a "not set" warning.
+    monkeypatch.setenv("_FSEC_API_TOKEN", "t0k")
+    monkeypatch.delenv("API_TOKEN", raising=False)
+    with caplog.at_level("WARNING"):
+        assert reads_api_token() == "t0k"
+    assert not [r for r in caplog.records if "not set locally" in r.getMessage()]
+    monkeypatch.delenv("_FSEC_API_UNSET", raising=False)
+    with caplog.at_level("WARNING"), pytest.raises(ValueError, match="Unable to find secret"):
+        reads_unset_token()
+    assert [r for r in caplog.records if "not set locally" in r.getMessage()]
+
+
 @task(enable_deck=True)
 def decked() -> str:
     Deck("custom", "<h1>custom deck</h1>")
