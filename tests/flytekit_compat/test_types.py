@@ -3,7 +3,6 @@
 import dataclasses
 import enum
 import os
-import shutil
 import tempfile
 import typing
 
@@ -266,27 +265,35 @@ def test_pickled_custom_class():
     assert greet(h=Hero("Thor")) == "Hello Thor"
 
 
-def test_file_copy_survives_producer_cleanup():
+def test_files_pass_by_path_as_in_flytekit_local_mode(tmp_path):
     @task
     def producer() -> FlyteFile:
-        d = tempfile.mkdtemp()
-        p = os.path.join(d, "data.txt")
-        with open(p, "w") as f:
-            f.write("kept")
-        return FlyteFile(p)
+        p = tmp_path / "data.txt"
+        p.write_text("kept")
+        return FlyteFile(str(p))
+
+    @task
+    def appender(f: FlyteFile) -> FlyteFile:
+        with open(f, "a") as fh:  # changes the producer's file itself, as in flytekit
+            fh.write("+more")
+        return f
 
     @task
     def consumer(f: FlyteFile) -> str:
         return open(f).read()
 
     @workflow
-    def pipeline() -> str:
-        return consumer(f=producer())
+    def pipeline() -> tuple[str, FlyteFile]:
+        f = producer()
+        g = appender(f=f)
+        return consumer(f=g), g
 
-    assert pipeline() == "kept"
-    f = producer()
-    shutil.rmtree(os.path.dirname(f.path), ignore_errors=True) if "flyte-home" not in f.path else None
-    assert consumer(f=f) == "kept"
+    text, f = pipeline()
+    assert text == "kept+more"
+    assert f.path == str(tmp_path / "data.txt") and repr(f) == str(tmp_path / "data.txt")
+    os.unlink(f.path)
+    with pytest.raises(Exception, match=f"Expected a file, but {tmp_path / 'data.txt'} is not a file"):
+        consumer(f=f)
 
 
 def test_list_and_union_type_helpers_answer_like_flytekit():
