@@ -28,7 +28,7 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
     from .report import current_report
 
     return TaskContext(
-        action=ActionID(name=frame.id, run_name=run.name),
+        action=ActionID(name=frame.id, run_name=run.name, project=run.project, domain=run.domain),  # type: ignore[arg-type]
         version="",
         raw_data_path=RawDataPath(run.raw_data_path),
         output_path=str(run.run_dir / frame.id),
@@ -36,6 +36,7 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
         report=current_report(),
         group_data=GroupData(group) if group else None,
         mode="local",
+        interactive_mode=run.interactive,
         custom_context=dict(current_custom_context.get() or {}),
         disable_run_cache=run.disable_run_cache,
         run_start_time=run.start_datetime,
