@@ -191,9 +191,7 @@ def _wrapper_source(fx: FileContext, spec: LaunchPlanSpec, callee: Callee, env: 
             text += f" = {default}" if ann else f"={default}"
             with_default.append(text)
         else:
-            if with_default:
-                return None  # a required parameter after a defaulted one: keep it honest, report instead
-            sig.append(text)
+            sig.append(text)  # required inputs first: the launch plan's defaults may be on earlier ones
         call_args.append(f"{name}={name}")
     sig += with_default
     decorator = f"@{env}.task"
@@ -242,7 +240,9 @@ class LaunchPlanRule(Rule):
             fx.todo(c, m)
         callee = fx.callee(spec.workflow)
         if callee is None:
-            fx.todo(CODE, f"launch plan over {code(spec.workflow)}, which is not a workflow we can see; write the task by hand")
+            if not (isinstance(spec.workflow, cst.Name) and spec.workflow.value in fx.model.plain_functions):
+                # (a plain local function here is a driver migrated before, its launch plan reported then)
+                fx.todo(CODE, f"launch plan over {code(spec.workflow)}, which is not a workflow we can see; write the task by hand")
             return updated_node
         wf_local = isinstance(spec.workflow, cst.Name) and spec.workflow.value in fx.model.entities
         if not spec.inputs and (spec.trigger is None or wf_local):

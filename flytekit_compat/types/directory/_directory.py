@@ -50,7 +50,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return cls(value) if isinstance(value, (str, os.PathLike)) else None
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteDirectory:
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteDirectory:  # flyte.io's public hook
         d = cls(record["path"])
         d.hash = record.get("hash")
         return d

@@ -63,10 +63,10 @@ class FlyteFile(flyte.io.File, os.PathLike):
     def _flyte_adapt(cls, value: Any) -> Optional[FlyteFile]:
         return cls(value) if isinstance(value, (str, os.PathLike)) else None
 
-    # -- crossing actions: restored as FlyteFile ------------------------------------------------------
+    # -- crossing actions: restored as FlyteFile (flyte.io's public hook) ------------------------------
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteFile:
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteFile:
         f = cls(record["path"])
         f.hash = record.get("hash")
         f.format = record.get("format", "")
