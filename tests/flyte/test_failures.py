@@ -10,6 +10,9 @@ import flyte
 import flyte.errors
 from flyte._store import open_store
 
+# Every test here runs on both stores: the runtime must not depend on which one records.
+pytestmark = pytest.mark.usefixtures("any_store")
+
 env = flyte.TaskEnvironment("fail")
 CALLS: dict = {}
 
