@@ -192,5 +192,5 @@ def test_a_worker_may_only_ask_for_the_recorders_remote_methods(tmp_path):
     ok, err = pickle.loads(answer)
     assert not ok and "may not call Recorder.run_finished" in str(err)
     rec = Recorder(store, "r").action("x", "a1", "t", "t", None, "trace", b"", None, 1, False)
-    ok, value = pickle.loads(asyncio.run(server.serve(dumps(("record", ("a1", "finished", (rec, "SUCCEEDED", 1, b"o")))))))
-    assert ok and store.get_action("r", "x").outputs == b"o"
+    ok, record = pickle.loads(asyncio.run(server.serve(dumps(("record", ("a1", "finished", (rec, "SUCCEEDED", 1, b"o")))))))
+    assert ok and record.outputs == b"o" and store.get_action("r", "x").outputs == b"o"
