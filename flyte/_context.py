@@ -58,6 +58,7 @@ class RunState:
         "labels",
         "link",
         "name",
+        "org",
         "overwrite_cache",
         "project",
         "raw_data_path",
@@ -107,6 +108,7 @@ class RunState:
         self.interactive = False
         self.project: Optional[str] = None
         self.domain: Optional[str] = None
+        self.org: Optional[str] = None
         self.annotations = dict(annotations or {})
         self.executor = executor  # where bodies run
         self.link: Any = None  # on a worker: the line back to the controller

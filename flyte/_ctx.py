@@ -28,7 +28,7 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
     from .report import current_report
 
     return TaskContext(
-        action=ActionID(name=frame.id, run_name=run.name, project=run.project, domain=run.domain),  # type: ignore[arg-type]
+        action=ActionID(name=frame.id, run_name=run.name, project=run.project, domain=run.domain, org=run.org),  # type: ignore[arg-type]
         version="",
         raw_data_path=RawDataPath(run.raw_data_path),
         output_path=str(run.run_dir / frame.id),

@@ -255,6 +255,7 @@ class _Runner:
         run.interactive = bool(self.interactive_mode)
         run.project = self.project or _config.project
         run.domain = self.domain or _config.domain
+        run.org = _config.org
         packed = encode_inputs(rt, run, inputs)
         run.recorder.run_started(self._run_record(run, rt, packed, Phase.RUNNING.value))
         if run.resumed:
