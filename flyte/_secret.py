@@ -38,10 +38,10 @@ class Secret:
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
     def local_value(self) -> Optional[str]:
-        """Where a local run finds this secret: the target variable itself, `GROUP_KEY`/`KEY`,
-        or flytekit's `_FSEC_GROUP_KEY` convention, in that order."""
+        """Where a local run finds this secret: the target variable itself, then `GROUP_KEY`
+        (or `KEY`), then the key as written, in that order."""
         base = (f"{self.group}_{self.key}" if self.group else self.key).replace("-", "_").upper()
-        for name in (self.as_env_var, base, self.key, f"_FSEC_{base}"):
+        for name in (self.as_env_var, base, self.key):
             if name and name in os.environ:
                 return os.environ[name]
         return None
