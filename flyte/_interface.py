@@ -448,6 +448,12 @@ def _output_names(ret: Any) -> tuple[tuple[str, ...], tuple[Any, ...], bool]:
     return ("o0",), (ret,), False
 
 
+def output_types_of(ret: Any) -> dict[str, Any]:
+    """Outputs of a return annotation by name (`{"o0": int, ...}`), as `NativeInterface` has them."""
+    names, types_, _ = _output_names(ret)
+    return dict(zip(names, types_))
+
+
 def _is_namedtuple(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields")
 
@@ -625,3 +631,43 @@ class TaskInterface:
 
     def required_inputs(self) -> list[str]:
         return list(self.required)
+
+    # -- the SDK's NativeInterface view (task.interface.inputs / outputs / ...) --------------------
+
+    def native(self) -> Any:
+        """This interface as a `flyte.models.NativeInterface`."""
+        native = self.__dict__.get("_native")
+        if native is None:
+            from .models import NativeInterface
+
+            if not self._compiled:
+                self._compile()
+            native = NativeInterface(
+                inputs={n: (self.input_types.get(n, _EMPTY), self.defaults.get(n, _EMPTY)) for n in self.names},
+                outputs=dict(zip(self.output_names, self.output_types)),
+            )
+            self.__dict__["_native"] = native
+        return native
+
+    @property
+    def inputs(self) -> dict[str, tuple[Any, Any]]:
+        return self.native().inputs  # type: ignore[no-any-return]
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.native().outputs  # type: ignore[no-any-return]
+
+    def has_outputs(self) -> bool:
+        return bool(self.output_names) if self._compiled else self.native().has_outputs()  # type: ignore[no-any-return]
+
+    def num_required_inputs(self) -> int:
+        return len(self.required)
+
+    def get_input_types(self) -> dict[str, Any]:
+        return self.native().get_input_types()  # type: ignore[no-any-return]
+
+    def convert_to_kwargs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.native().convert_to_kwargs(*args, **kwargs)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return repr(self.native())

@@ -86,7 +86,7 @@ class Run:
 
     @property
     def phase(self) -> ActionPhase:
-        return ActionPhase(self._row().phase)
+        return Phase(self._row().phase).public
 
     @property
     def error(self) -> Optional[str]:

@@ -97,6 +97,30 @@ def _column_spec(fx: FileContext, node: cst.BaseExpression) -> bool:
     return False
 
 
+def _foreign_api(fx: FileContext, func: cst.BaseExpression) -> bool:
+    """A call into an API that is not flytekit's but takes flytekit values (a plugin's config,
+    Union's `ActorEnvironment`)."""
+    sym = fx.sym(func)
+    if sym is not None:
+        return sym.plugin
+    name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+    root = func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    return name == "ActorEnvironment" or (isinstance(root, cst.Name) and root.value in ("union", "unionai"))
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Call(self, n: cst.Call) -> None:
+            found.append(n)
+
+    node.visit(_Collect())
+    return found
+
+
 def _is_remote_literal(node: cst.BaseExpression) -> bool:
     if isinstance(node, cst.SimpleString):
         value = str(node.evaluated_value)
@@ -111,10 +135,12 @@ class IoTypesRule(Rule):
     summary = "FlyteFile/FlyteDirectory/StructuredDataset become flyte.io.File/Dir/DataFrame, with the body calls that must change"
 
     def visit_Call(self, fx: FileContext, node: cst.Call) -> None:
-        sym = fx.sym(node.func)
-        if sym is not None and sym.plugin:
-            # a plugin's constructor takes flytekit values as they are: nothing inside is rewritten
-            fx.scratch.setdefault("plugin_args", set()).update(a.value for a in node.args)
+        if _foreign_api(fx, node.func):
+            # a plugin's (or Union's) constructor takes flytekit values as they are: the
+            # Resources, Secret, ImageSpec or kwtypes calls inside it are not rewritten
+            keep = fx.scratch.setdefault("keep_calls", set())
+            for arg in node.args:
+                keep.update(_calls_in(arg.value))
 
     def prepare(self, fx: FileContext) -> None:
         fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
@@ -193,7 +219,7 @@ class IoTypesRule(Rule):
         kind = _kind(fx, original_node.func)
         if kind is not None:
             return self._construct(fx, kind, original_node, updated_node)
-        if fx.is_sym(original_node.func, "kwtypes") and original_node not in fx.scratch.get("plugin_args", ()) and updated_node.args and all(a.keyword is not None and not a.star for a in updated_node.args):
+        if fx.is_sym(original_node.func, "kwtypes") and original_node not in fx.scratch.get("keep_calls", ()) and updated_node.args and all(a.keyword is not None and not a.star for a in updated_node.args):
             # kwtypes(a=int) is an ordered name -> type mapping: a dict says the same in Flyte 2
             fx.change(CODE)
             return cst.Dict([cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value) for a in updated_node.args])  # type: ignore[union-attr]

@@ -247,6 +247,12 @@ class LaunchPlanRule(Rule):
         wf_local = isinstance(spec.workflow, cst.Name) and spec.workflow.value in fx.model.entities
         if not spec.inputs and (spec.trigger is None or wf_local):
             fx.change(CODE)
+            if isinstance(spec.workflow, cst.Name) and spec.workflow.value == var:
+                # `wf = LaunchPlan.get_or_create(wf)`: the workflow already has that name
+                if updated_node.leading_lines and any(line.comment is not None for line in updated_node.leading_lines):
+                    return updated_node.with_changes(body=[cst.Pass()])
+                fx.scratch.setdefault("removed_lps", []).append(fx.top_index.get(original_node))
+                return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
             alias = cst.Assign(targets=[cst.AssignTarget(cst.Name(var))], value=spec.workflow)
             return updated_node.with_changes(body=[alias])
         plan = fx.scratch.get("env_plan")
@@ -298,3 +304,15 @@ class LaunchPlanRule(Rule):
         fx.change(CODE)
         new_call = cst.Call(func=spec.workflow, args=normalize_commas(args))
         return call_entity(fx, original_node, new_call, callee)
+
+    def finish(self, fx: FileContext, module: cst.Module) -> cst.Module:
+        removed = fx.scratch.get("removed_lps")
+        if not removed:
+            return module
+        # the statement after a removed one keeps the two blank lines that separated them
+        body = list(module.body)
+        for i in range(1, len(body)):
+            prev, cur = body[i - 1], body[i]
+            if isinstance(prev, (cst.FunctionDef, cst.ClassDef)) and not cur.leading_lines:
+                body[i] = cur.with_changes(leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)])
+        return module.with_changes(body=body)

@@ -32,8 +32,9 @@ After::
     async def pipeline(x: int) -> str: ...      # FM102
 
 Tasks that share every environment-level setting (image, resources, secrets, environment
-variables, cache, pod template) share one environment; per-task settings (retries, timeout,
-interruptible, report) stay on `@env.task(...)`. The environment of the workflows (the
+variables, pod template) share one environment; per-task settings (cache, retries, timeout,
+interruptible, report) stay on `@env.task(...)`, so one differing option never splits an
+environment. The environment of the workflows (the
 "driver" environment, `env`) lists the environments of the tasks its drivers call in
 `depends_on`, so deploying it deploys them. Environment definitions go just before the first
 task, after the names they use. `task_config=` (plugin configuration) is reported: Flyte 2
@@ -210,6 +211,9 @@ def plan_environments(fx: FileContext) -> EnvPlan:
         triggers = fx.scratch.get("triggers", {}).get(ent.name)
         if triggers:
             targs.append(kwarg("triggers", triggers[0] if len(triggers) == 1 else _tuple(triggers)))
+        if "cache" in env_kw:
+            # a task carries its own cache setting: no environment of its own for that
+            targs.insert(0, kwarg("cache", env_kw.pop("cache")))
         task_args[ent.name] = targs
         todos[ent.name] = t + t2
         key = tuple((k, code(env_kw[k])) for k in _ENV_ORDER if k in env_kw)

@@ -68,6 +68,7 @@ HINTS: dict[str, str] = {
     "dynamic": "use an async @env.task",
     "workflow": "use an async @env.task",
     "task": "use @env.task on a flyte.TaskEnvironment",
+    "Resources": "kept, because the plugin or Union API around it takes flytekit's Resources; Flyte 2 tasks take flyte.Resources on their environment",
 }
 
 

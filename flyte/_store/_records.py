@@ -7,9 +7,11 @@ which is a quarter of a recorded action's budget, so the controller's recorder
 (`flyte._controller._recorder`) builds action records by position in exactly one function each
 for "started" and "finished"; a test checks those functions against the field names.
 
-Phases are `flyte.models.ActionPhase` (the SDK's public enum, `str` valued); kinds and cache
-statuses are the `str` enums below. Records read back from a store carry the enum members;
-records being written may carry either the member or its value (they are equal strings).
+Phases, kinds and cache statuses are the `str` enums below. A `Phase`'s value is what the store
+has always written (upper case: "SUCCEEDED"), so existing stores and every reader of them keep
+working; the public `flyte.models.ActionPhase` keeps the SDK's values (lower case), and
+`Phase.public` (or `ActionPhase(phase)`) converts. Records read back from a store carry the enum
+members; records being written carry plain `str` values (see `flyte._controller._recorder`).
 """
 
 from __future__ import annotations
@@ -19,7 +21,28 @@ from typing import NamedTuple, Optional
 
 from ..models import ActionPhase
 
-Phase = ActionPhase  # one phase enum for the whole runtime: the public one
+
+class Phase(str, enum.Enum):
+    """An action's or run's phase as the store records it."""
+
+    QUEUED = "QUEUED"
+    RUNNING = "RUNNING"
+    SUCCEEDED = "SUCCEEDED"
+    FAILED = "FAILED"
+    ABORTED = "ABORTED"
+    TIMED_OUT = "TIMED_OUT"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def public(self) -> ActionPhase:
+        """The SDK's `flyte.models.ActionPhase` for this phase."""
+        return ActionPhase[self.name]
+
+    @property
+    def is_terminal(self) -> bool:
+        return self in TERMINAL_PHASES
 
 
 class ActionKind(str, enum.Enum):
