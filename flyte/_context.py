@@ -102,7 +102,7 @@ class RunState:
         self.env_vars = dict(env_vars or {})
         self.custom_context = dict(custom_context or {})
         self.raw_data_path = raw_data_path or str(run_dir / "raw")
-        self.inflight: dict[str, Any] = {}
+        self.inflight: dict[tuple[str, str], Any] = {}  # Cache(serialize=True): a lock per cache key
         self.inflight_lock = threading.Lock()
         self.labels = dict(labels or {})
         self.interactive = False
@@ -127,7 +127,8 @@ class Frame:
     def __init__(self, run: RunState, action_id: Optional[str], task_name: str, short_name: str, kind: FrameKind = KIND_TASK,
                  task: Any = None, parent_id: Optional[str] = None):
         self.run = run
-        self.id = action_id
+        # None only for a run's root pseudo-frame (the parent of action a0), which runs no body
+        self.id: str = action_id  # type: ignore[assignment]
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind

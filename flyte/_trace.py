@@ -24,6 +24,9 @@ _UNSET = object()
 
 class _TraceCall:
     __slots__ = ("frame", "record", "run")
+    frame: Frame
+    record: Any  # the started ActionRecord
+    run: Any  # the RunState
 
 
 def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> tuple[Optional[_TraceCall], Any]:

@@ -38,7 +38,7 @@ def _run_sync_with_timeout(func: Any, kw: dict, seconds: float) -> Any:
     if worker.is_alive():
         # Python cannot kill a thread; ask it to stop at its next bytecode. A body blocked in C
         # (a long sleep, a socket read) stops when that call returns; the action fails now.
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Interrupt))
+        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Interrupt))
         raise AttemptExpired()
     ok, value = box[0]
     if ok:

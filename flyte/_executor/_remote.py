@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
@@ -94,7 +95,10 @@ class RequestServer:
         """One pickled (kind, payload) request in, one pickled (ok, value) answer out."""
         try:
             kind, payload = cloudpickle.loads(request)
-            handler = {"call": self._on_call, "record": self._on_record, "blob": self._on_blob}.get(kind)
+            handlers: dict[str, Callable[..., Awaitable[Any]]] = {
+                "call": self._on_call, "record": self._on_record, "blob": self._on_blob,
+            }
+            handler = handlers.get(kind)
             if handler is None:
                 raise ValueError(f"unknown worker request {kind!r}")
             value = await handler(*payload)

@@ -79,7 +79,7 @@ class ActionRecord(NamedTuple):
     kind: str  # an ActionKind
     phase: str  # an ActionPhase
     attempts: int
-    start_time: Optional[float]
+    start_time: float
     end_time: Optional[float]
     inputs: Optional[bytes]
     outputs: Optional[bytes]

@@ -17,7 +17,7 @@ import time
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import msgpack
 
@@ -305,16 +305,16 @@ class SQLiteStore:
             row = (*row[:i], self._offload(inp), self._offload(out), *row[i + 2:])
         return row
 
-    def action_started(self, row: ActionRecord) -> None:
+    def action_started(self, record: ActionRecord) -> None:
         """Buffered only: an action that never finishes needs no durability beyond its run's."""
-        row = row[:]
+        row = record[:]
         key = (row[0], row[1])
         with self._lock:
             self._actions[key] = row
 
-    def action_finished(self, row: ActionRecord) -> None:
+    def action_finished(self, record: ActionRecord) -> None:
         """Durable when this returns."""
-        row = row[:]
+        row = record[:]
         inp, out = row[11], row[12]  # _offload_row's test, inlined: this is the hot path
         if (inp is not None and len(inp) > INLINE_LIMIT) or (out is not None and len(out) > INLINE_LIMIT):
             row = self._offload_row(row)
@@ -333,14 +333,14 @@ class SQLiteStore:
             self._journal(J_ACTIONS, tuple(offloaded))
             self._batches.append(offloaded)
 
-    def attempt_failed(self, row: AttemptRecord) -> None:
-        row = row[:]
+    def attempt_failed(self, record: AttemptRecord) -> None:
+        row = record[:]
         with self._lock:
             self._journal(J_ATTEMPT, row)
             self._attempts.append(row)
 
-    def run_started(self, row: RunRecord) -> None:
-        row = self._offload_row(row[:])
+    def run_started(self, record: RunRecord) -> None:
+        row = self._offload_row(record[:])
         with self._lock:
             self._journal(J_RUN, row)
             self._runs[row[0]] = row
@@ -420,14 +420,14 @@ class SQLiteStore:
                 except BaseException:
                     conn.execute("ROLLBACK")
                     with self._lock:  # put it all back; the journal still has the durable part
-                        for k, v in actions.items():
-                            self._actions.setdefault(k, v)
-                        for k, v in runs.items():
-                            self._runs.setdefault(k, v)
+                        for akey, arow in actions.items():
+                            self._actions.setdefault(akey, arow)
+                        for rname, rrow in runs.items():
+                            self._runs.setdefault(rname, rrow)
                         self._attempts[:0] = attempts
                         self._batches[:0] = batches
-                        for k, v in cache.items():
-                            self._cache.setdefault(k, v)
+                        for ckey, crow in cache.items():
+                            self._cache.setdefault(ckey, crow)
                         self._full_segments[:0] = segments  # still needed: nothing was committed
                         segments = []
                     raise
@@ -585,7 +585,8 @@ class SQLiteStore:
 
 def _run_filters(task: Optional[str], phases: Optional[Collection[str]], since: Optional[float],
                  before: Optional[float]) -> tuple[str, list]:
-    clauses, params = [], []
+    clauses: list[str] = []
+    params: list[Any] = []
     if task is not None:
         clauses.append("task = ?")
         params.append(task)
