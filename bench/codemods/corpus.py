@@ -258,15 +258,22 @@ def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: li
     with ThreadPoolExecutor(args.jobs) as pool:
         v1 = list(pool.map(flytekit_side, items))
     import_errors = collections.Counter()
-    needs_inputs = flytekit_fails = 0
+    needs_inputs = flytekit_fails = no_entries = 0
     runnable = []
     for item, rows in v1:
+        module_status = out.setdefault("modules", {})
+        rel = str(item[0])
         if not rows:
-            import_errors["no output (crashed)"] += 1
+            no_entries += 1  # imported; defines no workflow or launch plan
+            module_status[rel] = "imported, no workflow"
+        elif "crash" in rows[0]:
+            import_errors["crashed: " + rows[0]["crash"][:80]] += 1
+            module_status[rel] = rows[0]["crash"]
         elif "timeout" in rows[0]:
             import_errors["timeout"] += 1
         elif "import_error" in rows[0]:
             reason = rows[0]["import_error"]
+            module_status[rel] = reason
             m = re.match(r"ModuleNotFoundError: No module named '([\w]+)", reason)
             import_errors[f"needs {m.group(1)}" if m else reason[:90]] += 1
         else:
@@ -277,6 +284,7 @@ def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: li
     print(f"\nmodules with flytekit: {len(items)}; import under the real flytekit here: {len(items) - sum(import_errors.values())}")
     for reason, n in import_errors.most_common():
         print(f"  {n:>4} do not import: {reason}")
+    print(f"modules that import but define no workflow or launch plan: {no_entries}")
     print(f"entries that need inputs (not run): {needs_inputs}; entries that fail on flytekit itself: {flytekit_fails}")
 
     def flyte2_side(entry):

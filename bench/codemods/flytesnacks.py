@@ -120,7 +120,7 @@ def main() -> int:
 
     with ThreadPoolExecutor(args.jobs) as pool:
         v1 = list(pool.map(flytekit_side, modules))
-    imported = [(item, rows) for item, rows in v1 if rows and "import_error" not in rows[0] and "timeout" not in rows[0]]
+    imported = [(item, rows) for item, rows in v1 if rows and "import_error" not in rows[0] and "timeout" not in rows[0] and "crash" not in rows[0]]
     print(f"modules importable under flytekit: {len(imported)} of {len(modules)}")
 
     def flyte2_side(entry):
