@@ -144,6 +144,7 @@ def main() -> int:
     parser.add_argument("--json", help="write the per-file and per-entry results here")
     parser.add_argument("--no-run", action="store_true", help="migrate and check only; run no workflow")
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (printed)")
+    parser.add_argument("--flytekit-cache", help="reuse (or write) the flytekit side's results here: they depend only on the corpus and the flytekit venv")
     args = parser.parse_args()
 
     corpus = Path(args.corpus)
@@ -242,6 +243,11 @@ def main() -> int:
     return 0
 
 
+def _relocate(rows: list, root: Path) -> list:
+    """Rows with the scratch directory's path taken out (so that cached rows compare)."""
+    return json.loads(json.dumps(rows).replace(str(root), "<corpus>"))
+
+
 def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: list, out: dict) -> None:
     items = []
     for f in with_flytekit:
@@ -253,10 +259,16 @@ def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: li
     def flytekit_side(item):
         _rel, entries, module = item
         path = os.pathsep.join(map(str, entries))
-        return item, run(args.flytekit, DISCOVER_AND_RUN, [path, module, "{}"], str(entries[0]), str(home), args.timeout)
+        return item, _relocate(run(args.flytekit, DISCOVER_AND_RUN, [path, module, "{}"], str(entries[0]), str(home), args.timeout), before)
 
+    cache_path = Path(args.flytekit_cache) if args.flytekit_cache else None
+    cached = json.loads(cache_path.read_text()) if cache_path is not None and cache_path.exists() else {}
+    todo = [item for item in items if str(item[0]) not in cached]
     with ThreadPoolExecutor(args.jobs) as pool:
-        v1 = list(pool.map(flytekit_side, items))
+        fresh = dict((str(item[0]), rows) for item, rows in pool.map(flytekit_side, todo))
+    if cache_path is not None:
+        cache_path.write_text(json.dumps({**cached, **fresh}))
+    v1 = [(item, cached.get(str(item[0]), fresh.get(str(item[0])))) for item in items]
     import_errors = collections.Counter()
     needs_inputs = flytekit_fails = no_entries = 0
     runnable = []
