@@ -144,7 +144,7 @@ class NamedOutputsRule(Rule):
             fx.need("typing")
             fx.todo(CODE, f"{fn.name.value} returns a value but declares no output type (flytekit dropped the value); typing.Any keeps it: write the real type")
             return fn.with_changes(returns=cst.Annotation(cst.Attribute(cst.Name("typing"), cst.Name("Any"))))
-        if arity is None or not any(isinstance(v, cst.List) and len(v.elements) == arity for v in values):
+        if arity is None or not any(_needs_tuple(fx, v, arity) for v in values):
             return fn
 
         class _Tuples(cst.CSTTransformer):
@@ -158,10 +158,25 @@ class NamedOutputsRule(Rule):
                 v = updated_node.value
                 if isinstance(v, cst.List) and len(v.elements) == arity and not any(isinstance(e, cst.StarredElement) for e in v.elements):
                     return updated_node.with_changes(value=cst.Tuple(elements=v.elements, lpar=[], rpar=[]))
+                if _needs_tuple(fx, original_node.value, arity) and v is not None:
+                    # a call whose sequence flytekit unpacked (train_test_split returns a list)
+                    return updated_node.with_changes(value=cst.Call(func=cst.Name("tuple"), args=[cst.Arg(v)]))
                 return updated_node
 
         fx.change(CODE)
         return fn.visit(_Tuples())  # type: ignore[return-value]
+
+
+def _needs_tuple(fx: FileContext, value: Optional[cst.BaseExpression], arity: int) -> bool:
+    """A returned value that may be a list where the Tuple output needs a tuple."""
+    if isinstance(value, cst.List):
+        return len(value.elements) == arity
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    if isinstance(func, cst.Name) and (func.value in ("tuple", "zip", "divmod") or func.value in fx.model.namedtuples or (func.value in fx.model.plain_functions and func.value[:1].isupper())):
+        return False
+    return not (isinstance(func, cst.Name) and func.value in fx.model.entities)
 
 
 def _tuple_arity(returns: Optional[cst.BaseExpression]) -> Optional[int]:
