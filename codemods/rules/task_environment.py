@@ -423,7 +423,12 @@ class TaskEnvironmentRule(Rule):
             fx.todo(c, m)
         pos = original_node.decorators.index(ent.decorator)
         decorators = list(updated_node.decorators)
-        decorators[pos] = decorators[pos].with_changes(decorator=decorator_for(fx, ent, plan))
+        kept = [cst.EmptyLine(comment=c) for c in _comments(ent.decorator.decorator)]
+        decorators[pos] = decorators[pos].with_changes(
+            decorator=decorator_for(fx, ent, plan),
+            # comments written among the decorator's arguments stay, above it
+            leading_lines=[*decorators[pos].leading_lines, *kept],
+        )
         if ent.kind == "task":
             fx.change(CODE)
         return updated_node.with_changes(decorators=decorators)
@@ -433,6 +438,17 @@ class TaskEnvironmentRule(Rule):
         if extra:
             module = module.with_changes(body=[*module.body, *extra])
         return module
+
+
+def _comments(node: cst.CSTNode) -> list[cst.Comment]:
+    found: list[cst.Comment] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Comment(self, n: cst.Comment) -> None:
+            found.append(n)
+
+    node.visit(_Collect())
+    return found
 
 
 def _add_dependency(env: str, dep: str) -> cst.SimpleStatementLine:
