@@ -86,9 +86,10 @@ def _format_constant(fx: FileContext, node: cst.CSTNode) -> Optional[str]:
 
 
 def _column_spec(fx: FileContext, node: cst.BaseExpression) -> bool:
-    """A column subset or storage format in `Annotated[...]`: kwtypes(...), a name bound to it, PARQUET."""
+    """What `Annotated[...]` carried for flytekit's type engine only: a column subset (kwtypes(...)
+    or a name bound to it), a storage format (PARQUET), a cache hash (HashMethod(fn))."""
     if isinstance(node, cst.Call):
-        return fx.is_sym(node.func, "kwtypes")
+        return fx.is_sym(node.func, "kwtypes") or fx.is_sym(node.func, "HashMethod")
     if _format_constant(fx, node) is not None or isinstance(node, cst.SimpleString):
         return True
     if isinstance(node, cst.Name) and fx.sym(node) is None:
@@ -203,7 +204,10 @@ class IoTypesRule(Rule):
             if isinstance(first, cst.Index) and rest and _kind(fx, first.value) is None and all(isinstance(r, cst.Index) and _column_spec(fx, r.value) for r in rest):
                 # Annotated[pd.DataFrame, cols, PARQUET]: Flyte 2 reads the plain type
                 extra = ", ".join(code(r.value) for r in rest)  # type: ignore[attr-defined]
-                fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 does not narrow columns or formats in a type; select the columns when reading")
+                if any(isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "HashMethod") for r in rest):  # type: ignore[attr-defined]
+                    fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 computes cache keys from inputs itself (flyte.io values take hash_method=); the custom hash was dropped")
+                else:
+                    fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 does not narrow columns or formats in a type; select the columns when reading")
                 fx.change(CODE)
                 return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
             if isinstance(first, cst.Index) and _kind(fx, first.value) == "dataframe":
