@@ -11,12 +11,15 @@ from typing import IO, Any, Optional, Union
 
 import flyte.io
 
+from .._crossing import arriving, crossing_record
+
 
 class FlyteFile(flyte.io.File, os.PathLike):
     """A local path (or URL) plus how to get its bytes. `os.fspath(f)`, `str(f)` and `f.path`
     give the local path; `open()` is a plain (sync) file object, as in flytekit."""
 
     _extension: str = ""
+    _flyte_io_kind = "file"
 
     def __init__(self, path: Union[str, os.PathLike], downloader: Any = None, remote_path: Any = None,
                  metadata: Optional[dict[str, str]] = None, **kwargs: Any):
@@ -63,12 +66,14 @@ class FlyteFile(flyte.io.File, os.PathLike):
     def _flyte_adapt(cls, value: Any) -> Optional[FlyteFile]:
         return cls(value) if isinstance(value, (str, os.PathLike)) else None
 
-    # -- crossing actions: restored as FlyteFile ------------------------------------------------------
+    # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
+
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+        return crossing_record(self)
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteFile:
-        f = cls(record["path"])
-        f.hash = record.get("hash")
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteFile:  # flyte.io's public hook
+        f = arriving(cls, record)
         f.format = record.get("format", "")
         return f
 
@@ -92,8 +97,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
     def __str__(self) -> str:
         return self.path
 
-    def __repr__(self) -> str:
-        return f"FlyteFile(path={self.path!r})"
+    __repr__ = __str__  # flytekit prints a FlyteFile as its path
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FlyteFile):
