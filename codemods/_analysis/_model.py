@@ -212,7 +212,7 @@ def _io_kind(model: ModuleModel, annotation: Optional[cst.BaseExpression]) -> Op
         return "file"
     if sym.name in DIR_ALIASES and not sym.rest:
         return "dir"
-    if sym.name == "StructuredDataset" and not sym.rest:
+    if sym.name in ("StructuredDataset", "FlyteSchema") and not sym.rest:
         return "dataframe"
     return None
 

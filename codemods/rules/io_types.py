@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 from .._analysis._names import DIR_ALIASES, FILE_ALIASES
-from .._cst import call, code, kwarg
+from .._cst import call, code, dotted, kwarg
 from ._args import bind
 from ._base import Rule
 
@@ -144,7 +144,8 @@ class IoTypesRule(Rule):
                 keep.update(_calls_in(arg.value))
 
     def prepare(self, fx: FileContext) -> None:
-        fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
+        fx.scratch["uses_dataframes"] = any(sym.name in ("StructuredDataset", "FlyteSchema") for sym in fx.model.symbols.values())
+        fx.scratch["uses_schemas"] = any(sym.name == "FlyteSchema" for sym in fx.model.symbols.values())
 
     def _in_async(self, fx: FileContext) -> bool:
         frame = fx.frame
@@ -251,7 +252,17 @@ class IoTypesRule(Rule):
                     (isinstance(opened.value, cst.Name) and io_params.get(opened.value.value) == "dataframe")
                     # `res.frame.open(pd.DataFrame).all()`: a dataset inside a dataclass or model
                     or (fx.scratch.get("uses_dataframes") and len(opened_call.args) == 1 and code(opened_call.args[0].value).endswith("DataFrame"))
+                    # `res.schema.open().all()`: a FlyteSchema opened as pandas by default
+                    or (fx.scratch.get("uses_schemas") and not opened_call.args)
                 )
+                if reads_dataframe and not opened_call.args:
+                    alias = next((local for local, dotted_name in fx.model.imported.items() if dotted_name == "pandas"), None)
+                    if alias is None:
+                        fx.todo(CODE, f"{code(opened_call)}: flyte.io.DataFrame.open needs the dataframe type, e.g. open(pandas.DataFrame)")
+                        return updated_node
+                    inner = updated_node.func.value  # type: ignore[attr-defined]
+                    func = func.with_changes(value=inner.with_changes(args=[cst.Arg(dotted(f"{alias}.DataFrame"))]))
+                    updated_node = updated_node.with_changes(func=func)
                 if reads_dataframe:
                     if method == "iter":
                         fx.todo(CODE, "DataFrame.open(...).iter() is async in Flyte 2: iterate with `async for` inside an async task")
@@ -292,6 +303,13 @@ class IoTypesRule(Rule):
     def _construct(self, fx: FileContext, kind: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         target = _TARGET[kind]
         fx.need("flyte.io", target)
+        sym = fx.sym(original.func)
+        if kind == "dataframe" and sym is not None and sym.name == "FlyteSchema":
+            # FlyteSchema(path): a directory of parquet files, not a dataframe
+            schema = bind(updated, ("local_path", "remote_path"))
+            if schema is not None and len(schema) == 1 and ("local_path" in schema or "remote_path" in schema):
+                fx.change(CODE)
+                return call("DataFrame.from_existing_remote", [cst.Arg(next(iter(schema.values()))), kwarg("format", cst.SimpleString('"parquet"'))])
         if kind == "dataframe":
             args = bind(updated, ("dataframe", "uri", "metadata", "file_format"))
             if args is None or ("dataframe" not in args and "uri" not in args):
