@@ -146,6 +146,7 @@ class NamedOutputsRule(Rule):
             return fn.with_changes(returns=cst.Annotation(cst.Attribute(cst.Name("typing"), cst.Name("Any"))))
         if arity is None or not any(_needs_tuple(fx, v, arity) for v in values):
             return fn
+        n: int = arity
 
         class _Tuples(cst.CSTTransformer):
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
@@ -156,9 +157,9 @@ class NamedOutputsRule(Rule):
 
             def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
                 v = updated_node.value
-                if isinstance(v, cst.List) and len(v.elements) == arity and not any(isinstance(e, cst.StarredElement) for e in v.elements):
+                if isinstance(v, cst.List) and len(v.elements) == n and not any(isinstance(e, cst.StarredElement) for e in v.elements):
                     return updated_node.with_changes(value=cst.Tuple(elements=v.elements, lpar=[], rpar=[]))
-                if _needs_tuple(fx, original_node.value, arity) and v is not None:
+                if _needs_tuple(fx, original_node.value, n) and v is not None:
                     # a call whose sequence flytekit unpacked (train_test_split returns a list)
                     return updated_node.with_changes(value=cst.Call(func=cst.Name("tuple"), args=[cst.Arg(v)]))
                 return updated_node
