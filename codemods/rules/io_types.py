@@ -98,6 +98,33 @@ def _column_spec(fx: FileContext, node: cst.BaseExpression) -> bool:
     return False
 
 
+def convert_type(fx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
+    """A type expression as this rule writes it (for a type copied from elsewhere, e.g. the field
+    of a one-field NamedTuple that becomes a task's return type)."""
+
+    class _Types(cst.CSTTransformer):
+        def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+            if _kind(fx, original_node.value) in ("file", "dir"):
+                return updated_node.value  # FlyteFile[fmt]: the format is not part of the type
+            return updated_node
+
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+            kind = _kind(fx, original_node)
+            if kind is None:
+                return updated_node
+            fx.need("flyte.io", _TARGET[kind])
+            return cst.Name(_TARGET[kind])
+
+        def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+            kind = _kind(fx, original_node)
+            if kind is None:
+                return updated_node
+            fx.need("flyte.io", _TARGET[kind])
+            return cst.Name(_TARGET[kind])
+
+    return node.visit(_Types())  # type: ignore[return-value]
+
+
 def _foreign_api(fx: FileContext, func: cst.BaseExpression) -> bool:
     """A call into an API that is not flytekit's but takes flytekit values (a plugin's config,
     Union's `ActorEnvironment`)."""

@@ -130,6 +130,9 @@ class NamedOutputsRule(Rule):
         field_type = fx.model.namedtuple_types.get(nt[0], [None])[0]
         if field_type is None:
             return updated_node
+        from .io_types import convert_type
+
+        field_type = convert_type(fx, field_type)
         fx.change(CODE)
         return updated_node.with_changes(returns=updated_node.returns.with_changes(annotation=field_type))
 
@@ -150,7 +153,7 @@ class NamedOutputsRule(Rule):
 
         class _Tuples(cst.CSTTransformer):
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is fn  # not into nested functions
+                return False  # not into nested functions
 
             def visit_Lambda(self, node: cst.Lambda) -> bool:
                 return False
@@ -165,7 +168,8 @@ class NamedOutputsRule(Rule):
                 return updated_node
 
         fx.change(CODE)
-        return fn.visit(_Tuples())  # type: ignore[return-value]
+        # only the body is rebuilt: the header's nodes keep their identity, which later rules use
+        return fn.with_changes(body=fn.body.visit(_Tuples()))
 
 
 def _needs_tuple(fx: FileContext, value: Optional[cst.BaseExpression], arity: int) -> bool:
