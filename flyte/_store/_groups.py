@@ -13,9 +13,10 @@ from typing import Optional
 
 from ._records import HITS_INDEX, PHASE_INDEX, ActionCounts, ActionGroup
 
-# An aggregate while it is built: the six phase counts, hits, first start, first id, last end.
+# An aggregate while it is built: the six phase counts, hits, attempts of finished members,
+# first start, first id, last end.
 Tally = list
-_FIRST_START, _FIRST_ID, _LAST_END = 7, 8, 9
+_ATTEMPTS, _FIRST_START, _FIRST_ID, _LAST_END = 7, 8, 9, 10
 _NO_END = 0.0  # stored for "no member has finished"
 
 
@@ -38,12 +39,15 @@ class GroupTallies:
         t = self.tallies.get(key)
         start = row[9] or 0.0
         if t is None:
-            t = self.tallies[key] = [0, 0, 0, 0, 0, 0, 0, start, row[1], _NO_END]
+            t = self.tallies[key] = [0, 0, 0, 0, 0, 0, 0, 0, start, row[1], _NO_END]
         elif start < t[_FIRST_START]:
             t[_FIRST_START], t[_FIRST_ID] = start, row[1]
         if was_running:
             t[1] -= 1
-        t[PHASE_INDEX[row[7]]] += 1
+        phase = PHASE_INDEX[row[7]]
+        t[phase] += 1
+        if phase != 1:  # a running action's attempts are counted when it ends
+            t[_ATTEMPTS] += row[8] or 0
         if row[15] == "hit":
             t[HITS_INDEX] += 1
         end = row[10]
@@ -56,8 +60,8 @@ class GroupTallies:
         return self
 
     def rows(self) -> list[tuple]:
-        """(run, parent, group, task, short name, kind, 6 phase counts, hits, first start, first id,
-        last end) per group: the columns of the SQLite store's action_groups table."""
+        """(run, parent, group, task, short name, kind, 6 phase counts, hits, attempts, first start,
+        first id, last end) per group: the columns of the SQLite store's action_groups table."""
         return [(*key, *t) for key, t in self.tallies.items()]
 
     def groups(self) -> list[ActionGroup]:
@@ -68,7 +72,7 @@ def group_of(row: tuple) -> ActionGroup:
     """An aggregate row (see `GroupTallies.rows`) as a record."""
     run, parent, group, task, short, kind = row[:6]
     return ActionGroup(run, parent or None, group or None, task, short, kind, ActionCounts(*row[6:13]), row[13],
-                       row[14], row[15] or None)
+                       row[14], row[15], row[16] or None)
 
 
 def counts_of(groups: Iterable[ActionGroup]) -> ActionCounts:

@@ -168,6 +168,7 @@ class ActionGroup(NamedTuple):
     short_name: str
     kind: str  # an ActionKind
     counts: ActionCounts
+    attempts: int  # attempts made by the members that finished (retries show as attempts > done)
     first_start: float
     first_id: str
     last_end: Optional[float]  # the latest end of a finished member (None: none has finished)

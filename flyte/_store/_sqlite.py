@@ -114,7 +114,7 @@ CREATE TABLE IF NOT EXISTS action_batches (
 CREATE TABLE IF NOT EXISTS action_groups (
     run TEXT NOT NULL, parent TEXT NOT NULL, group_name TEXT NOT NULL, task TEXT NOT NULL, short_name TEXT NOT NULL,
     kind TEXT NOT NULL, queued INTEGER, running INTEGER, succeeded INTEGER, failed INTEGER, aborted INTEGER,
-    timed_out INTEGER, hits INTEGER, first_start REAL, first_id TEXT, last_end REAL,
+    timed_out INTEGER, hits INTEGER, attempts INTEGER, first_start REAL, first_id TEXT, last_end REAL,
     PRIMARY KEY (run, parent, group_name, task, short_name, kind)
 ) WITHOUT ROWID;
 -- What each attempt of an action wrote: its last log_limit characters, and how many came before.
@@ -145,8 +145,9 @@ _UPSERT_ATTEMPT = _upsert("attempts", ATTEMPT_COLUMNS)
 _UPSERT_CACHE = _upsert("cache", CACHE_COLUMNS)
 _INSERT_BATCH = "INSERT INTO action_batches (run, rows, first_start, last_start, parent) VALUES (?, ?, ?, ?, ?)"
 _GROUP_COLUMNS = ("run", "parent", "group_name", "task", "short_name", "kind", "queued", "running", "succeeded", "failed",
-                  "aborted", "timed_out", "hits", "first_start", "first_id", "last_end")
-_SUMMED = _GROUP_COLUMNS[6:13]
+                  "aborted", "timed_out", "hits", "attempts", "first_start", "first_id", "last_end")
+_SUMMED = _GROUP_COLUMNS[6:14]
+_COUNTED = _GROUP_COLUMNS[6:13]  # ActionCounts' fields
 # Adds a change (counts may be negative) to a group's aggregate; on UPDATE the right-hand sides
 # read the old values, so first_id is decided before first_start moves.
 _ADD_TO_GROUP = (
@@ -752,7 +753,7 @@ class SQLiteStore:
         with self._db_lock:
             for k in range(0, len(names), 500):
                 chunk = names[k:k + 500]
-                sql = (f"SELECT run, {', '.join(f'sum({c})' for c in _SUMMED)} FROM action_groups "
+                sql = (f"SELECT run, {', '.join(f'sum({c})' for c in _COUNTED)} FROM action_groups "
                        f"WHERE run IN ({', '.join('?' * len(chunk))}) GROUP BY run")
                 for run, *counts in self._conn.execute(sql, chunk):
                     if any(counts):
