@@ -499,6 +499,10 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
     if endpoint or api_key:
         logger.warning("This runtime runs tasks locally; endpoint/api_key are ignored.")
     _config.home = Path(local_home) if local_home is not None else _config.home
+    if storage is not None:
+        from .storage import _config as _storage_config
+
+        _storage_config.set_configured(storage)
     _config.project, _config.domain, _config.org = project, domain, org
     _config.initialized = True
 
