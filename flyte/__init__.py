@@ -20,6 +20,9 @@ _LAZY = {
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
+    # Public submodules outside flyte.__all__ (as in the SDK), loaded when first touched.
+    "types": (".types", None),
+    "storage": (".storage", None),
     "deploy": ("._backend", "deploy"),
     "build": ("._backend", "build"),
     "build_images": ("._backend", "build_images"),
