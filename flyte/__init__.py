@@ -23,9 +23,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
-    # Public submodules outside flyte.__all__ (as in the SDK), loaded when first touched.
-    "types": (".types", None),
     "storage": (".storage", None),
+    "types": (".types", None),
     "deploy": ("._backend", "deploy"),
     "build": ("._backend", "build"),
     "build_images": ("._backend", "build_images"),
@@ -119,6 +118,8 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import io as io
     from . import models as models
     from . import report as report
+    from . import storage as storage
+    from . import types as types
     from ._backend import AppHandle as AppHandle
     from ._backend import ImageBuild as ImageBuild
     from ._backend import build as build
