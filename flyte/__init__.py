@@ -24,6 +24,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "report": (".report", None),
     "durable": (".durable", None),
     "storage": (".storage", None),
+    "syncify": (".syncify", None),
     "types": (".types", None),
     "deploy": ("._backend", "deploy"),
     "build": ("._backend", "build"),
@@ -119,6 +120,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import models as models
     from . import report as report
     from . import storage as storage
+    from . import syncify as syncify
     from . import types as types
     from ._backend import AppHandle as AppHandle
     from ._backend import ImageBuild as ImageBuild
