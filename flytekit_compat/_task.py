@@ -143,6 +143,8 @@ class PythonFunctionTask(Entity):
 
     def _run_function(self, **kwargs: Any) -> Any:
         kwargs = self._receive(kwargs)
+        if self._interface.artifact_outputs:
+            return self._run_recording_artifacts(kwargs)
         token = enter_task(self)
         try:
             result = self.task_function(**kwargs)
@@ -155,13 +157,27 @@ class PythonFunctionTask(Entity):
     async def _run_function_async(self, **kwargs: Any) -> Any:
         kwargs = self._receive(kwargs)
         token = enter_task(self)
+        tracking = _artifact_tracking(self)
         try:
             result = await self.task_function(**kwargs)
         except Exception as e:
             raise _bridge.mark_user_error(e, self.name) from None
         finally:
             leave_task(self, token)
-        return self._finish(result)
+        return _record_artifacts(self, kwargs, result, self._finish(result), tracking)
+
+    def _run_recording_artifacts(self, kwargs: dict[str, Any]) -> Any:
+        """A run of a task with artifact outputs: each output is recorded in the local artifact
+        store once the task succeeded."""
+        token = enter_task(self)
+        tracking = _artifact_tracking(self)
+        try:
+            result = self.task_function(**kwargs)
+        except Exception as e:
+            raise _bridge.mark_user_error(e, self.name) from None
+        finally:
+            leave_task(self, token)
+        return _record_artifacts(self, kwargs, result, self._finish(result), tracking)
 
     def _finish(self, result: Any) -> Any:
         outputs = self._interface.outputs
@@ -226,6 +242,24 @@ class PythonFunctionTask(Entity):
 
     def get_image(self) -> Any:
         return self.container_image
+
+
+def _artifact_tracking(task: Any) -> Any:
+    """Starts collecting `Artifact.create_from` calls of the task body (None if it has no artifact outputs)."""
+    if not task._interface.artifact_outputs:
+        return None
+    from ._artifact_store import start_tracking
+
+    return start_tracking()
+
+
+def _record_artifacts(task: Any, inputs: dict[str, Any], raw: Any, finished: Any, tracking: Any) -> Any:
+    if tracking is None:
+        return finished
+    from ._artifact_store import record_outputs
+
+    record_outputs(task.name, task._interface, inputs, raw, finished, tracking)
+    return finished
 
 
 def _build_metadata(cache: Any, retries: int, interruptible: Optional[bool], deprecated: str, timeout: Any,

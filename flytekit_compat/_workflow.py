@@ -174,7 +174,7 @@ class PythonFunctionWorkflow(WorkflowBase):
                  default_metadata: WorkflowMetadataDefaults, docstring: Any = None, on_failure: Any = None,
                  docs: Any = None, pickle_untyped: bool = False, default_options: Any = None):
         module = getattr(workflow_function, "__module__", "__main__") or "__main__"
-        interface = extract(workflow_function, allow_untyped=pickle_untyped)
+        interface = extract(workflow_function, allow_untyped=pickle_untyped, allow_partial_artifacts=False)
         super().__init__(f"{module}.{workflow_function.__name__}", interface, metadata, default_metadata, module,
                          on_failure=on_failure, docs=docs)
         self._workflow_function = workflow_function
