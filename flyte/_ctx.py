@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from ._context import Frame, current_custom_context, current_frame, current_group
+from ._context import KIND_TRACE, Frame, current_custom_context, current_frame, current_group
 from .models import NULL_TASK_CONTEXT, ActionID, GroupData, NullTaskContext, RawDataPath, TaskContext
 
 
@@ -27,8 +27,12 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
     group = current_group.get()
     from .report import current_report
 
+    action = ActionID(name=frame.id, run_name=run.name)
+    # Inside a @flyte.trace function the frame is the trace's; the running task is its parent.
+    task_action = ActionID(name=frame.parent_id, run_name=run.name) if frame.kind == KIND_TRACE and frame.parent_id else action
     return TaskContext(
-        action=ActionID(name=frame.id, run_name=run.name),
+        action=action,
+        task_action=task_action,
         version="",
         raw_data_path=RawDataPath(run.raw_data_path),
         output_path=str(run.run_dir / frame.id),

@@ -211,6 +211,8 @@ class DriverRule(Rule):
             return updated_node
         fx.change(self.code)
         fn = make_async(updated_node)
+        if isinstance(fn.body, cst.IndentedBlock):
+            fn = fn.with_changes(body=fn.body.with_changes(body=merge_empty_then_extend(list(fn.body.body))))
         if self.schedule:
             fn = schedule_function(fx, fn, fx.frame.taken if fx.frame is not None else set(facts.bound))
         return fn
@@ -234,3 +236,40 @@ def _partial_of_sync_task(fx: FileContext, original: cst.Call, updated: cst.Call
             args[0] = args[0].with_changes(value=cst.Attribute(value=target, attr=cst.Name("aio")))
             return updated.with_changes(args=args)
     return None
+
+
+def merge_empty_then_extend(body: list[cst.BaseStatement]) -> list[cst.BaseStatement]:
+    """`out = []` followed by `out.extend(await asyncio.gather(...))` -> `out = await asyncio.gather(...)`."""
+    out: list[cst.BaseStatement] = []
+    for stmt in body:
+        prev = out[-1] if out else None
+        if (
+            isinstance(prev, cst.SimpleStatementLine)
+            and isinstance(stmt, cst.SimpleStatementLine)
+            and len(prev.body) == 1
+            and len(stmt.body) == 1
+            and isinstance(prev.body[0], cst.Assign)
+            and len(prev.body[0].targets) == 1
+            and isinstance(prev.body[0].targets[0].target, cst.Name)
+            and isinstance(prev.body[0].value, cst.List)
+            and not prev.body[0].value.elements
+            and isinstance(stmt.body[0], cst.Expr)
+        ):
+            name = prev.body[0].targets[0].target.value
+            call = stmt.body[0].value
+            if (
+                isinstance(call, cst.Call)
+                and isinstance(call.func, cst.Attribute)
+                and call.func.attr.value == "extend"
+                and isinstance(call.func.value, cst.Name)
+                and call.func.value.value == name
+                and len(call.args) == 1
+                and isinstance(call.args[0].value, cst.Await)
+                and not stmt.leading_lines
+            ):
+                gathered = call.args[0].value
+                # asyncio.gather returns a list: the one expression says what the two lines did
+                out[-1] = prev.with_changes(body=[prev.body[0].with_changes(value=gathered)])
+                continue
+        out.append(stmt)
+    return out

@@ -122,6 +122,8 @@ class NamedOutputsRule(Rule):
         ent = facts.entity if facts is not None else None
         if ent is None:
             return updated_node
+        if ent.kind == "task":
+            updated_node = self._plain_outputs(fx, original_node, updated_node)
         nt = fx.scratch.get("named_outputs", {}).get(ent.name)
         if nt is None or len(nt[1]) != 1 or updated_node.returns is None:
             return updated_node
@@ -130,3 +132,64 @@ class NamedOutputsRule(Rule):
             return updated_node
         fx.change(CODE)
         return updated_node.with_changes(returns=updated_node.returns.with_changes(annotation=field_type))
+
+    def _plain_outputs(self, fx: FileContext, original: cst.FunctionDef, fn: cst.FunctionDef) -> cst.FunctionDef:
+        """Outputs flytekit converted silently: a list returned for a Tuple[...] (Flyte 2 wants a
+        tuple), a value returned with no return annotation (flytekit dropped it, Flyte 2 fails)."""
+        returns = fn.returns.annotation if fn.returns is not None else None
+        arity = _tuple_arity(returns)
+        values = _returned_values(original)
+        if returns is None and any(v is not None and not (isinstance(v, cst.Name) and v.value == "None") for v in values):
+            fx.change(CODE)
+            fx.need("typing")
+            fx.todo(CODE, f"{fn.name.value} returns a value but declares no output type (flytekit dropped the value); typing.Any keeps it: write the real type")
+            return fn.with_changes(returns=cst.Annotation(cst.Attribute(cst.Name("typing"), cst.Name("Any"))))
+        if arity is None or not any(isinstance(v, cst.List) and len(v.elements) == arity for v in values):
+            return fn
+
+        class _Tuples(cst.CSTTransformer):
+            def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                return node is fn  # not into nested functions
+
+            def visit_Lambda(self, node: cst.Lambda) -> bool:
+                return False
+
+            def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+                v = updated_node.value
+                if isinstance(v, cst.List) and len(v.elements) == arity and not any(isinstance(e, cst.StarredElement) for e in v.elements):
+                    return updated_node.with_changes(value=cst.Tuple(elements=v.elements, lpar=[], rpar=[]))
+                return updated_node
+
+        fx.change(CODE)
+        return fn.visit(_Tuples())  # type: ignore[return-value]
+
+
+def _tuple_arity(returns: Optional[cst.BaseExpression]) -> Optional[int]:
+    """n for `Tuple[a, b, ...]` / `tuple[a, b]` with n >= 2 plain elements."""
+    if not isinstance(returns, cst.Subscript):
+        return None
+    name = returns.value
+    spelled = name.value if isinstance(name, cst.Name) else (name.attr.value if isinstance(name, cst.Attribute) else "")
+    if spelled not in ("Tuple", "tuple") or len(returns.slice) < 2:
+        return None
+    if any(isinstance(s.slice, cst.Index) and isinstance(s.slice.value, cst.Ellipsis) for s in returns.slice):
+        return None
+    return len(returns.slice)
+
+
+def _returned_values(fn: cst.FunctionDef) -> list[Optional[cst.BaseExpression]]:
+    """The values of the function's own `return` statements (not those of nested functions)."""
+    found: list[Optional[cst.BaseExpression]] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return node is fn
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_Return(self, node: cst.Return) -> None:
+            found.append(node.value)
+
+    fn.visit(_Collect())
+    return found

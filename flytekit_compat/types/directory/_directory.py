@@ -53,11 +53,11 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
     # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
 
-    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
         return crossing_record(self)
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteDirectory:
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteDirectory:  # flyte.io's public hook
         return arriving(cls, record)
 
     @property

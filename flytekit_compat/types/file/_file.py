@@ -68,11 +68,11 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
 
-    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
         return crossing_record(self)
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteFile:
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteFile:  # flyte.io's public hook
         f = arriving(cls, record)
         f.format = record.get("format", "")
         return f

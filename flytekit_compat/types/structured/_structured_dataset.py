@@ -29,7 +29,7 @@ class StructuredDataset(flyte.io.DataFrame):
 
     @property
     def dataframe(self) -> Any:
-        return self._raw_df
+        return self.val
 
     @property
     def file_format(self) -> str:
@@ -62,19 +62,19 @@ class StructuredDataset(flyte.io.DataFrame):
     def _flytekit_annotate(self, metadata: Any) -> StructuredDataset:
         """A view that only shows the columns named in `kwtypes(...)`."""
         if isinstance(metadata, dict) and metadata:
-            df = self._raw_df
+            df = self.val
             if _is_pandas(df) and all(c in df.columns for c in metadata):
                 # an in-memory frame is cut to the declared columns, so the subset is what travels on
                 return StructuredDataset(dataframe=df[list(metadata)], uri=self.uri, file_format=self.format or PARQUET)
-            view = StructuredDataset(dataframe=self._raw_df, uri=self.uri, file_format=self.format or PARQUET)
+            view = StructuredDataset(dataframe=self.val, uri=self.uri, file_format=self.format or PARQUET)
             view._columns = dict(metadata)
             return view
         return self
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> StructuredDataset:
-        base = flyte.io.DataFrame._flyte_io_restore(dict(record))
-        sd = cls(dataframe=base._raw_df, uri=base.uri, file_format=base.format or PARQUET)
+    def from_io_record(cls, record: dict[str, Any]) -> StructuredDataset:  # flyte.io's public hook
+        base = flyte.io.DataFrame.from_io_record(record)
+        sd = cls(dataframe=base.val, uri=base.uri, file_format=base.format or PARQUET)
         return sd
 
     def open(self, dataframe_type: type) -> StructuredDataset:  # type: ignore[override]
