@@ -286,6 +286,13 @@ def check_binding(entity_name: str, name: str, value: Any, expected: Any) -> Any
         return convert(value, expected)
     except _Mismatch as m:
         raise TypeTransformerFailedError(f"Failed to Bind variable '{name}' for function '{entity_name}':\n  {m}") from None
+    except (AttributeError, KeyError, ValueError, TypeError) as e:
+        # flytekit keeps the converter's own error type, with the binding named in its message
+        try:
+            wrapped = type(e)(f"Failed to Bind variable '{name}' for function '{entity_name}':\n {e}")
+        except Exception:
+            raise e from None
+        raise wrapped from None
 
 
 def add_call_node(entity: Any, interface: Interface, args: tuple, kwargs: dict, ctx: CompileContext, kind: str = "entity",

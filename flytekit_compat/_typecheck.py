@@ -117,14 +117,27 @@ def _general(value: Any, tp: Any) -> Any:
             if type(None) in args:
                 return None
             raise _Mismatch(f"Python value cannot be None, expected {tp}")
+        matches = []
         for arg in args:
             if arg is type(None):
                 continue
             try:
-                return convert(value, arg)
+                matches.append((arg, convert(value, arg)))
             except _Mismatch:
                 continue
-        raise _Mismatch(f"Value {value} is not of type {tp}")
+        if len(matches) == 1:
+            return matches[0][1]
+        if not matches:
+            raise _Mismatch(f"Value {value} is not of type {tp}")
+        # As flytekit: a value that fits several variants is ambiguous, except a str for a str variant.
+        exact = [m for m in matches if m[0] is str] if type(value) is str else []
+        if len(exact) == 1:
+            return exact[0][1]
+        raise _Mismatch(
+            "Ambiguous choice of variant for union type.\n"
+            f"Potential types: {[m[0] for m in matches]}\n"
+            "These types are structurally the same, because it's attributes have the same names and associated types."
+        )
     if value is None:
         raise _Mismatch(f"Python value cannot be None, expected {tp}")
     if origin is typing.Literal:
@@ -209,8 +222,10 @@ def _general(value: Any, tp: Any) -> Any:
                     raise _Mismatch(f"Value {value} is not in Enum {tp}") from None
             _fail(value, tp)
         if dataclasses.is_dataclass(tp):
-            if isinstance(value, tp):
+            if type(value) is tp:
                 return value
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                return _as_declared_dataclass(value, tp)
             if isinstance(value, dict):
                 return tp(**value)
             _fail(value, tp)
@@ -231,6 +246,20 @@ def _general(value: Any, tp: Any) -> Any:
             logger.warning("Unsupported Type %s found, Flyte will default to use PickleFile as the transport.", tp)
         return value
     return value
+
+
+def _as_declared_dataclass(value: Any, tp: type) -> Any:
+    """Another dataclass (a subclass, or one with the same fields) where `tp` is declared: written
+    with `tp`'s fields and read back as `tp`, as flytekit's literal round trip does (a missing
+    field is an AttributeError)."""
+    from .core.type_engine import DataclassTransformer
+
+    transformer = DataclassTransformer()
+    try:
+        transformer.assert_type(tp, value)
+    except TypeTransformerFailedError as e:
+        raise _Mismatch(str(e)) from None
+    return transformer._from_data(transformer._plain(value, tp), tp)
 
 
 def convert_input(entity_name: str, name: str, value: Any, tp: Any, *, binding: bool = False) -> Any:

@@ -247,7 +247,28 @@ def workflow(
 
 
 def get_promise(binding: Any, outputs_cache: dict[Any, Any]) -> Any:
-    return binding
+    """The value a binding stands for: a node output looked up in `outputs_cache` (by node, then
+    output name), a literal scalar, or a collection or map of bindings. Anything that is not a
+    BindingData model is returned as it is."""
+    from ._promise import NodeOutput, Promise
+    from .models.literals import BindingData, Literal, LiteralCollection, LiteralMap
+
+    if not isinstance(binding, BindingData):
+        return binding
+    if binding.promise is not None:
+        ref = binding.promise
+        if isinstance(ref, Promise):
+            ref = ref.ref
+        if not isinstance(ref, NodeOutput):
+            raise FlyteValidationException(f"Binding data Promises have to be of the NodeOutput type {type(ref)} found")
+        return outputs_cache[ref.node][ref.var]
+    if binding.scalar is not None:
+        return Literal(scalar=binding.scalar)
+    if binding.collection is not None:
+        return Literal(collection=LiteralCollection([get_promise(b, outputs_cache) for b in binding.collection.bindings]))
+    if binding.map is not None:
+        return Literal(map=LiteralMap({k: get_promise(b, outputs_cache) for k, b in binding.map.bindings.items()}))
+    raise FlyteValidationException("Binding type unrecognized.")
 
 
 __all__ = [

@@ -43,9 +43,13 @@ class FlyteFile(flyte.io.File, os.PathLike):
             ext = item.__name__
         elif isinstance(item, str):
             ext = item
+        elif typing.get_origin(item) is typing.Annotated:
+            from . import FileExt
+
+            ext = FileExt.check_and_convert_to_str(item)  # Annotated[str, FileExt("tar.gz")]
         else:
             ext = getattr(item, "__name__", str(item))
-        ext = ext.lstrip(".")
+        ext = ext.strip().lstrip("~").lstrip(".")
         sub = type("FlyteFile", (cls,), {"_extension": ext, "_flyte_io_class": FlyteFile,
                                           "__module__": cls.__module__, "__qualname__": f"FlyteFile[{ext}]"})
         return sub
