@@ -15,6 +15,7 @@ from ._cache import Cache, to_flyte_cache
 from ._context import enter_task, leave_task
 from ._entity import Entity
 from ._interface import Interface, extract
+from ._literal_crossing import crossing_outputs, receive_crossing, send_crossing
 from ._typecheck import convert_inputs, convert_outputs, single_output_checker
 
 _LEGACY_CACHE_ARGS = ("cache_version", "cache_serialize", "cache_ignore_input_vars")
@@ -74,6 +75,9 @@ class PythonFunctionTask(Entity):
     """A flytekit task backed by a Python function."""
 
     _kind = "task"
+    # inputs/outputs whose values cross as literals of a user's transformer (computed on first run)
+    _crossing_inputs: Optional[dict[str, Any]] = None
+    _crossing_outputs: Optional[dict[str, Any]] = None
 
     def __init__(self, task_config: Any, task_function: Callable[..., Any], task_type: str = "python-task",
                  ignore_input_vars: Optional[list[str]] = None, execution_mode: ExecutionBehavior = ExecutionBehavior.DEFAULT,
@@ -139,6 +143,11 @@ class PythonFunctionTask(Entity):
         types = self._input_types
         if types is None:
             types = self._input_types = self._interface.inputs
+        crossing = self._crossing_inputs
+        if crossing is None:
+            crossing = self._crossing_inputs = crossing_outputs(types) or {}
+        if crossing:
+            return receive_crossing(self.name, types, crossing, kwargs)
         return convert_inputs(self.name, types, kwargs, kind="task")
 
     def _run_function(self, **kwargs: Any) -> Any:
@@ -190,6 +199,11 @@ class PythonFunctionTask(Entity):
             except Exception:
                 pass  # let the general path produce flytekit's error message
         values = convert_outputs(self.name, outputs, _bridge.plain(result))
+        crossing = self._crossing_outputs
+        if crossing is None:
+            crossing = self._crossing_outputs = crossing_outputs(outputs) or {}
+        if crossing:
+            values = send_crossing(outputs, crossing, values)
         if len(values) == 1 and self._interface.output_tuple is None:
             return values[0]
         return values

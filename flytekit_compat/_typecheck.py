@@ -12,6 +12,7 @@ import collections.abc
 import dataclasses
 import datetime
 import enum
+import functools
 import logging
 import os
 import typing
@@ -87,8 +88,19 @@ def convert(value: Any, tp: Any) -> Any:
     except KeyError:
         fn = _compiled[tp] = _compile(tp)
     except TypeError:  # an unhashable annotation
-        return _general(value, tp)
-    return fn(value)
+        fn = functools.partial(_general, tp=tp)
+    try:
+        return fn(value)
+    except _Mismatch:
+        if type(value).__name__ != "LiteralValue":
+            raise
+    # a value that crossed as a user transformer's literal, read as the type declared here
+    from ._literal_crossing import to_python
+
+    try:
+        return to_python(value, tp)
+    except Exception as e:
+        raise _Mismatch(f"Cannot convert {value!r} to {tp}: {e}") from None
 
 
 def _general(value: Any, tp: Any) -> Any:
@@ -243,7 +255,10 @@ def _general(value: Any, tp: Any) -> Any:
             _fail(value, tp)
         if tp.__module__ not in ("builtins",) and not hasattr(tp, "model_validate") and tp not in _warned:
             _warned.add(tp)
-            logger.warning("Unsupported Type %s found, Flyte will default to use PickleFile as the transport.", tp)
+            from ._literal_crossing import crosses_as_literal
+
+            if not crosses_as_literal(tp):  # a type with a user's transformer is not pickled
+                logger.warning("Unsupported Type %s found, Flyte will default to use PickleFile as the transport.", tp)
         return value
     return value
 

@@ -884,6 +884,9 @@ class TypeEngine(Generic[T]):
                 raise ValueError(f"Transformer {existing.name} for type {t} is already registered. Cannot override "
                                  f"with {transformer.name}")
             cls._REGISTRY[t] = transformer
+        from .. import _literal_crossing
+
+        _literal_crossing._cache.clear()  # a type registered now may cross tasks as its literal
 
     @classmethod
     def register_restricted_type(cls, name: str, type: Any) -> None:

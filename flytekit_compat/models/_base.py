@@ -61,19 +61,19 @@ class Model:
                 setattr(cls, name, property(lambda self, _a=attr: getattr(self, _a),
                                             lambda self, value, _a=attr: object.__setattr__(self, _a, value)))
 
-    def _values(self) -> tuple:
+    def _field_values(self) -> tuple:
         return tuple(getattr(self, "_" + n) for n in self._fields)
 
     def __eq__(self, other: object) -> bool:
         if type(other) is not type(self):
             return NotImplemented
-        return self._values() == other._values()  # type: ignore[attr-defined]
+        return self._field_values() == other._field_values()  # type: ignore[attr-defined]
 
     def __hash__(self) -> int:
-        return hash((type(self).__name__, _frozen(self._values())))
+        return hash((type(self).__name__, _frozen(self._field_values())))
 
     def __repr__(self) -> str:
-        shown = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self._values()) if v is not None)
+        shown = ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self._field_values()) if v is not None)
         return f"{type(self).__name__}({shown})"
 
     def short_string(self) -> str:
@@ -83,7 +83,7 @@ class Model:
         return repr(self)
 
     def is_empty(self) -> bool:
-        return all(v is None or v == [] or v == {} for v in self._values())
+        return all(v is None or v == [] or v == {} for v in self._field_values())
 
     def to_flyte_idl(self) -> Any:
         raise NotImplementedError(

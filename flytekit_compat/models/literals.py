@@ -28,7 +28,7 @@ class Primitive(Model):
 
     @property
     def value(self) -> Any:
-        for v in self._values():
+        for v in self._field_values():
             if v is not None:
                 return v
         return None
@@ -79,7 +79,7 @@ class Scalar(Model):
 
     @property
     def value(self) -> Any:
-        for v in self._values():
+        for v in self._field_values():
             if v is not None:
                 return v
         return None

@@ -96,7 +96,7 @@ def _text(model: Any, indent: int = 0) -> str:
     """A protobuf-text-like rendering (what flytekit shows for a model)."""
     pad = " " * indent
     lines = []
-    for name, value in zip(model._fields, model._values()):
+    for name, value in zip(model._fields, model._field_values()):
         if value is None or value == [] or value == {}:
             continue
         if name == "simple":

@@ -1,0 +1,128 @@
+"""Values whose type has a user's transformer cross task boundaries as the literal it makes.
+
+The shim moves most values between tasks as Python objects (built-in types need no literal to
+behave as flytekit's do). A type whose transformer the user registered (`TypeEngine.register`),
+a type annotated with a transformer (`Annotated[T, MyTransformer()]`), `typing.Any` (pickled, as
+flytekit pickles it), and lists, dicts and unions of those, are different: there the user's
+`to_literal` and `to_python_value` are the behaviour, so, as in flytekit,
+
+- a task's output of such a type leaves as `transformer.to_literal(value)` (a `LiteralValue`
+  the runtime stores like any other value),
+- a task receiving such an input gets `transformer.to_python_value(literal)`; a Python value
+  given directly (a workflow input, a top-level call) is written and read back first,
+- a workflow's or a top-level call's output is read back as its declared type.
+"""
+
+from __future__ import annotations
+
+import typing
+from typing import Any, Optional
+
+_cache: dict[Any, bool] = {}
+
+
+class LiteralValue:
+    """A literal on its way to the next task, with the type it was written as."""
+
+    __slots__ = ("literal", "python_type")
+
+    def __init__(self, literal: Any, python_type: Any):
+        self.literal = literal
+        self.python_type = python_type
+
+    def __reduce__(self) -> Any:
+        return (LiteralValue, (self.literal, self.python_type))
+
+    def __repr__(self) -> str:
+        return f"LiteralValue({self.literal!r})"
+
+
+def _ctx() -> Any:
+    from .core.context_manager import FlyteContextManager
+
+    return FlyteContextManager.current_context()
+
+
+def crosses_as_literal(tp: Any) -> bool:
+    """Whether values of declared type `tp` cross as literals (cached per type)."""
+    try:
+        return _cache[tp]
+    except KeyError:
+        pass
+    except TypeError:  # an unhashable annotation
+        return _decide(tp)
+    result = _cache[tp] = _decide(tp)
+    return result
+
+
+def _decide(tp: Any) -> bool:
+    if tp is typing.Any:
+        return True
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin is typing.Annotated:
+        if any(_is_transformer(a) for a in args[1:]):
+            return True
+        return crosses_as_literal(args[0])
+    if origin in (list, dict) or origin is typing.Union or type(tp).__name__ == "UnionType":
+        return any(crosses_as_literal(a) for a in args if a is not type(None))
+    if not isinstance(tp, type):
+        return False
+    from .core.type_engine import TypeEngine
+
+    transformer = TypeEngine._get_transformer(tp)
+    if transformer is None and hasattr(tp, "__mro__"):
+        for base in tp.__mro__[1:]:
+            transformer = TypeEngine._get_transformer(base)
+            if transformer is not None:
+                break
+    return transformer is not None and id(transformer) not in TypeEngine._BUILTIN_TRANSFORMERS
+
+
+def _is_transformer(meta: Any) -> bool:
+    from .core.type_engine import TypeTransformer
+
+    return isinstance(meta, TypeTransformer)
+
+
+def to_literal(value: Any, tp: Any) -> LiteralValue:
+    from .core.type_engine import TypeEngine
+
+    if isinstance(value, LiteralValue):
+        return value
+    return LiteralValue(TypeEngine.to_literal(_ctx(), value, tp, TypeEngine.to_literal_type(tp)), tp)
+
+
+def to_python(value: Any, tp: Any) -> Any:
+    """A crossing value as `tp`: read from its literal, or a Python value written and read back."""
+    from .core.type_engine import TypeEngine
+
+    literal = value.literal if isinstance(value, LiteralValue) else to_literal(value, tp).literal
+    return TypeEngine.to_python_value(_ctx(), literal, tp)
+
+
+def crossing_outputs(outputs: dict[str, Any]) -> Optional[dict[str, Any]]:
+    """The outputs (name -> type) that cross as literals; None when none does."""
+    found = {k: t for k, t in outputs.items() if crosses_as_literal(t)}
+    return found or None
+
+
+def receive_crossing(entity_name: str, types: dict[str, Any], crossing: dict[str, Any],
+                     kwargs: dict[str, Any]) -> dict[str, Any]:
+    """A task's inputs: crossing ones read through their transformer, the rest converted as usual."""
+    from ._typecheck import convert_inputs
+
+    plain = convert_inputs(entity_name, types, {k: v for k, v in kwargs.items() if k not in crossing}, kind="task")
+    for name, tp in crossing.items():
+        if name in kwargs:
+            plain[name] = to_python(kwargs[name], tp)
+    return {k: plain[k] for k in kwargs}
+
+
+def send_crossing(outputs: dict[str, Any], crossing: dict[str, Any], values: tuple) -> tuple:
+    """A task's checked output values, crossing ones written by their transformer."""
+    return tuple(to_literal(v, outputs[name]) if name in crossing else v for name, v in zip(outputs, values))
+
+
+__all__ = ["LiteralValue", "crosses_as_literal", "crossing_outputs", "receive_crossing", "send_crossing", "to_literal",
+           "to_python"]
