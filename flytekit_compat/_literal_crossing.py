@@ -70,6 +70,10 @@ def _decide(tp: Any) -> bool:
         return False
     from .core.type_engine import TypeEngine
 
+    TypeEngine.lazy_import_transformers()
+    if TypeEngine._CROSS_AS_LITERAL and issubclass(tp, tuple(TypeEngine._CROSS_AS_LITERAL)):
+        return True
+
     transformer = TypeEngine._get_transformer(tp)
     if transformer is None and hasattr(tp, "__mro__"):
         for base in tp.__mro__[1:]:
@@ -90,14 +94,32 @@ def to_literal(value: Any, tp: Any) -> LiteralValue:
 
     if isinstance(value, LiteralValue):
         return value
-    return LiteralValue(TypeEngine.to_literal(_ctx(), value, tp, TypeEngine.to_literal_type(tp)), tp)
+    expected = TypeEngine.to_literal_type(tp)
+    try:
+        return LiteralValue(TypeEngine.to_literal(_ctx(), value, tp, expected), tp)
+    except Exception:
+        # A value of another type with the same transformer (a pandas frame where a dataset is
+        # declared): written as its own type, as flytekit writes the producing task's output.
+        own = type(value)
+        if own is tp or TypeEngine.get_transformer(own) is not TypeEngine.get_transformer(tp):
+            raise
+        return LiteralValue(TypeEngine.to_literal(_ctx(), value, own, expected), tp)
 
 
 def to_python(value: Any, tp: Any) -> Any:
     """A crossing value as `tp`: read from its literal, or a Python value written and read back."""
     from .core.type_engine import TypeEngine
 
-    literal = value.literal if isinstance(value, LiteralValue) else to_literal(value, tp).literal
+    if isinstance(value, LiteralValue):
+        literal = value.literal
+    else:
+        try:
+            literal = to_literal(value, tp).literal
+        except Exception:
+            from ._typecheck import convert
+
+            # flytekit's conveniences first (a FlyteSchema where a dataset is declared, ...)
+            literal = to_literal(convert(value, tp), tp).literal
     return TypeEngine.to_python_value(_ctx(), literal, tp)
 
 
@@ -124,5 +146,17 @@ def send_crossing(outputs: dict[str, Any], crossing: dict[str, Any], values: tup
     return tuple(to_literal(v, outputs[name]) if name in crossing else v for name, v in zip(outputs, values))
 
 
-__all__ = ["LiteralValue", "crosses_as_literal", "crossing_outputs", "receive_crossing", "send_crossing", "to_literal",
+def check_graph_outputs(entity_name: str, outputs: dict[str, Any], values: tuple) -> tuple:
+    """A workflow's (or dynamic task's) output values, checked against its declared outputs; those
+    that cross as literals stay (or become) literals, to be read by whoever receives them."""
+    from ._typecheck import convert_output_values
+
+    crossing = crossing_outputs(outputs)
+    if not crossing:
+        return convert_output_values(entity_name, outputs, values)
+    loose = {k: (typing.Any if k in crossing else t) for k, t in outputs.items()}
+    return send_crossing(outputs, crossing, convert_output_values(entity_name, loose, values))
+
+
+__all__ = ["LiteralValue", "check_graph_outputs", "crosses_as_literal", "crossing_outputs", "receive_crossing", "send_crossing", "to_literal",
            "to_python"]

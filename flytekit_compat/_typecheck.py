@@ -109,6 +109,10 @@ def _general(value: Any, tp: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
+        if type(value).__name__ == "LiteralValue":  # read as the whole annotated type (columns, format)
+            from ._literal_crossing import to_python
+
+            return to_python(value, tp)
         converted = convert(value, args[0])
         annotate = getattr(converted, "_flytekit_annotate", None)
         if annotate is not None:

@@ -18,8 +18,8 @@ from ._entity import Entity
 from ._executor import NodeFailure, WorkflowFailurePolicy, execute_graph
 from ._graph import CompileContext, StartNode, check_binding, current_compile, promises_in
 from ._interface import Interface, extract
+from ._literal_crossing import check_graph_outputs
 from ._promise import NodeOutput, Promise, PromiseTuple, VoidPromise
-from ._typecheck import convert_output_values
 from .exceptions.user import FlyteValidationException, FlyteValueException
 
 
@@ -95,7 +95,7 @@ class WorkflowBase(Entity):
         outputs = self._interface.outputs
         if not outputs:
             return None
-        checked = convert_output_values(self.name, outputs, tuple(values))
+        checked = check_graph_outputs(self.name, outputs, tuple(values))
         if len(checked) == 1 and self._interface.output_tuple is None:
             return checked[0]
         return checked

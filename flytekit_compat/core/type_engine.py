@@ -874,6 +874,9 @@ class TypeEngine(Generic[T]):
     # Types whose transformers the shim itself registers; values of every other registered type
     # cross task boundaries as literals made by their (user's) transformer.
     _BUILTIN_TRANSFORMERS: set[int] = set()
+    # The shim's own types that cross task boundaries as literals all the same (datasets: their
+    # encoders and decoders are the behaviour).
+    _CROSS_AS_LITERAL: set[type] = set()
     _lazy_done: set[str] = set()
 
     @classmethod
