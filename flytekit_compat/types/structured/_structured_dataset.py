@@ -10,6 +10,9 @@ from typing import Any, Optional
 
 import flyte.io
 
+from ...models.literals import StructuredDatasetMetadata
+from ...models.types import StructuredDatasetType
+
 PARQUET = "parquet"
 CSV = "csv"
 GENERIC_FORMAT = ""
@@ -138,3 +141,4 @@ class StructuredDataset(flyte.io.DataFrame):
         return f"StructuredDataset(uri={self._given_uri!r}, file_format={self.file_format!r})"
 
 
+__all__ = ["CSV", "GENERIC_FORMAT", "PARQUET", "StructuredDataset", "StructuredDatasetMetadata", "StructuredDatasetType"]
