@@ -15,6 +15,7 @@ flytekit pickles it), and lists, dicts and unions of those, are different: there
 
 from __future__ import annotations
 
+import dataclasses
 import typing
 from typing import Any, Optional
 
@@ -68,6 +69,8 @@ def _decide(tp: Any) -> bool:
         return any(crosses_as_literal(a) for a in args if a is not type(None))
     if not isinstance(tp, type):
         return False
+    if dataclasses.is_dataclass(tp) or (hasattr(tp, "model_fields") and hasattr(tp, "model_validate")):
+        return _holds_flyte_types(tp, set())
     from .core.type_engine import TypeEngine
 
     TypeEngine.lazy_import_transformers()
@@ -81,6 +84,32 @@ def _decide(tp: Any) -> bool:
             if transformer is not None:
                 break
     return transformer is not None and id(transformer) not in TypeEngine._BUILTIN_TRANSFORMERS
+
+
+def _holds_flyte_types(tp: Any, seen: set) -> bool:
+    """Whether a dataclass or pydantic model has (nested) file, directory or dataset fields: such a
+    value crosses as its msgpack literal, so those fields get flytekit's crossing meaning."""
+    from .types.directory import FlyteDirectory
+    from .types.file import FlyteFile
+    from .types.structured import StructuredDataset
+
+    if id(tp) in seen:
+        return False
+    seen.add(id(tp))
+    try:
+        hints = typing.get_type_hints(tp)
+    except Exception:
+        return False
+    stack = list(hints.values())
+    while stack:
+        t = stack.pop()
+        if isinstance(t, type):
+            if issubclass(t, (FlyteFile, FlyteDirectory, StructuredDataset)):
+                return True
+            if (dataclasses.is_dataclass(t) or hasattr(t, "model_fields")) and _holds_flyte_types(t, seen):
+                return True
+        stack.extend(typing.get_args(t))
+    return False
 
 
 def _is_transformer(meta: Any) -> bool:

@@ -221,6 +221,13 @@ def _general(value: Any, tp: Any) -> Any:
         if not isinstance(value, dict):
             _fail(value, tp)
         return value
+    if tp is os.PathLike:
+        # flytekit's file transformer serves os.PathLike: a path (str or PathLike) arrives as a FlyteFile
+        if isinstance(value, (str, os.PathLike)):
+            from .types.file import FlyteFile
+
+            return value if isinstance(value, FlyteFile) else FlyteFile(os.fspath(value))
+        _fail(value, tp)
     if isinstance(tp, type):
         hook = getattr(tp, "_flytekit_coerce", None)
         if hook is not None:

@@ -81,6 +81,20 @@ class FlyteFile(flyte.io.File, os.PathLike):
         f.format = record.get("format", "")
         return f
 
+    # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
+
+    def _serialize(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self._remote_source or self.path}
+        if self.metadata:
+            out["metadata"] = self.metadata
+        return out
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> FlyteFile:
+        from .._internal_types import FlyteFilePathTransformer
+
+        return FlyteFilePathTransformer().dict_to_flyte_file(value, cls)
+
     # -- flytekit API -------------------------------------------------------------------------------------
 
     @property

@@ -137,6 +137,22 @@ class StructuredDataset(flyte.io.DataFrame):
         if self._metadata is None:
             self._metadata = self._literal_sd.metadata
 
+    # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
+
+    def _serialize(self) -> dict[str, Any]:
+        from ...core.context_manager import FlyteContextManager
+        from .structured_dataset import _engine
+
+        lv = _engine().to_literal(FlyteContextManager.current_context(), self, type(self), None)
+        model = lv.scalar.structured_dataset
+        return {"uri": model.uri, "file_format": model.metadata.structured_dataset_type.format}
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> StructuredDataset:
+        from .structured_dataset import _engine
+
+        return _engine().dict_to_structured_dataset(value, cls)
+
     def __repr__(self) -> str:
         return f"StructuredDataset(uri={self._given_uri!r}, file_format={self.file_format!r})"
 
