@@ -195,10 +195,10 @@ class PythonFunctionTask(Entity):
         single = self._single_output
         if single is not None:  # one plain output: the common case, checked without the general path
             try:
-                return single(_bridge.plain(result))
+                return single(result)
             except Exception:
                 pass  # let the general path produce flytekit's error message
-        values = convert_outputs(self.name, outputs, _bridge.plain(result))
+        values = convert_outputs(self.name, outputs, result)
         crossing = self._crossing_outputs
         if crossing is None:
             crossing = self._crossing_outputs = crossing_outputs(outputs) or {}
