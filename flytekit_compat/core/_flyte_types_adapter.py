@@ -104,7 +104,11 @@ def to_plain(value: Any, tp: Any = Any) -> Any:
     if isinstance(value, (decimal.Decimal, uuid.UUID)):
         return str(value)
     if _is_pydantic(type(value)):
-        return value.model_dump(mode="json")
+        if not any(_has_serialize(getattr(value, n, None)) for n in type(value).model_fields):
+            return value.model_dump(mode="json")
+        # fields that write themselves (files, directories, datasets) do so here too
+        hints = _hints(type(value))
+        return {n: to_plain(getattr(value, n), hints.get(n, Any)) for n in type(value).model_fields}
     declared = tp if isinstance(tp, type) and dataclasses.is_dataclass(tp) else type(value)
     if dataclasses.is_dataclass(declared) and dataclasses.is_dataclass(value):
         hints = _hints(declared)
@@ -129,6 +133,20 @@ def _variant_for(value: Any, tp: Any) -> Any:
         if arg is not _NoneType:
             return arg
     return Any
+
+
+def _has_serialize(value: Any) -> bool:
+    return callable(getattr(value, "_serialize", None)) and hasattr(type(value), "_deserialize")
+
+
+def _writes_itself(tp: Any) -> bool:
+    """Whether a field type is (or holds) a type with `_serialize`/`_deserialize`."""
+    if tp is None:
+        return False
+    tp = _strip_annotated(tp)
+    if isinstance(tp, type) and hasattr(tp, "_deserialize") and hasattr(tp, "_serialize"):
+        return True
+    return any(_writes_itself(a) for a in typing.get_args(tp))
 
 
 # -- plain data to values --------------------------------------------------------------------------
@@ -190,6 +208,13 @@ def from_plain(data: Any, tp: Any) -> Any:
     if tp in (decimal.Decimal, uuid.UUID):
         return tp(data)
     if _is_pydantic(tp):
+        hints = _hints(tp)
+        if isinstance(data, dict) and any(_writes_itself(hints.get(n)) for n in tp.model_fields):
+            values = {n: from_plain(data[n], hints.get(n, Any)) for n in tp.model_fields if n in data}
+            try:
+                return tp.model_validate(values)
+            except Exception:
+                return tp.model_construct(**values)
         return tp.model_validate(data)
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):

@@ -537,7 +537,7 @@ class PydanticTransformer(TypeTransformer[Any]):
                            annotation=_struct_annotation())
 
     def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
-        data = python_val.model_dump(mode="json")
+        data = _adapter.to_plain(python_val, get_underlying_type(python_type))
         if _old_dc_format():
             return Literal(scalar=Scalar(generic=_to_struct(data)))
         return Literal(scalar=Scalar(binary=Binary(value=_adapter.pack(data), tag=MESSAGEPACK)))
@@ -545,12 +545,12 @@ class PydanticTransformer(TypeTransformer[Any]):
     def from_binary_idl(self, binary_idl_object: Binary, expected_python_type: Any) -> Any:
         if binary_idl_object.tag != MESSAGEPACK:
             raise TypeTransformerFailedError(f"Unsupported binary format: `{binary_idl_object.tag}`")
-        return get_underlying_type(expected_python_type).model_validate(_adapter.unpack(binary_idl_object.value))
+        return _adapter.from_plain(_adapter.unpack(binary_idl_object.value), get_underlying_type(expected_python_type))
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
         if lv.scalar is not None and lv.scalar.binary is not None:
             return self.from_binary_idl(lv.scalar.binary, expected_python_type)
-        return get_underlying_type(expected_python_type).model_validate(_from_struct(lv.scalar.generic))
+        return _adapter.from_plain(_from_struct(lv.scalar.generic), get_underlying_type(expected_python_type))
 
 
 class EnumTransformer(TypeTransformer[enum.Enum]):
