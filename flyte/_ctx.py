@@ -27,9 +27,10 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
     group = current_group.get()
     from .report import current_report
 
-    action = ActionID(name=frame.id, run_name=run.name)
+    where = {"run_name": run.name, "project": run.project, "domain": run.domain, "org": run.org}
+    action = ActionID(name=frame.id, **where)  # type: ignore[arg-type]
     # Inside a @flyte.trace function the frame is the trace's; the running task is its parent.
-    task_action = ActionID(name=frame.parent_id, run_name=run.name) if frame.kind == KIND_TRACE and frame.parent_id else action
+    task_action = ActionID(name=frame.parent_id, **where) if frame.kind == KIND_TRACE and frame.parent_id else action
     return TaskContext(
         action=action,
         task_action=task_action,
@@ -40,6 +41,7 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
         report=current_report(),
         group_data=GroupData(group) if group else None,
         mode="local",
+        interactive_mode=run.interactive,
         custom_context=dict(current_custom_context.get() or {}),
         disable_run_cache=run.disable_run_cache,
         run_start_time=run.start_datetime,

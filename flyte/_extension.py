@@ -9,9 +9,9 @@ from __future__ import annotations
 
 def clear_task_cache() -> int:
     """Forget every cached task output in the local store ($FLYTE_HOME); returns how many."""
-    from ._run import _store
+    from ._run import current_store
 
-    return _store().clear_cache()
+    return current_store().clear_cache()
 
 
 __all__ = ["clear_task_cache"]

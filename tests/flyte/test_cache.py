@@ -103,20 +103,25 @@ async def short_lived(x: int) -> int:
     return x
 
 
-def test_max_age_expires_entries(flyte_home):
+def test_max_age_expires_entries(flyte_home, monkeypatch):
     import time
 
+    clock = [time.time()]  # the store's clock, moved by the test instead of waiting for it
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     flyte.run(short_lived, 1)
-    flyte.run(short_lived, 1)
-    time.sleep(0.3)
-    flyte.run(short_lived, 1)
+    clock[0] += 0.1
+    flyte.run(short_lived, 1)  # 100 ms old: a hit
+    assert len(EXECUTIONS) == 1
+    clock[0] += 0.2
+    flyte.run(short_lived, 1)  # 300 ms old: expired
     assert len(EXECUTIONS) == 2
 
 
 @env.task(cache=flyte.Cache("auto", serialize=True))
 async def serialized(x: int) -> int:
     EXECUTIONS.append(("serialized", x))
-    await asyncio.sleep(0.05)
+    for _ in range(20):  # let every other ready call run up to the serialization lock (no timing)
+        await asyncio.sleep(0)
     return x
 
 
