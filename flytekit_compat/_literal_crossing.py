@@ -34,8 +34,24 @@ class LiteralValue:
     def __reduce__(self) -> Any:
         return (LiteralValue, (self.literal, self.python_type))
 
+    def __flyte_cache_hash__(self) -> Optional[str]:
+        """What a downstream cached task is keyed by (the runtime's public cache-hash hook,
+        flyte._extension.CACHE_HASH_METHOD): as in flytekit, the literal, with every part that a
+        `HashMethod` hashed replaced by that hash."""
+        return _literal_key(self.literal)
+
     def __repr__(self) -> str:
         return f"LiteralValue({self.literal!r})"
+
+
+def _literal_key(literal: Any) -> str:
+    if getattr(literal, "hash", None):
+        return f"hash:{literal.hash}"
+    if getattr(literal, "collection", None) is not None:
+        return "[" + ",".join(_literal_key(item) for item in literal.collection.literals) + "]"
+    if getattr(literal, "map", None) is not None:
+        return "{" + ",".join(f"{k!r}:{_literal_key(v)}" for k, v in sorted(literal.map.literals.items())) + "}"
+    return repr(literal)
 
 
 def _ctx() -> Any:
@@ -62,7 +78,7 @@ def _decide(tp: Any) -> bool:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
-        if any(_is_transformer(a) for a in args[1:]):
+        if any(_is_transformer(a) or _is_hash_method(a) for a in args[1:]):
             return True
         return crosses_as_literal(args[0])
     if origin in (list, dict) or origin is typing.Union or type(tp).__name__ == "UnionType":
@@ -110,6 +126,12 @@ def _holds_flyte_types(tp: Any, seen: set) -> bool:
                 return True
         stack.extend(typing.get_args(t))
     return False
+
+
+def _is_hash_method(meta: Any) -> bool:
+    from .core.hash import HashMethod
+
+    return isinstance(meta, HashMethod)
 
 
 def _is_transformer(meta: Any) -> bool:
