@@ -16,6 +16,7 @@ flytekit pickles it), and lists, dicts and unions of those, are different: there
 from __future__ import annotations
 
 import dataclasses
+import sys
 import typing
 from typing import Any, Optional
 
@@ -72,9 +73,14 @@ def crosses_as_literal(tp: Any) -> bool:
     return result
 
 
+_PLAIN = {int, float, str, bool, bytes, type(None), list, dict}
+
+
 def _decide(tp: Any) -> bool:
     if tp is typing.Any:
         return True
+    if tp in _PLAIN:
+        return False
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
@@ -87,12 +93,13 @@ def _decide(tp: Any) -> bool:
         return False
     if dataclasses.is_dataclass(tp) or (hasattr(tp, "model_fields") and hasattr(tp, "model_validate")):
         return _holds_flyte_types(tp, set())
-    from .core.type_engine import TypeEngine
-
-    TypeEngine.lazy_import_transformers()
-    if TypeEngine._CROSS_AS_LITERAL and issubclass(tp, tuple(TypeEngine._CROSS_AS_LITERAL)):
+    sd_module = sys.modules.get("flytekit_compat.types.structured._structured_dataset")
+    if sd_module is not None and issubclass(tp, sd_module.StructuredDataset):
         return True
-
+    engine = sys.modules.get("flytekit_compat.core.type_engine")
+    if engine is None:
+        return False  # nobody imported the engine, so nobody registered a transformer
+    TypeEngine = engine.TypeEngine
     transformer = TypeEngine._get_transformer(tp)
     if transformer is None and hasattr(tp, "__mro__"):
         for base in tp.__mro__[1:]:
@@ -105,11 +112,11 @@ def _decide(tp: Any) -> bool:
 def _holds_flyte_types(tp: Any, seen: set) -> bool:
     """Whether a dataclass or pydantic model has (nested) file, directory or dataset fields: such a
     value crosses as its msgpack literal, so those fields get flytekit's crossing meaning."""
-    from .types.directory import FlyteDirectory
-    from .types.file import FlyteFile
-    from .types.structured import StructuredDataset
-
-    if id(tp) in seen:
+    kinds = tuple(getattr(sys.modules.get(m), n, None) for m, n in (
+        ("flytekit_compat.types.file._file", "FlyteFile"), ("flytekit_compat.types.directory._directory", "FlyteDirectory"),
+        ("flytekit_compat.types.structured._structured_dataset", "StructuredDataset")))
+    kinds = tuple(k for k in kinds if k is not None)  # a type nobody imported cannot be a field's type
+    if not kinds or id(tp) in seen:
         return False
     seen.add(id(tp))
     try:
@@ -120,7 +127,7 @@ def _holds_flyte_types(tp: Any, seen: set) -> bool:
     while stack:
         t = stack.pop()
         if isinstance(t, type):
-            if issubclass(t, (FlyteFile, FlyteDirectory, StructuredDataset)):
+            if issubclass(t, kinds):
                 return True
             if (dataclasses.is_dataclass(t) or hasattr(t, "model_fields")) and _holds_flyte_types(t, seen):
                 return True
