@@ -79,7 +79,7 @@ _PLAIN = {int, float, str, bool, bytes, type(None), list, dict}
 def _decide(tp: Any) -> bool:
     if tp is typing.Any:
         return True
-    if tp in _PLAIN:
+    if isinstance(tp, type) and tp in _PLAIN:
         return False
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
