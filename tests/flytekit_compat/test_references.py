@@ -35,7 +35,7 @@ def test_classes_ids_and_interfaces():
     assert str(add.id) == "TASK:p:d:remote.add:v1" and str(remote_lp.id) == "LAUNCH_PLAN:p:d:remote.lp:v2"
     lp = ReferenceLaunchPlan("p", "d", "remote.other", "v1", inputs={"a": int}, outputs={"o0": int})
     assert lp.python_interface.inputs == {"a": int}
-    with pytest.raises(Exception, match="Failed to bind input .a. of .remote.add."):
+    with pytest.raises(Exception, match=r"Failed to bind input .a. of .remote\.add."):
 
         @workflow
         def wrong(a: str) -> int:
@@ -46,7 +46,7 @@ def test_classes_ids_and_interfaces():
 
 @pytest.mark.parametrize("entity", [add, remote_wf, remote_lp])
 def test_running_one_locally_says_it_needs_a_backend(entity):
-    with pytest.raises(NotImplementedError, match="Remote reference entities cannot be run locally. You must mock"):
+    with pytest.raises(NotImplementedError, match=r"Remote reference entities cannot be run locally\. You must mock"):
         entity(a=1) if entity is not add else entity(a=1, b=2)
 
 
