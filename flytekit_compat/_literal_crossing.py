@@ -115,7 +115,8 @@ def _holds_flyte_types(tp: Any, seen: set) -> bool:
     kinds = tuple(getattr(sys.modules.get(m), n, None) for m, n in (
         ("flytekit_compat.types.file._file", "FlyteFile"), ("flytekit_compat.types.directory._directory", "FlyteDirectory"),
         ("flytekit_compat.types.structured._structured_dataset", "StructuredDataset")))
-    kinds = tuple(k for k in kinds if k is not None)  # a type nobody imported cannot be a field's type
+    kinds = tuple(k for k in kinds if isinstance(k, type))  # a type nobody imported cannot be a field's type
+    classes: tuple[type, ...] = typing.cast(tuple[type, ...], kinds)
     if not kinds or id(tp) in seen:
         return False
     seen.add(id(tp))
@@ -127,7 +128,7 @@ def _holds_flyte_types(tp: Any, seen: set) -> bool:
     while stack:
         t = stack.pop()
         if isinstance(t, type):
-            if issubclass(t, kinds):
+            if issubclass(t, classes):
                 return True
             if (dataclasses.is_dataclass(t) or hasattr(t, "model_fields")) and _holds_flyte_types(t, seen):
                 return True

@@ -53,7 +53,7 @@ def _is_union(tp: Any) -> bool:
     return origin is typing.Union or (_UnionType is not None and isinstance(tp, _UnionType))
 
 
-def _hints(cls: type) -> dict[str, Any]:
+def _hints(cls: Any) -> dict[str, Any]:
     try:
         return typing.get_type_hints(cls, include_extras=True)
     except Exception:
@@ -208,19 +208,21 @@ def from_plain(data: Any, tp: Any) -> Any:
     if tp in (decimal.Decimal, uuid.UUID):
         return tp(data)
     if _is_pydantic(tp):
-        hints = _hints(tp)
-        if isinstance(data, dict) and any(_writes_itself(hints.get(n)) for n in tp.model_fields):
-            values = {n: from_plain(data[n], hints.get(n, Any)) for n in tp.model_fields if n in data}
+        model: Any = tp
+        hints = _hints(model)
+        if isinstance(data, dict) and any(_writes_itself(hints.get(n)) for n in model.model_fields):
+            values = {n: from_plain(data[n], hints.get(n, Any)) for n in model.model_fields if n in data}
             try:
-                return tp.model_validate(values)
+                return model.model_validate(values)
             except Exception:
-                return tp.model_construct(**values)
-        return tp.model_validate(data)
+                return model.model_construct(**values)
+        return model.model_validate(data)
     if dataclasses.is_dataclass(tp):
         if not isinstance(data, dict):
             raise TypeError(f"Expected a mapping for dataclass {tp.__name__}, got {type(data).__name__}")
         hints = _hints(tp)
-        kwargs, late = {}, {}
+        kwargs: dict[str, Any] = {}
+        late: dict[str, Any] = {}
         for f in dataclasses.fields(tp):
             if f.name not in data:
                 if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING:  # type: ignore[misc]
@@ -256,7 +258,7 @@ def _checked(value: Any, tp: Any) -> Any:
 # -- JSON schema -------------------------------------------------------------------------------------
 
 
-def json_schema(tp: type) -> Optional[dict[str, Any]]:
+def json_schema(tp: Any) -> Optional[dict[str, Any]]:
     """The JSON schema flytekit stores in a dataclass's or pydantic model's literal type."""
     if _is_pydantic(tp):
         return tp.model_json_schema()
@@ -270,7 +272,7 @@ def json_schema(tp: type) -> Optional[dict[str, Any]]:
         return _dataclass_schema(tp)
 
 
-def _dataclass_schema(tp: type) -> dict[str, Any]:
+def _dataclass_schema(tp: Any) -> dict[str, Any]:
     hints = _hints(tp)
     props: dict[str, Any] = {}
     required = []

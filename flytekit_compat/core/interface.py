@@ -55,7 +55,7 @@ def transform_variable_map(variable_map: Optional[dict[str, Any]],
 
 
 def _descriptions(interface: Interface) -> tuple[dict[str, str], dict[str, str]]:
-    doc = interface.docstring
+    doc: Any = interface.docstring
     if doc is None:
         return {}, {}
     if isinstance(doc, str):
@@ -169,7 +169,7 @@ def transform_function_to_interface(fn: typing.Callable[..., Any], docstring: An
                                     is_reference_entity: bool = False, pickle_untyped: bool = False) -> Interface:
     interface = extract(fn, check_return=not is_reference_entity, allow_untyped=pickle_untyped)
     if docstring is not None:
-        interface.docstring = docstring
+        interface.docstring = docstring  # type: ignore[assignment]
     return interface
 
 

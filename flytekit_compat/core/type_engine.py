@@ -192,13 +192,13 @@ class TypeTransformer(Generic[T]):
             raise TypeTransformerFailedError(f"Expected value of type {t} but got '{v}' of type {type(v)}")
         return None
 
-    def get_literal_type(self, t: type[T]) -> LiteralType:
+    def get_literal_type(self, t: Any) -> LiteralType:
         raise NotImplementedError("Conversion to LiteralType should be implemented")
 
     def guess_python_type(self, literal_type: LiteralType) -> type[T]:
         raise ValueError("By default, transformers do not translate from Flyte types back to Python types")
 
-    def to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: Optional[LiteralType]) -> Literal:
         raise NotImplementedError(f"Conversion to Literal for python type {python_type} not implemented")
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: type[T]) -> Optional[T]:
@@ -247,7 +247,7 @@ class AsyncTypeTransformer(TypeTransformer[T]):
     def is_async(self) -> bool:
         return True
 
-    async def async_to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: LiteralType) -> Literal:
+    async def async_to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: Optional[LiteralType]) -> Literal:
         raise NotImplementedError(f"Conversion to Literal for python type {python_type} not implemented")
 
     async def async_to_python_value(self, ctx: Any, lv: Literal, expected_python_type: type[T]) -> Optional[T]:
@@ -255,7 +255,7 @@ class AsyncTypeTransformer(TypeTransformer[T]):
             f"Conversion to python value expected type {expected_python_type} from literal not implemented"
         )
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: type[T], expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: type[T], expected: Optional[LiteralType]) -> Literal:
         return loop_manager.synced(self.async_to_literal)(ctx, python_val, python_type, expected)
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: type[T]) -> Optional[T]:
@@ -280,7 +280,7 @@ class SimpleTransformer(TypeTransformer[T]):
     def get_literal_type(self, t: Optional[type[T]] = None) -> LiteralType:
         return copy.deepcopy(self._lt)
 
-    def to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: Optional[LiteralType]) -> Literal:
         if type(python_val) is not self._type:
             raise TypeTransformerFailedError(
                 f"Expected value of type {self._type} but got '{python_val}' of type {type(python_val)}"
@@ -322,7 +322,7 @@ class RestrictedTypeTransformer(TypeTransformer[T], ABC):
     def get_literal_type(self, t: Optional[type[T]] = None) -> LiteralType:
         raise RestrictedTypeError(f"Transformer for type {self.python_type} is restricted currently")
 
-    def to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: T, python_type: type[T], expected: Optional[LiteralType]) -> Literal:
         raise RestrictedTypeError(f"Transformer for type {self.python_type} is restricted currently")
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: type[T]) -> T:
@@ -333,7 +333,7 @@ def _struct_annotation() -> TypeAnnotationModel:
     return TypeAnnotationModel({CACHE_KEY_METADATA: {SERIALIZATION_FORMAT: MESSAGEPACK}})
 
 
-def _field_literal_types(t: type) -> dict[str, LiteralType]:
+def _field_literal_types(t: Any) -> dict[str, LiteralType]:
     out = {}
     hints = _adapter._hints(t)
     for f in dataclasses.fields(t):
@@ -388,7 +388,7 @@ class DataclassTransformer(TypeTransformer[object]):
         for f in dataclasses.fields(v):
             if f.name not in expected:
                 raise TypeTransformerFailedError(
-                    f"Field '{f.name}' is not present in the expected dataclass fields {expected_type.__name__}")
+                    f"Field '{f.name}' is not present in the expected dataclass fields {getattr(expected_type, '__name__', expected_type)}")
             have, want = own.get(f.name, f.type), expected[f.name]
             if UnionTransformer.is_optional_type(have):
                 have = UnionTransformer.get_sub_type_in_optional(have)
@@ -464,10 +464,10 @@ class DataclassTransformer(TypeTransformer[object]):
             return json.loads(to_json())
         return _adapter.to_plain(python_val, get_underlying_type(python_type))
 
-    def to_generic_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_generic_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         return Literal(scalar=Scalar(generic=_to_struct(self._plain(python_val, python_type))))
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         if _old_dc_format():
             return self.to_generic_literal(ctx, python_val, python_type, expected)
         data = self._plain(python_val, python_type)
@@ -536,7 +536,7 @@ class PydanticTransformer(TypeTransformer[Any]):
                            structure=TypeStructure(tag="", dataclass_type=literal_types),
                            annotation=_struct_annotation())
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         data = _adapter.to_plain(python_val, get_underlying_type(python_type))
         if _old_dc_format():
             return Literal(scalar=Scalar(generic=_to_struct(data)))
@@ -568,7 +568,7 @@ class EnumTransformer(TypeTransformer[enum.Enum]):
             raise TypeTransformerFailedError("Only EnumTypes with value of string are supported")
         return LiteralType(enum_type=_core_types.EnumType(values=values))
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         val = python_val.value if isinstance(python_val, enum.Enum) else python_val
         if not isinstance(val, str):
             raise TypeTransformerFailedError(f"Expected an enum or matching string, got {type(python_val)}")
@@ -616,7 +616,7 @@ class LiteralTypeTransformer(TypeTransformer[object]):
             raise TypeTransformerFailedError(f"Unsupported type: {base}")
         return LiteralType(simple=simple, annotation=TypeAnnotationModel(annotations={"literal_values": list(get_args(t))}))
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         base = self.get_base_type(python_type)
         return TypeEngine.get_transformer(base).to_literal(ctx, python_val, base, expected)
 
@@ -653,7 +653,7 @@ class ProtobufTransformer(TypeTransformer[Any]):
     def get_literal_type(self, t: Any) -> LiteralType:
         return LiteralType(simple=SimpleType.STRUCT, metadata={self.PB_FIELD_KEY: self.tag(t)})
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         from google.protobuf import json_format, struct_pb2
 
         struct = struct_pb2.Struct()
@@ -833,7 +833,7 @@ def convert_mashumaro_json_schema_to_python_class(schema: dict, schema_name: Any
     return _make_class(schema_name, generate_attribute_list_from_dataclass_json_mixin(schema, schema_name))
 
 
-def dataclass_from_dict(cls: type, src: dict[str, Any]) -> Any:
+def dataclass_from_dict(cls: Any, src: dict[str, Any]) -> Any:
     """A dataclass instance from a dict, nested dataclass fields included."""
     types = {f.name: f.type for f in dataclasses.fields(cls)}
     kwargs = {k: dataclass_from_dict(types[k], v) if dataclasses.is_dataclass(types[k]) else v for k, v in src.items()}
@@ -1163,7 +1163,7 @@ class ListTransformer(AsyncTypeTransformer[T]):
         except Exception as e:
             raise ValueError(f"Type of Generic List type is not supported, {e}") from None
 
-    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         if type(python_val) is not list:
             raise TypeTransformerFailedError("Expected a list")
         t = self.get_sub_type(python_type)
@@ -1171,7 +1171,7 @@ class ListTransformer(AsyncTypeTransformer[T]):
         items = [await TypeEngine.async_to_literal(ctx, x, t, sub) for x in python_val]
         return Literal(collection=LiteralCollection(literals=items))
 
-    async def async_to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> Optional[list]:
+    async def async_to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
         if lv is not None and lv.scalar is not None and lv.scalar.binary is not None:
             return self.from_binary_idl(lv.scalar.binary, expected_python_type)  # type: ignore[return-value]
         if lv is None or lv.collection is None:
@@ -1203,7 +1203,7 @@ def _type_essence(x: LiteralType) -> LiteralType:
     return x
 
 
-def _are_types_castable(upstream: LiteralType, downstream: LiteralType) -> bool:
+def _are_types_castable(upstream: Any, downstream: Any) -> bool:
     """Whether a value of literal type `upstream` may be bound where `downstream` is expected."""
     if upstream.union_type is not None:
         return all(_are_types_castable(v, downstream) for v in upstream.union_type.variants)
@@ -1284,7 +1284,7 @@ class UnionTransformer(AsyncTypeTransformer[T]):
             raise ValueError(f"Type of Generic Union type is not supported, {e}") from None
         return LiteralType(union_type=UnionType(variants))
 
-    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         python_type = get_underlying_type(python_type)
         matches = []
         for i, t in enumerate(get_args(python_type)):
@@ -1398,7 +1398,7 @@ class DictTransformer(AsyncTypeTransformer[dict]):
                 raise ValueError(f"Type of Generic List type is not supported, {e}") from None
         return LiteralType(simple=SimpleType.STRUCT, annotation=_struct_annotation())
 
-    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         if type(python_val) is not dict:
             raise TypeTransformerFailedError("Expected a dict")
         if expected is None:
@@ -1455,7 +1455,7 @@ class DictTransformer(AsyncTypeTransformer[dict]):
 
 class TextIOTransformer(TypeTransformer[typing.TextIO]):
     def __init__(self) -> None:
-        super().__init__(name="TextIO", t=typing.TextIO)
+        super().__init__(name="TextIO", t=typing.cast(Any, typing.TextIO))
 
     def _blob_type(self) -> _core_types.BlobType:
         return _core_types.BlobType(format=mimetypes.types_map[".txt"],
@@ -1464,7 +1464,7 @@ class TextIOTransformer(TypeTransformer[typing.TextIO]):
     def get_literal_type(self, t: Any) -> LiteralType:
         return LiteralType(blob=self._blob_type())
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         raise NotImplementedError("Implement handle for TextIO")
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> typing.TextIO:
@@ -1475,7 +1475,7 @@ class TextIOTransformer(TypeTransformer[typing.TextIO]):
 
 class BinaryIOTransformer(TypeTransformer[typing.BinaryIO]):
     def __init__(self) -> None:
-        super().__init__(name="BinaryIO", t=typing.BinaryIO)
+        super().__init__(name="BinaryIO", t=typing.cast(Any, typing.BinaryIO))
 
     def _blob_type(self) -> _core_types.BlobType:
         return _core_types.BlobType(format=mimetypes.types_map[".bin"],
@@ -1484,7 +1484,7 @@ class BinaryIOTransformer(TypeTransformer[typing.BinaryIO]):
     def get_literal_type(self, t: Any) -> LiteralType:
         return LiteralType(blob=self._blob_type())
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         raise NotImplementedError("Implement handle for TextIO")
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> typing.BinaryIO:

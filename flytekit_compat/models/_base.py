@@ -8,7 +8,7 @@ and equal models hash alike, so literals and types can be compared, used as keys
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any, ClassVar
 
 
 def _frozen(value: Any) -> Any:
@@ -26,12 +26,27 @@ def _frozen(value: Any) -> Any:
     return value
 
 
+def _field_property(attr: str) -> property:
+    def get(self: Any) -> Any:
+        return getattr(self, attr)
+
+    def set_(self: Any, value: Any) -> None:
+        object.__setattr__(self, attr, value)
+
+    return property(get, set_)
+
+
 class Model:
     """Fields in `_fields` order; positional arguments fill them in that order, missing ones take
     `_defaults` (or None)."""
 
     _fields: ClassVar[tuple[str, ...]] = ()
     _defaults: ClassVar[dict[str, Any]] = {}
+
+    if TYPE_CHECKING:  # fields are properties made per class from `_fields`; type checkers see them here
+        def __getattr__(self, name: str) -> Any: ...
+
+        def __setattr__(self, name: str, value: Any) -> None: ...
 
     def __init__(self, *args: Any, **kwargs: Any):
         if len(args) > len(self._fields):
@@ -58,8 +73,7 @@ class Model:
         for name in cls.__dict__.get("_fields", ()):
             if name not in cls.__dict__:
                 attr = "_" + name
-                setattr(cls, name, property(lambda self, _a=attr: getattr(self, _a),
-                                            lambda self, value, _a=attr: object.__setattr__(self, _a, value)))
+                setattr(cls, name, _field_property(attr))
 
     def _field_values(self) -> tuple:
         return tuple(getattr(self, "_" + n) for n in self._fields)

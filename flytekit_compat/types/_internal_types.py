@@ -50,7 +50,7 @@ class FlytePickleTransformer(TypeTransformer[Any]):
         lt.metadata = {"python_class_name": str(t)}
         return lt
 
-    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         if python_val is None:
             raise AssertionError("Cannot pickle None Value.")
         from .pickle import FlytePickle
@@ -114,7 +114,7 @@ class FlyteFilePathTransformer(AsyncTypeTransformer[Any]):
     def get_additional_headers(source_path: Any) -> dict[str, str]:
         return {"ContentEncoding": "gzip"} if str(source_path).endswith(".gz") else {}
 
-    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         from ..core.type_engine import get_underlying_type
         from .file._file import FlyteFile
 
@@ -157,7 +157,7 @@ class FlyteFilePathTransformer(AsyncTypeTransformer[Any]):
         if not _is_remote(uri):
             return expected(path=uri, metadata=metadata)
         local = _ctx(ctx).file_access.get_random_local_path(uri)
-        ff = FlyteFile[self.get_format(expected)](path=local, metadata=metadata)  # type: ignore[misc]
+        ff = typing.cast(Any, FlyteFile)[self.get_format(expected)](path=local, metadata=metadata)
         ff._remote_source = uri
         return ff
 
@@ -179,7 +179,7 @@ class FlyteFilePathTransformer(AsyncTypeTransformer[Any]):
 
         if (literal_type.blob is not None and literal_type.blob.dimensionality == BlobType.BlobDimensionality.SINGLE
                 and literal_type.blob.format != PYTHON_PICKLE_FORMAT):
-            return FlyteFile[literal_type.blob.format]
+            return typing.cast(Any, FlyteFile)[literal_type.blob.format]
         raise ValueError(f"Transformer {self} cannot reverse {literal_type}")
 
 
@@ -208,7 +208,7 @@ class FlyteDirToMultipartBlobTransformer(AsyncTypeTransformer[Any]):
         return LiteralType(blob=BlobType(format=self.get_format(get_underlying_type(t)),
                                          dimensionality=BlobType.BlobDimensionality.MULTIPART))
 
-    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+    async def async_to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         from ..core.type_engine import get_underlying_type
         from .directory._directory import FlyteDirectory
 
@@ -248,7 +248,7 @@ class FlyteDirToMultipartBlobTransformer(AsyncTypeTransformer[Any]):
         from .directory._directory import FlyteDirectory
 
         if literal_type.blob is not None and literal_type.blob.dimensionality == BlobType.BlobDimensionality.MULTIPART:
-            return FlyteDirectory[literal_type.blob.format] if literal_type.blob.format else FlyteDirectory
+            return typing.cast(Any, FlyteDirectory)[literal_type.blob.format] if literal_type.blob.format else FlyteDirectory
         raise ValueError(f"Transformer {self} cannot reverse {literal_type}")
 
 

@@ -74,10 +74,9 @@ def extract_cols_and_format(t: Any) -> tuple[Any, Optional[collections.OrderedDi
     return t, cols, fmt, pa_schema
 
 
-class StructuredDatasetEncoder:
-    """Writes one dataframe type in one format to a storage protocol (None: any protocol)."""
-
-    def __init__(self, python_type: type, protocol: Optional[str] = None, supported_format: Optional[str] = None):
+class _DatasetHandler:
+    def __init__(self, python_type: type, protocol: Optional[str] = None, supported_format: Optional[str] = None,
+                 additional_protocols: Optional[list[str]] = None):
         self._python_type = python_type
         self._protocol = protocol.replace("://", "") if protocol else None
         self._supported_format = supported_format or ""
@@ -88,29 +87,25 @@ class StructuredDatasetEncoder:
 
     @property
     def protocol(self) -> Optional[str]:
+        """The storage protocol it handles ("s3", "file", ...); None: every protocol."""
         return self._protocol
 
     @property
     def supported_format(self) -> str:
+        """The format it writes or reads ("parquet", ...); "": any."""
         return self._supported_format
+
+
+class StructuredDatasetEncoder(_DatasetHandler):
+    """Writes one dataframe type in one format to a storage protocol (None: any protocol)."""
 
     def encode(self, ctx: Any, structured_dataset: StructuredDataset,
                structured_dataset_type: StructuredDatasetType) -> literals.StructuredDataset:
         raise NotImplementedError(f"{type(self).__name__}.encode")
 
 
-class StructuredDatasetDecoder:
+class StructuredDatasetDecoder(_DatasetHandler):
     """Reads stored data of one format as one dataframe type (None protocol: any)."""
-
-    def __init__(self, python_type: type, protocol: Optional[str] = None, supported_format: Optional[str] = None,
-                 additional_protocols: Optional[list[str]] = None):
-        self._python_type = python_type
-        self._protocol = protocol.replace("://", "") if protocol else None
-        self._supported_format = supported_format or ""
-
-    python_type = StructuredDatasetEncoder.python_type
-    protocol = StructuredDatasetEncoder.protocol
-    supported_format = StructuredDatasetEncoder.supported_format
 
     def decode(self, ctx: Any, flyte_value: literals.StructuredDataset, current_task_metadata: StructuredDatasetMetadata) -> Any:
         raise NotImplementedError(f"{type(self).__name__}.decode")
@@ -336,14 +331,14 @@ class StructuredDatasetTransformerEngine(AsyncTypeTransformer[StructuredDataset]
             structured_dataset_type=StructuredDatasetType(format=dict_obj.get("file_format") or "")))
         return self.to_python_value(None, Literal(scalar=Scalar(structured_dataset=model)), expected_python_type)
 
-    def open_as(self, ctx: Any, sd: literals.StructuredDataset, df_type: type, updated_metadata: StructuredDatasetMetadata) -> Any:
+    def open_as(self, ctx: Any, sd: Any, df_type: Any, updated_metadata: StructuredDatasetMetadata) -> Any:
         decoder = self.get_decoder(df_type, get_protocol(sd.uri), sd.metadata.structured_dataset_type.format)
         result = decoder.decode(_ctx(ctx), sd, updated_metadata)
         if isinstance(result, types.GeneratorType):
             raise ValueError(f"Decoder {decoder} returned iterator {result} but whole value requested from {sd}")
         return result
 
-    def iter_as(self, ctx: Any, sd: literals.StructuredDataset, df_type: type, updated_metadata: StructuredDatasetMetadata) -> Any:
+    def iter_as(self, ctx: Any, sd: Any, df_type: Any, updated_metadata: StructuredDatasetMetadata) -> Any:
         decoder = self.get_decoder(df_type, get_protocol(sd.uri), sd.metadata.structured_dataset_type.format)
         result = decoder.decode(_ctx(ctx), sd, updated_metadata)
         if not isinstance(result, types.GeneratorType):
