@@ -109,7 +109,7 @@ def list_runs(limit: int, in_phase: tuple, task_name: Optional[str], name: Optio
         Column("Duration", lambda r: duration(r.start_time, r.end_time, time.time()), justify="right"),
         Column("Actions", lambda r: counts_text(counts.get(r.name, none), markup=False),
                lambda r: counts_text(counts.get(r.name, none))),
-        Column("Error", lambda r: error_line(r.error, r.error_code) if r.error else ""),
+        Column("Error", lambda r: error_line(r.error, r.error_code, limit=100) if r.error else ""),
     ], empty=f"No runs in {store.home}")
 
 

@@ -78,12 +78,13 @@ def iso(ts: Optional[float]) -> Optional[str]:
     return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).isoformat() if ts else None
 
 
-def error_line(error: Optional[str], code: Optional[str] = None) -> str:
-    """The last line of a formatted traceback: "ValueError: bad input"."""
+def error_line(error: Optional[str], code: Optional[str] = None, limit: Optional[int] = None) -> str:
+    """The last line of a formatted traceback: "ValueError: bad input" (cut to `limit`)."""
     if not error:
         return code or ""
     lines = [ln for ln in error.strip().splitlines() if ln.strip()]
-    return lines[-1] if lines else (code or "")
+    line = lines[-1] if lines else (code or "")
+    return line if limit is None or len(line) <= limit else line[:limit - 1] + "…"
 
 
 def _runtime_dirs() -> tuple[str, ...]:
@@ -100,7 +101,7 @@ _CHAINS = ("\nDuring handling of the above exception, another exception occurred
            "\nThe above exception was the direct cause of the following exception:\n")
 
 
-def user_traceback(text: str, full: bool = False) -> str:
+def user_traceback(text: str, full: bool = False, hint: str = "; -v shows them") -> str:
     """`text` (a formatted traceback) without the frames of the runtime and the standard
     library, which say how the runtime called the user's code, not what went wrong (and without
     chained exceptions raised there). A traceback with no frame of the user's is kept whole."""
@@ -123,7 +124,7 @@ def user_traceback(text: str, full: bool = False) -> str:
     if not out or not any(ln.startswith('  File "') for ln in out):
         return text
     if dropped:
-        out.append(f"({dropped} frame{'s' if dropped > 1 else ''} of the flyte runtime and the standard library hidden; -v shows them)")
+        out.append(f"({dropped} frame{'s' if dropped > 1 else ''} of the flyte runtime and the standard library hidden{hint})")
     return "\n".join(out)
 
 
