@@ -150,7 +150,7 @@ def test_run_page_shows_short_names_and_a_folded_fan_out(ui):
     for short in ("entrypoint", "my_task", "my_name"):
         assert f">{short}</a>" in page
     page = get(ui + "/runs/fanout-run")
-    assert "×120" in page and 'data-count="failed">✕ <b>5</b>' in page
+    assert "\u00d7120" in page and 'data-count="failed">✕ <b>5</b>' in page
     key = html.unescape(re.search(r'data-key="([^"]+)"', page).group(1))
     first = get(ui + "/runs/fanout-run/members?" + _q(key=key))
     assert first.count('class="node"') == 50 and "more members" in first
