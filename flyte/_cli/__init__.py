@@ -89,15 +89,17 @@ def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) ->
         inputs = {k: v for k, v in kwargs.items() if k in iface.names}
         opts = dict(runner_opts)
         live_wanted = opts.pop("live", False)
+        progress = opts.pop("progress", True)
+        verbose = opts.pop("verbose", 0)
         name = opts["name"] = opts.get("name") or _new_run_name()  # known even when the run fails
         start = time.time()
         out = _console()
-        live = _live_view(name, out, live_wanted, output_format)
+        live = _live_view(name, out, live_wanted, progress, output_format)
         try:
             with live.shown(out) if live is not None else _nothing():
                 run = flyte.with_runcontext(mode="local", **opts).run(task, **inputs)
         except Exception as e:
-            _report_failure(name, e, output_format, time.time() - start)
+            _report_failure(name, e, output_format, time.time() - start, verbose)
             return
         outputs = run.outputs()
         if output_format.startswith("json"):
@@ -121,12 +123,9 @@ class _nothing:
         return None
 
 
-def _live_view(name: str, out: Any, wanted: bool, output_format: str) -> Any:
+def _live_view(name: str, out: Any, wanted: bool, progress: bool, output_format: str) -> Any:
     """The live tree for `flyte run` when it can be shown: on a terminal, in table output, and
     not turned off with --no-progress."""
-    ctx = click.get_current_context(silent=True)
-    root = ctx.find_root().obj if ctx is not None else None
-    progress = root.get("progress", True) if isinstance(root, dict) else True
     if not progress or output_format != "table" or not out.is_terminal:
         if wanted and not out.is_terminal:
             click.echo("(--tui: the live view needs a terminal; showing plain output)", err=True)
@@ -136,7 +135,7 @@ def _live_view(name: str, out: Any, wanted: bool, output_format: str) -> Any:
     return LiveRun(name)
 
 
-def _report_failure(name: str, error: BaseException, output_format: str, elapsed: float) -> None:
+def _report_failure(name: str, error: BaseException, output_format: str, elapsed: float, verbose: int = 0) -> None:
     """A failed `flyte run`: the run's name, the action that failed and the user's traceback
     (the whole one with -v), or all of it as JSON; exits 1."""
     from .._run import current_store
@@ -161,7 +160,7 @@ def _report_failure(name: str, error: BaseException, output_format: str, elapsed
     parts: list[Any] = [f"[red]✕ Execution failed: {escape(str(code))}: {escape(str(error))}[/red]",
                         f"Run [bold]{escape(name)}[/bold] failed after {elapsed:.2f}s"]
     if record is not None:
-        parts.extend(_error_block(name, origin, record.error_code, record.error))
+        parts.extend(_error_block(name, origin, record.error_code, record.error, full=verbose > 0))
         parts.append(f"[dim]The run: flyte get run {escape(name)}; resume it: flyte run --name {escape(name)} ...[/dim]")
     err.print(Group(*parts))
     sys.exit(1)
@@ -250,6 +249,8 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path:
     runner_opts: dict[str, Any] = {
         "name": name, "raw_data_path": raw_data_path, "run_base_dir": run_base_dir, "env_vars": _parse_env(env) or None,
         "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "live": tui,
+        "progress": ctx.obj.get("progress", True) if ctx.obj else True,
+        "verbose": ctx.obj.get("verbose", 0) if ctx.obj else 0,
     }
     cmd = _task_command(task, runner_opts, ctx.obj.get("output_format", "table") if ctx.obj else "table")
     if show_help:

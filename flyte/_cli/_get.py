@@ -155,7 +155,7 @@ def show_run(name: str) -> None:
     show(Group(*parts))
 
 
-def _error_block(run: str, origin: Any, code: Optional[str], error: Optional[str]) -> list:
+def _error_block(run: str, origin: Any, code: Optional[str], error: Optional[str], full: Optional[bool] = None) -> list:
     """The lines that say where and why a run (or action) failed, with the traceback."""
     from rich.markup import escape
     from rich.text import Text
@@ -169,7 +169,7 @@ def _error_block(run: str, origin: Any, code: Optional[str], error: Optional[str
     elif code:
         lines.append(f"[red]Error:[/red] {escape(error_line(error, code))}")
     if text:
-        lines.append(Text(user_traceback(text, full=_verbose() > 0), style="red"))
+        lines.append(Text(user_traceback(text, full=_verbose() > 0 if full is None else full), style="red"))
     return lines
 
 
@@ -385,7 +385,11 @@ def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines
     store = _store()
     fmt = output_format()
     if store.get_run(run) is None:
-        fail(f"No run named {run!r} in {store.home}")
+        if not follow:
+            fail(f"No run named {run!r} in {store.home}")
+        click.echo(f"(waiting for run {run} to start)", err=True)
+        while store.get_run(run) is None:
+            time.sleep(poll)
     a = _wait_for_action(store, run, action, follow, poll)
     token: Optional[str] = None
     first = True
