@@ -13,7 +13,8 @@ interleaved output stays readable. A write made outside any action passes straig
 at the action streams while runs are in flight (and back afterwards), handlers created meanwhile
 bind to them anyway, and `flyte.logger` always writes to the current `sys.stderr`.
 
-Cost: an action that writes nothing pays nothing here (no per-action setup; the store checks one
+`FLYTE_CAPTURE_OUTPUT=0` turns capturing off (output goes straight to the terminal, nothing is
+kept). Cost: an action that writes nothing pays nothing here (no per-action setup; the store checks one
 dict when the action ends). Output written by another process straight to the file descriptors
 (a subprocess inheriting them) is not attributed to an action and is only shown.
 """
@@ -21,6 +22,7 @@ dict when the action ends). Output written by another process straight to the fi
 from __future__ import annotations
 
 import logging
+import os
 import sys
 import threading
 from typing import Any, Optional
@@ -124,9 +126,14 @@ def capturing() -> bool:
     return _installed is not None
 
 
+CAPTURE_ENV = "FLYTE_CAPTURE_OUTPUT"  # "0": output goes straight to the terminal, nothing is kept
+
+
 def capture_begin(run: str) -> None:
     """A run starts: capture output until its `capture_end` (nested runs count)."""
     global _active, _installed
+    if os.environ.get(CAPTURE_ENV, "1").strip() == "0":
+        return
     with _lock:
         _echo[run] = _RunEcho()
         _active += 1
@@ -143,7 +150,8 @@ def capture_end(run: str) -> None:
     them since, in which case the action streams stay, passing writes through)."""
     global _active, _installed
     with _lock:
-        _echo.pop(run, None)
+        if _echo.pop(run, None) is None:  # not captured (FLYTE_CAPTURE_OUTPUT=0 when it began)
+            return
         for key in [k for k in open_writers if k[0] == run]:
             open_writers.discard(key)
         _active = max(0, _active - 1)
