@@ -247,7 +247,7 @@ def bench_big(python: str, tmp: str, actions: int, runs: int, browser: bool) -> 
 
     flyte_cli = [python, "-m", "flyte._cli", "--no-progress"]
     first_wall, first_cpu = timed([*flyte_cli, "get", "actions", "big-run"], env, home, 3)
-    json_wall, json_cpu = timed([*flyte_cli, "-of", "json", "get", "actions", "big-run"], env, home, 3)
+    json_wall, _ = timed([*flyte_cli, "-of", "json", "get", "actions", "big-run"], env, home, 3)
     old_wall, old_cpu = timed([python, "-c", OLD_GET_ACTIONS, "big-run"], env, home, 1)
     bare_wall, bare_cpu = timed([python, "-c", "import flyte._cli"], env, home, 3)
     print(f"`flyte get actions` first page: {first_wall:.2f}s wall, {first_cpu:.2f}s CPU "

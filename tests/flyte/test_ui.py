@@ -357,3 +357,56 @@ def test_import_flyte_does_not_load_the_ui():
            " or m.startswith('flyte._ui')))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout.strip()
     assert out == "[]"
+
+
+def test_recover_from_the_ui_resumes_the_run_in_a_process_of_its_own(tmp_path):
+    program = tmp_path / "flaky.py"
+    program.write_text(textwrap.dedent(
+        '''
+        import os, flyte
+        env = flyte.TaskEnvironment("flaky_ui")
+
+        @env.task
+        async def first() -> int:
+            print("first ran")
+            return 1
+
+        @env.task
+        async def second() -> int:
+            if not os.path.exists(os.environ["FIXED"]):
+                raise RuntimeError("not fixed yet")
+            return 2
+
+        @env.task
+        async def main() -> int:
+            return await first() + await second()
+        '''))
+    home = tmp_path / "home"
+    fixed = tmp_path / "fixed"
+    os.environ["FIXED"] = str(fixed)  # the rerun's process inherits the server's environment
+    try:
+        assert flyte_run(home, program, "main", "to-recover").returncode == 1
+        fixed.write_text("yes")
+        store = SQLiteStore(home)
+        try:
+            with serving(store, allow_changes=True) as base:
+                page = get(base + "/runs/to-recover")
+                assert 'href="/runs/to-recover/rerun?recover=1"' in page
+                confirm = get(base + "/runs/to-recover/rerun?recover=1")
+                token = re.search(r'name="csrf" value="([^"]+)"', confirm).group(1)
+                assert request(base + "/runs/to-recover/rerun", data={"recover": "1"}).status == 403
+                reply = request(base + "/runs/to-recover/rerun", data={"csrf": token, "recover": "1"})
+                assert reply.status == 303 and reply.headers["location"] == "/runs/to-recover"
+                deadline = time.monotonic() + 120
+                while True:  # the rerun runs in its own process; wait for it to record the end
+                    run = store.get_run("to-recover")
+                    if str(run.phase) == "SUCCEEDED":
+                        break
+                    assert time.monotonic() < deadline, run
+                    time.sleep(0.1)
+            first = store.list_actions("to-recover", short_name="first").actions
+            assert len(first) == 1 and store.get_log("to-recover", first[0].id).text == "first ran\n"  # replayed, not rerun
+        finally:
+            store.close()
+    finally:
+        del os.environ["FIXED"]
