@@ -15,6 +15,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
@@ -35,6 +36,13 @@ from . import _views as views
 from ._security import DOWNLOAD_POLICY, REPORT_POLICY, CsrfToken, Guard, allowed_hosts, same_origin
 
 HERE = Path(__file__).parent
+# Terminal colour and cursor codes in what tasks printed (a progress bar, rich output): the page
+# shows the text without them.
+_ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b\][^\x07\x1b]*(?:\x07|\x1b\\)|\x1b[@-Z\\-_]")
+
+
+def plain_text(text: str) -> str:
+    return _ANSI.sub("", text)
 
 
 def _templates() -> Environment:
@@ -146,6 +154,8 @@ class UI:
             return self.not_found(f"Run {name!r} has no action {aid!r}")
         attempt = _int(request.query_params.get("attempt"), None)
         log = self.store.get_log(name, aid, attempt)
+        if log is not None:
+            log = log._replace(text=plain_text(log.text))
         return self.page("action.html", run_name=name, a=view, log=log, attempt=attempt,
                          log_limit=self.store.log_limit)
 
@@ -160,7 +170,7 @@ class UI:
         done = a is None or a.phase.is_terminal
         if page is None:
             return JSONResponse({"text": "", "dropped": 0, "next_token": q.get("after") or "0", "done": done})
-        return JSONResponse({"text": page.text, "dropped": page.dropped, "next_token": page.next_token,
+        return JSONResponse({"text": plain_text(page.text), "dropped": page.dropped, "next_token": page.next_token,
                              "attempt": page.attempt, "done": done})
 
     async def report(self, request: Request) -> Response:

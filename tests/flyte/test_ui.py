@@ -410,3 +410,43 @@ def test_recover_from_the_ui_resumes_the_run_in_a_process_of_its_own(tmp_path):
             store.close()
     finally:
         del os.environ["FIXED"]
+
+
+def test_terminal_codes_in_logs_are_not_shown():
+    from flyte._ui._app import plain_text
+
+    assert plain_text("\x1b[1;31mred\x1b[0m and \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\") == "red and link"
+
+
+def test_a_dataframe_value_is_previewed(tmp_path):
+    pytest.importorskip("pandas")
+    program = tmp_path / "frames.py"
+    program.write_text(textwrap.dedent(
+        '''
+        import pandas as pd
+        import flyte
+        from flyte.io import DataFrame
+        env = flyte.TaskEnvironment("frames")
+
+        @env.task
+        async def make() -> DataFrame:
+            import tempfile, pathlib
+            path = pathlib.Path(tempfile.mkdtemp()) / "weather.csv"
+            pd.DataFrame({"city": ["Oslo", "Lima"], "temp": [3, 19]}).to_csv(path, index=False)
+            return DataFrame.from_existing_remote(str(path), format="csv")
+
+        @env.task
+        async def main() -> DataFrame:
+            return await make()
+        '''))
+    home = tmp_path / "home"
+    proc = flyte_run(home, program, "main", "frames")
+    assert proc.returncode == 0, proc.stderr
+    store = SQLiteStore(home)
+    try:
+        child = next(a for a in store.list_actions("frames").actions if a.short_name == "make")
+        with serving(store) as base:
+            page = html.unescape(get(base + f"/runs/frames/actions/{child.id}"))
+            assert "DataFrame" in page and re.search(r"city\s+temp", page) and re.search(r"Lima\s+19", page)
+    finally:
+        store.close()
