@@ -64,7 +64,7 @@ class UI:
         self.allow_changes = allow_changes
         self.csrf = CsrfToken()
         self.env = _templates()
-        self.hosts: Optional[set[str]] = None
+        self.hosts = allowed_hosts("127.0.0.1", 8765)
 
     def page(self, name: str, status: int = 200, **context: Any) -> HTMLResponse:
         template = self.env.get_template(name)
@@ -206,7 +206,7 @@ class UI:
         if refused is not None:
             return refused, None
         origin = request.headers.get("origin")
-        if origin and origin != "null" and self.hosts is not None and not same_origin(origin, self.hosts):
+        if origin and origin != "null" and not same_origin(origin, self.hosts):
             return self.page("error.html", status=403, message="This change came from another site."), None
         form = await _form(request)
         if not self.csrf.check(form.get("csrf")):
@@ -294,9 +294,9 @@ def _esc(text: str) -> str:
 
 def create_app(store: MetadataStore, allow_changes: bool = False, host: str = "127.0.0.1", port: int = 8765) -> Any:
     """The UI as an ASGI app over `store` (read-only unless `allow_changes`), answering to
-    requests for `host`:`port` (any host when it listens on every interface)."""
+    requests for `host`:`port` (see `_security.Hosts`)."""
     ui = UI(store, allow_changes)
-    ui.hosts = None if host in ("0.0.0.0", "::", "") else allowed_hosts(host, port)
+    ui.hosts = allowed_hosts(host, port)
     routes = [
         Route("/", ui.runs),
         Route("/fragments/runs", ui.runs_fragment),

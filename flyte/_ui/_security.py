@@ -4,7 +4,8 @@
   /static only), framing by other sites, MIME sniffing and referrers; templates escape every
   value (Jinja2 autoescape), and the page script writes text with `textContent` only.
 - Requests must name this server in their Host header (127.0.0.1, localhost, or the --host it
-  was started with): a web page elsewhere cannot read the UI through DNS rebinding.
+  was started with; on every interface, an IP address or this machine's own name): a web page
+  elsewhere cannot read the UI through DNS rebinding.
 - Changes (delete, rerun) exist only when the server was started with --allow-changes, are POSTs
   behind a confirmation page, and carry a CSRF token that only a page of this server can read;
   their Origin, when the browser sends one, must be this server.
@@ -15,8 +16,10 @@
 from __future__ import annotations
 
 import hmac
+import ipaddress
 import secrets
-from collections.abc import Awaitable, Callable, Iterable
+import socket
+from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -45,16 +48,55 @@ class CsrfToken:
         return isinstance(given, str) and hmac.compare_digest(given.encode(), self.value.encode())
 
 
-def allowed_hosts(host: str, port: int) -> set[str]:
-    names = {"127.0.0.1", "localhost", "[::1]"}
-    if host not in ("0.0.0.0", "::", ""):
-        names.add(f"[{host}]" if ":" in host else host)
-    return {f"{n}:{port}" for n in names} | (names if port == 80 else set())
+class Hosts:
+    """The Host headers this server answers to. Listening on one address: that address, and
+    localhost's names. Listening on every interface (--host 0.0.0.0): any IP address of this
+    machine's and its own host names, still no other name, since DNS rebinding needs a name."""
+
+    def __init__(self, host: str, port: int):
+        self.port = port
+        self.every_interface = host in ("0.0.0.0", "::", "")
+        names = {"127.0.0.1", "localhost", "[::1]"}
+        if self.every_interface:
+            names |= {socket.gethostname().lower(), socket.getfqdn().lower()}
+        else:
+            names.add(f"[{host}]" if ":" in host else host.lower())
+        self.names = names
+
+    def __contains__(self, netloc: object) -> bool:
+        if not isinstance(netloc, str):
+            return False
+        try:
+            parts = urlsplit("//" + netloc)
+            name, port = (parts.hostname or ""), parts.port
+        except ValueError:
+            return False
+        if (port or 80) != self.port:
+            return False
+        if self.every_interface and _is_ip(name):
+            return True
+        return (f"[{name}]" if ":" in name else name) in self.names
+
+    def __str__(self) -> str:
+        shown = ", ".join(f"{n}:{self.port}" for n in sorted(self.names))
+        return shown + (" or an IP address of this machine's" if self.every_interface else "")
 
 
-def same_origin(origin: str, hosts: Iterable[str]) -> bool:
+def _is_ip(name: str) -> bool:
+    try:
+        ipaddress.ip_address(name)
+    except ValueError:
+        return False
+    return True
+
+
+def allowed_hosts(host: str, port: int) -> Hosts:
+    return Hosts(host, port)
+
+
+def same_origin(origin: str, hosts: Hosts) -> bool:
     parts = urlsplit(origin)
-    return parts.scheme in ("http", "https") and parts.netloc in set(hosts)
+    return parts.scheme in ("http", "https") and parts.netloc in hosts
 
 
 ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
@@ -63,9 +105,9 @@ ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaita
 class Guard:
     """ASGI middleware: refuses requests for another host, adds the security headers."""
 
-    def __init__(self, app: ASGIApp, hosts: set[str] | None):
+    def __init__(self, app: ASGIApp, hosts: Hosts):
         self.app = app
-        self.hosts = hosts  # None: any host (the server listens on every interface, on purpose)
+        self.hosts = hosts
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
         if scope["type"] != "http":
@@ -73,8 +115,8 @@ class Guard:
             return
         headers = dict(scope.get("headers") or [])
         host = headers.get(b"host", b"").decode("latin-1")
-        if self.hosts is not None and host not in self.hosts:
-            await _plain(send, 421, f"This server answers to {', '.join(sorted(self.hosts))}, not {host!r}.")
+        if host not in self.hosts:
+            await _plain(send, 421, f"This server answers to {self.hosts}, not {host!r}.")
             return
         path = scope.get("path", "")
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import os
 import re
+import socket
 import subprocess
 import sys
 import textwrap
@@ -242,6 +243,45 @@ def test_every_response_forbids_inline_script_and_framing(ui):
 def test_requests_for_another_host_are_refused(ui):
     reply = request(ui + "/", headers={"Host": "attacker.example:80"})
     assert reply.status == 421
+
+
+def test_listening_on_every_interface_answers_to_addresses_but_not_to_other_names():
+    from flyte._ui._security import Hosts
+
+    local, wide = Hosts("127.0.0.1", 8765), Hosts("0.0.0.0", 8765)
+    assert "127.0.0.1:8765" in local and "localhost:8765" in local and "[::1]:8765" in local
+    assert "192.168.1.5:8765" not in local and "127.0.0.1:8000" not in local
+    assert "192.168.1.5:8765" in wide and "[fe80::1]:8765" in wide and "localhost:8765" in wide
+    # a name that resolves to this machine is how DNS rebinding gets in: refused even on every interface
+    assert "attacker.example:8765" not in wide and "192.168.1.5:9999" not in wide and "" not in wide
+    assert "[::1]:80" in Hosts("::1", 80) and "localhost" in Hosts("127.0.0.1", 80)
+
+
+def test_flyte_ui_on_another_address_warns_and_answers_there(tmp_path):
+    with socket.socket() as s:  # a port free on 127.0.0.2 (the server binds it right after)
+        s.bind(("127.0.0.2", 0))
+        port = s.getsockname()[1]
+    proc = subprocess.Popen([sys.executable, "-m", "flyte._cli", "ui", "--host", "127.0.0.2", "--port", str(port)],
+                            stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True,
+                            env={**os.environ, "FLYTE_HOME": str(tmp_path / "home")})
+    try:
+        assert proc.stderr is not None
+        warning = proc.stderr.readline()
+        assert warning.startswith("Warning: listening on 127.0.0.2") and "can read your runs" in warning, warning
+        assert f"http://127.0.0.2:{port}/ (read-only)" in proc.stderr.readline()
+        deadline = time.monotonic() + 60
+        while True:  # the banner is printed just before uvicorn binds the socket
+            try:
+                reply = request(f"http://127.0.0.2:{port}/")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline
+                time.sleep(0.1)
+        assert reply.status == 200 and "Runs" in reply.text
+        assert request(f"http://127.0.0.2:{port}/", headers={"Host": "evil.example"}).status == 421
+    finally:
+        proc.terminate()
+        proc.wait(30)
 
 
 def test_read_only_by_default(ui):

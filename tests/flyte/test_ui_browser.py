@@ -8,6 +8,7 @@ these tests are skipped, unless FLYTE_UI_BROWSER_REQUIRED=1 (as in .ci/run, whic
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -205,6 +206,93 @@ LIVE = textwrap.dedent(
 )
 
 
+TIMELINE = textwrap.dedent(
+    '''
+    import asyncio
+    import flyte
+
+    env = flyte.TaskEnvironment("timeline")
+    _started = []
+    _both = asyncio.Event()
+    _tries = {"n": 0}
+
+    @env.task
+    async def together(i: int) -> int:
+        _started.append(i)
+        if len(_started) == 2:
+            _both.set()
+        await _both.wait()  # neither ends before both have begun: they run at the same time
+        print(f"together {i}")
+        return i
+
+    @env.task
+    async def alone(i: int) -> int:
+        return i
+
+    @env.task(retries=1)
+    async def flaky() -> int:
+        _tries["n"] += 1
+        if _tries["n"] == 1:
+            raise RuntimeError("first try fails")
+        return 1
+
+    @env.task(cache="auto")
+    async def cached(x: int) -> int:
+        return x
+
+    @env.task
+    async def main() -> int:
+        a, b = await asyncio.gather(together(1), together(2))
+        c = await alone(3)  # begins after both ended
+        await cached(1)
+        await cached.override(short_name="cached_again")(1)
+        return a + b + c + await flaky()
+    '''
+)
+
+
+def _span(page, short: str) -> tuple[float, float]:
+    box = page.locator(".row", has=page.get_by_role("link", name=short, exact=True)).locator(".bar").bounding_box()
+    assert box is not None and box["width"] > 0, f"no timeline bar for {short}"
+    return box["x"], box["x"] + box["width"]
+
+
+def test_the_timeline_shows_what_ran_at_once_with_attempts_cache_hits_and_durations(ui, page, shots, tmp_path):
+    base, home = ui
+    program = tmp_path / "timeline.py"
+    program.write_text(TIMELINE)
+    proc = flyte_run(home, program, "main", "timeline-run")
+    assert proc.returncode == 0, proc.stderr
+    page.goto(base + "/runs/timeline-run")
+    tree = page.locator("#tree")
+    expect(tree.get_by_role("link", name="together", exact=True)).to_have_count(2)
+    # the two gathered calls overlap on the timeline; the call awaited after them starts to their right
+    bars = tree.locator(".row", has=page.get_by_role("link", name="together", exact=True)).locator(".bar")
+    (a0, a1), (b0, b1) = ((box["x"], box["x"] + box["width"]) for box in (bars.nth(0).bounding_box(),
+                                                                          bars.nth(1).bounding_box()))
+    assert a0 < b1 and b0 < a1, ((a0, a1), (b0, b1))
+    track = tree.locator(".row .track").first.bounding_box()
+    slack = 0.003 * track["width"] + 1  # a bar is drawn at least 0.3% wide
+    alone0, _ = _span(page, "alone")
+    assert alone0 >= max(a1, b1) - slack, (alone0, a1, b1)
+    assert alone0 >= track["x"] and _span(page, "flaky")[1] <= track["x"] + track["width"] + 1
+    # attempts, cache hits and durations
+    flaky = tree.locator(".row", has=page.get_by_role("link", name="flaky", exact=True))
+    expect(flaky.locator(".tries")).to_have_text("2 attempts")
+    again = tree.locator(".row", has=page.get_by_role("link", name="cached_again", exact=True))
+    expect(again.locator(".tag.cache")).to_be_visible()
+    first = tree.locator(".row", has=page.get_by_role("link", name="cached", exact=True))
+    expect(first.locator(".tag.cache")).to_have_count(0)
+    for short in ("together", "alone", "flaky"):
+        took = tree.locator(".row", has=page.get_by_role("link", name=short, exact=True)).first.locator(".took")
+        assert re.fullmatch(r"\d+\.\d\ds|\d+m\d\ds", took.inner_text().strip()), took.inner_text()
+    expect(page.locator("#axis")).to_contain_text("0s")
+    snap(page, shots, "timeline-run")
+    flaky.get_by_role("link", name="flaky", exact=True).click()
+    expect(page.locator(".attempts")).to_contain_text("RuntimeError: first try fails")
+    snap(page, shots, "timeline-flaky")
+
+
 def test_a_live_runs_counts_rise_as_its_actions_finish(ui, page, shots, tmp_path):
     base, home = ui
     program = tmp_path / "live.py"
@@ -227,8 +315,10 @@ def test_a_live_runs_counts_rise_as_its_actions_finish(ui, page, shots, tmp_path
                 time.sleep(0.05)
         finally:
             store.close()
-        page.goto(base + "/")
-        expect(page.locator('tr[data-run="live-run"] .phase')).to_contain_text("RUNNING")
+        runs_page = page.context.new_page()  # stays open on the runs page: its row must change by itself
+        runs_page.goto(base + "/")
+        live_row = runs_page.locator('tr[data-run="live-run"]')
+        expect(live_row.locator(".phase")).to_contain_text("RUNNING")
         page.goto(base + "/runs/live-run")
         succeeded = page.locator('#counts [data-count="succeeded"] b')
         running = page.locator('#counts [data-count="running"]')
@@ -246,6 +336,8 @@ def test_a_live_runs_counts_rise_as_its_actions_finish(ui, page, shots, tmp_path
         expect(page.locator("#phase")).to_have_text("SUCCEEDED", timeout=60_000)
         expect(page.locator('#counts [data-count="succeeded"] b')).to_have_text("5", timeout=60_000)
         snap(page, shots, "live-run-done")
+        expect(live_row.locator(".phase")).to_contain_text("SUCCEEDED", timeout=60_000)
+        snap(runs_page, shots, "live-run-runs-page")
         assert proc.wait(120) == 0
     finally:
         if opened:
