@@ -333,10 +333,24 @@ def frame_preview(path: Path, fmt: Any, rows: int = 20) -> Optional[str]:
         if str(fmt).lower() == "csv" or path.suffix == ".csv":
             frame = pd.read_csv(path, nrows=rows)
         else:
-            frame = pd.read_parquet(path).head(rows)
+            frame = _parquet_head(path, rows)
         return frame.to_string(max_cols=20, max_colwidth=40)
     except Exception:
         return None
+
+
+def _parquet_head(path: Path, rows: int) -> Any:
+    """The first rows only: a page must not read a gigabyte frame to show twenty of its rows."""
+    import pyarrow.parquet as pq
+
+    if path.is_dir():  # a dataset: its first file
+        parts = sorted(path.glob("*.parquet")) or sorted(p for p in path.iterdir() if p.is_file())
+        if not parts:
+            return None
+        path = parts[0]
+    source = pq.ParquetFile(path)
+    batch = next(source.iter_batches(batch_size=rows), None)
+    return (batch if batch is not None else source.schema_arrow.empty_table()).to_pandas()
 
 
 @dataclass

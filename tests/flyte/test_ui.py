@@ -458,35 +458,57 @@ def test_terminal_codes_in_logs_are_not_shown():
     assert plain_text("\x1b[1;31mred\x1b[0m and \x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\") == "red and link"
 
 
-def test_a_dataframe_value_is_previewed(tmp_path):
+def test_dataframes_and_directories_are_previewed(tmp_path):
     pytest.importorskip("pandas")
+    pytest.importorskip("pyarrow")
     program = tmp_path / "frames.py"
     program.write_text(textwrap.dedent(
         '''
+        import pathlib, tempfile
         import pandas as pd
         import flyte
-        from flyte.io import DataFrame
+        from flyte.io import DataFrame, Dir
         env = flyte.TaskEnvironment("frames")
 
         @env.task
-        async def make() -> DataFrame:
-            import tempfile, pathlib
+        async def from_csv() -> DataFrame:
             path = pathlib.Path(tempfile.mkdtemp()) / "weather.csv"
             pd.DataFrame({"city": ["Oslo", "Lima"], "temp": [3, 19]}).to_csv(path, index=False)
             return DataFrame.from_existing_remote(str(path), format="csv")
 
         @env.task
-        async def main() -> DataFrame:
-            return await make()
+        async def from_frame() -> DataFrame:
+            return await DataFrame.from_local(pd.DataFrame({"fruit": ["fig", "kiwi"], "n": [7, 11]}))
+
+        @env.task
+        async def folder() -> Dir:
+            d = pathlib.Path(tempfile.mkdtemp())
+            (d / "b.txt").write_text("b")
+            (d / "sub").mkdir()
+            (d / "a.txt").write_text("a")
+            return await Dir.from_local(str(d))
+
+        @env.task
+        async def main() -> int:
+            await from_csv()
+            await from_frame()
+            await folder()
+            return 0
         '''))
     home = tmp_path / "home"
     proc = flyte_run(home, program, "main", "frames")
     assert proc.returncode == 0, proc.stderr
     store = SQLiteStore(home)
     try:
-        child = next(a for a in store.list_actions("frames").actions if a.short_name == "make")
+        ids = {a.short_name: a.id for a in store.list_actions("frames").actions}
         with serving(store) as base:
-            page = html.unescape(get(base + f"/runs/frames/actions/{child.id}"))
+            page = html.unescape(get(base + f"/runs/frames/actions/{ids['from_csv']}"))
             assert "DataFrame" in page and re.search(r"city\s+temp", page) and re.search(r"Lima\s+19", page)
+            page = html.unescape(get(base + f"/runs/frames/actions/{ids['from_frame']}"))  # parquet, pandas' writer
+            assert re.search(r"fruit\s+n", page) and re.search(r"kiwi\s+11", page), page
+            page = get(base + f"/runs/frames/actions/{ids['folder']}")
+            entries = re.search(r'<ul class="entries">(.*?)</ul>', page, re.S)
+            assert entries and re.findall(r"<li>([^<]+)</li>", entries.group(1)) == ["a.txt", "b.txt", "sub/"]
+            assert 'class="download"' in page
     finally:
         store.close()

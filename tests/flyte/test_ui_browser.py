@@ -345,3 +345,34 @@ def test_a_live_runs_counts_rise_as_its_actions_finish(ui, page, shots, tmp_path
         if proc.poll() is None:
             proc.kill()
         proc.wait()
+
+
+REPORT = textwrap.dedent(
+    '''
+    import flyte, flyte.report
+    env = flyte.TaskEnvironment("rep")
+
+    @env.task(report=True)
+    async def main() -> int:
+        flyte.report.log(
+            "<p id='r'>hello from the report</p>"
+            "<script>"
+            "try { parent.document.body.dataset.pwned = 'report'; document.getElementById('r').textContent = 'escaped'; }"
+            " catch (e) { document.getElementById('r').textContent = 'kept in its sandbox'; }"
+            "</script>")
+        return 1
+    '''
+)
+
+
+def test_a_report_runs_in_its_sandbox_and_cannot_reach_the_page(ui, page, shots, tmp_path):
+    base, home = ui
+    program = tmp_path / "rep.py"
+    program.write_text(REPORT)
+    proc = flyte_run(home, program, "main", "report-run")
+    assert proc.returncode == 0, proc.stderr
+    page.goto(base + "/runs/report-run/actions/a0")
+    frame = page.frame_locator("#report")
+    expect(frame.locator("#r")).to_have_text("kept in its sandbox")  # its script ran, and could not reach the UI
+    assert page.evaluate("document.body.dataset.pwned") is None
+    snap(page, shots, "report")
