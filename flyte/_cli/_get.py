@@ -8,6 +8,7 @@ ten. Values are shown decoded (`table`) or described without running their code 
 
 from __future__ import annotations
 
+import functools
 import time
 from typing import Any, Optional
 
@@ -448,6 +449,18 @@ def get() -> None:
     """Show runs, actions, values and logs from the local store (-of json|table|table-simple)."""
 
 
+def _sdk_scope(f: Any) -> Any:
+    """The SDK's -p/--project and -d/--domain, accepted so that scripts written for it run here
+    (the local store has a single scope)."""
+
+    @functools.wraps(f)
+    def command(*args: Any, project: Optional[str] = None, domain: Optional[str] = None, **kwargs: Any) -> Any:
+        return f(*args, **kwargs)
+
+    command = click.option("-p", "--project", default=None, hidden=True)(command)
+    return click.option("-d", "--domain", default=None, hidden=True)(command)
+
+
 _in_phase = click.option("--in-phase", multiple=True, type=click.Choice(PHASE_CHOICES, case_sensitive=False),
                          help="Only these phases (repeat for several).")
 
@@ -457,6 +470,7 @@ _in_phase = click.option("--in-phase", multiple=True, type=click.Choice(PHASE_CH
 @_in_phase
 @click.option("--task-name", default=None, help="Only runs of this task.")
 @click.option("--name", "name_part", default=None, help="Only runs whose name contains this.")
+@_sdk_scope
 def get_runs(limit: int, in_phase: tuple, task_name: Optional[str], name_part: Optional[str]) -> None:
     """The most recent runs, with their action counts."""
     list_runs(limit, in_phase, task_name, name_part)
@@ -467,6 +481,7 @@ def get_runs(limit: int, in_phase: tuple, task_name: Optional[str], name_part: O
 @click.option("--limit", default=50, show_default=True, help="Without NAME: how many runs.")
 @_in_phase
 @click.option("--task-name", default=None, help="Without NAME: only runs of this task.")
+@_sdk_scope
 def get_run(name: Optional[str], limit: int, in_phase: tuple, task_name: Optional[str]) -> None:
     """One run (phase, timing, counts, inputs, outputs, where it failed), or without NAME the runs."""
     if name is None:
@@ -484,6 +499,7 @@ def _actions_command(name: str, hidden: bool = False) -> None:
     @click.option("--token", default=None, help="Where a page starts: the token printed after the previous one.")
     @click.option("--parent", default=None, help="Only the children of this action (e.g. the items of a map).")
     @click.option("--all", "everything", is_flag=True, help="Every action at once, not a page.")
+    @_sdk_scope
     def command(run_name: str, action_name: Optional[str], in_phase: tuple, limit: int, token: Optional[str],
                 parent: Optional[str], everything: bool) -> None:
         """The actions of a run as a tree (a page at a time; large fan-outs folded into one line
@@ -503,6 +519,7 @@ _actions_command("action", hidden=True)  # the SDK's name
 @click.argument("action_name", default="a0")
 @click.option("-i", "--inputs-only", is_flag=True, help="Show only inputs.")
 @click.option("-o", "--outputs-only", is_flag=True, help="Show only outputs.")
+@_sdk_scope
 def get_io(run_name: str, action_name: str, inputs_only: bool, outputs_only: bool) -> None:
     """Inputs and outputs of one action (the run's root by default), and its error if it failed."""
     show_io(run_name, action_name, inputs_only, outputs_only)
@@ -517,6 +534,7 @@ def get_io(run_name: str, action_name: str, inputs_only: bool, outputs_only: boo
 @click.option("--pretty", is_flag=True, hidden=True)
 @click.option("--show-ts", is_flag=True, hidden=True)
 @click.option("--filter-system", is_flag=True, hidden=True)
+@_sdk_scope
 def get_logs(run_name: str, action_name: str, attempt: Optional[int], follow: bool, lines: Optional[int],
              pretty: bool, show_ts: bool, filter_system: bool) -> None:
     """What an action (the run's root by default; an id or a short name) printed and logged."""

@@ -80,6 +80,13 @@ def test_every_get_command_honours_every_output_format(home, command):
     assert code == 0 and table.strip()
 
 
+def test_the_sdks_scope_options_are_accepted(home):
+    # scripts written for the SDK name a project and a domain; the local store has one scope
+    for command in GETS:
+        code, out, err = cli("-of", "json", *command, "-p", "flytesnacks", "--domain", "development")
+        assert code == 0 and out == cli("-of", "json", *command)[1], (command, err)
+
+
 def test_failed_actions_show_their_error_and_traceback(home):
     _, out, _ = cli("get", "run", "broken-run")
     assert "Failed in breaks" in out and "ValueError: broken 12" in out and 'raise ValueError(f"broken {x}")' in out
