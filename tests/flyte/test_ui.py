@@ -512,3 +512,34 @@ def test_dataframes_and_directories_are_previewed(tmp_path):
             assert 'class="download"' in page
     finally:
         store.close()
+
+
+def test_a_log_cut_to_its_tail_says_so(tmp_path):
+    program = tmp_path / "chatty.py"
+    program.write_text(textwrap.dedent(
+        '''
+        import flyte
+        env = flyte.TaskEnvironment("chatty")
+
+        @env.task
+        async def main(n: int) -> int:
+            for i in range(n):
+                print(f"line {i:04d}")
+            return n
+        '''))
+    home = tmp_path / "home"
+    os.environ["FLYTE_LOG_LIMIT"] = "100"
+    try:
+        assert flyte_run(home, program, "main", "chatty", "--n", "300").returncode == 0
+        store = SQLiteStore(home)
+    finally:
+        del os.environ["FLYTE_LOG_LIMIT"]
+    try:
+        with serving(store) as base:
+            page = get(base + "/runs/chatty/actions/a0")
+            log = html.unescape(re.search(r'<pre[^>]*id="log"[^>]*>(.*?)</pre>', page, re.S).group(1))
+            assert log.endswith("line 0299\n") and len(log) == 100 and "line 0000" not in log
+            note = re.search(r'id="truncated">([^<]+)<', page).group(1)
+            assert note.startswith(f"{300 * 10 - 100:,} earlier characters were not kept"), note
+    finally:
+        store.close()
