@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
-from typing import Any, Optional
+from typing import Any, Literal, Optional
 
 import click
 
@@ -23,7 +23,8 @@ class Column:
     """A column of a table: its header, how to get its plain text and its rich markup from a row,
     and whether it must never be cut (names, ids)."""
 
-    def __init__(self, header: str, text: Any, markup: Any = None, whole: bool = False, justify: str = "left"):
+    def __init__(self, header: str, text: Any, markup: Any = None, whole: bool = False,
+                 justify: Literal["left", "right"] = "left"):
         self.header, self.text, self.markup, self.whole, self.justify = header, text, markup, whole, justify
 
 

@@ -55,7 +55,8 @@ class _FanOut:
         self.last_end: Optional[float] = None
 
     def as_counts(self) -> ActionCounts:
-        return ActionCounts(*self.counts, self.hits)
+        q, r, s, f, a, t = self.counts
+        return ActionCounts(q, r, s, f, a, t, self.hits)
 
 
 class LiveRun(RunListener):
@@ -153,7 +154,8 @@ class LiveRun(RunListener):
     # -- what it shows ----------------------------------------------------------------------------
 
     def counts(self) -> ActionCounts:
-        return ActionCounts(*self.totals, self.hits)
+        q, r, s, f, a, t = self.totals
+        return ActionCounts(q, r, s, f, a, t, self.hits)
 
     def _node_label(self, node: _Node, now: float) -> str:
         from rich.markup import escape

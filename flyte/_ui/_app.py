@@ -31,7 +31,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
 from .._cli._show import counts_text, duration, error_line, when
-from .._store import MetadataStore
+from .._store import MetadataStore, Phase
 from . import _views as views
 from ._security import DOWNLOAD_POLICY, REPORT_POLICY, CsrfToken, Guard, allowed_hosts, same_origin
 
@@ -167,7 +167,7 @@ class UI:
         except ValueError as e:
             return JSONResponse({"error": str(e)}, status_code=400)
         a = self.store.get_action(name, aid)
-        done = a is None or a.phase.is_terminal
+        done = a is None or Phase(a.phase).is_terminal
         if page is None:
             return JSONResponse({"text": "", "dropped": 0, "next_token": q.get("after") or "0", "done": done})
         return JSONResponse({"text": plain_text(page.text), "dropped": page.dropped, "next_token": page.next_token,

@@ -99,7 +99,7 @@ def same_origin(origin: str, hosts: Hosts) -> bool:
     return parts.scheme in ("http", "https") and parts.netloc in hosts
 
 
-ASGIApp = Callable[[dict, Callable[[], Awaitable[dict]], Callable[[dict], Awaitable[None]]], Awaitable[None]]
+ASGIApp = Callable[..., Awaitable[None]]
 
 
 class Guard:

@@ -302,7 +302,7 @@ def _render_io(value: IORecord, files: FileIndex) -> Value:
 
 
 def _first(it: Any, n: int) -> list:
-    out = []
+    out: list = []
     for x in it:
         if len(out) == n:
             break
