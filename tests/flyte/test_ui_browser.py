@@ -49,6 +49,9 @@ if _missing():
 
 from playwright.sync_api import expect, sync_playwright  # noqa: E402
 
+# A shared machine under load can take seconds to paint: waits are for events, not timing.
+expect.set_options(timeout=60_000)
+
 
 @pytest.fixture(scope="module")
 def shots(tmp_path_factory):
@@ -69,6 +72,7 @@ def browser():
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 1400, "height": 900})
+    context.set_default_timeout(60_000)
     pg = context.new_page()
     pg.dialogs = []  # type: ignore[attr-defined]
     pg.errors = []  # type: ignore[attr-defined]
