@@ -15,9 +15,10 @@ from typing import Any, Optional
 
 import libcst as cst
 
-from ._analysis._index import EntityIndex, IndexedEntity, resolve_relative
+from ._analysis._index import EntityIndex, IndexedEntity, import_root, resolve_relative
 from ._analysis._model import Entity, FuncFacts, ModuleModel
 from ._analysis._names import Symbol
+from ._config import line_length_for
 
 _MAX_SNIPPET = 100
 
@@ -101,6 +102,7 @@ class FileContext:
         self.index = index or EntityIndex()
         self.enabled = enabled
         self.is_package = is_package
+        self.line_length = line_length_for(model.path)  # the project's width, for new code
         self.findings: list[tuple[str, str]] = []
         self.applied: Counter = Counter()
         self.frames: list[Frame] = []
@@ -199,18 +201,19 @@ class FileContext:
 
     def _imported(self, local: str, dotted: str) -> Optional[Callee]:
         absolute = resolve_relative(self.model.module_name, self.is_package, dotted)
-        found = self.index.lookup(absolute)
+        root = import_root(self.model.path) if self.model.path and not self.model.path.startswith("<") else None
+        found = self.index.lookup(absolute, root)
         if found is None and "." in absolute:
             # a script-style import of a sibling module (`from workflow import wf`)
             pkg = self.model.module_name.rpartition(".")[0]
             if pkg:
-                found = self.index.lookup(f"{pkg}.{absolute}")
+                found = self.index.lookup(f"{pkg}.{absolute}", root)
         if found is not None:
             return Callee(found.kind, found.is_async, local, indexed=found)
         mod = absolute.rpartition(".")[0]
         first_party = dotted.startswith(".") or (
             mod.split(".")[0] == self.model.module_name.split(".")[0] and "." in self.model.module_name
         )
-        if first_party and not self.index.knows_module(mod):
+        if first_party and not self.index.knows_module(mod, root):
             return Callee("task", False, local, assumed=True)
         return None

@@ -62,6 +62,9 @@ class _Combined(cst.CSTTransformer):
         self.fx = fx
         self.visit_table = visit
         self.leave_table = leave
+        # frames set aside while a signature is visited: defaults and annotations are evaluated
+        # where the function is defined, so no rule may await there
+        self.signature_frames: list[Frame] = []
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         fx = self.fx
@@ -75,6 +78,8 @@ class _Combined(cst.CSTTransformer):
             facts = fx.model.functions.get(node)  # type: ignore[call-overload]
             if facts is not None:
                 fx.frames.append(Frame(node, facts, facts.entity, set(facts.bound)))  # type: ignore[arg-type]
+        if t is cst.Parameters and fx.frames and fx.frames[-1].node.params is node:
+            self.signature_frames.append(fx.frames.pop())
         if isinstance(node, _STATEMENTS):
             fx.statements.append(StatementFrame())
         elif t is cst.Await:
@@ -100,6 +105,8 @@ class _Combined(cst.CSTTransformer):
             if type(result) is not t:
                 break
             result = handler(fx, original_node, result)
+        if t is cst.Parameters and self.signature_frames and self.signature_frames[-1].node.params is original_node:
+            fx.frames.append(self.signature_frames.pop())
         if isinstance(original_node, _STATEMENTS):
             frame = fx.statements.pop()
             if not fx.statements and fx.insert_top:

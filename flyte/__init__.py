@@ -12,14 +12,20 @@ from typing import TYPE_CHECKING, Any
 
 from ._version import __version__
 
-# Names load on first use (PEP 562), so `import flyte` stays cheap: a CLI or a worker process
-# that only needs part of the API does not pay for all of it.
-_LAZY = {
+# THE table of the public API: every name `flyte` exports that loads on first use (PEP 562), so
+# `import flyte` stays cheap: a CLI or a worker process that only needs part of the API does not
+# pay for all of it. It drives `__getattr__`, `__dir__` and `__all__`; the `TYPE_CHECKING`
+# imports below repeat it for type checkers (which cannot read a table), and
+# tests/flyte/test_public_names.py checks that the three agree.
+_LAZY: dict[str, tuple[str, str | None]] = {
     "errors": (".errors", None),
     "io": (".io", None),
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
+    "storage": (".storage", None),
+    "syncify": (".syncify", None),
+    "types": (".types", None),
     "deploy": ("._backend", "deploy"),
     "build": ("._backend", "build"),
     "build_images": ("._backend", "build_images"),
@@ -89,6 +95,9 @@ _LAZY = {
     "TriggerTime": ("._trigger", "TriggerTime"),
 }
 
+# Names defined here, loaded with the package.
+_EAGER = ("__version__", "logger", "system_logger", "version")
+
 
 def __getattr__(name: str) -> Any:
     target = _LAZY.get(name)
@@ -104,121 +113,87 @@ def __dir__() -> list:
     return sorted(set(globals()) | set(_LAZY))
 
 
-if TYPE_CHECKING:
-    from . import durable, errors, io, models, report
-    from ._cache import Cache, CachePolicy, CacheRequest
-    from ._condition import ConditionWebhook, new_condition
-    from ._ctx import ctx
-    from ._custom_context import custom_context, get_custom_context
-    from ._doc import Documentation
-    from ._environment import Environment, TaskEnvironment
-    from ._group import group
-    from ._image import Image
-    from ._link import Link
-    from ._map import map
-    from ._pod import PodTemplate
-    from ._resources import AMD_GPU, APPLE_SILICON, GPU, HABANA_GAUDI, TPU, Device, DeviceClass, Neuron, Resources
-    from ._retry import Backoff, RetryStrategy
-    from ._reusable import ReusePolicy
-    from ._run import (
-        Run,
-        current_domain,
-        current_project,
-        init,
-        init_from_api_key,
-        init_from_config,
-        is_control_plane_available,
-        rerun,
-        run,
-        with_runcontext,
-    )
-    from ._secret import Secret, SecretRequest
-    from ._task import AsyncFunctionTaskTemplate, TaskTemplate
-    from ._timeout import Timeout, TimeoutType
-    from ._trace import trace
-    from ._trigger import Cron, FixedRate, OnArtifact, Trigger, TriggeredArtifact, TriggeredPartition, TriggerTime
+if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and linters
+    from . import durable as durable
+    from . import errors as errors
+    from . import io as io
+    from . import models as models
+    from . import report as report
+    from . import storage as storage
+    from . import syncify as syncify
+    from . import types as types
+    from ._backend import AppHandle as AppHandle
+    from ._backend import ImageBuild as ImageBuild
+    from ._backend import build as build
+    from ._backend import build_images as build_images
+    from ._backend import deploy as deploy
+    from ._backend import init_in_cluster as init_in_cluster
+    from ._backend import init_passthrough as init_passthrough
+    from ._backend import load_interactive_ctx as load_interactive_ctx
+    from ._backend import load_plugin_config as load_plugin_config
+    from ._backend import run_python_script as run_python_script
+    from ._backend import serve as serve
+    from ._backend import with_servecontext as with_servecontext
+    from ._cache import Cache as Cache
+    from ._cache import CachePolicy as CachePolicy
+    from ._cache import CacheRequest as CacheRequest
+    from ._checkpoint import BaseCheckpoint as BaseCheckpoint
+    from ._checkpoint import Checkpoint as Checkpoint
+    from ._checkpoint import latest_checkpoint as latest_checkpoint
+    from ._condition import ConditionWebhook as ConditionWebhook
+    from ._condition import new_condition as new_condition
+    from ._ctx import ctx as ctx
+    from ._custom_context import custom_context as custom_context
+    from ._custom_context import get_custom_context as get_custom_context
+    from ._doc import Documentation as Documentation
+    from ._environment import Environment as Environment
+    from ._environment import TaskEnvironment as TaskEnvironment
+    from ._group import group as group
+    from ._image import Image as Image
+    from ._link import Link as Link
+    from ._map import map as map
+    from ._pod import PodTemplate as PodTemplate
+    from ._resources import AMD_GPU as AMD_GPU
+    from ._resources import APPLE_SILICON as APPLE_SILICON
+    from ._resources import GPU as GPU
+    from ._resources import HABANA_GAUDI as HABANA_GAUDI
+    from ._resources import TPU as TPU
+    from ._resources import Device as Device
+    from ._resources import DeviceClass as DeviceClass
+    from ._resources import Neuron as Neuron
+    from ._resources import Resources as Resources
+    from ._retry import Backoff as Backoff
+    from ._retry import RetryStrategy as RetryStrategy
+    from ._reusable import ReusePolicy as ReusePolicy
+    from ._run import Run as Run
+    from ._run import current_domain as current_domain
+    from ._run import current_project as current_project
+    from ._run import init as init
+    from ._run import init_from_api_key as init_from_api_key
+    from ._run import init_from_config as init_from_config
+    from ._run import is_control_plane_available as is_control_plane_available
+    from ._run import rerun as rerun
+    from ._run import run as run
+    from ._run import with_runcontext as with_runcontext
+    from ._secret import Secret as Secret
+    from ._secret import SecretRequest as SecretRequest
+    from ._task import AsyncFunctionTaskTemplate as AsyncFunctionTaskTemplate
+    from ._task import TaskTemplate as TaskTemplate
+    from ._timeout import Timeout as Timeout
+    from ._timeout import TimeoutType as TimeoutType
+    from ._trace import trace as trace
+    from ._trigger import Cron as Cron
+    from ._trigger import FixedRate as FixedRate
+    from ._trigger import OnArtifact as OnArtifact
+    from ._trigger import Trigger as Trigger
+    from ._trigger import TriggeredArtifact as TriggeredArtifact
+    from ._trigger import TriggeredPartition as TriggeredPartition
+    from ._trigger import TriggerTime as TriggerTime
 
 logger = _logging.getLogger("flyte.user")
 system_logger = _logging.getLogger("flyte")
 
-__all__ = [
-    "AMD_GPU",
-    "APPLE_SILICON",
-    "GPU",
-    "HABANA_GAUDI",
-    "TPU",
-    "AsyncFunctionTaskTemplate",
-    "Backoff",
-    "Cache",
-    "CachePolicy",
-    "CacheRequest",
-    "ConditionWebhook",
-    "Cron",
-    "Device",
-    "DeviceClass",
-    "Documentation",
-    "Environment",
-    "FixedRate",
-    "Image",
-    "Link",
-    "Neuron",
-    "OnArtifact",
-    "PodTemplate",
-    "Resources",
-    "RetryStrategy",
-    "ReusePolicy",
-    "Run",
-    "Secret",
-    "SecretRequest",
-    "TaskEnvironment",
-    "TaskTemplate",
-    "Timeout",
-    "TimeoutType",
-    "Trigger",
-    "TriggerTime",
-    "TriggeredArtifact",
-    "TriggeredPartition",
-    "__version__",
-    "ctx",
-    "durable",
-    "current_domain",
-    "current_project",
-    "custom_context",
-    "errors",
-    "get_custom_context",
-    "group",
-    "init",
-    "init_from_api_key",
-    "init_from_config",
-    "io",
-    "is_control_plane_available",
-    "logger",
-    "map",
-    "models",
-    "new_condition",
-    "report",
-    "rerun",
-    "run",
-    "system_logger",
-    "trace",
-    "version",
-    "with_runcontext",
-    "deploy",
-    "build",
-    "build_images",
-    "serve",
-    "init_in_cluster",
-    "init_passthrough",
-    "run_python_script",
-    "with_servecontext",
-    "load_interactive_ctx",
-    "load_plugin_config",
-    "AppHandle",
-    "ImageBuild",
-    "BaseCheckpoint",
-    "Checkpoint",
-    "latest_checkpoint",
-]
+__all__ = [*_EAGER, *_LAZY]
 
 
 def version() -> str:

@@ -8,6 +8,7 @@ per call.
 
 from __future__ import annotations
 
+import enum
 import threading
 from contextvars import ContextVar
 from datetime import datetime, timezone
@@ -15,13 +16,27 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional
 
 if TYPE_CHECKING:
+    from ._controller import Recorder
+    from ._executor import Executor
     from ._serde import Codec
-    from ._store import SQLiteStore
+    from ._store import MetadataStore
 
-KIND_TASK = "task"
-KIND_TRACE = "trace"
-# A task body running on another machine (a Ray worker): its calls go back to the driver.
-KIND_REMOTE = "remote"
+
+class FrameKind(str, enum.Enum):
+    """What an executing frame is. TASK and TRACE frames belong to recorded actions (of
+    `flyte._store.ActionKind` TASK and TRACE); a REMOTE frame is a task body running away from
+    the controller (a Ray worker): its calls and records go back to the controller."""
+
+    TASK = "task"
+    TRACE = "trace"
+    REMOTE = "remote"
+
+    __hash__ = str.__hash__  # equal to its value, so it must hash like it (Enum hashes the name)
+
+
+KIND_TASK = FrameKind.TASK
+KIND_TRACE = FrameKind.TRACE
+KIND_REMOTE = FrameKind.REMOTE
 
 
 class RunState:
@@ -34,6 +49,7 @@ class RunState:
         "codec",
         "custom_context",
         "disable_run_cache",
+        "domain",
         "env_vars",
         "executor",
         "inflight",
@@ -42,9 +58,11 @@ class RunState:
         "labels",
         "link",
         "name",
+        "org",
         "overwrite_cache",
+        "project",
         "raw_data_path",
-        "replay",
+        "recorder",
         "resumed",
         "run_dir",
         "start_time",
@@ -54,12 +72,14 @@ class RunState:
     def __init__(
         self,
         name: str,
-        store: SQLiteStore,
+        store: Optional[MetadataStore],
         codec: Codec,
         run_dir: Path,
         start_time: float,
         *,
-        replay: Optional[dict[str, bytes]] = None,
+        recorder: Recorder,
+        executor: Executor,
+        resumed: bool = False,
         overwrite_cache: bool = False,
         disable_run_cache: bool = False,
         env_vars: Optional[dict[str, str]] = None,
@@ -73,8 +93,8 @@ class RunState:
         self.codec = codec
         self.run_dir = run_dir
         self.start_time = start_time
-        self.replay = replay
-        self.resumed = bool(replay)
+        self.recorder = recorder  # the only writer of this run's records
+        self.resumed = resumed  # answers finished actions from an earlier attempt of the run
         self.overwrite_cache = overwrite_cache
         self.disable_run_cache = disable_run_cache
         self.cache_read = not (overwrite_cache or disable_run_cache)
@@ -82,12 +102,16 @@ class RunState:
         self.env_vars = dict(env_vars or {})
         self.custom_context = dict(custom_context or {})
         self.raw_data_path = raw_data_path or str(run_dir / "raw")
-        self.inflight: dict[str, Any] = {}
+        self.inflight: dict[tuple[str, str], Any] = {}  # Cache(serialize=True): a lock per cache key
         self.inflight_lock = threading.Lock()
         self.labels = dict(labels or {})
+        self.interactive = False
+        self.project: Optional[str] = None
+        self.domain: Optional[str] = None
+        self.org: Optional[str] = None
         self.annotations = dict(annotations or {})
-        self.executor: Any = None  # where sync bodies run; None: in this process
-        self.link: Any = None  # on a worker: the line back to the driver
+        self.executor = executor  # where bodies run
+        self.link: Any = None  # on a worker: the line back to the controller
 
     @property
     def start_datetime(self) -> datetime:
@@ -100,14 +124,15 @@ class Frame:
     __slots__ = ("attempt", "checkpoint", "counts", "id", "kind", "lock", "parent_id", "report", "run", "short_name", "task",
                  "task_name")
 
-    def __init__(self, run: RunState, action_id: str, task_name: str, short_name: str, kind: str = KIND_TASK,
+    def __init__(self, run: RunState, action_id: Optional[str], task_name: str, short_name: str, kind: FrameKind = KIND_TASK,
                  task: Any = None, parent_id: Optional[str] = None):
         self.run = run
-        self.id = action_id
+        # None only for a run's root pseudo-frame (the parent of action a0), which runs no body
+        self.id: str = action_id  # type: ignore[assignment]
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: dict[tuple, int] = {}
+        self.counts: Optional[dict[tuple, int]] = None  # made on first use: most actions call nothing
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
@@ -121,8 +146,11 @@ class Frame:
             with _lock_creation:  # a sync body may fan out to threads that call tasks
                 lock = self.lock = self.lock or threading.Lock()
         with lock:
-            n = self.counts.get(key, 0) + 1
-            self.counts[key] = n
+            counts = self.counts
+            if counts is None:
+                counts = self.counts = {}
+            n = counts.get(key, 0) + 1
+            counts[key] = n
             return n
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Union
 
-from ._context import Frame, current_custom_context, current_frame, current_group
+from ._context import KIND_TRACE, Frame, current_custom_context, current_frame, current_group
 from .models import NULL_TASK_CONTEXT, ActionID, GroupData, NullTaskContext, RawDataPath, TaskContext
 
 
@@ -27,8 +27,13 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
     group = current_group.get()
     from .report import current_report
 
+    where = {"run_name": run.name, "project": run.project, "domain": run.domain, "org": run.org}
+    action = ActionID(name=frame.id, **where)  # type: ignore[arg-type]
+    # Inside a @flyte.trace function the frame is the trace's; the running task is its parent.
+    task_action = ActionID(name=frame.parent_id, **where) if frame.kind == KIND_TRACE and frame.parent_id else action
     return TaskContext(
-        action=ActionID(name=frame.id, run_name=run.name),
+        action=action,
+        task_action=task_action,
         version="",
         raw_data_path=RawDataPath(run.raw_data_path),
         output_path=str(run.run_dir / frame.id),
@@ -36,6 +41,7 @@ def ctx() -> Union[TaskContext, NullTaskContext]:
         report=current_report(),
         group_data=GroupData(group) if group else None,
         mode="local",
+        interactive_mode=run.interactive,
         custom_context=dict(current_custom_context.get() or {}),
         disable_run_cache=run.disable_run_cache,
         run_start_time=run.start_datetime,

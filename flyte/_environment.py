@@ -9,7 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any, Optional, Union
 
-from ._cache import Cache, CacheRequest, cache_from_request
+from ._cache import Cache, CacheRequest
 from ._doc import Documentation
 from ._interface import TaskInterface
 from ._link import Link
@@ -74,22 +74,78 @@ class Environment:
         for dep in self.depends_on:
             if not isinstance(dep, Environment):
                 raise TypeError(f"Expected depends_on to be of type List[Environment], got {type(dep)}")
-        if self.description is not None and len(self.description) > 255:
-            self.description = self.description[:252] + "..."
-        self.include = tuple(self.include)
+        if self.pod_template is not None and not isinstance(self.pod_template, (str, PodTemplate)):
+            raise TypeError(f"Expected pod_template to be of type str or PodTemplate, got {type(self.pod_template)}")
+        if self.description is not None:
+            self.description = truncate_description(self.description)
+        self.include = _include_paths(self.include)
+        # Relative `include` paths are anchored at the file that created the environment.
+        self._declaring_file = _declaring_file()
         _ENVIRONMENTS.append(self)
 
     def add_dependency(self, *env: Environment) -> None:
         for e in env:
             if not isinstance(e, Environment):
-                raise TypeError(f"Expected an Environment, got {type(e)}")
+                raise TypeError(f"Expected Environment, got {type(e)}")
             if e.name == self.name:
-                raise ValueError("An environment cannot depend on itself")
+                raise ValueError("Cannot add self as a dependency")
             if e not in self.depends_on:
                 self.depends_on.append(e)
 
     def _init_kwargs(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if f.init}
+
+    def _get_kwargs(self) -> dict[str, Any]:
+        """The settings a derived environment starts from, as the SDK collects them: `depends_on`
+        (a copy, so adding to the derived one leaves this one alone) and `image` always, the others
+        only when set."""
+        kwargs: dict[str, Any] = {"depends_on": list(self.depends_on), "image": self.image}
+        for name in ("resources", "secrets", "service_account", "env_vars", "pod_template", "description"):
+            value = getattr(self, name)
+            if value is not None:
+                kwargs[name] = value
+        if self.include:
+            kwargs["include"] = self.include
+        return kwargs
+
+
+_MAX_DESCRIPTION = 255
+
+
+def truncate_description(text: str, limit: int = _MAX_DESCRIPTION) -> str:
+    """At most `limit` characters; a longer text ends in "...(tr.)" to say it was cut, as in the SDK."""
+    if len(text) <= limit:
+        return text
+    return text[: limit - 8] + "...(tr.)" if limit >= 8 else text[:limit]
+
+
+def _include_paths(include: Any) -> tuple[str, ...]:
+    if isinstance(include, str):
+        raise TypeError(f"Expected include to be a sequence of str paths, got a bare str ({include!r}).")
+    try:
+        paths = tuple(include or ())
+    except TypeError as e:
+        raise TypeError(f"Expected include to be a sequence of str paths, got {type(include)}") from e
+    for p in paths:
+        if not isinstance(p, str):
+            raise TypeError(f"include entries must be str, got {type(p)}")
+    return paths
+
+
+def _declaring_file() -> Optional[str]:
+    """The absolute path of the user's file that is creating an environment: the first frame on
+    the stack outside this package (None from an interactive prompt)."""
+    import os
+    import sys
+
+    here = os.path.dirname(os.path.abspath(__file__))
+    frame = sys._getframe(1)
+    while frame is not None:
+        filename = frame.f_code.co_filename
+        if not os.path.abspath(filename).startswith(here + os.sep) and os.path.exists(filename):
+            return os.path.abspath(filename)
+        frame = frame.f_back  # type: ignore[assignment]
+    return None
 
 
 @dataclass(eq=False)
@@ -110,7 +166,8 @@ class TaskEnvironment(Environment):
             raise ValueError("Cannot set plugin_config when environment is reusable.")
         if not isinstance(self.cache, (str, bool, Cache)):
             raise TypeError(f"Expected cache to be of type str or Cache, got {type(self.cache)}")
-        cache_from_request(self.cache)
+        # The cache setting is checked when a task takes it (as in the SDK, where an environment
+        # may carry a value only its tasks' decorators override).
         self._tasks: dict[str, TaskTemplate] = {}
 
     def __hash__(self) -> int:
@@ -135,7 +192,9 @@ class TaskEnvironment(Environment):
         **kwargs: Any,
     ) -> TaskEnvironment:
         """A new environment with this one's settings, a new name and the given changes."""
-        extra = {k: kwargs.pop(k) for k in ("cache", "reusable", "plugin_config", "queue", "pod_template") if k in kwargs}
+        extra: dict[str, Any] = {
+            k: kwargs.pop(k) for k in ("cache", "reusable", "plugin_config", "queue", "pod_template") if k in kwargs
+        }
         if kwargs:
             raise TypeError(f"Unexpected keyword arguments: {list(kwargs)}")
         args = self._init_kwargs()
@@ -196,7 +255,9 @@ class TaskEnvironment(Environment):
                 raise TypeError(f"@env.task decorates functions, got {type(func).__name__}: {func!r}")
             if inspect.isgeneratorfunction(func) or inspect.isasyncgenfunction(func):
                 raise TypeError(f"Task {func.__name__!r} is a generator; tasks must return their outputs")
-            task = AsyncFunctionTaskTemplate(
+            if self.reusable is not None and pod_template is not None:
+                raise ValueError("Cannot set pod_template when environment is reusable.")
+            task: AsyncFunctionTaskTemplate = AsyncFunctionTaskTemplate(
                 name=f"{self.name}.{func.__name__}",
                 interface=TaskInterface(func),
                 short_name=short_name or func.__name__,

@@ -7,14 +7,20 @@ after the decorator resolve), because binding and checking run on every action.
 from __future__ import annotations
 
 import collections.abc
+import dataclasses
 import datetime
 import inspect
+import logging
 import types
 import typing
 from collections.abc import Callable
 from typing import Any, Optional
 
 from .errors import RuntimeDataValidationError
+
+logger = logging.getLogger("flyte")
+_UTC = datetime.timezone.utc
+_MISSING_TYPE = type(dataclasses.MISSING)
 
 _EMPTY = inspect.Parameter.empty
 
@@ -52,9 +58,14 @@ def _is_pandas_frame(v: Any) -> bool:
     return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
 
 
-def _compile(tp: Any) -> Optional[Converter]:
+def _compile(tp: Any, in_record: bool = False) -> Optional[Converter]:
     """A converter for `tp`: returns the value (possibly adapted) or raises _Mismatch.
-    None means anything is accepted, so the caller can skip the call entirely."""
+    None means anything is accepted, so the caller can skip the call entirely.
+
+    Values are adapted the way a trip through the SDK's type engine adapts them: a dict becomes
+    the dataclass or pydantic model the parameter names, a tuple the NamedTuple, a
+    `flyte.io.DataFrame` the dataframe class, and a naive datetime an aware one in UTC. Inside a
+    dataclass or model (`in_record`) datetimes are left as they are, as the SDK leaves them."""
     if tp is Any or tp is object or tp is _EMPTY or isinstance(tp, (typing.TypeVar, str, typing.ForwardRef)):
         return None
     if tp is None or tp is type(None):
@@ -66,17 +77,23 @@ def _compile(tp: Any) -> Optional[Converter]:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
-        return _compile(args[0])
+        return _compile(args[0], in_record)
     if origin is typing.Union or (hasattr(types, "UnionType") and origin is types.UnionType):
         optional = type(None) in args
         members = [a for a in args if a is not type(None)]
-        convs = [_compile(a) for a in members]
+        convs = [_compile(a, in_record) for a in members]
         if any(c is None for c in convs):
             return None
+        # A value that already is an instance of a member keeps that member's type; adapting (a
+        # dict into a dataclass, say) is tried only when no member takes the value as it is.
+        exact = [(m, c) for m, c in zip(members, convs) if isinstance(m, type) and typing.get_origin(m) is None]
 
         def conv_union(v: Any) -> Any:
             if v is None and optional:
                 return v
+            for m, c in exact:
+                if type(v) is m:
+                    return c(v)  # type: ignore[misc]
             for c in convs:
                 try:
                     return c(v)  # type: ignore[misc]
@@ -86,16 +103,9 @@ def _compile(tp: Any) -> Optional[Converter]:
 
         return conv_union
     if origin is typing.Literal:
-        allowed = args
-
-        def conv_literal(v: Any) -> Any:
-            if v not in allowed:
-                raise _Mismatch(f"Expected one of {list(allowed)} but got {v!r:.120}")
-            return v
-
-        return conv_literal
+        return _compile_literal(tp, args)
     if origin is list:
-        item = _compile(args[0]) if args else None
+        item = _compile(args[0], in_record) if args else None
 
         def conv_list(v: Any) -> Any:
             if type(v) is not list and not isinstance(v, list):
@@ -113,45 +123,51 @@ def _compile(tp: Any) -> Optional[Converter]:
 
         return conv_list
     if origin is dict:
-        kconv = _compile(args[0]) if args else None
-        vconv = _compile(args[1]) if len(args) > 1 else None
+        kconv = _compile(args[0], in_record) if args else None
+        vconv = _compile(args[1], in_record) if len(args) > 1 else None
 
         def conv_dict(v: Any) -> Any:
             if not isinstance(v, dict):
                 _fail(v, tp)
             if kconv is not None or vconv is not None:
+                changed: Optional[dict] = None
                 for k, e in v.items():
                     try:
-                        if kconv is not None:
-                            kconv(k)
-                        if vconv is not None:
-                            vconv(e)
+                        nk = kconv(k) if kconv is not None else k
+                        ne = vconv(e) if vconv is not None else e
                     except _Mismatch as m:
                         raise _Mismatch(f"key {k!r}: {m}") from None
+                    if (nk is not k or ne is not e) and changed is None:
+                        changed = dict(v)
+                    if changed is not None:
+                        if nk is not k:
+                            del changed[k]
+                        changed[nk] = ne
+                if changed is not None:
+                    return changed
             return v
 
         return conv_dict
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
-            item = _compile(args[0])
+            item = _compile(args[0], in_record)
             convs_t: list[Optional[Converter]] = []
         else:
             item = None
-            convs_t = [_compile(a) for a in args]
+            convs_t = [_compile(a, in_record) for a in args]
 
         def conv_tuple(v: Any) -> Any:
             if not isinstance(v, tuple):
                 _fail(v, tp)
             if item is not None:
-                for e in v:
-                    item(e)
+                new = tuple(item(e) for e in v)
             elif convs_t:
                 if len(v) != len(convs_t):
                     raise _Mismatch(f"Expected a tuple of {len(convs_t)} items but got {len(v)}")
-                for c, e in zip(convs_t, v):
-                    if c is not None:
-                        c(e)
-            return v
+                new = tuple(e if c is None else c(e) for c, e in zip(convs_t, v))
+            else:
+                return v
+            return v if all(a is b for a, b in zip(new, v)) else new
 
         return conv_tuple
     if origin in (set, frozenset):
@@ -187,11 +203,21 @@ def _compile(tp: Any) -> Optional[Converter]:
         return _isinstance(dict, tp)
     if tp is tuple:
         return _isinstance(tuple, tp)
-    if tp is datetime.datetime or tp is datetime.date or tp is datetime.timedelta or tp is datetime.time:
+    if tp is datetime.datetime:
+        return _isinstance(tp, tp) if in_record else _conv_datetime
+    if tp is datetime.date or tp is datetime.timedelta or tp is datetime.time:
         return _isinstance(tp, tp)
     if tp in (collections.abc.Callable, typing.Callable):
         return _compile(typing.Callable[..., Any])
+    if typing.is_typeddict(tp):
+        return _TypedDictConverter(tp)
+    if _is_namedtuple(tp):
+        return _NamedTupleConverter(tp, in_record)
     if isinstance(tp, type):
+        if dataclasses.is_dataclass(tp):
+            return _DataclassConverter(tp)
+        if hasattr(tp, "model_validate") and hasattr(tp, "model_fields"):
+            return _model_converter(tp)
         adapt = getattr(tp, "_flyte_adapt", None)
         if adapt is not None:
             def conv_io(v: Any) -> Any:
@@ -202,8 +228,199 @@ def _compile(tp: Any) -> Optional[Converter]:
                     _fail(v, tp)
                 return adapted
             return conv_io
-        return _isinstance(tp, tp)
+        return _foreign_class_converter(tp)
     return None
+
+
+def _conv_datetime(v: Any) -> Any:
+    """A datetime crosses an action as an instant in UTC, as the SDK's type engine carries it: a
+    naive value is taken to be UTC, an aware one is converted."""
+    if not isinstance(v, datetime.datetime):
+        _fail(v, datetime.datetime)
+    tz = v.tzinfo
+    if tz is None:
+        return v.replace(tzinfo=_UTC)
+    if tz is _UTC:
+        return v
+    return v.astimezone(_UTC)
+
+
+def _compile_literal(tp: Any, allowed: tuple) -> Converter:
+    """`Literal[...]` of strings only is an enum to the SDK, so other values are refused. A literal
+    mixing strings with ints or enum members is `Any` to the SDK: its members pass, and any other
+    value passes too, with a warning (the SDK accepts it silently)."""
+    if all(type(a) is str for a in allowed):
+        def conv_literal(v: Any) -> Any:
+            if v not in allowed:
+                raise _Mismatch(f"Expected one of {list(allowed)} but got {v!r:.120}")
+            return v
+
+        return conv_literal
+
+    def conv_mixed(v: Any) -> Any:
+        try:
+            member = v in allowed
+        except Exception:
+            member = False
+        if not member:
+            logger.warning(
+                "%r is not one of %s; accepted because the SDK treats a Literal mixing strings with other "
+                "values as Any", v, _describe(tp)
+            )
+        return v
+
+    return conv_mixed
+
+
+def _foreign_class_converter(tp: type) -> Converter:
+    """Instances of `tp`, or a value that can stand for one: a `flyte.io` value knows how to
+    become a plain library object (a `flyte.io.DataFrame` given where a `pandas.DataFrame` is
+    expected is read into one), through its `_flyte_as` hook."""
+    def conv(v: Any) -> Any:
+        if isinstance(v, tp):
+            return v
+        as_ = getattr(type(v), "_flyte_as", None)
+        if as_ is not None:
+            r = as_(v, tp)
+            if r is not None and isinstance(r, tp):
+                return r
+        _fail(v, tp)
+
+    return conv
+
+
+def _model_converter(tp: type) -> Converter:
+    """A pydantic model, or a dict that validates into one (what `flyte.run(t, m={...})` gives)."""
+    def conv(v: Any) -> Any:
+        if isinstance(v, tp):
+            return v
+        if isinstance(v, dict):
+            try:
+                return tp.model_validate(v)  # type: ignore[attr-defined]
+            except Exception as e:
+                raise _Mismatch(f"cannot make a {tp.__qualname__} of {v!r:.120}: {e}") from None
+        _fail(v, tp)
+
+    return conv
+
+
+def _record_hints(tp: type) -> dict[str, Any]:
+    try:
+        return typing.get_type_hints(tp, include_extras=True)
+    except Exception:
+        return {k: v for k, v in getattr(tp, "__annotations__", {}).items() if not isinstance(v, str)}
+
+
+class _DataclassConverter:
+    """A dataclass instance (frozen or not), or a dict of its fields, built into one the way the
+    SDK's type engine rebuilds it: unknown or missing fields and wrong types are refused.
+    The field converters are compiled on first use, so a dataclass may refer to itself."""
+
+    __slots__ = ("_fields", "tp")
+
+    def __init__(self, tp: type):
+        self.tp = tp
+        self._fields: Optional[dict[str, tuple[Optional[Converter], bool]]] = None
+
+    def _compile(self) -> dict[str, tuple[Optional[Converter], bool]]:
+        hints = _record_hints(self.tp)
+        fields = {}
+        for f in dataclasses.fields(self.tp):  # type: ignore[arg-type]
+            if not f.init:
+                continue
+            # By type, not identity: a class cloudpickled by value comes back with fields whose
+            # MISSING is a copy of the sentinel.
+            required = type(f.default) is _MISSING_TYPE and type(f.default_factory) is _MISSING_TYPE
+            fields[f.name] = (_compile(hints.get(f.name, Any), True), required)
+        self._fields = fields
+        return fields
+
+    def __call__(self, v: Any) -> Any:
+        tp = self.tp
+        if isinstance(v, tp):
+            return v
+        if not isinstance(v, dict):
+            _fail(v, tp)
+        fields = self._fields if self._fields is not None else self._compile()
+        unknown = [k for k in v if k not in fields]
+        if unknown:
+            raise _Mismatch(f"{tp.__qualname__} has no field(s) {', '.join(map(repr, unknown))}")
+        missing = [k for k, (_, required) in fields.items() if required and k not in v]
+        if missing:
+            raise _Mismatch(f"{tp.__qualname__} is missing required field(s) {', '.join(map(repr, missing))}")
+        kwargs = {}
+        for k, e in v.items():
+            conv = fields[k][0]
+            try:
+                kwargs[k] = e if conv is None else conv(e)
+            except _Mismatch as m:
+                raise _Mismatch(f"field {k!r} of {tp.__qualname__}: {m}") from None
+        return tp(**kwargs)
+
+
+class _NamedTupleConverter:
+    """A NamedTuple, or a plain tuple (or list) of its fields: what a caller holds after a task
+    that returns a NamedTuple, whose outputs reach it as a plain tuple."""
+
+    __slots__ = ("_convs", "in_record", "tp")
+
+    def __init__(self, tp: type, in_record: bool):
+        self.tp = tp
+        self.in_record = in_record
+        self._convs: Optional[tuple[Optional[Converter], ...]] = None
+
+    def __call__(self, v: Any) -> Any:
+        tp = self.tp
+        if not isinstance(v, (tuple, list)):
+            _fail(v, tp)
+        fields = tp._fields  # type: ignore[attr-defined]
+        if len(v) != len(fields):
+            raise _Mismatch(f"Expected {len(fields)} fields ({', '.join(fields)}) for {tp.__qualname__} but got {len(v)}")
+        if self._convs is None:
+            hints = _record_hints(tp)
+            self._convs = tuple(_compile(hints.get(f, Any), self.in_record) for f in fields)
+        given: tuple = tuple(v)
+        items = [e if c is None else c(e) for c, e in zip(self._convs, given)]
+        if isinstance(v, tp) and all(a is b for a, b in zip(items, given)):
+            return v
+        return tp(*items)
+
+
+class _TypedDictConverter:
+    """A dict with a TypedDict's keys and value types; stays a plain dict (as in the SDK).
+    Keys it does not declare are dropped, as pydantic's validation of a TypedDict drops them."""
+
+    __slots__ = ("_convs", "tp")
+
+    def __init__(self, tp: type):
+        self.tp = tp
+        self._convs: Optional[dict[str, Optional[Converter]]] = None
+
+    def __call__(self, v: Any) -> Any:
+        tp = self.tp
+        if not isinstance(v, dict):
+            _fail(v, tp)
+        if self._convs is None:
+            hints = _record_hints(tp)
+            self._convs = {k: _compile(t, True) for k, t in hints.items()}
+        convs = self._convs
+        missing = [k for k in getattr(tp, "__required_keys__", ()) if k not in v]
+        if missing:
+            raise _Mismatch(f"{tp.__qualname__} is missing required key(s) {', '.join(map(repr, missing))}")
+        out = {}
+        changed = False
+        for k, e in v.items():
+            if k not in convs:
+                changed = True
+                continue
+            c = convs[k]
+            try:
+                ne = e if c is None else c(e)
+            except _Mismatch as m:
+                raise _Mismatch(f"key {k!r} of {tp.__qualname__}: {m}") from None
+            changed = changed or ne is not e
+            out[k] = ne
+        return out if changed else v
 
 
 def _isinstance(cls: Any, tp: Any) -> Converter:
@@ -292,6 +509,7 @@ class TaskInterface:
         ret = hints.get("return", self.signature.return_annotation)
         if isinstance(ret, str):
             ret = Any
+        self._return_hint = ret
         self.output_names, self.output_types, self.multi_output = _output_names(ret)
         # A task annotated with a one-field NamedTuple may return the NamedTuple or the bare value;
         # callers get the bare value (the SDK's behaviour).
@@ -379,13 +597,15 @@ class TaskInterface:
                     f"but got {value!r:.120}",
                     task_name,
                 )
+            converted = []
             for name, conv, v in zip(self.output_names, self._output_convs, value):
                 if conv is not None:
                     try:
-                        conv(v)
+                        v = conv(v)
                     except _Mismatch as m:
                         raise RuntimeDataValidationError(name, m, task_name) from None
-            return value if type(value) is tuple else tuple(value)  # a NamedTuple reaches callers as a plain tuple
+                converted.append(v)
+            return tuple(converted)  # a NamedTuple reaches callers as a plain tuple
         if self._single_namedtuple is not None and isinstance(value, self._single_namedtuple):
             value = value[0]
         conv = self._output_convs[0]
@@ -406,3 +626,44 @@ class TaskInterface:
 
     def required_inputs(self) -> list[str]:
         return list(self.required)
+
+    # -- the SDK's NativeInterface view (task.interface.inputs / outputs / ...) --------------------
+
+    def native(self) -> Any:
+        """This interface as a `flyte.models.NativeInterface`."""
+        native = self.__dict__.get("_native")
+        if native is None:
+            from .models import NativeInterface, _as_interface_type, extract_return_annotation
+
+            if not self._compiled:
+                self._compile()
+            native = NativeInterface(
+                inputs={n: (_as_interface_type(self.input_types.get(n, _EMPTY)), self.defaults.get(n, _EMPTY))
+                        for n in self.names},
+                outputs=extract_return_annotation(self._return_hint),
+            )
+            self.__dict__["_native"] = native
+        return native
+
+    @property
+    def inputs(self) -> dict[str, tuple[Any, Any]]:
+        return self.native().inputs  # type: ignore[no-any-return]
+
+    @property
+    def outputs(self) -> dict[str, Any]:
+        return self.native().outputs  # type: ignore[no-any-return]
+
+    def has_outputs(self) -> bool:
+        return bool(self.output_names) if self._compiled else self.native().has_outputs()  # type: ignore[no-any-return]
+
+    def num_required_inputs(self) -> int:
+        return len(self.required)
+
+    def get_input_types(self) -> dict[str, Any]:
+        return self.native().get_input_types()  # type: ignore[no-any-return]
+
+    def convert_to_kwargs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        return self.native().convert_to_kwargs(*args, **kwargs)  # type: ignore[no-any-return]
+
+    def __repr__(self) -> str:
+        return repr(self.native())

@@ -153,14 +153,13 @@ class _ThreadedMap:
         frame = current_frame.get()
         self._batch: Optional[Callable[[list], list]] = None
         if frame is not None:
-            from ._controller import submit_sync
-            from ._controller._actions import batchable, execute_batch_sync
+            from ._controller import batchable, execute_batch_sync, submit_sync
 
             rt = task._runtime()
             self.invoke = lambda args: submit_sync(rt, frame, pargs + args, pkwargs)
-            # Batching runs bodies right here; with an executor (or on a worker) each item must
-            # go through the controller on its own.
-            if inline_consumer and batchable(rt) and frame.run.executor is None and frame.run.link is None:
+            # Batching runs bodies right here; an executor that runs them elsewhere (or a body on
+            # a worker) takes each item through the controller on its own.
+            if inline_consumer and batchable(rt, frame):
                 self._batch = lambda idxs: execute_batch_sync(
                     rt, frame, [(pargs + items[j], pkwargs) for j in idxs], stop_on_error=not return_exceptions,
                     item_started=self._item_started,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
 from typing import Literal, Optional, Union
 
@@ -21,6 +22,36 @@ _MIG_PARTITIONS = {
     "H100": ("1g.10gb", "1g.20gb", "2g.20gb", "3g.40gb", "4g.40gb", "7g.80gb"),
     "H200": ("1g.18gb", "1g.35gb", "2g.35gb", "3g.71gb", "4g.71gb", "7g.141gb"),
     "RTX_PRO_6000": ("1g.24gb", "2g.48gb", "4g.96gb"),
+}
+_TPU_2D = ("1x1", "2x2", "2x4", "4x4", "4x8", "8x8", "8x16", "16x16")
+_TPU_PARTITIONS = {
+    "V5E": _TPU_2D,
+    "V6E": _TPU_2D,
+    "V5P": ("2x2x1", "2x2x2", "2x4x4", "4x4x4", "4x4x8", "4x8x8", "8x8x8", "8x8x16", "8x16x16", "16x16x16", "16x16x24"),
+}
+# Space-separated names the SDK accepted before; still taken, with a warning, as the SDK does.
+_DEPRECATED_GPU_NAMES = {"A100 80G": "A100_80G", "RTX PRO 6000": "RTX_PRO_6000"}
+
+# The accelerator strings `Resources(gpu=...)` takes: a device and the counts a node offers.
+_UP_TO_8 = tuple(range(1, 9))
+_ACCELERATOR_COUNTS: dict[str, tuple[int, ...]] = {
+    "A2": (1,), "A10": _UP_TO_8, "A10G": _UP_TO_8, "A100": _UP_TO_8, "A100_80G": _UP_TO_8, "B200": _UP_TO_8,
+    "H100": _UP_TO_8, "H200": _UP_TO_8, "L4": _UP_TO_8, "L40s": _UP_TO_8, "V100": _UP_TO_8,
+    "RTX_PRO_4500": (1,), "RTX_PRO_6000": (1, 2), "GB10": (1,), "T4": _UP_TO_8,
+    "T4 shared": (1,), "L4 shared": (1,), "A10G shared": (1,), "A10 shared": (1,), "L40S shared": (1,),
+    "Trn1": (1, 4, 8, 16), "Trn1n": (1, 4, 8, 16), "Trn2": (1, 4, 8, 16), "Trn2u": (1, 4, 8, 16),
+    "Inf1": tuple(range(1, 17)), "Inf2": tuple(range(1, 13)),
+    **dict.fromkeys(_AMD_TYPES, (1,)), "Gaudi1": (1,),
+}
+_ACCELERATORS: tuple[str, ...] = (
+    *(f"{device}:{n}" for device, counts in _ACCELERATOR_COUNTS.items() for n in counts), "AppleSilicon", "AppleSilicon:1",
+)
+Accelerators = Literal[_ACCELERATORS]  # type: ignore[valid-type]
+"""Every accepted `gpu=` string, e.g. "T4:1", "A100:8", "Trn1:16", "AppleSilicon"."""
+
+_CLASS_OF_DEVICE: dict[str, str] = {
+    **dict.fromkeys(_GPU_TYPES, "GPU"), **dict.fromkeys(_TPU_TYPES, "TPU"), **dict.fromkeys(_NEURON_TYPES, "NEURON"),
+    **dict.fromkeys(_AMD_TYPES, "AMD_GPU"), **dict.fromkeys(_GAUDI_TYPES, "HABANA_GAUDI"),
 }
 
 
@@ -44,6 +75,7 @@ class Device:
 
 def GPU(device: str, quantity: int, partition: Optional[str] = None) -> Device:
     """An NVIDIA GPU, optionally a MIG partition of one."""
+    device = _current_gpu_name(device)
     if quantity < 1:
         raise ValueError("GPU quantity must be at least 1")
     if device not in _GPU_TYPES:
@@ -58,8 +90,11 @@ def GPU(device: str, quantity: int, partition: Optional[str] = None) -> Device:
 
 
 def TPU(device: str, partition: Optional[str] = None) -> Device:
+    """A Cloud TPU, optionally a slice topology of it (e.g. "2x2" on V5E, "2x2x1" on V5P)."""
     if device not in _TPU_TYPES:
         raise ValueError(f"Invalid TPU type: {device}. Must be one of {_TPU_TYPES}")
+    if partition is not None and partition not in _TPU_PARTITIONS[device]:
+        raise ValueError(f"Invalid partition for {device}: {partition}. Must be one of {_TPU_PARTITIONS[device]}")
     return Device(quantity=1, device_class="TPU", device=device, partition=partition)
 
 
@@ -88,27 +123,43 @@ def APPLE_SILICON() -> Device:
 CPUBaseType = Union[int, float, str]
 
 
+def _current_gpu_name(device: str) -> str:
+    current = _DEPRECATED_GPU_NAMES.get(device)
+    if current is None:
+        return device
+    logging.getLogger("flyte").warning("GPU type '%s' is deprecated, use '%s' instead.", device, current)
+    return current
+
+
 def _check_cpu(value: object, pair_ok: bool = True) -> None:
     if value is None:
         return
     if pair_ok and isinstance(value, tuple):
-        if len(value) != 2 or any(v is None for v in value):
-            raise ValueError(f"cpu must be a (request, limit) pair of set values, got {value!r}")
+        if len(value) != 2:
+            raise ValueError("cpu tuple must have exactly two elements")
+        if any(v is None for v in value):
+            raise ValueError("cpu pair elements must both be set, got None")
         for v in value:
             _check_cpu(v, pair_ok=False)
         return
     if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise ValueError(f"cpu must be a core count or a quantity string such as 1, 0.5 or '100m', got {value!r}")
+        raise ValueError(
+            "cpu must be a core count or a Kubernetes quantity string such as 1, 0.5 or '100m', "
+            f"got {type(value).__name__}: {value!r}"
+        )
     if isinstance(value, (int, float)) and value < 0:
         raise ValueError("cpu must be greater than or equal to 0")
 
 
 def _check_quantity(name: str, value: object, pair_ok: bool) -> None:
+    """A Kubernetes quantity string: a number here would mean bytes, not what was meant."""
     if value is None:
         return
     if pair_ok and isinstance(value, tuple):
-        if len(value) != 2 or any(v is None for v in value):
-            raise ValueError(f"{name} must be a (request, limit) pair of set values, got {value!r}")
+        if len(value) != 2:
+            raise ValueError(f"{name} tuple must have exactly two elements")
+        if any(v is None for v in value):
+            raise ValueError(f"{name} pair elements must both be set, got None")
         for v in value:
             _check_quantity(name, v, pair_ok=False)
         return
@@ -137,35 +188,36 @@ class Resources:
         _check_quantity("memory", self.memory, pair_ok=True)
         _check_quantity("disk", self.disk, pair_ok=False)
         _check_quantity("shm", self.shm, pair_ok=False)
-        if self.gpu is not None:
-            self.get_device()  # validates the spelling early, where the field is still known
-
-    def get_device(self) -> Optional[Device]:
-        """The accelerator this asks for, parsed from `gpu`."""
         gpu = self.gpu
-        if gpu is None:
-            return None
-        if isinstance(gpu, Device):
-            return gpu
+        if gpu is None or isinstance(gpu, Device):
+            return
         if isinstance(gpu, bool) or not isinstance(gpu, (int, str)):
-            raise ValueError(f"gpu must be an int, a 'TYPE:COUNT' string or a Device, got {gpu!r}")
+            raise ValueError(
+                "gpu must be an accelerator string such as 'A100:4', a device count, or a "
+                f"GPU()/TPU()/Device() instance, got {type(gpu).__name__}: {gpu!r}"
+            )
         if isinstance(gpu, int):
             if gpu < 0:
-                raise ValueError("gpu count must be greater than or equal to 0")
+                raise ValueError("gpu must be greater than or equal to 0")
+            return
+        device, sep, count = gpu.partition(":")
+        if device in _DEPRECATED_GPU_NAMES:
+            gpu = self.gpu = f"{_current_gpu_name(device)}{sep}{count}"
+        if gpu not in _ACCELERATORS:
+            raise ValueError(f"gpu must be one of {Accelerators}, got {gpu}")
+
+    def get_device(self) -> Optional[Device]:
+        """The accelerator this asks for (None for no gpu or `gpu=0`)."""
+        gpu = self.gpu
+        if gpu is None or isinstance(gpu, Device):
+            return gpu
+        if isinstance(gpu, int):
             return Device(quantity=gpu, device_class="GPU") if gpu else None
-        if gpu in ("AppleSilicon", "AppleSilicon:1"):
+        device, _, count = gpu.partition(":")
+        if device == "AppleSilicon":
             return APPLE_SILICON()
-        kind, sep, count = gpu.rpartition(":")
-        if not sep or not count.isdigit():
-            raise ValueError(f"gpu must look like 'T4:1' or 'A100:2', got {gpu!r}")
-        quantity = int(count)
-        for device_class, types in (
-            ("GPU", _GPU_TYPES), ("TPU", _TPU_TYPES), ("NEURON", _NEURON_TYPES),
-            ("AMD_GPU", _AMD_TYPES), ("HABANA_GAUDI", _GAUDI_TYPES),
-        ):
-            if kind in types:
-                return Device(quantity=quantity, device_class=device_class, device=kind)  # type: ignore[arg-type]
-        raise ValueError(f"Unknown accelerator {kind!r} in gpu={gpu!r}")
+        return Device(quantity=int(count), device_class=_CLASS_OF_DEVICE[device], device=device)  # type: ignore[arg-type]
 
     def get_shared_memory(self) -> Optional[str]:
-        return self.shm
+        """The `/dev/shm` size to ask for: "" for "auto" (as large as the node allows)."""
+        return "" if self.shm == "auto" else self.shm

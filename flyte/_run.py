@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import inspect
 import logging
 import os
 import sys
@@ -19,11 +20,23 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from ._context import KIND_TASK, Frame, RunState, current_custom_context
-from ._controller import Call, execute_async, execute_sync
-from ._controller._pool import run_in_worker
-from ._serde import Codec, digest
-from ._store import SQLiteStore, open_store
+from ._context import RunState, current_custom_context
+from ._controller import (
+    ROOT_ACTION,
+    Call,
+    Recorder,
+    drive,
+    encode_inputs,
+    execute_async,
+    execute_sync,
+    pop_env,
+    prepare_root,
+    push_env,
+    run_in_worker,
+)
+from ._executor import executor_from_environment
+from ._serde import Codec
+from ._store import MetadataStore, Phase, open_store
 from ._syncify import Dual
 from ._task import TaskTemplate
 from .errors import InitializationError
@@ -32,7 +45,6 @@ from .models import ActionPhase
 logger = logging.getLogger("flyte")
 
 Mode = Literal["local", "remote", "hybrid"]
-ROOT_ACTION = "a0"
 
 
 class ActionOutputs(tuple):
@@ -55,13 +67,13 @@ class ActionOutputs(tuple):
 class Run:
     """A run in the local store: its name, phase, inputs and outputs."""
 
-    def __init__(self, name: str, store: SQLiteStore, *, outputs: Optional[ActionOutputs] = None, task: Optional[TaskTemplate] = None):
+    def __init__(self, name: str, store: MetadataStore, *, outputs: Optional[ActionOutputs] = None, task: Optional[TaskTemplate] = None):
         self.name = name
         self._store = store
         self._outputs = outputs
         self._task = task
 
-    def _row(self) -> dict[str, Any]:
+    def _row(self) -> Any:
         row = self._store.get_run(self.name)
         if row is None:
             raise KeyError(f"Run {self.name!r} is not in the store at {self._store.home}")
@@ -74,11 +86,11 @@ class Run:
 
     @property
     def phase(self) -> ActionPhase:
-        return ActionPhase(self._row()["phase"])
+        return Phase(self._row().phase).public
 
     @property
     def error(self) -> Optional[str]:
-        return self._row()["error"]
+        return self._row().error
 
     def done(self) -> bool:
         return self.phase.is_terminal
@@ -89,25 +101,25 @@ class Run:
     def outputs(self) -> ActionOutputs:
         if self._outputs is None:
             row = self._row()
-            if row["phase"] != "SUCCEEDED":
-                raise RuntimeError(f"Run {self.name!r} has no outputs: it is {row['phase']}")
-            value = Codec(blob_loader=self._store.load_blob).unpack(row["outputs"])
+            if row.phase != Phase.SUCCEEDED:
+                raise RuntimeError(f"Run {self.name!r} has no outputs: it is {row.phase}")
+            value = Codec(blob_loader=self._store.load_blob).unpack(row.outputs)
             names = value[1] if isinstance(value, list) and len(value) == 2 else [f"o{i}" for i in range(len(value))]
             self._outputs = ActionOutputs(value[0], names)
         return self._outputs
 
     def inputs(self) -> dict[str, Any]:
-        data = self._row()["inputs"]
+        data = self._row().inputs
         return Codec(blob_loader=self._store.load_blob).unpack(data) if data else {}
 
     def actions(self) -> list[dict[str, Any]]:
         """Every action of the run, as recorded (parents, phases, timings, attempts, errors)."""
-        return self._store.list_actions(self.name)
+        return [r._asdict() for r in self._store.list_actions(self.name).actions]
 
     def raise_for_status(self) -> None:
         row = self._row()
-        if row["phase"] != "SUCCEEDED":
-            raise RuntimeError(f"Run {self.name!r} {row['phase']}: {row['error_code']}: {row['error']}")
+        if row.phase != Phase.SUCCEEDED:
+            raise RuntimeError(f"Run {self.name!r} {row.phase}: {row.error_code}: {row.error}")
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, url={self.url!r})"
@@ -126,12 +138,58 @@ class _Config:
 _config = _Config()
 
 
-def _store() -> SQLiteStore:
+def current_store() -> MetadataStore:
+    """The store runs of this process record to (`flyte.init(local_home=...)`, else `$FLYTE_HOME`)."""
     return open_store(_config.home)
 
 
 def _new_run_name() -> str:
     return "r" + base64.b32encode(os.urandom(10)).decode().lower()
+
+
+# -- parameters that a local run cannot use ---------------------------------------------------------
+
+_warned: set[tuple[str, str]] = set()
+
+
+def _warn_unused(entry: str, fn: Any, values: dict[str, Any], reasons: dict[str, str]) -> None:
+    """Warn (once per process and parameter) about each parameter of `entry` in `reasons` that
+    was given a value other than its default: this runtime cannot use it, and says why."""
+    params = inspect.signature(fn).parameters
+    for name, reason in reasons.items():
+        if name not in values:
+            continue
+        default = params[name].default
+        value = values[name]
+        if value is default or value == default or (entry, name) in _warned:
+            continue
+        _warned.add((entry, name))
+        logger.warning("flyte.%s(%s=...) has no effect on this local runtime: %s", entry, name, reason)
+
+
+_NO_BACKEND = "it configures a Flyte backend, and this runtime runs everything locally"
+
+# with_runcontext parameters this runtime does not use, and why. Every other parameter is honoured
+# (tests/flyte/test_entry_points.py checks each one either way).
+RUNCONTEXT_UNUSED = {
+    "service_account": "runs use this process's own identity",
+    "version": "a local run executes the code as loaded, not a registered version",
+    "copy_style": "no code bundle is built for a local run",
+    "dry_run": "no code bundle is built for a local run; the task runs",
+    "copy_bundle_to": "no code bundle is built for a local run",
+    "labels": "labels are not stored with local runs",
+    "annotations": "annotations are not stored with local runs",
+    "interruptible": "local runs have no interruptible machines",
+    "log_format": "set up logging yourself (logging.basicConfig) for another format",
+    "reset_root_logger": "the root logger's handlers are left as they are",
+    "queue": "there is one local queue",
+    "max_action_concurrency": "as in the SDK, it applies only to remote runs",
+    "notifications": "local runs send no notifications",
+    "cache_lookup_scope": "the local cache has one scope",
+    "preserve_original_types": "values keep their Python types in local runs already",
+    "debug": "attach a debugger to this process instead",
+    "tracked_strict": "every local run is tracked in the store",
+}
 
 
 class _Runner:
@@ -142,7 +200,9 @@ class _Runner:
                  custom_context: Optional[dict[str, str]] = None, raw_data_path: Optional[str] = None,
                  run_base_dir: Optional[str] = None, labels: Optional[dict[str, str]] = None,
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
-                 force_rerun_actions: Optional[Sequence[str]] = None, **_ignored: Any):
+                 force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
+                 run_start_time: Optional[datetime] = None, project: Optional[str] = None,
+                 domain: Optional[str] = None):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -157,6 +217,10 @@ class _Runner:
         self.annotations = annotations
         self.recover = recover
         self.force_rerun_actions = set(force_rerun_actions or ())
+        self.interactive_mode = interactive_mode
+        self.run_start_time = run_start_time
+        self.project = project
+        self.domain = domain
         self.run = Dual(self._run_async)
         self.run.__call__ = self._run_sync  # type: ignore[method-assign]
 
@@ -175,169 +239,120 @@ class _Runner:
             )
         rt = task._runtime()
         inputs = rt.iface.bind(rt.name, args, kwargs)  # bad arguments fail before anything is recorded
-        store = _store()
+        store = current_store()
         name = self.name or _new_run_name()
         replay = self._replay_for(store, name)
         run_dir = Path(self.run_base_dir) if self.run_base_dir else store.home / "runs" / name
         run_dir.mkdir(parents=True, exist_ok=True)
         codec = Codec(io_context=run_dir, blob_loader=store.load_blob)
+        start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
-            name, store, codec, run_dir, time.time(), replay=replay, overwrite_cache=self.overwrite_cache,
+            name, store, codec, run_dir, start, recorder=Recorder(store, name, replay),
+            executor=executor_from_environment(), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
             raw_data_path=self.raw_data_path, labels=self.labels, annotations=self.annotations,
         )
-        from ._executor import executor_from_environment
-
-        run.executor = executor_from_environment()
-        from ._controller._actions import _encode_inputs
-
-        packed = _encode_inputs(rt, run, inputs)
-        root = Frame(run, None, "<run>", "<run>", KIND_TASK)  # type: ignore[arg-type]
-        call = Call(rt, root, packed, ROOT_ACTION, None)
-        if rt.cache is not None and (run.cache_read or run.cache_write):
-            call.cache_key = rt.cache_key(inputs, digest(packed) if inputs else "")
-        func = rt.func
-        store.run_started(
-            (name, rt.name, "RUNNING", run.start_time, None, packed, None, None, None, store.owner,
-             getattr(func, "__module__", None), _source_file(func), codec.pack(run.custom_context))
-        )
+        run.interactive = bool(self.interactive_mode)
+        run.project = self.project or _config.project
+        run.domain = self.domain or _config.domain
+        run.org = _config.org
+        packed = encode_inputs(rt, run, inputs)
+        run.recorder.run_started(self._run_record(run, rt, packed, Phase.RUNNING.value))
         if run.resumed:
             logger.info("Resuming run %s: %d finished actions will be replayed", name, len(replay or {}))
-        return run, call
+        return run, prepare_root(rt, run, inputs, packed)
 
-    def _replay_for(self, store: SQLiteStore, name: str) -> Optional[dict[str, bytes]]:
+    def _run_record(self, run: RunState, rt: Any, packed: bytes, phase: str, end: Optional[float] = None,
+                    outputs: Optional[bytes] = None, error: Optional[BaseException] = None) -> Any:
+        return run.recorder.run_record(
+            rt.name, phase, run.start_time, end, packed, outputs, error, getattr(rt.func, "__module__", None),
+            _source_file(rt.func), run.codec.pack(run.custom_context),
+        )
+
+    def _replay_for(self, store: MetadataStore, name: str) -> Optional[dict[str, bytes]]:
         previous = store.get_run(name)
         if previous is None:
             return None
-        if previous["phase"] == "RUNNING":
-            if previous["owner"] == store.owner:
+        if previous.phase == Phase.RUNNING:
+            if previous.owner == store.owner:
                 raise RuntimeError(f"Run {name!r} is already running in this process; pick another name")
-            if _owner_alive(store, previous["owner"]):
+            if store.owner_alive(previous.owner):
                 raise RuntimeError(f"Run {name!r} is already running in another process; pick another name")
-        if previous["phase"] == "SUCCEEDED" or not self.recover:
+        if previous.phase == Phase.SUCCEEDED or not self.recover:
             store.delete_run(name)
             return None
         done = store.succeeded_outputs(name)
         for action in self.force_rerun_actions:
             done.pop(action, None)
         done.pop(ROOT_ACTION, None)
+        store.forget_unfinished(name, done)  # what runs again is recorded anew, once
         return done
 
     def _finish(self, run: RunState, call: Call, outputs: Optional[tuple], error: Optional[BaseException]) -> None:
-        store = run.store
-        from ._controller._errors import error_code, format_failure
-
         out = run.codec.pack([list(outputs), list(call.rt.iface.output_names or ("o0",))]) if outputs is not None else None
-        phase = "SUCCEEDED" if error is None else ("ABORTED" if isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)) else "FAILED")
-        store.run_finished(
-            (run.name, call.rt.name, phase, run.start_time, time.time(), call.packed, out,
-             error_code(error) if error else None, format_failure(error) if error else None, store.owner,
-             getattr(call.rt.func, "__module__", None), _source_file(call.rt.func), run.codec.pack(run.custom_context))
-        )
-        # Everything is durable in the journal already; the SQLite tables are a projection the
-        # writer thread keeps up to date (queries in this process flush first), so the caller
-        # does not wait for it.
-        store.request_flush()
+        if error is None:
+            phase = Phase.SUCCEEDED.value
+        elif isinstance(error, (KeyboardInterrupt, asyncio.CancelledError)):
+            phase = Phase.ABORTED.value
+        else:
+            phase = Phase.FAILED.value
+        # Durable in the journal when this returns; the SQLite tables are a projection the writer
+        # thread keeps up to date (queries in this process flush first), so nobody waits for it.
+        run.recorder.run_finished(self._run_record(run, call.rt, call.packed, phase, time.time(), out, error))
 
-    def _outputs(self, call: Call, value: Any) -> ActionOutputs:
+    # -- execution: one path for flyte.run, with_runcontext(...).run and their .aio forms ----------
+
+    async def _conclude(self, run: RunState, call: Call, root_value: Any) -> Run:
+        """Run the root call with the run's context and environment, record the run's end."""
+        ctx_token = current_custom_context.set(dict(run.custom_context))
+        env = push_env({str(k): str(v) for k, v in run.env_vars.items()}) if run.env_vars else None
+        try:
+            value = call.value if call.done else await root_value(call)
+        except BaseException as e:
+            self._finish(run, call, None, e)
+            raise
+        finally:
+            if env is not None:
+                pop_env(env)
+            current_custom_context.reset(ctx_token)
         iface = call.rt.iface
-        values = iface.outputs_tuple(value)
-        return ActionOutputs(values, iface.output_names or ("o0",))
-
-    # -- execution -------------------------------------------------------------------------------
+        outputs = ActionOutputs(iface.outputs_tuple(value), iface.output_names or ("o0",))
+        self._finish(run, call, outputs, None)
+        return Run(run.name, run.store, outputs=outputs, task=call.rt.task)  # type: ignore[arg-type]
 
     def _run_sync(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        """Blocks; the root runs in this thread (a sync body directly, an async one on a new
+        loop), or on a helper thread when this thread already runs an event loop."""
         run, call = self._begin(task, args, kwargs)
-        try:
-            asyncio.get_running_loop()
-            in_loop = True
-        except RuntimeError:
-            in_loop = False
-        if in_loop:
-            # Called from async code (a notebook, an async main): run on a helper thread so the
-            # caller's loop is not re-entered.
-            return _in_thread(lambda: self._execute_blocking(run, call))
-        return self._execute_blocking(run, call)
-
-    def _execute_blocking(self, run: RunState, call: Call) -> Run:
-        ctx_token = current_custom_context.set(dict(run.custom_context))
-        env = _push_env(run)
-        try:
-            if call.rt.is_async:
-                value = asyncio.run(_root_async(call))
-            else:
-                value = _root_sync(call)
-        except BaseException as e:
-            self._finish(run, call, None, e)
-            raise
-        finally:
-            _pop_env(env)
-            current_custom_context.reset(ctx_token)
-        outputs = self._outputs(call, value)
-        self._finish(run, call, outputs, None)
-        return Run(run.name, run.store, outputs=outputs, task=call.rt.task)
+        return run_blocking_in_thread(lambda: drive(self._conclude(run, call, _root_value_blocking)))
 
     async def _run_async(self, task: Any, *args: Any, **kwargs: Any) -> Run:
+        """On the caller's loop: an async root there, a sync root in a worker thread."""
         run, call = self._begin(task, args, kwargs)
-        ctx_token = current_custom_context.set(dict(run.custom_context))
-        env = _push_env(run)
-        try:
-            if call.rt.is_async:
-                value = await _root_async(call)
-            else:
-                value = await run_in_worker(_root_sync, call)
-        except BaseException as e:
-            self._finish(run, call, None, e)
-            raise
-        finally:
-            _pop_env(env)
-            current_custom_context.reset(ctx_token)
-        outputs = self._outputs(call, value)
-        self._finish(run, call, outputs, None)
-        return Run(run.name, run.store, outputs=outputs, task=call.rt.task)
+        return await self._conclude(run, call, _root_value_awaited)
 
 
-async def _root_async(call: Call) -> Any:
-    from ._controller._actions import _record_cache_hit
-
-    if call.cache_key is not None and call.run.cache_read and call.rt.cache_readable:
-        hit = call.run.store.cache_get(call.cache_key, call.rt.cache_max_age)
-        if hit is not None:
-            _record_cache_hit(call, hit)
-            return call.value
-    return await execute_async(call)
+async def _root_value_blocking(call: Call) -> Any:
+    """The root's value in this thread, which runs no event loop (the awaiting never suspends)."""
+    return asyncio.run(execute_async(call)) if call.rt.is_async else execute_sync(call)  # type: ignore[arg-type]
 
 
-def _root_sync(call: Call) -> Any:
-    from ._controller._actions import _record_cache_hit
-
-    if call.cache_key is not None and call.run.cache_read and call.rt.cache_readable:
-        hit = call.run.store.cache_get(call.cache_key, call.rt.cache_max_age)
-        if hit is not None:
-            _record_cache_hit(call, hit)
-            return call.value
-    return execute_sync(call)
+async def _root_value_awaited(call: Call) -> Any:
+    if call.rt.is_async:
+        return await execute_async(call)
+    return await run_in_worker(execute_sync, call)
 
 
-def _push_env(run: RunState) -> Any:
-    if not run.env_vars:
-        return None
-    from ._controller import _environ
-
-    return _environ.push({str(k): str(v) for k, v in run.env_vars.items()})
-
-
-def _pop_env(handle: Any) -> None:
-    if handle is not None:
-        from ._controller import _environ
-
-        _environ.pop(handle)
-
-
-def _in_thread(fn: Any) -> Any:
+def run_blocking_in_thread(fn: Any) -> Any:
+    """`fn()` here, or on a helper thread when this thread runs an event loop (a notebook, an
+    async main), so that the caller's loop is not re-entered."""
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return fn()
     box: list = []
 
-    def target() -> None:
+    def target() -> None:  # a fresh context, as a new thread has: the caller's frame and group stay behind
         try:
             box.append((True, fn()))
         except BaseException as e:
@@ -355,26 +370,6 @@ def _in_thread(fn: Any) -> Any:
 def _source_file(func: Any) -> Optional[str]:
     code = getattr(func, "__code__", None)
     return os.path.abspath(code.co_filename) if code is not None and os.path.exists(code.co_filename) else None
-
-
-def _owner_alive(store: SQLiteStore, owner: Optional[str]) -> bool:
-    if not owner:
-        return False
-    import fcntl
-
-    lock = store.journal_dir / f"{owner}.lock"
-    try:
-        fd = os.open(lock, os.O_RDONLY)
-    except FileNotFoundError:
-        return False
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        fcntl.flock(fd, fcntl.LOCK_UN)
-        return False
-    except BlockingIOError:
-        return True
-    finally:
-        os.close(fd)
 
 
 # -- public entry points ------------------------------------------------------------------------
@@ -414,16 +409,27 @@ def with_runcontext(
     debug: bool = False,
     tracked: bool = False,
     tracked_strict: bool = False,
+    _tracker: Any = None,
 ) -> _Runner:
     """Run options for the next `.run(task, ...)`: a run name (reusing the name of an unfinished
-    run resumes it), environment variables, custom context, cache overrides."""
-    if log_level is not None:
-        logging.getLogger("flyte").setLevel(log_level)
+    run resumes it), environment variables, custom context, cache overrides, where the run's data
+    goes, its start time, project and domain (seen in `flyte.ctx()`), log levels. Options that
+    only a Flyte backend can use are warned about (see `RUNCONTEXT_UNUSED`)."""
+    _warn_unused("with_runcontext", with_runcontext, dict(locals()), RUNCONTEXT_UNUSED)
+    _set_log_levels(log_level, user_log_level)
     return _Runner(
         mode, name=name, overwrite_cache=overwrite_cache, disable_run_cache=disable_run_cache, env_vars=env_vars,
         custom_context=custom_context, raw_data_path=raw_data_path, run_base_dir=run_base_dir, labels=labels,
-        annotations=annotations,
+        annotations=annotations, interactive_mode=interactive_mode, run_start_time=run_start_time, project=project,
+        domain=domain,
     )
+
+
+def _set_log_levels(log_level: Optional[int], user_log_level: Optional[int]) -> None:
+    if log_level is not None:
+        logging.getLogger("flyte").setLevel(log_level)
+    if user_log_level is not None:
+        logging.getLogger("flyte.user").setLevel(user_log_level)
 
 
 class _RunFunction:
@@ -439,6 +445,12 @@ class _RunFunction:
 run = _RunFunction()
 
 
+RERUN_UNUSED = {
+    "action_name": "a local rerun runs the run's root task again (name the actions to run again in force_rerun_actions)",
+    "allow_missing_source_outputs": "a local rerun replays only outputs its store has",
+}
+
+
 class _RerunFunction:
     """`flyte.rerun(run_name, recover=True)`: run a stored run's task again with its inputs
     (or new ones), replaying every action that already succeeded when `recover` is set."""
@@ -446,6 +458,8 @@ class _RerunFunction:
     def __call__(self, run_name: str, action_name: str = ROOT_ACTION, recover: bool = False,
                  force_rerun_actions: Optional[Sequence[str]] = None, allow_missing_source_outputs: bool = False,
                  **inputs: Any) -> Run:
+        _warn_unused("rerun", _RerunFunction.__call__, dict(action_name=action_name,
+                     allow_missing_source_outputs=allow_missing_source_outputs), RERUN_UNUSED)
         task, stored = _load_stored_run(run_name)
         merged = {**stored, **inputs}
         runner = _Runner(name=run_name if recover else None, recover=recover, force_rerun_actions=force_rerun_actions)
@@ -454,6 +468,8 @@ class _RerunFunction:
     async def aio(self, run_name: str, action_name: str = ROOT_ACTION, recover: bool = False,
                   force_rerun_actions: Optional[Sequence[str]] = None, allow_missing_source_outputs: bool = False,
                   **inputs: Any) -> Run:
+        _warn_unused("rerun", _RerunFunction.aio, dict(action_name=action_name,
+                     allow_missing_source_outputs=allow_missing_source_outputs), RERUN_UNUSED)
         task, stored = _load_stored_run(run_name)
         runner = _Runner(name=run_name if recover else None, recover=recover, force_rerun_actions=force_rerun_actions)
         return await runner._run_async(task, **{**stored, **inputs})
@@ -463,18 +479,40 @@ rerun = _RerunFunction()
 
 
 def _load_stored_run(run_name: str) -> tuple[TaskTemplate, dict[str, Any]]:
-    store = _store()
+    store = current_store()
     row = store.get_run(run_name)
     if row is None:
         raise KeyError(f"No run named {run_name!r} in the store at {store.home}")
     from ._loader import load_task
 
-    task = load_task(row["task"], row["task_module"], row["task_file"])
-    inputs = Codec(blob_loader=store.load_blob).unpack(row["inputs"]) if row["inputs"] else {}
+    task = load_task(row.task, row.task_module, row.task_file)
+    inputs = Codec(blob_loader=store.load_blob).unpack(row.inputs) if row.inputs else {}
     return task, inputs
 
 
 # -- init -----------------------------------------------------------------------------------------
+
+_IMAGES = "no container images are built or used for local runs"
+
+# flyte.init parameters this runtime does not use, and why; the others are honoured.
+INIT_UNUSED = {
+    **dict.fromkeys(
+        ("endpoint", "headless", "insecure", "insecure_skip_verify", "ca_cert_file_path", "auth_type", "command",
+         "proxy_command", "api_key", "client_id", "client_credentials_secret", "auth_client_config", "rpc_retries",
+         "http_proxy_url", "disable_keyring", "scopes"),
+        _NO_BACKEND,
+    ),
+    "log_format": RUNCONTEXT_UNUSED["log_format"],
+    "reset_root_logger": RUNCONTEXT_UNUSED["reset_root_logger"],
+    "batch_size": "it sizes requests to a backend",
+    "image_builder": _IMAGES,
+    "images": _IMAGES,
+    "image_registry": _IMAGES,
+    "source_config_path": "no configuration file is read; pass options to flyte.init",
+    "sync_local_sys_paths": "tasks run in this process, with its sys.path",
+    "load_plugin_type_transformers": "plugins' types load when their modules are imported",
+    "local_tracked_strict": "every local run is tracked in the store",
+}
 
 
 def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Optional[str] = None,
@@ -484,21 +522,26 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           ca_cert_file_path: Optional[str] = None, auth_type: str = "Pkce", command: Optional[list[str]] = None,
           proxy_command: Optional[list[str]] = None, api_key: Optional[str] = None, client_id: Optional[str] = None,
           client_credentials_secret: Optional[str] = None, auth_client_config: Any = None, rpc_retries: int = 3,
-          http_proxy_url: Optional[str] = None, storage: Any = None, batch_size: int = 1000,
-          image_builder: str = "local", images: Any = None, source_config_path: Optional[Path] = None,
+          http_proxy_url: Optional[str] = None, disable_keyring: bool = False, storage: Any = None,
+          batch_size: int = 1000, image_builder: str = "local", images: Any = None,
+          image_registry: Optional[str] = None, source_config_path: Optional[Path] = None,
           sync_local_sys_paths: bool = True, load_plugin_type_transformers: bool = True,
           local_persistence: bool = False, local_tracked: bool = False, local_tracked_strict: bool = False,
-          scopes: Any = None, local_home: Optional[Path] = None, **_future: Any) -> None:
-    """Configure this process. Everything runs locally; `local_home` (or `$FLYTE_HOME`) chooses
-    where the metadata store lives."""
-    if log_level is not None:
-        logging.getLogger("flyte").setLevel(log_level)
+          scopes: Any = None, local_home: Optional[Path] = None) -> None:
+    """Configure this process: project, domain and org (seen in `flyte.ctx()`), the directory
+    added to `sys.path` for loading tasks, log levels, and where the metadata store lives
+    (`local_home`, else `$FLYTE_HOME`). Runs are always recorded (`local_persistence` and
+    `local_tracked` are what this runtime does anyway); backend options are warned about."""
+    _warn_unused("init", _init, dict(locals()), INIT_UNUSED)
+    _set_log_levels(log_level, user_log_level)
     root = Path(root_dir) if root_dir is not None else Path.cwd()
     if str(root) not in sys.path:
         sys.path.append(str(root))
-    if endpoint or api_key:
-        logger.warning("This runtime runs tasks locally; endpoint/api_key are ignored.")
     _config.home = Path(local_home) if local_home is not None else _config.home
+    if storage is not None:
+        from .storage import _config as _storage_config
+
+        _storage_config.set_configured(storage)
     _config.project, _config.domain, _config.org = project, domain, org
     _config.initialized = True
 
@@ -507,7 +550,13 @@ async def _init_aio(*args: Any, **kwargs: Any) -> None:
     _init(*args, **kwargs)
 
 
+_init_aio.__wrapped__ = _init  # type: ignore[attr-defined]  # its signature is _init's
 init = Dual(_init_aio)
+
+INIT_FROM_CONFIG_UNUSED = {
+    k: v for k, v in INIT_UNUSED.items() if k in ("log_format", "batch_size", "image_builder", "images",
+                                                  "sync_local_sys_paths")
+}
 
 
 async def _init_from_config_aio(path_or_config: Any = None, root_dir: Optional[Path] = None, log_level: Optional[int] = None,
@@ -515,17 +564,32 @@ async def _init_from_config_aio(path_or_config: Any = None, root_dir: Optional[P
                                 project: Optional[str] = None, domain: Optional[str] = None, storage: Any = None,
                                 batch_size: int = 1000, image_builder: Optional[str] = None, images: Any = None,
                                 sync_local_sys_paths: bool = True) -> None:
+    """Checks that the configuration file exists (its backend settings have no use here) and
+    configures the process like `flyte.init`."""
+    _warn_unused("init_from_config", _init_from_config_aio, dict(locals()), INIT_FROM_CONFIG_UNUSED)
     if isinstance(path_or_config, (str, Path)) and not Path(path_or_config).expanduser().exists():
         raise InitializationError("ConfigFileNotFoundError", "user", f"Configuration file '{path_or_config}' does not exist")
-    _init(org=org, project=project, domain=domain, root_dir=root_dir, log_level=log_level)
+    _set_log_levels(log_level, user_log_level)
+    _init(org=org, project=project, domain=domain, root_dir=root_dir, storage=storage)
 
 
 init_from_config = Dual(_init_from_config_aio)
 
+INIT_FROM_API_KEY_UNUSED = {
+    "api_key": _NO_BACKEND, "insecure_skip_verify": _NO_BACKEND, "ca_cert_file_path": _NO_BACKEND,
+    **{k: v for k, v in INIT_FROM_CONFIG_UNUSED.items() if k != "sync_local_sys_paths"},
+    "sync_local_sys_paths": INIT_UNUSED["sync_local_sys_paths"],
+}
+
 
 async def _init_from_api_key_aio(api_key: Optional[str] = None, project: Optional[str] = None, domain: Optional[str] = None,
-                                 root_dir: Optional[Path] = None, **kwargs: Any) -> None:
-    _init(project=project, domain=domain, root_dir=root_dir)
+                                 root_dir: Optional[Path] = None, log_level: Optional[int] = None,
+                                 log_format: Optional[str] = None, storage: Any = None, batch_size: int = 1000,
+                                 image_builder: str = "local", images: Any = None, sync_local_sys_paths: bool = True,
+                                 insecure_skip_verify: bool = False, ca_cert_file_path: Optional[str] = None) -> None:
+    _warn_unused("init_from_api_key", _init_from_api_key_aio, dict(locals()), INIT_FROM_API_KEY_UNUSED)
+    _set_log_levels(log_level, None)
+    _init(project=project, domain=domain, root_dir=root_dir, storage=storage)
 
 
 init_from_api_key = Dual(_init_from_api_key_aio)

@@ -10,20 +10,23 @@ from __future__ import annotations
 
 import functools
 import inspect
-import time
 from collections.abc import Callable
 from typing import Any, Optional, TypeVar
 
 from ._context import KIND_TRACE, Frame, current_frame, current_group
-from ._controller import action_id, error_code, format_failure
+from ._controller import action_id
 from ._serde import SerializationError
+from ._store import ActionKind, Phase
 
 T = TypeVar("T")
 _UNSET = object()
 
 
 class _TraceCall:
-    __slots__ = ("aid", "frame", "group", "name", "packed", "parent", "run", "start")
+    __slots__ = ("frame", "record", "run")
+    frame: Frame
+    record: Any  # the started ActionRecord
+    run: Any  # the RunState
 
 
 def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> tuple[Optional[_TraceCall], Any]:
@@ -44,18 +47,16 @@ def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> tupl
         packed = run.codec.pack({k: repr(v) for k, v in inputs.items()})  # recorded for display only
     group = current_group.get()
     seq = parent.next_seq((name, packed, group))
+    aid = action_id(parent.id, packed, name, seq, group)  # type: ignore[arg-type]
     call = _TraceCall()
-    call.run, call.parent, call.name, call.packed, call.group = run, parent, name, packed, group
-    call.aid = action_id(parent.id, packed, name, seq, group)
-    if run.replay is not None:
-        stored = run.replay.get(call.aid)
+    call.run = run
+    if run.resumed:
+        stored = run.recorder.replayed(aid)
         if stored is not None:
             return call, run.codec.unpack(stored)
-    call.start = time.time()
-    run.store.action_started(
-        (run.name, call.aid, parent.id, name, name, group, KIND_TRACE, "RUNNING", 1, call.start, None, packed, None, None, None, None)
-    )
-    call.frame = Frame(run, call.aid, name, name, KIND_TRACE, parent_id=parent.id)
+    recorder = run.recorder
+    call.record = recorder.action(aid, parent.id, name, name, group, ActionKind.TRACE.value, packed, None, 1)
+    call.frame = Frame(run, aid, name, name, KIND_TRACE, parent_id=parent.id)
     return call, _UNSET
 
 
@@ -64,19 +65,12 @@ def _finish(call: _TraceCall, value: Any) -> None:
     try:
         out: Optional[bytes] = run.codec.pack(value)
     except SerializationError:
-        out = None  # not replayable; the row still shows the call happened
-    run.store.action_finished(
-        (run.name, call.aid, call.parent.id, call.name, call.name, call.group, KIND_TRACE, "SUCCEEDED", 1,
-         call.start, time.time(), call.packed, out, None, None, None)
-    )
+        out = None  # not replayable; the record still shows the call happened
+    run.recorder.finished(call.record, Phase.SUCCEEDED.value, 1, out)
 
 
 def _fail(call: _TraceCall, e: BaseException) -> None:
-    run = call.run
-    run.store.action_finished(
-        (run.name, call.aid, call.parent.id, call.name, call.name, call.group, KIND_TRACE, "FAILED", 1,
-         call.start, time.time(), call.packed, None, error_code(e), format_failure(e), None)
-    )
+    call.run.recorder.finished(call.record, Phase.FAILED.value, 1, None, e)
 
 
 def trace(func: Callable[..., T]) -> Callable[..., T]:

@@ -213,11 +213,7 @@ for _e in ENTRIES:
     _e.env = _ENV.get(_e.id, {})
 
 # Entries where the shim deliberately differs from flytekit 1.16.31's local mode, with the reason.
-DIFFERS_BY_DESIGN = {
-    "adv.eager.simple": "the shim also accepts the pre-1.15 eager style (`await sync_task(...)`) that this stale "
-                        "example uses; flytekit 1.16.31 raises TypeError",
-    "adv.eager.for_loop": "as adv.eager.simple: awaiting sync task results inside @eager is accepted",
-}
+DIFFERS_BY_DESIGN: dict[str, str] = {}
 
 # Entries also run through `pyflyte run` (plain inputs that map directly to CLI options).
 PYFLYTE_IDS = (
@@ -227,7 +223,7 @@ PYFLYTE_IDS = (
 )
 
 RUNNER = r"""
-import asyncio, dataclasses, datetime, hashlib, importlib, inspect, os, re, sys
+import asyncio, dataclasses, datetime, hashlib, importlib, inspect, json, os, re, sys
 sys.path.insert(0, os.getcwd())
 TMP = re.compile(r"(/tmp|/var/folders)[^'\"\s,)\]]*")
 
@@ -274,6 +270,18 @@ def norm(x, depth=0):
         return "iter[" + ", ".join(norm(v, depth + 1) for v in x) + "]"
     return re.sub(r"0x[0-9a-f]+", "0x..", TMP.sub("<tmp>", repr(x)))
 
+RANDOM_NAME = re.compile(r"^(tmp[a-z0-9_]{6,}|[0-9a-f]{16,}|flyte-?[a-z0-9_]{6,}|corpus-cwd-[a-z0-9_]+)$")
+
+def _mask_path(m):
+    head, _, base = m.group(0).rpartition("/")
+    return "<tmp>/" + ("<random>" if RANDOM_NAME.match(base) else base)
+
+# What `print(x)` shows, with only what differs between any two runs masked: the directory part
+# of temporary paths, random file names, memory addresses.
+def printed(x):
+    text = re.sub(r"0x[0-9a-f]+", "0x..", TMP.sub(_mask_path, str(x)))
+    return json.dumps(text)
+
 module, entity, kwargs = sys.argv[1], sys.argv[2], sys.argv[3]
 try:
     mod = importlib.import_module(module)
@@ -281,12 +289,14 @@ try:
     r = e(**eval(kwargs, {"datetime": datetime}))
     if inspect.iscoroutine(r):
         r = asyncio.run(r)
+    print("PRINTED:", printed(r), flush=True)
     print("RESULT:", norm(r), flush=True)
 except Exception as ex:
     msg = (str(ex).strip().splitlines() or [""])
     first = msg[0]
     if first.startswith("Error encountered while executing") and len(msg) > 1:
         first = first + " " + msg[1].strip()
+    print("PRINTED:", json.dumps("FAIL: " + type(ex).__name__ + ": " + TMP.sub(_mask_path, first)[:300]), flush=True)
     print("RESULT: FAIL:", type(ex).__name__ + ":", TMP.sub("<tmp>", first)[:300], flush=True)
     sys.exit(1)
 """
@@ -343,13 +353,25 @@ def run_python(python: str, entry: Entry, examples: Path, shim: bool, timeout: i
     shutil.rmtree(work, ignore_errors=True)
     # A gate's prompt may leave the cursor mid-line, so the marker is searched anywhere in a line.
     lines = [line[line.index("RESULT:"):] for line in out.splitlines() if "RESULT:" in line]
+    shown = [line[line.index("PRINTED:") + len("PRINTED: "):] for line in out.splitlines() if "PRINTED:" in line]
     if entry.entity == "__main__":
         result = "OK (script exit 0)" if rc == 0 else f"FAIL: exit {rc}: {(err.strip().splitlines() or [''])[-1][:200]}"
+        printed = _mask_script_output(out) if rc == 0 else result
     elif lines:
         result = lines[-1][len("RESULT: "):]
+        printed = json.loads(shown[-1]) if shown else result
     else:
         result = f"FAIL: no result (exit {rc}): {(err.strip().splitlines() or [''])[-1][:200]}"
-    return {"rc": rc, "result": result, "seconds": round(seconds, 2), "stderr_tail": err[-1500:]}
+        printed = result
+    return {"rc": rc, "result": result, "printed": printed, "seconds": round(seconds, 2), "stderr_tail": err[-1500:]}
+
+
+def _mask_script_output(out: str) -> str:
+    """A script's whole stdout, with temporary paths and memory addresses masked (as the runner does)."""
+    import re
+
+    text = re.sub(r"(/tmp|/var/folders)[^'\"\s,)\]]*", "<tmp>", out)
+    return re.sub(r"0x[0-9a-f]+", "0x..", text).strip()
 
 
 def _cli_args(kwargs: dict) -> list[str]:
@@ -431,26 +453,35 @@ def _cell(text: str) -> str:
 
 
 def markdown(entries: list[Entry], results: dict[str, dict]) -> str:
-    lines = ["| # | id | features | flytekit result | shim result | same? |", "|---|---|---|---|---|---|"]
-    same = cli_same = cli_total = 0
+    """One row per entry: what each side printed (`print(result)`, or the script's stdout), whether
+    the printed text is identical, and whether the results mean the same (the normalised values)."""
+    lines = ["| # | id | features | flytekit prints | shim prints | prints the same? | same meaning? |",
+             "|---|---|---|---|---|---|---|"]
+    same = printed_same = cli_same = cli_total = 0
     for i, e in enumerate(entries, 1):
         r = results[e.id]
-        fk, sh = r["flytekit_python"]["result"], r["shim_python"]["result"]
-        ok = fk == sh
+        fk, sh = r["flytekit_python"], r["shim_python"]
+        ok = fk["result"] == sh["result"]
+        shown_ok = fk.get("printed") == sh.get("printed")
         same += ok
-        mark = "yes" if ok else ("differs by design" if e.id in DIFFERS_BY_DESIGN else "**no**")
+        printed_same += shown_ok
+        design = e.id in DIFFERS_BY_DESIGN
+        mark = "yes" if shown_ok else ("differs by design" if design else "**no**")
+        meaning = "yes" if ok else ("differs by design" if design else "**no**")
         if "flytekit_pyflyte" in r:
             cli_total += 1
             cli_ok = r["flytekit_pyflyte"]["rc"] == r["shim_pyflyte"]["rc"]
             cli_same += cli_ok
-            mark += f" (pyflyte rc {'same' if cli_ok else 'differs'})"
-        lines.append(f"| {i} | `{e.id}` | {_cell(e.features)} | `{_cell(fk)}` | `{_cell(sh)}` | {mark} |")
+            meaning += f" (pyflyte rc {'same' if cli_ok else 'differs'})"
+        lines.append(f"| {i} | `{e.id}` | {_cell(e.features)} | `{_cell(str(fk.get('printed')))}` | "
+                     f"`{_cell(str(sh.get('printed')))}` | {mark} | {meaning} |")
     lines.append("")
     by_design = sum(1 for e in entries if e.id in DIFFERS_BY_DESIGN)
     if by_design:
         lines += ["Differs by design:", ""] + [f"- `{k}`: {v}" for k, v in DIFFERS_BY_DESIGN.items()
                                               if any(e.id == k for e in entries)] + [""]
-    lines.append(f"**Same result in python mode: {same}/{len(entries)}** ({by_design} differ by design)." +
+    lines.append(f"**Print exactly what flytekit prints: {printed_same}/{len(entries)}; same result by meaning: "
+                 f"{same}/{len(entries)}** ({by_design} differ by design)." +
                  (f" pyflyte mode, same exit status: {cli_same}/{cli_total}." if cli_total else ""))
     return "\n".join(lines) + "\n"
 

@@ -15,3 +15,11 @@ def flyte_home(tmp_path, monkeypatch):
     home = tmp_path / "flyte-home"
     monkeypatch.setenv("FLYTE_HOME", str(home))
     return home
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def any_store(request, tmp_path, monkeypatch):
+    """Runs the test once on each `MetadataStore` (FLYTE_STORE): the runtime must not care which."""
+    monkeypatch.setenv("FLYTE_STORE", request.param)
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / f"home-{request.param}"))
+    return request.param

@@ -40,3 +40,69 @@ def run_file(path: Path, task: str, home: Path, env: Optional[dict[str, str]] = 
     result = json.loads(line[len("@@RESULT@@"):])
     result["stdout"] = proc.stdout
     return result
+
+
+class Rendezvous:
+    """Task bodies meet here to prove they overlap, without timing anything.
+
+    Each body that arrives waits until `size` bodies are inside at once (or every one of the
+    `total` expected has arrived, for a last, smaller group), then all of them go on. `peak` is
+    the most that were ever inside together. A runtime that ran the bodies one after another
+    would never fill a meeting: the first body gives up after `patience` seconds and the test
+    fails (slowly), instead of passing or failing by luck under load.
+    """
+
+    def __init__(self, size: int = 1, total: int = 1, patience: float = 60.0):
+        import threading
+
+        self._cond = threading.Condition()
+        self.patience = patience
+        self.reset(size, total)
+
+    def reset(self, size: int, total: int) -> None:
+        with self._cond:
+            self.size, self.total = size, total
+            self.inside = self.arrived = self.peak = self.generation = 0
+
+    def _arrive(self) -> int:
+        with self._cond:
+            self.inside += 1
+            self.arrived += 1
+            self.peak = max(self.peak, self.inside)
+            generation = self.generation
+            if self.inside >= self.size or self.arrived >= self.total:
+                self.generation += 1  # this meeting is full: everyone in it goes on
+                self._cond.notify_all()
+            return generation
+
+    def _leave(self) -> None:
+        with self._cond:
+            self.inside -= 1
+
+    def _missed(self) -> AssertionError:
+        return AssertionError(f"only {self.inside} of {self.size} bodies met within {self.patience}s: they did not overlap")
+
+    def meet(self) -> None:
+        """For sync bodies: arrive, wait for the meeting to fill, leave."""
+        generation = self._arrive()
+        try:
+            with self._cond:
+                if not self._cond.wait_for(lambda: self.generation > generation, self.patience):
+                    raise self._missed()
+        finally:
+            self._leave()
+
+    async def meet_async(self) -> None:
+        """For async bodies (which may run on different event loops): polls, yielding each time."""
+        import asyncio
+        import time
+
+        generation = self._arrive()
+        try:
+            deadline = time.monotonic() + self.patience
+            while self.generation <= generation:
+                if time.monotonic() > deadline:
+                    raise self._missed()
+                await asyncio.sleep(0.001)
+        finally:
+            self._leave()

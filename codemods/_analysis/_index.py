@@ -5,8 +5,15 @@ task (call it as `await train.aio(...)`), an async one, a workflow (now an async
 launch plan, and a launch plan built in one module over a workflow of another needs that
 workflow's signature. Before the per-file rewrite, every file that mentions flytekit is read
 with the standard library's `ast` (about ten times faster than a LibCST parse) and its entities
-are recorded here by dotted module name. The index is a plain picklable value, so worker
-processes receive it once.
+are recorded here by import root and dotted module name. The index is a plain picklable value,
+so worker processes receive it once.
+
+One run is final whatever the order: migrating a tree file by file, or again after an
+interruption, must write what one run over the whole tree writes. So the index covers the whole
+project around each migrated file (every module importable from the file's import root, read
+or not), and it reads modules already migrated to Flyte 2 (`@env.task` functions of a
+`flyte.TaskEnvironment`) as the entities they came from. A module known to the index that
+defines no entity of a name is the proof that the name is not a task (a dataclass, a helper).
 """
 
 from __future__ import annotations
@@ -41,19 +48,57 @@ class IndexedEntity:
 
 @dataclass
 class EntityIndex:
-    modules: dict[str, dict[str, IndexedEntity]] = field(default_factory=dict)
-    paths: dict[str, str] = field(default_factory=dict)  # dotted module -> file path
+    """Entities by import root (the directory a module is imported from) and dotted module."""
 
-    def lookup(self, dotted: str) -> Optional[IndexedEntity]:
-        """`dotted` is `package.module.name`; returns the entity it names, if indexed."""
+    roots: dict[str, dict[str, dict[str, IndexedEntity]]] = field(default_factory=dict)
+
+    @property
+    def modules(self) -> dict[str, dict[str, IndexedEntity]]:
+        """Every indexed module by dotted name (the last root wins when names repeat)."""
+        return {name: ents for mods in self.roots.values() for name, ents in mods.items()}
+
+    def lookup(self, dotted: str, root: Optional[str] = None) -> Optional[IndexedEntity]:
+        """`dotted` is `package.module.name` as imported from `root`; the entity it names, if indexed."""
         mod, _, name = dotted.rpartition(".")
-        entities = self.modules.get(mod)
+        entities = self._module(mod, root)
         if entities is None:
             return None
         return entities.get(name)
 
-    def knows_module(self, dotted_module: str) -> bool:
-        return dotted_module in self.modules
+    def knows_module(self, dotted_module: str, root: Optional[str] = None) -> bool:
+        return self._module(dotted_module, root) is not None
+
+    def _module(self, dotted_module: str, root: Optional[str]) -> Optional[dict[str, IndexedEntity]]:
+        if root is not None:
+            return self.roots.get(root, {}).get(dotted_module)
+        return self.modules.get(dotted_module)
+
+
+def import_root(path: str) -> str:
+    """The directory `path` is imported from: above its outermost package, else its own."""
+    directory = os.path.dirname(os.path.abspath(path))
+    while os.path.isfile(os.path.join(directory, "__init__.py")):
+        parent = os.path.dirname(directory)
+        if parent == directory:
+            break
+        directory = parent
+    return directory
+
+
+def _importable(root: str) -> list[str]:
+    """Python files importable from `root`: its own, and every package below it."""
+    out: list[str] = []
+    try:
+        names = sorted(os.listdir(root))
+    except OSError:
+        return out
+    for name in names:
+        full = os.path.join(root, name)
+        if name.endswith(".py") and os.path.isfile(full):
+            out.append(full)
+        elif os.path.isfile(os.path.join(full, "__init__.py")) and not os.path.islink(full):
+            out.extend(os.path.join(d, f) for d, _, files in os.walk(full) for f in sorted(files) if f.endswith(".py"))
+    return out
 
 
 def module_name_for(path: str) -> str:
@@ -112,11 +157,17 @@ def index_source(text: str) -> dict[str, IndexedEntity]:
     except (SyntaxError, ValueError):
         return {}
     table = _import_table(tree)
+    envs = _environments(tree, table)
     out: dict[str, IndexedEntity] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
             for dec in node.decorator_list:
                 target = dec.func if isinstance(dec, ast.Call) else dec
+                if isinstance(target, ast.Attribute) and target.attr == "task" and isinstance(target.value, ast.Name) and target.value.id in envs:
+                    # migrated already: a sync task stays a task; an async one is a driver now
+                    is_async = isinstance(node, ast.AsyncFunctionDef)
+                    out[node.name] = IndexedEntity("workflow" if is_async else "task", is_async, _params(node, text), _src(text, node.returns))
+                    break
                 qn = _qualified(target, table)
                 sym = symbol_for(qn) if qn else None
                 if sym is None or sym.rest or sym.name not in _DECORATORS:
@@ -131,7 +182,19 @@ def index_source(text: str) -> dict[str, IndexedEntity]:
                 sym = symbol_for(qn) if qn else None
                 if sym is not None and sym.name == "LaunchPlan":
                     out[node.targets[0].id] = IndexedEntity("launchplan", True)
+            elif isinstance(value, ast.Name) and value.id in out and out[value.id].is_async:
+                out[node.targets[0].id] = IndexedEntity("launchplan", True)  # a migrated launch plan: `lp = wf`
     return out
+
+
+def _environments(tree: ast.Module, table: dict[str, str]) -> set[str]:
+    """Module-level names bound to `flyte.TaskEnvironment(...)`."""
+    names = set()
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and isinstance(node.value, ast.Call) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            if _qualified(node.value.func, table) == "flyte.TaskEnvironment":
+                names.add(node.targets[0].id)
+    return names
 
 
 def _src(text: str, node: Optional[ast.AST]) -> Optional[str]:
@@ -150,17 +213,30 @@ def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> tuple[Inde
 
 
 def build_index(files: Sequence[tuple[str, bytes]]) -> EntityIndex:
-    """Index the given `(path, content)` pairs; files without `flytekit` are skipped unread."""
+    """Index the project around the given `(path, content)` pairs.
+
+    Every module importable from the import root of a given file is known to the index; the
+    given contents are used as they are, other files are read from disk. Only files that
+    mention `flyte` are parsed.
+    """
     index = EntityIndex()
-    for path, data in files:
-        if b"flytekit" not in data:
-            continue
-        try:
-            text = data.decode("utf-8")
-        except UnicodeDecodeError:
-            continue
-        entities = index_source(text)
-        name = module_name_for(path)
-        index.modules[name] = entities
-        index.paths[name] = path
+    given = {os.path.abspath(path): data for path, data in files}
+    roots = sorted({import_root(path) for path in given})
+    for root in roots:
+        modules = index.roots.setdefault(root, {})
+        for path in _importable(root):
+            data = given.get(path)
+            if data is None:
+                try:
+                    with open(path, "rb") as fh:
+                        data = fh.read()
+                except OSError:
+                    continue
+            entities: dict[str, IndexedEntity] = {}
+            if b"flyte" in data:
+                try:
+                    entities = index_source(data.decode("utf-8"))
+                except UnicodeDecodeError:
+                    pass
+            modules[module_name_for(path)] = entities
     return index

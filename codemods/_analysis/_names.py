@@ -69,6 +69,9 @@ CLASSES = frozenset(
         "ContainerTask",
         "SQLite3Task",
         "SQLite3Config",
+        # structured-dataset storage formats (plain strings)
+        "PARQUET",
+        "CSV",
         "SQLTask",
         "Workflow",
         "FlyteRemote",

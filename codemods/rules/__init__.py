@@ -17,6 +17,7 @@ from collections.abc import Iterable, Sequence
 from typing import Optional
 
 from ._base import Rule
+from .artifacts import ArtifactsRule
 from .cache import CacheRule
 from .chain import ChainRule
 from .conditional import ConditionalRule
@@ -25,6 +26,7 @@ from .current_context import CurrentContextRule
 from .deck import DeckRule
 from .dynamic import DynamicRule
 from .eager import EagerRule
+from .exceptions import ExceptionsRule
 from .gates import GatesRule
 from .image_spec import ImageSpecRule
 from .imports import ImportsRule
@@ -47,6 +49,8 @@ from .workflow import WorkflowRule
 # report and the import rewrite last.
 RULES: tuple[type[Rule], ...] = (
     IoTypesRule,
+    ArtifactsRule,
+    ExceptionsRule,
     CurrentContextRule,
     SecretsRule,
     DeckRule,

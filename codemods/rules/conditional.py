@@ -150,6 +150,8 @@ class ConditionalRule(Rule):
         callee = fx.callee(updated_node.func)
         if callee is not None and callee.kind == "echo":
             args = bind(updated_node, ())
+            if args is None and len(updated_node.args) == 1 and updated_node.args[0].keyword is None and not updated_node.args[0].star:
+                args = {"": updated_node.args[0].value}  # echo(x): flytekit binds the one input by position
             if args is not None and len(args) == 1:
                 fx.change(CODE)
                 fx.scratch.setdefault("maybe_dead", set()).add(("", callee.name))

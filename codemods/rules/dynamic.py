@@ -18,9 +18,11 @@ After::
         out.extend(await asyncio.gather(*(square.aio(x=i) for i in range(n))))
         return out
 
-A loop whose only statement appends one task call becomes one `asyncio.gather`, because in
-Flyte 1 those calls were nodes of one graph and ran in parallel. Other loops await each call in
-turn; when their iterations do not depend on each other the rule leaves a TODO saying so.
+A loop whose iterations each make one task call (appended to a list, assigned then appended,
+or only awaited) becomes one `asyncio.gather`, because in Flyte 1 those calls were nodes of one
+graph and ran in parallel; `out = []` followed by such a loop becomes `out = await
+asyncio.gather(...)`. Other loops await each call in turn; when their iterations do not depend
+on each other the rule leaves a TODO saying so.
 """
 
 from __future__ import annotations
@@ -35,26 +37,61 @@ from ._driver import DriverRule, is_task_await, register_await
 
 
 def _append_loop(fx: FileContext, node: cst.For) -> Optional[cst.BaseStatement]:
-    """`for v in it: out.append(<await task call>)` -> `out.extend(await asyncio.gather(*(... for v in it)))`."""
+    """Loops whose iterations each make one task call, gathered into one `asyncio.gather`:
+
+    * `for v in it: out.append(<await call>)` -> `out.extend(await asyncio.gather(*(... for v in it)))`
+    * `for v in it: r = <await call>; out.append(r)` -> the same
+    * `for v in it: <await call>` (result unused) -> `await asyncio.gather(*(... for v in it))`
+    """
     if node.orelse is not None or node.asynchronous is not None or not isinstance(node.body, cst.IndentedBlock):
         return None
-    if len(node.body.body) != 1 or not isinstance(node.body.body[0], cst.SimpleStatementLine):
+    lines = node.body.body
+    if not all(isinstance(line, cst.SimpleStatementLine) and len(line.body) == 1 for line in lines):
         return None
-    line = node.body.body[0]
-    if len(line.body) != 1 or not isinstance(line.body[0], cst.Expr):
+    smalls = [line.body[0] for line in lines]  # type: ignore[attr-defined]
+    append: Optional[cst.Call] = None
+    awaited: Optional[cst.Await] = None
+    if len(smalls) == 1 and isinstance(smalls[0], cst.Expr):
+        value = smalls[0].value
+        if isinstance(value, cst.Await) and is_task_await(fx, value):
+            awaited = value
+        elif _is_append(value) and isinstance(value.args[0].value, cst.Await):  # type: ignore[attr-defined]
+            append, awaited = value, value.args[0].value  # type: ignore[attr-defined,assignment]
+    elif len(smalls) == 2 and isinstance(smalls[0], cst.Assign) and isinstance(smalls[1], cst.Expr):
+        first, second = smalls[0], smalls[1].value
+        if (
+            len(first.targets) == 1
+            and isinstance(first.targets[0].target, cst.Name)
+            and isinstance(first.value, cst.Await)
+            and _is_append(second)
+            and isinstance(second.args[0].value, cst.Name)  # type: ignore[attr-defined]
+            and second.args[0].value.value == first.targets[0].target.value  # type: ignore[attr-defined]
+            and first.targets[0].target.value not in reads(first.value)
+        ):
+            append, awaited = second, first.value  # type: ignore[assignment]
+    if awaited is None or not is_task_await(fx, awaited):
         return None
-    call = line.body[0].value
-    if not (isinstance(call, cst.Call) and isinstance(call.func, cst.Attribute) and call.func.attr.value == "append"):
-        return None
-    if len(call.args) != 1 or not isinstance(call.args[0].value, cst.Await) or not is_task_await(fx, call.args[0].value):
-        return None
-    task_call = call.args[0].value.expression
+    task_call = awaited.expression
     gen = cst.GeneratorExp(elt=task_call, for_in=cst.CompFor(target=node.target, iter=node.iter))
     gather = cst.Call(func=cst.Attribute(cst.Name("asyncio"), cst.Name("gather")), args=[cst.Arg(gen, star="*")])
-    awaited = register_await(fx, cst.Await(gather))
-    extend = cst.Call(func=call.func.with_changes(attr=cst.Name("extend")), args=[cst.Arg(awaited)])
+    result = register_await(fx, cst.Await(gather))
     fx.need("asyncio")
+    if append is None:
+        return cst.SimpleStatementLine(body=[cst.Expr(result)], leading_lines=node.leading_lines)
+    extend = cst.Call(func=append.func.with_changes(attr=cst.Name("extend")), args=[cst.Arg(result)])  # type: ignore[attr-defined]
     return cst.SimpleStatementLine(body=[cst.Expr(extend)], leading_lines=node.leading_lines)
+
+
+def _is_append(value: cst.BaseExpression) -> bool:
+    return (
+        isinstance(value, cst.Call)
+        and isinstance(value.func, cst.Attribute)
+        and value.func.attr.value == "append"
+        and isinstance(value.func.value, cst.Name)
+        and len(value.args) == 1
+        and value.args[0].keyword is None
+        and not value.args[0].star
+    )
 
 
 def _independent_iterations(node: cst.For) -> bool:

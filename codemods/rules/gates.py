@@ -80,7 +80,9 @@ class GatesRule(Rule):
             return updated_node
         frame = fx.frame
         if frame is None or not frame.is_driver or not frame.is_async_after:
-            fx.todo(CODE, f"{which}(...) outside a workflow body is not converted")
+            if frame is None or frame.entity is not None or not frame.is_async_after:
+                # (an async function that is no flytekit entity is a driver migrated before: its TODO is there)
+                fx.todo(CODE, f"{which}(...) outside a workflow body is not converted")
             return updated_node
         fx.change(CODE)
         target = fx.scratch.get("assigned_call", {}).get(original_node)
@@ -108,7 +110,7 @@ class GatesRule(Rule):
             name = fx.fresh(f"{base}_condition")
             fx.insert_before(
                 cst.SimpleStatementLine(
-                    body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), prefix=12 + len(name))))]
+                    body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(name))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), fx.line_length, prefix=12 + len(name))))]
                 )
             )
             return cst.Await(expression=call(f"{name}.wait.aio"))
@@ -128,7 +130,7 @@ class GatesRule(Rule):
         condition = fx.fresh(f"{_identifier(base)}_condition")
         fx.insert_before(
             cst.SimpleStatementLine(
-                body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(condition))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), prefix=12 + len(condition))))]
+                body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(condition))], value=cst.Await(wrap_call(call("flyte.new_condition.aio", kw), fx.line_length, prefix=12 + len(condition))))]
             )
         )
         rejected = cst.Call(func=cst.Name("RuntimeError"), args=[cst.Arg(_rejected_message(args["name"]))])

@@ -93,6 +93,29 @@ def _spread(fx: FileContext, node: cst.BaseExpression, what: str, todos: list[To
     return out
 
 
+# ImageSpec fields that become layers (`with_*` steps) on the image
+_LAYERS = {"packages", "apt_packages", "requirements", "env", "commands", "pip_index", "pip_extra_index_url", "source_root", "copy"}
+
+
+def _image_binding(fx: FileContext, node: cst.BaseExpression) -> bool:
+    """Whether `node` names a module-level image (an ImageSpec, or a builder chain on one)."""
+    if not isinstance(node, cst.Name):
+        return False
+    binding = fx.model.bindings.get(node.value)
+    value = binding.value if binding is not None else None
+    while isinstance(value, cst.Call):
+        if fx.is_sym(value.func, "ImageSpec"):
+            return True
+        func = value.func
+        if isinstance(func, cst.Attribute) and func.attr.value.startswith("with_"):
+            value = func.value
+            if isinstance(value, cst.Name):
+                return _image_binding(fx, value)
+            continue
+        return False
+    return False
+
+
 def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpression], list[Todo]]:
     """The `flyte.Image` chain for a flytekit `ImageSpec(...)` call."""
     todos: list[Todo] = []
@@ -103,12 +126,16 @@ def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpres
     for key in sorted(set(args) - _KNOWN):
         todos.append((CODE, f"ImageSpec {key}={code(args[key])} has no flyte.Image builder method; configure it by hand"))
     if "base_image" in args:
-        base: cst.BaseExpression = call("flyte.Image.from_base", [cst.Arg(args["base_image"])])
+        image_ref = _image_binding(fx, args["base_image"])
+        base: cst.BaseExpression = args["base_image"] if image_ref else call("flyte.Image.from_base", [cst.Arg(args["base_image"])])
         clone = [kwarg(k, args[k]) for k in ("name", "registry") if k in args]
         if "python_version" in args:
             pv = _python_version(args["python_version"])
             if pv is not None:
                 clone.append(kwarg("python_version", pv))
+        if clone and (image_ref or set(args) & _LAYERS):
+            # a clone is sealed unless it says otherwise, and the layers below are added to it
+            clone.append(kwarg("extendable", cst.Name("True")))
         if clone:
             base = cst.Call(func=cst.Attribute(value=base, attr=cst.Name("clone")), args=_commas(clone))
     else:
@@ -143,7 +170,7 @@ def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpres
     if "commands" in args:
         cmds = args["commands"]
         steps.append(("with_commands", [cst.Arg(cmds if elements(cmds) is not None or not isinstance(cmds, cst.SimpleString) else cst.List([cst.Element(cmds)]))]))
-    return _chain(base, steps), todos
+    return _chain(base, steps, fx.line_length), todos
 
 
 def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
@@ -152,12 +179,14 @@ def _commas(args: list[cst.Arg]) -> list[cst.Arg]:
     return normalize_commas(args)
 
 
-def _chain(base: cst.BaseExpression, steps: list[tuple[str, list[cst.Arg]]]) -> cst.BaseExpression:
-    """`base.step1(...).step2(...)`, one step per line inside parentheses when there are several."""
+def _chain(base: cst.BaseExpression, steps: list[tuple[str, list[cst.Arg]]], width: int = 88) -> cst.BaseExpression:
+    """`base.step1(...).step2(...)`, one step per line inside parentheses when there are several
+    or when one line would not fit `width` (with room for the name it is assigned to)."""
     if not steps:
         return base
     node: cst.BaseExpression = base
-    multiline = len(steps) > 1
+    one_line = code(base) + "".join(f".{m}({code(cst.Call(func=cst.Name('f'), args=_commas(a)))[2:-1]})" for m, a in steps)
+    multiline = len(steps) > 1 or len(one_line) + 20 > width
     for method, args in steps:
         dot = cst.Dot(
             whitespace_before=cst.ParenthesizedWhitespace(

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 from .._analysis._names import DIR_ALIASES, FILE_ALIASES
-from .._cst import call, code
+from .._cst import call, code, dotted, kwarg
 from ._args import bind
 from ._base import Rule
 
@@ -69,9 +69,84 @@ def _kind(fx: FileContext, node: cst.CSTNode) -> Optional[str]:
         return "file"
     if sym.name in DIR_ALIASES:
         return "dir"
-    if sym.name == "StructuredDataset":
+    if sym.name in ("StructuredDataset", "FlyteSchema"):
         return "dataframe"
     return None
+
+
+# flytekit's storage-format constants are plain strings
+_FORMATS = {"PARQUET": "parquet", "CSV": "csv"}
+
+
+def _format_constant(fx: FileContext, node: cst.CSTNode) -> Optional[str]:
+    sym = fx.sym(node)
+    if sym is None or sym.rest or sym.plugin:
+        return None
+    return _FORMATS.get(sym.name)
+
+
+def _column_spec(fx: FileContext, node: cst.BaseExpression) -> bool:
+    """What `Annotated[...]` carried for flytekit's type engine only: a column subset (kwtypes(...)
+    or a name bound to it), a storage format (PARQUET), a cache hash (HashMethod(fn))."""
+    if isinstance(node, cst.Call):
+        return fx.is_sym(node.func, "kwtypes") or fx.is_sym(node.func, "HashMethod")
+    if _format_constant(fx, node) is not None or isinstance(node, cst.SimpleString):
+        return True
+    if isinstance(node, cst.Name) and fx.sym(node) is None:
+        binding = fx.model.bindings.get(node.value)
+        return binding is not None and isinstance(binding.value, cst.Call) and fx.is_sym(binding.value.func, "kwtypes")
+    return False
+
+
+def convert_type(fx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
+    """A type expression as this rule writes it (for a type copied from elsewhere, e.g. the field
+    of a one-field NamedTuple that becomes a task's return type)."""
+
+    class _Types(cst.CSTTransformer):
+        def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+            if _kind(fx, original_node.value) in ("file", "dir"):
+                return updated_node.value  # FlyteFile[fmt]: the format is not part of the type
+            return updated_node
+
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+            kind = _kind(fx, original_node)
+            if kind is None:
+                return updated_node
+            fx.need("flyte.io", _TARGET[kind])
+            return cst.Name(_TARGET[kind])
+
+        def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+            kind = _kind(fx, original_node)
+            if kind is None:
+                return updated_node
+            fx.need("flyte.io", _TARGET[kind])
+            return cst.Name(_TARGET[kind])
+
+    return node.visit(_Types())  # type: ignore[return-value]
+
+
+def _foreign_api(fx: FileContext, func: cst.BaseExpression) -> bool:
+    """A call into an API that is not flytekit's but takes flytekit values (a plugin's config,
+    Union's `ActorEnvironment`)."""
+    sym = fx.sym(func)
+    if sym is not None:
+        return sym.plugin
+    name = func.attr.value if isinstance(func, cst.Attribute) else (func.value if isinstance(func, cst.Name) else "")
+    root = func
+    while isinstance(root, cst.Attribute):
+        root = root.value
+    return name == "ActorEnvironment" or (isinstance(root, cst.Name) and root.value in ("union", "unionai"))
+
+
+def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
+    found: list[cst.Call] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Call(self, n: cst.Call) -> None:
+            found.append(n)
+
+    node.visit(_Collect())
+    return found
 
 
 def _is_remote_literal(node: cst.BaseExpression) -> bool:
@@ -87,8 +162,17 @@ class IoTypesRule(Rule):
     name = "io-types"
     summary = "FlyteFile/FlyteDirectory/StructuredDataset become flyte.io.File/Dir/DataFrame, with the body calls that must change"
 
+    def visit_Call(self, fx: FileContext, node: cst.Call) -> None:
+        if _foreign_api(fx, node.func):
+            # a plugin's (or Union's) constructor takes flytekit values as they are: the
+            # Resources, Secret, ImageSpec or kwtypes calls inside it are not rewritten
+            keep = fx.scratch.setdefault("keep_calls", set())
+            for arg in node.args:
+                keep.update(_calls_in(arg.value))
+
     def prepare(self, fx: FileContext) -> None:
-        fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
+        fx.scratch["uses_dataframes"] = any(sym.name in ("StructuredDataset", "FlyteSchema") for sym in fx.model.symbols.values())
+        fx.scratch["uses_schemas"] = any(sym.name == "FlyteSchema" for sym in fx.model.symbols.values())
 
     def _in_async(self, fx: FileContext) -> bool:
         frame = fx.frame
@@ -98,6 +182,10 @@ class IoTypesRule(Rule):
     def leave_Name(self, fx: FileContext, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
         kind = _kind(fx, original_node)
         if kind is None:
+            fmt = _format_constant(fx, original_node)
+            if fmt is not None:
+                fx.change(CODE)
+                return cst.SimpleString(f'"{fmt}"')
             return updated_node
         fx.change(CODE)
         fx.need("flyte.io", _TARGET[kind])
@@ -141,6 +229,15 @@ class IoTypesRule(Rule):
                 fx.todo(CODE, f"{code(rest[0].value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
                 fx.change(CODE)
                 return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
+            if isinstance(first, cst.Index) and rest and _kind(fx, first.value) is None and all(isinstance(r, cst.Index) and _column_spec(fx, r.value) for r in rest):
+                # Annotated[pd.DataFrame, cols, PARQUET]: Flyte 2 reads the plain type
+                extra = ", ".join(code(r.value) for r in rest)  # type: ignore[attr-defined]
+                if any(isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "HashMethod") for r in rest):  # type: ignore[attr-defined]
+                    fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 computes cache keys from inputs itself (flyte.io values take hash_method=); the custom hash was dropped")
+                else:
+                    fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 does not narrow columns or formats in a type; select the columns when reading")
+                fx.change(CODE)
+                return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
             if isinstance(first, cst.Index) and _kind(fx, first.value) == "dataframe":
                 extra = ", ".join(code(s.slice) for s in original_node.slice[1:])
                 fx.todo(CODE, f"Annotated[StructuredDataset, {extra}]: flyte.io.DataFrame does not narrow columns or formats in its type; select the columns when reading")
@@ -154,6 +251,10 @@ class IoTypesRule(Rule):
         kind = _kind(fx, original_node.func)
         if kind is not None:
             return self._construct(fx, kind, original_node, updated_node)
+        if fx.is_sym(original_node.func, "kwtypes") and original_node not in fx.scratch.get("keep_calls", ()) and updated_node.args and all(a.keyword is not None and not a.star for a in updated_node.args):
+            # kwtypes(a=int) is an ordered name -> type mapping: a dict says the same in Flyte 2
+            fx.change(CODE)
+            return cst.Dict([cst.DictElement(cst.SimpleString(f'"{a.keyword.value}"'), a.value) for a in updated_node.args])  # type: ignore[union-attr]
         func = updated_node.func
         frame = fx.frame
         io_params = frame.facts.io_params if frame is not None else {}
@@ -178,7 +279,17 @@ class IoTypesRule(Rule):
                     (isinstance(opened.value, cst.Name) and io_params.get(opened.value.value) == "dataframe")
                     # `res.frame.open(pd.DataFrame).all()`: a dataset inside a dataclass or model
                     or (fx.scratch.get("uses_dataframes") and len(opened_call.args) == 1 and code(opened_call.args[0].value).endswith("DataFrame"))
+                    # `res.schema.open().all()`: a FlyteSchema opened as pandas by default
+                    or (fx.scratch.get("uses_schemas") and not opened_call.args)
                 )
+                if reads_dataframe and not opened_call.args:
+                    alias = next((local for local, dotted_name in fx.model.imported.items() if dotted_name == "pandas"), None)
+                    if alias is None:
+                        fx.todo(CODE, f"{code(opened_call)}: flyte.io.DataFrame.open needs the dataframe type, e.g. open(pandas.DataFrame)")
+                        return updated_node
+                    inner = updated_node.func.value  # type: ignore[attr-defined]
+                    func = func.with_changes(value=inner.with_changes(args=[cst.Arg(dotted(f"{alias}.DataFrame"))]))
+                    updated_node = updated_node.with_changes(func=func)
                 if reads_dataframe:
                     if method == "iter":
                         fx.todo(CODE, "DataFrame.open(...).iter() is async in Flyte 2: iterate with `async for` inside an async task")
@@ -219,15 +330,25 @@ class IoTypesRule(Rule):
     def _construct(self, fx: FileContext, kind: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         target = _TARGET[kind]
         fx.need("flyte.io", target)
+        sym = fx.sym(original.func)
+        if kind == "dataframe" and sym is not None and sym.name == "FlyteSchema":
+            # FlyteSchema(path): a directory of parquet files, not a dataframe
+            schema = bind(updated, ("local_path", "remote_path"))
+            if schema is not None and len(schema) == 1 and ("local_path" in schema or "remote_path" in schema):
+                fx.change(CODE)
+                return call("DataFrame.from_existing_remote", [cst.Arg(next(iter(schema.values()))), kwarg("format", cst.SimpleString('"parquet"'))])
         if kind == "dataframe":
             args = bind(updated, ("dataframe", "uri", "metadata", "file_format"))
             if args is None or ("dataframe" not in args and "uri" not in args):
                 fx.todo(CODE, f"{code(original)}: build flyte.io.DataFrame with DataFrame.from_df(df) or DataFrame.from_existing_remote(uri)")
                 return updated
             fx.change(CODE)
+            if "metadata" in args:
+                fx.todo(CODE, f"metadata={code(args['metadata'])}: flyte.io.DataFrame carries no structured-dataset metadata; select columns when reading")
             if "dataframe" in args:
                 return call("DataFrame.from_df", [cst.Arg(args["dataframe"])])
-            return call("DataFrame.from_existing_remote", [cst.Arg(args["uri"])])
+            fmt = [kwarg("format", args["file_format"])] if "file_format" in args else []
+            return call("DataFrame.from_existing_remote", [cst.Arg(args["uri"]), *fmt])
         args = bind(updated, ("path", "downloader", "remote_path"))
         if args is None or "path" not in args:
             fx.todo(CODE, f"{code(original)}: create flyte.io.{target} with {target}.from_local_sync(path) or {target}.from_existing_remote(uri)")
@@ -241,6 +362,12 @@ class IoTypesRule(Rule):
             extra.append(cst.Arg(args["remote_path"], keyword=cst.Name("remote_destination"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
         if "downloader" in args:
             fx.todo(CODE, "a custom downloader has no flyte.io counterpart; download in the task instead")
+        if "metadata" in args:
+            fx.todo(CODE, f"metadata={code(args['metadata'])}: flyte.io.{target} carries no metadata; return it beside the {target.lower()} if consumers need it")
+        if fx.frame is None and not extra:
+            # evaluated on import (a module constant, a default value): a reference, no upload,
+            # which the SDK would refuse before flyte.init()
+            return call(target, [kwarg("path", path)])
         if self._in_async(fx):
             return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path), *extra]))
         return call(f"{target}.from_local_sync", [cst.Arg(path), *extra])

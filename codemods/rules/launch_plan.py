@@ -191,9 +191,7 @@ def _wrapper_source(fx: FileContext, spec: LaunchPlanSpec, callee: Callee, env: 
             text += f" = {default}" if ann else f"={default}"
             with_default.append(text)
         else:
-            if with_default:
-                return None  # a required parameter after a defaulted one: keep it honest, report instead
-            sig.append(text)
+            sig.append(text)  # required inputs first: the launch plan's defaults may be on earlier ones
         call_args.append(f"{name}={name}")
     sig += with_default
     decorator = f"@{env}.task"
@@ -242,11 +240,19 @@ class LaunchPlanRule(Rule):
             fx.todo(c, m)
         callee = fx.callee(spec.workflow)
         if callee is None:
-            fx.todo(CODE, f"launch plan over {code(spec.workflow)}, which is not a workflow we can see; write the task by hand")
+            if not (isinstance(spec.workflow, cst.Name) and spec.workflow.value in fx.model.plain_functions):
+                # (a plain local function here is a driver migrated before, its launch plan reported then)
+                fx.todo(CODE, f"launch plan over {code(spec.workflow)}, which is not a workflow we can see; write the task by hand")
             return updated_node
         wf_local = isinstance(spec.workflow, cst.Name) and spec.workflow.value in fx.model.entities
         if not spec.inputs and (spec.trigger is None or wf_local):
             fx.change(CODE)
+            if isinstance(spec.workflow, cst.Name) and spec.workflow.value == var:
+                # `wf = LaunchPlan.get_or_create(wf)`: the workflow already has that name
+                if updated_node.leading_lines and any(line.comment is not None for line in updated_node.leading_lines):
+                    return updated_node.with_changes(body=[cst.Pass()])
+                fx.scratch.setdefault("removed_lps", []).append(fx.top_index.get(original_node))
+                return cst.RemovalSentinel.REMOVE  # type: ignore[return-value]
             alias = cst.Assign(targets=[cst.AssignTarget(cst.Name(var))], value=spec.workflow)
             return updated_node.with_changes(body=[alias])
         plan = fx.scratch.get("env_plan")
@@ -298,3 +304,15 @@ class LaunchPlanRule(Rule):
         fx.change(CODE)
         new_call = cst.Call(func=spec.workflow, args=normalize_commas(args))
         return call_entity(fx, original_node, new_call, callee)
+
+    def finish(self, fx: FileContext, module: cst.Module) -> cst.Module:
+        removed = fx.scratch.get("removed_lps")
+        if not removed:
+            return module
+        # the statement after a removed one keeps the two blank lines that separated them
+        body = list(module.body)
+        for i in range(1, len(body)):
+            prev, cur = body[i - 1], body[i]
+            if isinstance(prev, (cst.FunctionDef, cst.ClassDef)) and not cur.leading_lines:
+                body[i] = cur.with_changes(leading_lines=[cst.EmptyLine(indent=False), cst.EmptyLine(indent=False)])
+        return module.with_changes(body=body)

@@ -124,10 +124,18 @@ class MapTaskRule(Rule):
             return updated_node
         frame = fx.frame
         if frame is None or frame.kind not in ("workflow", "dynamic", "eager"):
-            fx.todo(CODE, "map_task(...) called outside a workflow: use flyte.map(task, items) inside a task, or flyte.run a driver task")
+            if frame is None or frame.entity is not None or not frame.is_async_after:
+                # (an async function that is no flytekit entity is a driver migrated before: its TODO is there)
+                fx.todo(CODE, "map_task(...) called outside a workflow: use flyte.map(task, items) inside a task, or flyte.run a driver task")
             return updated_node
         options = bind(spec, ("target", "concurrency", "min_successes", "min_success_ratio"))
         inputs = bind(updated_node, ())
+        if inputs is None and options is not None and "target" in options:
+            # map_task(t)(xs): the lists bind to the task's parameters in order
+            target_callee = fx.callee(options["target"])
+            params = _param_names(target_callee) if target_callee is not None else None
+            if params is not None:
+                inputs = bind(updated_node, params)
         if options is None or inputs is None or "target" not in options:
             fx.todo(CODE, "this map_task(...) could not be read; use flyte.map.aio(task, items, return_exceptions=False)")
             return updated_node

@@ -32,7 +32,7 @@ if TYPE_CHECKING:
     from .._context import FileContext
 
 CODE = "FM202"
-_KEYS = {"cpu": "cpu", "mem": "memory", "gpu": "gpu", "ephemeral_storage": "disk"}
+_KEYS = {"cpu": "cpu", "mem": "memory", "gpu": "gpu", "ephemeral_storage": "disk", "storage": "disk"}
 _POSITIONAL = ("cpu", "mem", "gpu", "ephemeral_storage")
 
 Todo = tuple[str, str]
@@ -123,7 +123,8 @@ def resources_expr(
         else:
             out.append(kwarg(key, li if li is not None else r))  # type: ignore[arg-type]
     if accelerator is not None and "gpu" not in req and "gpu" not in lim:
-        todos.append((CODE, f"accelerator={code(accelerator)} without a gpu count; add gpu=\"<device>:<count>\" to flyte.Resources"))
+        # flytekit asks for one device of that kind when no count is given
+        out.append(kwarg("gpu", _gpu(fx, cst.Integer("1"), accelerator, todos)))
     if shared_memory is not None:
         if isinstance(shared_memory, cst.Name) and shared_memory.value == "True":
             out.append(kwarg("shm", string("auto")))

@@ -23,6 +23,7 @@ secrets mounted as files, are reported.
 
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
@@ -39,10 +40,20 @@ Todo = tuple[str, str]
 _SECRET_POSITIONAL = ("group", "key", "group_version", "mount_requirement", "env_var")
 
 
-def env_var_name(group: Optional[str], key: str) -> str:
-    """The variable `flyte.Secret(key, group)` is exposed as."""
+def derived_env_var(group: Optional[str], key: str) -> str:
+    """The variable `flyte.Secret(key, group)` is exposed as when it names none itself."""
     name = f"{group}_{key}" if group else key
     return name.replace("-", "_").upper()
+
+
+def env_var_name(group: Optional[str], key: str) -> str:
+    """The variable the migrated code reads: the derived one, or, when that is no valid name
+    (an ARN group: `arn:aws:secretsmanager:...`), the same with every other character as `_`,
+    which the `flyte.Secret` then names with `as_env_var=`."""
+    name = derived_env_var(group, key)
+    if name.isidentifier():
+        return name
+    return re.sub(r"_+", "_", re.sub(r"[^A-Za-z0-9_]", "_", name)).strip("_").upper() or "SECRET"
 
 
 def secret_expr(fx: FileContext, node: cst.BaseExpression, todos: list[Todo]) -> Optional[cst.BaseExpression]:
@@ -69,6 +80,11 @@ def secret_expr(fx: FileContext, node: cst.BaseExpression, todos: list[Todo]) ->
             out.append(kwarg("mount", call("pathlib.Path", [cst.Arg(string("/etc/flyte/secrets"))])))
     if "env_var" in args:
         out.append(kwarg("as_env_var", args["env_var"]))
+    else:
+        group = fx.model.string_constant(args["group"]) if "group" in args else None
+        key = fx.model.string_constant(args["key"])
+        if key is not None and ("group" not in args or group is not None) and not derived_env_var(group, key).isidentifier():
+            out.append(kwarg("as_env_var", string(env_var_name(group, key))))
     if "group_version" in args:
         todos.append((CODE, f"group_version={code(args['group_version'])} has no flyte.Secret field and was dropped"))
     return call("flyte.Secret", out)

@@ -32,8 +32,10 @@ After::
     async def pipeline(x: int) -> str: ...      # FM102
 
 Tasks that share every environment-level setting (image, resources, secrets, environment
-variables, cache, pod template) share one environment; per-task settings (retries, timeout,
-interruptible, report) stay on `@env.task(...)`. The environment of the workflows (the
+variables, pod template) share one environment; per-task settings (cache, retries, timeout,
+interruptible, report) stay on `@env.task(...)`, so one differing option never splits an
+environment. When every task shares one environment and the workflows have no settings of their
+own, the workflows join it: one environment, as a person would write it. The environment of the workflows (the
 "driver" environment, `env`) lists the environments of the tasks its drivers call in
 `depends_on`, so deploying it deploys them. Environment definitions go just before the first
 task, after the names they use. `task_config=` (plugin configuration) is reported: Flyte 2
@@ -69,7 +71,6 @@ if TYPE_CHECKING:
 
 CODE = "FM101"
 _ENV_ORDER = ("image", "resources", "secrets", "env_vars", "cache", "pod_template")
-_LINE_BUDGET = 100
 
 
 @dataclass
@@ -93,13 +94,16 @@ class EnvPlan:
     groups: list[EnvGroup]
     of: dict[str, EnvGroup]  # entity name -> group
     task_args: dict[str, list[cst.Arg]]  # entity name -> @env.task(...) keywords
+    existing: Optional[str] = None  # an environment the module defined already (migrated before)
 
     @property
     def driver_var(self) -> str:
         for g in self.groups:
             if g.var == "env":
                 return g.var
-        return self.groups[0].var if self.groups else "env"
+        if self.groups:
+            return self.groups[0].var
+        return self.existing or "env"
 
 
 def _sanitize(text: str) -> str:
@@ -208,6 +212,9 @@ def plan_environments(fx: FileContext) -> EnvPlan:
         triggers = fx.scratch.get("triggers", {}).get(ent.name)
         if triggers:
             targs.append(kwarg("triggers", triggers[0] if len(triggers) == 1 else _tuple(triggers)))
+        if "cache" in env_kw:
+            # a task carries its own cache setting: no environment of its own for that
+            targs.insert(0, kwarg("cache", env_kw.pop("cache")))
         task_args[ent.name] = targs
         todos[ent.name] = t + t2
         key = tuple((k, code(env_kw[k])) for k in _ENV_ORDER if k in env_kw)
@@ -220,15 +227,43 @@ def plan_environments(fx: FileContext) -> EnvPlan:
             group = groups[key] = EnvGroup(key, env_kw)
         group.members.append(ent)
         of[ent.name] = group
+    _one_environment(fx, groups, of)
     extra = fx.scratch.get("needs_driver_env")
-    if extra and () not in groups and not any(g.has_driver for g in groups.values()):
+    existing = _existing_environment(fx)
+    if extra and () not in groups and not any(g.has_driver for g in groups.values()) and not (existing and not groups):
         groups[()] = EnvGroup((), {})
     ordered = list(groups.values())
     _name(fx, ordered)
     _depends(ordered, of)
     _anchor(fx, ordered)
     fx.scratch["entity_todos"] = todos
-    return EnvPlan(ordered, of, task_args)
+    return EnvPlan(ordered, of, task_args, existing)
+
+
+def _one_environment(fx: FileContext, groups: dict, of: dict) -> None:
+    """Drivers with no settings of their own and tasks that all share one environment: one
+    environment for all of them, as a person would write it (the drivers get the image their
+    tasks need instead of an environment of their own that only depends on it)."""
+    if len(groups) != 2 or () not in groups:
+        return
+    drivers = groups[()]
+    (key, tasks), = ((k, g) for k, g in groups.items() if k != ())
+    if any(k == "plugin_config" for k, _ in key) or not all(m.is_driver for m in drivers.members) or any(m.is_driver for m in tasks.members):
+        return
+    first = min(m.index for m in [*drivers.members, *tasks.members])
+    needed = max((fx.model.first_index.get(n, -1) for v in tasks.kwargs.values() for n in reads(v)), default=-1)
+    if needed >= first:
+        return  # a setting defined below the first driver: keep the driver's environment apart
+    tasks.members.extend(drivers.members)
+    for m in drivers.members:
+        of[m.name] = tasks
+    del groups[()]
+
+
+def _existing_environment(fx: FileContext) -> Optional[str]:
+    """The driver environment of a module migrated before (a second run must not add another)."""
+    found = [b.name for b in fx.model.bindings.values() if isinstance(b.value, cst.Call) and code(b.value.func) in ("flyte.TaskEnvironment", "TaskEnvironment")]
+    return "env" if "env" in found else (found[0] if found else None)
 
 
 def _tuple(items: list[cst.BaseExpression]) -> cst.Tuple:
@@ -311,9 +346,13 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
         for g in groups:
             g.anchor = first_lp if isinstance(first_lp, int) else len(model.module.body)
         return
-    block = min(m.index for m in members)
+
+    def start(m) -> int:  # a task defined twice needs its environment before the first definition
+        return min(m.index, model.first_index.get(m.name, m.index))
+
+    block = min(start(m) for m in members)
     for g in groups:
-        first = min((m.index for m in g.members), default=block)
+        first = min((start(m) for m in g.members), default=block)
         needed = -1
         for expr in g.kwargs.values():
             for name in reads(expr):
@@ -324,7 +363,7 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
     # added later with `env.add_dependency(...)`, right after the other environment.
     by_var = {g.var: g for g in groups}
     for g in groups:
-        first = min((m.index for m in g.members), default=g.anchor)
+        first = min((start(m) for m in g.members), default=g.anchor)
         for dep in list(g.depends_on):
             other = by_var[dep]
             if other.anchor <= first:
@@ -334,7 +373,7 @@ def _anchor(fx: FileContext, groups: list[EnvGroup]) -> None:
                 g.late_depends.append(dep)
 
 
-def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
+def env_definition(g: EnvGroup, leading_blank: int, width: int) -> cst.SimpleStatementLine:
     args = [kwarg("name", string(g.name))]
     args += [kwarg(k, g.kwargs[k]) for k in _ENV_ORDER if k in g.kwargs]
     if g.depends_on:
@@ -344,9 +383,9 @@ def env_definition(g: EnvGroup, leading_blank: int) -> cst.SimpleStatementLine:
         body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)],
         leading_lines=[cst.EmptyLine(indent=False)] * leading_blank,
     )
-    if len(code(stmt).splitlines()[-1]) > _LINE_BUDGET or "\n" in code(value):
+    if len(code(stmt).splitlines()[-1]) > width or "\n" in code(value):
         value = value.with_changes(args=multiline_args(value.args), whitespace_before_args=open_paren_newline())
-        value = value.with_changes(args=[a.with_changes(value=wrap_call(a.value, _LINE_BUDGET, 2, len(a.keyword.value) + 1)) if isinstance(a.value, cst.Call) and a.keyword is not None else a for a in value.args])
+        value = value.with_changes(args=[a.with_changes(value=wrap_call(a.value, width, 2, len(a.keyword.value) + 1)) if isinstance(a.value, cst.Call) and a.keyword is not None else a for a in value.args])
         stmt = stmt.with_changes(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(g.var))], value=value)])
     return stmt
 
@@ -357,7 +396,7 @@ def decorator_for(fx: FileContext, ent: Entity, plan: EnvPlan) -> cst.BaseExpres
     args = plan.task_args.get(ent.name, [])
     if not args:
         return func
-    return wrap_call(cst.Call(func=func, args=normalize_commas(args)), _LINE_BUDGET, prefix=1)
+    return wrap_call(cst.Call(func=func, args=normalize_commas(args)), fx.line_length, prefix=1)
 
 
 class TaskEnvironmentRule(Rule):
@@ -380,7 +419,7 @@ class TaskEnvironmentRule(Rule):
             prev = body[anchor - 1] if 0 < anchor <= len(body) else None
             blank = 2 if isinstance(prev, cst.BaseCompoundStatement) else (1 if prev is not None else 0)
             for i, g in enumerate(_dependency_order(gs)):
-                stmts = [env_definition(g, blank if i == 0 else 0)]
+                stmts = [env_definition(g, blank if i == 0 else 0, fx.line_length)]
                 stmts += [_add_dependency(other.var, g.var) for other in plan.groups if g.var in other.late_depends]
                 for stmt in stmts:
                     if anchor >= len(body):
@@ -397,13 +436,21 @@ class TaskEnvironmentRule(Rule):
         facts = fx.model.functions.get(original_node)
         ent = facts.entity if facts is not None else None
         plan: Optional[EnvPlan] = fx.scratch.get("env_plan")
-        if ent is None or plan is None or ent.name not in plan.of or fx.model.entities.get(ent.name) is not ent:
+        if ent is None or plan is None or ent.name not in plan.of:
             return updated_node
+        last = fx.model.entities.get(ent.name)
+        if last is not ent and (last is None or last.kind != ent.kind):
+            return updated_node  # redefined as another kind of entity: the planned environment is the last one's
         for c, m in fx.scratch.get("entity_todos", {}).get(ent.name, []):
             fx.todo(c, m)
         pos = original_node.decorators.index(ent.decorator)
         decorators = list(updated_node.decorators)
-        decorators[pos] = decorators[pos].with_changes(decorator=decorator_for(fx, ent, plan))
+        kept = [cst.EmptyLine(comment=c) for c in _comments(ent.decorator.decorator)]
+        decorators[pos] = decorators[pos].with_changes(
+            decorator=decorator_for(fx, ent, plan),
+            # comments written among the decorator's arguments stay, above it
+            leading_lines=[*decorators[pos].leading_lines, *kept],
+        )
         if ent.kind == "task":
             fx.change(CODE)
         return updated_node.with_changes(decorators=decorators)
@@ -413,6 +460,17 @@ class TaskEnvironmentRule(Rule):
         if extra:
             module = module.with_changes(body=[*module.body, *extra])
         return module
+
+
+def _comments(node: cst.CSTNode) -> list[cst.Comment]:
+    found: list[cst.Comment] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Comment(self, n: cst.Comment) -> None:
+            found.append(n)
+
+    node.visit(_Collect())
+    return found
 
 
 def _add_dependency(env: str, dep: str) -> cst.SimpleStatementLine:

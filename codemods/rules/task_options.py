@@ -56,7 +56,6 @@ _NO_TARGET = {
     "pickle_untyped": "pickle_untyped is the default in Flyte 2 (values of unknown types are pickled)",
     "execution_mode": "execution_mode is flytekit-internal; it was dropped",
     "task_resolver": "a custom task resolver is flytekit-specific; Flyte 2 has its own task_resolver= with a different protocol",
-    "disable_deck": "decks are opt-in in Flyte 2 (report=True); disable_deck was dropped",
     "deck_fields": "deck_fields has no Flyte 2 counterpart; log what you need with flyte.report",
     "failure_policy": "",  # FM304
     "on_failure": "",  # FM304
@@ -86,6 +85,12 @@ def task_kwargs(fx: FileContext, kw: dict[str, cst.BaseExpression], kind: str) -
                 out.append(kwarg("report", value))
             elif not is_false(value):
                 out.append(kwarg("report", value))
+        elif key == "disable_deck":
+            # decks are opt-in in Flyte 2: disable_deck=False asked for one, True is the default
+            if is_false(value) and isinstance(value, cst.Name) and value.value == "False":
+                out.append(kwarg("report", cst.Name("True")))
+            elif not is_true(value):
+                out.append(kwarg("report", cst.UnaryOperation(cst.Not(), value)))
         elif key in _NO_TARGET:
             if _NO_TARGET[key]:
                 todos.append((CODE, f"{key}={code(value)}: {_NO_TARGET[key]}"))

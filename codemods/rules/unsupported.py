@@ -68,6 +68,7 @@ HINTS: dict[str, str] = {
     "dynamic": "use an async @env.task",
     "workflow": "use an async @env.task",
     "task": "use @env.task on a flyte.TaskEnvironment",
+    "Resources": "kept, because the plugin or Union API around it takes flytekit's Resources; Flyte 2 tasks take flyte.Resources on their environment",
 }
 
 
@@ -106,13 +107,13 @@ class _Scan(cst.CSTVisitor):
 
 
 def _inlinable_binding(fx: FileContext, stmt: cst.SimpleStatementLine):
-    """(name, symbol) for a module-level `name = map_task(...)` or `name = Echo(...)`."""
+    """(name, symbol) for a module-level `name = map_task(...)`, `Echo(...)` or `Artifact(...)`."""
     if fx.frame is not None or len(stmt.body) != 1 or not isinstance(stmt.body[0], cst.Assign):
         return None
     assign = stmt.body[0]
     if len(assign.targets) != 1 or not isinstance(assign.targets[0].target, cst.Name) or not isinstance(assign.value, cst.Call):
         return None
-    for sym in ("map_task", "Echo"):
+    for sym in ("map_task", "Echo", "Artifact"):
         if fx.is_sym(assign.value.func, sym):
             return assign.targets[0].target.value, sym
     return None

@@ -205,9 +205,9 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path:
 
 
 def _store() -> Any:
-    from .._run import _store as store
+    from .._run import current_store
 
-    return store()
+    return current_store()
 
 
 def _when(ts: Optional[float]) -> str:
@@ -228,7 +228,7 @@ def get() -> None:
 @click.pass_context
 def get_runs(ctx: click.Context, limit: int) -> None:
     """The most recent runs."""
-    rows = _store().list_runs(limit)
+    rows = [r._asdict() for r in _store().list_runs(limit)]
     if ctx.find_root().obj and ctx.find_root().obj.get("output_format", "").startswith("json"):
         click.echo(json.dumps([{k: r[k] for k in ("name", "task", "phase", "start_time", "end_time", "error_code")} for r in rows]))
         return
@@ -247,9 +247,10 @@ def get_run(name: str) -> None:
     from .._run import Run
 
     store = _store()
-    row = store.get_run(name)
-    if row is None:
+    record = store.get_run(name)
+    if record is None:
         _fail(f"No run named {name!r} in {store.home}")
+    row = record._asdict()
     run = Run(name, store)
     console = _console()
     console.print(f"Run {name}: {row['phase']} ({row['task']}), started {_when(row['start_time'])}, took {_duration(row['start_time'], row['end_time'])}", markup=False)
@@ -266,7 +267,7 @@ def get_actions(run_name: str) -> None:
     """The action tree of a run."""
     from rich.tree import Tree
 
-    rows = _store().list_actions(run_name)
+    rows = [r._asdict() for r in _store().list_actions(run_name).actions]
     if not rows:
         _fail(f"Run {run_name!r} has no recorded actions")
     children: dict[Any, list[dict[str, Any]]] = {}
@@ -298,9 +299,10 @@ def get_io(run_name: str, action: str) -> None:
     from .._serde import Codec
 
     store = _store()
-    row = store.get_action(run_name, action)
-    if row is None:
+    record = store.get_action(run_name, action)
+    if record is None:
         _fail(f"Run {run_name!r} has no action {action!r}")
+    row = record._asdict()
     codec = Codec(blob_loader=store.load_blob)
     console = _console()
     for what in ("inputs", "outputs"):

@@ -1,18 +1,50 @@
 """The controller: executes task calls inside a run as recorded actions."""
 
-from ._actions import Call, execute_async, execute_sync, prepare, submit_async, submit_sync, submit_sync_in_thread
+from ._actions import (
+    ROOT_ACTION,
+    Call,
+    batchable,
+    drive,
+    encode_inputs,
+    execute_async,
+    execute_batch_sync,
+    execute_sync,
+    prepare,
+    prepare_root,
+    submit_async,
+    submit_sync,
+    submit_sync_in_thread,
+)
+from ._environ import pop as pop_env
+from ._environ import push as push_env
 from ._errors import crossing_error, error_code, format_failure
 from ._ids import action_id
+from ._pool import run_in_worker
+from ._recorder import Failure, Recorder, RunListener, add_listener, remove_listener
 
 __all__ = [
+    "ROOT_ACTION",
     "Call",
+    "Failure",
+    "Recorder",
+    "RunListener",
     "action_id",
+    "add_listener",
+    "batchable",
     "crossing_error",
+    "drive",
+    "encode_inputs",
     "error_code",
     "execute_async",
+    "execute_batch_sync",
     "execute_sync",
     "format_failure",
+    "pop_env",
     "prepare",
+    "prepare_root",
+    "push_env",
+    "remove_listener",
+    "run_in_worker",
     "submit_async",
     "submit_sync",
     "submit_sync_in_thread",

@@ -1,24 +1,29 @@
 """The controller: turns a task call inside a run into a recorded, retried, timed, cached action.
 
 A call goes through `prepare` (bind and check the arguments, encode them, derive the action id,
-answer from a resumed run or the cache) and then `execute_async` or `execute_sync` (run the body
-with retries and a timeout, record the outcome). Async bodies run on the caller's event loop;
-sync bodies run in the caller's thread, because a sync parent is blocked on the call anyway, which
+answer from a resumed run or the cache) and then `execute_async` or `execute_sync`. Both run the
+same attempt loop (`_attempts`: record the start, run attempts with retries, timeout and backoff,
+map errors, record the outcome); they differ only in how an attempt's body is run (the run's
+`Executor`, awaited or blocking) and how a backoff waits (`asyncio.sleep` or `time.sleep`).
+
+The loop is a coroutine. For a sync call it is driven to completion in the calling thread with
+one `send(None)`: its body and sleep strategies never suspend, so the coroutine never yields. A
+sync body runs in the caller's thread because a sync parent is blocked on the call anyway, which
 makes a sync→sync call as cheap as an async one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import ctypes
-import sys
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Optional
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
+from .._executor import AttemptExpired
 from .._serde import SerializationError, digest
+from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
     BaseRuntimeError,
     MaxRuntimeExceededError,
@@ -28,7 +33,7 @@ from ..errors import (
     TraceDoesNotAllowNestedTasksError,
 )
 from . import _environ
-from ._errors import crossing_error, error_code, format_failure
+from ._errors import crossing_error
 from ._ids import action_id
 
 if TYPE_CHECKING:
@@ -36,27 +41,36 @@ if TYPE_CHECKING:
 
 _now = time.time
 _SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
+# plain str values for records (see flyte._controller._recorder)
+_TASK = ActionKind.TASK.value
+_HIT, _MISS = CacheStatus.HIT.value, CacheStatus.MISS.value
+_SUCCEEDED, _FAILED, _ABORTED, _TIMED_OUT = (p.value for p in (Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT))
+ROOT_ACTION = "a0"
 
 
 class Call:
-    """A prepared call: everything `execute_*` needs, or the answer when none is needed."""
+    """A prepared call: everything the attempt loop needs, or the answer when none is needed."""
 
-    __slots__ = ("aid", "cache_key", "done", "group", "inputs", "packed", "parent", "rt", "run", "start", "value")
+    __slots__ = ("aid", "cache_key", "done", "group", "inputs", "packed", "parent", "record", "rt", "run", "start",
+                 "value")
 
-    def __init__(self, rt: TaskRuntime, parent: Frame, packed: bytes, aid: str, group: Optional[str]):
+    def __init__(self, rt: TaskRuntime, parent: Frame, packed: bytes, aid: str, group: Optional[str], inputs: dict):
         self.rt = rt
         self.parent = parent
         self.run = parent.run
         self.packed = packed
         self.aid = aid
         self.group = group
+        self.inputs = inputs
         self.cache_key: Optional[str] = None
         self.done = False
         self.value: Any = None
         self.start = 0.0
+        self.record: Any = None  # the started ActionRecord
 
 
-def _encode_inputs(rt: TaskRuntime, run: RunState, inputs: dict) -> bytes:
+def encode_inputs(rt: TaskRuntime, run: RunState, inputs: dict) -> bytes:
+    """A call's bound inputs as the bytes that are recorded (and hashed into its id)."""
     try:
         return run.codec.pack(inputs)
     except SerializationError:
@@ -76,51 +90,54 @@ def _nested_in_trace(rt: TaskRuntime, parent: Frame) -> TraceDoesNotAllowNestedT
 
 
 def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
-    if parent.kind == KIND_TRACE:
+    if parent.kind is KIND_TRACE:
         raise _nested_in_trace(rt, parent)
     run = parent.run
     inputs = rt.iface.bind(rt.name, args, kwargs)
-    packed = _encode_inputs(rt, run, inputs)
+    packed = encode_inputs(rt, run, inputs)
     group = current_group.get()
     seq = parent.next_seq((rt.name, packed, group))
-    aid = action_id(parent.id, packed, rt.name, seq, group)
-    call = Call(rt, parent, packed, aid, group)
-    call.inputs = inputs
-    replay = run.replay
-    if replay is not None:
-        stored = replay.get(aid)
+    aid = action_id(parent.id, packed, rt.name, seq, group)  # type: ignore[arg-type]
+    call = Call(rt, parent, packed, aid, group, inputs)
+    if run.resumed:
+        stored = run.recorder.replayed(aid)
         if stored is not None:
             call.done = True
             call.value = run.codec.unpack(stored)
             return call
     if rt.cache is not None and (run.cache_read or run.cache_write):
-        call.cache_key = rt.cache_key(inputs, digest(packed) if inputs else "")
-        if run.cache_read and rt.cache_readable:
-            hit = run.store.cache_get(call.cache_key, rt.cache_max_age)
-            if hit is not None:
-                _record_cache_hit(call, hit)
+        _lookup_cache(call)
     return call
 
 
+def prepare_root(rt: TaskRuntime, run: RunState, inputs: dict, packed: bytes) -> Call:
+    """The call of a run's root task (action "a0"), answered from the cache when it can be."""
+    root = Frame(run, None, "<run>", "<run>", KIND_TASK)
+    call = Call(rt, root, packed, ROOT_ACTION, None, inputs)
+    if rt.cache is not None and (run.cache_read or run.cache_write):
+        _lookup_cache(call)
+    return call
+
+
+def _lookup_cache(call: Call) -> None:
+    rt, run = call.rt, call.run
+    assert rt.cache is not None
+    call.cache_key = rt.cache_key(call.inputs, digest(call.packed) if call.inputs else "")
+    if run.cache_read and rt.cache_readable:
+        hit = run.store.cache_get(call.cache_key, rt.cache_max_age)  # type: ignore[union-attr]
+        if hit is not None:
+            _record_cache_hit(call, hit)
+
+
 def _record_cache_hit(call: Call, outputs: bytes) -> None:
-    rt, run = call.rt, call.run
-    now = _now()
-    run.store.action_finished(
-        (run.name, call.aid, call.parent.id, rt.name, rt.short_name, call.group, KIND_TASK, "SUCCEEDED", 0,
-         now, now, call.packed, outputs, None, None, "hit")
-    )
+    rt, recorder = call.rt, call.run.recorder
+    rec = recorder.action(call.aid, call.parent.id, rt.name, rt.short_name, call.group, _TASK, call.packed, _HIT, 0, False)
+    recorder.finished(rec, _SUCCEEDED, 0, outputs)
     call.done = True
-    call.value = run.codec.unpack(outputs)
+    call.value = call.run.codec.unpack(outputs)
 
 
-def _started(call: Call) -> Frame:
-    rt, run = call.rt, call.run
-    call.start = _now()
-    run.store.action_started(
-        (run.name, call.aid, call.parent.id, rt.name, rt.short_name, call.group, KIND_TASK, "RUNNING", 0,
-         call.start, None, call.packed, None, None, None, "miss" if call.cache_key else None)
-    )
-    return Frame(run, call.aid, rt.name, rt.short_name, KIND_TASK, rt.task, call.parent.id)
+# -- the attempt loop ---------------------------------------------------------------------------------
 
 
 def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
@@ -130,33 +147,22 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
         out = run.codec.pack(result)
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
-    end = _now()
     if frame.report is not None and rt.report:
         frame.report.write(run.run_dir / call.aid / "report.html")
-    run.store.action_finished(
-        (run.name, call.aid, call.parent.id, rt.name, rt.short_name, call.group, KIND_TASK, "SUCCEEDED",
-         frame.attempt, call.start, end, call.packed, out, None, None, "miss" if call.cache_key else None)
-    )
+    run.recorder.finished(call.record, _SUCCEEDED, frame.attempt, out)
     if call.cache_key is not None and run.cache_write:
-        run.store.cache_put(call.cache_key, rt.name, rt.cache_version, out)
-    return run.codec.unpack(out)
+        run.recorder.cache_put(call.cache_key, rt.name, rt.cache_version, out)
+    return result if type(result) in _SCALARS else run.codec.unpack(out)
 
 
-def _failed(call: Call, frame: Frame, e: BaseException, phase: str = "FAILED") -> None:
+def _failed(call: Call, frame: Frame, e: BaseException, phase: str) -> None:
     rt, run = call.rt, call.run
     if frame.report is not None and rt.report:
         try:
             frame.report.write(run.run_dir / call.aid / "report.html")
         except OSError:
             pass
-    run.store.action_finished(
-        (run.name, call.aid, call.parent.id, rt.name, rt.short_name, call.group, KIND_TASK, phase,
-         frame.attempt, call.start, _now(), call.packed, None, error_code(e), format_failure(e), None)
-    )
-
-
-def _attempt_failed(call: Call, attempt: int, start: float, e: BaseException) -> None:
-    call.run.store.attempt_failed((call.run.name, call.aid, attempt, start, _now(), error_code(e), format_failure(e)))
+    run.recorder.finished(call.record, phase, frame.attempt, None, e)
 
 
 def _should_retry(rt: TaskRuntime, call: Call, attempt: int, e: BaseException) -> Optional[float]:
@@ -169,7 +175,8 @@ def _should_retry(rt: TaskRuntime, call: Call, attempt: int, e: BaseException) -
     return delay
 
 
-def _timeout_error(rt: TaskRuntime, seconds: float) -> TaskTimeoutError:
+def _timeout_error(rt: TaskRuntime) -> TaskTimeoutError:
+    seconds = rt.timeout if rt.timeout is not None else (rt.deadline or 0.0)
     return MaxRuntimeExceededError(f"Task {rt.name!r} exceeded its timeout of {seconds:g}s and was stopped")
 
 
@@ -178,45 +185,32 @@ def _attempt_budget(rt: TaskRuntime, call: Call) -> Optional[float]:
     if rt.deadline is not None:
         left = call.start + rt.deadline - _now()
         budget = left if budget is None else min(budget, left)
-    return budget
+    return None if budget is None else max(budget, 0.0)
 
 
-# -- async ---------------------------------------------------------------------------------------
+class _Strategy(NamedTuple):
+    """How the attempt loop runs a body and waits between attempts."""
 
-if sys.version_info >= (3, 11):
-
-    async def _run_with_timeout(coro: Any, seconds: float) -> Any:
-        try:
-            async with asyncio.timeout(seconds) as cm:
-                return await coro
-        except TimeoutError:
-            if cm.expired():
-                raise _Expired() from None
-            raise
-
-else:  # pragma: no cover - Python 3.10
-
-    async def _run_with_timeout(coro: Any, seconds: float) -> Any:
-        task = asyncio.ensure_future(coro)
-        done, _ = await asyncio.wait({task}, timeout=seconds)
-        if not done:
-            task.cancel()
-            raise _Expired()
-        return task.result()
+    blocking: bool  # the executor's run_sync (called) or its run_async (awaited) runs the body
+    sleep: Callable[[float], Awaitable[None]]
+    aborts: tuple[type[BaseException], ...]  # failures that end the action at once, as ABORTED
 
 
-class _Expired(Exception):
-    """Internal marker: the attempt ran out of time (distinct from a TimeoutError the body raised)."""
-
-
-async def execute_async(call: Call) -> Any:
+async def _attempts(call: Call, how: _Strategy) -> Any:
+    """Every attempt of one action, from its start record to its end record."""
     rt, run = call.rt, call.run
-    if call.cache_key is not None and rt.cache_serialize:
-        return await _serialized_async(call)
-    frame = _started(call)
+    rec = call.record = run.recorder.action(call.aid, call.parent.id, rt.name, rt.short_name, call.group, _TASK,
+                                            call.packed, _MISS if call.cache_key else None)
+    call.start = rec[9]
+    frame = Frame(run, call.aid, rt.name, rt.short_name, KIND_TASK, rt.task, call.parent.id)
     token = current_frame.set(frame)
-    gtoken = current_group.set(None) if call.group is not None else None
+    gtoken = current_group.set(None) if call.group is not None else None  # a child starts outside its caller's group
     env = _environ.push(rt.env) if rt.env else None
+    blocking = how.blocking
+    run_body = run.executor.run_sync if blocking else run.executor.run_async
+    timed = rt.timeout or rt.deadline
+    # The body's inputs: a private copy, except that immutable scalars need none.
+    inputs = call.inputs if _SCALARS.issuperset(map(type, call.inputs.values())) else None
     attempt = 0
     try:
         while True:
@@ -224,28 +218,25 @@ async def execute_async(call: Call) -> Any:
             frame.attempt = attempt
             astart = _now()
             try:
-                kw = run.codec.unpack(call.packed)
-                budget = _attempt_budget(rt, call) if (rt.timeout or rt.deadline) else None
-                if budget is None:
-                    result = await rt.func(**kw)
+                budget = _attempt_budget(rt, call) if timed else None
+                kw = inputs if inputs is not None else run.codec.unpack(call.packed)
+                if blocking:
+                    result = run_body(call, frame, kw, budget)
                 else:
-                    result = await _run_with_timeout(rt.func(**kw), max(budget, 0.0))
+                    result = await run_body(call, frame, kw, budget)
                 return _succeeded(call, frame, result)
-            except asyncio.CancelledError as e:
-                _failed(call, frame, e, "ABORTED")
-                raise
-            except (KeyboardInterrupt, SystemExit) as e:
-                _failed(call, frame, e, "ABORTED")
+            except how.aborts as e:
+                _failed(call, frame, e, _ABORTED)
                 raise
             except BaseException as e:
-                err: BaseException = _timeout_error(rt, _attempt_budget_seconds(rt)) if isinstance(e, _Expired) else e
-                _attempt_failed(call, attempt, astart, err)
+                err: BaseException = _timeout_error(rt) if isinstance(e, AttemptExpired) else e
+                run.recorder.attempt_failed(call.record, attempt, astart, err)
                 delay = _should_retry(rt, call, attempt, err)
                 if delay is None:
-                    _failed(call, frame, err, "TIMED_OUT" if isinstance(err, TaskTimeoutError) else "FAILED")
+                    _failed(call, frame, err, _TIMED_OUT if isinstance(err, TaskTimeoutError) else _FAILED)
                     raise crossing_error(err) from err
                 if delay:
-                    await asyncio.sleep(delay)
+                    await how.sleep(delay)
     finally:
         if env is not None:
             _environ.pop(env)
@@ -254,8 +245,36 @@ async def execute_async(call: Call) -> Any:
         current_frame.reset(token)
 
 
-def _attempt_budget_seconds(rt: TaskRuntime) -> float:
-    return rt.timeout if rt.timeout is not None else (rt.deadline or 0.0)
+async def _sleep_blocking(seconds: float) -> None:
+    time.sleep(seconds)
+
+
+_ASYNC = _Strategy(False, asyncio.sleep, (asyncio.CancelledError, KeyboardInterrupt, SystemExit))
+_SYNC = _Strategy(True, _sleep_blocking, (KeyboardInterrupt, SystemExit))
+
+
+def drive(coro: Any) -> Any:
+    """Run a coroutine that never suspends to its end in this thread, without an event loop."""
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("a blocking attempt loop suspended; its strategies must not await anything that waits")
+
+
+def execute_async(call: Call) -> Awaitable[Any]:
+    """Await this to run a prepared call's attempts on the current event loop."""
+    if call.cache_key is not None and call.rt.cache_serialize:
+        return _serialized_async(call)
+    return _attempts(call, _ASYNC)
+
+
+def execute_sync(call: Call) -> Any:
+    """Run a prepared call's attempts in this thread (which must not be running an event loop)."""
+    if call.cache_key is not None and call.rt.cache_serialize:
+        return _serialized_sync(call)
+    return drive(_attempts(call, _SYNC))
 
 
 async def _serialized_async(call: Call) -> Any:
@@ -267,87 +286,12 @@ async def _serialized_async(call: Call) -> Any:
         if lock is None:
             lock = run.inflight[("async", key)] = asyncio.Lock()
     async with lock:
-        hit = run.store.cache_get(key, call.rt.cache_max_age)
+        hit = run.store.cache_get(key, call.rt.cache_max_age)  # type: ignore[union-attr]
         if hit is not None:
             _record_cache_hit(call, hit)
             return call.value
         call.rt = call.rt.without_serialize()
         return await execute_async(call)
-
-
-# -- sync ----------------------------------------------------------------------------------------
-
-
-class _Interrupt(BaseException):
-    """Injected into a sync body's thread when its time is up."""
-
-
-def _run_sync_with_timeout(func: Any, kw: dict, seconds: float) -> Any:
-    box: list = []
-    ctx = contextvars.copy_context()
-
-    def target() -> None:
-        try:
-            box.append((True, ctx.run(func, **kw)))
-        except BaseException as e:
-            box.append((False, e))
-
-    worker = threading.Thread(target=target, name="flyte-timed-task", daemon=True)
-    worker.start()
-    worker.join(seconds)
-    if worker.is_alive():
-        # Python cannot kill a thread; ask it to stop at its next bytecode. A body blocked in C
-        # (a long sleep, a socket read) stops when that call returns; the action fails now.
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident), ctypes.py_object(_Interrupt))
-        raise _Expired()
-    ok, value = box[0]
-    if ok:
-        return value
-    raise value
-
-
-def execute_sync(call: Call) -> Any:
-    rt, run = call.rt, call.run
-    if call.cache_key is not None and rt.cache_serialize:
-        return _serialized_sync(call)
-    frame = _started(call)
-    token = current_frame.set(frame)
-    gtoken = current_group.set(None) if call.group is not None else None
-    env = _environ.push(rt.env) if rt.env else None
-    attempt = 0
-    try:
-        while True:
-            attempt += 1
-            frame.attempt = attempt
-            astart = _now()
-            try:
-                kw = run.codec.unpack(call.packed)
-                budget = _attempt_budget(rt, call) if (rt.timeout or rt.deadline) else None
-                if run.executor is not None and call.parent.id is not None:
-                    result = run.executor.run_body(call, frame, kw, None if budget is None else max(budget, 0.0))
-                elif budget is None:
-                    result = rt.func(**kw)
-                else:
-                    result = _run_sync_with_timeout(rt.func, kw, max(budget, 0.0))
-                return _succeeded(call, frame, result)
-            except (KeyboardInterrupt, SystemExit) as e:
-                _failed(call, frame, e, "ABORTED")
-                raise
-            except BaseException as e:
-                err: BaseException = _timeout_error(rt, _attempt_budget_seconds(rt)) if isinstance(e, _Expired) else e
-                _attempt_failed(call, attempt, astart, err)
-                delay = _should_retry(rt, call, attempt, err)
-                if delay is None:
-                    _failed(call, frame, err, "TIMED_OUT" if isinstance(err, TaskTimeoutError) else "FAILED")
-                    raise crossing_error(err) from err
-                if delay:
-                    time.sleep(delay)
-    finally:
-        if env is not None:
-            _environ.pop(env)
-        if gtoken is not None:
-            current_group.reset(gtoken)
-        current_frame.reset(token)
 
 
 def _serialized_sync(call: Call) -> Any:
@@ -358,7 +302,7 @@ def _serialized_sync(call: Call) -> Any:
         if lock is None:
             lock = run.inflight[("sync", key)] = threading.Lock()
     with lock:
-        hit = run.store.cache_get(key, call.rt.cache_max_age)
+        hit = run.store.cache_get(key, call.rt.cache_max_age)  # type: ignore[union-attr]
         if hit is not None:
             _record_cache_hit(call, hit)
             return call.value
@@ -369,11 +313,11 @@ def _serialized_sync(call: Call) -> Any:
 # -- many calls of one plain sync task at once (flyte.map) ----------------------------------------
 
 
-def batchable(rt: TaskRuntime) -> bool:
-    """Tasks whose calls can run in a batch: nothing per call beyond body and record (no retries,
-    timeouts, caching, environment or report)."""
+def batchable(rt: TaskRuntime, parent: Frame) -> bool:
+    """Whether calls of `rt` from `parent` can run in a batch: nothing per call beyond body and
+    record (no retries, timeouts, caching, environment or report), in this thread."""
     return (not rt.is_async and not rt.retries and rt.timeout is None and rt.deadline is None and rt.cache is None
-            and not rt.env and not rt.report)
+            and not rt.env and not rt.report and parent.run.executor.batches_inline and parent.run.link is None)
 
 
 def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_error: bool = False,
@@ -388,36 +332,37 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
     This is `prepare` + `execute_sync` flattened for the one case that needs neither cache,
     retries, timeout nor environment: per call it costs a few microseconds less, which is most of
     what a trivial map item costs."""
-    if parent.kind == KIND_TRACE:
+    if parent.kind is KIND_TRACE:
         raise _nested_in_trace(rt, parent)
     run = parent.run
-    codec = run.codec
+    codec, recorder = run.codec, run.recorder
     pack, unpack = codec.pack, codec.unpack
+    action, finished = recorder.action, recorder.finished
     bind, check_outputs = rt.iface.bind, rt.iface.check_outputs
     func, name, short, task = rt.func, rt.name, rt.short_name, rt.task
-    pid, run_name, replay = parent.id, run.name, run.replay
+    pid, resumed = parent.id, run.resumed
     group = current_group.get()
     gtoken = current_group.set(None) if group is not None else None  # a child starts outside the map's group
-    rows: list = []
+    batch: list = []
     out: list = []
     scalars = _SCALARS
     try:
         for args, kwargs in calls:
             try:
                 inputs = bind(name, args, kwargs)
-                packed = _encode_inputs(rt, run, inputs)
+                packed = encode_inputs(rt, run, inputs)
             except BaseException as e:
                 out.append((False, e))
                 continue
-            aid = action_id(pid, packed, name, parent.next_seq((name, packed, group)), group)
-            if replay is not None:
-                stored = replay.get(aid)
+            aid = action_id(pid, packed, name, parent.next_seq((name, packed, group)), group)  # type: ignore[arg-type]
+            if resumed:
+                stored = recorder.replayed(aid)
                 if stored is not None:
                     out.append((True, unpack(stored)))
                     continue
-            start = _now()
+            rec = action(aid, pid, name, short, group, _TASK, packed, None, 0, False)
             if item_started is not None:
-                item_started[0] = start
+                item_started[0] = rec[9]
             token = current_frame.set(Frame(run, aid, name, short, KIND_TASK, task, pid))
             try:
                 # Scalars are immutable: the child can have them as they are; anything else is a copy.
@@ -428,21 +373,19 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
                 if isinstance(e, (KeyboardInterrupt, SystemExit)):
                     raise
                 err = RuntimeDataValidationError("o0", e, name) if isinstance(e, SerializationError) else e
-                rows.append((run_name, aid, pid, name, short, group, KIND_TASK, "FAILED", 1,
-                             start, _now(), packed, None, error_code(err), format_failure(err), None))
+                finished(rec, _FAILED, 1, None, err, batch)
                 out.append((False, crossing_error(err)))
                 if stop_on_error:
                     break  # fail-fast: later calls of the batch do not start
             else:
-                rows.append((run_name, aid, pid, name, short, group, KIND_TASK, "SUCCEEDED", 1,
-                             start, _now(), packed, packed_out, None, None, None))
+                finished(rec, _SUCCEEDED, 1, packed_out, None, batch)
                 out.append((True, result if type(result) in scalars else unpack(packed_out)))
             finally:
                 current_frame.reset(token)
     finally:
         if gtoken is not None:
             current_group.reset(gtoken)
-        run.store.actions_finished(rows)
+        recorder.commit(batch)
     return out  # may be shorter than `calls` when stopped on an error
 
 
@@ -455,7 +398,9 @@ async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
-    return await execute_async(call)
+    if call.cache_key is not None and rt.cache_serialize:
+        return await _serialized_async(call)
+    return await _attempts(call, _ASYNC)
 
 
 def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
@@ -464,7 +409,15 @@ def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> An
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
-    return execute_sync(call)
+    if call.cache_key is not None and rt.cache_serialize:
+        return _serialized_sync(call)
+    coro = _attempts(call, _SYNC)  # execute_sync's drive(), inlined: a sync child's hot path
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    raise RuntimeError("a blocking attempt loop suspended")
 
 
 async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:

@@ -2,8 +2,9 @@
 
 Plain data (None, bool, int, float, str, bytes, list, dict) is msgpack; everything msgpack cannot
 represent exactly (tuples, sets, dataclasses, enums, datetimes, tasks, functions, user classes) is
-carried as an extension type: tuples natively, `flyte.io` values by reference to the run's blob
-directory, and the rest by cloudpickle. Decoding gives back values of the same types, so a child
+carried as an extension type: tuples natively, values of registered record types (`flyte.io`'s
+File/Dir/DataFrame and other packages' I/O types, see `_records`) as plain records whose data
+was copied into the run's directory, and the rest by cloudpickle. Decoding gives back values of the same types, so a child
 receives a faithful copy of what its parent passed, as it would after a trip through a backend.
 """
 
@@ -16,11 +17,13 @@ from typing import Any, Optional
 
 import msgpack
 
+from ._records import _BY_CLASS, key_for, resolve
+
 
 class ExtCode(enum.IntEnum):
     PICKLE = 1
     TUPLE = 2
-    IO = 3  # a flyte.io value (File, Dir, DataFrame), encoded by its own to_record()
+    IO = 3  # a value of a registered record type (flyte.io's File, Dir, DataFrame, ...): see _records
     BLOB = 4  # a value offloaded to the blob store, by content hash
 
 
@@ -45,14 +48,6 @@ def _unpickle(data: bytes) -> Any:
     return pickle.loads(data)
 
 
-# Registry of flyte.io classes, filled by flyte.io on import, so this module need not import them.
-_IO_TYPES: dict[str, type] = {}
-
-
-def register_io_type(cls: type) -> None:
-    _IO_TYPES[cls.__name__] = cls
-
-
 class Codec:
     """Encodes values for one run. `io_hook` lets `flyte.io` values copy their data into the run's
     blob directory as they are encoded, so later actions do not depend on the producer's files."""
@@ -67,10 +62,9 @@ class Codec:
     def _default(self, obj: Any) -> msgpack.ExtType:
         if type(obj) is tuple:
             return msgpack.ExtType(ExtCode.TUPLE, self.pack(list(obj)))
-        to_record = getattr(type(obj), "_flyte_io_record", None)
-        if to_record is not None:
-            record = to_record(obj, self.io_context)
-            return msgpack.ExtType(ExtCode.IO, self.pack([type(obj).__name__, record]))
+        entry = _BY_CLASS.get(type(obj))
+        if entry is not None:
+            return msgpack.ExtType(ExtCode.IO, self.pack([key_for(entry), entry.encode(obj, self.io_context)]))
         try:
             return msgpack.ExtType(ExtCode.PICKLE, _pickle(obj))
         except Exception as e:
@@ -82,13 +76,12 @@ class Codec:
         if code == ExtCode.PICKLE:
             return _unpickle(data)
         if code == ExtCode.IO:
-            name, record = self.unpack(data)
-            cls = _IO_TYPES.get(name)
-            if cls is None:
-                import flyte.io  # noqa: F401  registers the io classes
-
-                cls = _IO_TYPES[name]
-            return cls._flyte_io_restore(record)
+            key, record = self.unpack(data)
+            try:
+                entry = resolve(key)
+            except LookupError as e:
+                raise SerializationError(str(e)) from None
+            return entry.decode(record)
         if code == ExtCode.BLOB:
             if self._blob_loader is None:
                 raise SerializationError("value was offloaded to the blob store, but no blob store is attached")

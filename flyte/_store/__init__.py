@@ -1,20 +1,49 @@
 """The metadata store: runs, their action trees, attempts and the task cache.
 
-`open_store()` gives the embedded SQLite store under `$FLYTE_HOME` (default `~/.flyte`).
+`open_store()` gives the process's store under `$FLYTE_HOME` (default `~/.flyte`): the embedded
+SQLite store, or with `FLYTE_STORE=memory` one that lives in memory. Both implement
+`MetadataStore` and speak in the typed records of `_records`.
 """
 
 from ._blobs import BlobStore
-from ._open import default_home, open_store
-from ._records import ACTION_COLUMNS, RUN_COLUMNS, TERMINAL_PHASES
+from ._memory import MemoryStore
+from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
+from ._protocol import MetadataStore
+from ._records import (
+    ACTION_COLUMNS,
+    RUN_COLUMNS,
+    TERMINAL_PHASES,
+    ActionKind,
+    ActionPage,
+    ActionRecord,
+    AttemptRecord,
+    CacheRecord,
+    CacheStatus,
+    Phase,
+    RunRecord,
+)
 from ._sqlite import INLINE_LIMIT, SQLiteStore
 
 __all__ = [
     "ACTION_COLUMNS",
     "INLINE_LIMIT",
     "RUN_COLUMNS",
+    "STORE_ENV_VAR",
+    "STORE_KINDS",
     "TERMINAL_PHASES",
+    "ActionKind",
+    "ActionPage",
+    "ActionRecord",
+    "AttemptRecord",
     "BlobStore",
+    "CacheRecord",
+    "CacheStatus",
+    "MemoryStore",
+    "MetadataStore",
+    "Phase",
+    "RunRecord",
     "SQLiteStore",
     "default_home",
     "open_store",
+    "store_kind",
 ]

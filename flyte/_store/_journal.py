@@ -143,9 +143,7 @@ def claim_dead_owners(directory: Path) -> list[DeadOwner]:
             fd = os.open(lock, os.O_RDONLY)
         except FileNotFoundError:
             continue
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
+        if not _try_lock(fd):
             os.close(fd)
             continue
         if not lock.exists():  # another process finished replaying it between glob and flock
@@ -153,6 +151,30 @@ def claim_dead_owners(directory: Path) -> list[DeadOwner]:
             continue
         claimed.append(DeadOwner(lock.stem, lock, fd))
     return claimed
+
+
+def _try_lock(fd: int) -> bool:
+    """Take the exclusive lock on `fd` if nobody holds it; the one probe of an owner's liveness."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+
+
+def owner_alive(directory: Path, owner: str) -> bool:
+    """Whether the process that wrote `owner`'s journal in `directory` still holds its lock."""
+    try:
+        fd = os.open(directory / f"{owner}.lock", os.O_RDONLY)
+    except FileNotFoundError:
+        return False
+    try:
+        if _try_lock(fd):
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            return False
+        return True
+    finally:
+        os.close(fd)
 
 
 def segments_of(directory: Path, owner: str) -> list[Path]:

@@ -29,6 +29,13 @@ def data_dir(io_context: Any) -> Optional[Path]:
     return Path(io_context) / "data"
 
 
+def run_data_dir() -> Optional[Path]:
+    """The current run's data directory (where values crossing actions are kept), or None
+    outside a run (the SDK's "no raw data context")."""
+    frame = current_frame.get()
+    return None if frame is None else data_dir(frame.run.run_dir)
+
+
 def raw_data_root() -> Path:
     """Where new files are created: the current run's raw data path, else a temp directory."""
     frame = current_frame.get()
@@ -59,9 +66,42 @@ def tree_digest(path: Path) -> str:
     return h.hexdigest()
 
 
-def keep_file(src: Path, io_context: Any) -> str:
-    """Copy a local file into the run's data directory (content-addressed; atomic)."""
-    root = data_dir(io_context)
+class LocalDataNotFound(FileNotFoundError, ValueError):
+    """A local file or directory named by a File/Dir does not exist. A ValueError too, as the
+    SDK raises for `File.from_local` of a missing file."""
+
+
+def copy_file_atomic(src: Path, dest: Path, hash_method: Any = None) -> None:
+    """Copy `src` to `dest` through a temporary file in the same directory, so `dest` is either
+    absent or complete; feed the bytes to `hash_method` (a HashMethod) on the way."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".copy-")
+    try:
+        with open(src, "rb") as fin, os.fdopen(fd, "wb") as fout:
+            for chunk in iter(lambda: fin.read(1 << 20), b""):
+                if hash_method is not None:
+                    hash_method.update(chunk)
+                fout.write(chunk)
+        os.replace(tmp, dest)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def copy_tree_atomic(src: Path, dest: Path) -> None:
+    """Copy the tree `src` to `dest` (which must not exist) through a temporary sibling."""
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(dir=dest.parent, prefix=".copy-"))
+    try:
+        shutil.copytree(src, tmp / "tree")
+        os.replace(tmp / "tree", dest)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def keep_file(src: Path, root: Optional[Path]) -> str:
+    """Copy a local file into the run's data directory `root` (content-addressed; atomic)."""
     if root is None:
         return str(src)
     try:
@@ -70,26 +110,15 @@ def keep_file(src: Path, io_context: Any) -> str:
     except ValueError:
         pass
     if not src.is_file():
-        raise FileNotFoundError(f"File {src} does not exist, so it cannot be passed to another task")
-    dest_dir = root / file_digest(src)[:32]
-    dest = dest_dir / src.name
+        raise LocalDataNotFound(f"File {src} does not exist, so it cannot be passed to another task")
+    dest = root / file_digest(src)[:32] / src.name
     if not dest.exists():
-        dest_dir.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=dest_dir, prefix=".copy-")
-        os.close(fd)
-        try:
-            shutil.copyfile(src, tmp)
-            os.replace(tmp, dest)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        copy_file_atomic(src, dest)
     return str(dest)
 
 
-def keep_dir(src: Path, io_context: Any) -> str:
-    """Copy a local directory tree into the run's data directory (content-addressed; atomic)."""
-    root = data_dir(io_context)
+def keep_dir(src: Path, root: Optional[Path]) -> str:
+    """Copy a local directory tree into the run's data directory `root` (content-addressed; atomic)."""
     if root is None:
         return str(src)
     try:
@@ -98,36 +127,65 @@ def keep_dir(src: Path, io_context: Any) -> str:
     except ValueError:
         pass
     if not src.is_dir():
-        raise FileNotFoundError(f"Directory {src} does not exist, so it cannot be passed to another task")
-    dest_parent = root / tree_digest(src)[:32]
-    dest = dest_parent / (src.name or "dir")
+        raise LocalDataNotFound(f"Directory {src} does not exist, so it cannot be passed to another task")
+    dest = root / tree_digest(src)[:32] / (src.name or "dir")
     if not dest.exists():
-        dest_parent.mkdir(parents=True, exist_ok=True)
-        tmp = Path(tempfile.mkdtemp(dir=dest_parent, prefix=".copy-"))
-        try:
-            shutil.copytree(src, tmp / "tree")
-            os.replace(tmp / "tree", dest)
-        finally:
-            shutil.rmtree(tmp, ignore_errors=True)
+        copy_tree_atomic(src, dest)
     return str(dest)
 
 
 class IOValue:
     """Base of File, Dir and DataFrame: plain attribute classes that pydantic accepts as fields.
 
-    Subclasses (e.g. a library's own file type) are carried between actions like their base: they
-    are registered as they are defined, and restored as their own class."""
+    **Carrying a value between actions (the public hook for other packages' I/O types).**
+    When a value of an IOValue subclass is passed to a task or returned from one, the runtime
+    stores `value.io_record(data_dir)` and the receiver gets `type(value).from_io_record(record)`.
+    Every subclass is registered as it is defined, under its module and qualified name, and is
+    restored as its own class. A subclass whose constructor differs from its base's overrides
+    `from_io_record` (and, if it carries more than its base, `io_record`)::
+
+        class MyFile(flyte.io.File):
+            def __init__(self, location, **kw): ...
+
+            @classmethod
+            def from_io_record(cls, record):
+                f = cls(record["path"])
+                f.hash = record.get("hash")
+                return f
+
+    A subclass whose class is created at run time (e.g. per format, `MyFile["csv"]`) must give
+    each such class its own `__qualname__` so the two are told apart.
+    """
 
     _fields: ClassVar[tuple[str, ...]] = ()
+    # JSON schema of the SDK's pydantic model of the same name: (description, x-flyte-type,
+    # {field: (schema, default or _REQUIRED)})
+    _schema: ClassVar[tuple[str, str, dict[str, tuple[dict[str, Any], Any]]]] = ("", "", {})
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        from .._serde._codec import register_io_type
+        from .._serde._records import register_record_type
 
-        register_io_type(cls)
+        register_record_type(cls, _encode, cls.from_io_record)
 
     def __class_getitem__(cls, item: Any) -> type:
         return cls  # File[T] / Dir[T]: the format parameter is documentation only
+
+    # -- the hook ----------------------------------------------------------------------------------
+
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
+        """Plain data (str, numbers, bytes, lists, dicts) describing this value to the action that
+        receives it. `data_dir` is the run's data directory (None outside a run): local data the
+        value refers to is copied there first, so the receiver reads the bytes as they were when
+        the value was passed, whatever happens to the sender's files afterwards."""
+        return {f: getattr(self, f) for f in self._fields}
+
+    @classmethod
+    def from_io_record(cls, record: dict[str, Any]) -> Any:
+        """The value `io_record` described, as an instance of `cls`."""
+        return cls(**record)
+
+    # -- value semantics ---------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
         return type(other) is type(self) and all(getattr(self, f) == getattr(other, f) for f in self._fields)
@@ -136,11 +194,36 @@ class IOValue:
         return hash((type(self).__name__, *(getattr(self, f) for f in self._fields)))
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._fields if getattr(self, f) is not None)
+        inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields())
         return f"{type(self).__name__}({inner})"
+
+    def _repr_fields(self) -> tuple[str, ...]:
+        return self._fields
 
     def model_dump(self, **_: Any) -> dict[str, Any]:
         return {f: getattr(self, f) for f in self._fields}
+
+    @classmethod
+    def model_json_schema(cls, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        """The JSON schema the SDK's pydantic model of this class has (what UIs and
+        `flyte.run` from JSON use): fields, defaults, required fields and `x-flyte-type`."""
+        description, flyte_type, fields = cls._schema
+        props: dict[str, Any] = {}
+        required = []
+        for name, (schema, default) in fields.items():
+            prop = dict(schema)
+            if default is _REQUIRED:
+                required.append(name)
+            else:
+                prop["default"] = default
+            prop["title"] = name.replace("_", " ").title()
+            props[name] = dict(sorted(prop.items(), key=lambda kv: ("anyOf", "default", "title", "type").index(kv[0])
+                                       if kv[0] in ("anyOf", "default", "title", "type") else 9))
+        out: dict[str, Any] = {"description": description, "properties": props}
+        if required:
+            out["required"] = required
+        out.update({"title": cls.__name__, "type": "object", "x-flyte-type": flyte_type})
+        return out
 
     @classmethod
     def _from_dict(cls, data: dict[str, Any]) -> Any:
@@ -163,4 +246,13 @@ class IOValue:
 
     @classmethod
     def __get_pydantic_json_schema__(cls, core: Any, handler: Any) -> dict[str, Any]:
-        return {"type": "object", "title": cls.__name__, "properties": {f: {"type": "string"} for f in cls._fields}}
+        return cls.model_json_schema()
+
+
+_REQUIRED = object()
+STR = {"type": "string"}
+OPT_STR = {"anyOf": [{"type": "string"}, {"type": "null"}]}
+
+
+def _encode(value: IOValue, io_context: Any) -> dict[str, Any]:
+    return value.io_record(data_dir(io_context))

@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ._base import IOValue, data_dir, is_remote, local_path_of
+from ._base import OPT_STR, IOValue, is_remote, local_path_of
 from ._hashing import HashMethod
 
 PARQUET = "parquet"
@@ -36,6 +36,9 @@ class DataFrame(IOValue):
     """A dataframe by value (wrapped) or by reference (`uri`, `format`)."""
 
     _fields = ("uri", "format", "hash")
+    _schema = ("A tabular data reference backed by a remote file.", "dataframe", {
+        "uri": (OPT_STR, None), "format": (OPT_STR, ""), "hash": (OPT_STR, None),
+    })
 
     def __init__(self, uri: Optional[str] = None, format: Optional[str] = PARQUET, hash: Optional[str] = None,
                  val: Any = None, **_: Any):
@@ -85,6 +88,15 @@ class DataFrame(IOValue):
         """A task that takes a DataFrame also accepts a pandas frame, as in the SDK."""
         return cls.from_df(value) if _is_pandas(value) else None
 
+    def _flyte_as(self, cls: type) -> Any:
+        """This frame as an instance of `cls` (a pandas or pyarrow frame class), for a task
+        parameter annotated with that class: the SDK reads the frame into it. None if `cls` is
+        not a dataframe class this frame can become."""
+        module = getattr(cls, "__module__", "")
+        if not module.startswith(("pandas", "pyarrow", "polars")):
+            return None
+        return DataFrame(uri=self.uri, format=self.format, hash=self.hash, val=self._raw_df).open(cls).all_sync()
+
     # -- storage -----------------------------------------------------------------------------------
 
     def _write(self, target: Path) -> None:
@@ -103,9 +115,11 @@ class DataFrame(IOValue):
             tmp.write_bytes(cloudpickle.dumps(df))
             tmp.replace(target)
 
-    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
+        """A frame held in memory is written once into `data_dir/frames` (Parquet where possible)
+        and travels by uri; outside a run it travels pickled inline."""
         if self.uri is None and self._raw_df is not None:
-            root = data_dir(io_context)
+            root = data_dir
             if root is None:
                 import cloudpickle
 
@@ -116,7 +130,8 @@ class DataFrame(IOValue):
         return {"uri": self.uri, "format": self.format, "hash": self.hash}
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> DataFrame:
+    def from_io_record(cls, record: dict[str, Any]) -> DataFrame:
+        record = dict(record)
         inline = record.pop("inline", None)
         frame = cls(**record)
         if inline is not None:

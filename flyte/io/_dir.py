@@ -10,15 +10,30 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
-from ._base import IOValue, is_remote, keep_dir, local_path_of, new_path
-from ._file import File
+from ._base import (
+    _REQUIRED,
+    OPT_STR,
+    STR,
+    IOValue,
+    LocalDataNotFound,
+    is_remote,
+    keep_dir,
+    local_path_of,
+    new_path,
+    run_data_dir,
+)
+from ._file import File, LazyUploader, _local_lazy_uploader
 
 
 class Dir(IOValue):
-    """A directory by path. Passing it to another task copies a local tree into the run's data
-    directory first (content-addressed), so the receiver sees exactly what was sent."""
+    """A directory by path. `Dir.from_local` inside a run copies the tree into the run's storage
+    at once; passing any Dir with a local path to another task copies the tree into the run's
+    data directory first (content-addressed), so the receiver sees exactly what was sent."""
 
     _fields = ("path", "name", "format", "hash")
+    _schema = ("A directory reference with an optional format type.", "dir", {
+        "path": (STR, _REQUIRED), "name": (OPT_STR, None), "format": (STR, ""), "hash": (OPT_STR, None),
+    })
 
     def __init__(self, path: Union[str, Path, None] = None, name: Optional[str] = None, format: str = "",
                  hash: Optional[str] = None, **kwargs: Any):
@@ -32,16 +47,23 @@ class Dir(IOValue):
         self.name = name if name is not None else os.path.basename(self.path.rstrip("/"))
         self.format = format
         self.hash = hash
+        self._lazy_uploader: Optional[LazyUploader] = None
 
-    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
+    @property
+    def lazy_uploader(self) -> Optional[LazyUploader]:
+        """For a Dir made from a local directory outside a run: an async function returning
+        `(hash, uri)` once the tree is uploaded (locally: `(None, local path)`)."""
+        return self._lazy_uploader
+
+    @lazy_uploader.setter
+    def lazy_uploader(self, fn: Optional[LazyUploader]) -> None:
+        self._lazy_uploader = fn
+
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
         path = self.path
-        if not is_remote(path) and io_context is not None:
-            path = keep_dir(Path(local_path_of(path)), io_context)
+        if not is_remote(path) and data_dir is not None:
+            path = keep_dir(Path(local_path_of(path)), data_dir)
         return {"path": path, "name": self.name, "format": self.format, "hash": self.hash}
-
-    @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> Dir:
-        return cls(**record)
 
     # -- constructors ------------------------------------------------------------------------------
 
@@ -49,10 +71,14 @@ class Dir(IOValue):
     def from_local_sync(cls, local_path: Union[str, Path], remote_destination: Optional[str] = None,
                         dir_cache_key: Optional[str] = None, batch_size: Optional[int] = None,
                         chunk_size: Optional[int] = None, max_concurrency: Optional[int] = None) -> Dir:
+        """A Dir holding the tree `local_path` has now: inside a run the tree is copied into the
+        run's storage (or to `remote_destination`) before this returns, so the local directory
+        may be deleted afterwards. Outside a run it refers to the local directory, with a
+        `lazy_uploader`, and is copied when it is passed to a task, as in the SDK."""
         src = Path(local_path)
         if not src.is_dir():
-            raise FileNotFoundError(f"Dir.from_local: {src} is not a directory")
-        path = str(src.resolve())
+            raise LocalDataNotFound(f"Dir.from_local: {local_path} is not a directory")
+        name = os.path.basename(os.path.normpath(str(local_path)))
         if remote_destination is not None:
             if is_remote(remote_destination):
                 import fsspec
@@ -61,14 +87,22 @@ class Dir(IOValue):
                 fs.put(str(src), p, recursive=True)
             else:
                 shutil.copytree(src, local_path_of(remote_destination), dirs_exist_ok=True)
-            path = remote_destination
-        return cls(path=path, name=src.name, hash=dir_cache_key)
+            return cls(path=remote_destination, name=name, hash=dir_cache_key)
+        data = run_data_dir()
+        if data is None:
+            d = cls(path=str(local_path), name=name, hash=dir_cache_key)
+            d.lazy_uploader = _local_lazy_uploader(str(local_path))
+            return d
+        return cls(path=keep_dir(src, data), name=name, hash=dir_cache_key)
 
     @classmethod
     async def from_local(cls, local_path: Union[str, Path], remote_destination: Optional[str] = None,
                          dir_cache_key: Optional[str] = None, batch_size: Optional[int] = None,
                          chunk_size: Optional[int] = None, max_concurrency: Optional[int] = None) -> Dir:
-        return cls.from_local_sync(local_path, remote_destination, dir_cache_key)
+        """`from_local_sync`, with the copy made in a worker thread."""
+        if remote_destination is None and run_data_dir() is None:
+            return cls.from_local_sync(local_path, None, dir_cache_key)
+        return await asyncio.to_thread(cls.from_local_sync, local_path, remote_destination, dir_cache_key)
 
     @classmethod
     def from_existing_remote(cls, remote_path: str, dir_cache_key: Optional[str] = None) -> Dir:
@@ -88,6 +122,8 @@ class Dir(IOValue):
         return Path(local_path_of(self.path))
 
     def walk_sync(self, recursive: bool = True, file_pattern: str = "*", max_depth: Optional[int] = None) -> Iterator[File]:
+        """Files under the directory; with `recursive=False` only the top level, as the SDK documents
+        (its implementation, fsspec's walk with `maxdepth=2`, also lists the files one level down)."""
         root = self._local()
         for dirpath, dirnames, filenames in os.walk(root):
             depth = len(Path(dirpath).relative_to(root).parts)
@@ -143,7 +179,7 @@ class Dir(IOValue):
             fs.get(p, str(target), recursive=True)
         else:
             shutil.copytree(local_path_of(self.path), target, dirs_exist_ok=True)
-        return str(target)
+        return str(local_path) if local_path is not None else str(target)  # as given, trailing separator too
 
     async def download(self, local_path: Optional[Union[str, Path]] = None) -> str:
         return await asyncio.to_thread(self.download_sync, local_path)

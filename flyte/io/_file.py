@@ -6,12 +6,27 @@ import asyncio
 import contextlib
 import os
 import shutil
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Optional, Union
 
-from ._base import IOValue, file_digest, is_remote, keep_file, local_path_of, new_path
+from ._base import (
+    _REQUIRED,
+    OPT_STR,
+    STR,
+    IOValue,
+    LocalDataNotFound,
+    copy_file_atomic,
+    file_digest,
+    is_remote,
+    keep_file,
+    local_path_of,
+    new_path,
+    run_data_dir,
+)
 from ._hashing import HashMethod
+
+LazyUploader = Callable[[], Awaitable[tuple[Optional[str], str]]]
 
 
 class AsyncFile:
@@ -69,14 +84,49 @@ def _open_any(path: str, mode: str, **kwargs: Any) -> IO[Any]:
     return open(local, mode, **kwargs)
 
 
+def _local_lazy_uploader(local_path: str) -> LazyUploader:
+    """What `File.from_local` outside a run attaches: in local mode the file is used where it is
+    (it is copied into the run's data directory when it is passed to a task)."""
+    async def lazy_uploader() -> tuple[Optional[str], str]:
+        return None, local_path
+
+    return lazy_uploader
+
+
+def _split_hash(hash_method: Optional[Union[HashMethod, str]]) -> tuple[Optional[HashMethod], Optional[str]]:
+    if isinstance(hash_method, str):
+        return None, hash_method
+    return hash_method, None
+
+
+def _put_file(src: Path, destination: str, hash_method: Optional[HashMethod]) -> str:
+    """Copy a local file to `destination` (a local path or an fsspec URL), completely or not at all
+    for a local destination; returns the path the copy has."""
+    if is_remote(destination):
+        with open(src, "rb") as fin, _open_any(destination, "wb") as fout:
+            for chunk in iter(lambda: fin.read(1 << 20), b""):
+                if hash_method is not None:
+                    hash_method.update(chunk)
+                fout.write(chunk)
+        return destination
+    dest = Path(local_path_of(destination))
+    copy_file_atomic(src, dest, hash_method)
+    return str(dest.absolute())
+
+
 class File(IOValue):
     """A file by path (local, or a URL with fsspec installed).
 
-    Passing a File to another task copies a local file into the run's data directory first, so
-    the receiver reads the same bytes even after the producer's temporary files are gone.
+    `File.from_local` inside a run copies the file into the run's storage at once (the SDK
+    uploads it), so the local file may be deleted afterwards. Passing any File with a local path
+    to another task copies it into the run's data directory first, so the receiver reads the same
+    bytes even after the producer's temporary files are gone.
     """
 
     _fields = ("path", "name", "format", "hash")
+    _schema = ("A file reference with an optional format type.", "file", {
+        "path": (STR, _REQUIRED), "name": (OPT_STR, None), "format": (STR, ""), "hash": (OPT_STR, None),
+    })
 
     def __init__(self, path: Union[str, Path, None] = None, name: Optional[str] = None, format: str = "",
                  hash: Optional[str] = None, hash_method: Optional[HashMethod] = None, **kwargs: Any):
@@ -91,18 +141,28 @@ class File(IOValue):
         self.format = format
         self.hash = hash
         self.hash_method = hash_method
+        self._lazy_uploader: Optional[LazyUploader] = None
+
+    def _repr_fields(self) -> tuple[str, ...]:
+        return (*self._fields, "hash_method")
+
+    @property
+    def lazy_uploader(self) -> Optional[LazyUploader]:
+        """For a File made from a local file outside a run: an async function returning
+        `(hash, uri)` of the file once it is uploaded (locally: `(None, local path)`)."""
+        return self._lazy_uploader
+
+    @lazy_uploader.setter
+    def lazy_uploader(self, fn: Optional[LazyUploader]) -> None:
+        self._lazy_uploader = fn
 
     # -- crossing actions --------------------------------------------------------------------------
 
-    def _flyte_io_record(self, io_context: Any) -> dict[str, Any]:
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
         path = self.path
-        if not is_remote(path) and io_context is not None:
-            path = keep_file(Path(local_path_of(path)), io_context)
+        if not is_remote(path) and data_dir is not None:
+            path = keep_file(Path(local_path_of(path)), data_dir)
         return {"path": path, "name": self.name, "format": self.format, "hash": self.hash}
-
-    @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> File:
-        return cls(**record)
 
     # -- constructors --------------------------------------------------------------------------------
 
@@ -110,31 +170,46 @@ class File(IOValue):
     def from_local_sync(cls, local_path: Union[str, Path], remote_destination: Optional[str] = None,
                         hash_method: Optional[Union[HashMethod, str]] = None, chunk_size: Optional[int] = None,
                         max_concurrency: Optional[int] = None) -> File:
-        """A File for a local file. With `remote_destination`, the file is copied there first."""
+        """A File holding the bytes `local_path` has now.
+
+        Inside a run the file is copied into the run's storage (or to `remote_destination`)
+        before this returns, so deleting or changing the local file afterwards does not change
+        the File. Outside a run (and without `remote_destination`) the File refers to the local
+        file, with a `lazy_uploader`, and is copied when it is passed to a task, as in the SDK.
+        A `HashMethod` sees the bytes as they are copied; a string is taken as the hash."""
         src = Path(local_path)
+        if not src.exists():
+            raise LocalDataNotFound(f"File not found: {local_path}")
         if not src.is_file():
-            raise FileNotFoundError(f"File.from_local: {src} is not a file")
-        path = str(src.resolve())
+            raise LocalDataNotFound(f"File.from_local: {local_path} is a directory, not a file (use Dir.from_local)")
+        method, digest = _split_hash(hash_method)
+        data = None
         if remote_destination is not None:
-            with open(src, "rb") as fin, _open_any(remote_destination, "wb") as fout:
-                shutil.copyfileobj(fin, fout)
-            path = remote_destination
-        if isinstance(hash_method, str):
-            digest = hash_method
-        elif hash_method is not None:
-            with open(src, "rb") as f:
-                for chunk in iter(lambda: f.read(1 << 20), b""):
-                    hash_method.update(chunk)
-            digest = hash_method.result()
+            path = _put_file(src, remote_destination, method)
         else:
-            digest = None
-        return cls(path=path, name=src.name, hash=digest)
+            if method is not None:
+                with open(src, "rb") as fh:
+                    for chunk in iter(lambda: fh.read(1 << 20), b""):
+                        method.update(chunk)
+            data = run_data_dir()
+            # In a run: kept in the run's data directory, content-addressed, where passing the
+            # File on to another task finds it already kept.
+            path = str(local_path) if data is None else keep_file(src, data)
+        if method is not None:
+            digest = method.result()
+        file = cls(path=path, name=src.name, hash=digest, hash_method=method)
+        if remote_destination is None and data is None:
+            file.lazy_uploader = _local_lazy_uploader(str(local_path))
+        return file
 
     @classmethod
     async def from_local(cls, local_path: Union[str, Path], remote_destination: Optional[str] = None,
                          hash_method: Optional[Union[HashMethod, str]] = None, chunk_size: Optional[int] = None,
                          max_concurrency: Optional[int] = None) -> File:
-        return cls.from_local_sync(local_path, remote_destination, hash_method)
+        """`from_local_sync`, with the copy made in a worker thread."""
+        if remote_destination is None and run_data_dir() is None:
+            return cls.from_local_sync(local_path, None, hash_method)
+        return await asyncio.to_thread(cls.from_local_sync, local_path, remote_destination, hash_method)
 
     @classmethod
     def from_existing_remote(cls, remote_path: str, file_cache_key: Optional[str] = None) -> File:
@@ -185,8 +260,9 @@ class File(IOValue):
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
         target = Path(local_path) if local_path is not None else Path(new_path(self.name))
-        if target.is_dir():
-            target = target / (self.name or "file")
+        # An existing directory, or a path ending in a separator, receives the file under its name.
+        if target.is_dir() or (local_path is not None and str(local_path).endswith(os.sep)):
+            target = target / (os.path.basename(self.path.rstrip("/")) or self.name or "file")
         target.parent.mkdir(parents=True, exist_ok=True)
         with _open_any(self.path, "rb") as fin, open(target, "wb") as fout:
             shutil.copyfileobj(fin, fout)

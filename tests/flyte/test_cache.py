@@ -103,20 +103,25 @@ async def short_lived(x: int) -> int:
     return x
 
 
-def test_max_age_expires_entries(flyte_home):
+def test_max_age_expires_entries(flyte_home, monkeypatch):
     import time
 
+    clock = [time.time()]  # the store's clock, moved by the test instead of waiting for it
+    monkeypatch.setattr(time, "time", lambda: clock[0])
     flyte.run(short_lived, 1)
-    flyte.run(short_lived, 1)
-    time.sleep(0.3)
-    flyte.run(short_lived, 1)
+    clock[0] += 0.1
+    flyte.run(short_lived, 1)  # 100 ms old: a hit
+    assert len(EXECUTIONS) == 1
+    clock[0] += 0.2
+    flyte.run(short_lived, 1)  # 300 ms old: expired
     assert len(EXECUTIONS) == 2
 
 
 @env.task(cache=flyte.Cache("auto", serialize=True))
 async def serialized(x: int) -> int:
     EXECUTIONS.append(("serialized", x))
-    await asyncio.sleep(0.05)
+    for _ in range(20):  # let every other ready call run up to the serialization lock (no timing)
+        await asyncio.sleep(0)
     return x
 
 
@@ -189,3 +194,30 @@ def test_cache_persists_across_processes(tmp_path):
         r = run_file(program, "main", home, env={"MARKER": str(marker)}, x=4)
         assert r["output"] == 12
     assert marker.read_text().count("ran") == 1
+
+
+class Tagged:
+    """A value that names its own cache hash (the runtime's public hook for adapters)."""
+
+    def __init__(self, payload: int, tag: str):
+        self.payload = payload
+        self.tag = tag
+
+    def __flyte_cache_hash__(self):
+        return self.tag
+
+
+@env.task(cache="auto")
+async def cached_tagged(v: Tagged) -> int:
+    EXECUTIONS.append(("tagged", v.payload))
+    return v.payload
+
+
+def test_a_value_with_its_own_cache_hash_is_keyed_by_it(flyte_home):
+    from flyte._extension import CACHE_HASH_METHOD
+
+    assert CACHE_HASH_METHOD == "__flyte_cache_hash__"
+    assert flyte.run(cached_tagged, Tagged(1, "same")).outputs()[0] == 1
+    assert flyte.run(cached_tagged, Tagged(2, "same")).outputs()[0] == 1  # same hash: a hit
+    assert flyte.run(cached_tagged, Tagged(3, "other")).outputs()[0] == 3
+    assert EXECUTIONS == [("tagged", 1), ("tagged", 3)]

@@ -9,6 +9,9 @@ import pytest
 import flyte
 import flyte.errors
 
+# Every test here runs on both stores: the runtime must not depend on which one records.
+pytestmark = pytest.mark.usefixtures("any_store")
+
 env = flyte.TaskEnvironment("calls")
 
 

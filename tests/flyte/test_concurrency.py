@@ -1,63 +1,51 @@
 """Children run concurrently under every asyncio idiom, and flyte.map keeps order and limits.
 
-Concurrency is observed by counting how many children are inside their body at once, not by
-timing.
+Concurrency is observed by having children meet (a rendezvous that fills only when that many
+are inside at once), and order by making children wait for each other: nothing is timed, so no
+test here depends on how loaded the machine is.
 """
 
 import asyncio
 import functools
-import threading
-import time
 
 import anyio
 import pytest
 
 import flyte
 import flyte.errors
+from tests.helpers import Rendezvous
 
 env = flyte.TaskEnvironment("conc")
 
-
-class Peak:
-    """Counts children in flight and remembers the maximum."""
-
-    def __init__(self) -> None:
-        self.now = 0
-        self.max = 0
-        self.lock = threading.Lock()
-
-    def __enter__(self) -> None:
-        with self.lock:
-            self.now += 1
-            self.max = max(self.max, self.now)
-
-    def __exit__(self, *exc) -> None:
-        with self.lock:
-            self.now -= 1
-
-
-PEAK = Peak()
+MEET = Rendezvous()  # each test says how many children must be inside at once, and how many come
+FINISHED: list[int] = []
 
 
 @env.task
 async def slow(x: int) -> int:
-    with PEAK:
-        await asyncio.sleep(0.05)
+    await MEET.meet_async()
     return x * 2
 
 
 @env.task
 def slow_sync(x: int) -> int:
-    with PEAK:
-        time.sleep(0.05)
+    MEET.meet()
     return x * 2
 
 
 @env.task
 async def fails_on_three(x: int) -> int:
-    await asyncio.sleep(0.01 * (5 - x) if x < 5 else 0)
     if x == 3:
         raise ValueError("three is bad")
+    return x
+
+
+@env.task
+async def finishes_after_larger(x: int, members: list[int]) -> int:
+    """Finishes only once every larger member has: completion order is the reverse of input order."""
+    while any(m > x and m not in FINISHED for m in members):
+        await asyncio.sleep(0)
+    FINISHED.append(x)
     return x
 
 
@@ -69,8 +57,8 @@ def sync_fails_on_three(x: int) -> int:
 
 
 @pytest.fixture(autouse=True)
-def reset_peak():
-    PEAK.max = PEAK.now = 0
+def reset():
+    FINISHED.clear()
 
 
 @env.task
@@ -79,8 +67,9 @@ async def gather_all(n: int) -> list[int]:
 
 
 def test_gather_runs_children_concurrently():
+    MEET.reset(size=8, total=8)
     assert flyte.run(gather_all, 8).outputs()[0] == [i * 2 for i in range(8)]
-    assert PEAK.max == 8
+    assert MEET.peak == 8
 
 
 @env.task
@@ -110,13 +99,13 @@ def test_gather_error_keeps_the_original_as_cause():
 @env.task
 async def as_completed_order() -> list[int]:
     order = []
-    for fut in asyncio.as_completed([fails_on_three(x) for x in (0, 1, 2, 4)]):
+    for fut in asyncio.as_completed([finishes_after_larger(x, [0, 1, 2, 4]) for x in (0, 1, 2, 4)]):
         order.append(await fut)
     return order
 
 
 def test_as_completed_yields_in_completion_order():
-    # smaller x sleeps longer, so completion order is the reverse of submission
+    # each child finishes after every larger one, so completion order is the reverse of submission
     assert flyte.run(as_completed_order).outputs()[0] == [4, 2, 1, 0]
 
 
@@ -128,8 +117,9 @@ async def task_group(n: int) -> list[int]:
 
 
 def test_asyncio_task_group():
+    MEET.reset(size=5, total=5)
     assert flyte.run(task_group, 5).outputs()[0] == [0, 2, 4, 6, 8]
-    assert PEAK.max == 5
+    assert MEET.peak == 5
 
 
 @env.task
@@ -144,8 +134,9 @@ async def semaphore_bound(n: int, limit: int) -> list[int]:
 
 
 def test_semaphore_bounds_concurrency():
+    MEET.reset(size=3, total=9)
     assert flyte.run(semaphore_bound, 9, 3).outputs()[0] == [i * 2 for i in range(9)]
-    assert PEAK.max == 3
+    assert MEET.peak == 3
 
 
 @env.task
@@ -162,8 +153,9 @@ async def anyio_group(n: int) -> list[int]:
 
 
 def test_anyio_task_group():
+    MEET.reset(size=4, total=4)
     assert flyte.run(anyio_group, 4).outputs()[0] == [0, 2, 4, 6]
-    assert PEAK.max == 4
+    assert MEET.peak == 4
 
 
 @env.task
@@ -174,6 +166,7 @@ async def actions_in_group(n: int) -> int:
 
 
 def test_group_is_recorded_on_actions():
+    MEET.reset(size=3, total=4)
     run = flyte.run(actions_in_group, 3)
     groups = sorted((a["group_name"] or "-") for a in run.actions() if a["parent"] == "a0")
     assert groups == ["-", "fan-out", "fan-out", "fan-out"]
@@ -204,9 +197,10 @@ def map_async_from_sync(n: int, concurrency: int) -> list[int]:
 
 @pytest.mark.parametrize("driver", [map_async, map_sync, map_sync_from_async, map_async_from_sync])
 def test_map_runs_items_concurrently_up_to_the_limit(driver):
+    MEET.reset(size=4, total=10)
     run = flyte.run(driver, 10, 4)
     assert run.outputs()[0] == [i * 2 for i in range(10)]
-    assert PEAK.max == 4
+    assert MEET.peak == 4
     kids = [a for a in run.actions() if a["parent"] == "a0"]
     assert len(kids) == 10 and all(a["group_name"] for a in kids)
 
@@ -283,8 +277,12 @@ def test_map_rejects_non_tasks_and_bad_partials():
 
 
 def test_map_outside_a_run_calls_the_functions():
+    MEET.reset(size=2, total=3)
     assert list(flyte.map(slow_sync, [1, 2, 3], concurrency=2)) == [2, 4, 6]
+    assert MEET.peak == 2
+    MEET.reset(size=2, total=2)
     assert list(flyte.map(slow, [1, 2])) == [2, 4]
+    assert MEET.peak == 2
 
 
 @env.task
@@ -293,6 +291,7 @@ async def blocking_map_in_async() -> list[int]:
 
 
 def test_blocking_map_inside_async_task_explains_aio():
+    MEET.reset(size=1, total=1)
     with pytest.raises(flyte.errors.RuntimeUserError) as info:
         flyte.run(blocking_map_in_async)
     assert "flyte.map.aio" in str(info.value)
@@ -307,6 +306,7 @@ def nested_asyncio_run(n: int) -> int:
 
 
 def test_asyncio_run_inside_sync_task_creates_actions():
+    MEET.reset(size=3, total=3)
     run = flyte.run(nested_asyncio_run, 3)
     assert run.outputs()[0] == 6
     assert len([a for a in run.actions() if a["parent"] == "a0"]) == 3

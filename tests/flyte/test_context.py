@@ -87,9 +87,25 @@ def read_secrets() -> list[str]:
 
 def test_secrets_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("OPENAI_API_KEY", "sk-1")
-    monkeypatch.setenv("_FSEC_TOKEN", "tok-2")  # flytekit's local secret convention also works
+    monkeypatch.setenv("TOKEN", "tok-2")  # the plain key name, when its target variable is not set
     assert flyte.run(read_secrets).outputs()[0] == ["sk-1", "tok-2"]
     assert "MY_TOKEN" not in os.environ
+
+
+fsec_env = flyte.TaskEnvironment("fsec", secrets=[flyte.Secret(key="fsec-token", as_env_var="FSEC_PROBE")])
+
+
+@fsec_env.task
+def read_fsec_probe() -> str:
+    return os.environ.get("FSEC_PROBE", "<unset>")
+
+
+def test_the_runtime_knows_nothing_of_flytekits_secret_prefix(monkeypatch):
+    # `_FSEC_<GROUP>_<KEY>` is flytekit's convention: the flytekit shim maps it, the runtime does not.
+    for name in ("FSEC_PROBE", "FSEC_TOKEN", "fsec-token"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("_FSEC_FSEC_TOKEN", "tok-2")
+    assert flyte.run(read_fsec_probe).outputs()[0] == "<unset>"
 
 
 def test_secret_names():

@@ -10,6 +10,9 @@ import flyte
 import flyte.errors
 from flyte._store import open_store
 
+# Every test here runs on both stores: the runtime must not depend on which one records.
+pytestmark = pytest.mark.usefixtures("any_store")
+
 env = flyte.TaskEnvironment("fail")
 CALLS: dict = {}
 
@@ -52,9 +55,9 @@ def test_failing_root_raises_out_of_run_and_is_recorded(flyte_home):
     assert info.value.code == "MyError" and str(info.value) == "bad 4"
     store = open_store()
     row = store.get_run("root-fails")
-    assert row["phase"] == "FAILED" and row["error_code"] == "MyError"
+    assert row.phase == "FAILED" and row.error_code == "MyError"
     action = store.get_action("root-fails", "a0")
-    assert action["phase"] == "FAILED" and "MyError: bad 4" in action["error"]
+    assert action.phase == "FAILED" and "MyError: bad 4" in action.error
 
 
 @env.task(retries=3)
@@ -76,8 +79,8 @@ def test_retries_until_success_and_records_attempts(flyte_home):
     child = next(a for a in run.actions() if a["task"] == "fail.flaky")
     assert child["attempts"] == 3 and child["phase"] == "SUCCEEDED"
     attempts = open_store().list_attempts("flaky-run", child["id"])
-    assert [a["attempt"] for a in attempts] == [1, 2]
-    assert [a["error_code"] for a in attempts] == ["RuntimeError", "RuntimeError"]
+    assert [a.attempt for a in attempts] == [1, 2]
+    assert [a.error_code for a in attempts] == ["RuntimeError", "RuntimeError"]
 
 
 @env.task(retries=flyte.RetryStrategy(2))
@@ -119,8 +122,8 @@ def test_backoff_spaces_attempts(flyte_home):
     # attempt 2 started at least one backoff after attempt 1 ended
     action = open_store().get_action("paced", "a0")
     assert len(attempts) == 2
-    assert attempts[1]["start_time"] - attempts[0]["end_time"] >= 0.15
-    assert run.outputs()[0] == 1 and action["attempts"] == 3
+    assert attempts[1].start_time - attempts[0].end_time >= 0.15
+    assert run.outputs()[0] == 1 and action.attempts == 3
 
 
 @env.task(timeout=1)
@@ -144,7 +147,7 @@ def test_timeout_is_enforced(flyte_home, task):
         flyte.with_runcontext(name=f"timeout-{task.short_name}").run(task, 30.0)
     assert time.time() - started < 20  # it did not wait for the 30 s body
     assert info.value.code == "MaxRuntimeExceededError"
-    assert open_store().get_action(f"timeout-{task.short_name}", "a0")["phase"] == "TIMED_OUT"
+    assert open_store().get_action(f"timeout-{task.short_name}", "a0").phase == "TIMED_OUT"
     assert task.short_name in str(info.value)
 
 

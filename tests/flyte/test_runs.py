@@ -181,9 +181,9 @@ def test_a_crash_loses_no_finished_action_and_the_run_resumes(tmp_path):
     try:
         assert "crashing-run" in store.recovered_runs
         run_row = store.get_run("crashing-run")
-        assert run_row["phase"] == "FAILED" and run_row["error_code"] == "ProcessExited"
-        works = [a for a in store.list_actions("crashing-run") if a["task"] == "crashy.work"]
-        assert len(works) == 3 and all(a["phase"] == "SUCCEEDED" for a in works)
+        assert run_row.phase == "FAILED" and run_row.error_code == "ProcessExited"
+        works = [a for a in store.list_actions("crashing-run").actions if a.task == "crashy.work"]
+        assert len(works) == 3 and all(a.phase == "SUCCEEDED" for a in works)
     finally:
         store.close()
 
@@ -194,6 +194,6 @@ def test_a_crash_loses_no_finished_action_and_the_run_resumes(tmp_path):
     assert log.read_text().splitlines() == ["work 0", "work 1", "work 2", "work 3", "work 4"]
     store = SQLiteStore(home)
     try:
-        assert store.get_run("crashing-run")["phase"] == "SUCCEEDED"
+        assert store.get_run("crashing-run").phase == "SUCCEEDED"
     finally:
         store.close()

@@ -6,14 +6,14 @@ import pytest
 
 import flyte
 from flyte._serde import Codec
-from flyte._store import INLINE_LIMIT, SQLiteStore
+from flyte._store import INLINE_LIMIT, ActionRecord, SQLiteStore
 from flyte._store._journal import read_records
 
 env = flyte.TaskEnvironment("store")
 
 
-def _row(run: str, i: int, phase: str = "SUCCEEDED", outputs: bytes = b"\x01") -> tuple:
-    return (run, f"id{i}", "a0", "t", "t", None, "task", phase, 1, 1.0, 2.0, b"\x80", outputs, None, None, None)
+def _row(run: str, i: int, phase: str = "SUCCEEDED", outputs: bytes = b"\x01") -> ActionRecord:
+    return ActionRecord(run, f"id{i}", "a0", "t", "t", None, "task", phase, 1, 1.0, 2.0, b"\x80", outputs, None, None, None)
 
 
 def test_finished_actions_are_journaled_before_the_batch_commit(tmp_path):
@@ -51,9 +51,9 @@ def test_started_rows_are_replaced_by_finished_rows(tmp_path):
     try:
         store.action_started(_row("r", 1, phase="RUNNING", outputs=None))
         store.flush()
-        assert store.get_action("r", "id1")["phase"] == "RUNNING"
+        assert store.get_action("r", "id1").phase == "RUNNING"
         store.action_finished(_row("r", 1))
-        assert store.get_action("r", "id1")["phase"] == "SUCCEEDED"
+        assert store.get_action("r", "id1").phase == "SUCCEEDED"
     finally:
         store.close()
 
@@ -64,7 +64,7 @@ def test_large_values_go_to_the_blob_store(tmp_path):
         codec = Codec(blob_loader=store.load_blob)
         big = codec.pack(list(range(INLINE_LIMIT)))
         store.action_finished(_row("r", 1, outputs=big))
-        stored = store.get_action("r", "id1")["outputs"]
+        stored = store.get_action("r", "id1").outputs
         assert len(stored) < 200  # a reference, not the value
         assert codec.unpack(stored) == list(range(INLINE_LIMIT))
         assert any((tmp_path / "blobs").rglob("*"))

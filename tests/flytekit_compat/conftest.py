@@ -21,5 +21,5 @@ def store_actions():
     store = open_store()
     out = []
     for run in store.list_runs(1000):
-        out.extend(store.list_actions(run["name"]))
+        out.extend(a._asdict() for a in store.list_actions(run.name).actions)
     return sorted(out, key=lambda a: a["start_time"])

@@ -2,8 +2,6 @@
 
 import asyncio
 import functools
-import threading
-import time
 import typing
 
 import pytest
@@ -11,16 +9,17 @@ from flytekit.exceptions.eager import EagerException
 
 from flytekit import conditional, dynamic, eager, map_task, task, workflow
 from tests.flytekit_compat.conftest import store_actions
+from tests.helpers import Rendezvous
 
 RAN: list = []
-PEAK = {"now": 0, "max": 0}
-LOCK = threading.Lock()
+# Mapped bodies meet here to prove they overlap (see tests.helpers.Rendezvous): no timing.
+MEET = Rendezvous()
 
 
 @pytest.fixture(autouse=True)
 def reset():
     RAN.clear()
-    PEAK.update(now=0, max=0)
+    MEET.reset(size=1, total=1)  # tests that check overlap say how much
 
 
 @task
@@ -140,12 +139,7 @@ def test_conditional_compile_errors():
 
 @task
 def slow_square(x: int) -> int:
-    with LOCK:
-        PEAK["now"] += 1
-        PEAK["max"] = max(PEAK["max"], PEAK["now"])
-    time.sleep(0.05)
-    with LOCK:
-        PEAK["now"] -= 1
+    MEET.meet()
     return x * x
 
 
@@ -170,8 +164,10 @@ def mapped_two(xs: list[int], ys: list[int]) -> list[float]:
 
 
 def test_map_task_concurrency_partials_and_zip():
+    MEET.reset(size=3, total=9)
     assert mapped(xs=list(range(9))) == [i * i for i in range(9)]
-    assert PEAK["max"] == 3
+    assert MEET.peak == 3
+    MEET.reset(size=1, total=1)
     assert mapped_partial(xs=[1, 2], y=10) == [5.0, 10.0]
     assert mapped_two(xs=[1, 2], ys=[3, 4]) == [3.0, 8.0]
     assert map_task(slow_square)(x=[1, 2, 3]) == [1, 4, 9]
@@ -241,9 +237,11 @@ def total(xs: list[int]) -> int:
 
 
 def test_dynamic_runs_with_real_values_and_parallel_children():
+    MEET.reset(size=5, total=5)
     assert uses_dyn(n=5) == sum(i * i for i in range(5))
     assert RAN == ["n is int"]
-    assert PEAK["max"] == 5  # the dynamic's tasks form a graph: independent ones overlap
+    assert MEET.peak == 5  # the dynamic's tasks form a graph: independent ones overlap
+    MEET.reset(size=1, total=1)
     dyn_action = next(a for a in store_actions() if a["task"].endswith(".dyn"))
     kids = [a for a in store_actions() if a["parent"] == dyn_action["id"]]
     assert len(kids) == 5
@@ -286,12 +284,9 @@ def double(x: int) -> int:
 
 
 @eager
-async def documented_style(x: int) -> int:
-    out = await add_one(x=x)
-    if out < 0:
-        return -1
-    outs = await asyncio.gather(*[add_one(x=i) for i in range(out)])
-    return await double(x=sum(outs))
+async def pre_115_style(x: int) -> int:
+    out = await add_one(x=x)  # flytekit before 1.15 returned awaitables from sync tasks here
+    return out
 
 
 @eager
@@ -316,7 +311,7 @@ def raises(x: int) -> int:
 @eager
 async def catches() -> str:
     try:
-        await raises(x=1)
+        raises(x=1)
     except EagerException:
         pass
     try:
@@ -326,8 +321,11 @@ async def catches() -> str:
     return "missed"
 
 
-def test_eager_both_calling_styles():
-    assert asyncio.run(documented_style(x=2)) == 2 * sum(i + 1 for i in range(3))
+def test_eager_calls_as_in_flytekit_1_16():
+    # a sync task gives its value; awaiting it is Python's own error, as in flytekit 1.16.31
+    with pytest.raises(TypeError, match="object int can't be used in 'await' expression") as e:
+        asyncio.run(pre_115_style(x=2))
+    assert str(e.value).startswith("Error encountered while executing")
     assert asyncio.run(current_style(x=1)) == 4 and asyncio.run(current_style(x=2)) == -1
     assert asyncio.run(gathered(n=4)) == [0, 2, 4, 6]
     assert asyncio.run(catches()) == "caught both: TypeError"

@@ -2,6 +2,7 @@
 
 import datetime
 import os
+import threading
 import typing
 
 import pytest
@@ -103,11 +104,13 @@ def bad(x: int) -> int:
     raise RuntimeError("boom")
 
 
+# slow_ok finishes only when the test lets it: "stop at once" is then seen without timing.
+LET_SLOW_FINISH = threading.Event()
+
+
 @task
 def slow_ok(x: int) -> int:
-    import time
-
-    time.sleep(0.3)
+    LET_SLOW_FINISH.wait(60)
     LOG.append(f"slow{x}")
     return x
 
@@ -142,13 +145,18 @@ def stop_at_once(x: int) -> int:
 
 
 def test_failure_policies():
+    LET_SLOW_FINISH.set()
     with pytest.raises(RuntimeError, match="boom"):
-        keep_going(x=2)
+        keep_going(x=2)  # waits for slow_ok to complete
     assert "slow2" in LOG
     LOG.clear()
-    with pytest.raises(RuntimeError, match="boom"):
-        stop_at_once(x=3)
-    assert "slow3" not in LOG
+    LET_SLOW_FINISH.clear()
+    try:
+        with pytest.raises(RuntimeError, match="boom"):
+            stop_at_once(x=3)  # raises while slow_ok is still held
+        assert "slow3" not in LOG
+    finally:
+        LET_SLOW_FINISH.set()
 
 
 ATTEMPTS: dict = {}

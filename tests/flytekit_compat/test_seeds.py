@@ -35,7 +35,7 @@ def _actions(home):
     try:
         runs = store.list_runs()
         assert len(runs) == 1
-        return store.list_actions(runs[0]["name"])
+        return [a._asdict() for a in store.list_actions(runs[0].name).actions]
     finally:
         store.close()
 

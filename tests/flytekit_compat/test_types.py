@@ -3,7 +3,6 @@
 import dataclasses
 import enum
 import os
-import shutil
 import tempfile
 import typing
 
@@ -215,6 +214,30 @@ def test_current_context_secrets_and_working_directory(monkeypatch):
         current_context().secrets.get("nope", "missing")
 
 
+@task(secret_requests=[Secret(group="api", key="token")])
+def reads_api_token() -> str:
+    return current_context().secrets.get("api", "token")
+
+
+@task(secret_requests=[Secret(group="api", key="unset")])
+def reads_unset_token() -> str:
+    return current_context().secrets.get("api", "unset")
+
+
+def test_fsec_secrets_are_the_shims_convention_not_the_runtimes(monkeypatch, caplog):
+    # flytekit's `_FSEC_<GROUP>_<KEY>` reaches the task through the shim's mapping onto flyte.Secret;
+    # the runtime itself no longer knows the prefix, and finds the value without a "not set" warning.
+    monkeypatch.setenv("_FSEC_API_TOKEN", "t0k")
+    monkeypatch.delenv("API_TOKEN", raising=False)
+    with caplog.at_level("WARNING"):
+        assert reads_api_token() == "t0k"
+    assert not [r for r in caplog.records if "not set locally" in r.getMessage()]
+    monkeypatch.delenv("_FSEC_API_UNSET", raising=False)
+    with caplog.at_level("WARNING"), pytest.raises(ValueError, match="Unable to find secret"):
+        reads_unset_token()
+    assert [r for r in caplog.records if "not set locally" in r.getMessage()]
+
+
 @task(enable_deck=True)
 def decked() -> str:
     Deck("custom", "<h1>custom deck</h1>")
@@ -242,27 +265,35 @@ def test_pickled_custom_class():
     assert greet(h=Hero("Thor")) == "Hello Thor"
 
 
-def test_file_copy_survives_producer_cleanup():
+def test_files_pass_by_path_as_in_flytekit_local_mode(tmp_path):
     @task
     def producer() -> FlyteFile:
-        d = tempfile.mkdtemp()
-        p = os.path.join(d, "data.txt")
-        with open(p, "w") as f:
-            f.write("kept")
-        return FlyteFile(p)
+        p = tmp_path / "data.txt"
+        p.write_text("kept")
+        return FlyteFile(str(p))
+
+    @task
+    def appender(f: FlyteFile) -> FlyteFile:
+        with open(f, "a") as fh:  # changes the producer's file itself, as in flytekit
+            fh.write("+more")
+        return f
 
     @task
     def consumer(f: FlyteFile) -> str:
         return open(f).read()
 
     @workflow
-    def pipeline() -> str:
-        return consumer(f=producer())
+    def pipeline() -> tuple[str, FlyteFile]:
+        f = producer()
+        g = appender(f=f)
+        return consumer(f=g), g
 
-    assert pipeline() == "kept"
-    f = producer()
-    shutil.rmtree(os.path.dirname(f.path), ignore_errors=True) if "flyte-home" not in f.path else None
-    assert consumer(f=f) == "kept"
+    text, f = pipeline()
+    assert text == "kept+more"
+    assert f.path == str(tmp_path / "data.txt") and repr(f) == str(tmp_path / "data.txt")
+    os.unlink(f.path)
+    with pytest.raises(Exception, match=f"Expected a file, but {tmp_path / 'data.txt'} is not a file"):
+        consumer(f=f)
 
 
 def test_list_and_union_type_helpers_answer_like_flytekit():

@@ -1,7 +1,6 @@
 """Workflows: compiled once into a graph, run as a tree of actions with parallel independent nodes."""
 
 import threading
-import time
 import typing
 
 import pytest
@@ -16,18 +15,21 @@ import flytekit
 from flytekit import create_node, task, workflow
 from flytekit_compat._typecheck import TypeTransformerFailedError
 from tests.flytekit_compat.conftest import store_actions
+from tests.helpers import Rendezvous
 
 BODY_RUNS: list = []
-ORDER: list = []
-PEAK = {"now": 0, "max": 0}
+ORDER: list = []  # labels of finished sleepy calls, in the order they finished
+SAW_FINISHED: dict = {}  # label -> the labels that had finished when it started
 LOCK = threading.Lock()
+MEET = Rendezvous()  # overlap is proven by meeting, order by what a body saw when it started
 
 
 @pytest.fixture(autouse=True)
 def reset():
     BODY_RUNS.clear()
     ORDER.clear()
-    PEAK.update(now=0, max=0)
+    SAW_FINISHED.clear()
+    MEET.reset(size=1, total=1)
 
 
 @task
@@ -53,11 +55,9 @@ def named(s: str) -> Named:
 @task
 def sleepy(label: str) -> str:
     with LOCK:
-        PEAK["now"] += 1
-        PEAK["max"] = max(PEAK["max"], PEAK["now"])
-    time.sleep(0.2)
+        SAW_FINISHED[label] = set(ORDER)
+    MEET.meet()
     with LOCK:
-        PEAK["now"] -= 1
         ORDER.append(label)
     return label
 
@@ -105,8 +105,9 @@ def independent() -> list[str]:
 
 
 def test_independent_nodes_run_concurrently():
+    MEET.reset(size=3, total=3)
     assert independent() == ["a", "b", "c"]
-    assert PEAK["max"] == 3
+    assert MEET.peak == 3
 
 
 @workflow
@@ -121,7 +122,9 @@ def chained() -> None:
 def test_rshift_orders_nodes():
     chained()
     assert ORDER == ["third", "second", "first"]
-    assert PEAK["max"] == 1
+    # each node started only after the nodes it depends on had finished
+    assert SAW_FINISHED == {"third": set(), "second": {"third"}, "first": {"third", "second"}}
+    assert MEET.peak == 1
 
 
 @workflow
@@ -135,6 +138,7 @@ def with_create_node() -> str:
 def test_create_node_and_edges():
     assert with_create_node() == "x"
     assert ORDER == ["y", "x"]
+    assert SAW_FINISHED == {"y": set(), "x": {"y"}}
     out = create_node(add, a=1)
     assert out.o0 == 11
 

@@ -11,6 +11,8 @@ from typing import Any, Optional, Union
 
 import flyte.io
 
+from .._crossing import arriving, crossing_record
+
 
 class FlyteDirectory(flyte.io.Dir, os.PathLike):
     _extension: str = ""
@@ -49,11 +51,26 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     def _flyte_adapt(cls, value: Any) -> Optional[FlyteDirectory]:
         return cls(value) if isinstance(value, (str, os.PathLike)) else None
 
+    # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
+
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+        return crossing_record(self)
+
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteDirectory:
-        d = cls(record["path"])
-        d.hash = record.get("hash")
-        return d
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteDirectory:  # flyte.io's public hook
+        return arriving(cls, record)
+
+    # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
+
+    def _serialize(self) -> dict[str, Any]:
+        return {"path": self._remote_source or self._remote_directory or self.path}
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> FlyteDirectory:
+        from ...core import _flyte_types_adapter as adapter
+        from .._internal_types import FlyteDirToMultipartBlobTransformer
+
+        return FlyteDirToMultipartBlobTransformer().from_binary_idl(_Packed(adapter.pack(value)), cls)
 
     @property
     def remote_directory(self) -> Optional[str]:
@@ -69,8 +86,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     def __str__(self) -> str:
         return self.path
 
-    def __repr__(self) -> str:
-        return f"FlyteDirectory(path={self.path!r})"
+    __repr__ = __str__  # flytekit prints a FlyteDirectory as its path
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FlyteDirectory):
@@ -139,3 +155,10 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
 TensorboardLogs = FlyteDirectory["tensorboard"]
 TFRecordsDirectory = FlyteDirectory["tfrecord"]
+
+
+class _Packed:
+    """Msgpack bytes in the shape of a Binary literal."""
+
+    def __init__(self, value: bytes):
+        self.value = value

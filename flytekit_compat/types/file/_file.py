@@ -11,12 +11,15 @@ from typing import IO, Any, Optional, Union
 
 import flyte.io
 
+from .._crossing import arriving, crossing_record
+
 
 class FlyteFile(flyte.io.File, os.PathLike):
     """A local path (or URL) plus how to get its bytes. `os.fspath(f)`, `str(f)` and `f.path`
     give the local path; `open()` is a plain (sync) file object, as in flytekit."""
 
     _extension: str = ""
+    _flyte_io_kind = "file"
 
     def __init__(self, path: Union[str, os.PathLike], downloader: Any = None, remote_path: Any = None,
                  metadata: Optional[dict[str, str]] = None, **kwargs: Any):
@@ -40,9 +43,13 @@ class FlyteFile(flyte.io.File, os.PathLike):
             ext = item.__name__
         elif isinstance(item, str):
             ext = item
+        elif typing.get_origin(item) is typing.Annotated:
+            from . import FileExt
+
+            ext = FileExt.check_and_convert_to_str(item)  # Annotated[str, FileExt("tar.gz")]
         else:
             ext = getattr(item, "__name__", str(item))
-        ext = ext.lstrip(".")
+        ext = ext.strip().lstrip("~").lstrip(".")
         sub = type("FlyteFile", (cls,), {"_extension": ext, "_flyte_io_class": FlyteFile,
                                           "__module__": cls.__module__, "__qualname__": f"FlyteFile[{ext}]"})
         return sub
@@ -63,14 +70,30 @@ class FlyteFile(flyte.io.File, os.PathLike):
     def _flyte_adapt(cls, value: Any) -> Optional[FlyteFile]:
         return cls(value) if isinstance(value, (str, os.PathLike)) else None
 
-    # -- crossing actions: restored as FlyteFile ------------------------------------------------------
+    # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
+
+    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+        return crossing_record(self)
 
     @classmethod
-    def _flyte_io_restore(cls, record: dict[str, Any]) -> FlyteFile:
-        f = cls(record["path"])
-        f.hash = record.get("hash")
+    def from_io_record(cls, record: dict[str, Any]) -> FlyteFile:  # flyte.io's public hook
+        f = arriving(cls, record)
         f.format = record.get("format", "")
         return f
+
+    # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
+
+    def _serialize(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self._remote_source or self.path}
+        if self.metadata:
+            out["metadata"] = self.metadata
+        return out
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> FlyteFile:
+        from .._internal_types import FlyteFilePathTransformer
+
+        return FlyteFilePathTransformer().dict_to_flyte_file(value, cls)
 
     # -- flytekit API -------------------------------------------------------------------------------------
 
@@ -92,8 +115,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
     def __str__(self) -> str:
         return self.path
 
-    def __repr__(self) -> str:
-        return f"FlyteFile(path={self.path!r})"
+    __repr__ = __str__  # flytekit prints a FlyteFile as its path
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, FlyteFile):

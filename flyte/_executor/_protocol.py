@@ -1,0 +1,51 @@
+"""`Executor`: where one attempt of a task body runs.
+
+The controller's attempt loop (`flyte._controller`) calls an executor once per attempt, after it
+has recorded the action and before it records the outcome; retries, backoff, error mapping and
+recording stay in the controller, whatever the executor. An executor:
+
+- runs the body with the keyword arguments it is given (a private copy of the inputs);
+- returns the body's result or raises the body's exception;
+- raises `AttemptExpired` when `budget` seconds pass first, after stopping the body as well as
+  it can (the inline executor cannot stop a thread; Ray cancels the task; a process executor
+  kills the worker);
+- raises `WorkerLost` when the place the body ran in died under it (an OOM kill, a segfault);
+- lets the body's nested task calls reach the controller: in this process they do by
+  themselves (the current frame is a context variable); a body elsewhere runs under a remote
+  frame whose calls and records travel back through a link (see `flyte._executor._remote`).
+
+`batches_inline` says whether trivial sync calls may run right in the caller's thread, in
+batches (`flyte.map`'s fast path), instead of through `run_sync` one by one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable
+from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
+
+if TYPE_CHECKING:
+    from .._context import Frame
+    from .._controller import Call
+
+
+class AttemptExpired(Exception):
+    """An attempt ran out of its time budget (distinct from a TimeoutError the body raised)."""
+
+
+class WorkerLost(Exception):
+    """The process or machine running an attempt died before it answered."""
+
+
+@runtime_checkable
+class Executor(Protocol):
+    name: str
+    batches_inline: bool
+
+    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+        """One attempt of a sync body; blocks the calling thread (never an event loop's)."""
+
+    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+        """One attempt of an async body, awaited on the run's event loop."""
+
+    def shutdown(self) -> None:
+        """Release workers; called when the process ends."""

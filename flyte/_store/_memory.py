@@ -1,0 +1,162 @@
+"""A `MetadataStore` kept in this process's memory: nothing outlives the process.
+
+For tests (part of the suite runs on it to prove the store seam) and for throwaway runs
+(`FLYTE_STORE=memory`). Run files (reports, io values) still go under `home`.
+"""
+
+from __future__ import annotations
+
+import bisect
+import threading
+import time
+import uuid
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Optional
+
+from ._records import (
+    ActionPage,
+    ActionRecord,
+    AttemptRecord,
+    CacheRecord,
+    Phase,
+    RunRecord,
+    page_token,
+    parse_page_token,
+    typed_action,
+    typed_run,
+)
+
+
+def _key(rec: ActionRecord) -> tuple[float, str]:
+    return (rec.start_time or 0.0, rec.id)
+
+
+class MemoryStore:
+    """Implements `MetadataStore` with dicts under one lock."""
+
+    def __init__(self, home: Path):
+        self.home = Path(home)
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.owner = f"memory-{uuid.uuid4().hex[:10]}"
+        self._lock = threading.Lock()
+        self._runs: dict[str, RunRecord] = {}
+        self._actions: dict[str, dict[str, ActionRecord]] = {}
+        self._attempts: dict[tuple[str, str], dict[int, AttemptRecord]] = {}
+        self._cache: dict[str, CacheRecord] = {}
+        self._closed = False
+
+    # writing
+
+    def run_started(self, record: RunRecord) -> None:
+        with self._lock:
+            self._runs[record.name] = record
+
+    run_finished = run_started
+
+    def action_started(self, record: ActionRecord) -> None:
+        with self._lock:
+            self._actions.setdefault(record.run, {})[record.id] = record
+
+    action_finished = action_started
+
+    def actions_finished(self, records: Sequence[ActionRecord]) -> None:
+        with self._lock:
+            for r in records:
+                self._actions.setdefault(r.run, {})[r.id] = r
+
+    def attempt_failed(self, record: AttemptRecord) -> None:
+        with self._lock:
+            self._attempts.setdefault((record.run, record.action), {})[record.attempt] = record
+
+    def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
+        with self._lock:
+            self._cache[key] = CacheRecord(key, task, version, outputs, time.time())
+
+    def cache_get(self, key: str, max_age: Optional[float] = None) -> Optional[bytes]:
+        row = self._cache.get(key)
+        if row is None or (max_age is not None and time.time() - row.created > max_age):
+            return None
+        return row.outputs
+
+    def load_blob(self, key: str) -> bytes:
+        raise FileNotFoundError(f"blob {key} is not in the in-memory store (it keeps every value inline)")
+
+    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
+        keep = set(keep)
+        with self._lock:
+            actions = self._actions.get(run, {})
+            for aid in [a for a in actions if a not in keep]:
+                del actions[aid]
+
+    def delete_run(self, name: str) -> None:
+        with self._lock:
+            self._runs.pop(name, None)
+            self._actions.pop(name, None)
+            for key in [k for k in self._attempts if k[0] == name]:
+                del self._attempts[key]
+
+    def clear_cache(self) -> int:
+        with self._lock:
+            n = len(self._cache)
+            self._cache.clear()
+            return n
+
+    def request_flush(self) -> None:
+        pass
+
+    def flush(self) -> None:
+        pass
+
+    def close(self) -> None:
+        self._closed = True
+
+    # reading
+
+    def get_run(self, name: str) -> Optional[RunRecord]:
+        row = self._runs.get(name)
+        return typed_run(row) if row else None
+
+    def list_runs(self, limit: int = 50, *, task: Optional[str] = None, phases: Optional[Collection[str]] = None,
+                  since: Optional[float] = None, before: Optional[float] = None) -> list[RunRecord]:
+        wanted = {str(p) for p in phases} if phases else None
+        with self._lock:
+            runs = list(self._runs.values())
+        out = [
+            r for r in runs
+            if (task is None or r.task == task) and (wanted is None or r.phase in wanted)
+            and (since is None or (r.start_time or 0) >= since) and (before is None or (r.start_time or 0) < before)
+        ]
+        out.sort(key=lambda r: r.start_time or 0, reverse=True)
+        return [typed_run(r) for r in out[:limit]]
+
+    def list_actions(self, run: str, *, after: Optional[str] = None, limit: Optional[int] = None,
+                     parent: Optional[str] = None, phases: Optional[Collection[str]] = None) -> ActionPage:
+        with self._lock:
+            rows = sorted(self._actions.get(run, {}).values(), key=_key)
+        start = bisect.bisect_right([_key(r) for r in rows], parse_page_token(after)) if after else 0
+        wanted = {str(p) for p in phases} if phases else None
+        out: list[ActionRecord] = []
+        for r in rows[start:]:
+            if (parent is not None and r.parent != parent) or (wanted is not None and r.phase not in wanted):
+                continue
+            if limit is not None and len(out) == limit:
+                return ActionPage(out, page_token(out[-1]))
+            out.append(typed_action(r))
+        return ActionPage(out, None)
+
+    def get_action(self, run: str, action_id: str) -> Optional[ActionRecord]:
+        row = self._actions.get(run, {}).get(action_id)
+        return typed_action(row) if row else None
+
+    def list_attempts(self, run: str, action_id: str) -> list[AttemptRecord]:
+        attempts = self._attempts.get((run, action_id), {})
+        return [attempts[n] for n in sorted(attempts)]
+
+    def succeeded_outputs(self, run: str) -> dict[str, bytes]:
+        with self._lock:
+            rows = list(self._actions.get(run, {}).values())
+        return {r.id: r.outputs for r in rows if r.phase == Phase.SUCCEEDED and r.outputs is not None}
+
+    def owner_alive(self, owner: Optional[str]) -> bool:
+        return owner == self.owner

@@ -1,0 +1,91 @@
+"""`MetadataStore`: what the runtime needs from a store of runs, actions, attempts and the cache.
+
+Two implementations: `SQLiteStore` (embedded, durable, the default) and `MemoryStore` (nothing
+outlives the process; tests run part of the suite on it to keep this seam honest).
+
+Writers: in a process, only the controller's recorder (`flyte._controller.Recorder`) writes
+runs, actions and attempts; the cache is written by the controller too. Readers (`flyte get`,
+`flyte.Run`, a web UI) use the read half, which sees everything recorded so far in this process.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection, Sequence
+from pathlib import Path
+from typing import Optional, Protocol, runtime_checkable
+
+from ._records import ActionPage, ActionRecord, AttemptRecord, RunRecord
+
+
+@runtime_checkable
+class MetadataStore(Protocol):
+    home: Path  # runs' files (reports, io values) live under home / "runs" / <run name>
+    owner: str  # this process's id in the store: runs it is running carry it
+
+    # -- writing (the controller only) --------------------------------------------------------
+
+    def run_started(self, record: RunRecord) -> None:
+        """Durable when this returns."""
+
+    def run_finished(self, record: RunRecord) -> None:
+        """Durable when this returns."""
+
+    def action_started(self, record: ActionRecord) -> None:
+        """May be buffered: an action that never finishes needs no durability beyond its run's."""
+
+    def action_finished(self, record: ActionRecord) -> None:
+        """Durable when this returns."""
+
+    def actions_finished(self, records: Sequence[ActionRecord]) -> None:
+        """Several finished actions of one run, durable together when this returns."""
+
+    def attempt_failed(self, record: AttemptRecord) -> None:
+        """Durable when this returns."""
+
+    def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None: ...
+
+    def cache_get(self, key: str, max_age: Optional[float] = None) -> Optional[bytes]:
+        """Stored outputs for a cache key, or None; entries older than `max_age` seconds are ignored."""
+
+    def load_blob(self, key: str) -> bytes:
+        """A value the store kept out of line (see `flyte._serde.ExtCode.BLOB`)."""
+
+    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
+        """Before a run resumes: drop its actions except `keep` (the ones it will replay), so
+        that every action id of a run has one record."""
+
+    def delete_run(self, name: str) -> None: ...
+
+    def clear_cache(self) -> int: ...
+
+    def request_flush(self) -> None:
+        """Make what was recorded visible to other processes soon (it is durable already)."""
+
+    def flush(self) -> None: ...
+
+    def close(self) -> None: ...
+
+    # -- reading ------------------------------------------------------------------------------
+
+    def get_run(self, name: str) -> Optional[RunRecord]: ...
+
+    def list_runs(self, limit: int = 50, *, task: Optional[str] = None, phases: Optional[Collection[str]] = None,
+                  since: Optional[float] = None, before: Optional[float] = None) -> list[RunRecord]:
+        """Newest first; `since`/`before` bound the start time."""
+
+    def list_actions(self, run: str, *, after: Optional[str] = None, limit: Optional[int] = None,
+                     parent: Optional[str] = None, phases: Optional[Collection[str]] = None) -> ActionPage:
+        """The run's actions in start order, a page at a time (`limit=None`: all of them).
+        `parent` keeps one node's children ("a0" for the root's); `phases` keeps those phases
+        (e.g. FAILED and TIMED_OUT, whose records carry the error's traceback)."""
+
+    def get_action(self, run: str, action_id: str) -> Optional[ActionRecord]: ...
+
+    def list_attempts(self, run: str, action_id: str) -> list[AttemptRecord]:
+        """The failed attempts of an action, in order."""
+
+    def succeeded_outputs(self, run: str) -> dict[str, bytes]:
+        """Outputs of every action of `run` that succeeded: what a resumed run replays."""
+
+    def owner_alive(self, owner: Optional[str]) -> bool:
+        """Whether the process that recorded `owner` on a run still runs."""

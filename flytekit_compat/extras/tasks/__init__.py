@@ -1,0 +1,1 @@
+"""`flytekit.extras.tasks`: tasks that are not Python functions (shell scripts)."""

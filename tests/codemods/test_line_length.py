@@ -1,0 +1,61 @@
+"""New code fits the project's line length, read from its ruff/black/flake8 configuration."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from codemods import migrate_paths
+from codemods._config import _for_directory, line_length_for
+
+SOURCE = (
+    "from flytekit import Resources, task, workflow\n\n\n"
+    '@task(requests=Resources(cpu="2", mem="4Gi"), limits=Resources(cpu="4", mem="8Gi"), retries=2)\n'
+    "def crunch(n: int) -> int:\n    return n\n\n\n"
+    "@workflow\ndef wf(n: int) -> int:\n    return crunch(n=n)\n"
+)
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "expected"),
+    [
+        ("pyproject.toml", "[tool.ruff]\nline-length = 100\n", 100),
+        ("pyproject.toml", "[tool.black]\nline-length = 79\n", 79),
+        ("ruff.toml", "line-length = 110\n", 110),
+        ("setup.cfg", "[flake8]\nmax-line-length = 99\n", 99),
+        (".flake8", "[flake8]\nmax_line_length = 72\n", 72),
+        ("pyproject.toml", "[tool.ruff\nbroken", 88),
+    ],
+)
+def test_line_length_is_read_from_the_nearest_config(tmp_path: Path, name: str, text: str, expected: int) -> None:
+    (tmp_path / ".git").mkdir()  # the repository root: the search stops here
+    (tmp_path / name).write_text(text)
+    pkg = tmp_path / "src" / "pkg"
+    pkg.mkdir(parents=True)
+    _for_directory.cache_clear()
+    assert line_length_for(str(pkg / "wf.py")) == expected
+
+
+def test_default_is_88_and_the_search_stops_at_the_repository(tmp_path: Path) -> None:
+    (tmp_path / "pyproject.toml").write_text("[tool.ruff]\nline-length = 200\n")
+    repo = tmp_path / "repo"
+    (repo / ".git").mkdir(parents=True)
+    _for_directory.cache_clear()
+    assert line_length_for(str(repo / "wf.py")) == 88
+
+
+@pytest.mark.parametrize("width", [60, 88, 120])
+def test_generated_environment_fits_the_width(tmp_path: Path, width: int) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f"[tool.ruff]\nline-length = {width}\n")
+    path = tmp_path / "wf.py"
+    path.write_text(SOURCE)
+    _for_directory.cache_clear()
+    migrate_paths([str(path)], jobs=1)
+    out = path.read_text()
+    start = out.index("env = flyte.TaskEnvironment(")
+    env_lines = out[start : out.index("\n\n\n", start)].splitlines()
+    assert max(len(line) for line in env_lines) <= width, out
+    one_line = len(env_lines) == 1
+    assert one_line == (width == 120), out
