@@ -8,11 +8,13 @@ run finishes the job and cleans up after the killed one.
 
 from __future__ import annotations
 
+import json
 import os
 import resource
 import shutil
 import signal
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -176,7 +178,8 @@ def test_file_size_limit_fails_the_big_writes_and_keeps_their_old_content(tmp_pa
         big.write_text(big_workflow(60))
         bigs.append(big)
     old = tree_files(tmp_path)
-    result = cli(str(tmp_path), "--no-progress", "--report-file", str(tmp_path / "report.json"), preexec_fn=limited)
+    report_file = tmp_path / "report.json"
+    result = cli(str(tmp_path), "--no-progress", "--report-file", str(report_file), preexec_fn=limited)
     assert result.returncode == 1, result.stderr
     for big in bigs:
         assert (
@@ -186,7 +189,27 @@ def test_file_size_limit_fails_the_big_writes_and_keeps_their_old_content(tmp_pa
         assert big.read_bytes() == old[big.name]
     assert "async def wf" in small.read_text() and "Migrated 1 of 4 files" in result.stderr
     assert not temp_leftovers(tmp_path)
-    assert "error: " + str(tmp_path / "report.json") + ": cannot write the report" in result.stderr or (tmp_path / "report.json").exists()
+    report = json.loads(report_file.read_text())  # small enough to fit under the limit: written
+    assert sorted(f["path"] for f in report["files"] if f["status"] == "error") == sorted(str(b) for b in bigs)
+
+
+def test_file_size_limit_on_the_report_file_leaves_no_partial_report(tmp_path: Path) -> None:
+    limit = 1024  # each migrated file fits, the report of all of them does not
+
+    def limited() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    src = tmp_path / "src"
+    src.mkdir()
+    for i in range(8):
+        (src / f"wf{i}.py").write_text(WF)
+    report_file = tmp_path / "report.json"
+    result = cli(str(src), "--no-progress", "--report-file", str(report_file), preexec_fn=limited)
+    assert result.returncode == 1, result.stderr
+    assert f"error: {report_file}: cannot write the report: file too large" in result.stderr, result.stderr
+    assert not report_file.exists() and not temp_leftovers(tmp_path)
+    assert "Migrated 8 of 8 files" in result.stderr
+    assert all("async def wf" in (src / f"wf{i}.py").read_text() for i in range(8))
 
 
 @pytest.fixture
@@ -230,6 +253,59 @@ def test_full_file_system_fails_the_writes_that_do_not_fit_and_the_rerun_finishe
     assert tree_files(root) == new
 
 
+# -- no worker processes -------------------------------------------------------------------------
+_NO_WORKERS = "note: could not start worker processes ({}; they need POSIX semaphores in /dev/shm); the files were migrated in this process, one at a time"
+
+
+def test_no_file_can_be_written_at_all_each_file_is_reported_and_no_traceback(tmp_path: Path) -> None:
+    """ulimit -f 0: not even the pool's semaphores (files in /dev/shm) can be made."""
+
+    def nothing() -> None:
+        resource.setrlimit(resource.RLIMIT_FSIZE, (0, 0))
+
+    for i in range(3):
+        (tmp_path / f"wf{i}.py").write_text(WF)
+    result = cli(str(tmp_path), "--no-progress", preexec_fn=nothing)
+    assert result.returncode == 1 and "Traceback" not in result.stderr, result.stderr
+    assert _NO_WORKERS.format("file too large for this process's file size limit (ulimit -f)") in result.stderr
+    for i in range(3):
+        assert f"error: {tmp_path / f'wf{i}.py'}: cannot write: file too large" in result.stderr
+        assert (tmp_path / f"wf{i}.py").read_text() == WF
+    assert not temp_leftovers(tmp_path)
+
+
+@pytest.mark.parametrize(
+    ("shm", "why"),
+    [
+        ("mount -t tmpfs -o ro,size=4k tmpfs /dev/shm", "read-only file system"),
+        ("mount -t tmpfs -o size=4k tmpfs /dev/shm && head -c 4096 /dev/zero > /dev/shm/ballast", "no space left on device"),
+    ],
+    ids=["read-only", "full"],
+)
+def test_unusable_dev_shm_migrates_in_process_and_says_so(tmp_path: Path, shm: str, why: str) -> None:
+    """/dev/shm read-only (as on AWS Lambda) or full (a container's 64 MB one): a run without
+    workers, not a traceback. Done in a mount namespace of its own (root only)."""
+    if os.geteuid() != 0 or shutil.which("unshare") is None:
+        pytest.skip("replacing /dev/shm for one process needs root and unshare(1); the ulimit -f 0 test covers this path")
+    probe = subprocess.run(["unshare", "-m", "sh", "-c", shm], capture_output=True, text=True)
+    if probe.returncode != 0:
+        pytest.skip(f"a private /dev/shm is refused here: {probe.stderr.strip()}")
+    for i in range(3):
+        (tmp_path / f"wf{i}.py").write_text(WF)
+    new = expected_migrations(tmp_path, [f"wf{i}.py" for i in range(3)])
+    run = f"{shm} && exec \"$0\" -m codemods \"$1\" --no-progress --jobs 2"
+    result = subprocess.run(
+        ["unshare", "-m", "sh", "-c", run, sys.executable, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    assert result.returncode == 0, result.stderr
+    assert _NO_WORKERS.format(why) in result.stderr and "Traceback" not in result.stderr
+    assert tree_files(tmp_path) == new
+
+
 def test_api_run_reports_every_file_once(tmp_path: Path) -> None:
     """migrate_paths (used by the command) lists each file exactly once, whatever happened to it."""
     (tmp_path / "ok.py").write_text(WF)
@@ -240,3 +316,5 @@ def test_api_run_reports_every_file_once(tmp_path: Path) -> None:
     paths = [f.path for f in report.files]
     assert sorted(paths) == sorted({str(tmp_path / n) for n in ("ok.py", "bad.py", "plain.py")})
     assert {f.path: f.status for f in report.files}[str(tmp_path / "ok.py")] == "changed"
+    summary = json.loads(report.to_json())["summary"]
+    assert (summary["files"], summary["changed"], summary["errors"], summary["interrupted"]) == (3, 1, 1, False)
