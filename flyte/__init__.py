@@ -23,6 +23,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
+    "notify": (".notify", None),
     "storage": (".storage", None),
     "syncify": (".syncify", None),
     "types": (".types", None),
@@ -118,6 +119,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import errors as errors
     from . import io as io
     from . import models as models
+    from . import notify as notify
     from . import report as report
     from . import storage as storage
     from . import syncify as syncify
