@@ -23,6 +23,8 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
+    "config": (".config", None),
+    "git": (".git", None),
     "notify": (".notify", None),
     "storage": (".storage", None),
     "syncify": (".syncify", None),
@@ -115,8 +117,10 @@ def __dir__() -> list:
 
 
 if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and linters
+    from . import config as config
     from . import durable as durable
     from . import errors as errors
+    from . import git as git
     from . import io as io
     from . import models as models
     from . import notify as notify
