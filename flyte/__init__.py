@@ -26,6 +26,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "config": (".config", None),
     "git": (".git", None),
     "notify": (".notify", None),
+    "remote": (".remote", None),
     "storage": (".storage", None),
     "syncify": (".syncify", None),
     "types": (".types", None),
@@ -124,6 +125,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import io as io
     from . import models as models
     from . import notify as notify
+    from . import remote as remote
     from . import report as report
     from . import storage as storage
     from . import syncify as syncify

@@ -231,6 +231,9 @@ class _Runner:
     # -- setup ---------------------------------------------------------------------------------
 
     def _begin(self, task: Any, args: tuple, kwargs: dict) -> tuple[RunState, Call]:
+        local_task = getattr(task, "__flyte_local_task__", None)  # flyte.remote's task references
+        if local_task is not None and not isinstance(task, TaskTemplate):
+            task = local_task()
         if not isinstance(task, TaskTemplate):
             raise TypeError(
                 f"Only Flyte tasks can be run, not generic functions or other objects; got {type(task).__name__} "
