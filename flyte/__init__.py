@@ -18,6 +18,7 @@ from ._version import __version__
 # imports below repeat it for type checkers (which cannot read a table), and
 # tests/flyte/test_public_names.py checks that the three agree.
 _LAZY: dict[str, tuple[str, str | None]] = {
+    "artifacts": (".artifacts", None),
     "errors": (".errors", None),
     "io": (".io", None),
     "models": (".models", None),
@@ -118,6 +119,7 @@ def __dir__() -> list:
 
 
 if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and linters
+    from . import artifacts as artifacts
     from . import config as config
     from . import durable as durable
     from . import errors as errors
