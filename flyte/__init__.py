@@ -20,6 +20,7 @@ from ._version import __version__
 _LAZY: dict[str, tuple[str, str | None]] = {
     "artifacts": (".artifacts", None),
     "errors": (".errors", None),
+    "extras": (".extras", None),
     "io": (".io", None),
     "models": (".models", None),
     "report": (".report", None),
@@ -123,6 +124,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import config as config
     from . import durable as durable
     from . import errors as errors
+    from . import extras as extras
     from . import git as git
     from . import io as io
     from . import models as models
