@@ -29,6 +29,7 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "git": (".git", None),
     "notify": (".notify", None),
     "remote": (".remote", None),
+    "sandbox": (".sandbox", None),
     "storage": (".storage", None),
     "syncify": (".syncify", None),
     "types": (".types", None),
@@ -131,6 +132,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import notify as notify
     from . import remote as remote
     from . import report as report
+    from . import sandbox as sandbox
     from . import storage as storage
     from . import syncify as syncify
     from . import types as types
