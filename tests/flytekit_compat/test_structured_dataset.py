@@ -137,3 +137,38 @@ def test_a_users_encoder_and_decoder_carry_the_data():
     assert CALLS == ["encode", "decode"]
     sd = ledger()
     assert sd.file_format == "ledger-json"
+
+
+def test_without_pyarrow_parquet_says_what_to_install_and_csv_still_works(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["pyarrow"] = None  # as if pyarrow were not installed
+        import pandas as pd
+        from typing_extensions import Annotated
+        from flytekit import task
+        from flytekit.types.structured import CSV, StructuredDataset
+
+        @task
+        def as_parquet() -> StructuredDataset:
+            return StructuredDataset(dataframe=pd.DataFrame({"a": [1]}))
+
+        @task
+        def as_csv() -> Annotated[StructuredDataset, CSV]:
+            return StructuredDataset(dataframe=pd.DataFrame({"a": [1]}))
+
+        print(as_csv().open(pd.DataFrame).all().to_dict("list"))
+        try:
+            as_parquet()
+        except ImportError as e:
+            print("ImportError:", e)
+    """)
+    env = {**os.environ, "FLYTE_HOME": str(tmp_path / "h"), "PYTHONPATH": os.getcwd()}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "{'a': [1]}"
+    assert "needs pyarrow: pip install pyarrow" in lines[-1]
