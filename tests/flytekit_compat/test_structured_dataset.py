@@ -48,8 +48,10 @@ def test_printed_as_flytekit_prints_it():
     assert repr(local) == "StructuredDataset(uri=None, file_format='')"  # made locally: no uri yet
     out = people()
     assert repr(out) == "StructuredDataset(uri=None, file_format='parquet')"
-    # where the encoder wrote it is the literal's uri: a directory of parquet files
+    # where the encoder wrote it is the literal's uri: a directory of parquet files, kept in the
+    # run's raw-data directory under $FLYTE_HOME (it lasts as long as the run's record)
     assert os.path.isdir(out.literal.uri) and os.listdir(out.literal.uri) == ["00000"]
+    assert out.literal.uri.startswith(os.path.join(os.environ["FLYTE_HOME"], "runs"))
     assert out.open(pd.DataFrame).all().to_dict("list") == {"name": ["a", "b"], "age": [1, 2]}
 
 
