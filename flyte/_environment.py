@@ -192,7 +192,9 @@ class TaskEnvironment(Environment):
         **kwargs: Any,
     ) -> TaskEnvironment:
         """A new environment with this one's settings, a new name and the given changes."""
-        extra = {k: kwargs.pop(k) for k in ("cache", "reusable", "plugin_config", "queue", "pod_template") if k in kwargs}
+        extra: dict[str, Any] = {
+            k: kwargs.pop(k) for k in ("cache", "reusable", "plugin_config", "queue", "pod_template") if k in kwargs
+        }
         if kwargs:
             raise TypeError(f"Unexpected keyword arguments: {list(kwargs)}")
         args = self._init_kwargs()
@@ -255,7 +257,7 @@ class TaskEnvironment(Environment):
                 raise TypeError(f"Task {func.__name__!r} is a generator; tasks must return their outputs")
             if self.reusable is not None and pod_template is not None:
                 raise ValueError("Cannot set pod_template when environment is reusable.")
-            task = AsyncFunctionTaskTemplate(
+            task: AsyncFunctionTaskTemplate = AsyncFunctionTaskTemplate(
                 name=f"{self.name}.{func.__name__}",
                 interface=TaskInterface(func),
                 short_name=short_name or func.__name__,

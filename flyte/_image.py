@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Literal, Optional, Union
 
 from ._secret import Secret, SecretRequest, normalize_secrets
+from ._version import __version__
 
 Architecture = Literal["linux/amd64", "linux/arm64"]
 _DEFAULT_PLATFORMS: tuple[Architecture, ...] = ("linux/amd64", "linux/arm64")
@@ -35,10 +36,28 @@ def _tuple(value: Union[str, list[str], tuple[str, ...], None]) -> tuple[str, ..
 
 @dataclass(frozen=True)
 class Layer:
+    """One builder step. Layers are hashable records (an image's identity is made of them), so a
+    list where a tuple belongs is refused as it is written, with the fix in the message."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):
+            value = getattr(self, f.name)
+            hint = "Hint: Pass items as separate arguments, e.g., 'vim', 'git' instead of ['vim', 'git']."
+            if isinstance(value, list):
+                raise TypeError(f"{type(self).__name__} field '{f.name}' is a list: {value!r}. {hint}")
+            if isinstance(value, tuple):
+                for i, item in enumerate(value):
+                    if isinstance(item, list):
+                        raise TypeError(
+                            f"{type(self).__name__} field '{f.name}' contains a list at index {i}: {item!r}. {hint}"
+                        )
+
     def render(self) -> list[str]:
         raise NotImplementedError
 
     def validate(self) -> None:
+        """Checks that need the build context (files exist): run by `Image.validate()` and before
+        rendering, not when the layer is written, as in the SDK."""
         return None
 
 
@@ -260,6 +279,9 @@ class Image:
     _ref_name: Optional[str] = None
     _layers: tuple[Layer, ...] = ()
     _image_registry_secret: Optional[Secret] = None
+    # Given a registry or name of its own (clone(), from_debian_base(name=...)): its uri is then
+    # `registry/name:hash` even without layers, instead of the base image's reference.
+    _cloned: bool = False
     _guard: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -274,7 +296,17 @@ class Image:
         return cls(_guard=_GUARD, **kwargs)  # type: ignore[arg-type]
 
     def _add(self, layer: Layer) -> Image:
-        layer.validate()
+        if not self.extendable:
+            raise ValueError(
+                "Cannot add additional layers to a non-extendable image. "
+                "Please create the image with extendable=True in the clone() call."
+            )
+        if self.dockerfile_path is not None:
+            raise ValueError(
+                "Flyte current cannot add additional layers to a Dockerfile-based Image. Please amend the dockerfile directly."
+            )
+        if not self.name:
+            raise ValueError(f"Cannot add additional layer {layer} to an image without name. Please first clone().")
         return replace(self, _layers=(*self._layers, layer))
 
     # --- constructors ---------------------------------------------------------------------------
@@ -290,23 +322,25 @@ class Image:
         name: Optional[str] = None,
         platform: Optional[tuple[Architecture, ...]] = None,
     ) -> Image:
+        """The default image. With flyte installed (the default) it is the released image
+        `ghcr.io/flyteorg/flyte:py3.X-vVERSION`, used as it is or extended by `with_*` calls, as
+        the SDK does; with `install_flyte=False` a full build from `python:3.X-slim-bookworm` with
+        a virtualenv, a `flyte` user and /home/flyte as working directory."""
         py = python_version or _python_version()
-        img = cls._new(
-            base_image=f"python:{py[0]}.{py[1]}-slim-bookworm",
-            registry=registry,
-            name=name or _DEFAULT_NAME,
-            python_version=py,
-            platform=platform or _DEFAULT_PLATFORMS,
-            extendable=True,
-            _image_registry_secret=_as_secret(registry_secret),
-        )
+        common = dict(registry=registry, name=name or _DEFAULT_NAME, python_version=py, extendable=True,
+                      platform=platform or _DEFAULT_PLATFORMS, _image_registry_secret=_as_secret(registry_secret),
+                      _cloned=registry is not None or name is not None)
+        if install_flyte:
+            version = (flyte_version or __version__).lstrip("v")
+            return cls._new(base_image=f"{_BASE_REGISTRY}/{_DEFAULT_NAME}:py{py[0]}.{py[1]}-v{version}", **common)
+        img = cls._new(base_image=f"python:{py[0]}.{py[1]}-slim-bookworm", **common)
         img = img._add(Env((("VIRTUAL_ENV", "/opt/venv"), ("PATH", "/opt/venv/bin:$PATH"), ("UV_LINK_MODE", "copy"))))
         img = img._add(Commands(("pip install uv && uv venv /opt/venv",)))
-        img = img._add(WorkDir("/root"))
-        if install_flyte:
-            pin = f"flyte=={flyte_version.lstrip('v')}" if flyte_version else "flyte"
-            img = img._add(PipPackages(packages=(pin,)))
-        return img
+        img = img._add(Commands((
+            "if ! id -u flyte >/dev/null 2>&1; then useradd --create-home --shell /bin/bash flyte; fi"
+            " && mkdir -p /home/flyte && chown -R flyte:flyte /home/flyte && chown -R flyte:flyte /root",
+        )))
+        return img._add(WorkDir("/home/flyte"))
 
     @classmethod
     def from_base(cls, image_uri: str) -> Image:
@@ -316,7 +350,7 @@ class Image:
 
     @classmethod
     def from_ref_name(cls, name: str = "default") -> Image:
-        return cls._new(_ref_name=name)
+        return cls._new(_ref_name=name, name=name)
 
     @classmethod
     def from_dockerfile(
@@ -363,7 +397,7 @@ class Image:
         secret_mounts: Optional[SecretRequest] = None,
     ) -> Image:
         base = cls._new(
-            base_image="ghcr.io/prefix-dev/pixi:latest", registry=registry, name=name,
+            base_image="ghcr.io/prefix-dev/pixi:latest", registry=registry, name=name, extendable=True,
             platform=platform or _DEFAULT_PLATFORMS, _image_registry_secret=_as_secret(registry_secret),
         )
         return base._add(PixiProject(manifest=Path(script), environment=environment, extra_args=extra_args,
@@ -395,6 +429,12 @@ class Image:
             changes["extendable"] = extendable
         if platform is not None:
             changes["platform"] = (platform,) if isinstance(platform, str) else platform
+        if addl_layer is not None and not self.extendable:
+            raise ValueError(
+                "Cannot add additional layers to a non-extendable image. "
+                "Please create the image with extendable=True in the clone() call."
+            )
+        changes["_cloned"] = True
         img = replace(self, **changes)  # type: ignore[arg-type]
         return img._add(addl_layer) if addl_layer is not None else img
 
@@ -515,8 +555,14 @@ class Image:
         return self
 
     def validate(self) -> None:
+        """Check what building needs (files the layers copy exist); raises ImageBuildError."""
+        from .errors import ImageBuildError
+
         for layer in self._layers:
-            layer.validate()
+            try:
+                layer.validate()
+            except (ValueError, OSError) as e:
+                raise ImageBuildError(str(e)) from e
 
     # --- identity and rendering -------------------------------------------------------------------
 
@@ -533,7 +579,7 @@ class Image:
         """Where the built image lives: `registry/name:content-hash`."""
         if self._ref_name is not None:
             return f"ref:{self._ref_name}"
-        if not self._layers and self.base_image and not self.dockerfile_path:
+        if not self._layers and self.base_image and not self.dockerfile_path and not self._cloned:
             return self.base_image
         repo = f"{self.registry}/{self.name or _DEFAULT_NAME}" if self.registry else (self.name or _DEFAULT_NAME)
         return f"{repo}:{self._digest()}"
@@ -544,6 +590,7 @@ class Image:
             return Path(self.dockerfile_path).read_text()
         if self._ref_name is not None:
             raise ValueError(f"Image.from_ref_name({self._ref_name!r}) refers to an image defined in config; it has no Dockerfile")
+        self.validate()
         lines = ["# syntax=docker/dockerfile:1.5", f"FROM {self.base_image or f'{_BASE_REGISTRY}/{_DEFAULT_NAME}'}"]
         for layer in self._layers:
             lines.extend(layer.render())

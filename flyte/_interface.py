@@ -448,12 +448,6 @@ def _output_names(ret: Any) -> tuple[tuple[str, ...], tuple[Any, ...], bool]:
     return ("o0",), (ret,), False
 
 
-def output_types_of(ret: Any) -> dict[str, Any]:
-    """Outputs of a return annotation by name (`{"o0": int, ...}`), as `NativeInterface` has them."""
-    names, types_, _ = _output_names(ret)
-    return dict(zip(names, types_))
-
-
 def _is_namedtuple(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields")
 
@@ -515,6 +509,7 @@ class TaskInterface:
         ret = hints.get("return", self.signature.return_annotation)
         if isinstance(ret, str):
             ret = Any
+        self._return_hint = ret
         self.output_names, self.output_types, self.multi_output = _output_names(ret)
         # A task annotated with a one-field NamedTuple may return the NamedTuple or the bare value;
         # callers get the bare value (the SDK's behaviour).
@@ -638,13 +633,14 @@ class TaskInterface:
         """This interface as a `flyte.models.NativeInterface`."""
         native = self.__dict__.get("_native")
         if native is None:
-            from .models import NativeInterface
+            from .models import NativeInterface, _as_interface_type, extract_return_annotation
 
             if not self._compiled:
                 self._compile()
             native = NativeInterface(
-                inputs={n: (self.input_types.get(n, _EMPTY), self.defaults.get(n, _EMPTY)) for n in self.names},
-                outputs=dict(zip(self.output_names, self.output_types)),
+                inputs={n: (_as_interface_type(self.input_types.get(n, _EMPTY)), self.defaults.get(n, _EMPTY))
+                        for n in self.names},
+                outputs=extract_return_annotation(self._return_hint),
             )
             self.__dict__["_native"] = native
         return native

@@ -95,7 +95,8 @@ class PodTemplate:
         whole seconds; 0 means kill at once) between SIGTERM and SIGKILL."""
         seconds = _grace_seconds(termination_grace_period)
         pt = _copy_with_primary(self)
-        pt.pod_spec.termination_grace_period_seconds = seconds
+        spec: Any = pt.pod_spec
+        spec.termination_grace_period_seconds = seconds
         return pt
 
     def allow_fuse(self, privileged: bool = False) -> PodTemplate:
@@ -119,11 +120,12 @@ class PodTemplate:
                     "when allowPrivilegeEscalation=false is set (e.g. after allow_nested_sandboxing()). Use the "
                     "unprivileged default allow_fuse(), which composes with allow_nested_sandboxing()."
                 )
-            volumes = list(pt.pod_spec.volumes or [])
+            spec: Any = pt.pod_spec
+            volumes = list(spec.volumes or [])
             if not any(getattr(v, "name", None) == _FUSE_VOLUME for v in volumes):
                 volumes.append(k8s.V1Volume(name=_FUSE_VOLUME, host_path=k8s.V1HostPathVolumeSource(
                     path=_FUSE_DEVICE, type="CharDevice")))
-            pt.pod_spec.volumes = volumes
+            spec.volumes = volumes
             mounts = list(primary.volume_mounts or [])
             if not any(getattr(m, "name", None) == _FUSE_VOLUME for m in mounts):
                 mounts.append(k8s.V1VolumeMount(name=_FUSE_VOLUME, mount_path=_FUSE_DEVICE))
@@ -211,7 +213,8 @@ def _copy_with_primary(pt: PodTemplate) -> PodTemplate:
 
 
 def _primary(pt: PodTemplate) -> Any:
-    return next(c for c in pt.pod_spec.containers if c.name == pt.primary_container_name)
+    spec: Any = pt.pod_spec
+    return next(c for c in spec.containers if c.name == pt.primary_container_name)
 
 
 def _add_sys_admin(container: Any) -> None:

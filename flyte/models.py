@@ -221,6 +221,51 @@ class NullTaskContext:
 NULL_TASK_CONTEXT = NullTaskContext()
 
 
+def literal_to_enum(literal_type: Any) -> Any:
+    """The type the SDK gives a `Literal[...]` parameter: of strings only, an Enum named
+    `LiteralEnum` (members upper-cased, values the strings); mixed with other values, `Any`
+    (with a warning, as the SDK logs one)."""
+    if typing.get_origin(literal_type) is not Literal:
+        raise TypeError(f"{literal_type} is not a Literal")
+    values = typing.get_args(literal_type)
+    if not all(isinstance(v, str) for v in values):
+        import logging
+
+        logging.getLogger("flyte").warning(
+            "Literal type %s contains non-string values, using Any instead of Enum", literal_type
+        )
+        return Any
+    return enum.Enum("LiteralEnum", {v.upper(): v for v in values})  # type: ignore[misc]
+
+
+def _as_interface_type(tp: Any) -> Any:
+    return literal_to_enum(tp) if typing.get_origin(tp) is Literal else tp
+
+
+def extract_return_annotation(return_annotation: Any) -> dict[str, Any]:
+    """Outputs by name for a return annotation, as the SDK names them: a NamedTuple's fields by
+    their names, `tuple[A, B]` (or the bare `(A, B)`) as o0, o1, anything else as o0, nothing
+    for None. Literal outputs become `literal_to_enum` types."""
+    if isinstance(return_annotation, str):
+        raise TypeError("String return annotations are not supported.")
+    if return_annotation in (None, type(None), inspect.Signature.empty):
+        return {}
+    if isinstance(return_annotation, type) and issubclass(return_annotation, tuple) and hasattr(return_annotation, "_fields"):
+        return dict(typing.get_type_hints(return_annotation, include_extras=True))
+    if typing.get_origin(return_annotation) is tuple:
+        args = typing.get_args(return_annotation)
+        if len(args) == 1:
+            raise TypeError("Tuples should be used to indicate multiple return values, found only one return variable.")
+        if Ellipsis in args:
+            raise TypeError("Variable length tuples are not supported as return types.")
+        return {f"o{i}": _as_interface_type(t) for i, t in enumerate(args)}
+    if isinstance(return_annotation, tuple):
+        if len(return_annotation) == 1:
+            raise TypeError("Please don't use a tuple if you're just returning one thing.")
+        return {f"o{i}": t for i, t in enumerate(return_annotation)}
+    return {"o0": _as_interface_type(return_annotation)}
+
+
 class _has_default:
     """Marks an input that has a default whose value is not known here (a remote task's)."""
 
@@ -259,17 +304,16 @@ class NativeInterface:
 
     @classmethod
     def from_callable(cls, func: Callable[..., Any]) -> NativeInterface:
-        """The interface of a function from its signature and type hints."""
-        from ._interface import output_types_of
-
+        """The interface of a function from its signature and type hints (a `Literal` of strings
+        becomes a `LiteralEnum`, as in the SDK)."""
         sig = inspect.signature(func)
         hints = typing.get_type_hints(func, include_extras=True)
         inputs = {}
         for name, p in sig.parameters.items():
             if p.kind in (p.VAR_POSITIONAL, p.VAR_KEYWORD):
                 raise ValueError(f"Function {func.__name__} cannot have variable positional or keyword arguments.")
-            inputs[name] = (hints.get(name, p.annotation), p.default)
-        return cls(inputs=inputs, outputs=output_types_of(hints.get("return", sig.return_annotation)))
+            inputs[name] = (_as_interface_type(hints.get(name, p.annotation)), p.default)
+        return cls(inputs=inputs, outputs=extract_return_annotation(hints.get("return", sig.return_annotation)))
 
     def convert_to_kwargs(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
         """Positional arguments by input name, merged with `kwargs`."""

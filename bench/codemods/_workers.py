@@ -109,4 +109,9 @@ def run(python: str, script: str, args: list, cwd: str, home: str, timeout: int 
         proc = subprocess.run([python, "-c", script, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:
         return [{"timeout": True}]
-    return [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    rows = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    if not rows and proc.returncode:
+        # a crash before any result: say where it died
+        last = proc.stderr.strip().splitlines()[-1:] or [f"exit status {proc.returncode}"]
+        rows = [{"crash": last[0][:300]}]
+    return rows

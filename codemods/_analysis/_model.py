@@ -212,7 +212,7 @@ def _io_kind(model: ModuleModel, annotation: Optional[cst.BaseExpression]) -> Op
         return "file"
     if sym.name in DIR_ALIASES and not sym.rest:
         return "dir"
-    if sym.name == "StructuredDataset" and not sym.rest:
+    if sym.name in ("StructuredDataset", "FlyteSchema") and not sym.rest:
         return "dataframe"
     return None
 
@@ -404,6 +404,10 @@ class _Analyzer(cst.CSTVisitor):
                             if isinstance(first, cst.SimpleString):
                                 fields.append(str(first.evaluated_value))
                                 types.append(el.value.elements[1].value if len(el.value.elements) > 1 else None)
+                for arg in args[1:]:
+                    if arg.keyword is not None:  # NamedTuple("Outputs", a=int, b=str)
+                        fields.append(arg.keyword.value)
+                        types.append(arg.value)
                 self.model.namedtuples[node.targets[0].target.value] = fields
                 self.model.namedtuple_types[node.targets[0].target.value] = types
         if self.func_stack:

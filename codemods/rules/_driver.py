@@ -15,6 +15,7 @@ import libcst as cst
 
 from .._analysis._dataflow import schedule_block
 from .._context import Callee, FileContext
+from .._cst import code
 from ._base import Rule
 
 
@@ -35,7 +36,7 @@ def call_entity(fx: FileContext, original: cst.Call, updated: cst.Call, callee: 
 
     `awaited` None means: add `await` unless the source already awaited this call.
     """
-    call = updated.with_changes(func=callee_func(callee, updated.func))
+    call = updated.with_changes(func=callee_func(callee, updated.func), args=_wrap_pandas_args(fx, original, updated, callee))
     already = original in fx.awaited
     if awaited is None:
         awaited = not already
@@ -45,6 +46,53 @@ def call_entity(fx: FileContext, original: cst.Call, updated: cst.Call, callee: 
             fx.scratch.setdefault("awaited_task_calls", set()).add(call)
         return call
     return register_await(fx, cst.Await(expression=call))
+
+
+_PANDAS_FRAMES = ("pd.DataFrame", "pandas.DataFrame")
+
+
+def _returns_pandas(fx: FileContext, node: cst.BaseExpression) -> bool:
+    """`node` (a call, or a name the driver assigned from one) gives a task's pandas DataFrame."""
+    if isinstance(node, cst.Name) and fx.frame is not None:
+        for stmt in _assignments(fx.frame.node, node.value):
+            return _returns_pandas(fx, stmt)
+        return False
+    if isinstance(node, cst.Call) and isinstance(node.func, cst.Name):
+        ent = fx.model.entities.get(node.func.value)
+        return ent is not None and ent.returns is not None and code(ent.returns) in _PANDAS_FRAMES
+    return False
+
+
+def _assignments(fn: cst.FunctionDef, name: str) -> list[cst.BaseExpression]:
+    """Values assigned to `name` directly in `fn`'s body (original nodes)."""
+    out = []
+    body = fn.body.body if isinstance(fn.body, cst.IndentedBlock) else []
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.Assign) and len(small.targets) == 1:
+                    t = small.targets[0].target
+                    if isinstance(t, cst.Name) and t.value == name:
+                        out.append(small.value)
+    return out
+
+
+def _wrap_pandas_args(fx: FileContext, original: cst.Call, updated: cst.Call, callee: Callee) -> Sequence[cst.Arg]:
+    """flytekit turned a pandas DataFrame into a StructuredDataset input by itself; the SDK wants
+    a `flyte.io.DataFrame`, so such an argument is wrapped with `DataFrame.from_df(...)`."""
+    ent = callee.entity
+    if ent is None or not any(p.io == "dataframe" for p in ent.params):
+        return updated.args
+    args = list(updated.args)
+    for i, (orig, arg) in enumerate(zip(original.args, updated.args, strict=False)):
+        if arg.keyword is None or arg.star:
+            continue
+        param = ent.param(arg.keyword.value)
+        if param is None or param.io != "dataframe" or not _returns_pandas(fx, orig.value):
+            continue
+        fx.need("flyte.io", "DataFrame")
+        args[i] = arg.with_changes(value=cst.Call(func=cst.Attribute(cst.Name("DataFrame"), cst.Name("from_df")), args=[cst.Arg(arg.value)]))
+    return args
 
 
 def is_task_await(fx: FileContext, node: cst.CSTNode) -> bool:

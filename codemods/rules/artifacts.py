@@ -19,7 +19,8 @@ Flyte 2 publishes an artifact from the task body (`flyte.artifacts.new(value,
 flyte.artifacts.Metadata(name=...))`), and only for offloaded values (`flyte.io.File`, `Dir`,
 `DataFrame`); a type no longer names it. So the artifact leaves the output type, the value that
 `create_from` wrapped is returned as it is, and a definition nothing reads any more is removed
-(one that is still queried keeps its import and a TODO).
+(an input that defaulted to `MyArtifact.query()` defaults to None, with a TODO to bind the
+artifact when the run starts).
 """
 
 from __future__ import annotations
@@ -78,6 +79,12 @@ class ArtifactsRule(Rule):
 
     def leave_Call(self, fx: FileContext, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
         func = original_node.func
+        if isinstance(func, cst.Attribute) and func.attr.value == "query" and _artifact_name(fx, func.value):
+            # an input defaulting to the latest artifact: Flyte 2 binds artifacts when a run starts
+            fx.change(CODE)
+            fx.todo(CODE, f"{code(original_node)} was a default input; pass flyte.remote.Artifact.get(\"<name>\", ...) to flyte.run for it")
+            fx.scratch.setdefault("maybe_dead", set()).add(("", code(func.value)))
+            return cst.Name("None")
         if not (isinstance(func, cst.Attribute) and func.attr.value == "create_from" and _artifact_name(fx, func.value)):
             return updated_node
         if not updated_node.args or updated_node.args[0].keyword is not None or updated_node.args[0].star:

@@ -93,6 +93,10 @@ def _spread(fx: FileContext, node: cst.BaseExpression, what: str, todos: list[To
     return out
 
 
+# ImageSpec fields that become layers (`with_*` steps) on the image
+_LAYERS = {"packages", "apt_packages", "requirements", "env", "commands", "pip_index", "pip_extra_index_url", "source_root", "copy"}
+
+
 def _image_binding(fx: FileContext, node: cst.BaseExpression) -> bool:
     """Whether `node` names a module-level image (an ImageSpec, or a builder chain on one)."""
     if not isinstance(node, cst.Name):
@@ -129,7 +133,7 @@ def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpres
             pv = _python_version(args["python_version"])
             if pv is not None:
                 clone.append(kwarg("python_version", pv))
-        if clone and image_ref:
+        if clone and (image_ref or set(args) & _LAYERS):
             # a clone is sealed unless it says otherwise, and the layers below are added to it
             clone.append(kwarg("extendable", cst.Name("True")))
         if clone:

@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 from .._analysis._names import DIR_ALIASES, FILE_ALIASES
-from .._cst import call, code, kwarg
+from .._cst import call, code, dotted, kwarg
 from ._args import bind
 from ._base import Rule
 
@@ -86,15 +86,43 @@ def _format_constant(fx: FileContext, node: cst.CSTNode) -> Optional[str]:
 
 
 def _column_spec(fx: FileContext, node: cst.BaseExpression) -> bool:
-    """A column subset or storage format in `Annotated[...]`: kwtypes(...), a name bound to it, PARQUET."""
+    """What `Annotated[...]` carried for flytekit's type engine only: a column subset (kwtypes(...)
+    or a name bound to it), a storage format (PARQUET), a cache hash (HashMethod(fn))."""
     if isinstance(node, cst.Call):
-        return fx.is_sym(node.func, "kwtypes")
+        return fx.is_sym(node.func, "kwtypes") or fx.is_sym(node.func, "HashMethod")
     if _format_constant(fx, node) is not None or isinstance(node, cst.SimpleString):
         return True
     if isinstance(node, cst.Name) and fx.sym(node) is None:
         binding = fx.model.bindings.get(node.value)
         return binding is not None and isinstance(binding.value, cst.Call) and fx.is_sym(binding.value.func, "kwtypes")
     return False
+
+
+def convert_type(fx: FileContext, node: cst.BaseExpression) -> cst.BaseExpression:
+    """A type expression as this rule writes it (for a type copied from elsewhere, e.g. the field
+    of a one-field NamedTuple that becomes a task's return type)."""
+
+    class _Types(cst.CSTTransformer):
+        def leave_Subscript(self, original_node: cst.Subscript, updated_node: cst.Subscript) -> cst.BaseExpression:
+            if _kind(fx, original_node.value) in ("file", "dir"):
+                return updated_node.value  # FlyteFile[fmt]: the format is not part of the type
+            return updated_node
+
+        def leave_Name(self, original_node: cst.Name, updated_node: cst.Name) -> cst.BaseExpression:
+            kind = _kind(fx, original_node)
+            if kind is None:
+                return updated_node
+            fx.need("flyte.io", _TARGET[kind])
+            return cst.Name(_TARGET[kind])
+
+        def leave_Attribute(self, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
+            kind = _kind(fx, original_node)
+            if kind is None:
+                return updated_node
+            fx.need("flyte.io", _TARGET[kind])
+            return cst.Name(_TARGET[kind])
+
+    return node.visit(_Types())  # type: ignore[return-value]
 
 
 def _foreign_api(fx: FileContext, func: cst.BaseExpression) -> bool:
@@ -143,7 +171,8 @@ class IoTypesRule(Rule):
                 keep.update(_calls_in(arg.value))
 
     def prepare(self, fx: FileContext) -> None:
-        fx.scratch["uses_dataframes"] = any(sym.name == "StructuredDataset" for sym in fx.model.symbols.values())
+        fx.scratch["uses_dataframes"] = any(sym.name in ("StructuredDataset", "FlyteSchema") for sym in fx.model.symbols.values())
+        fx.scratch["uses_schemas"] = any(sym.name == "FlyteSchema" for sym in fx.model.symbols.values())
 
     def _in_async(self, fx: FileContext) -> bool:
         frame = fx.frame
@@ -203,7 +232,10 @@ class IoTypesRule(Rule):
             if isinstance(first, cst.Index) and rest and _kind(fx, first.value) is None and all(isinstance(r, cst.Index) and _column_spec(fx, r.value) for r in rest):
                 # Annotated[pd.DataFrame, cols, PARQUET]: Flyte 2 reads the plain type
                 extra = ", ".join(code(r.value) for r in rest)  # type: ignore[attr-defined]
-                fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 does not narrow columns or formats in a type; select the columns when reading")
+                if any(isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "HashMethod") for r in rest):  # type: ignore[attr-defined]
+                    fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 computes cache keys from inputs itself (flyte.io values take hash_method=); the custom hash was dropped")
+                else:
+                    fx.todo(CODE, f"Annotated[..., {extra}]: Flyte 2 does not narrow columns or formats in a type; select the columns when reading")
                 fx.change(CODE)
                 return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
             if isinstance(first, cst.Index) and _kind(fx, first.value) == "dataframe":
@@ -247,7 +279,17 @@ class IoTypesRule(Rule):
                     (isinstance(opened.value, cst.Name) and io_params.get(opened.value.value) == "dataframe")
                     # `res.frame.open(pd.DataFrame).all()`: a dataset inside a dataclass or model
                     or (fx.scratch.get("uses_dataframes") and len(opened_call.args) == 1 and code(opened_call.args[0].value).endswith("DataFrame"))
+                    # `res.schema.open().all()`: a FlyteSchema opened as pandas by default
+                    or (fx.scratch.get("uses_schemas") and not opened_call.args)
                 )
+                if reads_dataframe and not opened_call.args:
+                    alias = next((local for local, dotted_name in fx.model.imported.items() if dotted_name == "pandas"), None)
+                    if alias is None:
+                        fx.todo(CODE, f"{code(opened_call)}: flyte.io.DataFrame.open needs the dataframe type, e.g. open(pandas.DataFrame)")
+                        return updated_node
+                    inner = updated_node.func.value  # type: ignore[attr-defined]
+                    func = func.with_changes(value=inner.with_changes(args=[cst.Arg(dotted(f"{alias}.DataFrame"))]))
+                    updated_node = updated_node.with_changes(func=func)
                 if reads_dataframe:
                     if method == "iter":
                         fx.todo(CODE, "DataFrame.open(...).iter() is async in Flyte 2: iterate with `async for` inside an async task")
@@ -288,6 +330,13 @@ class IoTypesRule(Rule):
     def _construct(self, fx: FileContext, kind: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
         target = _TARGET[kind]
         fx.need("flyte.io", target)
+        sym = fx.sym(original.func)
+        if kind == "dataframe" and sym is not None and sym.name == "FlyteSchema":
+            # FlyteSchema(path): a directory of parquet files, not a dataframe
+            schema = bind(updated, ("local_path", "remote_path"))
+            if schema is not None and len(schema) == 1 and ("local_path" in schema or "remote_path" in schema):
+                fx.change(CODE)
+                return call("DataFrame.from_existing_remote", [cst.Arg(next(iter(schema.values()))), kwarg("format", cst.SimpleString('"parquet"'))])
         if kind == "dataframe":
             args = bind(updated, ("dataframe", "uri", "metadata", "file_format"))
             if args is None or ("dataframe" not in args and "uri" not in args):

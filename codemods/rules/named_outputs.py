@@ -130,6 +130,9 @@ class NamedOutputsRule(Rule):
         field_type = fx.model.namedtuple_types.get(nt[0], [None])[0]
         if field_type is None:
             return updated_node
+        from .io_types import convert_type
+
+        field_type = convert_type(fx, field_type)
         fx.change(CODE)
         return updated_node.with_changes(returns=updated_node.returns.with_changes(annotation=field_type))
 
@@ -144,24 +147,41 @@ class NamedOutputsRule(Rule):
             fx.need("typing")
             fx.todo(CODE, f"{fn.name.value} returns a value but declares no output type (flytekit dropped the value); typing.Any keeps it: write the real type")
             return fn.with_changes(returns=cst.Annotation(cst.Attribute(cst.Name("typing"), cst.Name("Any"))))
-        if arity is None or not any(isinstance(v, cst.List) and len(v.elements) == arity for v in values):
+        if arity is None or not any(_needs_tuple(fx, v, arity) for v in values):
             return fn
+        n: int = arity
 
         class _Tuples(cst.CSTTransformer):
             def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-                return node is fn  # not into nested functions
+                return False  # not into nested functions
 
             def visit_Lambda(self, node: cst.Lambda) -> bool:
                 return False
 
             def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
                 v = updated_node.value
-                if isinstance(v, cst.List) and len(v.elements) == arity and not any(isinstance(e, cst.StarredElement) for e in v.elements):
+                if isinstance(v, cst.List) and len(v.elements) == n and not any(isinstance(e, cst.StarredElement) for e in v.elements):
                     return updated_node.with_changes(value=cst.Tuple(elements=v.elements, lpar=[], rpar=[]))
+                if _needs_tuple(fx, original_node.value, n) and v is not None:
+                    # a call whose sequence flytekit unpacked (train_test_split returns a list)
+                    return updated_node.with_changes(value=cst.Call(func=cst.Name("tuple"), args=[cst.Arg(v)]))
                 return updated_node
 
         fx.change(CODE)
-        return fn.visit(_Tuples())  # type: ignore[return-value]
+        # only the body is rebuilt: the header's nodes keep their identity, which later rules use
+        return fn.with_changes(body=fn.body.visit(_Tuples()))
+
+
+def _needs_tuple(fx: FileContext, value: Optional[cst.BaseExpression], arity: int) -> bool:
+    """A returned value that may be a list where the Tuple output needs a tuple."""
+    if isinstance(value, cst.List):
+        return len(value.elements) == arity
+    if not isinstance(value, cst.Call):
+        return False
+    func = value.func
+    if isinstance(func, cst.Name) and (func.value in ("tuple", "zip", "divmod") or func.value in fx.model.namedtuples or (func.value in fx.model.plain_functions and func.value[:1].isupper())):
+        return False
+    return not (isinstance(func, cst.Name) and func.value in fx.model.entities)
 
 
 def _tuple_arity(returns: Optional[cst.BaseExpression]) -> Optional[int]:

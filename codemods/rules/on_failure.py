@@ -142,7 +142,8 @@ class OnFailureRule(Rule):
         )
         try_stmt = cst.Try(
             body=cst.IndentedBlock(body=body or [cst.SimpleStatementLine(body=[cst.Pass()])]),
-            handlers=[cst.ExceptHandler(body=handler_block, type=cst.Name("Exception"), name=cst.AsName(name=cst.Name(err)))],
+            # `as err` only when the handler is given the error: no unused name
+            handlers=[cst.ExceptHandler(body=handler_block, type=cst.Name("Exception"), name=cst.AsName(name=cst.Name(err)) if err_param is not None else None)],
         )
         fx.change(CODE)
         return updated_node.with_changes(body=updated_node.body.with_changes(body=[*doc, try_stmt]))

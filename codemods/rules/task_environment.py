@@ -34,7 +34,8 @@ After::
 Tasks that share every environment-level setting (image, resources, secrets, environment
 variables, pod template) share one environment; per-task settings (cache, retries, timeout,
 interruptible, report) stay on `@env.task(...)`, so one differing option never splits an
-environment. The environment of the workflows (the
+environment. When every task shares one environment and the workflows have no settings of their
+own, the workflows join it: one environment, as a person would write it. The environment of the workflows (the
 "driver" environment, `env`) lists the environments of the tasks its drivers call in
 `depends_on`, so deploying it deploys them. Environment definitions go just before the first
 task, after the names they use. `task_config=` (plugin configuration) is reported: Flyte 2
@@ -226,6 +227,7 @@ def plan_environments(fx: FileContext) -> EnvPlan:
             group = groups[key] = EnvGroup(key, env_kw)
         group.members.append(ent)
         of[ent.name] = group
+    _one_environment(fx, groups, of)
     extra = fx.scratch.get("needs_driver_env")
     existing = _existing_environment(fx)
     if extra and () not in groups and not any(g.has_driver for g in groups.values()) and not (existing and not groups):
@@ -236,6 +238,26 @@ def plan_environments(fx: FileContext) -> EnvPlan:
     _anchor(fx, ordered)
     fx.scratch["entity_todos"] = todos
     return EnvPlan(ordered, of, task_args, existing)
+
+
+def _one_environment(fx: FileContext, groups: dict, of: dict) -> None:
+    """Drivers with no settings of their own and tasks that all share one environment: one
+    environment for all of them, as a person would write it (the drivers get the image their
+    tasks need instead of an environment of their own that only depends on it)."""
+    if len(groups) != 2 or () not in groups:
+        return
+    drivers = groups[()]
+    (key, tasks), = ((k, g) for k, g in groups.items() if k != ())
+    if any(k == "plugin_config" for k, _ in key) or not all(m.is_driver for m in drivers.members) or any(m.is_driver for m in tasks.members):
+        return
+    first = min(m.index for m in [*drivers.members, *tasks.members])
+    needed = max((fx.model.first_index.get(n, -1) for v in tasks.kwargs.values() for n in reads(v)), default=-1)
+    if needed >= first:
+        return  # a setting defined below the first driver: keep the driver's environment apart
+    tasks.members.extend(drivers.members)
+    for m in drivers.members:
+        of[m.name] = tasks
+    del groups[()]
 
 
 def _existing_environment(fx: FileContext) -> Optional[str]:
@@ -423,7 +445,12 @@ class TaskEnvironmentRule(Rule):
             fx.todo(c, m)
         pos = original_node.decorators.index(ent.decorator)
         decorators = list(updated_node.decorators)
-        decorators[pos] = decorators[pos].with_changes(decorator=decorator_for(fx, ent, plan))
+        kept = [cst.EmptyLine(comment=c) for c in _comments(ent.decorator.decorator)]
+        decorators[pos] = decorators[pos].with_changes(
+            decorator=decorator_for(fx, ent, plan),
+            # comments written among the decorator's arguments stay, above it
+            leading_lines=[*decorators[pos].leading_lines, *kept],
+        )
         if ent.kind == "task":
             fx.change(CODE)
         return updated_node.with_changes(decorators=decorators)
@@ -433,6 +460,17 @@ class TaskEnvironmentRule(Rule):
         if extra:
             module = module.with_changes(body=[*module.body, *extra])
         return module
+
+
+def _comments(node: cst.CSTNode) -> list[cst.Comment]:
+    found: list[cst.Comment] = []
+
+    class _Collect(cst.CSTVisitor):
+        def visit_Comment(self, n: cst.Comment) -> None:
+            found.append(n)
+
+    node.visit(_Collect())
+    return found
 
 
 def _add_dependency(env: str, dep: str) -> cst.SimpleStatementLine:

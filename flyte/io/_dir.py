@@ -122,6 +122,8 @@ class Dir(IOValue):
         return Path(local_path_of(self.path))
 
     def walk_sync(self, recursive: bool = True, file_pattern: str = "*", max_depth: Optional[int] = None) -> Iterator[File]:
+        """Files under the directory; with `recursive=False` only the top level, as the SDK documents
+        (its implementation, fsspec's walk with `maxdepth=2`, also lists the files one level down)."""
         root = self._local()
         for dirpath, dirnames, filenames in os.walk(root):
             depth = len(Path(dirpath).relative_to(root).parts)
@@ -177,7 +179,7 @@ class Dir(IOValue):
             fs.get(p, str(target), recursive=True)
         else:
             shutil.copytree(local_path_of(self.path), target, dirs_exist_ok=True)
-        return str(target)
+        return str(local_path) if local_path is not None else str(target)  # as given, trailing separator too
 
     async def download(self, local_path: Optional[Union[str, Path]] = None) -> str:
         return await asyncio.to_thread(self.download_sync, local_path)

@@ -260,8 +260,9 @@ class File(IOValue):
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
         target = Path(local_path) if local_path is not None else Path(new_path(self.name))
-        if target.is_dir():
-            target = target / (self.name or "file")
+        # An existing directory, or a path ending in a separator, receives the file under its name.
+        if target.is_dir() or (local_path is not None and str(local_path).endswith(os.sep)):
+            target = target / (os.path.basename(self.path.rstrip("/")) or self.name or "file")
         target.parent.mkdir(parents=True, exist_ok=True)
         with _open_any(self.path, "rb") as fin, open(target, "wb") as fout:
             shutil.copyfileobj(fin, fout)

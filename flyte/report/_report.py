@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import html
+import logging
 import os
 import tempfile
 from dataclasses import dataclass, field
@@ -31,6 +32,13 @@ class Tab:
 class Report:
     name: str
     tabs: dict[str, Tab] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.tabs.setdefault("main", Tab("main"))
+
+    def has_content(self) -> bool:
+        """Whether anything was logged (the "main" tab always exists, possibly empty)."""
+        return any(t.content for t in self.tabs.values())
 
     def get_tab(self, name: str, create_if_missing: bool = True) -> Optional[Tab]:
         tab = self.tabs.get(name)
@@ -108,33 +116,73 @@ log = Immediate(_log)
 replace = Immediate(_replace)
 
 
+# A single enormous value (a file's contents, an API response) is shown up to this many
+# characters even when expanded, so one row cannot bloat the report without bound.
+_MAX_EXPANDED = 20000
+
+
 def abbreviate(value: Any, limit: int = 300) -> str:
-    text = value if isinstance(value, str) else repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    """`value` as escaped HTML for a report row. Up to `limit` characters it is shown as is;
+    longer, it becomes a `<details>` whose summary shows the first `limit` characters and how
+    many more there are ("(+N)"), and whose body holds the whole text (cut at 20,000 characters,
+    saying so). None is empty."""
+    text = "" if value is None else str(value)
+    if len(text) <= limit:
+        return html.escape(text)
+    body = html.escape(text[:_MAX_EXPANDED])
+    if len(text) > _MAX_EXPANDED:
+        body += f"\n... (+{len(text) - _MAX_EXPANDED} more, truncated)"
+    return (
+        '<details style="display:inline-block;vertical-align:top;max-width:100%">'
+        f'<summary style="cursor:pointer">{html.escape(text[:limit])}... (+{len(text) - limit})</summary>'
+        f'<pre style="white-space:pre-wrap;word-break:break-word;margin:4px 0 0">{body}</pre></details>'
+    )
+
+
+def _parse_iso(value: Any) -> datetime:
+    text = str(value)
+    return datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith("Z") else text)
 
 
 def duration_ms(start_iso: Any, end_iso: Any) -> str:
-    start = datetime.fromisoformat(str(start_iso))
-    end = datetime.fromisoformat(str(end_iso))
-    return f"{(end - start).total_seconds() * 1000:.0f} ms"
+    """The time between two ISO-8601 stamps as "<n> ms"; "" when either is missing or unreadable."""
+    if not start_iso or not end_iso:
+        return ""
+    try:
+        return f"{(_parse_iso(end_iso) - _parse_iso(start_iso)).total_seconds() * 1000:.0f} ms"
+    except (TypeError, ValueError):
+        return ""
 
 
 class Timeline:
-    """Collects (label, start, end) events and renders them as an HTML table in a tab."""
+    """A chronological log (headings and rows) appended to one tab of the task's report.
+
+    Writing never fails the task it observes: without an active report (outside a task, or a
+    task without `report=True`) the rows go nowhere."""
 
     def __init__(self, tab_name: str = "main"):
         self.tab_name = tab_name
-        self.events: list[tuple] = []
 
-    def add(self, label: str, start: Any, end: Any) -> None:
-        self.events.append((label, start, end))
+    def heading(self, text: Any) -> None:
+        self._log(f'<h3 style="margin:8px 0 4px">{html.escape(str(text))}</h3>')
 
-    def render(self) -> str:
-        rows = "".join(
-            f"<tr><td>{html.escape(str(label))}</td><td>{html.escape(str(s))}</td><td>{html.escape(str(e))}</td></tr>"
-            for label, s, e in self.events
+    def row(self, *, icon: str = "\u2022", label: Any = "", meta: str = "", detail: str = "", error: Any = None) -> None:
+        """One line: icon, bold label, faint meta, then detail (HTML, e.g. from `abbreviate`) and
+        an error in red."""
+        err = f' <span style="color:#d33">\u26a0 {abbreviate(error, 200)}</span>' if error else ""
+        more = f" \u2014 {detail}" if detail else ""
+        self._log(
+            '<div style="padding:3px 0;border-bottom:1px solid rgba(128,128,128,.18);font-size:13px">'
+            f'{icon} <b>{html.escape(str(label))}</b> <span style="opacity:.55">{html.escape(meta)}</span>'
+            f"{more}{err}</div>"
         )
-        return f"<table><tr><th>step</th><th>start</th><th>end</th></tr>{rows}</table>"
 
-    def log(self) -> None:
-        current_report().get_tab(self.tab_name).log(self.render())  # type: ignore[union-attr]
+    def _log(self, content: str) -> None:
+        import flyte.report  # looked up at call time: a report may become active mid-run
+
+        try:
+            tab = flyte.report.get_tab(self.tab_name)
+            if tab is not None:
+                tab.log(content)
+        except Exception:  # no active report: a timeline never breaks the work it watches
+            logging.getLogger("flyte").debug("Timeline: no active report", exc_info=True)

@@ -54,7 +54,8 @@ def test_generated_environment_fits_the_width(tmp_path: Path, width: int) -> Non
     _for_directory.cache_clear()
     migrate_paths([str(path)], jobs=1)
     out = path.read_text()
-    env_lines = out[out.index("crunch_env = ") : out.index("\nenv = ")].splitlines()
+    start = out.index("env = flyte.TaskEnvironment(")
+    env_lines = out[start : out.index("\n\n\n", start)].splitlines()
     assert max(len(line) for line in env_lines) <= width, out
     one_line = len(env_lines) == 1
     assert one_line == (width == 120), out

@@ -19,7 +19,9 @@ def test_image_builders_are_immutable_and_render_a_dockerfile(tmp_path):
     assert img is not base and len(img._layers) == len(base._layers) + 5
     df = img.dockerfile()
     assert df.startswith("# syntax=docker/dockerfile")
-    assert "FROM python:3.11-slim-bookworm" in df
+    assert "FROM ghcr.io/flyteorg/flyte:py3.11-v2.12.1" in df  # the released image, extended, as in the SDK
+    full = flyte.Image.from_debian_base(python_version=(3, 11), install_flyte=False).dockerfile()
+    assert "FROM python:3.11-slim-bookworm" in full and "useradd --create-home --shell /bin/bash flyte" in full
     assert "apt-get install -y --no-install-recommends curl git" in df
     assert "uv pip install --extra-index-url https://extra/simple pandas==2.2.2 scikit-learn" in df
     assert "ENV MODE=prod" in df and "RUN echo built" in df and "WORKDIR /app" in df
@@ -28,8 +30,11 @@ def test_image_builders_are_immutable_and_render_a_dockerfile(tmp_path):
     assert flyte.Image.from_base("python:3.12").uri == "python:3.12"
     with pytest.raises(TypeError, match="Direct instantiation"):
         flyte.Image()
-    with pytest.raises(ValueError, match="does not exist"):
-        base.with_requirements(tmp_path / "missing.txt")
+    missing = base.with_requirements(tmp_path / "missing.txt")  # checked when built, as in the SDK
+    with pytest.raises(flyte.errors.ImageBuildError, match="does not exist"):
+        missing.validate()
+    with pytest.raises(flyte.errors.ImageBuildError, match="does not exist"):
+        missing.dockerfile()
     req = tmp_path / "requirements.txt"
     req.write_text("numpy\n")
     assert "-r /tmp/requirements.txt" in base.with_requirements(req).dockerfile()

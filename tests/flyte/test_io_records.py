@@ -247,3 +247,22 @@ def test_a_class_recreated_by_unpickling_does_not_take_over_the_importable_class
     codec = Codec()
     assert type(codec.unpack(codec.pack(flyte.io.File(path="s3://b/k")))) is flyte.io.File
     assert type(codec.unpack(codec.pack(copy(path="s3://b/k")))) is copy
+
+
+def test_download_into_a_directory_named_with_a_trailing_separator(tmp_path):
+    src = tmp_path / "weights.bin"
+    src.write_bytes(b"\x00\x01")
+    f = File.from_local_sync(src)
+    existing = tmp_path / "existing"
+    existing.mkdir()
+    assert f.download_sync(str(existing)) == str(existing / "weights.bin")
+    fresh = str(tmp_path / "fresh") + os.sep  # does not exist yet: a directory because of the separator
+    assert f.download_sync(fresh) == str(tmp_path / "fresh" / "weights.bin")
+    assert (tmp_path / "fresh" / "weights.bin").read_bytes() == b"\x00\x01"
+
+    tree = tmp_path / "tree"
+    (tree / "sub").mkdir(parents=True)
+    (tree / "sub" / "x.txt").write_text("x")
+    target = str(tmp_path / "copy") + os.sep
+    assert Dir.from_local_sync(tree).download_sync(target) == target  # returned as given
+    assert (tmp_path / "copy" / "sub" / "x.txt").read_text() == "x"

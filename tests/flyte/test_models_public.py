@@ -113,3 +113,33 @@ def test_task_action_is_the_running_task_even_inside_a_trace():
 
     task_id, trace_id, trace_task = flyte.run(outer).outputs()
     assert trace_id != task_id and trace_task == task_id
+
+
+def test_interface_helpers_name_outputs_and_turn_string_literals_into_enums():
+    import enum
+    from typing import Any, Literal, NamedTuple
+
+    from flyte.models import extract_return_annotation, literal_to_enum
+
+    Level = literal_to_enum(Literal["low", "high"])
+    assert issubclass(Level, enum.Enum) and Level.__name__ == "LiteralEnum" and Level["LOW"].value == "low"
+    assert literal_to_enum(Literal["a", 1]) is Any
+    with pytest.raises(TypeError, match="is not a Literal"):
+        literal_to_enum(int)
+
+    class Scores(NamedTuple):
+        best: float
+        worst: float
+
+    assert extract_return_annotation(Scores) == {"best": float, "worst": float}
+    assert extract_return_annotation((int, str)) == {"o0": int, "o1": str}
+    assert extract_return_annotation(None) == {}
+    with pytest.raises(TypeError, match="Variable length tuples"):
+        extract_return_annotation(tuple[int, ...])
+
+    @env.task
+    async def rate(level: Literal["low", "high"]) -> Scores:
+        return Scores(1.0, 0.0)
+
+    assert repr(rate.interface) == "(level: LiteralEnum) -> (best: float, worst: float):"
+    assert flyte.run(rate, level="low").outputs()[0] == 1.0  # the runtime still takes the plain string

@@ -1,0 +1,52 @@
+"""Image constructors and builders with the SDK's defaults, URIs and checks."""
+
+import pytest
+
+import flyte
+from flyte import Image
+from flyte.errors import ImageBuildError
+
+
+def test_default_image_is_the_released_flyte_image_and_extends_from_it():
+    base = Image.from_debian_base(python_version=(3, 12))
+    assert base.uri == f"ghcr.io/flyteorg/flyte:py3.12-v{flyte.__version__}" and base.name == "flyte"
+    assert Image.from_debian_base(python_version=(3, 12), flyte_version="v2.0.7").uri == "ghcr.io/flyteorg/flyte:py3.12-v2.0.7"
+    extended = base.with_pip_packages("numpy")
+    assert extended.uri.startswith("flyte:") and extended.uri != base.uri and len(extended._layers) == 1
+    named = Image.from_debian_base(python_version=(3, 12), registry="ghcr.io/me", name="team")
+    assert named.uri.startswith("ghcr.io/me/team:")  # its own name: tagged by content, even without layers
+
+
+def test_full_build_creates_the_flyte_user():
+    full = Image.from_debian_base(install_flyte=False)
+    assert full.uri.startswith("flyte:") and full.registry is None
+    df = full.dockerfile()
+    assert "id -u flyte" in df and "WORKDIR /home/flyte" in df
+
+
+def test_layers_only_go_on_extendable_named_images():
+    with pytest.raises(ValueError, match="non-extendable image"):
+        Image.from_base("myregistry.com/app:v1").with_apt_packages("vim")
+    clone = Image.from_base("myregistry.com/app:v1").clone(registry="other", name="app2", extendable=True)
+    assert clone.with_apt_packages("vim").uri.startswith("other/app2:")
+    assert Image.from_ref_name("gpu-image").name == "gpu-image"
+
+
+def test_missing_sources_are_reported_when_the_image_is_validated(tmp_path):
+    src = tmp_path / "code.py"
+    img = Image.from_debian_base().with_source_file(src)  # not yet written: fine here
+    with pytest.raises(ImageBuildError, match="does not exist"):
+        img.validate()
+    src.write_text("print(1)")
+    img.validate()
+
+
+def test_a_list_in_a_layer_is_refused_with_a_hint():
+    from flyte._image import AptPackages, Commands, PipPackages
+
+    with pytest.raises(TypeError, match=r"is a list.*Pass items as separate arguments"):
+        AptPackages(packages=["vim", "curl"])
+    with pytest.raises(TypeError, match="contains a list at index 0"):
+        PipPackages(packages=(["numpy"],))
+    with pytest.raises(TypeError, match="commands"):
+        Commands(commands=["ls"])
