@@ -14,7 +14,7 @@ from typing import Any, Optional
 from . import _bridge
 from ._graph import add_call_node, bind_arguments, current_compile, fill_defaults
 from ._interface import Interface, make_output_tuple
-from ._literal_crossing import LiteralValue, to_python
+from ._literal_crossing import is_literal_value, to_python
 from ._typecheck import convert_inputs
 
 
@@ -115,9 +115,9 @@ class Entity:
         if not names:
             return None
         values = tuple(raw) if (len(names) > 1 or self._interface.output_tuple is not None) else (raw,)
-        if any(type(v) is LiteralValue for v in values):
+        if any(is_literal_value(v) for v in values):
             outputs = self._interface.outputs
-            values = tuple(to_python(v, outputs[n]) if type(v) is LiteralValue else v for n, v in zip(names, values))
+            values = tuple(to_python(v, outputs[n]) if is_literal_value(v) else v for n, v in zip(names, values))
         return make_output_tuple(self._interface, values)
 
     # -- as a node of a running graph ----------------------------------------------------------------
