@@ -3,6 +3,7 @@
 import dataclasses
 import enum
 import os
+import re
 import tempfile
 import typing
 
@@ -236,6 +237,42 @@ def test_fsec_secrets_are_the_shims_convention_not_the_runtimes(monkeypatch, cap
     with caplog.at_level("WARNING"), pytest.raises(ValueError, match="Unable to find secret"):
         reads_unset_token()
     assert [r for r in caplog.records if "not set locally" in r.getMessage()]
+
+
+@task(secret_requests=[Secret(group="user-info", key="my.key")])
+def reads_dotted_key() -> tuple[str, str]:
+    return current_context().secrets.get("user-info", "my.key"), os.environ.get("_FSEC_USER_INFO_MY_KEY", "")
+
+
+@task(secret_requests=[Secret(group="user-info", key="other.key")])
+def reads_other_dotted_key() -> str:
+    return current_context().secrets.get("user-info", "other.key")
+
+
+@task(secret_requests=[Secret(group="api", key="token", env_var="MY_TOKEN")])
+def reads_own_variable() -> str:
+    return os.environ.get("MY_TOKEN", "")
+
+
+def test_secrets_whose_flytekit_names_flyte_would_refuse_still_reach_the_task(monkeypatch, caplog):
+    # flytekit spells the variable _FSEC_USER-INFO_MY.KEY; Flyte 2 accepts only upper-case
+    # letters, digits and underscores, so the task sees it as _FSEC_USER_INFO_MY_KEY too
+    monkeypatch.setenv("_FSEC_USER-INFO_MY.KEY", "dotted")
+    with caplog.at_level("WARNING"):
+        assert reads_dotted_key() == ("dotted", "dotted")
+    assert not [r for r in caplog.records if "not set locally" in r.getMessage()]
+    # the valid spelling works as well (a task reads its secrets once per process, as a pod does)
+    monkeypatch.setenv("_FSEC_USER_INFO_OTHER_KEY", "safe")
+    assert reads_other_dotted_key() == "safe"
+    # env_var names the variable the task sees
+    monkeypatch.setenv("_FSEC_API_TOKEN", "t0k")
+    assert reads_own_variable() == "t0k"
+
+
+@pytest.mark.parametrize("name", ["lower_case", "abc-xyz", "", "$dfadsf"])
+def test_an_invalid_env_var_is_refused_when_the_secret_is_made_as_in_flytekit(name):
+    with pytest.raises(ValueError, match=re.escape(f"Invalid environment variable name: {name}")):
+        Secret(group="g", key="k", env_var=name)
 
 
 @task(enable_deck=True)
