@@ -338,21 +338,38 @@ def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tu
     if not names:
         return ()
     if isinstance(value, _One):
-        values = (value.value,)
-        return tuple(_checked_outputs(entity_name, outputs, names, values))
+        return _checked_outputs(entity_name, outputs, names, (value.value,))
+    values: tuple
     if len(names) == 1:
-        values: tuple = (value,) if not (isinstance(value, tuple) and hasattr(type(value), "_fields") and len(value) == 1 and list(type(value)._fields) == names) else tuple(value)
+        fields = getattr(type(value), "_fields", None) if isinstance(value, tuple) else None
+        values = tuple(value) if fields is not None and len(value) == 1 and list(fields) == names else (value,)
     else:
-        if not isinstance(value, tuple) or len(value) != len(names):
+        items = output_items(value)
+        if items is None or len(items) != len(names):
             raise TypeTransformerFailedError(
                 f"Failed to convert outputs of task '{entity_name}': expected {len(names)} outputs "
                 f"({', '.join(names)}), got {value!r:.200}"
             )
-        values = tuple(value)
-    return tuple(_checked_outputs(entity_name, outputs, names, values))
+        values = items
+    return _checked_outputs(entity_name, outputs, names, values)
 
 
-def _checked_outputs(entity_name: str, outputs: dict[str, Any], names: list[str], values: tuple) -> list:
+def output_items(value: Any) -> Optional[tuple]:
+    """The values of a multi-output return: a tuple, or anything else flytekit reads item by item
+    (it takes the i-th item of whatever the function returned for the i-th output, so a list
+    returned for a `Tuple[...]` or NamedTuple output works); None for what it cannot index (a
+    mapping, a generator, a single value)."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, collections.abc.Mapping) or not (hasattr(value, "__getitem__") and hasattr(value, "__len__")):
+        return None
+    try:
+        return tuple(value[i] for i in range(len(value)))
+    except Exception:
+        return None
+
+
+def _checked_outputs(entity_name: str, outputs: dict[str, Any], names: list[str], values: tuple) -> tuple:
     checked = []
     for i, (name, v) in enumerate(zip(names, values)):
         try:

@@ -153,12 +153,14 @@ class WorkflowBase(Entity):
                 items = [result]
         elif isinstance(result, tuple):
             items = list(result)
+        elif len(names) > 1:  # a workflow's outputs are bound at compile time: only a tuple names several
+            raise AssertionError("The Workflow specification indicates multiple return values, received only one")
         else:
             items = [result]
         if len(items) != len(names):
             if len(names) == 1:
                 raise AssertionError(f"The Workflow specification indicates only one return value, received {len(items)}")
-            raise AssertionError(f"The Workflow specification indicates {len(names)} return values, received {len(items)}")
+            raise ValueError(f"Length mismatch {len(names)} vs {len(items)}")
         bindings = []
         for name, item in zip(names, items):
             if isinstance(item, VoidPromise):

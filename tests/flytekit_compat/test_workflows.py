@@ -12,7 +12,7 @@ from flytekit.exceptions.user import (
 )
 
 import flytekit
-from flytekit import create_node, task, workflow
+from flytekit import create_node, dynamic, task, workflow
 from flytekit_compat._typecheck import TypeTransformerFailedError
 from tests.flytekit_compat.conftest import store_actions
 from tests.helpers import Rendezvous
@@ -97,6 +97,68 @@ def test_named_single_and_none_outputs():
     assert out == Named("XYZ", 3) and type(out).__name__ == "Named"
     assert single(5) == 6 and isinstance(single(5), int)
     assert nothing(a=1) is None
+
+
+@task
+def split_as_list(s: str) -> tuple[str, int]:
+    return [s.upper(), len(s)]  # flytekit reads a multi-output return item by item
+
+
+@task
+def named_as_list(s: str) -> Named:
+    return [s.upper(), len(s)]
+
+
+@dynamic
+def dynamic_as_list(s: str) -> tuple[str, int]:
+    u, n = split(s=s)
+    return [u, n]
+
+
+@task
+def too_short(s: str) -> tuple[str, int]:
+    return [s]
+
+
+@task
+def mapping_for_tuple(s: str) -> tuple[str, int]:
+    return {"o0": s, "o1": 1}
+
+
+def test_a_list_returned_for_several_outputs():
+    out = split_as_list(s="ab")
+    assert out == ("AB", 2) and type(out).__name__ == "DefaultNamedTupleOutput"
+    named_out = named_as_list(s="xyz")
+    assert named_out == Named("XYZ", 3) and type(named_out).__name__ == "Named"
+    assert dynamic_as_list(s="q") == ("Q", 1)
+
+    @workflow
+    def through_a_workflow(s: str) -> Named:
+        return named_as_list(s=s)
+
+    assert through_a_workflow(s="hi").n == 2
+    # a list of the wrong length, or something that cannot be indexed by position, is refused
+    with pytest.raises(TypeTransformerFailedError, match=r"expected 2 outputs \(o0, o1\), got \['x'\]"):
+        too_short(s="x")
+    with pytest.raises(TypeTransformerFailedError, match="expected 2 outputs"):
+        mapping_for_tuple(s="x")
+
+    # a workflow's outputs are bound when it compiles: only a tuple names several
+    @workflow
+    def list_in_a_workflow(s: str) -> tuple[str, int]:
+        u, n = split(s=s)
+        return [u, n]
+
+    with pytest.raises(AssertionError, match="indicates multiple return values, received only one"):
+        list_in_a_workflow(s="x")
+
+    @workflow
+    def three_for_two(s: str) -> tuple[str, int]:
+        u, n = split(s=s)
+        return u, n, n
+
+    with pytest.raises(ValueError, match="Length mismatch 2 vs 3"):
+        three_for_two(s="x")
 
 
 @workflow
