@@ -1,7 +1,8 @@
 """The typed interface of a flytekit task or workflow, extracted with flytekit's rules.
 
 Decoration-time errors match flytekit: an input without annotation, a bare `list`, a tuple as an
-input, an int-valued Enum, or a return annotation on a function that never returns a value.
+input, an int-valued Enum, a one-item tuple as the outputs, or a return annotation on a function
+that never returns a value.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ import typing
 from collections.abc import Callable
 from typing import Any, Optional
 
-from .exceptions.user import FlyteMissingReturnValueException, FlyteMissingTypeException
+from .exceptions.user import FlyteMissingReturnValueException, FlyteMissingTypeException, FlyteValidationException
 
 _EMPTY = inspect.Parameter.empty
 
@@ -78,12 +79,17 @@ def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
     if ret is _EMPTY or ret is None or ret is type(None):
         return {}, None
     if isinstance(ret, tuple):  # `-> (int, str)`: flytekit reads a tuple of types as several outputs
+        if len(ret) == 1:
+            raise FlyteValidationException("Please don't use a tuple if you're just returning one thing.")
         return {f"o{i}": a for i, a in enumerate(ret)}, None
     if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
         hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
         return {f: hints.get(f, Any) for f in ret._fields}, ret
     if typing.get_origin(ret) is tuple:
         args = typing.get_args(ret)
+        if len(args) == 1:  # a one-item Tuple would be read as one output named o0: flytekit refuses it
+            raise FlyteValidationException(
+                "Tuples should be used to indicate multiple return values, found only one return variable.")
         if args and not (len(args) == 2 and args[1] is Ellipsis):
             return {f"o{i}": a for i, a in enumerate(args)}, None
     return {"o0": ret}, None

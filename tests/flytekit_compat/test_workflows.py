@@ -8,6 +8,7 @@ from flytekit.exceptions.user import (
     FlyteAssertion,
     FlyteMissingReturnValueException,
     FlyteMissingTypeException,
+    FlyteValidationException,
     FlyteValueException,
 )
 
@@ -159,6 +160,23 @@ def test_a_list_returned_for_several_outputs():
 
     with pytest.raises(ValueError, match="Length mismatch 2 vs 3"):
         three_for_two(s="x")
+
+
+def test_one_item_tuple_is_not_an_output_list():
+    with pytest.raises(FlyteValidationException, match="found only one return variable"):
+        @task
+        def one_item() -> typing.Tuple[int]:
+            return (1,)
+
+    with pytest.raises(FlyteValidationException, match="found only one return variable"):
+        @task
+        def one_item_builtin() -> tuple[int]:
+            return (1,)
+
+    with pytest.raises(FlyteValidationException, match="just returning one thing"):
+        @task
+        def bare_tuple() -> (int,):  # type: ignore[valid-type]
+            return (1,)
 
 
 @workflow
