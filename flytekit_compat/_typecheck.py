@@ -208,7 +208,8 @@ def _general(value: Any, tp: Any) -> Any:
     if tp is datetime.datetime:
         if not isinstance(value, datetime.datetime):
             _fail(value, tp)
-        return value
+        # a datetime literal is a UTC timestamp: flytekit hands a naive one on as UTC-aware
+        return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
     if tp is datetime.date:
         if not isinstance(value, datetime.date):
             _fail(value, tp)

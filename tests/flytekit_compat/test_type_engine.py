@@ -95,6 +95,16 @@ def test_primitives_collections_and_unions_round_trip_strictly():
         TypeEngine.to_literal(CTX, True, int, TypeEngine.to_literal_type(int))
 
 
+def test_a_datetime_literal_is_a_utc_timestamp():
+    utc = datetime.timezone.utc
+    lv, value = roundtrip(datetime.datetime(2024, 5, 1, 8), datetime.datetime)
+    assert value == datetime.datetime(2024, 5, 1, 8, tzinfo=utc) and value.tzinfo is utc
+    assert lv.scalar.primitive.datetime.tzinfo is utc and lv.scalar.primitive.value.tzinfo is utc
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    assert roundtrip(datetime.datetime(2024, 5, 1, tzinfo=plus_two), datetime.datetime)[1].tzinfo == plus_two
+    assert roundtrip(datetime.date(2024, 5, 1), datetime.date)[1] == datetime.date(2024, 5, 1)
+
+
 def test_dataclasses_are_msgpack_with_a_schema_and_come_back_as_the_declared_class():
     p = Point(1, 2.5, ["a"], Color.BLUE, datetime.datetime(2024, 1, 2, 3, 4))
     lv, back = roundtrip(p, Point)

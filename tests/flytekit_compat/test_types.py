@@ -1,6 +1,7 @@
 """Data types at task boundaries: files, directories, dataframes, dataclasses, pydantic, enums."""
 
 import dataclasses
+import datetime
 import enum
 import os
 import re
@@ -288,6 +289,31 @@ def test_decks_become_the_action_report():
     base, action = decked().split("|")
     html = open(os.path.join(base, action, "report.html")).read()
     assert "<h1>custom deck</h1>" in html
+
+
+@task
+def seen_as(d: datetime.datetime) -> str:
+    return repr(d)
+
+
+@task
+def noon() -> datetime.datetime:
+    return datetime.datetime(2024, 1, 1, 12)
+
+
+@workflow
+def through_a_workflow(d: datetime.datetime) -> typing.List[datetime.datetime]:
+    return [d, noon()]
+
+
+def test_a_naive_datetime_crosses_as_utc_and_an_aware_one_keeps_its_zone():
+    utc = datetime.timezone.utc
+    assert seen_as(d=datetime.datetime(2024, 1, 1)) == repr(datetime.datetime(2024, 1, 1, tzinfo=utc))
+    assert through_a_workflow(d=datetime.datetime(2024, 3, 1)) == [
+        datetime.datetime(2024, 3, 1, tzinfo=utc), datetime.datetime(2024, 1, 1, 12, tzinfo=utc)]
+    assert all(d.tzinfo is utc for d in through_a_workflow(d=datetime.datetime(2024, 3, 1)))
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    assert seen_as(d=datetime.datetime(2024, 1, 1, tzinfo=plus_two)) == repr(datetime.datetime(2024, 1, 1, tzinfo=plus_two))
 
 
 def test_pickled_custom_class():
