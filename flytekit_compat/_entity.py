@@ -9,13 +9,27 @@ A call means one of three things, depending on where it happens:
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+import inspect
+import os
+from typing import Any, Callable, Optional
 
 from . import _bridge
 from ._graph import add_call_node, bind_arguments, current_compile, fill_defaults
 from ._interface import Interface, make_output_tuple
 from ._literal_crossing import is_literal_value, to_python
 from ._typecheck import convert_inputs
+
+
+def name_module(fn: Callable[..., Any]) -> str:
+    """The module part of an entity's name: its module, or for one defined in a script run as
+    `__main__`, the script's file name (`python wf.py` names a task `wf.t`, as flytekit does)."""
+    module = getattr(fn, "__module__", None) or "__main__"
+    if module != "__main__":
+        return module
+    try:
+        return os.path.splitext(os.path.basename(inspect.getfile(fn)))[0] or module
+    except (TypeError, OSError):  # defined interactively: no file
+        return module
 
 
 class Entity:

@@ -47,12 +47,10 @@ _warned: set = set()
 
 
 def _primitive(tp: type) -> Callable[[Any], Any]:
-    exact = {int: lambda v: type(v) is int or (isinstance(v, int) and not isinstance(v, bool)),
-             float: lambda v: isinstance(v, float), str: lambda v: isinstance(v, str),
-             bool: lambda v: type(v) is bool}[tp]
-
+    # flytekit's simple transformers take exactly their type: not a subclass (an IntEnum, a str
+    # Enum, numpy's float64) and not a bool for an int
     def check(value: Any) -> Any:
-        if exact(value):
+        if type(value) is tp:
             return value
         _fail(value, tp)
 
@@ -185,20 +183,8 @@ def _general(value: Any, tp: Any) -> Any:
         return FlyteIterator(convert(v, item) for v in value)
     if origin is not None and isinstance(origin, type):
         tp = origin
-    if tp is int:
-        if type(value) is not int and not (isinstance(value, int) and not isinstance(value, bool)):
-            _fail(value, tp)
-        return value
-    if tp is float:
-        if not isinstance(value, float):
-            _fail(value, tp)
-        return value
-    if tp is bool:
-        if type(value) is not bool:
-            _fail(value, tp)
-        return value
-    if tp is str:
-        if not isinstance(value, str):
+    if tp in (int, float, bool, str, datetime.date, datetime.timedelta):
+        if type(value) is not tp:  # as in _primitive: exactly the type
             _fail(value, tp)
         return value
     if tp in (bytes, bytearray):
@@ -206,18 +192,10 @@ def _general(value: Any, tp: Any) -> Any:
             _fail(value, tp)
         return value
     if tp is datetime.datetime:
-        if not isinstance(value, datetime.datetime):
+        if type(value) is not datetime.datetime:
             _fail(value, tp)
         # a datetime literal is a UTC timestamp: flytekit hands a naive one on as UTC-aware
         return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
-    if tp is datetime.date:
-        if not isinstance(value, datetime.date):
-            _fail(value, tp)
-        return value
-    if tp is datetime.timedelta:
-        if not isinstance(value, datetime.timedelta):
-            _fail(value, tp)
-        return value
     if tp is dict:
         if not isinstance(value, dict):
             _fail(value, tp)

@@ -255,7 +255,9 @@ class Boom(Exception):
 
 @task
 def explode(x: int) -> int:
-    raise Boom(f"bad {x}")
+    if x >= 0:
+        raise Boom(f"bad {x}")
+    return x  # flytekit refuses a task with outputs whose source never says `return`
 
 
 @workflow
@@ -279,7 +281,7 @@ def test_compile_errors():
 
     with pytest.raises(FlyteMissingReturnValueException):
         @workflow
-        def no_return(a: int) -> int:
+        def no_value(a: int) -> int:  # its name must not contain the word either: flytekit reads the text
             add(a=a)
 
     @workflow
@@ -333,6 +335,42 @@ def test_compile_errors():
 
     with pytest.raises(FlyteValueException):
         returns_when_it_should_not(a=1)
+
+
+def test_a_task_with_outputs_must_say_return_as_flytekit_reads_its_source():
+    # flytekit's rule is textual: a body that only raises, or a stub, has no return ...
+    with pytest.raises(FlyteMissingReturnValueException, match=r"^only_raises function must return a value"):
+        @task
+        def only_raises(x: int) -> int:
+            raise ValueError(x)
+
+    with pytest.raises(FlyteMissingReturnValueException):
+        @task
+        def stub(x: int) -> int:
+            ...
+
+    # ... while the word anywhere in its lines (a nested function, a comment) is enough,
+    # and an Optional output needs none
+    @task
+    def nested(x: int) -> int:
+        def inner() -> int:
+            return x
+
+        inner()
+
+    @task
+    def commented(x: int) -> int:
+        x += 1  # returns nothing, says the comment
+
+    @task
+    def maybe(x: int) -> typing.Optional[int]:
+        pass
+
+    assert maybe(x=1) is None
+    with pytest.raises(FlyteMissingTypeException, match=r"^'x' has no type\. Please add a type annotation"):
+        @task
+        def untyped(x) -> int:
+            return x
 
 
 def test_task_decorator_errors():
