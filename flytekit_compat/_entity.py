@@ -121,7 +121,7 @@ class Entity:
     def _bind_for_execution(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         bound = bind_arguments(self.name, self._interface, args, kwargs)
         bound = self._prepare_inputs(bound)
-        bound = fill_defaults(self.name, self._interface, bound, compiling=False)
+        bound = fill_defaults(self.name, self._interface, bound, compiling=False, kind=self._kind)
         return convert_inputs(self.name, self._interface.inputs, bound, kind=self._kind)
 
     def _shape(self, raw: Any) -> Any:

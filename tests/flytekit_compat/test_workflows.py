@@ -390,11 +390,34 @@ def test_task_decorator_errors():
             return x
 
 
+@workflow
+def two_inputs(x: int, y: int) -> int:
+    return add(a=x, b=y)
+
+
+@task
+def three_inputs(x: int, y: int, z: int) -> int:
+    return x + y + z
+
+
 def test_call_time_type_and_argument_errors():
     with pytest.raises(TypeTransformerFailedError, match="Failed argument 'a'"):
         single(a="x")
-    with pytest.raises(TypeError, match="missing 1 required positional argument: 'a'"):
+    with pytest.raises(TypeError) as workflow_call:
         single()
+    assert str(workflow_call.value) == "single() missing 1 required positional argument: 'a'"
+    with pytest.raises(TypeError) as task_call:
+        add()  # a task's missing inputs fail as executing it failed, naming all of them
+    assert str(task_call.value) == (
+        f"Error encountered while executing '{add.name}':\n  add() missing 1 required positional argument: 'a'")
+    with pytest.raises(TypeError, match=r"^Error encountered while executing '.*split_as_list':\n  split_as_list\(\) missing 1 required"):
+        split_as_list()
+    with pytest.raises(TypeError, match=r"^shapes\(\) missing 1 required positional argument: 'a'$"):
+        shapes(s="x")
+    with pytest.raises(TypeError, match=r"^two_inputs\(\) missing 2 required positional arguments: 'x' and 'y'$"):
+        two_inputs()
+    with pytest.raises(TypeError, match=r"missing 3 required positional arguments: 'x', 'y', and 'z'$"):
+        three_inputs()
     with pytest.raises(AssertionError, match="more arguments than expected"):
         add(1, 2, 3)
     with pytest.raises(AssertionError, match="multiple values for argument 'a'"):
