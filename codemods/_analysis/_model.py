@@ -449,6 +449,11 @@ class _Analyzer(cst.CSTVisitor):
                 if fields:
                     facts.io_attrs[p.name.value] = fields
         self.model.functions[node] = facts
+        if entity is not None and entity.kind == "task" and entity.returns is not None:
+            self._resolve_expr_deep(entity.returns)
+            if _mentions_io(self.model, entity.returns):
+                # its returns may need wrapping (a path returned for a file output)
+                self.model.interesting_bodies.add(node)
         self.in_header = True
         if self.depth == 0 and self.class_depth == 0:
             if entity is not None:
@@ -636,3 +641,22 @@ def analyze(module: cst.Module, scopes: dict[cst.CSTNode, Optional[Scope]], text
     analyzer = _Analyzer(model, scopes, candidate_names(text))
     module.visit(analyzer)
     return model
+
+
+def _mentions_io(model: ModuleModel, node: cst.CSTNode) -> bool:
+    """Whether a type expression names a flytekit file or directory type anywhere."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            nonlocal found
+            sym = model.symbol(n)
+            found = found or (sym is not None and not sym.rest and (sym.name in FILE_ALIASES or sym.name in DIR_ALIASES))
+
+        def visit_Attribute(self, n: cst.Attribute) -> None:
+            nonlocal found
+            sym = model.symbol(n)
+            found = found or (sym is not None and not sym.rest and (sym.name in FILE_ALIASES or sym.name in DIR_ALIASES))
+
+    node.visit(_Find())
+    return found

@@ -322,6 +322,40 @@ class IoTypesRule(Rule):
         fx.change(CODE)
         return updated_node.with_changes(args=args)
 
+    # -- values flytekit converted silently ----------------------------------------------------
+    def leave_Return(self, fx: FileContext, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        """A task that returns a local path (a string, a `Path`) for a file or directory output:
+        flytekit uploaded it silently, Flyte 2 wants a `File`/`Dir`, so the path is wrapped."""
+        frame = fx.frame
+        if frame is None or frame.entity is None or frame.entity.kind != "task" or updated_node.value is None:
+            return updated_node
+        slots = _output_kinds(fx, frame.entity.returns)
+        if not slots or not any(k in ("file", "dir") for k in slots):
+            return updated_node
+        value = updated_node.value
+        paths = _path_names(frame.node)
+        if len(slots) == 1:
+            if slots[0] in ("file", "dir") and _is_local_path(value, paths):
+                return updated_node.with_changes(value=self._upload(fx, slots[0], value))
+            return updated_node
+        if not isinstance(value, cst.Tuple) or len(value.elements) != len(slots) or any(isinstance(e, cst.StarredElement) for e in value.elements):
+            return updated_node
+        elements = list(value.elements)
+        changed = False
+        for i, (el, kind) in enumerate(zip(elements, slots, strict=True)):
+            if kind in ("file", "dir") and _is_local_path(el.value, paths):
+                elements[i] = el.with_changes(value=self._upload(fx, kind, el.value))
+                changed = True
+        return updated_node.with_changes(value=value.with_changes(elements=elements)) if changed else updated_node
+
+    def _upload(self, fx: FileContext, kind: str, path: cst.BaseExpression) -> cst.BaseExpression:
+        target = _TARGET[kind]
+        fx.need("flyte.io", target)
+        fx.change(CODE)
+        if self._in_async(fx):
+            return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path)]))
+        return call(f"{target}.from_local_sync", [cst.Arg(path)])
+
     def _download(self, fx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
         if self._in_async(fx):
             return cst.Await(expression=cst.Call(func=cst.Attribute(value=value, attr=cst.Name("download"))))
@@ -371,3 +405,75 @@ class IoTypesRule(Rule):
         if self._in_async(fx):
             return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path), *extra]))
         return call(f"{target}.from_local_sync", [cst.Arg(path), *extra])
+
+
+def _output_kinds(fx: FileContext, returns: Optional[cst.BaseExpression]) -> list[Optional[str]]:
+    """Per output slot: file | dir | dataframe | None; one slot unless `Tuple[...]`."""
+    if returns is None:
+        return []
+    node = returns
+    if isinstance(node, cst.Subscript) and code(node.value).split(".")[-1] in ("Tuple", "tuple"):
+        out: list[Optional[str]] = []
+        for el in node.slice:
+            inner = el.slice.value if isinstance(el.slice, cst.Index) else None
+            if inner is None:
+                return []
+            out.append(_kind(fx, inner.value if isinstance(inner, cst.Subscript) else inner))
+        return out
+    return [_kind(fx, node.value if isinstance(node, cst.Subscript) else node)]
+
+
+_PATH_CALLS = {"str", "Path", "pathlib.Path", "os.path.join", "os.path.abspath", "os.path.realpath", "os.fspath", "os.path.expanduser"}
+
+
+def _path_names(fn: cst.FunctionDef) -> set[str]:
+    """Local names every assignment of which in `fn` is a local path expression."""
+    assigned: dict[str, list[cst.BaseExpression]] = {}
+
+    class _Assigns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> Optional[bool]:
+            return node is fn
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    assigned.setdefault(t.target.value, []).append(node.value)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Name):
+                assigned.setdefault(node.target.value, []).append(cst.Name("__unknown__"))
+
+        def visit_For(self, node: cst.For) -> None:
+            if isinstance(node.target, cst.Name):
+                assigned.setdefault(node.target.value, []).append(cst.Name("__unknown__"))
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None and isinstance(node.asname.name, cst.Name):
+                assigned.setdefault(node.asname.name.value, []).append(cst.Name("__unknown__"))
+
+    fn.visit(_Assigns())
+    params = {p.name.value for p in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params)}
+    names: set[str] = set()
+    # a name assigned from another path name: iterate to a fixed point
+    for _ in range(4):
+        grown = {n for n, values in assigned.items() if n not in params and all(_is_local_path(v, names) for v in values)}
+        if grown == names:
+            break
+        names = grown
+    return names
+
+
+def _is_local_path(node: cst.BaseExpression, path_names: set[str]) -> bool:
+    """A string/`Path` expression naming a local file: a literal that is not a URI, an f-string,
+    `Path(...)`, `os.path.join(...)`, `a / "b"` on a path, or a local name only ever bound to one."""
+    if isinstance(node, cst.SimpleString):
+        return isinstance(node.evaluated_value, str) and "://" not in node.evaluated_value
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)):
+        return "://" not in code(node)
+    if isinstance(node, cst.Name):
+        return node.value in path_names
+    if isinstance(node, cst.Call):
+        return code(node.func) in _PATH_CALLS and bool(node.args) and (code(node.func) != "str" or _is_local_path(node.args[0].value, path_names) or isinstance(node.args[0].value, cst.BinaryOperation))
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return _is_local_path(node.left, path_names) or (isinstance(node.left, cst.Call) and code(node.left.func) in _PATH_CALLS)
+    return False
