@@ -52,11 +52,14 @@ def _is_flytekit(module: str) -> bool:
 
 
 class _Used(cst.CSTVisitor):
-    """Every bare name the module reads, outside import statements."""
+    """Every module-level name the module reads, outside import statements: a keyword argument's
+    name is not a read, and a name a function binds itself (a parameter called `task`, a local
+    variable) is that function's own, not the import's."""
 
     def __init__(self) -> None:
         super().__init__()
         self.names: set[str] = set()
+        self.local: list[set[str]] = []
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -65,11 +68,76 @@ class _Used(cst.CSTVisitor):
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+        if not any(node.value in frame for frame in self.local):
+            self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         node.value.visit(self)
         return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
+
+    def visit_Param(self, node: cst.Param) -> bool:
+        for part in (node.annotation, node.default):
+            if part is not None:
+                part.visit(self)
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        # decorators, annotations and defaults are read where the function is defined
+        for dec in node.decorators:
+            dec.visit(self)
+        node.params.visit(self)
+        if node.returns is not None:
+            node.returns.visit(self)
+        self.local.append(_bound_in(node))
+        node.body.visit(self)
+        self.local.pop()
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        node.params.visit(self)
+        self.local.append({p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)})
+        node.body.visit(self)
+        self.local.pop()
+        return False
+
+
+def _bound_in(fn: cst.FunctionDef) -> set[str]:
+    """Names a function binds for itself: parameters, and plain assignments in its own body
+    (unless declared global or nonlocal)."""
+    params = fn.params
+    names = {p.name.value for p in (*params.params, *params.kwonly_params, *params.posonly_params)}
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    declared: set[str] = set()
+
+    class _Binds(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            if node is not fn:
+                names.add(node.name.value)
+                return False
+            return True
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Name):
+                names.add(node.target.value)
+
+        def visit_Global(self, node: cst.Global) -> None:
+            declared.update(n.name.value for n in node.names)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            declared.update(n.name.value for n in node.names)
+
+    fn.visit(_Binds())
+    return names - declared
 
 
 def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str]) -> bool:
