@@ -189,6 +189,12 @@ def _migrate_module(
         expanded = expand_shell_tasks(module, line_length_for(path))
         if expanded is not None:  # the shell tasks are flytekit tasks now; the rules migrate them
             module, text = expanded, expanded.code
+    if "FileSensor" in text:
+        from ._sensors import expand_file_sensors
+
+        expanded = expand_file_sensors(module)
+        if expanded is not None:  # the sensors are flytekit tasks now; the rules migrate them
+            module, text = expanded, expanded.code
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     scopes = wrapper.resolve(ScopeProvider)
     is_package = path.endswith("__init__.py")

@@ -65,6 +65,7 @@ CLASSES = frozenset(
         "FlyteSchema",
         "HashMethod",
         "ShellTask",
+        "FileSensor",
         "OutputLocation",
         "ContainerTask",
         "SQLite3Task",
