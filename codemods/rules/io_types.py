@@ -348,6 +348,28 @@ class IoTypesRule(Rule):
                 changed = True
         return updated_node.with_changes(value=value.with_changes(elements=elements)) if changed else updated_node
 
+    def leave_FunctionDef(self, fx: FileContext, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        """An `Iterator[X]` output: flytekit stored what the task yielded as a list and handed
+        back a lazy iterator over it; Flyte 2 has no iterator type (it would try to pickle the
+        generator). The output becomes `list[X]`, and a generator task collects what it yields."""
+        facts = fx.model.functions.get(original_node)
+        entity = facts.entity if facts is not None else None
+        if entity is None or entity.returns is None or original_node.returns is None:
+            return updated_node
+        item = _iterator_item(fx, original_node.returns.annotation)
+        if item is None:
+            return updated_node
+        body = updated_node.body
+        if entity.kind == "task" and _yields(original_node.body):
+            collected = _collect_yields(body, _free_name(original_node, "results"), item)
+            if collected is None:
+                fx.todo(CODE, f"{code(original_node.returns.annotation)}: Flyte 2 has no iterator outputs; return a list")
+                return updated_node
+            body = collected
+        fx.change(CODE)
+        returns = cst.Annotation(cst.Subscript(cst.Name("list"), [cst.SubscriptElement(cst.Index(item))]))
+        return updated_node.with_changes(returns=returns, body=body)
+
     def _upload(self, fx: FileContext, kind: str, path: cst.BaseExpression) -> cst.BaseExpression:
         target = _TARGET[kind]
         fx.need("flyte.io", target)
@@ -477,3 +499,107 @@ def _is_local_path(node: cst.BaseExpression, path_names: set[str]) -> bool:
     if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
         return _is_local_path(node.left, path_names) or (isinstance(node.left, cst.Call) and code(node.left.func) in _PATH_CALLS)
     return False
+
+
+_ITERATORS = ("Iterator", "Iterable", "Generator")
+
+
+def _iterator_item(fx: FileContext, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """X of `Iterator[X]` / `typing.Iterator[X]` / `Generator[X, ...]` (not flytekit's JSON
+    iterator, a JSON-lines file in Flyte 1)."""
+    if not isinstance(node, cst.Subscript) or not node.slice or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    name = code(node.value)
+    if name.split(".")[-1] not in _ITERATORS or name.split(".")[0] not in ("typing", "collections", *_ITERATORS):
+        return None
+    if name.split(".")[-1] != "Generator" and len(node.slice) != 1:
+        return None
+    item = node.slice[0].slice.value
+    sym = fx.sym(item)
+    if sym is not None and sym.name == "JSON":
+        return None
+    return item
+
+
+def _yields(body: cst.BaseSuite) -> bool:
+    """Whether the function itself (not a nested def or lambda) yields."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            nonlocal found
+            found = True
+
+    body.visit(_Find())
+    return found
+
+
+def _free_name(fn: cst.FunctionDef, preferred: str) -> str:
+    used = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            used.add(node.value)
+
+    fn.visit(_Names())
+    name, n = preferred, 1
+    while name in used:
+        n += 1
+        name = f"{preferred}_{n}"
+    return name
+
+
+def _collect_yields(body: cst.BaseSuite, name: str, item: cst.BaseExpression) -> Optional[cst.BaseSuite]:
+    """The body with `yield v` as `name.append(v)`, a bare `return` as `return name`, and the
+    list created first and returned last; None when a yield is not a plain statement (`yield
+    from`, a yield whose value is read)."""
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    ok = True
+
+    class _Rewrite(cst.CSTTransformer):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.Expr:
+            value = updated_node.value
+            if isinstance(value, cst.Yield) and not isinstance(value.value, cst.From):
+                arg = [cst.Arg(value.value)] if value.value is not None else [cst.Arg(cst.Name("None"))]
+                return updated_node.with_changes(value=call(f"{name}.append", arg))  # type: ignore[arg-type]
+            return updated_node
+
+        def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+            nonlocal ok
+            if updated_node.value is not None:
+                ok = False
+            return updated_node.with_changes(value=cst.Name(name), whitespace_after_return=cst.SimpleWhitespace(" "))
+
+    rewritten = cst.ensure_type(body.visit(_Rewrite()), cst.IndentedBlock)
+    if not ok or _yields(rewritten):
+        return None
+    stmts = list(rewritten.body)
+    first = 0
+    if stmts and isinstance(stmts[0], cst.SimpleStatementLine) and isinstance(stmts[0].body[0], cst.Expr) and isinstance(stmts[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        first = 1  # after the docstring
+    start = cst.parse_statement(f"{name}: list[{code(item)}] = []\n")
+    stmts.insert(first, start)
+    last = stmts[-1]
+    ends_in_return = isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
+    if not ends_in_return:
+        stmts.append(cst.parse_statement(f"return {name}\n"))
+    return rewritten.with_changes(body=stmts)
