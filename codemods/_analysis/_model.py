@@ -24,7 +24,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import Scope
 
-from ._names import DIR_ALIASES, FILE_ALIASES, Symbol, symbol_for
+from ._names import DATAFRAME_HANDLERS, DIR_ALIASES, FILE_ALIASES, Symbol, symbol_for
 
 ENTITY_DECORATORS = {"task": "task", "workflow": "workflow", "dynamic": "dynamic", "eager": "eager"}
 
@@ -121,6 +121,7 @@ class FuncFacts:
     io_params: dict[str, str] = field(default_factory=dict)  # param name -> file | dir | dataframe
     io_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # param -> {field: kind}, for dataclass params
     working_dir_uses: int = 0
+    becomes_async: bool = False  # a method the migration makes `async def` (a DataFrame handler's encode/decode)
 
 
 @dataclass
@@ -190,10 +191,15 @@ def _call_symbol(model: ModuleModel, node: cst.BaseExpression) -> Optional[Symbo
     return None
 
 
-def _io_kind(model: ModuleModel, annotation: Optional[cst.BaseExpression]) -> Optional[str]:
+def _io_kind(model: ModuleModel, annotation: Optional[cst.BaseExpression], follow: bool = True) -> Optional[str]:
     if annotation is None:
         return None
     node = annotation
+    if follow and isinstance(node, cst.Name) and model.symbol(node) is None:
+        # `MyDataset = Annotated[StructuredDataset, cols]` at module level, used as a type
+        binding = model.bindings.get(node.value)
+        if binding is not None and binding.count == 1:
+            return _io_kind(model, binding.value, follow=False)
     # FlyteFile[...] / Annotated[StructuredDataset, ...] / Optional[FlyteFile]
     while isinstance(node, cst.Subscript):
         sym = model.symbol(node.value)
@@ -227,6 +233,7 @@ class _Analyzer(cst.CSTVisitor):
         self.top_index = -1
         self.func_stack: list[FuncFacts] = []
         self.class_depth = 0
+        self.class_stack: list[tuple[bool, int]] = []  # (subclasses a DataFrame handler, function depth)
         self.top_ids: dict[cst.CSTNode, int] = {stmt: i for i, stmt in enumerate(model.module.body)}
         self.watched: set[str] = set()
         self.in_header = False
@@ -372,10 +379,17 @@ class _Analyzer(cst.CSTVisitor):
                                 types.append(small.annotation.annotation)
                 self.model.namedtuples[node.name.value] = fields
                 self.model.namedtuple_types[node.name.value] = types
+        handler = False
+        for base in node.bases:
+            self._resolve_expr_deep(base.value)
+            sym = self.model.symbols.get(base.value)
+            handler = handler or (sym is not None and not sym.rest and sym.name in DATAFRAME_HANDLERS)
+        self.class_stack.append((handler, self.depth))
         self.class_depth += 1
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
+        self.class_stack.pop()
         if self.depth == 0 and self.class_depth == 0 and isinstance(original_node.body, cst.IndentedBlock):
             fields: dict[str, str] = {}
             for stmt in original_node.body.body:
@@ -437,10 +451,17 @@ class _Analyzer(cst.CSTVisitor):
         if self.class_depth == 0:
             entity = self._entity(node)
         facts = FuncFacts(node, entity)
+        if self.class_stack and self.class_stack[-1] == (True, self.depth) and node.name.value in ("encode", "decode"):
+            facts.becomes_async = True  # Flyte 2's DataFrameEncoder.encode / DataFrameDecoder.decode are async
+            self.model.interesting_bodies.add(node)
         for p in _all_params(node.params):
             facts.bound.add(p.name.value)
             if p.annotation is not None:
                 self._resolve_expr_deep(p.annotation.annotation)
+                sym = self.model.symbols.get(p.annotation.annotation)
+                if sym is not None and sym.name == "FlyteContext" and not sym.rest:
+                    facts.ctx_aliases.add(p.name.value)  # a context handed in (a type extension's ctx)
+                    self.model.interesting_bodies.add(node)
             kind = _io_kind(self.model, p.annotation.annotation if p.annotation else None)
             if kind:
                 facts.io_params[p.name.value] = kind

@@ -32,6 +32,7 @@ FUNCTIONS = frozenset(
         "reference_launch_plan",
         "get_reference_entity",
         "new_context",
+        "register_csv_handlers",
     }
 )
 
@@ -66,6 +67,13 @@ CLASSES = frozenset(
         "HashMethod",
         "ShellTask",
         "FileSensor",
+        # structured-dataset type-system extensions and the IDL models they build
+        "StructuredDatasetEncoder",
+        "StructuredDatasetDecoder",
+        "StructuredDatasetTransformerEngine",
+        "StructuredDatasetType",
+        "StructuredDatasetMetadata",
+        "LiteralStructuredDataset",
         "OutputLocation",
         "ContainerTask",
         "SQLite3Task",
@@ -145,6 +153,9 @@ FILE_ALIASES = frozenset(
 )
 DIR_ALIASES = frozenset({"FlyteDirectory", "TensorboardLogs", "TFRecordsDirectory"})
 
+# base classes of structured-dataset handlers: Flyte 2's flyte.io.extend counterparts
+DATAFRAME_HANDLERS = {"StructuredDatasetEncoder": "DataFrameEncoder", "StructuredDatasetDecoder": "DataFrameDecoder"}
+
 # flytekit.extras.accelerators constant -> flyte 2 GPU device name.
 ACCELERATORS = {
     "T4": "T4",
@@ -190,6 +201,9 @@ def symbol_for(qualified: str) -> Optional[Symbol]:
     for i in range(len(parts) - 1, 0, -1):
         name = parts[i]
         rest = ".".join(parts[i + 1 :])
+        if name == "StructuredDataset" and "models" in parts[1:i]:
+            # flytekit.models.literals.StructuredDataset: the IDL literal, not the user-facing type
+            return Symbol("LiteralStructuredDataset", rest)
         if name in CLASSES:
             return Symbol(name, rest)
         if name in FUNCTIONS and not rest:

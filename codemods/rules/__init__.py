@@ -23,6 +23,7 @@ from .chain import ChainRule
 from .conditional import ConditionalRule
 from .create_node import CreateNodeRule
 from .current_context import CurrentContextRule
+from .dataframe_handlers import DataFrameHandlersRule
 from .deck import DeckRule
 from .dynamic import DynamicRule
 from .eager import EagerRule
@@ -52,6 +53,7 @@ RULES: tuple[type[Rule], ...] = (
     ArtifactsRule,
     ExceptionsRule,
     CurrentContextRule,
+    DataFrameHandlersRule,
     SecretsRule,
     DeckRule,
     ImageSpecRule,

@@ -275,9 +275,10 @@ class ImportsRule(Rule):
                 if new_third and _import_module_of(new_third[0]) == "flyte":
                     new_third = new_third[1:]  # `import flyte.x` binds `flyte` too
                 new_third.append(_import_line(sub))
-        io_names = sorted(n for (m, n) in fx.imports if m == "flyte.io" and n and n in used and n not in froms.get("flyte.io", set()))
-        if io_names:
-            new_third.append(_import_line("flyte.io", io_names))
+        for from_module in ("flyte.io", "flyte.io.extend", "flyteidl2.core"):
+            names = sorted(n for (m, n) in fx.imports if m == from_module and n and n in used and n not in froms.get(from_module, set()))
+            if names:
+                new_third.append(_import_line(from_module, names))
         new_std = sorted(m for (m, n) in fx.imports if n is None and m in _STDLIB and m not in plain and m.split(".")[0] in used)
 
         out: list[cst.BaseStatement] = []

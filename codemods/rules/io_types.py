@@ -258,6 +258,11 @@ class IoTypesRule(Rule):
         func = updated_node.func
         frame = fx.frame
         io_params = frame.facts.io_params if frame is not None else {}
+        if frame is None and fx.scratch.get("uses_dataframes") and _opened_all(updated_node):
+            # `flyte.run(wf).outputs()[0].open(pd.DataFrame).all()` in a `__main__` block: no
+            # event loop runs there, and Flyte 2's all() is a coroutine
+            fx.change(CODE)
+            return updated_node.with_changes(func=func.with_changes(attr=cst.Name("all_sync")))  # type: ignore[attr-defined]
         if not io_params and not (frame is not None and (fx.scratch.get("uses_dataframes") or frame.facts.io_attrs)):
             return updated_node
         # f.download() / f.open(...) / sd.open(pd.DataFrame).all()
@@ -603,3 +608,12 @@ def _collect_yields(body: cst.BaseSuite, name: str, item: cst.BaseExpression) ->
     if not ends_in_return:
         stmts.append(cst.parse_statement(f"return {name}\n"))
     return rewritten.with_changes(body=stmts)
+
+
+def _opened_all(node: cst.Call) -> bool:
+    """`<expr>.open(<type>).all()`."""
+    func = node.func
+    if node.args or not isinstance(func, cst.Attribute) or func.attr.value != "all" or not isinstance(func.value, cst.Call):
+        return False
+    opened = func.value.func
+    return isinstance(opened, cst.Attribute) and opened.attr.value == "open" and len(func.value.args) == 1
