@@ -24,7 +24,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import Scope
 
-from ._names import DATAFRAME_HANDLERS, DIR_ALIASES, FILE_ALIASES, Symbol, symbol_for
+from ._names import DIR_ALIASES, FILE_ALIASES, TYPE_EXTENSIONS, Symbol, symbol_for
 
 ENTITY_DECORATORS = {"task": "task", "workflow": "workflow", "dynamic": "dynamic", "eager": "eager"}
 
@@ -233,7 +233,7 @@ class _Analyzer(cst.CSTVisitor):
         self.top_index = -1
         self.func_stack: list[FuncFacts] = []
         self.class_depth = 0
-        self.class_stack: list[tuple[bool, int]] = []  # (subclasses a DataFrame handler, function depth)
+        self.class_stack: list[tuple[tuple[str, ...], int]] = []  # (methods that become async, function depth)
         self.top_ids: dict[cst.CSTNode, int] = {stmt: i for i, stmt in enumerate(model.module.body)}
         self.watched: set[str] = set()
         self.in_header = False
@@ -379,12 +379,14 @@ class _Analyzer(cst.CSTVisitor):
                                 types.append(small.annotation.annotation)
                 self.model.namedtuples[node.name.value] = fields
                 self.model.namedtuple_types[node.name.value] = types
-        handler = False
+        methods: tuple[str, ...] = ()
         for base in node.bases:
             self._resolve_expr_deep(base.value)
-            sym = self.model.symbols.get(base.value)
-            handler = handler or (sym is not None and not sym.rest and sym.name in DATAFRAME_HANDLERS)
-        self.class_stack.append((handler, self.depth))
+            head = base.value.value if isinstance(base.value, cst.Subscript) else base.value  # TypeTransformer[T]
+            sym = self.model.symbols.get(head)
+            if sym is not None and not sym.rest and not sym.plugin and sym.name in TYPE_EXTENSIONS:
+                methods = TYPE_EXTENSIONS[sym.name]
+        self.class_stack.append((methods, self.depth))
         self.class_depth += 1
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
@@ -451,8 +453,8 @@ class _Analyzer(cst.CSTVisitor):
         if self.class_depth == 0:
             entity = self._entity(node)
         facts = FuncFacts(node, entity)
-        if self.class_stack and self.class_stack[-1] == (True, self.depth) and node.name.value in ("encode", "decode"):
-            facts.becomes_async = True  # Flyte 2's DataFrameEncoder.encode / DataFrameDecoder.decode are async
+        if self.class_stack and self.class_stack[-1][1] == self.depth and node.name.value in self.class_stack[-1][0]:
+            facts.becomes_async = True  # Flyte 2's encode/decode/to_literal/to_python_value are coroutines
             self.model.interesting_bodies.add(node)
         for p in _all_params(node.params):
             facts.bound.add(p.name.value)

@@ -74,6 +74,13 @@ CLASSES = frozenset(
         "StructuredDatasetType",
         "StructuredDatasetMetadata",
         "LiteralStructuredDataset",
+        # IDL models a TypeTransformer builds (flytekit.models.*, re-exported by flytekit)
+        "Literal",
+        "Scalar",
+        "Blob",
+        "BlobMetadata",
+        "BlobType",
+        "LiteralType",
         "OutputLocation",
         "ContainerTask",
         "SQLite3Task",
@@ -153,8 +160,13 @@ FILE_ALIASES = frozenset(
 )
 DIR_ALIASES = frozenset({"FlyteDirectory", "TensorboardLogs", "TFRecordsDirectory"})
 
-# base classes of structured-dataset handlers: Flyte 2's flyte.io.extend counterparts
-DATAFRAME_HANDLERS = {"StructuredDatasetEncoder": "DataFrameEncoder", "StructuredDatasetDecoder": "DataFrameDecoder"}
+# base classes of type-system extensions -> the methods that become coroutines in Flyte 2
+# (flyte.io.extend's DataFrameEncoder/Decoder, flyte.types.TypeTransformer)
+TYPE_EXTENSIONS = {
+    "StructuredDatasetEncoder": ("encode",),
+    "StructuredDatasetDecoder": ("decode",),
+    "TypeTransformer": ("to_literal", "to_python_value"),
+}
 
 # flytekit.extras.accelerators constant -> flyte 2 GPU device name.
 ACCELERATORS = {

@@ -23,7 +23,6 @@ from .chain import ChainRule
 from .conditional import ConditionalRule
 from .create_node import CreateNodeRule
 from .current_context import CurrentContextRule
-from .dataframe_handlers import DataFrameHandlersRule
 from .deck import DeckRule
 from .dynamic import DynamicRule
 from .eager import EagerRule
@@ -42,6 +41,7 @@ from .resources import ResourcesRule
 from .secrets import SecretsRule
 from .task_environment import TaskEnvironmentRule
 from .task_options import TaskOptionsRule
+from .type_extensions import TypeExtensionsRule
 from .unsupported import UnsupportedRule
 from .workflow import WorkflowRule
 
@@ -53,7 +53,7 @@ RULES: tuple[type[Rule], ...] = (
     ArtifactsRule,
     ExceptionsRule,
     CurrentContextRule,
-    DataFrameHandlersRule,
+    TypeExtensionsRule,
     SecretsRule,
     DeckRule,
     ImageSpecRule,

@@ -140,9 +140,13 @@ def _bound_in(fn: cst.FunctionDef) -> set[str]:
     return names - declared
 
 
-def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str]) -> bool:
+def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str], rebound: frozenset[str] = frozenset()) -> bool:
     """An imported name stays if migrated code uses it; a non-flytekit one also stays unless
-    only the constructs the migration rewrote used it (`timedelta` inside a FixedRate)."""
+    only the constructs the migration rewrote used it (`timedelta` inside a FixedRate). A
+    flytekit name the migration imports again from Flyte 2 (`TypeEngine` from flyte.types) goes:
+    the uses are the new import's."""
+    if flytekit and local in rebound:
+        return False
     return local in used or (not flytekit and local not in orphaned)
 
 
@@ -155,13 +159,15 @@ def _with_names(small, keep):
     return small.with_changes(names=keep)
 
 
-def _prune(small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: set[str]) -> Optional[Union[cst.Import, cst.ImportFrom]]:
+def _prune(
+    small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: set[str], rebound: frozenset[str] = frozenset()
+) -> Optional[Union[cst.Import, cst.ImportFrom]]:
     """The import without the names nothing uses any more (None when nothing is left)."""
     if isinstance(small, cst.ImportFrom):
         if isinstance(small.names, cst.ImportStar):
             return small
         fk = not small.relative and small.module is not None and _is_flytekit(_dotted(small.module))
-        keep = [a for a in small.names if _keep(a.asname.name.value if a.asname else _dotted(a.name), fk, used, orphaned)]  # type: ignore[union-attr]
+        keep = [a for a in small.names if _keep(a.asname.name.value if a.asname else _dotted(a.name), fk, used, orphaned, rebound)]  # type: ignore[union-attr]
     else:
         keep = [
             a
@@ -175,13 +181,15 @@ def _prune(small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: s
     return _with_names(small, keep)
 
 
-def _prune_line(line: cst.SimpleStatementLine, used: set[str], orphaned: set[str] = frozenset()) -> tuple[Optional[cst.SimpleStatementLine], bool]:
+def _prune_line(
+    line: cst.SimpleStatementLine, used: set[str], orphaned: set[str] = frozenset(), rebound: frozenset[str] = frozenset()
+) -> tuple[Optional[cst.SimpleStatementLine], bool]:
     """(pruned line or None, whether the migration changed it)."""
     changed = False
     body: list[cst.BaseSmallStatement] = []
     for small in line.body:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
-            pruned = _prune(small, used, orphaned)
+            pruned = _prune(small, used, orphaned, rebound)
             changed = changed or pruned is not small
             if pruned is not None:
                 body.append(pruned)
@@ -266,6 +274,7 @@ class ImportsRule(Rule):
         body = list(module.body)
         plain, froms = _existing(body)
         orphaned = fx.model.read_imports - used  # imports only the rewritten constructs used
+        rebound = frozenset(n for (m, n) in fx.imports if n and n in used)
 
         new_third: list[cst.SimpleStatementLine] = []
         if "flyte" in used and not any(p == "flyte" or p.startswith("flyte.") for p in plain):
@@ -275,7 +284,7 @@ class ImportsRule(Rule):
                 if new_third and _import_module_of(new_third[0]) == "flyte":
                     new_third = new_third[1:]  # `import flyte.x` binds `flyte` too
                 new_third.append(_import_line(sub))
-        for from_module in ("flyte.io", "flyte.io.extend", "flyteidl2.core"):
+        for from_module in ("flyte.io", "flyte.io.extend", "flyte.types", "flyteidl2.core"):
             names = sorted(n for (m, n) in fx.imports if m == from_module and n and n in used and n not in froms.get(from_module, set()))
             if names:
                 new_third.append(_import_line(from_module, names))
@@ -300,7 +309,7 @@ class ImportsRule(Rule):
                 continue
             if first_import_pos is None and _import_module_of(stmt) != "__future__":
                 first_import_pos = len(out)
-            pruned, _ = _prune_line(stmt, used, orphaned)  # type: ignore[arg-type]
+            pruned, _ = _prune_line(stmt, used, orphaned, rebound)  # type: ignore[arg-type]
             # the flyte imports take the place of the first flytekit import (which sorts after them)
             if not placed and new_third and _is_flytekit(_import_module_of(stmt) or ""):
                 placed = True

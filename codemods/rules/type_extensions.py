@@ -1,11 +1,14 @@
-"""FM405 dataframe-handlers: custom `StructuredDatasetEncoder`/`Decoder`s become Flyte 2's
-`flyte.io.extend.DataFrameEncoder`/`DataFrameDecoder`, registered with `DataFrameTransformerEngine`.
+"""FM405 type-extensions: custom `StructuredDatasetEncoder`/`Decoder`s become Flyte 2's
+`flyte.io.extend.DataFrameEncoder`/`DataFrameDecoder` (registered with `DataFrameTransformerEngine`),
+custom `TypeTransformer`s become `flyte.types.TypeTransformer`s (registered with `flyte.types.TypeEngine`).
 
-Flyte 2 keeps flytekit's design (a handler per python type, storage protocol and format), with
-three differences the rule writes out: `encode`/`decode` are coroutines, they take no
+Flyte 2 keeps flytekit's design (a handler per python type, storage protocol and format; a
+transformer per python type), with three differences the rule writes out: `encode`/`decode` and
+`to_literal`/`to_python_value` are coroutines, they take no
 `FlyteContext` (the data moves with `flyte.storage`/`flyte.io`, see FM402's `file_access`
 mapping), and the literals they build are flyteidl2 protobufs (`literals_pb2.StructuredDataset`,
-`types_pb2.StructuredDatasetType`). The value an encoder receives is a `flyte.io.DataFrame`, whose
+`literals_pb2.Literal`/`Scalar`/`Blob`, `types_pb2.StructuredDatasetType`/`LiteralType`/`BlobType`:
+the same fields as flytekit's models). The value an encoder receives is a `flyte.io.DataFrame`, whose
 python object is `.val` (flytekit's `.dataframe`). `register_csv_handlers()` goes away: Flyte 2
 registers its CSV handlers with pandas'.
 
@@ -40,8 +43,6 @@ from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
-from .._analysis._names import DATAFRAME_HANDLERS
-from .._cst import code
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -56,6 +57,14 @@ _TARGETS = {
     "StructuredDatasetType": ("flyteidl2.core", "types_pb2", "types_pb2.StructuredDatasetType"),
     "StructuredDatasetMetadata": ("flyteidl2.core", "literals_pb2", "literals_pb2.StructuredDatasetMetadata"),
     "LiteralStructuredDataset": ("flyteidl2.core", "literals_pb2", "literals_pb2.StructuredDataset"),
+    "TypeTransformer": ("flyte.types", "TypeTransformer", "TypeTransformer"),
+    "TypeEngine": ("flyte.types", "TypeEngine", "TypeEngine"),
+    "Literal": ("flyteidl2.core", "literals_pb2", "literals_pb2.Literal"),
+    "Scalar": ("flyteidl2.core", "literals_pb2", "literals_pb2.Scalar"),
+    "Blob": ("flyteidl2.core", "literals_pb2", "literals_pb2.Blob"),
+    "BlobMetadata": ("flyteidl2.core", "literals_pb2", "literals_pb2.BlobMetadata"),
+    "BlobType": ("flyteidl2.core", "types_pb2", "types_pb2.BlobType"),
+    "LiteralType": ("flyteidl2.core", "types_pb2", "types_pb2.LiteralType"),
 }
 
 
@@ -67,11 +76,11 @@ def _expr(dotted: str) -> cst.BaseExpression:
     return node
 
 
-class DataFrameHandlersRule(Rule):
+class TypeExtensionsRule(Rule):
     __doc__ = __doc__
     code = CODE
-    name = "dataframe-handlers"
-    summary = "StructuredDatasetEncoder/Decoder subclasses become flyte.io.extend DataFrameEncoder/Decoder (async, no ctx, flyteidl2 literals)"
+    name = "type-extensions"
+    summary = "StructuredDatasetEncoder/Decoder and TypeTransformer subclasses become flyte.io.extend / flyte.types ones (async, no ctx, flyteidl2 literals)"
 
     def _replace(self, fx: FileContext, original: Union[cst.Name, cst.Attribute], updated: cst.BaseExpression) -> cst.BaseExpression:
         sym = fx.sym(original)
@@ -154,5 +163,3 @@ def _names_read(node: cst.CSTNode) -> set[str]:
     node.visit(_Find())
     return found
 
-
-__all__ = ["DATAFRAME_HANDLERS", "DataFrameHandlersRule", "code"]
