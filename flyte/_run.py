@@ -186,7 +186,6 @@ RUNCONTEXT_UNUSED = {
     "reset_root_logger": "the root logger's handlers are left as they are",
     "queue": "there is one local queue",
     "max_action_concurrency": "as in the SDK, it applies only to remote runs",
-    "notifications": "local runs send no notifications",
     "cache_lookup_scope": "the local cache has one scope",
     "preserve_original_types": "values keep their Python types in local runs already",
     "debug": "attach a debugger to this process instead",
@@ -204,7 +203,7 @@ class _Runner:
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
                  run_start_time: Optional[datetime] = None, project: Optional[str] = None,
-                 domain: Optional[str] = None):
+                 domain: Optional[str] = None, notifications: Any = None):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -223,12 +222,20 @@ class _Runner:
         self.run_start_time = run_start_time
         self.project = project
         self.domain = domain
+        self._notifications: tuple = ()
+        if notifications is not None:  # checked now: a wrong value fails before the run starts
+            from .notify._notifiers import normalize
+
+            self._notifications = normalize(notifications, "with_runcontext")
         self.run = Dual(self._run_async)
         self.run.__call__ = self._run_sync  # type: ignore[method-assign]
 
     # -- setup ---------------------------------------------------------------------------------
 
     def _begin(self, task: Any, args: tuple, kwargs: dict) -> tuple[RunState, Call]:
+        local_task = getattr(task, "__flyte_local_task__", None)  # flyte.remote's task references
+        if local_task is not None and not isinstance(task, TaskTemplate):
+            task = local_task()
         if not isinstance(task, TaskTemplate):
             raise TypeError(
                 f"Only Flyte tasks can be run, not generic functions or other objects; got {type(task).__name__} "
@@ -301,6 +308,13 @@ class _Runner:
         # Durable in the journal when this returns; the SQLite tables are a projection the writer
         # thread keeps up to date (queries in this process flush first), so nobody waits for it.
         run.recorder.run_finished(self._run_record(run, call.rt, call.packed, phase, time.time(), out, error))
+        if self._notifications:
+            from .notify._local import deliver
+
+            deliver(self._notifications, run_name=run.name, task_name=call.rt.name, phase=Phase(phase).public,
+                    error=None if error is None else f"{type(error).__name__}: {error}",
+                    project=run.project or current_project(), domain=run.domain or current_domain(),
+                    run_dir=run.run_dir)
 
     # -- execution: one path for flyte.run, with_runcontext(...).run and their .aio forms ----------
 
@@ -430,7 +444,7 @@ def with_runcontext(
         mode, name=name, overwrite_cache=overwrite_cache, disable_run_cache=disable_run_cache, env_vars=env_vars,
         custom_context=custom_context, raw_data_path=raw_data_path, run_base_dir=run_base_dir, labels=labels,
         annotations=annotations, interactive_mode=interactive_mode, run_start_time=run_start_time, project=project,
-        domain=domain,
+        domain=domain, notifications=notifications,
     )
 
 
