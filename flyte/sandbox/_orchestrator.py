@@ -89,6 +89,10 @@ class SandboxedTaskTemplate(AsyncFunctionTaskTemplate):
         if self.plugin_config.type_check:
             check_interface({k: tp for k, (tp, _) in self.interface.inputs.items()}, dict(self.interface.outputs))
         self._orchestrator = user_func
+        # Read by the SDK's own examples: what the sandbox receives and whether it calls out.
+        self._input_names: List[str] = list(self.interface.inputs)
+        self._source_code = ""
+        self._has_external_refs = False
         self.func = _enter_sandbox(self, user_func)
         self._call_as_synchronous = False
 
@@ -125,6 +129,9 @@ class CodeTaskTemplate(SandboxedTaskTemplate):
         super().__post_init__()
         _check_source(self._user_source, f"Sandboxed task {self.name!r}")
         self._user_source = prepared_source(self._user_source)
+        self._source_code = self._user_source
+        self._input_names = list(self._user_input_names)
+        self._has_external_refs = bool(self._user_functions)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(

@@ -43,6 +43,7 @@ def test_a_code_orchestrator_is_a_task_with_the_declared_interface():
     assert list(pipeline.interface.outputs.values()) == [int]
     assert pipeline.plugin_config == sandbox.SandboxedConfig(timeout_ms=500)
     assert pipeline._user_functions == {"add": add}
+    assert pipeline._input_names == ["x", "y"] and pipeline._has_external_refs  # what the SDK's examples read
     with pytest.raises(NotImplementedError, match="forward"):
         pipeline.forward(x=1, y=2)
 
