@@ -201,14 +201,14 @@ class EnvironmentSandbox:
                                  type_check=type_check)
         if isinstance(_func_or_source, str):
             task = orchestrator_from_str(_func_or_source, inputs=inputs or {}, output=output, tasks=tasks,
-                                         name=f"{env.name}.{name or 'sandboxed-code'}", timeout_ms=timeout_ms,
+                                         name=name or "sandboxed-code", timeout_ms=timeout_ms,
                                          cache=cache or "disable", retries=retries, image=env.image)
             env._tasks[task.name] = task
             return task
 
         def decorate(func: Callable[..., Any]) -> SandboxedTaskTemplate:
             task = SandboxedTaskTemplate(
-                name=f"{env.name}.{name or func.__name__}", short_name=name or func.__name__,
+                name=name or f"{env.name}.{func.__name__}", short_name=name or func.__name__,
                 interface=TaskInterface(func), func=func, image=env.image, plugin_config=config,
                 cache=cache if cache is not None else "disable", retries=retries, parent_env=weakref.ref(env),
                 parent_env_name=env.name)

@@ -175,7 +175,7 @@ def scaled_sum(x: int, y: int, k: int) -> int:
 def test_environment_orchestrators_are_tasks_of_the_environment_and_plain_calls_outside_a_run():
     assert isinstance(leaderboard, sandbox.SandboxedTaskTemplate)
     assert env.tasks["sandbox_tests.leaderboard"] is leaderboard and leaderboard.parent_env_name == "sandbox_tests"
-    assert scaled_sum.name == "sandbox_tests.scaled" and scaled_sum.plugin_config.timeout_ms == 250
+    assert scaled_sum.name == "scaled" and scaled_sum.plugin_config.timeout_ms == 250  # a given name is kept
     assert leaderboard([1, 2, 3]) == {"total": 6, "best": 3}  # outside a run, as every task: the function
     assert scaled_sum(3, 4, 10) == 70
     with pytest.raises(Exception) as e:
@@ -191,5 +191,5 @@ def test_code_strings_are_dedented_as_the_sdk_does():
         acc
     """
     task = env.sandbox.orchestrator(body, inputs={"values": list[int]}, output=int, name="summer")
-    assert task.name == "sandbox_tests.summer" and task._user_source.startswith("acc = 0")
+    assert task.name == "summer" and task._user_source.startswith("acc = 0")
     assert sandbox.orchestrator_from_str("   ", inputs={})._user_source == "None"
