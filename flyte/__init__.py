@@ -10,6 +10,7 @@ import importlib as _importlib
 import logging as _logging
 from typing import TYPE_CHECKING, Any
 
+from ._user_logger import user_logger as _user_logger
 from ._version import __version__
 
 # THE table of the public API: every name `flyte` exports that loads on first use (PEP 562), so
@@ -204,7 +205,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from ._trigger import TriggeredPartition as TriggeredPartition
     from ._trigger import TriggerTime as TriggerTime
 
-logger = _logging.getLogger("flyte.user")
+logger = _user_logger()  # INFO and above on stderr, as in the SDK
 system_logger = _logging.getLogger("flyte")
 
 __all__ = [*_EAGER, *_LAZY]

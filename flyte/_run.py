@@ -25,6 +25,8 @@ from ._controller import (
     ROOT_ACTION,
     Call,
     Recorder,
+    capture_begin,
+    capture_end,
     drive,
     encode_inputs,
     execute_async,
@@ -320,15 +322,18 @@ class _Runner:
         """Run the root call with the run's context and environment, record the run's end."""
         ctx_token = current_custom_context.set(dict(run.custom_context))
         env = push_env({str(k): str(v) for k, v in run.env_vars.items()}) if run.env_vars else None
+        capture_begin(run.name)  # what the run's actions print is kept with them
         try:
             value = call.value if call.done else await root_value(call)
         except BaseException as e:
+            capture_end(run.name)
             self._finish(run, call, None, e)
             raise
         finally:
             if env is not None:
                 pop_env(env)
             current_custom_context.reset(ctx_token)
+        capture_end(run.name)
         iface = call.rt.iface
         outputs = ActionOutputs(iface.outputs_tuple(value), iface.output_names or ("o0",))
         self._finish(run, call, outputs, None)
@@ -363,6 +368,10 @@ def run_blocking_in_thread(fn: Any) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        in_loop = False
+    else:
+        in_loop = True
+    if not in_loop:  # called outside the except clause, so a failure does not chain to its RuntimeError
         return fn()
     box: list = []
 
