@@ -178,6 +178,13 @@ class TaskEnvironment(Environment):
         return id(self)
 
     @property
+    def sandbox(self) -> Any:
+        """`env.sandbox.orchestrator`: sandboxed orchestrator tasks of this environment (flyte.sandbox)."""
+        from .sandbox._orchestrator import EnvironmentSandbox
+
+        return EnvironmentSandbox(self)
+
+    @property
     def tasks(self) -> dict[str, TaskTemplate]:
         return dict(self._tasks)
 

@@ -9,9 +9,12 @@ import ast
 import functools
 import inspect
 import sys
+import textwrap
+import weakref
 from dataclasses import dataclass, field
 from typing import Any, Callable, Dict, List, Optional
 
+from .._context import current_frame
 from .._interface import TaskInterface
 from .._task import AsyncFunctionTaskTemplate, TaskTemplate
 from ._config import SandboxedConfig
@@ -19,10 +22,16 @@ from ._monty import require_monty
 from ._types import check_interface
 
 
+def prepared_source(source: str) -> str:
+    """The code as the sandbox runs it: dedented (code strings are often indented triple-quoted
+    blocks) and stripped; empty code is `None`."""
+    return textwrap.dedent(source).strip() or "None"
+
+
 def _check_source(source: str, what: str) -> None:
     """A syntax error is the user's, found where the orchestrator is defined."""
     try:
-        ast.parse(source)
+        ast.parse(prepared_source(source))
     except SyntaxError as e:
         raise SyntaxError(f"{what}: the sandboxed code does not parse: {e.msg} (line {e.lineno})") from None
 
@@ -56,6 +65,11 @@ def _enter_sandbox(task: SandboxedTaskTemplate, user_func: Callable[..., Any]) -
     return functools.update_wrapper(run_in_sandbox, user_func)
 
 
+async def _as_awaitable(func: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+    result = func(*args, **kwargs)
+    return await result if inspect.isawaitable(result) else result
+
+
 @dataclass(kw_only=True)
 class SandboxedTaskTemplate(AsyncFunctionTaskTemplate):
     """A task whose function body runs in the Monty sandbox. Its interface is checked when it
@@ -75,11 +89,27 @@ class SandboxedTaskTemplate(AsyncFunctionTaskTemplate):
         if self.plugin_config.type_check:
             check_interface({k: tp for k, (tp, _) in self.interface.inputs.items()}, dict(self.interface.outputs))
         self._orchestrator = user_func
+        # Read by the SDK's own examples: what the sandbox receives and whether it calls out.
+        self._input_names: List[str] = list(self.interface.inputs)
+        self._source_code = ""
+        self._has_external_refs = False
         self.func = _enter_sandbox(self, user_func)
         self._call_as_synchronous = False
 
     async def execute(self, *args: Any, **kwargs: Any) -> Any:
         require_monty(f"Sandboxed task {self.name!r}")
+
+    # Outside a run a task is a plain function call (as every task is, in the SDK too); inside
+    # one, the call is an action whose body enters the sandbox.
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if current_frame.get() is None:
+            return self.forward(*args, **kwargs)
+        return super().__call__(*args, **kwargs)
+
+    def aio(self, *args: Any, **kwargs: Any) -> Any:
+        if current_frame.get() is None:
+            return _as_awaitable(self.forward, args, kwargs)
+        return super().aio(*args, **kwargs)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """The function as plain Python: no sandbox, no action (for local debugging)."""
@@ -98,6 +128,10 @@ class CodeTaskTemplate(SandboxedTaskTemplate):
     def __post_init__(self) -> None:
         super().__post_init__()
         _check_source(self._user_source, f"Sandboxed task {self.name!r}")
+        self._user_source = prepared_source(self._user_source)
+        self._source_code = self._user_source
+        self._input_names = list(self._user_input_names)
+        self._has_external_refs = bool(self._user_functions)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(
@@ -148,6 +182,40 @@ async def orchestrate_local(source: str, *, inputs: Dict[str, Any], tasks: Optio
     tasks_by_name(tasks)
     _check_source(source, "flyte.sandbox.orchestrate_local")
     require_monty("flyte.sandbox.orchestrate_local")
+
+
+class EnvironmentSandbox:
+    """`env.sandbox`: `@env.sandbox.orchestrator` (or `@env.sandbox.orchestrator(timeout_ms=...)`)
+    makes a function a sandboxed task of the environment; `env.sandbox.orchestrator("code", ...)`
+    makes one from a code string."""
+
+    def __init__(self, env: Any) -> None:
+        self._env = env
+
+    def orchestrator(self, _func_or_source: Any = None, /, *, tasks: Optional[List[Any]] = None,
+                     inputs: Optional[Dict[str, type]] = None, output: type = type(None), timeout_ms: int = 30_000,
+                     max_memory: int = 50 * 1024 * 1024, max_stack_depth: int = 256, type_check: bool = True,
+                     name: Optional[str] = None, cache: Any = None, retries: int = 0) -> Any:
+        env = self._env
+        config = SandboxedConfig(max_memory=max_memory, max_stack_depth=max_stack_depth, timeout_ms=timeout_ms,
+                                 type_check=type_check)
+        if isinstance(_func_or_source, str):
+            task = orchestrator_from_str(_func_or_source, inputs=inputs or {}, output=output, tasks=tasks,
+                                         name=name or "sandboxed-code", timeout_ms=timeout_ms,
+                                         cache=cache or "disable", retries=retries, image=env.image)
+            env._tasks[task.name] = task
+            return task
+
+        def decorate(func: Callable[..., Any]) -> SandboxedTaskTemplate:
+            task = SandboxedTaskTemplate(
+                name=name or f"{env.name}.{func.__name__}", short_name=name or func.__name__,
+                interface=TaskInterface(func), func=func, image=env.image, plugin_config=config,
+                cache=cache if cache is not None else "disable", retries=retries, parent_env=weakref.ref(env),
+                parent_env_name=env.name)
+            env._tasks[task.name] = task
+            return task
+
+        return decorate(_func_or_source) if callable(_func_or_source) else decorate
 
 
 ORCHESTRATOR_SYNTAX_PROMPT = """\

@@ -43,6 +43,7 @@ def test_a_code_orchestrator_is_a_task_with_the_declared_interface():
     assert list(pipeline.interface.outputs.values()) == [int]
     assert pipeline.plugin_config == sandbox.SandboxedConfig(timeout_ms=500)
     assert pipeline._user_functions == {"add": add}
+    assert pipeline._input_names == ["x", "y"] and pipeline._has_external_refs  # what the SDK's examples read
     with pytest.raises(NotImplementedError, match="forward"):
         pipeline.forward(x=1, y=2)
 
@@ -159,3 +160,36 @@ def test_running_without_docker_or_an_image_builder_says_which(tmp_path, monkeyp
         sb.run(image="python:3.12-slim", x=1)
     with pytest.raises(Exception, match="build"):
         sb.run(x=1)  # no image given: one must be built from the packages
+
+
+@env.sandbox.orchestrator
+def leaderboard(scores: list[int]) -> dict[str, int]:
+    return {"total": sum(scores), "best": max(scores)}
+
+
+@env.sandbox.orchestrator(timeout_ms=250, name="scaled")
+def scaled_sum(x: int, y: int, k: int) -> int:
+    return (x + y) * k
+
+
+def test_environment_orchestrators_are_tasks_of_the_environment_and_plain_calls_outside_a_run():
+    assert isinstance(leaderboard, sandbox.SandboxedTaskTemplate)
+    assert env.tasks["sandbox_tests.leaderboard"] is leaderboard and leaderboard.parent_env_name == "sandbox_tests"
+    assert scaled_sum.name == "scaled" and scaled_sum.plugin_config.timeout_ms == 250  # a given name is kept
+    assert leaderboard([1, 2, 3]) == {"total": 6, "best": 3}  # outside a run, as every task: the function
+    assert scaled_sum(3, 4, 10) == 70
+    with pytest.raises(Exception) as e:
+        flyte.run(leaderboard, scores=[1, 2])
+    assert _needs_monty(e)
+
+
+def test_code_strings_are_dedented_as_the_sdk_does():
+    body = """
+        acc = 0
+        for v in values:
+            acc = acc + v
+        acc
+    """
+    task = env.sandbox.orchestrator(body, inputs={"values": list[int]}, output=int, name="summer")
+    assert task.name == "summer" and task._user_source.startswith("acc = 0")
+    assert sandbox.orchestrator_from_str("   ", inputs={})._user_source == "None"
