@@ -26,9 +26,10 @@ _cache: dict[Any, bool] = {}
 
 def is_literal_value(value: Any) -> bool:
     """Whether `value` is a crossing literal (without importing the module that carries them,
-    which loads Flyte 2's type engine: no value can be one before that module is imported)."""
+    which loads Flyte 2's type engine: no value can be one before that module is imported). Another
+    thread may be importing it right now: until its class exists, no value is one either."""
     module = sys.modules.get("flytekit_compat._literal_value")
-    return module is not None and type(value) is module.LiteralValue
+    return module is not None and type(value) is getattr(module, "LiteralValue", None)
 
 
 def _ctx() -> Any:
@@ -69,13 +70,13 @@ def _decide(tp: Any) -> bool:
         return False
     if dataclasses.is_dataclass(tp) or (hasattr(tp, "model_fields") and hasattr(tp, "model_validate")):
         return _holds_flyte_types(tp, set())
-    sd_module = sys.modules.get("flytekit_compat.types.structured._structured_dataset")
-    if sd_module is not None and issubclass(tp, sd_module.StructuredDataset):
+    # (a module another thread is still importing may lack its class: then nothing is of it yet)
+    dataset = getattr(sys.modules.get("flytekit_compat.types.structured._structured_dataset"), "StructuredDataset", None)
+    if isinstance(dataset, type) and issubclass(tp, dataset):
         return True
-    engine = sys.modules.get("flytekit_compat.core.type_engine")
-    if engine is None:
+    TypeEngine = getattr(sys.modules.get("flytekit_compat.core.type_engine"), "TypeEngine", None)
+    if TypeEngine is None:
         return False  # nobody imported the engine, so nobody registered a transformer
-    TypeEngine = engine.TypeEngine
     transformer = TypeEngine._get_transformer(tp)
     if transformer is None and hasattr(tp, "__mro__"):
         for base in tp.__mro__[1:]:

@@ -492,3 +492,23 @@ def test_structured_values_are_read_by_flyte_2s_engine_with_flytekits_checks():
     assert msgpack.loads(lv.scalar.binary.value) == {"n": 3, "unit": "F"} and back == Reading(3, "F")
     lv, back = roundtrip(Gauge(level=Level.HIGH, n=2), Gauge)
     assert msgpack.loads(lv.scalar.binary.value) == {"level": "high", "n": 2} and back == Gauge(level=Level.HIGH, n=2)
+
+
+def test_a_module_another_thread_is_still_importing_is_not_read_for_its_classes(monkeypatch):
+    # while one map item imports the literal, dataset or engine module, another item asks whether
+    # its value crosses as a literal: the half-made module (in sys.modules, its classes not yet
+    # defined) must answer "no", not raise AttributeError
+    import sys
+    import types
+
+    from flytekit_compat import _literal_crossing
+
+    for name in ("flytekit_compat._literal_value", "flytekit_compat.types.structured._structured_dataset",
+                 "flytekit_compat.core.type_engine"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+
+    class Fresh:
+        pass
+
+    assert _literal_crossing.is_literal_value(Fresh()) is False
+    assert _literal_crossing.crosses_as_literal(Fresh) is False
