@@ -18,6 +18,7 @@ supplies only the transport:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 from collections.abc import Awaitable, Callable
@@ -26,9 +27,10 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 import cloudpickle
 
-from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group
+from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group, io_context
 from .._controller import Failure, Recorder, pop_env, push_env
 from .._serde import Codec, dumps
+from .._store._blobs import is_blob_url, read_blob_url
 
 if TYPE_CHECKING:
     from .._controller import Call
@@ -67,9 +69,15 @@ def attempt_payload(call: Call, frame: Frame, kw: dict) -> bytes:
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
         "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
         "labels": run.labels, "annotations": run.annotations,
-        "paths": [p for p in sys.path if p and os.path.isdir(p)],
+        "paths": [p for p in sys.path if p and os.path.isdir(p)], "storage": _configured_storage(),
     }
     return safe_dumps((rt.task, kw, info))
+
+
+def _configured_storage() -> Any:
+    from ..storage import _config as storage_config
+
+    return storage_config._configured
 
 
 def save_report(call: Call, report: Optional[str]) -> None:
@@ -198,8 +206,18 @@ class RemoteRecorder(Recorder):
         raise RuntimeError("a worker writes no cache entries: its nested calls run on the controller")
 
 
+def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
+    def load(key: str) -> bytes:
+        if is_blob_url(key):  # in the run's object store: read it from here, not through the controller
+            return read_blob_url(key)
+        return wlink.ask("blob", wlink.aid, key)
+
+    return load
+
+
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
-    """Worker side: one attempt of one sync body under a remote frame; returns the pickled
+    """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
+    frame; returns the pickled
     (ok, result or exception, report)."""
     task, kw, info = cloudpickle.loads(payload)
     for p in info["paths"]:
@@ -207,8 +225,12 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
             sys.path.append(p)  # the controller's import paths (the user's modules), where they exist here
     wlink = WorkerLink(link, info["aid"])
     run_dir = Path(info["run_dir"])
+    if info.get("storage") is not None:
+        from ..storage import _config as storage_config
+
+        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
     run = RunState(
-        info["run"], None, Codec(io_context=run_dir, blob_loader=lambda key: wlink.ask("blob", wlink.aid, key)),
+        info["run"], None, Codec(io_context=io_context(run_dir, info["raw_data_path"]), blob_loader=_blob_loader(wlink)),
         run_dir, info["start"], recorder=RemoteRecorder(wlink, info["run"], info["resumed"]),
         executor=None,  # type: ignore[arg-type]  # a remote frame's calls go back through the link
         resumed=info["resumed"], overwrite_cache=info["overwrite_cache"], disable_run_cache=info["disable_run_cache"],
@@ -221,7 +243,10 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(info["custom_context"]))
     env = push_env(info["env"]) if info["env"] else None
     try:
-        result: tuple = (True, task.func(**kw))
+        value = task.func(**kw)
+        if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
+            value = asyncio.run(value)
+        result: tuple = (True, value)
     except BaseException as e:
         result = (False, e)
     finally:
