@@ -69,9 +69,25 @@ def attempt_payload(call: Call, frame: Frame, kw: dict) -> bytes:
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
         "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
         "labels": run.labels, "annotations": run.annotations,
-        "paths": [p for p in sys.path if p and os.path.isdir(p)], "storage": _configured_storage(),
+        "paths": [*_import_roots(rt.task), *(p for p in sys.path if p and os.path.isdir(p))],
+        "storage": _configured_storage(),
     }
-    return safe_dumps((rt.task, kw, info))
+    # Two layers: the worker reads `info` (its import paths) before it unpickles the task, which
+    # may be pickled by reference to a module only those paths lead to.
+    return safe_dumps((info, safe_dumps((rt.task, kw))))
+
+
+def _import_roots(task: Any) -> list[str]:
+    """The directory from which the task's module imports as the name it has here: a module
+    loaded from a file (`flyte run file.py`, `flyte rerun`) is not under any sys.path entry."""
+    module = sys.modules.get(getattr(getattr(task, "func", None), "__module__", "") or "")
+    path = getattr(module, "__file__", None)
+    if module is None or not path:
+        return []
+    root = os.path.dirname(os.path.abspath(path))
+    for _ in range(module.__name__.count(".") + (os.path.basename(path) == "__init__.py")):
+        root = os.path.dirname(root)
+    return [root]
 
 
 def _configured_storage() -> Any:
@@ -217,12 +233,12 @@ def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
 
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
-    frame; returns the pickled
-    (ok, result or exception, report)."""
-    task, kw, info = cloudpickle.loads(payload)
+    frame; returns the pickled (ok, result or exception, report)."""
+    info, packed = cloudpickle.loads(payload)
     for p in info["paths"]:
         if p not in sys.path:
             sys.path.append(p)  # the controller's import paths (the user's modules), where they exist here
+    task, kw = cloudpickle.loads(packed)
     wlink = WorkerLink(link, info["aid"])
     run_dir = Path(info["run_dir"])
     if info.get("storage") is not None:
