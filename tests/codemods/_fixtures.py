@@ -6,7 +6,9 @@ case.json:
       "runs": [{"entry": "wf", "inputs": {"x": 1}, "expected": 3}, ...],   # or "raises": "ValueError"
       "env": {"NAME": "value"},            # environment for the runs (secrets, condition answers)
       "todos": [["FM900", "ShellTask"]],   # (code, text in the message) of every TODO the migration reports
-      "flytekit": false                    # the before file cannot run on flytekit here (missing plugin/pandas)
+      "flytekit": false,                   # the before file cannot run on flytekit here (missing plugin/pandas)
+      "sdk_only": "why"                    # the after uses SDK APIs this repository's runtime lacks: it is
+                                           # imported and run on the real SDK only (test_afters_import.py)
     }
 """
 
@@ -28,6 +30,7 @@ class Case:
     env: dict[str, str] = field(default_factory=dict)
     todos: list[list[str]] = field(default_factory=list)
     flytekit: bool = True
+    sdk_only: str = ""  # why the after runs on the real SDK only ("" = it runs here too)
 
     @property
     def before(self) -> Path:
@@ -42,7 +45,7 @@ def load_cases() -> list[Case]:
     cases = []
     for d in sorted(p for p in FIXTURES.iterdir() if p.is_dir() and (p / "before.py").exists()):
         spec = json.loads((d / "case.json").read_text()) if (d / "case.json").exists() else {}
-        cases.append(Case(d.name, d, spec.get("runs", []), spec.get("env", {}), spec.get("todos", []), spec.get("flytekit", True)))
+        cases.append(Case(d.name, d, spec.get("runs", []), spec.get("env", {}), spec.get("todos", []), spec.get("flytekit", True), spec.get("sdk_only", "")))
     return cases
 
 

@@ -68,6 +68,8 @@ def test_after_compiles_and_imports_here(case: Case, monkeypatch: pytest.MonkeyP
                     assert default is None or not any(isinstance(n, ast.Await) for n in ast.walk(default)), case.name
     if _keeps_flytekit(case):
         return  # kept flytekit constructs (with their TODOs) need flytekit to import
+    if case.sdk_only:
+        pytest.skip(f"imports on the real SDK only: {case.sdk_only}")
     monkeypatch.chdir(case.dir)
     name = f"_fm_import_{case.name}"
     spec = importlib.util.spec_from_file_location(name, case.after)
@@ -103,3 +105,22 @@ def test_afters_import_on_the_real_sdk(tmp_path: Path) -> None:
     failed = {name: err for name, err in results.items() if err is not None}
     assert failed == {}
     assert len(results) == len(cases) >= 30
+
+
+SDK_ONLY = [c for c in CASES if c.sdk_only]
+RUN_CASE = Path(__file__).resolve().parents[2] / "bench" / "codemods" / "run_case.py"
+
+
+@pytest.mark.skipif(not os.path.exists(REAL_SDK), reason=f"no real flyte SDK at {REAL_SDK} (set FLYTE2_PYTHON to a python that has it)")
+@pytest.mark.parametrize("case", SDK_ONLY, ids=[c.name for c in SDK_ONLY])
+def test_sdk_only_after_runs_on_the_real_sdk(case: Case, tmp_path: Path) -> None:
+    """The afters this repository's runtime cannot run yet compute their expected values on the SDK."""
+    env = {**os.environ, "HOME": str(tmp_path), "FLYTE_DISABLE_SENTRY": "true", "PYTHONDONTWRITEBYTECODE": "1"}
+    proc = subprocess.run([REAL_SDK, str(RUN_CASE), "after", str(case.dir)], capture_output=True, text=True, env=env, timeout=600, cwd=tmp_path)
+    got = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
+    assert len(got) == len(case.runs), proc.stderr[-2000:]
+    for run, out in zip(case.runs, got, strict=True):
+        if "raises" in run:
+            assert out.get("raises") == run["raises"], out
+        else:
+            assert out.get("value") == json.loads(json.dumps(run["expected"])), out

@@ -65,6 +65,9 @@ def _load(case: Case):
 def test_after_runs_on_our_runtime(case: Case, monkeypatch: pytest.MonkeyPatch) -> None:
     import flyte
 
+    if case.sdk_only:
+        pytest.skip(f"runs on the real SDK only: {case.sdk_only}")
+
     for key, value in case.env.items():
         monkeypatch.setenv(key, value)
     monkeypatch.chdir(case.dir)
