@@ -130,3 +130,19 @@ def test_resources_become_ray_options() -> None:
     assert memory_bytes("2G") == 2 * 10**9
     with pytest.raises(ValueError, match="Cannot read memory quantity '2 lots'"):
         memory_bytes("2 lots")
+
+
+def test_ray_is_imported_only_when_chosen(tmp_path: Path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(
+        "import sys, flyte\nenv = flyte.TaskEnvironment(name='no_ray')\n"
+        "@env.task\ndef one() -> int:\n    return 1\n"
+        "@env.task\nasync def main() -> int:\n    return await one.aio() + 1\n"
+        "assert flyte.run(main).outputs()[0] == 2\n"
+        "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FLYTE_EXECUTOR", "RAY_ADDRESS")}
+    env["FLYTE_HOME"] = str(tmp_path / "home")
+    proc = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
