@@ -28,13 +28,14 @@ import threading
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Optional
 
+import cloudpickle
 import ray
 from ray.exceptions import GetTimeoutError
 
 from ._inline import INLINE
 from ._protocol import AttemptExpired, WorkerLost
 from ._ray_options import ray_options
-from ._remote import RequestServer, attempt_payload, outcome, run_remote_attempt, save_report
+from ._remote import RequestServer, attempt_payload, run_remote_attempt, save_report
 
 if TYPE_CHECKING:
     from .._context import Frame
@@ -227,10 +228,12 @@ class RayExecutor:
 
     @staticmethod
     def _conclude(call: Call, response: bytes) -> Any:
-        import cloudpickle
-
-        save_report(call, cloudpickle.loads(response)[2])
-        return outcome(response)
+        ok, value, report = cloudpickle.loads(response)  # once: a large result is not decoded twice
+        if report is not None:
+            save_report(call, report)
+        if ok:
+            return value
+        raise value
 
     def shutdown(self) -> None:
         pass

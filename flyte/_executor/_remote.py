@@ -70,12 +70,24 @@ def attempt_payload(call: Call, frame: Frame, kw: dict) -> bytes:
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
         "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
         "labels": run.labels, "annotations": run.annotations,
-        "paths": [*_import_roots(rt.task), *(p for p in sys.path if p and os.path.isdir(p))],
+        "paths": [*_import_roots(rt.task), *_existing_paths()],
         "storage": _configured_storage(),
     }
     # Two layers: the worker reads `info` (its import paths) before it unpickles the task, which
     # may be pickled by reference to a module only those paths lead to.
     return safe_dumps((info, safe_dumps((rt.task, kw))))
+
+
+_paths_seen: tuple[tuple[str, ...], list[str]] = ((), [])
+
+
+def _existing_paths() -> list[str]:
+    """sys.path's directories, checked once per change of sys.path rather than once per action."""
+    global _paths_seen
+    current = tuple(sys.path)
+    if current != _paths_seen[0]:
+        _paths_seen = (current, [p for p in current if p and os.path.isdir(p)])
+    return _paths_seen[1]
 
 
 def _import_roots(task: Any) -> list[str]:
