@@ -69,7 +69,7 @@ def stop_session(proc: subprocess.Popen, grace: float = 20.0) -> None:
 
 _PROBE = ("import json, ray, sys\n"
           "ray.init(address=sys.argv[1], logging_level='error', log_to_driver=False)\n"
-          "print(json.dumps([{'id': n['NodeID'], 'resources': n['Resources']} for n in ray.nodes() if n['Alive']]))\n")
+          "print('@@NODES@@' + json.dumps([{'id': n['NodeID'], 'resources': n['Resources']} for n in ray.nodes() if n['Alive']]))\n")
 
 
 @dataclass
@@ -83,7 +83,9 @@ class RayCluster:
             p = subprocess.run([sys.executable, "-c", _PROBE, self.address], capture_output=True, text=True, timeout=60)
         except subprocess.TimeoutExpired:  # the head is not answering yet (a loaded machine): ask again
             return []
-        return json.loads(p.stdout.strip().splitlines()[-1]) if p.returncode == 0 and p.stdout.strip() else []
+        # Ray may print its own log lines to stdout too
+        found = [line.split("@@NODES@@", 1)[1] for line in p.stdout.splitlines() if "@@NODES@@" in line]
+        return json.loads(found[0]) if p.returncode == 0 and found else []
 
     def wait_for_nodes(self, count: int, timeout: float = 240) -> list[dict]:
         deadline = time.monotonic() + timeout
