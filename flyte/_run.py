@@ -40,7 +40,7 @@ from ._executor import executor_from_environment
 from ._fsspec import is_url, join
 from ._serde import Codec
 from ._store import MetadataStore, Phase, open_store
-from ._syncify import Dual
+from ._syncify import Dual, Immediate
 from ._task import TaskTemplate
 from .errors import InitializationError
 from .models import ActionPhase
@@ -98,9 +98,11 @@ class Run:
     def done(self) -> bool:
         return self.phase.is_terminal
 
+    @Immediate  # type: ignore[misc]  # `await run.wait.aio()` as in the SDK
     def wait(self, quiet: bool = False, wait_for: str = "terminal") -> None:
         """Local runs have finished by the time `flyte.run` returns."""
 
+    @Immediate  # type: ignore[misc]
     def outputs(self) -> ActionOutputs:
         if self._outputs is None:
             row = self._row()
@@ -111,6 +113,7 @@ class Run:
             self._outputs = ActionOutputs(value[0], names)
         return self._outputs
 
+    @Immediate  # type: ignore[misc]
     def inputs(self) -> dict[str, Any]:
         data = self._row().inputs
         return Codec(blob_loader=self._store.load_blob).unpack(data) if data else {}
@@ -214,7 +217,7 @@ class _Runner:
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
                  run_start_time: Optional[datetime] = None, project: Optional[str] = None,
-                 domain: Optional[str] = None, notifications: Any = None):
+                 domain: Optional[str] = None, notifications: Any = None, debug: bool = False):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -233,6 +236,7 @@ class _Runner:
         self.run_start_time = run_start_time
         self.project = project
         self.domain = domain
+        self._debug = debug  # kept, as the SDK's runner keeps it; a local run warns that it has no effect
         self._notifications: tuple = ()
         if notifications is not None:  # checked now: a wrong value fails before the run starts
             from .notify._notifiers import normalize
@@ -456,7 +460,7 @@ def with_runcontext(
         mode, name=name, overwrite_cache=overwrite_cache, disable_run_cache=disable_run_cache, env_vars=env_vars,
         custom_context=custom_context, raw_data_path=raw_data_path, run_base_dir=run_base_dir, labels=labels,
         annotations=annotations, interactive_mode=interactive_mode, run_start_time=run_start_time, project=project,
-        domain=domain, notifications=notifications,
+        domain=domain, notifications=notifications, debug=debug,
     )
 
 

@@ -76,7 +76,15 @@ class Immediate:
     def __init__(self, fn: Callable[..., Any]):
         self._fn = fn
         self.__doc__ = fn.__doc__
-        self.__name__ = fn.__name__
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        # as a method (`run.wait()`, `await run.wait.aio()`), bound to its instance
+        if obj is None:
+            return self
+        bound = Immediate(functools.partial(self._fn, obj))
+        bound.__name__, bound.__doc__ = self.__name__, self.__doc__
+        return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._fn(*args, **kwargs)

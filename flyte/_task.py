@@ -193,7 +193,9 @@ class TaskTemplate(Generic[P, R]):
     def __post_init__(self) -> None:
         if not self.short_name:
             self.short_name = self.name.rsplit(".", 1)[-1]
-        normalize_retries(self.retries)  # reject bad values where they are written, not at the first call
+        # bad values fail where they are written, not at the first call; an int becomes a
+        # RetryStrategy, as the SDK stores it (`task.retries.count`)
+        self.retries = normalize_retries(self.retries)
         normalize_timeout(self.timeout)
         cache_from_request(self.cache)
         self._rt: Optional[TaskRuntime] = None

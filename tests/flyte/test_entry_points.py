@@ -234,7 +234,7 @@ def test_rerun_parameter_is_warned_about(param, caplog):
 
 
 OVERRIDES = {
-    "short_name": "other", "resources": flyte.Resources(cpu=2), "cache": "auto", "retries": 3, "timeout": 30,
+    "short_name": "other", "resources": flyte.Resources(cpu=2), "cache": "auto", "retries": flyte.RetryStrategy(count=3), "timeout": 30,
     "reusable": flyte.ReusePolicy(replicas=2), "env_vars": {"A": "1"}, "secrets": "tok", "service_account": "sa",
     "max_inline_io_bytes": 123, "pod_template": "pt", "queue": "q", "interruptible": True, "entrypoint": True,
     "produces_artifacts": True, "links": (flyte.Link(),) if hasattr(flyte.Link, "__dataclass_fields__") else (),
