@@ -18,17 +18,20 @@ supplies only the transport:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 import cloudpickle
 
-from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group
-from .._controller import Failure, Recorder, pop_env, push_env
+from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group, io_context
+from .._controller import Failure, Recorder, capture_begin, capture_end, pop_env, push_env
 from .._serde import Codec, dumps
+from .._store._blobs import is_blob_url, read_blob_url
 
 if TYPE_CHECKING:
     from .._controller import Call
@@ -67,9 +70,43 @@ def attempt_payload(call: Call, frame: Frame, kw: dict) -> bytes:
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
         "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
         "labels": run.labels, "annotations": run.annotations,
-        "paths": [p for p in sys.path if p and os.path.isdir(p)],
+        "paths": [*_import_roots(rt.task), *_existing_paths()],
+        "storage": _configured_storage(),
     }
-    return safe_dumps((rt.task, kw, info))
+    # Two layers: the worker reads `info` (its import paths) before it unpickles the task, which
+    # may be pickled by reference to a module only those paths lead to.
+    return safe_dumps((info, safe_dumps((rt.task, kw))))
+
+
+_paths_seen: tuple[tuple[str, ...], list[str]] = ((), [])
+
+
+def _existing_paths() -> list[str]:
+    """sys.path's directories, checked once per change of sys.path rather than once per action."""
+    global _paths_seen
+    current = tuple(sys.path)
+    if current != _paths_seen[0]:
+        _paths_seen = (current, [p for p in current if p and os.path.isdir(p)])
+    return _paths_seen[1]
+
+
+def _import_roots(task: Any) -> list[str]:
+    """The directory from which the task's module imports as the name it has here: a module
+    loaded from a file (`flyte run file.py`, `flyte rerun`) is not under any sys.path entry."""
+    module = sys.modules.get(getattr(getattr(task, "func", None), "__module__", "") or "")
+    path = getattr(module, "__file__", None)
+    if module is None or not path:
+        return []
+    root = os.path.dirname(os.path.abspath(path))
+    for _ in range(module.__name__.count(".") + (os.path.basename(path) == "__init__.py")):
+        root = os.path.dirname(root)
+    return [root]
+
+
+def _configured_storage() -> Any:
+    from ..storage import _config as storage_config
+
+    return storage_config._configured
 
 
 def save_report(call: Call, report: Optional[str]) -> None:
@@ -77,6 +114,7 @@ def save_report(call: Call, report: Optional[str]) -> None:
         path = call.run.run_dir / call.aid / "report.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(report, encoding="utf-8")
+        call.run.recorder.report(call.aid, report)
 
 
 class RequestServer:
@@ -168,12 +206,15 @@ class WorkerLink:
 class RemoteRecorder(Recorder):
     """A worker's recorder: builds records here, has the controller's recorder write them."""
 
-    __slots__ = ("link", "resumed")
+    __slots__ = ("_output", "_output_lock", "_output_size", "link", "resumed")
 
     def __init__(self, link: WorkerLink, run: str, resumed: bool):
         super().__init__(None, run)  # type: ignore[arg-type]
         self.link = link
         self.resumed = resumed
+        self._output: dict[tuple[str, int], list[str]] = {}
+        self._output_size = 0
+        self._output_lock = threading.Lock()
 
     def _forward(self, method: str, *args: Any) -> Any:
         return self.link.ask("record", self.link.aid, method, args)
@@ -194,21 +235,58 @@ class RemoteRecorder(Recorder):
     def replayed(self, aid: str) -> Optional[bytes]:
         return self._forward("replayed", aid) if self.resumed else None
 
+    # Output is sent a chunk at a time, not a round trip per write: a body's output waits here
+    # until OUTPUT_CHUNK characters are pending or the attempt ends (`send_output`).
+    OUTPUT_CHUNK = 16 * 1024
+
+    def output(self, aid: str, attempt: int, text: str) -> None:
+        with self._output_lock:
+            key = (aid, attempt)
+            self._output.setdefault(key, []).append(text)
+            self._output_size += len(text)
+            if self._output_size < self.OUTPUT_CHUNK:
+                return
+        self.send_output()
+
+    def send_output(self) -> None:
+        """Forward what bodies here wrote and the controller has not got yet."""
+        with self._output_lock:
+            pending, self._output, self._output_size = self._output, {}, 0
+        for (aid, attempt), parts in pending.items():
+            self._forward("output", aid, attempt, "".join(parts))
+
+    def report(self, aid: str, html: str) -> None:
+        self._forward("report", aid, html)
+
     def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
         raise RuntimeError("a worker writes no cache entries: its nested calls run on the controller")
 
 
+def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
+    def load(key: str) -> bytes:
+        if is_blob_url(key):  # in the run's object store: read it from here, not through the controller
+            return read_blob_url(key)
+        return wlink.ask("blob", wlink.aid, key)
+
+    return load
+
+
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
-    """Worker side: one attempt of one sync body under a remote frame; returns the pickled
-    (ok, result or exception, report)."""
-    task, kw, info = cloudpickle.loads(payload)
+    """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
+    frame; returns the pickled (ok, result or exception, report)."""
+    info, packed = cloudpickle.loads(payload)
     for p in info["paths"]:
         if p not in sys.path:
             sys.path.append(p)  # the controller's import paths (the user's modules), where they exist here
+    task, kw = cloudpickle.loads(packed)
     wlink = WorkerLink(link, info["aid"])
     run_dir = Path(info["run_dir"])
+    if info.get("storage") is not None:
+        from ..storage import _config as storage_config
+
+        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
     run = RunState(
-        info["run"], None, Codec(io_context=run_dir, blob_loader=lambda key: wlink.ask("blob", wlink.aid, key)),
+        info["run"], None, Codec(io_context=io_context(run_dir, info["raw_data_path"]), blob_loader=_blob_loader(wlink)),
         run_dir, info["start"], recorder=RemoteRecorder(wlink, info["run"], info["resumed"]),
         executor=None,  # type: ignore[arg-type]  # a remote frame's calls go back through the link
         resumed=info["resumed"], overwrite_cache=info["overwrite_cache"], disable_run_cache=info["disable_run_cache"],
@@ -220,15 +298,24 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     frame.attempt = info["attempt"]
     tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(info["custom_context"]))
     env = push_env(info["env"]) if info["env"] else None
+    capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
-        result: tuple = (True, task.func(**kw))
+        value = task.func(**kw)
+        if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
+            value = asyncio.run(value)
+        result: tuple = (True, value)
     except BaseException as e:
         result = (False, e)
     finally:
+        capture_end(info["run"])
         if env is not None:
             pop_env(env)
         current_custom_context.reset(tokens[2])
         current_group.reset(tokens[1])
         current_frame.reset(tokens[0])
+        try:
+            run.recorder.send_output()  # type: ignore[attr-defined]
+        except Exception:  # a lost link fails the attempt below, not here
+            pass
     report = frame.report.get_final_report() if frame.report is not None and getattr(task, "report", False) else None
     return safe_dumps((*result, report))
