@@ -34,7 +34,7 @@ from ._controller import (
     push_env,
     run_in_worker,
 )
-from ._executor import executor_from_environment
+from ._executor import select_executor
 from ._serde import Codec
 from ._store import MetadataStore, Phase, open_store
 from ._syncify import Dual
@@ -133,6 +133,8 @@ class _Config:
     project: Optional[str] = None
     domain: Optional[str] = None
     org: Optional[str] = None
+    executor: Optional[str] = None  # None: $FLYTE_EXECUTOR, else inline
+    max_workers: Optional[int] = None  # None: $FLYTE_MAX_WORKERS, else the number of CPUs
 
 
 _config = _Config()
@@ -248,7 +250,7 @@ class _Runner:
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
             name, store, codec, run_dir, start, recorder=Recorder(store, name, replay),
-            executor=executor_from_environment(), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
+            executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
             raw_data_path=self.raw_data_path, labels=self.labels, annotations=self.annotations,
         )
@@ -528,12 +530,27 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           image_registry: Optional[str] = None, source_config_path: Optional[Path] = None,
           sync_local_sys_paths: bool = True, load_plugin_type_transformers: bool = True,
           local_persistence: bool = False, local_tracked: bool = False, local_tracked_strict: bool = False,
-          scopes: Any = None, local_home: Optional[Path] = None) -> None:
+          scopes: Any = None, local_home: Optional[Path] = None, *, executor: Optional[str] = None,
+          max_workers: Optional[int] = None) -> None:
     """Configure this process: project, domain and org (seen in `flyte.ctx()`), the directory
     added to `sys.path` for loading tasks, log levels, and where the metadata store lives
     (`local_home`, else `$FLYTE_HOME`). Runs are always recorded (`local_persistence` and
-    `local_tracked` are what this runtime does anyway); backend options are warned about."""
+    `local_tracked` are what this runtime does anyway); backend options are warned about.
+
+    Beyond the SDK: `executor` chooses where sync task bodies run ("local", the default: in this
+    process; "process": in a pool of `max_workers` worker processes, default one per CPU; "ray":
+    on a Ray cluster), instead of $FLYTE_EXECUTOR."""
     _warn_unused("init", _init, dict(locals()), INIT_UNUSED)
+    if executor is not None or max_workers is not None:
+        from ._executor import KNOWN
+
+        name = executor.strip().lower() if executor is not None else None
+        if name is not None and name not in (*KNOWN, "inline"):
+            raise ValueError(f"executor={executor!r} is not an executor; use one of: {', '.join(KNOWN)}")
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+            raise ValueError(f"max_workers must be a positive number of worker processes, got {max_workers!r}")
+        _config.executor = name if name is not None else _config.executor
+        _config.max_workers = max_workers if max_workers is not None else _config.max_workers
     _set_log_levels(log_level, user_log_level)
     root = Path(root_dir) if root_dir is not None else Path.cwd()
     if str(root) not in sys.path:

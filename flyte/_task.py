@@ -68,6 +68,7 @@ class TaskRuntime:
         "short_name",
         "task",
         "timeout",
+        "wire",
     )
 
     def __init__(self, task: TaskTemplate):
@@ -90,6 +91,7 @@ class TaskRuntime:
         self._iface_hash: Optional[str] = None
         self.env = _task_environment(task)
         self.report = task.report
+        self.wire: Optional[bytes] = None  # the task pickled for worker processes, on first use (flyte._executor)
 
     @property
     def cache_version(self) -> str:

@@ -15,21 +15,24 @@ from ._actions import (
     submit_sync,
     submit_sync_in_thread,
 )
+from ._environ import base_environment
 from ._environ import pop as pop_env
 from ._environ import push as push_env
-from ._errors import crossing_error, error_code, format_failure
+from ._errors import WORKER_TRACEBACK, crossing_error, error_code, format_failure
 from ._ids import action_id
 from ._pool import run_in_worker
 from ._recorder import Failure, Recorder, RunListener, add_listener, remove_listener
 
 __all__ = [
     "ROOT_ACTION",
+    "WORKER_TRACEBACK",
     "Call",
     "Failure",
     "Recorder",
     "RunListener",
     "action_id",
     "add_listener",
+    "base_environment",
     "batchable",
     "crossing_error",
     "drive",

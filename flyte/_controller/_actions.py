@@ -21,14 +21,16 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
-from .._executor import AttemptExpired
+from .._executor import AttemptExpired, WorkerLost
 from .._serde import SerializationError, digest
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
     BaseRuntimeError,
     MaxRuntimeExceededError,
     NonRecoverableError,
+    OOMError,
     RuntimeDataValidationError,
+    RuntimeSystemError,
     TaskTimeoutError,
     TraceDoesNotAllowNestedTasksError,
 )
@@ -180,6 +182,13 @@ def _timeout_error(rt: TaskRuntime) -> TaskTimeoutError:
     return MaxRuntimeExceededError(f"Task {rt.name!r} exceeded its timeout of {seconds:g}s and was stopped")
 
 
+def _lost_error(e: WorkerLost) -> BaseRuntimeError:
+    """The attempt's worker died: a system failure (out of memory: `OOMError`), retried per policy."""
+    if e.out_of_memory:
+        return OOMError("OOMKilled", str(e))
+    return RuntimeSystemError("WorkerLost", str(e))
+
+
 def _attempt_budget(rt: TaskRuntime, call: Call) -> Optional[float]:
     budget = rt.timeout
     if rt.deadline is not None:
@@ -229,7 +238,8 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 _failed(call, frame, e, _ABORTED)
                 raise
             except BaseException as e:
-                err: BaseException = _timeout_error(rt) if isinstance(e, AttemptExpired) else e
+                err: BaseException = (_timeout_error(rt) if isinstance(e, AttemptExpired) else
+                                      _lost_error(e) if isinstance(e, WorkerLost) else e)
                 run.recorder.attempt_failed(call.record, attempt, astart, err)
                 delay = _should_retry(rt, call, attempt, err)
                 if delay is None:
@@ -317,7 +327,7 @@ def batchable(rt: TaskRuntime, parent: Frame) -> bool:
     """Whether calls of `rt` from `parent` can run in a batch: nothing per call beyond body and
     record (no retries, timeouts, caching, environment or report), in this thread."""
     return (not rt.is_async and not rt.retries and rt.timeout is None and rt.deadline is None and rt.cache is None
-            and not rt.env and not rt.report and parent.run.executor.batches_inline and parent.run.link is None)
+            and not rt.env and not rt.report and parent.run.link is None and parent.run.executor.batches_inline)
 
 
 def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_error: bool = False,

@@ -33,7 +33,17 @@ class AttemptExpired(Exception):
 
 
 class WorkerLost(Exception):
-    """The process or machine running an attempt died before it answered."""
+    """The process or machine running an attempt died before it answered. The message says how
+    (and shows what it last wrote, when known); `out_of_memory` when the system killed it for
+    using too much memory. The controller fails the attempt with a system error (`OOMError` when
+    out of memory), retried per the task's policy."""
+
+    def __init__(self, message: str = "", out_of_memory: bool = False):
+        super().__init__(message)
+        self.out_of_memory = out_of_memory
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (str(self), self.out_of_memory))
 
 
 @runtime_checkable

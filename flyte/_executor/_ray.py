@@ -31,7 +31,7 @@ from ray.exceptions import GetTimeoutError
 from ._inline import INLINE
 from ._protocol import AttemptExpired
 from ._ray_options import ray_options
-from ._remote import RequestServer, attempt_payload, outcome, run_remote_attempt, save_report
+from ._remote import AttemptOutcome, RequestServer, attempt_payload, run_remote_attempt, save_report
 
 if TYPE_CHECKING:
     from .._context import Frame
@@ -143,8 +143,9 @@ class RayExecutor:
             self._server.frames.pop(call.aid, None)
         import cloudpickle
 
-        save_report(call, cloudpickle.loads(response)[2])
-        return outcome(response)
+        answer: AttemptOutcome = cloudpickle.loads(response)
+        save_report(call, answer.report)
+        return answer.result()
 
     def shutdown(self) -> None:
         pass

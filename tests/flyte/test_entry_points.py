@@ -173,6 +173,8 @@ INIT_HONOURED = {
     "user_log_level": _init_then(lambda: logging.getLogger("flyte.user").level == logging.DEBUG or pytest.fail(),
                                  user_log_level=logging.DEBUG),
     "local_home": None,  # checked by test_local_home_chooses_the_store
+    "executor": None,  # checked by tests/flyte/test_process_executor.py
+    "max_workers": None,  # checked by tests/flyte/test_process_executor.py
     # runs are always persisted and tracked here: what these ask for
     "local_persistence": _init_then(lambda: current_store().get_run(flyte.run(observe).name) or pytest.fail(),
                                     local_persistence=True),
