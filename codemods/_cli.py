@@ -1,19 +1,24 @@
 """`flyte-migrate PATH...`: rewrite Flyte 1 code into Flyte 2 code, in place by default.
 
 Exit status: 0 on success; 1 when `--check` finds files that would change or when a file could
-not be read, parsed or written (it is then left untouched); 2 for usage errors.
+not be read, parsed or written (it is then left untouched); 2 for usage errors; 130 when
+interrupted (Ctrl-C or SIGTERM: the summary of what was done is still printed).
 """
 
 from __future__ import annotations
 
 import difflib
+import signal
 import sys
-from typing import Optional
+import threading
+from typing import Any, Optional
 
 import click
 
+from ._files import reason
 from ._report import FileResult, RunReport
-from ._runner import PathError, migrate_paths
+from ._runner import Interrupted, PathError, migrate_paths
+from ._write import write_whole
 from .rules import BY_CODE, RULES, UnknownRuleError, select_codes
 
 # Show a progress bar only for runs long enough to need one.
@@ -54,7 +59,7 @@ def _progress(enabled: bool):
     progress = Progress(
         TextColumn("migrating"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(), console=Console(stderr=True), transient=True
     )
-    state = {"task": None}
+    state: dict[str, Any] = {"task": None}
 
     def start(n: int) -> None:
         if n >= _PROGRESS_MIN_FILES:
@@ -101,6 +106,15 @@ def main(
 
     Files that do not mention flytekit are skipped. Anything without a mechanical Flyte 2
     target is marked with a `# TODO(flyte-migrate): ...` comment and listed at the end.
+
+    \b
+    Your files are safe:
+    - each file is replaced atomically (complete new content, or the old file untouched);
+    - a file that cannot be read, decoded, parsed or written is reported, left as it is,
+      and the run goes on (exit status 1); read-only files are reported, not rewritten;
+    - symlinks stay links: the file they point to is migrated, once. A link found inside
+      a directory is not followed when it points outside the PATHs given; name its
+      target to migrate it. A PATH given here is followed even if it is a link.
     """
     try:
         select_codes(list(select), list(ignore))
@@ -110,38 +124,58 @@ def main(
         raise click.UsageError("--diff prints to stdout; give --report-file for the JSON report")
     write = not (show_diff or check)
     start, advance, stop = _progress(not no_progress and not quiet and sys.stderr.isatty())
+    # SIGTERM stops the run like Ctrl-C: the summary of what was done is still printed
+    previous = signal.signal(signal.SIGTERM, _interrupt) if threading.current_thread() is threading.main_thread() else None
     try:
         report = migrate_paths(list(paths), list(select), list(ignore), jobs=jobs, write=write, on_file=advance, on_start=start)
     except PathError as e:
         stop()
         raise click.BadParameter(str(e), param_hint="PATH") from None
+    except Interrupted as e:
+        stop()
+        _emit_report(e.report, "text", report_file, quiet, write, check)
+        sys.exit(130)
     finally:
         stop()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if show_diff:
         for result in report.changed:
             sys.stdout.write(_diff(result))
-    _emit_report(report, report_format, report_file, quiet, write, check)
-    if report.errors or (check and report.changed):
+    report_failed = _emit_report(report, report_format, report_file, quiet, write, check)
+    if report.errors or report_failed or (check and report.changed):
         sys.exit(1)
 
 
-def _emit_report(report: RunReport, fmt: str, report_file: Optional[str], quiet: bool, wrote: bool, check: bool) -> None:
+def _interrupt(_signum: int, _frame: Any) -> None:
+    raise KeyboardInterrupt
+
+
+def _emit_report(report: RunReport, fmt: str, report_file: Optional[str], quiet: bool, wrote: bool, check: bool) -> bool:
+    """Print the summary (and write --report-file); returns True when the report file failed."""
+    failed = False
     if report_file is not None:
-        with open(report_file, "w", encoding="utf-8") as fh:
-            fh.write(report.to_json() + "\n")
+        try:
+            write_whole(report_file, (report.to_json() + "\n").encode("utf-8"))
+        except OSError as e:
+            failed = True
+            click.echo(f"error: {report_file}: cannot write the report: {reason(e)}", err=True)
     if fmt == "json" and report_file is None:
         click.echo(report.to_json())
-        return
+        return failed
     lines: list[str]
     verb = "Migrated" if wrote else "Would migrate"
     if quiet:
         lines = [f"error: {f.path}: {f.error}" for f in report.errors]
+        if report.interrupted:
+            lines.insert(0, report.summary_lines(verb)[0])
     else:
         lines = report.summary_lines(verb)
         if check and report.changed:
             lines.insert(0, "\n".join(f"would change: {f.path}" for f in report.changed))
     for line in lines:
         click.echo(line, err=True)
+    return failed
 
 
 if __name__ == "__main__":  # pragma: no cover

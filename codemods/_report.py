@@ -30,7 +30,12 @@ class Finding:
 
 @dataclass
 class FileResult:
-    """The outcome for one file. `output` is None when nothing changed or the file was left alone."""
+    """The outcome for one file. `output` is None when nothing changed or the file was left alone.
+
+    `error` says why a file could not be migrated (status "error": the run exits 1); `note`
+    says why a path was deliberately left alone (status "skipped": a symlink leading outside
+    the given paths, a FIFO) or something worth knowing about a written file (hard links).
+    """
 
     path: str
     status: str  # "changed" | "unchanged" | "skipped" | "error"
@@ -39,6 +44,7 @@ class FileResult:
     applied: dict[str, int] = field(default_factory=dict)
     findings: list[Finding] = field(default_factory=list)
     error: Optional[str] = None
+    note: Optional[str] = None
 
     @property
     def changed(self) -> bool:
@@ -96,7 +102,12 @@ def open_todos(path: str, text: str) -> list[Finding]:
 
 @dataclass
 class RunReport:
+    """`notes` are about the run rather than one file (a worker process that died, an interrupt);
+    `interrupted` is true when the run was stopped before every file was migrated."""
+
     files: list[FileResult] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+    interrupted: bool = False
 
     @property
     def changed(self) -> list[FileResult]:
@@ -105,6 +116,10 @@ class RunReport:
     @property
     def errors(self) -> list[FileResult]:
         return [f for f in self.files if f.status == "error"]
+
+    @property
+    def noted(self) -> list[FileResult]:
+        return [f for f in self.files if f.note]
 
     @property
     def findings(self) -> list[Finding]:
@@ -124,9 +139,12 @@ class RunReport:
                 "unchanged": sum(1 for f in self.files if f.status == "unchanged"),
                 "skipped": sum(1 for f in self.files if f.status == "skipped"),
                 "errors": len(self.errors),
+                "notes": len(self.noted) + len(self.notes),
                 "todos": len(self.findings),
                 "rules": self.rule_counts(),
+                "interrupted": self.interrupted,
             },
+            "notes": self.notes,
             "files": [
                 {
                     "path": f.path,
@@ -134,24 +152,33 @@ class RunReport:
                     "rules": dict(sorted(f.applied.items())),
                     "todos": [{"line": x.line, "code": x.code, "message": x.message} for x in f.findings],
                     **({"error": f.error} if f.error else {}),
+                    **({"note": f.note} if f.note else {}),
                 }
                 for f in self.files
-                if f.status != "skipped"
+                if f.status != "skipped" or f.note
             ],
         }
         return json.dumps(data, indent=2)
 
     def summary_lines(self, verb: str = "Migrated") -> list[str]:
-        n_skipped = sum(1 for f in self.files if f.status == "skipped")
+        n_skipped = sum(1 for f in self.files if f.status == "skipped" and not f.note)
+        n_left = sum(1 for f in self.files if f.status == "skipped" and f.note)
+        left = f", {n_left} left alone" if n_left else ""
         lines = [
             f"{verb} {len(self.changed)} of {len(self.files)} files "
-            f"({n_skipped} without flytekit skipped, {len(self.errors)} could not be read)."
+            f"({n_skipped} without flytekit skipped{left}, {len(self.errors)} could not be migrated)."
         ]
+        if self.interrupted:
+            lines.insert(0, "Interrupted: files not reached were left unchanged; every file written is complete.")
         counts = self.rule_counts()
         if counts:
             lines.append("Rules applied: " + ", ".join(f"{code} x{n}" for code, n in counts.items()))
         for f in self.errors:
             lines.append(f"error: {f.path}: {f.error}")
+        for f in self.noted:
+            lines.append(f"note: {f.path}: {f.note}")
+        for note in self.notes:
+            lines.append(f"note: {note}")
         findings = self.findings
         if findings:
             lines.append(f"Manual follow-ups ({len(findings)}), each marked '# TODO(flyte-migrate)' in the code:")

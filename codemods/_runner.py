@@ -1,122 +1,108 @@
-"""Run the migration over files and directories.
+"""Run the migration over files and directories: every file migrated, failed or explained.
 
-`migrate_paths()` finds the Python files, indexes the ones that mention flytekit (pass 1, see
-`_analysis._index`), migrates them in a process pool (pass 2, one `migrate_bytes` per file) and,
-when asked to write, replaces each changed file atomically: the new content goes to a temporary
-file in the same directory, which is renamed over the original, so a reader sees either the old
-file or the new one, never half of one. A file that changed on disk while it was being migrated
-is not overwritten.
+`migrate_paths()` finds the Python files (`_files`: symlinks resolved, problems collected),
+reads them, indexes the ones that mention flytekit (pass 1, see `_analysis._index`), migrates
+them in worker processes (pass 2, one `migrate_bytes` per file; `_workers`: workers die with
+this process, and a crash costs at most the file that caused it) and, when asked to write,
+replaces each changed file atomically (`_write`).
+
+What the caller can rely on: each file given or found is in the report exactly once, as
+changed, unchanged, skipped (without flytekit), left alone with a note, or an error naming the
+problem; one file's failure never stops the others; a file is either left as it was or holds
+the complete migrated code; symlinks are written at their target and stay links.
 """
 
 from __future__ import annotations
 
+import io
 import os
-import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
+import tokenize
+from collections.abc import Callable, Sequence
+from functools import partial
 from typing import Optional
 
 from ._analysis._index import EntityIndex, build_index
 from ._engine import migrate_bytes
+from ._files import SKIP_DIRS, PathError, Problem, SourceFile, find_sources, pid_alive, read_source, reason
 from ._report import FileResult, RunReport
+from ._workers import Job, migrate_all
+from ._write import WriteRefused, replace_file
 from .rules import select_codes
 
-SKIP_DIRS = frozenset(
-    {".git", ".hg", ".svn", ".venv", "venv", "env", ".env", "__pycache__", "node_modules", ".tox", ".nox", "build", "dist", "site-packages", ".mypy_cache", ".ruff_cache", ".pytest_cache"}
-)
-
-# Below this many files to migrate, starting worker processes costs more than it saves.
-_POOL_MIN_FILES = 8
+__all__ = ["SKIP_DIRS", "Interrupted", "PathError", "discover", "migrate_paths", "write_atomic"]
 
 
-class PathError(ValueError):
-    """A path given to migrate does not exist or is not a Python file or directory."""
+class Interrupted(KeyboardInterrupt):
+    """The run was stopped (Ctrl-C, SIGTERM); `report` holds what was done until then."""
+
+    def __init__(self, report: RunReport):
+        super().__init__("interrupted")
+        self.report = report
 
 
 def discover(paths: Sequence[str]) -> list[str]:
     """Python files under `paths` (directories are walked; virtualenvs and caches are skipped)."""
-    out: list[str] = []
-    seen = set()
-    for p in paths:
-        if not os.path.exists(p):
-            raise PathError(f"{p}: no such file or directory")
-        if os.path.isfile(p):
-            if not p.endswith((".py", ".pyi")) and not _has_python_shebang(p):
-                raise PathError(f"{p}: not a Python file")
-            files: Iterable[str] = [p]
-        else:
-            files = _walk(p)
-        for f in files:
-            key = os.path.abspath(f)
-            if key not in seen:
-                seen.add(key)
-                out.append(f)
-    return out
-
-
-def _walk(root: str) -> Iterator[str]:
-    for dirpath, dirnames, filenames in os.walk(root):
-        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS and not d.endswith(".egg-info"))
-        for name in sorted(filenames):
-            if name.endswith(".py"):
-                yield os.path.join(dirpath, name)
-
-
-def _has_python_shebang(path: str) -> bool:
-    try:
-        with open(path, "rb") as fh:
-            first = fh.readline()
-    except OSError:
-        return False
-    return first.startswith(b"#!") and b"python" in first
-
-
-# -- worker side -------------------------------------------------------------------------------
-_WORKER: tuple[frozenset[str], Optional[EntityIndex]] = (frozenset(), None)
-
-
-def _init_worker(codes: frozenset[str], index: Optional[EntityIndex]) -> None:
-    global _WORKER
-    _WORKER = (codes, index)
-
-
-def _work(item: tuple[str, bytes]) -> FileResult:
-    codes, index = _WORKER
-    return migrate_bytes(item[1], item[0], codes, index)
-
-
-# -- driver side ---------------------------------------------------------------------------------
-def _read(path: str) -> tuple[Optional[bytes], Optional[str]]:
-    try:
-        with open(path, "rb") as fh:
-            return fh.read(), None
-    except OSError as e:
-        return None, f"cannot read: {e.strerror or e}"
+    return [f.path for f in find_sources(paths).files]
 
 
 def write_atomic(path: str, data: bytes, expected: bytes) -> Optional[str]:
     """Replace `path` with `data` if it still holds `expected`; returns an error message or None."""
-    current, err = _read(path)
-    if err is not None:
-        return err
-    if current != expected:
-        return "changed on disk while being migrated; not written"
-    directory = os.path.dirname(os.path.abspath(path))
-    fd, tmp = tempfile.mkstemp(prefix=".flyte-migrate-", suffix=".tmp", dir=directory)
     try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, os.stat(path).st_mode & 0o7777)
-        os.replace(tmp, path)
-    except OSError as e:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        return f"cannot write: {e.strerror or e}"
+        replace_file(os.path.realpath(path), data, expected)
+    except WriteRefused as e:
+        return str(e)
     return None
+
+
+def _undecodable(data: bytes) -> Optional[str]:
+    """Why `data` is not text in the encoding it declares (PEP 263), or None."""
+    try:
+        encoding, _ = tokenize.detect_encoding(io.BytesIO(data).readline)
+    except SyntaxError as e:
+        return f"cannot decode: {e}; file left unchanged"
+    try:
+        data.decode(encoding)
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        column = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        return (
+            f"not valid {encoding} (byte 0x{data[e.start]:02x} at line {line}, column {column}): save it as UTF-8 "
+            "or declare its encoding on its first line ('# -*- coding: latin-1 -*-'); file left unchanged"
+        )
+    return None
+
+
+def _migrate_job(codes: frozenset[str], index: Optional[EntityIndex], job: Job) -> FileResult:
+    problem = _undecodable(job.data)
+    if problem is not None:
+        return FileResult(job.path, "error", source=job.data, error=problem)
+    return migrate_bytes(job.data, job.path, codes, index)
+
+
+def _problem_result(problem: Problem) -> FileResult:
+    if problem.failed:
+        return FileResult(problem.path, "error", error=problem.message)
+    return FileResult(problem.path, "skipped", note=problem.message)
+
+
+def _leftover_results(leftovers: Sequence[tuple[str, int]], write: bool) -> list[FileResult]:
+    out = []
+    for path, pid in leftovers:
+        if pid_alive(pid):
+            continue  # another run is writing it now
+        what = f"temporary file of an interrupted flyte-migrate run (pid {pid}); the file it was replacing is whole"
+        if not write:
+            out.append(FileResult(path, "skipped", note=f"{what}; a run without --check/--diff removes it"))
+            continue
+        try:
+            os.unlink(path)
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            out.append(FileResult(path, "error", error=f"{what}; cannot remove it: {reason(e)}"))
+            continue
+        out.append(FileResult(path, "skipped", note=f"removed: {what}"))
+    return out
 
 
 def migrate_paths(
@@ -131,46 +117,70 @@ def migrate_paths(
     """Migrate every Python file under `paths`; write changed files when `write` is true.
 
     `on_start(n)` is called with the number of files that will be migrated (those mentioning
-    flytekit) and `on_file(result)` after each of them, for progress reporting.
+    flytekit) and `on_file(result)` after each of them, for progress reporting. Raises
+    PathError for a given path that does not exist, and `Interrupted` (carrying the report so
+    far) on Ctrl-C.
     """
     codes = select_codes(select, ignore)
-    files = discover(paths)
+    found = find_sources(paths)
     report = RunReport()
-    todo: list[tuple[str, bytes]] = []
-    for path in files:
-        data, err = _read(path)
-        if err is not None:
-            report.files.append(FileResult(path, "error", error=err))
-        elif b"flytekit" not in data:  # type: ignore[operator]
-            report.files.append(FileResult(path, "skipped", source=b""))
-        else:
-            todo.append((path, data))  # type: ignore[arg-type]
-    index = build_index(todo)
-    if on_start is not None:
-        on_start(len(todo))
-    jobs = max(1, jobs or os.cpu_count() or 1)
-    results: Iterable[FileResult]
-    pool: Optional[ProcessPoolExecutor] = None
-    if jobs == 1 or len(todo) < _POOL_MIN_FILES:
-        _init_worker(codes, index)
-        results = (_work(item) for item in todo)
-    else:
-        # biggest files first, one at a time: the slowest file no longer lands last on one worker
-        todo.sort(key=lambda item: len(item[1]), reverse=True)
-        pool = ProcessPoolExecutor(max_workers=min(jobs, len(todo)), initializer=_init_worker, initargs=(codes, index))
-        results = pool.map(_work, todo, chunksize=1)
+    order: dict[str, int] = {}
+    sources: dict[str, tuple[SourceFile, int]] = {}  # path -> (file, hard links)
+    todo: list[Job] = []
+    for entry in found.entries:
+        order.setdefault(entry.path, len(order))
+        if isinstance(entry, Problem):
+            report.files.append(_problem_result(entry))
+            continue
+        try:
+            data, st = read_source(entry.real)
+        except OSError as e:
+            report.files.append(FileResult(entry.path, "error", error=f"cannot read: {reason(e)}"))
+            continue
+        if b"flytekit" not in data:
+            report.files.append(FileResult(entry.path, "skipped", source=b""))
+            continue
+        sources[entry.path] = (entry, st.st_nlink)
+        todo.append(Job(entry.path, data))
+    for result in _leftover_results(found.leftovers, write):
+        order.setdefault(result.path, len(order))
+        report.files.append(result)
+    index = build_index([(job.path, job.data) for job in todo])
+    # biggest files first: the slowest file no longer lands last on one worker
+    todo.sort(key=lambda job: len(job.data), reverse=True)
+
+    def finish(result: FileResult) -> None:
+        if write and result.status == "changed" and result.output is not None:
+            source, links = sources[result.path]
+            try:
+                note = replace_file(source.real, result.output, result.source)
+            except WriteRefused as e:
+                result.status, result.error = "error", str(e)
+            else:
+                if links > 1:
+                    note = "; ".join(filter(None, [note, f"had {links} hard links: only this name holds the migrated code"]))
+                result.note = note
+        report.files.append(result)
+        if on_file is not None:
+            on_file(result)
+
+    started = None if on_start is None else partial(on_start, len(todo))
+    workers = max(1, jobs or os.cpu_count() or 1)
     try:
-        for item, result in zip(todo, results, strict=False):
-            if write and result.status == "changed" and result.output is not None:
-                err = write_atomic(item[0], result.output, item[1])
-                if err is not None:
-                    result.status, result.error = "error", err
-            report.files.append(result)
-            if on_file is not None:
-                on_file(result)
-    finally:
-        if pool is not None:
-            pool.shutdown()
-    order = {p: i for i, p in enumerate(files)}
-    report.files.sort(key=lambda r: order.get(r.path, 0))
+        events = migrate_all(todo, partial(_migrate_job, codes, index), workers, finish, on_started=started)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        _sort(report, order)
+        raise Interrupted(report) from None
+    if events.pools_broken:
+        died = "a worker process died" if events.pools_broken == 1 else f"worker processes died {events.pools_broken} times"
+        report.notes.append(
+            f"{died} during the run; the files not finished were migrated again "
+            f"({events.retried_alone} of them alone, in a process of their own)"
+        )
+    _sort(report, order)
     return report
+
+
+def _sort(report: RunReport, order: dict[str, int]) -> None:
+    report.files.sort(key=lambda r: order.get(r.path, len(order)))

@@ -23,6 +23,9 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
+    "storage": (".storage", None),
+    "syncify": (".syncify", None),
+    "types": (".types", None),
     "deploy": ("._backend", "deploy"),
     "build": ("._backend", "build"),
     "build_images": ("._backend", "build_images"),
@@ -116,6 +119,9 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from . import io as io
     from . import models as models
     from . import report as report
+    from . import storage as storage
+    from . import syncify as syncify
+    from . import types as types
     from ._backend import AppHandle as AppHandle
     from ._backend import ImageBuild as ImageBuild
     from ._backend import build as build

@@ -506,7 +506,6 @@ INIT_UNUSED = {
     ),
     "log_format": RUNCONTEXT_UNUSED["log_format"],
     "reset_root_logger": RUNCONTEXT_UNUSED["reset_root_logger"],
-    "storage": "values are stored under $FLYTE_HOME and the run's directory (raw_data_path in with_runcontext)",
     "batch_size": "it sizes requests to a backend",
     "image_builder": _IMAGES,
     "images": _IMAGES,
@@ -556,6 +555,10 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
     if str(root) not in sys.path:
         sys.path.append(str(root))
     _config.home = Path(local_home) if local_home is not None else _config.home
+    if storage is not None:
+        from .storage import _config as _storage_config
+
+        _storage_config.set_configured(storage)
     _config.project, _config.domain, _config.org = project, domain, org
     _config.initialized = True
 
@@ -568,7 +571,7 @@ _init_aio.__wrapped__ = _init  # type: ignore[attr-defined]  # its signature is 
 init = Dual(_init_aio)
 
 INIT_FROM_CONFIG_UNUSED = {
-    k: v for k, v in INIT_UNUSED.items() if k in ("log_format", "storage", "batch_size", "image_builder", "images",
+    k: v for k, v in INIT_UNUSED.items() if k in ("log_format", "batch_size", "image_builder", "images",
                                                   "sync_local_sys_paths")
 }
 
@@ -584,7 +587,7 @@ async def _init_from_config_aio(path_or_config: Any = None, root_dir: Optional[P
     if isinstance(path_or_config, (str, Path)) and not Path(path_or_config).expanduser().exists():
         raise InitializationError("ConfigFileNotFoundError", "user", f"Configuration file '{path_or_config}' does not exist")
     _set_log_levels(log_level, user_log_level)
-    _init(org=org, project=project, domain=domain, root_dir=root_dir)
+    _init(org=org, project=project, domain=domain, root_dir=root_dir, storage=storage)
 
 
 init_from_config = Dual(_init_from_config_aio)
@@ -603,7 +606,7 @@ async def _init_from_api_key_aio(api_key: Optional[str] = None, project: Optiona
                                  insecure_skip_verify: bool = False, ca_cert_file_path: Optional[str] = None) -> None:
     _warn_unused("init_from_api_key", _init_from_api_key_aio, dict(locals()), INIT_FROM_API_KEY_UNUSED)
     _set_log_levels(log_level, None)
-    _init(project=project, domain=domain, root_dir=root_dir)
+    _init(project=project, domain=domain, root_dir=root_dir, storage=storage)
 
 
 init_from_api_key = Dual(_init_from_api_key_aio)

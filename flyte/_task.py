@@ -22,6 +22,7 @@ from ._cache import Cache, CacheRequest, VersionParameters, cache_from_request
 from ._context import current_frame
 from ._controller import submit_async, submit_sync, submit_sync_in_thread
 from ._doc import Documentation
+from ._extension import CACHE_HASH_METHOD
 from ._interface import TaskInterface
 from ._link import Link
 from ._pod import PodTemplate
@@ -101,13 +102,22 @@ class TaskRuntime:
         return self._cache_version
 
     def cache_key(self, inputs: dict, inputs_hash: str) -> str:
-        """Task name, cache version, interface and inputs (minus ignored ones) decide a hit."""
+        """Task name, cache version, interface and inputs (minus ignored ones) decide a hit.
+
+        An input value may name its own cache hash: an object whose `__flyte_cache_hash__()`
+        returns a string is keyed by that string instead of by its serialized bytes (None: as
+        usual). See `flyte._extension.CACHE_HASH_METHOD`."""
         assert self.cache is not None
         ignored = self.cache.get_ignored_inputs()
-        if ignored:
+        hashed = {}
+        for k, v in inputs.items():
+            own = getattr(v, CACHE_HASH_METHOD, None)
+            if own is not None and (h := own()) is not None:
+                hashed[k] = h
+        if ignored or hashed:
             from ._serde import digest, pack_plain
 
-            kept = {k: v for k, v in inputs.items() if k not in ignored}
+            kept = {k: (["cache-hash", hashed[k]] if k in hashed else v) for k, v in inputs.items() if k not in ignored}
             try:
                 inputs_hash = digest(pack_plain(kept)) if kept else ""
             except Exception:

@@ -124,19 +124,38 @@ def _click_type(tp: Any) -> tuple:
     return _Json(tp), False
 
 
+def find_project_root(source_path: Path) -> Path:
+    """The first directory above `source_path` that is not a package (has no `__init__.py`)."""
+    path = source_path.parent.resolve()
+    while (path / "__init__.py").exists():
+        path = path.parent
+    return path
+
+
 def _load(file: str) -> Any:
+    """Imports FILE as pyflyte does: as a module of the working directory when it lies under it
+    (`pkg/flows/wf.py` is `pkg.flows.wf`), else of its project root (the first directory above it
+    that is not a package). So relative imports and imports of its own package work, and entity
+    names are the ones flytekit gives them."""
     path = Path(file).resolve()
     if not path.is_file():
         raise click.ClickException(f"No such file: {file}")
-    sys.path.insert(0, str(path.parent))
-    import importlib.util
+    cwd = Path.cwd().resolve()
+    root = cwd if path.is_relative_to(cwd) else find_project_root(path)
+    module_name = ".".join(path.relative_to(root).with_suffix("").parts)
+    if str(root) not in sys.path:
+        sys.path.insert(0, str(root))
+    import importlib
 
-    name = path.stem
-    spec = importlib.util.spec_from_file_location(name, path)
-    module = importlib.util.module_from_spec(spec)  # type: ignore[arg-type]
-    sys.modules[name] = module
-    spec.loader.exec_module(module)  # type: ignore[union-attr]
-    return module
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as e:
+        if e.name and module_name.startswith(e.name) and e.name != module_name:
+            raise click.ClickException(
+                f"Cannot import {file} as module {module_name!r} from {root}: {e}. A file inside a package is "
+                "imported with its package; run pyflyte from the project root, or add the missing __init__.py."
+            ) from None
+        raise
 
 
 def _entities(module: Any) -> dict[str, Any]:

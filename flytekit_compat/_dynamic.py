@@ -13,8 +13,8 @@ from typing import Any
 from . import _bridge
 from ._executor import NodeFailure, execute_graph
 from ._graph import CompileContext, StartNode, current_compile
+from ._literal_crossing import check_graph_outputs
 from ._task import ExecutionBehavior, PythonFunctionTask, make_task_decorator
-from ._typecheck import convert_output_values
 from .exceptions.user import FlyteValidationException
 
 
@@ -60,7 +60,7 @@ class DynamicTask(PythonFunctionTask):
         if not outputs:
             return None
         single = len(values) == 1 and self._interface.output_tuple is None
-        checked = convert_output_values(self.name, outputs, tuple(values))
+        checked = check_graph_outputs(self.name, outputs, tuple(values))
         return checked[0] if single else checked
 
     def _build_template(self) -> Any:

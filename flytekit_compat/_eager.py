@@ -28,11 +28,8 @@ class EagerAsyncPythonFunctionTask(PythonFunctionTask):
             raise TypeError(f"@eager workflows must be async functions; {self.task_function.__qualname__} is not")
 
     async def _run_function_async(self, **kwargs: Any) -> Any:
-        from . import _bridge
-
         self._check_async()
-        value = await super()._run_function_async(**kwargs)
-        return _bridge.plain(value)
+        return await super()._run_function_async(**kwargs)
 
 
 _eager = make_task_decorator(ExecutionBehavior.EAGER, EagerAsyncPythonFunctionTask)

@@ -14,6 +14,7 @@ from typing import Any, Optional
 from . import _bridge
 from ._graph import add_call_node, bind_arguments, current_compile, fill_defaults
 from ._interface import Interface, make_output_tuple
+from ._literal_crossing import LiteralValue, to_python
 from ._typecheck import convert_inputs
 
 
@@ -83,15 +84,15 @@ class Entity:
         return self._shape(run.outputs()[0])
 
     def _call_in_async_run(self, inputs: dict[str, Any]) -> Any:
-        """Inside an eager workflow: async entities return awaitables, sync ones values (that
-        can also be awaited)."""
+        """Inside an eager workflow: async entities return awaitables, sync ones plain values (as
+        in flytekit 1.16, where awaiting one is Python's own TypeError)."""
         if self._is_async:
             return self._child_async(inputs)
         try:
             raw = _bridge.call_child_sync(self._flyte_template(), inputs, self._template_async)
         except Exception as e:
             raise _bridge.eager_error(e) from None
-        return _bridge.awaitable_value(self._shape(raw))
+        return self._shape(raw)
 
     async def _child_async(self, inputs: dict[str, Any]) -> Any:
         try:
@@ -104,8 +105,6 @@ class Entity:
         return add_call_node(self, self._interface, args, kwargs, ctx, kind=self._kind, prepare=self._prepare_inputs)
 
     def _bind_for_execution(self, args: tuple, kwargs: dict) -> dict[str, Any]:
-        args = tuple(_bridge.plain(a) for a in args)
-        kwargs = {k: _bridge.plain(v) for k, v in kwargs.items()}
         bound = bind_arguments(self.name, self._interface, args, kwargs)
         bound = self._prepare_inputs(bound)
         bound = fill_defaults(self.name, self._interface, bound, compiling=False)
@@ -116,6 +115,9 @@ class Entity:
         if not names:
             return None
         values = tuple(raw) if (len(names) > 1 or self._interface.output_tuple is not None) else (raw,)
+        if any(type(v) is LiteralValue for v in values):
+            outputs = self._interface.outputs
+            values = tuple(to_python(v, outputs[n]) if type(v) is LiteralValue else v for n, v in zip(names, values))
         return make_output_tuple(self._interface, values)
 
     # -- as a node of a running graph ----------------------------------------------------------------

@@ -197,7 +197,24 @@ def resolve(value: Any, results: dict[str, dict[str, Any]]) -> Any:
         return tuple(resolve(v, results) for v in value)
     if isinstance(value, dict):
         return {resolve(k, results): resolve(v, results) for k, v in value.items()}
+    if isinstance(value, DeferredArtifactQuery):
+        return value.resolve({})
     return value
+
+
+class DeferredArtifactQuery:
+    """An input's default that is an artifact query: resolved against the local artifact store
+    when the node (or the call) runs, not when the workflow compiles."""
+
+    def __init__(self, default: Any, input_name: str):
+        self.query = default.query() if type(default).__name__ == "Artifact" else default
+        self.input_name = input_name
+
+    def resolve(self, inputs: dict[str, Any]) -> Any:
+        return self.query.resolve(inputs)
+
+    def __repr__(self) -> str:
+        return f"<default of {self.input_name}: {self.query}>"
 
 
 def bind_arguments(entity_name: str, interface: Interface, args: tuple, kwargs: dict, *, allow_missing: bool = False) -> dict[str, Any]:
@@ -223,6 +240,10 @@ def fill_defaults(entity_name: str, interface: Interface, bound: dict[str, Any],
         if name in bound:
             out[name] = bound[name]
         elif default is not _EMPTY and default is not _inspect_empty():
+            if type(default).__name__ in ("ArtifactQuery", "Artifact") and hasattr(default, "to_flyte_idl"):
+                default = DeferredArtifactQuery(default, name)
+                if not compiling:
+                    default = default.resolve(bound)
             out[name] = default
         elif _is_optional(tp):
             out[name] = None
@@ -259,12 +280,19 @@ def check_binding(entity_name: str, name: str, value: Any, expected: Any) -> Any
                 f"upstream type '{value.type}'"
             )
         return value
-    if promises_in(value):
-        return value  # a container with promises: checked when it is resolved
+    if promises_in(value) or isinstance(value, DeferredArtifactQuery):
+        return value  # a container with promises, or a query: checked when it is resolved
     try:
         return convert(value, expected)
     except _Mismatch as m:
         raise TypeTransformerFailedError(f"Failed to Bind variable '{name}' for function '{entity_name}':\n  {m}") from None
+    except (AttributeError, KeyError, ValueError, TypeError) as e:
+        # flytekit keeps the converter's own error type, with the binding named in its message
+        try:
+            wrapped = type(e)(f"Failed to Bind variable '{name}' for function '{entity_name}':\n {e}")
+        except Exception:
+            raise e from None
+        raise wrapped from None
 
 
 def add_call_node(entity: Any, interface: Interface, args: tuple, kwargs: dict, ctx: CompileContext, kind: str = "entity",

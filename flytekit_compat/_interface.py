@@ -100,6 +100,7 @@ class Interface:
         self.outputs = dict(outputs or {})
         self.output_tuple = output_tuple
         self.docstring = docstring
+        self.artifact_outputs: dict[str, Any] = {}  # outputs recorded as artifacts, by name
 
     @property
     def inputs(self) -> dict[str, Any]:
@@ -120,8 +121,22 @@ class Interface:
         return f"Interface(inputs={self.inputs}, outputs={self.outputs})"
 
 
-def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped: bool = False) -> Interface:
-    """The interface of `fn`, validated as flytekit validates it at decoration time."""
+def artifact_outputs(outputs: dict[str, Any]) -> dict[str, Any]:
+    """Outputs annotated with an Artifact (or a call of one), by name: `Annotated[T, MyArtifact(...)]`."""
+    found = {}
+    for name, tp in outputs.items():
+        if typing.get_origin(tp) is typing.Annotated:
+            for meta in typing.get_args(tp)[1:]:
+                if type(meta).__name__ in ("Artifact", "ArtifactIDSpecification") and hasattr(meta, "bind_partitions" if type(meta).__name__ != "Artifact" else "create_from"):
+                    found[name] = meta
+                    break
+    return found
+
+
+def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped: bool = False,
+            allow_partial_artifacts: bool = True) -> Interface:
+    """The interface of `fn`, validated as flytekit validates it at decoration time (partition
+    values set while running are allowed for tasks, not for workflows)."""
     sig = inspect.signature(fn)
     try:
         hints = typing.get_type_hints(fn, include_extras=True)
@@ -150,7 +165,15 @@ def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped:
             _check_enum(tp)
     if check_return and outputs and _returns_a_value(fn) is False:
         raise FlyteMissingReturnValueException(fn=fn)
-    return Interface(inputs, outputs, nt, inspect.getdoc(fn))
+    interface = Interface(inputs, outputs, nt, inspect.getdoc(fn))
+    artifacts = artifact_outputs(outputs)
+    if artifacts:
+        from .core.interface import transform_variable_map, verify_outputs_artifact_bindings
+
+        verify_outputs_artifact_bindings(interface.inputs, transform_variable_map({k: outputs[k] for k in artifacts}),
+                                         allow_partial_artifacts)
+        interface.artifact_outputs = artifacts
+    return interface
 
 
 def make_output_tuple(interface: Interface, values: tuple) -> Any:

@@ -151,8 +151,15 @@ class LaunchPlan(Entity):
         return dict(self._default_inputs)
 
     @property
-    def parameters(self) -> dict[str, Any]:
-        return self._interface.inputs
+    def parameters(self) -> Any:
+        """The launch plan's inputs as a ParameterMap: each with its literal type, description,
+        and default (the workflow's own, or the launch plan's default_inputs); fixed inputs are
+        not parameters."""
+        from .core.interface import transform_inputs_to_parameters
+
+        doc = getattr(self._workflow.python_interface, "docstring", None)
+        return transform_inputs_to_parameters(None, Interface(self._interface.inputs_with_defaults,
+                                                              self._interface.outputs, docstring=doc))
 
     @property
     def trigger(self) -> Any:

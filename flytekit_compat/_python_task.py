@@ -14,7 +14,6 @@ from ._context import enter_task, leave_task
 from ._entity import Entity
 from ._interface import Interface
 from ._task import PythonFunctionTask, TaskMetadata
-from ._typecheck import convert_inputs
 
 
 class PythonTask(Entity):
@@ -36,12 +35,16 @@ class PythonTask(Entity):
         self._module = type(self).__module__
         self._single_output = None
         self._template: Any = None
+        self._input_types: Optional[dict[str, Any]] = None
 
     def execute(self, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{type(self).__name__} must implement execute(**kwargs)")
 
+    _crossing_inputs: Optional[dict[str, Any]] = None
+    _crossing_outputs: Optional[dict[str, Any]] = None
+
     def _run(self, **kwargs: Any) -> Any:
-        kwargs = convert_inputs(self.name, self._interface.inputs, kwargs, kind="task")
+        kwargs = PythonFunctionTask._receive(self, kwargs)  # type: ignore[arg-type]
         token = enter_task(self)
         try:
             result = self.execute(**kwargs)

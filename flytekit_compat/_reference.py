@@ -36,11 +36,16 @@ class ReferenceEntity(Entity):
         self._template: Any = None
 
     def _refuse(self, **kwargs: Any) -> Any:
-        raise RuntimeError(
-            f"Reference {self.kind} {self.project}/{self.domain}/{self.name}@{self.version} points at an entity "
-            "registered on a Flyte backend and cannot run locally. You must mock this out in tests "
-            "(flytekit.testing.patch / task_mock), or call the real entity instead."
+        # flytekit's own sentence first (code matches on it), then which entity it was
+        raise NotImplementedError(
+            "Remote reference entities cannot be run locally. You must mock this out. "
+            f"(reference {self.kind} {self.project}/{self.domain}/{self.name}@{self.version} is registered on a Flyte "
+            "backend; in tests use flytekit.testing.patch or task_mock)"
         )
+
+    @property
+    def reference(self) -> Any:
+        return self.id
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         from ._graph import current_compile
@@ -60,6 +65,29 @@ class ReferenceEntity(Entity):
         return self._template
 
 
+class ReferenceTask(ReferenceEntity):
+    """A task registered on a Flyte backend, by project, domain, name and version."""
+
+    def __init__(self, project: str, domain: str, name: str, version: str, inputs: dict[str, type],
+                 outputs: dict[str, type]):
+        super().__init__("task", project, domain, name, version, inputs=inputs, outputs=outputs)
+
+
+class ReferenceWorkflow(ReferenceEntity):
+    def __init__(self, project: str, domain: str, name: str, version: str, inputs: dict[str, type],
+                 outputs: dict[str, type]):
+        super().__init__("workflow", project, domain, name, version, inputs=inputs, outputs=outputs)
+
+
+class ReferenceLaunchPlan(ReferenceEntity):
+    def __init__(self, project: str, domain: str, name: str, version: str, inputs: dict[str, type],
+                 outputs: dict[str, type]):
+        super().__init__("launch plan", project, domain, name, version, inputs=inputs, outputs=outputs)
+
+
+_CLASSES = {"task": ReferenceTask, "workflow": ReferenceWorkflow, "launch plan": ReferenceLaunchPlan}
+
+
 def _outputs_annotation(outputs: dict[str, type]) -> Any:
     if not outputs:
         return None
@@ -72,7 +100,9 @@ def _outputs_annotation(outputs: dict[str, type]) -> Any:
 
 def reference_entity(kind: str, project: str, domain: str, name: str, version: str) -> Callable[[Any], ReferenceEntity]:
     def wrapper(fn: Any) -> ReferenceEntity:
-        return ReferenceEntity(kind, project, domain, name, version, fn)
+        entity = ReferenceEntity.__new__(_CLASSES.get(kind, ReferenceEntity))
+        ReferenceEntity.__init__(entity, kind, project, domain, name, version, fn)
+        return entity
 
     return wrapper
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 from typing import Any, Optional
 
+from .models.schedule import Schedule as _ScheduleModel
+
 _ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0", "@monthly": "0 0 1 * *",
             "@yearly": "0 0 1 1 *", "@annually": "0 0 1 1 *", "hourly": "0 * * * *", "daily": "0 0 * * *",
             "weekly": "0 0 * * 0", "monthly": "0 0 1 * *", "yearly": "0 0 1 1 *", "annually": "0 0 1 1 *",
@@ -12,7 +14,7 @@ _ALIASES = {"@hourly": "0 * * * *", "@daily": "0 0 * * *", "@weekly": "0 0 * * 0
             "years": "0 0 1 1 *"}
 
 
-class CronSchedule:
+class CronSchedule(_ScheduleModel):
     """A cron schedule: `CronSchedule(schedule="0 2 * * *", kickoff_time_input_arg="t")`."""
 
     def __init__(self, cron_expression: Optional[str] = None, schedule: Optional[str] = None, offset: Optional[str] = None,
@@ -37,10 +39,9 @@ class CronSchedule:
         if len(fields) not in (5, 6):
             raise ValueError(f"Schedule {schedule!r} is not a valid cron expression (five or six fields) or alias")
         expr = " ".join(fields[:5])
-        self.cron_expression = None
+        super().__init__(kickoff_time_input_arg, None, None, _ScheduleModel.CronSchedule(schedule, offset))
         self.schedule = schedule
         self.offset = offset
-        self.kickoff_time_input_arg = kickoff_time_input_arg
         self._expr = expr
 
     def to_flyte(self) -> Any:
@@ -48,17 +49,11 @@ class CronSchedule:
 
         return flyte.Cron(self._expr)
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, CronSchedule) and (self.schedule, self.offset, self.kickoff_time_input_arg) == (
-            other.schedule, other.offset, other.kickoff_time_input_arg)
-
-    __hash__ = object.__hash__
-
     def __repr__(self) -> str:
         return f"CronSchedule(schedule={self.schedule!r}, kickoff_time_input_arg={self.kickoff_time_input_arg!r})"
 
 
-class FixedRate:
+class FixedRate(_ScheduleModel):
     """Run every `duration` (whole minutes; flyte's `FixedRate` counts minutes)."""
 
     def __init__(self, duration: datetime.timedelta, kickoff_time_input_arg: Optional[str] = None):
@@ -69,19 +64,19 @@ class FixedRate:
             raise AssertionError("FixedRate duration must be positive")
         if seconds % 60 != 0:
             raise AssertionError(f"FixedRate duration must be a whole number of minutes, got {duration}")
+        if seconds % 86400 == 0:
+            rate = _ScheduleModel.FixedRate(int(seconds // 86400), _ScheduleModel.FixedRateUnit.DAY)
+        elif seconds % 3600 == 0:
+            rate = _ScheduleModel.FixedRate(int(seconds // 3600), _ScheduleModel.FixedRateUnit.HOUR)
+        else:
+            rate = _ScheduleModel.FixedRate(int(seconds // 60), _ScheduleModel.FixedRateUnit.MINUTE)
+        super().__init__(kickoff_time_input_arg, None, rate, None)
         self.duration = duration
-        self.kickoff_time_input_arg = kickoff_time_input_arg
 
     def to_flyte(self) -> Any:
         import flyte
 
         return flyte.FixedRate(int(self.duration.total_seconds() // 60))
-
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, FixedRate) and (self.duration, self.kickoff_time_input_arg) == (
-            other.duration, other.kickoff_time_input_arg)
-
-    __hash__ = object.__hash__
 
     def __repr__(self) -> str:
         return f"FixedRate(duration={self.duration!r})"

@@ -15,6 +15,7 @@ from ._cache import Cache, to_flyte_cache
 from ._context import enter_task, leave_task
 from ._entity import Entity
 from ._interface import Interface, extract
+from ._literal_crossing import crossing_outputs, receive_crossing, send_crossing
 from ._typecheck import convert_inputs, convert_outputs, single_output_checker
 
 _LEGACY_CACHE_ARGS = ("cache_version", "cache_serialize", "cache_ignore_input_vars")
@@ -74,6 +75,9 @@ class PythonFunctionTask(Entity):
     """A flytekit task backed by a Python function."""
 
     _kind = "task"
+    # inputs/outputs whose values cross as literals of a user's transformer (computed on first run)
+    _crossing_inputs: Optional[dict[str, Any]] = None
+    _crossing_outputs: Optional[dict[str, Any]] = None
 
     def __init__(self, task_config: Any, task_function: Callable[..., Any], task_type: str = "python-task",
                  ignore_input_vars: Optional[list[str]] = None, execution_mode: ExecutionBehavior = ExecutionBehavior.DEFAULT,
@@ -139,10 +143,17 @@ class PythonFunctionTask(Entity):
         types = self._input_types
         if types is None:
             types = self._input_types = self._interface.inputs
+        crossing = self._crossing_inputs
+        if crossing is None:
+            crossing = self._crossing_inputs = crossing_outputs(types) or {}
+        if crossing:
+            return receive_crossing(self.name, types, crossing, kwargs)
         return convert_inputs(self.name, types, kwargs, kind="task")
 
     def _run_function(self, **kwargs: Any) -> Any:
         kwargs = self._receive(kwargs)
+        if self._interface.artifact_outputs:
+            return self._run_recording_artifacts(kwargs)
         token = enter_task(self)
         try:
             result = self.task_function(**kwargs)
@@ -155,13 +166,27 @@ class PythonFunctionTask(Entity):
     async def _run_function_async(self, **kwargs: Any) -> Any:
         kwargs = self._receive(kwargs)
         token = enter_task(self)
+        tracking = _artifact_tracking(self)
         try:
             result = await self.task_function(**kwargs)
         except Exception as e:
             raise _bridge.mark_user_error(e, self.name) from None
         finally:
             leave_task(self, token)
-        return self._finish(result)
+        return _record_artifacts(self, kwargs, result, self._finish(result), tracking)
+
+    def _run_recording_artifacts(self, kwargs: dict[str, Any]) -> Any:
+        """A run of a task with artifact outputs: each output is recorded in the local artifact
+        store once the task succeeded."""
+        token = enter_task(self)
+        tracking = _artifact_tracking(self)
+        try:
+            result = self.task_function(**kwargs)
+        except Exception as e:
+            raise _bridge.mark_user_error(e, self.name) from None
+        finally:
+            leave_task(self, token)
+        return _record_artifacts(self, kwargs, result, self._finish(result), tracking)
 
     def _finish(self, result: Any) -> Any:
         outputs = self._interface.outputs
@@ -170,10 +195,15 @@ class PythonFunctionTask(Entity):
         single = self._single_output
         if single is not None:  # one plain output: the common case, checked without the general path
             try:
-                return single(_bridge.plain(result))
+                return single(result)
             except Exception:
                 pass  # let the general path produce flytekit's error message
-        values = convert_outputs(self.name, outputs, _bridge.plain(result))
+        values = convert_outputs(self.name, outputs, result)
+        crossing = self._crossing_outputs
+        if crossing is None:
+            crossing = self._crossing_outputs = crossing_outputs(outputs) or {}
+        if crossing:
+            values = send_crossing(outputs, crossing, values)
         if len(values) == 1 and self._interface.output_tuple is None:
             return values[0]
         return values
@@ -226,6 +256,24 @@ class PythonFunctionTask(Entity):
 
     def get_image(self) -> Any:
         return self.container_image
+
+
+def _artifact_tracking(task: Any) -> Any:
+    """Starts collecting `Artifact.create_from` calls of the task body (None if it has no artifact outputs)."""
+    if not task._interface.artifact_outputs:
+        return None
+    from ._artifact_store import start_tracking
+
+    return start_tracking()
+
+
+def _record_artifacts(task: Any, inputs: dict[str, Any], raw: Any, finished: Any, tracking: Any) -> Any:
+    if tracking is None:
+        return finished
+    from ._artifact_store import record_outputs
+
+    record_outputs(task.name, task._interface, inputs, raw, finished, tracking)
+    return finished
 
 
 def _build_metadata(cache: Any, retries: int, interruptible: Optional[bool], deprecated: str, timeout: Any,

@@ -12,6 +12,7 @@ import collections.abc
 import dataclasses
 import datetime
 import enum
+import functools
 import logging
 import os
 import typing
@@ -87,8 +88,19 @@ def convert(value: Any, tp: Any) -> Any:
     except KeyError:
         fn = _compiled[tp] = _compile(tp)
     except TypeError:  # an unhashable annotation
-        return _general(value, tp)
-    return fn(value)
+        fn = functools.partial(_general, tp=tp)
+    try:
+        return fn(value)
+    except _Mismatch:
+        if type(value).__name__ != "LiteralValue":
+            raise
+    # a value that crossed as a user transformer's literal, read as the type declared here
+    from ._literal_crossing import to_python
+
+    try:
+        return to_python(value, tp)
+    except Exception as e:
+        raise _Mismatch(f"Cannot convert {value!r} to {tp}: {e}") from None
 
 
 def _general(value: Any, tp: Any) -> Any:
@@ -97,6 +109,10 @@ def _general(value: Any, tp: Any) -> Any:
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
     if origin is typing.Annotated:
+        if type(value).__name__ == "LiteralValue":  # read as the whole annotated type (columns, format)
+            from ._literal_crossing import to_python
+
+            return to_python(value, tp)
         converted = convert(value, args[0])
         annotate = getattr(converted, "_flytekit_annotate", None)
         if annotate is not None:
@@ -117,14 +133,27 @@ def _general(value: Any, tp: Any) -> Any:
             if type(None) in args:
                 return None
             raise _Mismatch(f"Python value cannot be None, expected {tp}")
+        matches = []
         for arg in args:
             if arg is type(None):
                 continue
             try:
-                return convert(value, arg)
+                matches.append((arg, convert(value, arg)))
             except _Mismatch:
                 continue
-        raise _Mismatch(f"Value {value} is not of type {tp}")
+        if len(matches) == 1:
+            return matches[0][1]
+        if not matches:
+            raise _Mismatch(f"Value {value} is not of type {tp}")
+        # As flytekit: a value that fits several variants is ambiguous, except a str for a str variant.
+        exact = [m for m in matches if m[0] is str] if type(value) is str else []
+        if len(exact) == 1:
+            return exact[0][1]
+        raise _Mismatch(
+            "Ambiguous choice of variant for union type.\n"
+            f"Potential types: {[m[0] for m in matches]}\n"
+            "These types are structurally the same, because it's attributes have the same names and associated types."
+        )
     if value is None:
         raise _Mismatch(f"Python value cannot be None, expected {tp}")
     if origin is typing.Literal:
@@ -192,6 +221,13 @@ def _general(value: Any, tp: Any) -> Any:
         if not isinstance(value, dict):
             _fail(value, tp)
         return value
+    if tp is os.PathLike:
+        # flytekit's file transformer serves os.PathLike: a path (str or PathLike) arrives as a FlyteFile
+        if isinstance(value, (str, os.PathLike)):
+            from .types.file import FlyteFile
+
+            return value if isinstance(value, FlyteFile) else FlyteFile(os.fspath(value))
+        _fail(value, tp)
     if isinstance(tp, type):
         hook = getattr(tp, "_flytekit_coerce", None)
         if hook is not None:
@@ -209,8 +245,10 @@ def _general(value: Any, tp: Any) -> Any:
                     raise _Mismatch(f"Value {value} is not in Enum {tp}") from None
             _fail(value, tp)
         if dataclasses.is_dataclass(tp):
-            if isinstance(value, tp):
+            if type(value) is tp:
                 return value
+            if dataclasses.is_dataclass(value) and not isinstance(value, type):
+                return _as_declared_dataclass(value, tp)
             if isinstance(value, dict):
                 return tp(**value)
             _fail(value, tp)
@@ -228,9 +266,26 @@ def _general(value: Any, tp: Any) -> Any:
             _fail(value, tp)
         if tp.__module__ not in ("builtins",) and not hasattr(tp, "model_validate") and tp not in _warned:
             _warned.add(tp)
-            logger.warning("Unsupported Type %s found, Flyte will default to use PickleFile as the transport.", tp)
+            from ._literal_crossing import crosses_as_literal
+
+            if not crosses_as_literal(tp):  # a type with a user's transformer is not pickled
+                logger.warning("Unsupported Type %s found, Flyte will default to use PickleFile as the transport.", tp)
         return value
     return value
+
+
+def _as_declared_dataclass(value: Any, tp: type) -> Any:
+    """Another dataclass (a subclass, or one with the same fields) where `tp` is declared: written
+    with `tp`'s fields and read back as `tp`, as flytekit's literal round trip does (a missing
+    field is an AttributeError)."""
+    from .core.type_engine import DataclassTransformer
+
+    transformer = DataclassTransformer()
+    try:
+        transformer.assert_type(tp, value)
+    except TypeTransformerFailedError as e:
+        raise _Mismatch(str(e)) from None
+    return transformer._from_data(transformer._plain(value, tp), tp)
 
 
 def convert_input(entity_name: str, name: str, value: Any, tp: Any, *, binding: bool = False) -> Any:

@@ -18,8 +18,8 @@ from ._entity import Entity
 from ._executor import NodeFailure, WorkflowFailurePolicy, execute_graph
 from ._graph import CompileContext, StartNode, check_binding, current_compile, promises_in
 from ._interface import Interface, extract
+from ._literal_crossing import check_graph_outputs
 from ._promise import NodeOutput, Promise, PromiseTuple, VoidPromise
-from ._typecheck import convert_output_values
 from .exceptions.user import FlyteValidationException, FlyteValueException
 
 
@@ -95,7 +95,7 @@ class WorkflowBase(Entity):
         outputs = self._interface.outputs
         if not outputs:
             return None
-        checked = convert_output_values(self.name, outputs, tuple(values))
+        checked = check_graph_outputs(self.name, outputs, tuple(values))
         if len(checked) == 1 and self._interface.output_tuple is None:
             return checked[0]
         return checked
@@ -174,7 +174,7 @@ class PythonFunctionWorkflow(WorkflowBase):
                  default_metadata: WorkflowMetadataDefaults, docstring: Any = None, on_failure: Any = None,
                  docs: Any = None, pickle_untyped: bool = False, default_options: Any = None):
         module = getattr(workflow_function, "__module__", "__main__") or "__main__"
-        interface = extract(workflow_function, allow_untyped=pickle_untyped)
+        interface = extract(workflow_function, allow_untyped=pickle_untyped, allow_partial_artifacts=False)
         super().__init__(f"{module}.{workflow_function.__name__}", interface, metadata, default_metadata, module,
                          on_failure=on_failure, docs=docs)
         self._workflow_function = workflow_function
@@ -247,7 +247,28 @@ def workflow(
 
 
 def get_promise(binding: Any, outputs_cache: dict[Any, Any]) -> Any:
-    return binding
+    """The value a binding stands for: a node output looked up in `outputs_cache` (by node, then
+    output name), a literal scalar, or a collection or map of bindings. Anything that is not a
+    BindingData model is returned as it is."""
+    from ._promise import NodeOutput, Promise
+    from .models.literals import BindingData, Literal, LiteralCollection, LiteralMap
+
+    if not isinstance(binding, BindingData):
+        return binding
+    if binding.promise is not None:
+        ref = binding.promise
+        if isinstance(ref, Promise):
+            ref = ref.ref
+        if not isinstance(ref, NodeOutput):
+            raise FlyteValidationException(f"Binding data Promises have to be of the NodeOutput type {type(ref)} found")
+        return outputs_cache[ref.node][ref.var]
+    if binding.scalar is not None:
+        return Literal(scalar=binding.scalar)
+    if binding.collection is not None:
+        return Literal(collection=LiteralCollection([get_promise(b, outputs_cache) for b in binding.collection.bindings]))
+    if binding.map is not None:
+        return Literal(map=LiteralMap({k: get_promise(b, outputs_cache) for k, b in binding.map.bindings.items()}))
+    raise FlyteValidationException("Binding type unrecognized.")
 
 
 __all__ = [

@@ -213,11 +213,7 @@ for _e in ENTRIES:
     _e.env = _ENV.get(_e.id, {})
 
 # Entries where the shim deliberately differs from flytekit 1.16.31's local mode, with the reason.
-DIFFERS_BY_DESIGN = {
-    "adv.eager.simple": "the shim also accepts the pre-1.15 eager style (`await sync_task(...)`) that this stale "
-                        "example uses; flytekit 1.16.31 raises TypeError",
-    "adv.eager.for_loop": "as adv.eager.simple: awaiting sync task results inside @eager is accepted",
-}
+DIFFERS_BY_DESIGN: dict[str, str] = {}
 
 # Entries also run through `pyflyte run` (plain inputs that map directly to CLI options).
 PYFLYTE_IDS = (

@@ -1,6 +1,6 @@
 from .._executor import WorkflowFailurePolicy
 from .._imperative import ImperativeWorkflow
-from .._reference import reference_workflow
+from .._reference import ReferenceWorkflow, reference_workflow
 from .._workflow import (
     PythonFunctionWorkflow,
     WorkflowBase,
@@ -11,6 +11,6 @@ from .._workflow import (
 )
 
 __all__ = [
-    "ImperativeWorkflow", "PythonFunctionWorkflow", "WorkflowBase", "WorkflowFailurePolicy", "WorkflowMetadata",
+    "ImperativeWorkflow", "PythonFunctionWorkflow", "ReferenceWorkflow", "WorkflowBase", "WorkflowFailurePolicy", "WorkflowMetadata",
     "WorkflowMetadataDefaults", "get_promise", "reference_workflow", "workflow",
 ]

@@ -1,14 +1,25 @@
-"""flytekit's IDL type annotations (import-only)."""
+"""`TypeAnnotation`: arbitrary metadata attached to a literal type."""
 
 from __future__ import annotations
 
-from .._internal import internal_classes, internal_module_getattr
+from typing import Any
 
-_WHY = "flyteidl type annotation"
-(TypeAnnotation,) = internal_classes(
-    __name__, _WHY, "TypeAnnotation"
-)
+from ._base import Model
 
-__getattr__ = internal_module_getattr(__name__, _WHY)
+
+class TypeAnnotation(Model):
+    _fields = ("annotations",)
+    _defaults = {"annotations": dict}
+
+    @classmethod
+    def merge_annotations(cls, annotation: TypeAnnotation, other_annotation: TypeAnnotation) -> TypeAnnotation:
+        """Both annotations' keys; the same key in both is an error (flytekit's rule)."""
+        merged: dict[str, Any] = dict(annotation.annotations or {})
+        for k, v in (other_annotation.annotations or {}).items():
+            if k in merged:
+                raise ValueError(f"Annotation conflict: both annotations have the key {k!r}")
+            merged[k] = v
+        return cls(annotations=merged)
+
 
 __all__ = ["TypeAnnotation"]

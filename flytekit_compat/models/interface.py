@@ -1,14 +1,41 @@
-"""flytekit's IDL interface models (import-only)."""
+"""flytekit's interface models (`flytekit.models.interface`): typed inputs and outputs."""
 
 from __future__ import annotations
 
-from .._internal import internal_classes, internal_module_getattr
+from typing import Any, Optional
 
-_WHY = "flyteidl interface model"
-(Parameter, ParameterMap, TypedInterface, Variable, VariableMap,) = internal_classes(
-    __name__, _WHY, "Parameter", "ParameterMap", "TypedInterface", "Variable", "VariableMap"
-)
+from ._base import Model
 
-__getattr__ = internal_module_getattr(__name__, _WHY)
+
+class Variable(Model):
+    """A named input or output: its literal type, description, and the artifact it is bound to."""
+
+    _fields = ("type", "description", "artifact_partial_id", "artifact_tag")
+
+
+class VariableMap(Model):
+    _fields = ("variables",)
+
+
+class TypedInterface(Model):
+    _fields = ("inputs", "outputs")
+
+
+class Parameter(Model):
+    """An input with its default literal (or an artifact query or id that supplies it)."""
+
+    _fields = ("var", "default", "required", "artifact_query", "artifact_id")
+
+    @property
+    def behavior(self) -> Optional[Any]:
+        for v in (self._default, self._required, self._artifact_query, self._artifact_id):
+            if v is not None:
+                return v
+        return None
+
+
+class ParameterMap(Model):
+    _fields = ("parameters",)
+
 
 __all__ = ["Parameter", "ParameterMap", "TypedInterface", "Variable", "VariableMap"]

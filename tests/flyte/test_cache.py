@@ -194,3 +194,30 @@ def test_cache_persists_across_processes(tmp_path):
         r = run_file(program, "main", home, env={"MARKER": str(marker)}, x=4)
         assert r["output"] == 12
     assert marker.read_text().count("ran") == 1
+
+
+class Tagged:
+    """A value that names its own cache hash (the runtime's public hook for adapters)."""
+
+    def __init__(self, payload: int, tag: str):
+        self.payload = payload
+        self.tag = tag
+
+    def __flyte_cache_hash__(self):
+        return self.tag
+
+
+@env.task(cache="auto")
+async def cached_tagged(v: Tagged) -> int:
+    EXECUTIONS.append(("tagged", v.payload))
+    return v.payload
+
+
+def test_a_value_with_its_own_cache_hash_is_keyed_by_it(flyte_home):
+    from flyte._extension import CACHE_HASH_METHOD
+
+    assert CACHE_HASH_METHOD == "__flyte_cache_hash__"
+    assert flyte.run(cached_tagged, Tagged(1, "same")).outputs()[0] == 1
+    assert flyte.run(cached_tagged, Tagged(2, "same")).outputs()[0] == 1  # same hash: a hit
+    assert flyte.run(cached_tagged, Tagged(3, "other")).outputs()[0] == 3
+    assert EXECUTIONS == [("tagged", 1), ("tagged", 3)]

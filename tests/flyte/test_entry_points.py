@@ -175,6 +175,7 @@ INIT_HONOURED = {
     "local_home": None,  # checked by test_local_home_chooses_the_store
     "executor": None,  # checked by tests/flyte/test_process_executor.py
     "max_workers": None,  # checked by tests/flyte/test_process_executor.py
+    "storage": None,  # checked by test_storage.py::test_init_chooses_the_storage_and_rejects_other_objects
     # runs are always persisted and tracked here: what these ask for
     "local_persistence": _init_then(lambda: current_store().get_run(flyte.run(observe).name) or pytest.fail(),
                                     local_persistence=True),
@@ -206,7 +207,7 @@ def test_init_parameter_is_warned_about(param, caplog):
 def test_other_inits_are_covered_too(entry, tmp_path, caplog):
     fn = getattr(flyte, entry)
     unused = getattr(run_module, f"{entry.upper()}_UNUSED")
-    honoured = {"path_or_config", "root_dir", "log_level", "user_log_level", "org", "project", "domain"}
+    honoured = {"path_or_config", "root_dir", "log_level", "user_log_level", "org", "project", "domain", "storage"}
     names = {p.name for p in _params(fn)}
     assert names == (names & honoured) | set(unused)
     extra = {"path_or_config": str(tmp_path / "cfg.yaml")} if entry == "init_from_config" else {}

@@ -119,3 +119,50 @@ def test_import_is_light(tmp_path):
     code = "import sys, flytekit; print(sorted(m for m in ('pandas', 'pydantic', 'cloudpickle', 'libcst') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=tmp_path, timeout=60)
     assert out.stdout.strip() == "[]", out.stderr
+
+
+def _package(root):
+    """A project with a package whose workflow file imports its siblings relatively and absolutely."""
+    pkg = root / "proj" / "shop"
+    (pkg / "flows").mkdir(parents=True)
+    (pkg / "__init__.py").write_text("")
+    (pkg / "flows" / "__init__.py").write_text("")
+    (pkg / "pricing.py").write_text("RATE = 3\n")
+    (pkg / "flows" / "helpers.py").write_text("def double(x):\n    return 2 * x\n")
+    (pkg / "flows" / "checkout.py").write_text(textwrap.dedent("""
+        from flytekit import task, workflow
+        from shop.pricing import RATE
+        from .helpers import double
+
+        @task
+        def price(n: int) -> int:
+            return double(n) * RATE
+
+        @task
+        def fail(n: int) -> int:
+            raise ValueError(f"no {n}")
+
+        @workflow
+        def checkout(n: int) -> int:
+            return price(n=n)
+    """))
+    return root / "proj", pkg / "flows" / "checkout.py"
+
+
+def test_pyflyte_runs_a_file_inside_a_package(tmp_path):
+    project, wf_file = _package(tmp_path)
+    env = {**os.environ, "FLYTE_HOME": str(tmp_path / "h"), "FLYTE_SDK_RICH_TRACEBACKS": "0",
+           "PYTHONPATH": os.getcwd()}
+    cli = [sys.executable, "-m", "flytekit_compat._cli_main", "run"]
+    # from the project root, with a relative path: the module is shop.flows.checkout
+    proc = subprocess.run([*cli, "shop/flows/checkout.py", "checkout", "--n", "2"], cwd=project,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == "12"
+    # from a directory the file is not under: the project root is found above the package
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = subprocess.run([*cli, str(wf_file), "fail", "--n", "1"], cwd=elsewhere,
+                          capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 1
+    assert "Error encountered while executing 'shop.flows.checkout.fail'" in proc.stderr  # flytekit's task name

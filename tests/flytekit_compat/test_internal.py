@@ -3,14 +3,13 @@
 import pytest
 
 
-def test_idl_models_import_and_construct_but_refuse_use():
-    from flytekit.models import literals
-    from flytekit.models.types import LiteralType, OutputReference  # noqa: F401  any model name exists
+def test_workflow_idl_models_import_and_construct_but_refuse_use():
+    from flytekit.models.core import workflow
 
-    strategy = literals.RetryStrategy(3)
-    with pytest.raises(NotImplementedError, match=r"flytekit\.models\.literals\.RetryStrategy"):
-        _ = strategy.retries
-    assert LiteralType.SomeNested.__name__ == "LiteralType.SomeNested"
+    node = workflow.Node("n0", None, [], [], [])
+    with pytest.raises(NotImplementedError, match=r"flytekit\.models\.core\.workflow\.Node"):
+        _ = node.id
+    assert workflow.WorkflowTemplate.SomeNested.__name__ == "WorkflowTemplate.SomeNested"
 
 
 def test_serializer_functions_raise_naming_themselves():

@@ -1,14 +1,23 @@
-"""flytekit's IDL core type models (import-only)."""
+"""flytekit's core type models (`flytekit.models.core.types`): blobs and enums."""
 
 from __future__ import annotations
 
-from ..._internal import internal_classes, internal_module_getattr
+from .._base import Model
+from ..types import SchemaType, StructuredDatasetType
 
-_WHY = "flyteidl type model"
-(BlobType, EnumType, SchemaType, StructuredDatasetType,) = internal_classes(
-    __name__, _WHY, "BlobType", "EnumType", "SchemaType", "StructuredDatasetType"
-)
 
-__getattr__ = internal_module_getattr(__name__, _WHY)
+class BlobType(Model):
+    """A file (SINGLE) or directory (MULTIPART), with a format such as "csv" (empty: any)."""
+
+    class BlobDimensionality:
+        SINGLE = 0
+        MULTIPART = 1
+
+    _fields = ("format", "dimensionality")
+
+
+class EnumType(Model):
+    _fields = ("values",)
+
 
 __all__ = ["BlobType", "EnumType", "SchemaType", "StructuredDatasetType"]

@@ -60,6 +60,18 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     def from_io_record(cls, record: dict[str, Any]) -> FlyteDirectory:  # flyte.io's public hook
         return arriving(cls, record)
 
+    # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
+
+    def _serialize(self) -> dict[str, Any]:
+        return {"path": self._remote_source or self._remote_directory or self.path}
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> FlyteDirectory:
+        from ...core import _flyte_types_adapter as adapter
+        from .._internal_types import FlyteDirToMultipartBlobTransformer
+
+        return FlyteDirToMultipartBlobTransformer().from_binary_idl(_Packed(adapter.pack(value)), cls)
+
     @property
     def remote_directory(self) -> Optional[str]:
         return self._remote_directory
@@ -143,3 +155,10 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
 TensorboardLogs = FlyteDirectory["tensorboard"]
 TFRecordsDirectory = FlyteDirectory["tfrecord"]
+
+
+class _Packed:
+    """Msgpack bytes in the shape of a Binary literal."""
+
+    def __init__(self, value: bytes):
+        self.value = value

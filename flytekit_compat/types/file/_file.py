@@ -43,9 +43,13 @@ class FlyteFile(flyte.io.File, os.PathLike):
             ext = item.__name__
         elif isinstance(item, str):
             ext = item
+        elif typing.get_origin(item) is typing.Annotated:
+            from . import FileExt
+
+            ext = FileExt.check_and_convert_to_str(item)  # Annotated[str, FileExt("tar.gz")]
         else:
             ext = getattr(item, "__name__", str(item))
-        ext = ext.lstrip(".")
+        ext = ext.strip().lstrip("~").lstrip(".")
         sub = type("FlyteFile", (cls,), {"_extension": ext, "_flyte_io_class": FlyteFile,
                                           "__module__": cls.__module__, "__qualname__": f"FlyteFile[{ext}]"})
         return sub
@@ -76,6 +80,20 @@ class FlyteFile(flyte.io.File, os.PathLike):
         f = arriving(cls, record)
         f.format = record.get("format", "")
         return f
+
+    # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
+
+    def _serialize(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"path": self._remote_source or self.path}
+        if self.metadata:
+            out["metadata"] = self.metadata
+        return out
+
+    @classmethod
+    def _deserialize(cls, value: dict[str, Any]) -> FlyteFile:
+        from .._internal_types import FlyteFilePathTransformer
+
+        return FlyteFilePathTransformer().dict_to_flyte_file(value, cls)
 
     # -- flytekit API -------------------------------------------------------------------------------------
 

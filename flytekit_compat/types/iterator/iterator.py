@@ -37,8 +37,11 @@ class FlyteIterator(Generic[T]):
 
     __hash__ = object.__hash__
 
-    def __repr__(self) -> str:
-        return f"FlyteIterator({self._items!r})"
+
+
+# Printed as flytekit prints it (the default object repr, under flytekit's module name); the
+# module name resolves to this module through the `flytekit` alias, so pickling still works.
+FlyteIterator.__module__ = "flytekit.types.iterator.iterator"
 
 
 (IteratorTransformer,) = internal_classes(__name__, "type transformer", "IteratorTransformer")

@@ -12,20 +12,27 @@ from .structured_dataset import (
     StructuredDatasetDecoder,
     StructuredDatasetEncoder,
     StructuredDatasetTransformerEngine,
+    lazy_import_structured_dataset_handler,
 )
 
 
 def register_csv_handlers() -> None:
-    """CSV is built in: `Annotated[StructuredDataset, CSV]` stores a frame as CSV."""
-    StructuredDatasetTransformerEngine.registered_formats.add(CSV)
+    """pandas frames as CSV (`Annotated[StructuredDataset, CSV]`); built in, so this only makes sure."""
+    from .basic_dfs import register
+
+    register("pandas")
 
 
 def register_pandas_handlers() -> None:
-    StructuredDatasetTransformerEngine.registered_formats.add(PARQUET)
+    from .basic_dfs import register
+
+    register("pandas")
 
 
 def register_arrow_handlers() -> None:
-    StructuredDatasetTransformerEngine.registered_formats.add(PARQUET)
+    from .basic_dfs import register
+
+    register("pyarrow")
 
 
 def register_bigquery_handlers() -> None:
@@ -34,6 +41,7 @@ def register_bigquery_handlers() -> None:
 
 __all__ = [
     "CSV", "GENERIC_FORMAT", "PARQUET", "StructuredDataset", "StructuredDatasetDecoder", "StructuredDatasetEncoder",
-    "StructuredDatasetMetadata", "StructuredDatasetTransformerEngine", "StructuredDatasetType", "register_arrow_handlers",
+    "StructuredDatasetMetadata", "StructuredDatasetTransformerEngine", "StructuredDatasetType",
+    "lazy_import_structured_dataset_handler", "register_arrow_handlers",
     "register_bigquery_handlers", "register_csv_handlers", "register_pandas_handlers",
 ]
