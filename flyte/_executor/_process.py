@@ -567,10 +567,10 @@ class ProcessExecutor:
             # attempt starts one and reports why it cannot), and one retired as surplus is not replaced
             replace = (not self._closed and (worker.ready or worker.killed is not None)
                        and len(self._workers) < self.max_workers)
+        if replace:  # before the attempt hears of it: its retry finds the replacement idle, not none
+            self._spawn_idle()
         if attempt is not None and not attempt.future.done():
             attempt.future.set_exception(self._lost_error(worker, attempt, code))
-        if replace:
-            self._spawn_idle()
 
     def _lost_error(self, worker: _Worker, attempt: _Attempt, code: int) -> WorkerLost:
         oom = False

@@ -138,6 +138,83 @@ def test_a_dying_worker_fails_its_attempt_clearly_and_is_replaced(tmp_path: Path
     assert actions["always_killed"]["phase"] == "FAILED"
 
 
+def kill_a_busy_worker(tmp_path: Path, retries: int) -> tuple[dict, int, int]:
+    """Runs killed_worker.py, `kill -9`s the worker running item 0 from here while item 1 runs
+    on the other worker, then lets item 1 finish. Returns the program's result and both pids."""
+    marks = tmp_path / "marks"
+    marks.mkdir()
+    env = {**os.environ, "FLYTE_EXECUTOR": "process", "FLYTE_MAX_WORKERS": "2", "FLYTE_HOME": str(tmp_path / "home")}
+    driver = subprocess.Popen([sys.executable, str(PROGRAMS / "killed_worker.py"), str(marks), str(retries)], env=env,
+                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        deadline = time.monotonic() + 120
+        while not (list(marks.glob("victim-*")) and list(marks.glob("steady-*"))):  # both bodies are running
+            assert driver.poll() is None, driver.communicate()
+            assert time.monotonic() < deadline, "the bodies never ran side by side"
+            time.sleep(0.02)
+        victim = int(next(marks.glob("victim-*")).name.split("-")[1])
+        steady = int(next(marks.glob("steady-*")).name.split("-")[1])
+        assert victim != steady and alive(victim) and alive(steady)
+        os.kill(victim, signal.SIGKILL)
+        (marks / "go").touch()
+        stdout, stderr = driver.communicate(timeout=300)
+    finally:
+        if driver.poll() is None:
+            driver.kill()
+            driver.communicate()
+    assert driver.returncode == 0, stdout[-3000:] + stderr[-5000:]
+    result = json.loads(stdout.strip().splitlines()[-1].removeprefix("@@RESULT@@"))
+    return result, victim, steady
+
+
+def executions(result: dict) -> dict[int, list[int]]:
+    """Item -> the pids of the workers that executed its body, in order."""
+    runs: dict[int, list[int]] = {}
+    for mark in result["executions"]:
+        _, i, n, pid = mark.split("-")
+        runs.setdefault(int(i), []).insert(int(n), int(pid))
+    return runs
+
+
+def test_a_worker_killed_from_outside_is_retried_and_its_neighbour_is_untouched(tmp_path: Path) -> None:
+    result, victim, steady = kill_a_busy_worker(tmp_path, retries=1)
+    assert result["out"] == [0, 1, 4, 9]
+    ran = executions(result)
+    assert ran[0][0] == victim and len(ran[0]) == 2 and ran[0][1] not in (victim, result["driver"])
+    assert ran[1] == [steady] and len(ran[2]) == 1 and len(ran[3]) == 1  # nothing else ran twice
+    assert result["final"]["phase"] == "SUCCEEDED"
+    items = result["final"]["items"]
+    assert len(items) == 4 and all(a["phase"] == "SUCCEEDED" for a in items)
+    retried = [a for a in items if a["attempts"] == 2]
+    assert len(retried) == 1 and sorted(a["attempts"] for a in items) == [1, 1, 1, 2]
+    killed = retried[0]["tried"][0]
+    assert killed["code"] == "WorkerLost"
+    assert f"Worker process {victim} running task 'killed_worker.item'" in killed["error"]
+    assert "was killed (SIGKILL" in killed["error"]
+    assert not alive(victim)
+    assert steady in result["live"] and victim not in result["live"]  # the neighbour kept its worker
+    assert len(result["live"]) == 2  # and the pool replaced the killed one
+
+
+def test_a_worker_killed_without_retries_fails_the_run_which_resumes_only_the_lost_item(tmp_path: Path) -> None:
+    result, victim, steady = kill_a_busy_worker(tmp_path, retries=0)
+    error = result["error"]
+    assert (error["class"], error["code"]) == ("RuntimeSystemError", "WorkerLost")
+    assert f"Worker process {victim} running task 'killed_worker.item'" in error["message"]
+    first = result["first"]
+    assert first["phase"] == "FAILED"
+    assert sorted(a["phase"] for a in first["items"]) == ["FAILED", "SUCCEEDED", "SUCCEEDED", "SUCCEEDED"]
+    lost = next(a for a in first["items"] if a["phase"] == "FAILED")
+    assert lost["attempts"] == 1 and lost["tried"][0]["code"] == "WorkerLost"
+    # the same run again: the three items that finished are replayed from the store, not rerun
+    assert result["out"] == [0, 1, 4, 9]
+    ran = executions(result)
+    assert ran[0][0] == victim and len(ran[0]) == 2
+    assert ran[1] == [steady] and len(ran[2]) == 1 and len(ran[3]) == 1
+    assert result["final"]["phase"] == "SUCCEEDED"
+    assert [a["phase"] for a in result["final"]["items"]] == ["SUCCEEDED"] * 4
+
+
 def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     marks.mkdir()
