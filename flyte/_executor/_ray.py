@@ -53,7 +53,7 @@ def ray_executor() -> RayExecutor:
 # -- the mailbox: workers' requests to the driver ---------------------------------------------------
 
 
-@ray.remote(num_cpus=0, max_concurrency=100_000)
+@ray.remote(num_cpus=0, max_concurrency=100_000)  # type: ignore[call-overload]  # ray's overloads omit actor options
 class Mailbox:
     """Requests from workers, taken by the driver in batches; answers go back to the waiting caller."""
 
@@ -110,7 +110,10 @@ class RayExecutor:
 
     def __init__(self) -> None:
         if not ray.is_initialized():
-            address = os.environ.get("RAY_ADDRESS") or None
+            # A cluster only when RAY_ADDRESS names one: with None, ray.init joins whatever local
+            # cluster this machine last started (another user's, running other code); "local"
+            # starts this process its own.
+            address = os.environ.get("RAY_ADDRESS") or "local"
             ray.init(address=address, include_dashboard=False, log_to_driver=True, ignore_reinit_error=True)
         self.mailbox = Mailbox.remote()  # type: ignore[attr-defined]
         self._body = ray.remote(_run_body)
