@@ -302,7 +302,7 @@ def _load_task(module: str, qualname: str) -> TaskTemplate:
     return obj
 
 
-def _rebuild_task(cls: type, state: dict[str, Any]) -> TaskTemplate:
+def _rebuild_task(cls: type[TaskTemplate], state: dict[str, Any]) -> TaskTemplate:
     task = cls.__new__(cls)
     task.__setstate__(state)
     return task
