@@ -19,7 +19,7 @@ from ._environ import base_environment
 from ._environ import pop as pop_env
 from ._environ import push as push_env
 from ._errors import WORKER_TRACEBACK, crossing_error, error_code, format_failure
-from ._ids import action_id
+from ._ids import action_id, next_action_id
 from ._pool import run_in_worker
 from ._recorder import Failure, Recorder, RunListener, add_listener, remove_listener
 
@@ -31,6 +31,7 @@ __all__ = [
     "Recorder",
     "RunListener",
     "action_id",
+    "next_action_id",
     "add_listener",
     "base_environment",
     "batchable",

@@ -36,7 +36,7 @@ from ..errors import (
 )
 from . import _environ
 from ._errors import crossing_error
-from ._ids import action_id
+from ._ids import next_action_id
 
 if TYPE_CHECKING:
     from .._task import TaskRuntime
@@ -98,8 +98,7 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     inputs = rt.iface.bind(rt.name, args, kwargs)
     packed = encode_inputs(rt, run, inputs)
     group = current_group.get()
-    seq = parent.next_seq((rt.name, packed, group))
-    aid = action_id(parent.id, packed, rt.name, seq, group)  # type: ignore[arg-type]
+    aid = next_action_id(parent, packed, rt.name, group)
     call = Call(rt, parent, packed, aid, group, inputs)
     if run.resumed:
         stored = run.recorder.replayed(aid)
@@ -364,7 +363,7 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
             except BaseException as e:
                 out.append((False, e))
                 continue
-            aid = action_id(pid, packed, name, parent.next_seq((name, packed, group)), group)  # type: ignore[arg-type]
+            aid = next_action_id(parent, packed, name, group)
             if resumed:
                 stored = recorder.replayed(aid)
                 if stored is not None:
