@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -39,9 +40,12 @@ def ray_address():
         capture_output=True, text=True, timeout=180,
     )
     assert start.returncode == 0, start.stdout + start.stderr
+    # This cluster's own address, not "auto": "auto" means the newest cluster on the machine,
+    # which may be another checkout's (its workers then run that checkout's code).
+    found = re.search(r"--address='([^']+)'", start.stdout)
+    assert found, start.stdout
     try:
-        # The cluster's own address resolution ("auto") also finds its auth token.
-        yield "auto"
+        yield found.group(1)
     finally:
         subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
 
