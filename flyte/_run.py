@@ -20,11 +20,13 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from ._context import RunState, current_custom_context
+from ._context import RunState, current_custom_context, io_context
 from ._controller import (
     ROOT_ACTION,
     Call,
     Recorder,
+    capture_begin,
+    capture_end,
     drive,
     encode_inputs,
     execute_async,
@@ -35,6 +37,7 @@ from ._controller import (
     run_in_worker,
 )
 from ._executor import select_executor
+from ._fsspec import is_url, join
 from ._serde import Codec
 from ._store import MetadataStore, Phase, open_store
 from ._syncify import Dual
@@ -135,9 +138,19 @@ class _Config:
     org: Optional[str] = None
     executor: Optional[str] = None  # None: $FLYTE_EXECUTOR, else inline
     max_workers: Optional[int] = None  # None: $FLYTE_MAX_WORKERS, else the number of CPUs
+    raw_data_path: Optional[str] = None  # flyte.init(raw_data_path=...), or the config file's local.raw_data_path
 
 
 _config = _Config()
+
+
+def _recorder(store: MetadataStore, name: str, replay: Optional[dict[str, bytes]],
+              raw_data_path: Optional[str]) -> Recorder:
+    if raw_data_path is not None and is_url(raw_data_path):
+        from ._controller._offload import OffloadingRecorder
+
+        return OffloadingRecorder(store, name, replay, join(raw_data_path, "blobs"))
+    return Recorder(store, name, replay)
 
 
 def current_store() -> MetadataStore:
@@ -186,7 +199,6 @@ RUNCONTEXT_UNUSED = {
     "reset_root_logger": "the root logger's handlers are left as they are",
     "queue": "there is one local queue",
     "max_action_concurrency": "as in the SDK, it applies only to remote runs",
-    "notifications": "local runs send no notifications",
     "cache_lookup_scope": "the local cache has one scope",
     "preserve_original_types": "values keep their Python types in local runs already",
     "debug": "attach a debugger to this process instead",
@@ -204,7 +216,7 @@ class _Runner:
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
                  run_start_time: Optional[datetime] = None, project: Optional[str] = None,
-                 domain: Optional[str] = None):
+                 domain: Optional[str] = None, notifications: Any = None):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -223,12 +235,20 @@ class _Runner:
         self.run_start_time = run_start_time
         self.project = project
         self.domain = domain
+        self._notifications: tuple = ()
+        if notifications is not None:  # checked now: a wrong value fails before the run starts
+            from .notify._notifiers import normalize
+
+            self._notifications = normalize(notifications, "with_runcontext")
         self.run = Dual(self._run_async)
         self.run.__call__ = self._run_sync  # type: ignore[method-assign]
 
     # -- setup ---------------------------------------------------------------------------------
 
     def _begin(self, task: Any, args: tuple, kwargs: dict) -> tuple[RunState, Call]:
+        local_task = getattr(task, "__flyte_local_task__", None)  # flyte.remote's task references
+        if local_task is not None and not isinstance(task, TaskTemplate):
+            task = local_task()
         if not isinstance(task, TaskTemplate):
             raise TypeError(
                 f"Only Flyte tasks can be run, not generic functions or other objects; got {type(task).__name__} "
@@ -246,13 +266,14 @@ class _Runner:
         replay = self._replay_for(store, name)
         run_dir = Path(self.run_base_dir) if self.run_base_dir else store.home / "runs" / name
         run_dir.mkdir(parents=True, exist_ok=True)
-        codec = Codec(io_context=run_dir, blob_loader=store.load_blob)
+        raw_data_path = self.raw_data_path or _config.raw_data_path
+        codec = Codec(io_context=io_context(run_dir, raw_data_path), blob_loader=store.load_blob)
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
-            name, store, codec, run_dir, start, recorder=Recorder(store, name, replay),
+            name, store, codec, run_dir, start, recorder=_recorder(store, name, replay, raw_data_path),
             executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
-            raw_data_path=self.raw_data_path, labels=self.labels, annotations=self.annotations,
+            raw_data_path=raw_data_path, labels=self.labels, annotations=self.annotations,
         )
         run.interactive = bool(self.interactive_mode)
         run.project = self.project or _config.project
@@ -301,6 +322,13 @@ class _Runner:
         # Durable in the journal when this returns; the SQLite tables are a projection the writer
         # thread keeps up to date (queries in this process flush first), so nobody waits for it.
         run.recorder.run_finished(self._run_record(run, call.rt, call.packed, phase, time.time(), out, error))
+        if self._notifications:
+            from .notify._local import deliver
+
+            deliver(self._notifications, run_name=run.name, task_name=call.rt.name, phase=Phase(phase).public,
+                    error=None if error is None else f"{type(error).__name__}: {error}",
+                    project=run.project or current_project(), domain=run.domain or current_domain(),
+                    run_dir=run.run_dir)
 
     # -- execution: one path for flyte.run, with_runcontext(...).run and their .aio forms ----------
 
@@ -308,15 +336,18 @@ class _Runner:
         """Run the root call with the run's context and environment, record the run's end."""
         ctx_token = current_custom_context.set(dict(run.custom_context))
         env = push_env({str(k): str(v) for k, v in run.env_vars.items()}) if run.env_vars else None
+        capture_begin(run.name)  # what the run's actions print is kept with them
         try:
             value = call.value if call.done else await root_value(call)
         except BaseException as e:
+            capture_end(run.name)
             self._finish(run, call, None, e)
             raise
         finally:
             if env is not None:
                 pop_env(env)
             current_custom_context.reset(ctx_token)
+        capture_end(run.name)
         iface = call.rt.iface
         outputs = ActionOutputs(iface.outputs_tuple(value), iface.output_names or ("o0",))
         self._finish(run, call, outputs, None)
@@ -351,6 +382,10 @@ def run_blocking_in_thread(fn: Any) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        in_loop = False
+    else:
+        in_loop = True
+    if not in_loop:  # called outside the except clause, so a failure does not chain to its RuntimeError
         return fn()
     box: list = []
 
@@ -423,7 +458,7 @@ def with_runcontext(
         mode, name=name, overwrite_cache=overwrite_cache, disable_run_cache=disable_run_cache, env_vars=env_vars,
         custom_context=custom_context, raw_data_path=raw_data_path, run_base_dir=run_base_dir, labels=labels,
         annotations=annotations, interactive_mode=interactive_mode, run_start_time=run_start_time, project=project,
-        domain=domain,
+        domain=domain, notifications=notifications,
     )
 
 
@@ -529,11 +564,14 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           image_registry: Optional[str] = None, source_config_path: Optional[Path] = None,
           sync_local_sys_paths: bool = True, load_plugin_type_transformers: bool = True,
           local_persistence: bool = False, local_tracked: bool = False, local_tracked_strict: bool = False,
-          scopes: Any = None, local_home: Optional[Path] = None, *, executor: Optional[str] = None,
-          max_workers: Optional[int] = None) -> None:
+          scopes: Any = None, local_home: Optional[Path] = None, raw_data_path: Optional[str] = None, *,
+          executor: Optional[str] = None, max_workers: Optional[int] = None) -> None:
     """Configure this process: project, domain and org (seen in `flyte.ctx()`), the directory
-    added to `sys.path` for loading tasks, log levels, and where the metadata store lives
-    (`local_home`, else `$FLYTE_HOME`). Runs are always recorded (`local_persistence` and
+    added to `sys.path` for loading tasks, log levels, where the metadata store lives
+    (`local_home`, else `$FLYTE_HOME`), and where runs write their data (`raw_data_path`: a
+    local directory or any fsspec URL such as s3://bucket/prefix, so that every node of a
+    cluster and a later recovery read the same bytes; a run's own `with_runcontext(raw_data_path=)`
+    or `flyte run --raw-data-path` wins). Runs are always recorded (`local_persistence` and
     `local_tracked` are what this runtime does anyway); backend options are warned about.
 
     Beyond the SDK: `executor` chooses where sync task bodies run ("local", the default: in this
@@ -560,6 +598,7 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
 
         _storage_config.set_configured(storage)
     _config.project, _config.domain, _config.org = project, domain, org
+    _config.raw_data_path = raw_data_path
     _config.initialized = True
 
 
@@ -587,7 +626,32 @@ async def _init_from_config_aio(path_or_config: Any = None, root_dir: Optional[P
     if isinstance(path_or_config, (str, Path)) and not Path(path_or_config).expanduser().exists():
         raise InitializationError("ConfigFileNotFoundError", "user", f"Configuration file '{path_or_config}' does not exist")
     _set_log_levels(log_level, user_log_level)
-    _init(org=org, project=project, domain=domain, root_dir=root_dir, storage=storage)
+    raw_data_path = _config_file_raw_data_path(path_or_config)
+    _init(org=org, project=project, domain=domain, root_dir=root_dir, storage=storage, raw_data_path=raw_data_path)
+
+
+def _config_file_raw_data_path(path_or_config: Any) -> Optional[str]:
+    """`local.raw_data_path` of a YAML configuration file (or of a dict), if it names one."""
+    data: Any = path_or_config
+    if isinstance(path_or_config, (str, Path)):
+        text = Path(path_or_config).expanduser().read_text()
+        if "raw_data_path" not in text:
+            return None
+        try:
+            import yaml
+        except ImportError:
+            raise InitializationError("ConfigFileError", "user",
+                                      f"Reading local.raw_data_path from '{path_or_config}' needs PyYAML: pip install pyyaml")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise InitializationError("ConfigFileError", "user", f"Configuration file '{path_or_config}' is not YAML: {e}")
+    local = data.get("local") if isinstance(data, dict) else None
+    value = local.get("raw_data_path") if isinstance(local, dict) else None
+    if value is not None and not isinstance(value, str):
+        raise InitializationError("ConfigFileError", "user",
+                                  f"local.raw_data_path in '{path_or_config}' must be a path or URL, not {value!r}")
+    return value
 
 
 init_from_config = Dual(_init_from_config_aio)

@@ -15,6 +15,7 @@ from ._actions import (
     submit_sync,
     submit_sync_in_thread,
 )
+from ._capture import ActionStream, capture_begin, capture_end, capturing
 from ._environ import base_environment
 from ._environ import pop as pop_env
 from ._environ import push as push_env
@@ -26,6 +27,7 @@ from ._recorder import Failure, Recorder, RunListener, add_listener, remove_list
 __all__ = [
     "ROOT_ACTION",
     "WORKER_TRACEBACK",
+    "ActionStream",
     "Call",
     "Failure",
     "Recorder",
@@ -35,6 +37,9 @@ __all__ = [
     "add_listener",
     "base_environment",
     "batchable",
+    "capture_begin",
+    "capture_end",
+    "capturing",
     "crossing_error",
     "drive",
     "encode_inputs",

@@ -149,7 +149,7 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     if frame.report is not None and rt.report:
-        frame.report.write(run.run_dir / call.aid / "report.html")
+        _publish_report(frame)
     run.recorder.finished(call.record, _SUCCEEDED, frame.attempt, out)
     if call.cache_key is not None and run.cache_write:
         run.recorder.cache_put(call.cache_key, rt.name, rt.cache_version, out)
@@ -160,10 +160,16 @@ def _failed(call: Call, frame: Frame, e: BaseException, phase: str) -> None:
     rt, run = call.rt, call.run
     if frame.report is not None and rt.report:
         try:
-            frame.report.write(run.run_dir / call.aid / "report.html")
+            _publish_report(frame)
         except OSError:
             pass
     run.recorder.finished(call.record, phase, frame.attempt, None, e)
+
+
+def _publish_report(frame: Frame) -> None:
+    from ..report._report import publish
+
+    publish(frame)
 
 
 def _should_retry(rt: TaskRuntime, call: Call, attempt: int, e: BaseException) -> Optional[float]:
@@ -436,6 +442,10 @@ async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwa
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
+    if getattr(call.run.executor, "awaits_sync_bodies", False):
+        # the executor runs the body elsewhere and awaits it: no thread is held while it runs,
+        # and cancelling this coroutine reaches the body (see RayExecutor)
+        return await execute_async(call)
     from ._pool import run_in_worker
 
     return await run_in_worker(execute_sync, call)

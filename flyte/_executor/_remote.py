@@ -20,18 +20,30 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import inspect
 import os
 import pickle
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Protocol
 
 import cloudpickle
 
-from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group
-from .._controller import WORKER_TRACEBACK, Failure, Recorder, format_failure, pop_env, push_env
+from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group, io_context
+from .._controller import (
+    WORKER_TRACEBACK,
+    Failure,
+    Recorder,
+    capture_begin,
+    capture_end,
+    format_failure,
+    pop_env,
+    push_env,
+)
 from .._serde import Codec, dumps
+from .._store._blobs import is_blob_url, read_blob_url
 
 if TYPE_CHECKING:
     from .._controller import Call
@@ -77,31 +89,64 @@ def _import_paths() -> list[str]:
     return _paths[1]
 
 
+_roots: dict[str, tuple[str, ...]] = {}
+
+
+def _import_roots(task: Any) -> tuple[str, ...]:
+    """The directory from which the task's module imports as the name it has here: a module
+    loaded from a file (`flyte run file.py`, `flyte rerun`) is not under any sys.path entry."""
+    name = getattr(getattr(task, "func", None), "__module__", "") or ""
+    found = _roots.get(name)
+    if found is not None:
+        return found
+    module = sys.modules.get(name)
+    path = getattr(module, "__file__", None)
+    if module is None or not path:
+        return ()
+    root = os.path.dirname(os.path.abspath(path))
+    for _ in range(module.__name__.count(".") + (os.path.basename(path) == "__init__.py")):
+        root = os.path.dirname(root)
+    found = _roots[name] = (root,)
+    return found
+
+
+def _configured_storage() -> Any:
+    from ..storage import _config as storage_config
+
+    return storage_config._configured
+
+
 _SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
-_run_wire: tuple[Any, Any, bytes] = (None, None, b"")  # the last run's info, pickled: (run, paths, bytes)
+_run_wire: tuple[Any, bytes] = (None, b"")  # the last run's info, pickled: (key, bytes)
 
 
-def _run_info(run: RunState) -> bytes:
-    """What a worker needs to know of `run`, pickled once per run (and import paths)."""
+def _run_info(run: RunState, roots: tuple[str, ...]) -> bytes:
+    """What a worker needs to know of `run` (its import paths, the storage configured here),
+    pickled once per run, set of import paths and storage configuration."""
     global _run_wire
     paths = _import_paths()
+    storage = _configured_storage()
+    key = (run, paths, roots, storage)
     cached = _run_wire
-    if cached[0] is run and cached[1] is paths:
-        return cached[2]
+    if cached[0] is not None and all(a is b for a, b in zip(cached[0], key)):
+        return cached[1]
     info = {
         "run": run.name, "run_dir": str(run.run_dir), "start": run.start_time, "resumed": run.resumed,
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
         "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
-        "labels": run.labels, "annotations": run.annotations, "paths": paths,
-        "main_file": getattr(sys.modules.get("__main__"), "__file__", None),
+        "labels": run.labels, "annotations": run.annotations, "paths": [*roots, *paths],
+        "main_file": getattr(sys.modules.get("__main__"), "__file__", None), "storage": storage,
     }
     data = safe_dumps(info)
-    _run_wire = (run, paths, data)
+    _run_wire = (key, data)
     return data
 
 
 def attempt_payload(call: Call, frame: Frame, kw: dict, reuse_task: bool = False) -> bytes:
     """One attempt of `call`'s body, packed for a worker.
+
+    Two layers: the worker reads the run's info (its import paths) before it unpickles the task
+    and its inputs, which may be pickled by reference to a module only those paths lead to.
 
     With `reuse_task`, the task travels as the bytes it was pickled to on its first call in this
     process (which a worker unpickles once and keeps): its code, and the values of the globals
@@ -114,10 +159,11 @@ def attempt_payload(call: Call, frame: Frame, kw: dict, reuse_task: bool = False
             task = rt.wire = safe_dumps(rt.task)
     this = (call.aid, call.parent.id, frame.attempt, {**run.env_vars, **(rt.env or {})},
             dict(current_custom_context.get() or {}))
-    envelope = (task, kw, _run_info(run), this)
+    info = _run_info(run, _import_roots(rt.task))
     if reuse_task and _SCALARS.issuperset(map(type, kw.values())):
-        return pickle.dumps(envelope, protocol=5)  # nothing that needs cloudpickle: the C pickler alone
-    return safe_dumps(envelope)
+        # nothing that needs cloudpickle: the C pickler alone
+        return pickle.dumps((info, this, pickle.dumps((task, kw), protocol=5)), protocol=5)
+    return safe_dumps((info, this, safe_dumps((task, kw))))
 
 
 def decode_request(request: bytes) -> tuple[str, tuple]:
@@ -132,6 +178,7 @@ def save_report(call: Call, report: Optional[str]) -> None:
         path = call.run.run_dir / call.aid / "report.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(report, encoding="utf-8")
+        call.run.recorder.report(call.aid, report)
 
 
 class RequestServer:
@@ -230,12 +277,15 @@ class WorkerLink:
 class RemoteRecorder(Recorder):
     """A worker's recorder: builds records here, has the controller's recorder write them."""
 
-    __slots__ = ("link", "resumed")
+    __slots__ = ("_output", "_output_lock", "_output_size", "link", "resumed")
 
     def __init__(self, link: WorkerLink, run: str, resumed: bool):
         super().__init__(None, run)  # type: ignore[arg-type]
         self.link = link
         self.resumed = resumed
+        self._output: dict[tuple[str, int], list[str]] = {}
+        self._output_size = 0
+        self._output_lock = threading.Lock()
 
     def _forward(self, method: str, *args: Any) -> Any:
         return self.link.ask("record", self.link.aid, method, args)
@@ -255,6 +305,29 @@ class RemoteRecorder(Recorder):
 
     def replayed(self, aid: str) -> Optional[bytes]:
         return self._forward("replayed", aid) if self.resumed else None
+
+    # Output is sent a chunk at a time, not a round trip per write: a body's output waits here
+    # until OUTPUT_CHUNK characters are pending or the attempt ends (`send_output`).
+    OUTPUT_CHUNK = 16 * 1024
+
+    def output(self, aid: str, attempt: int, text: str) -> None:
+        with self._output_lock:
+            key = (aid, attempt)
+            self._output.setdefault(key, []).append(text)
+            self._output_size += len(text)
+            if self._output_size < self.OUTPUT_CHUNK:
+                return
+        self.send_output()
+
+    def send_output(self) -> None:
+        """Forward what bodies here wrote and the controller has not got yet."""
+        with self._output_lock:
+            pending, self._output, self._output_size = self._output, {}, 0
+        for (aid, attempt), parts in pending.items():
+            self._forward("output", aid, attempt, "".join(parts))
+
+    def report(self, aid: str, html: str) -> None:
+        self._forward("report", aid, html)
 
     def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
         raise RuntimeError("a worker writes no cache entries: its nested calls run on the controller")
@@ -306,26 +379,40 @@ def _run_from_bytes(data: bytes) -> dict:
             if p not in sys.path:
                 sys.path.append(p)
         _runs[data] = info
+    if info.get("storage") is not None:
+        from ..storage import _config as storage_config
+
+        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
     return info
 
 
+def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
+    def load(key: str) -> bytes:
+        if is_blob_url(key):  # in the run's object store: read it from here, not through the controller
+            return read_blob_url(key)
+        return wlink.ask("blob", wlink.aid, key)
+
+    return load
+
+
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
-    """Worker side: one attempt of one sync body under a remote frame; returns the pickled
-    `AttemptOutcome`."""
+    """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
+    frame; returns the pickled `AttemptOutcome`."""
     return safe_dumps(run_attempt_here(payload, link))
 
 
 def run_attempt_here(payload: bytes, link: Link) -> AttemptOutcome:
     """Worker side: one attempt of one sync body under a remote frame, not yet pickled."""
-    task, kw, run_info, this = cloudpickle.loads(payload)
+    run_info, this, packed = cloudpickle.loads(payload)
+    info = _run_from_bytes(run_info)  # first: it sets the import paths the task may need
+    task, kw = cloudpickle.loads(packed)
     if isinstance(task, bytes):
         task = _task_from_bytes(task)
-    info = _run_from_bytes(run_info)
     aid, parent, attempt, env, custom_context = this
     wlink = WorkerLink(link, aid)
     run_dir = info["run_dir"]
     run = RunState(
-        info["run"], None, Codec(io_context=run_dir, blob_loader=lambda key: wlink.ask("blob", wlink.aid, key)),
+        info["run"], None, Codec(io_context=io_context(run_dir, info["raw_data_path"]), blob_loader=_blob_loader(wlink)),
         run_dir, info["start"], recorder=RemoteRecorder(wlink, info["run"], info["resumed"]),
         executor=None,  # type: ignore[arg-type]  # a remote frame's calls go back through the link
         resumed=info["resumed"], overwrite_cache=info["overwrite_cache"], disable_run_cache=info["disable_run_cache"],
@@ -337,16 +424,25 @@ def run_attempt_here(payload: bytes, link: Link) -> AttemptOutcome:
     frame.attempt = attempt
     tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(custom_context))
     pushed = push_env(env) if env else None
+    capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
-        result: tuple = (True, task.func(**kw))
+        value = task.func(**kw)
+        if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
+            value = asyncio.run(value)
+        result: tuple = (True, value)
     except BaseException as e:
         result = (False, e)
     finally:
+        capture_end(info["run"])
         if pushed is not None:
             pop_env(pushed)
         current_custom_context.reset(tokens[2])
         current_group.reset(tokens[1])
         current_frame.reset(tokens[0])
+        try:
+            run.recorder.send_output()  # type: ignore[attr-defined]
+        except Exception:  # a lost link fails the attempt below, not here
+            pass
     report = frame.report.get_final_report() if frame.report is not None and getattr(task, "report", False) else None
     if result[0]:
         return AttemptOutcome(True, result[1], report)

@@ -2,10 +2,12 @@
 
 `open_store()` gives the process's store under `$FLYTE_HOME` (default `~/.flyte`): the embedded
 SQLite store, or with `FLYTE_STORE=memory` one that lives in memory. Both implement
-`MetadataStore` and speak in the typed records of `_records`.
+`MetadataStore` and speak in the typed records of `_records`; they also keep what actions wrote
+(`_logs`), their reports, and fan-out aggregates for readers (`_groups`).
 """
 
 from ._blobs import BlobStore
+from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV
 from ._memory import MemoryStore
 from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
 from ._protocol import MetadataStore
@@ -13,24 +15,32 @@ from ._records import (
     ACTION_COLUMNS,
     RUN_COLUMNS,
     TERMINAL_PHASES,
+    ActionCounts,
+    ActionGroup,
     ActionKind,
     ActionPage,
     ActionRecord,
     AttemptRecord,
     CacheRecord,
     CacheStatus,
+    LogPage,
     Phase,
     RunRecord,
+    run_directory,
 )
 from ._sqlite import INLINE_LIMIT, SQLiteStore
 
 __all__ = [
     "ACTION_COLUMNS",
+    "DEFAULT_LOG_LIMIT",
+    "LOG_LIMIT_ENV",
     "INLINE_LIMIT",
     "RUN_COLUMNS",
     "STORE_ENV_VAR",
     "STORE_KINDS",
     "TERMINAL_PHASES",
+    "ActionCounts",
+    "ActionGroup",
     "ActionKind",
     "ActionPage",
     "ActionRecord",
@@ -38,6 +48,7 @@ __all__ = [
     "BlobStore",
     "CacheRecord",
     "CacheStatus",
+    "LogPage",
     "MemoryStore",
     "MetadataStore",
     "Phase",
@@ -45,5 +56,6 @@ __all__ = [
     "SQLiteStore",
     "default_home",
     "open_store",
+    "run_directory",
     "store_kind",
 ]
