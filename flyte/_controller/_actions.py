@@ -442,7 +442,7 @@ async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwa
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
-    if getattr(call.run.executor, "awaits_sync_bodies", False):
+    if call.run.executor.awaits_sync_bodies:
         # the executor runs the body elsewhere and awaits it: no thread is held while it runs,
         # and cancelling this coroutine reaches the body (see RayExecutor)
         return await execute_async(call)

@@ -49,7 +49,7 @@ from typing import TYPE_CHECKING, Any, Optional
 
 import cloudpickle
 
-from .._controller import base_environment
+from .._controller import ActionStream, base_environment, capturing
 from ._inline import INLINE
 from ._protocol import AttemptExpired, WorkerLost
 from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_request, safe_dumps, save_report
@@ -70,29 +70,26 @@ _TAIL = 4096  # bytes of a dying worker's stderr quoted in its error
 def body_output(run: Optional[RunState], aid: Optional[str], attempt: int, stream: str, text: str) -> None:
     """What a body running in a worker process wrote to `stream` ("stdout" or "stderr").
 
-    THIS IS WHERE PER-ACTION LOG STORAGE PLUGS IN: every chunk of every worker's output comes
-    through here, in order per stream, attributed to the attempt (`run`, `aid`, `attempt`) the
-    worker was running (run and aid None for output between attempts, e.g. at its start-up).
-    All of an attempt's output has come through here by the time its outcome is recorded.
-
-    Until the store keeps logs, the text is echoed to this process's own stream (where an inline
-    body's output goes) and appended to the action's `stdout.log` / `stderr.log` in the run's
-    directory (next to its report)."""
+    Every chunk of every worker's output comes through here, in order per stream, attributed to
+    the attempt (`run`, `aid`, `attempt`) the worker was running (run and aid None for output
+    between attempts, e.g. at its start-up). All of an attempt's output has come through here by
+    the time its outcome is recorded. It is echoed to this process's own stream (the terminal,
+    where an inline body's output goes) and, while output is captured (not with
+    FLYTE_CAPTURE_OUTPUT=0), kept in the action's log through `Recorder.output`, the one entry
+    point for action output (`flyte get logs`)."""
     target = sys.stdout if stream == "stdout" else sys.stderr
+    if isinstance(target, ActionStream):
+        target = target.target  # shown as is: this thread's context is no action's
     try:
         target.write(text)
         target.flush()
-    except (OSError, ValueError):  # a closed or detached stream: the copy below still keeps it
+    except (OSError, ValueError):  # a closed or detached stream: the log below still keeps it
         pass
-    if run is not None and aid is not None:
-        path = run.run_dir / aid / f"{stream}.log"
+    if run is not None and aid is not None and capturing():
         try:
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(text)
-        except FileNotFoundError:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            with open(path, "a", encoding="utf-8") as f:
-                f.write(text)
+            run.recorder.output(aid, attempt, text)
+        except Exception:  # output must never fail the task that printed it
+            pass
 
 
 # -- CPU slots ------------------------------------------------------------------------------------------
@@ -226,6 +223,7 @@ class ProcessExecutor:
 
     name = "process"
     batches_inline = False  # every call goes through run_sync, so that it reaches a worker
+    awaits_sync_bodies = False  # an attempt waits for its CPU slot and worker in a thread
 
     def __init__(self, max_workers: Optional[int] = None):
         self.max_workers = max_workers or os.cpu_count() or 1

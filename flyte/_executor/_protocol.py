@@ -49,7 +49,10 @@ class WorkerLost(Exception):
 @runtime_checkable
 class Executor(Protocol):
     name: str
-    batches_inline: bool
+    batches_inline: bool  # a map's items may run as one batch in this process
+    # `await sync_task.aio(...)` awaits `run_async` with the sync body (which runs elsewhere)
+    # instead of holding a thread that waits in `run_sync`
+    awaits_sync_bodies: bool
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         """One attempt of a sync body; blocks the calling thread (never an event loop's)."""

@@ -401,8 +401,11 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     return safe_dumps(run_attempt_here(payload, link))
 
 
-def run_attempt_here(payload: bytes, link: Link) -> AttemptOutcome:
-    """Worker side: one attempt of one sync body under a remote frame, not yet pickled."""
+def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> AttemptOutcome:
+    """Worker side: one attempt of one body under a remote frame, not yet pickled. With
+    `capture`, what the body prints through `sys.stdout`/`sys.stderr` is forwarded to its action's
+    log through the link; without it, the transport keeps the output itself (the process pool
+    reads the worker's file descriptors, which also carry C and subprocess output)."""
     run_info, this, packed = cloudpickle.loads(payload)
     info = _run_from_bytes(run_info)  # first: it sets the import paths the task may need
     task, kw = cloudpickle.loads(packed)
@@ -424,7 +427,8 @@ def run_attempt_here(payload: bytes, link: Link) -> AttemptOutcome:
     frame.attempt = attempt
     tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(custom_context))
     pushed = push_env(env) if env else None
-    capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
+    if capture:
+        capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
         value = task.func(**kw)
         if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
@@ -433,7 +437,8 @@ def run_attempt_here(payload: bytes, link: Link) -> AttemptOutcome:
     except BaseException as e:
         result = (False, e)
     finally:
-        capture_end(info["run"])
+        if capture:
+            capture_end(info["run"])
         if pushed is not None:
             pop_env(pushed)
         current_custom_context.reset(tokens[2])

@@ -134,7 +134,9 @@ def _outcome(payload: bytes, link: ProcessLink) -> tuple[bytes, bool]:
     """One attempt, pickled; and whether this worker must retire after it."""
     retire = False
     try:
-        answer = run_attempt_here(payload, link)
+        # not captured here: the controller reads this process's stdout and stderr (Python, C,
+        # threads) and files them under the attempt running (`_process.body_output`)
+        answer = run_attempt_here(payload, link, capture=False)
     except BaseException as e:  # the attempt could not even start (inputs or task that do not unpickle)
         answer = AttemptOutcome(False, e, None, format_failure(e))
     if not answer.ok and isinstance(answer.value, MemoryError):

@@ -241,17 +241,29 @@ def test_workers_die_with_a_killed_driver(tmp_path: Path) -> None:
 # -- output, per action ------------------------------------------------------------------------------------
 
 
+def _logs(tmp_path: Path, run: str, aid: str) -> str:
+    env = {**os.environ, "FLYTE_HOME": str(tmp_path / "home")}
+    proc = subprocess.run([sys.executable, "-m", "flyte._cli", "get", "logs", run, aid], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    return proc.stdout
+
+
 def test_what_a_body_prints_is_kept_per_action_and_shown(tmp_path: Path) -> None:
     result = run_program("output.py", tmp_path)
-    chatty = [log for log in result["logs"].values() if log["task"] == "chatty"]
+    chatty = [aid for aid, task in result["actions"].items() if task == "chatty"]
     assert len(chatty) == 3
-    for log in chatty:
-        i = log["stdout"].split("hello from item ", 1)[1].split("\n", 1)[0]
-        assert log["stdout"] == (f"hello from item {i}\nraw write from item {i}\nC printf from item {i}\n"
-                                 f"thread of item {i}\néé\u00e9 {i}\n")
-        assert log["stderr"] == f"warning from item {i}\n"
-    quiet = [log for log in result["logs"].values() if log["task"] == "quiet"]
-    assert "stdout" not in quiet[0] and "stderr" not in quiet[0]
+    for aid in chatty:
+        log = _logs(tmp_path, result["run"], aid)  # `flyte get logs RUN ACTION`, from the store
+        i = log.split("hello from item ", 1)[1].split("\n", 1)[0]
+        # stdout and stderr travel through separate pipes: each stream's lines in its own order
+        stdout = [f"hello from item {i}", f"raw write from item {i}", f"C printf from item {i}",
+                  f"thread of item {i}", f"\u00e9\u00e9\u00e9 {i}"]
+        lines = log.splitlines()
+        assert sorted(lines) == sorted([*stdout, f"warning from item {i}"]), log
+        assert [line for line in lines if not line.startswith("warning")] == stdout
+    quiet = [aid for aid, task in result["actions"].items() if task == "quiet"]
+    assert _logs(tmp_path, result["run"], quiet[0]) == ""
     # and the driver shows it, as it shows an inline body's output
     for i in range(3):
         assert f"C printf from item {i}" in result["_stdout"]
