@@ -36,7 +36,7 @@ from ._controller import (
     push_env,
     run_in_worker,
 )
-from ._executor import executor_from_environment
+from ._executor import select_executor
 from ._fsspec import is_url, join
 from ._serde import Codec
 from ._store import MetadataStore, Phase, open_store
@@ -139,6 +139,8 @@ class _Config:
     project: Optional[str] = None
     domain: Optional[str] = None
     org: Optional[str] = None
+    executor: Optional[str] = None  # None: $FLYTE_EXECUTOR, else inline
+    max_workers: Optional[int] = None  # None: $FLYTE_MAX_WORKERS, else the number of CPUs
     raw_data_path: Optional[str] = None  # flyte.init(raw_data_path=...), or the config file's local.raw_data_path
 
 
@@ -273,7 +275,7 @@ class _Runner:
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
             name, store, codec, run_dir, start, recorder=_recorder(store, name, replay, raw_data_path),
-            executor=executor_from_environment(), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
+            executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
             raw_data_path=raw_data_path, labels=self.labels, annotations=self.annotations,
         )
@@ -566,15 +568,30 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           image_registry: Optional[str] = None, source_config_path: Optional[Path] = None,
           sync_local_sys_paths: bool = True, load_plugin_type_transformers: bool = True,
           local_persistence: bool = False, local_tracked: bool = False, local_tracked_strict: bool = False,
-          scopes: Any = None, local_home: Optional[Path] = None, raw_data_path: Optional[str] = None) -> None:
+          scopes: Any = None, local_home: Optional[Path] = None, raw_data_path: Optional[str] = None, *,
+          executor: Optional[str] = None, max_workers: Optional[int] = None) -> None:
     """Configure this process: project, domain and org (seen in `flyte.ctx()`), the directory
     added to `sys.path` for loading tasks, log levels, where the metadata store lives
     (`local_home`, else `$FLYTE_HOME`), and where runs write their data (`raw_data_path`: a
     local directory or any fsspec URL such as s3://bucket/prefix, so that every node of a
     cluster and a later recovery read the same bytes; a run's own `with_runcontext(raw_data_path=)`
     or `flyte run --raw-data-path` wins). Runs are always recorded (`local_persistence` and
-    `local_tracked` are what this runtime does anyway); backend options are warned about."""
+    `local_tracked` are what this runtime does anyway); backend options are warned about.
+
+    Beyond the SDK: `executor` chooses where sync task bodies run ("local", the default: in this
+    process; "process": in a pool of `max_workers` worker processes, default one per CPU; "ray":
+    on a Ray cluster), instead of $FLYTE_EXECUTOR."""
     _warn_unused("init", _init, dict(locals()), INIT_UNUSED)
+    if executor is not None or max_workers is not None:
+        from ._executor import KNOWN
+
+        name = executor.strip().lower() if executor is not None else None
+        if name is not None and name not in (*KNOWN, "inline"):
+            raise ValueError(f"executor={executor!r} is not an executor; use one of: {', '.join(KNOWN)}")
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+            raise ValueError(f"max_workers must be a positive number of worker processes, got {max_workers!r}")
+        _config.executor = name if name is not None else _config.executor
+        _config.max_workers = max_workers if max_workers is not None else _config.max_workers
     _set_log_levels(log_level, user_log_level)
     root = Path(root_dir) if root_dir is not None else Path.cwd()
     if str(root) not in sys.path:

@@ -69,6 +69,7 @@ class TaskRuntime:
         "short_name",
         "task",
         "timeout",
+        "wire",
     )
 
     def __init__(self, task: TaskTemplate):
@@ -91,6 +92,7 @@ class TaskRuntime:
         self._iface_hash: Optional[str] = None
         self.env = _task_environment(task)
         self.report = task.report
+        self.wire: Optional[bytes] = None  # the task pickled for worker processes, on first use (flyte._executor)
 
     @property
     def cache_version(self) -> str:
@@ -302,7 +304,7 @@ def _load_task(module: str, qualname: str) -> TaskTemplate:
     return obj
 
 
-def _rebuild_task(cls: type, state: dict[str, Any]) -> TaskTemplate:
+def _rebuild_task(cls: type[TaskTemplate], state: dict[str, Any]) -> TaskTemplate:
     task = cls.__new__(cls)
     task.__setstate__(state)
     return task

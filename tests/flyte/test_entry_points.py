@@ -174,6 +174,8 @@ INIT_HONOURED = {
     "user_log_level": _init_then(lambda: logging.getLogger("flyte.user").level == logging.DEBUG or pytest.fail(),
                                  user_log_level=logging.DEBUG),
     "local_home": None,  # checked by test_local_home_chooses_the_store
+    "executor": None,  # checked by tests/flyte/test_process_executor.py
+    "max_workers": None,  # checked by tests/flyte/test_process_executor.py
     "storage": None,  # checked by test_storage.py::test_init_chooses_the_storage_and_rejects_other_objects
     "raw_data_path": None,  # checked by test_raw_data_remote.py (a run's files and blobs land there)
     # runs are always persisted and tracked here: what these ask for

@@ -18,7 +18,7 @@ import pytest
 from flyte import Resources
 from flyte._executor._ray_options import cpu_count, gpu_count, memory_bytes, ray_options
 
-PROGRAMS = Path(__file__).parent / "ray_programs"
+PROGRAMS = Path(__file__).parent / "executor_programs"  # shared with test_process_executor.py
 
 pytestmark = pytest.mark.timeout(900)  # the first test waits for the session's Ray cluster to start
 
@@ -116,7 +116,7 @@ def test_unknown_executor_is_a_clear_error(tmp_path: Path) -> None:
     env = {**os.environ, "FLYTE_EXECUTOR": "dask", "FLYTE_HOME": str(tmp_path / "home")}
     proc = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode != 0
-    assert "FLYTE_EXECUTOR='dask' is not an executor; use one of: local, ray" in proc.stderr
+    assert "FLYTE_EXECUTOR='dask' is not an executor; use one of: local, process, ray" in proc.stderr
 
 
 def test_resources_become_ray_options() -> None:
