@@ -22,6 +22,8 @@ import flyte._run
 from flyte._executor import INLINE, select_executor
 from flyte._executor._process import ProcessExecutor, process_executor
 
+from .executor_checks import check_distribute_run
+
 PROGRAMS = Path(__file__).parent / "executor_programs"
 
 pytestmark = pytest.mark.skipif(sys.platform == "win32", reason="worker processes need POSIX")
@@ -57,25 +59,7 @@ def alive(pid: int) -> bool:
 
 def test_sync_bodies_run_in_worker_processes_and_every_call_is_recorded(tmp_path: Path) -> None:
     result = run_program("distribute.py", tmp_path)
-    out = result["out"]
-    assert out["sum"] == sum(i * i for i in range(5)) + 1
-    assert out["traced"] == 50
-    assert out["stage"] == "ray-test"  # the environment's env_vars reach the worker
-    assert out["team"] == "ml"  # so does the caller's custom context
-    assert out["run"] == result["run"]
-    assert out["pid"] != out["driver"]
-    assert out["driver"] not in out["pids"] and len(out["pids"]) >= 1
-    by_task: dict[str, list[dict]] = {}
-    for a in result["actions"]:
-        by_task.setdefault(a["task"].rsplit(".", 1)[-1], []).append(a)
-    assert len(by_task["square"]) == 6 and len(by_task["pid_of"]) == 4 and len(by_task["scaled"]) == 1
-    total_id = by_task["total"][0]["id"]
-    # calls made in the worker are children of the worker's action, recorded by the driver
-    assert {a["parent"] for a in by_task["square"]} == {total_id}
-    assert by_task["scaled"][0]["parent"] == total_id and by_task["scaled"][0]["kind"] == "trace"
-    assert all(a["phase"] == "SUCCEEDED" for a in result["actions"])
-    report = tmp_path / "home" / "runs" / result["run"] / total_id / "report.html"
-    assert "5 squares" in report.read_text()
+    check_distribute_run(result, tmp_path / "home")
 
 
 def test_retries_errors_and_timeouts_in_worker_processes(tmp_path: Path) -> None:
