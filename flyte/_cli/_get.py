@@ -9,6 +9,7 @@ ten. Values are shown decoded (`table`) or described without running their code 
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from typing import Any, Optional
 
@@ -23,9 +24,15 @@ PHASE_CHOICES = ["queued", "running", "succeeded", "failed", "aborted", "timed_o
 
 
 def _store() -> Any:
-    from .._run import current_store
+    """The store of `flyte.init(local_home=...)` when this process called it, else the default
+    home's. Reading a store does not import the runtime (`flyte._run` and all it loads), which is
+    most of a `flyte get` command's time: when it was never imported, nothing configured a home."""
+    runtime = sys.modules.get("flyte._run")
+    if runtime is not None:
+        return runtime.current_store()
+    from .._store import open_store
 
-    return current_store()
+    return open_store()
 
 
 def _verbose() -> int:
