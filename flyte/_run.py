@@ -3,6 +3,9 @@
 A run executes its root task in this process. Reusing the name of a run that did not succeed
 resumes it: every action that already succeeded (tasks and traces alike) is answered from the
 store instead of running again, which is what a remote Flyte "recover" does.
+
+A run is reported finished only once it is saved: `flyte.run` commits the run's records to the
+store before it returns, and raises a `StoreError` (which says what is kept where) if it cannot.
 """
 
 from __future__ import annotations
@@ -36,7 +39,8 @@ from ._controller import (
 )
 from ._executor import executor_from_environment
 from ._serde import Codec
-from ._store import MetadataStore, Phase, open_store
+from ._store import MetadataStore, Phase, StoreError, open_store
+from ._store._errors import translate
 from ._syncify import Dual
 from ._task import TaskTemplate
 from .errors import InitializationError
@@ -240,10 +244,16 @@ class _Runner:
         rt = task._runtime()
         inputs = rt.iface.bind(rt.name, args, kwargs)  # bad arguments fail before anything is recorded
         store = current_store()
+        not_writable = getattr(store, "read_only", None)  # a store opened read-only says why
+        if not_writable is not None:
+            raise not_writable
         name = self.name or _new_run_name()
         replay = self._replay_for(store, name)
         run_dir = Path(self.run_base_dir) if self.run_base_dir else store.home / "runs" / name
-        run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise translate(e, run_dir, "create the run's folder") from e
         codec = Codec(io_context=run_dir, blob_loader=store.load_blob)
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
@@ -318,6 +328,7 @@ class _Runner:
         iface = call.rt.iface
         outputs = ActionOutputs(iface.outputs_tuple(value), iface.output_names or ("o0",))
         self._finish(run, call, outputs, None)
+        _save(run)
         return Run(run.name, run.store, outputs=outputs, task=call.rt.task)  # type: ignore[arg-type]
 
     def _run_sync(self, task: Any, *args: Any, **kwargs: Any) -> Run:
@@ -330,6 +341,16 @@ class _Runner:
         """On the caller's loop: an async root there, a sync root in a worker thread."""
         run, call = self._begin(task, args, kwargs)
         return await self._conclude(run, call, _root_value_awaited)
+
+
+def _save(run: RunState) -> None:
+    """Commit the run's records before it is reported finished. They are durable in the journal
+    already; a store that cannot commit them (a full disk, a damaged file) must not let the run
+    look saved, so its error is raised, saying where the records are kept."""
+    try:
+        run.store.flush()
+    except StoreError as e:
+        raise type(e)(f"Run {run.name!r} finished but could not be saved: {e}", e.path) from e
 
 
 async def _root_value_blocking(call: Call) -> Any:

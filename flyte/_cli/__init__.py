@@ -4,6 +4,7 @@
     flyte get runs | run NAME | actions RUN | io RUN ACTION
     flyte rerun RUN [--recover]
     flyte delete run NAME | local-cache
+    flyte store check | recover
 """
 
 from __future__ import annotations
@@ -32,7 +33,20 @@ def _fail(message: str) -> None:
     sys.exit(1)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Problems of the store (full, read-only, damaged) end any command with their message,
+    which names the path and what to do, instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .._store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except StoreError as e:
+            _fail(str(e))
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More logging (repeat for more).")
 @click.option("-c", "--config", "config", default=None, help="Accepted for compatibility; runs are local.")
 @click.option("--endpoint", default=None, hidden=True)
@@ -86,8 +100,13 @@ def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) ->
 
         inputs = {k: v for k, v in kwargs.items() if k in iface.names}
         start = time.time()
+        from .._store import StoreError
+
         try:
             run = flyte.with_runcontext(mode="local", **runner_opts).run(task, **inputs)
+        except StoreError as e:
+            _fail(str(e))
+            return
         except Exception as e:
             code = getattr(e, "code", type(e).__name__)
             _fail(f"Execution failed: {code}: {e}")
@@ -357,3 +376,8 @@ def delete_run(name: str) -> None:
 def delete_cache() -> None:
     n = _store().clear_cache()
     click.echo(f"Removed {n} cache entries")
+
+
+from ._store_cmd import store as _store_group  # noqa: E402
+
+main.add_command(_store_group)

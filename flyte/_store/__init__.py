@@ -2,10 +2,13 @@
 
 `open_store()` gives the process's store under `$FLYTE_HOME` (default `~/.flyte`): the embedded
 SQLite store, or with `FLYTE_STORE=memory` one that lives in memory. Both implement
-`MetadataStore` and speak in the typed records of `_records`.
+`MetadataStore` and speak in the typed records of `_records`. What goes wrong on disk is a
+`StoreError` (full, read-only, damaged) that names the path; `_maintenance` checks and recovers
+a store (`flyte store check|recover`).
 """
 
 from ._blobs import BlobStore
+from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError
 from ._memory import MemoryStore
 from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
 from ._protocol import MetadataStore
@@ -43,6 +46,10 @@ __all__ = [
     "Phase",
     "RunRecord",
     "SQLiteStore",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreFullError",
+    "StoreReadOnlyError",
     "default_home",
     "open_store",
     "store_kind",
