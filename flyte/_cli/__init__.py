@@ -100,11 +100,15 @@ def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) ->
 
         inputs = {k: v for k, v in kwargs.items() if k in iface.names}
         start = time.time()
+        from .._run import RunExistsError
         from .._store import StoreError
 
+        replace = runner_opts.pop("replace", False)
         try:
-            run = flyte.with_runcontext(mode="local", **runner_opts).run(task, **inputs)
-        except StoreError as e:
+            runner = flyte.with_runcontext(mode="local", **runner_opts)
+            runner.replace = replace
+            run = runner.run(task, **inputs)
+        except (StoreError, RunExistsError) as e:
             _fail(str(e))
             return
         except Exception as e:
@@ -142,7 +146,9 @@ def _jsonable(value: Any) -> Any:
     },
 )
 @click.option("--local", is_flag=True, help="Run locally (the only mode of this runtime; accepted for compatibility).")
-@click.option("--name", default=None, help="Run name. Reusing the name of a failed run resumes it.")
+@click.option("--name", default=None, help="Run name. Reusing the name of a failed run resumes it; the name of "
+              "a run that succeeded is refused unless --replace is given.")
+@click.option("--replace", is_flag=True, help="With --name of a run that succeeded: delete its records and run it again.")
 @click.option("--raw-data-path", default=None, help="Where new files and dataframes are written.")
 @click.option("--run-base-dir", default=None, help="The run's directory (reports, passed files).")
 @click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE environment variable for every task of the run.")
@@ -159,7 +165,8 @@ def _jsonable(value: Any) -> Any:
 @click.argument("file", required=False)
 @click.argument("task_name", required=False)
 @click.pass_context
-def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path: Optional[str], run_base_dir: Optional[str],
+def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool, raw_data_path: Optional[str],
+            run_base_dir: Optional[str],
             env: tuple, overwrite_cache: bool, disable_run_cache: bool, executor: Optional[str], follow: bool, tui: bool,
             project: Optional[str],
             domain: Optional[str], show_help: bool, file: Optional[str], task_name: Optional[str]) -> None:
@@ -206,7 +213,7 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path:
         return
     runner_opts: dict[str, Any] = {
         "name": name, "raw_data_path": raw_data_path, "run_base_dir": run_base_dir, "env_vars": _parse_env(env) or None,
-        "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache,
+        "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "replace": replace,
     }
     cmd = _task_command(task, runner_opts, ctx.obj.get("output_format", "table") if ctx.obj else "table")
     if show_help:
@@ -340,15 +347,18 @@ def get_io(run_name: str, action: str) -> None:
 
 @main.command("rerun")
 @click.argument("run_name")
-@click.option("--recover", is_flag=True, help="Replay the actions that already succeeded instead of running them again.")
+@click.option("--recover", is_flag=True, help="Resume the run under its name: actions that already succeeded are "
+              "replayed, not run again (a run that succeeded returns its outputs and runs nothing).")
 @click.option("--force-rerun-action", "force", multiple=True, help="With --recover, run this action again anyway.")
 def rerun_cmd(run_name: str, recover: bool, force: tuple) -> None:
     """Run a recorded run's task again with the same inputs."""
     import flyte
 
+    from .._run import RunExistsError
+
     try:
         run = flyte.rerun(run_name, recover=recover, force_rerun_actions=list(force) or None)
-    except (KeyError, LookupError, ImportError) as e:
+    except (KeyError, LookupError, ImportError, RunExistsError) as e:
         _fail(str(e))
         return
     except Exception as e:
