@@ -50,6 +50,7 @@ _CACHE = ("cache", CACHE_COLUMNS, ("key",))
 _META = ("meta", ("key", "value"), ("key",))
 _BATCH_COLUMNS = ("seq", "run", "rows", "first_start", "last_start")
 _CHUNK = 200
+_PROBES = 32  # seek points per run with a damaged page
 
 
 @dataclass
@@ -196,6 +197,14 @@ def _scan(conn: sqlite3.Connection, table: str, cols: tuple, key: tuple, where: 
     keys = ", ".join(key)
     select = f"SELECT {', '.join(cols)} FROM {table}"
     idx = [cols.index(k) for k in key]
+    # First in stored order with one cursor, as `sqlite3 .dump` reads: it walks from leaf to leaf
+    # and can pass a damaged page that a seek from the root (the keyed passes below) cannot.
+    try:
+        yield from conn.execute(f"{select}{' WHERE ' + where if where else ''}", params)
+    except sqlite3.Error as e:
+        if errors is not None:
+            what = f"{table} of run {params[0]}" if where else table
+            errors.append(f"{what}, reading in stored order: {e}")
     for order, op in (("ASC", ">"), ("DESC", "<")):
         last: Optional[tuple] = None
         while True:
@@ -237,8 +246,22 @@ def _copy_actions(src: sqlite3.Connection, dst: sqlite3.Connection, runs: set[st
         n += dst.execute(insert, row).rowcount
     # A run at a time as well: the index leads around a damaged page to the runs beyond it.
     for run in sorted(runs):
+        before = len(errors)
         for row in _scan(src, "actions", ACTION_COLUMNS, ("start_time", "id"), "run = ?", (run,), errors):
             n += dst.execute(insert, row).rowcount
+        if len(errors) == before:
+            continue
+        # A damaged page inside this run: seek past it from points spread over the run's time
+        # span, each reaching the pages after it (its rows are ordered by start time).
+        span = dst.execute("SELECT start_time, end_time FROM runs WHERE name=?", (run,)).fetchone()
+        if not span or span[0] is None:
+            continue
+        first, last = span[0], span[1] if span[1] is not None else span[0] + 3600.0
+        for k in range(1, _PROBES):
+            after = first + (last - first) * k / _PROBES
+            for row in _scan(src, "actions", ACTION_COLUMNS, ("start_time", "id"), "run = ? AND start_time > ?",
+                             (run, after)):
+                n += dst.execute(insert, row).rowcount
     return n
 
 
