@@ -382,8 +382,11 @@ def _save(run: RunState) -> None:
     """Commit the run's records before it is reported finished. They are durable in the journal
     already; a store that cannot commit them (a full disk, a damaged file) must not let the run
     look saved, so its error is raised, saying where the records are kept."""
+    store = run.store
+    if store is None:
+        return
     try:
-        run.store.flush()
+        store.flush()
     except StoreError as e:
         raise type(e)(f"Run {run.name!r} finished but could not be saved: {e}", e.path) from e
 
