@@ -496,7 +496,10 @@ class SQLiteStore:
                 self._spare = None
                 seg = spare
             else:
-                size = max(SEGMENT_BYTES, at_least + 64)
+                # Reserved space is real disk (not a sparse file): start small and double while
+                # segments fill before a commit, so an idle or small run holds 64 KiB, not 8 MiB.
+                size = max(min(SEGMENT_BYTES, MIN_SEGMENT_BYTES << (len(self._full_segments) + (self._segment is not None))),
+                           at_least + 64)
                 try:
                     seg = JournalSegment(self.journal_dir, self.owner, number, size)
                 except StoreFullError:

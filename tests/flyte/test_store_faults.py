@@ -508,8 +508,9 @@ _KILL_AT = textwrap.dedent(
     def main(n: int) -> int:
         return sum(flyte.map(item, range(n)))
 
-    if sys.argv[1] == "after-commit":  # the batch is committed; its segment is not reset yet
+    if sys.argv[1] == "after-commit":  # the batch is committed; its segments are not reset or removed yet
         _journal.JournalSegment.reset = lambda self: os.kill(os.getpid(), signal.SIGKILL)
+        _journal.JournalSegment.close_and_remove = lambda self: os.kill(os.getpid(), signal.SIGKILL)
     flyte.with_runcontext(name="steps").run(main, 300)
     """
 )
