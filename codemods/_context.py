@@ -80,7 +80,7 @@ class Frame:
     def is_async_after(self) -> bool:
         if self.entity is not None:
             return self.entity.async_after
-        return self.node.asynchronous is not None
+        return self.node.asynchronous is not None or self.facts.becomes_async
 
 
 @dataclass

@@ -181,9 +181,22 @@ def _migrate_module(
     index: Optional[EntityIndex],
     module_name: Optional[str],
 ) -> FileResult:
+    text = data.decode(module.encoding, errors="replace")
+    if "ShellTask" in text:
+        from ._config import line_length_for
+        from ._shell import expand_shell_tasks
+
+        expanded = expand_shell_tasks(module, line_length_for(path))
+        if expanded is not None:  # the shell tasks are flytekit tasks now; the rules migrate them
+            module, text = expanded, expanded.code
+    if "FileSensor" in text:
+        from ._sensors import expand_file_sensors
+
+        expanded = expand_file_sensors(module)
+        if expanded is not None:  # the sensors are flytekit tasks now; the rules migrate them
+            module, text = expanded, expanded.code
     wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
     scopes = wrapper.resolve(ScopeProvider)
-    text = data.decode(module.encoding, errors="replace")
     is_package = path.endswith("__init__.py")
     name = module_name if module_name is not None else (module_name_for(path) if path and not path.startswith("<") else "")
     model = analyze(module, scopes, text, path, name)  # type: ignore[arg-type]

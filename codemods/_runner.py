@@ -172,6 +172,11 @@ def migrate_paths(
         report.interrupted = True
         _sort(report, order)
         raise Interrupted(report) from None
+    if events.no_workers is not None:
+        report.notes.append(
+            f"could not start worker processes ({events.no_workers}; they need POSIX semaphores in /dev/shm); "
+            "the files were migrated in this process, one at a time"
+        )
     if events.pools_broken:
         died = "a worker process died" if events.pools_broken == 1 else f"worker processes died {events.pools_broken} times"
         report.notes.append(

@@ -12,6 +12,10 @@ Migration runs in worker processes, never in the process that writes files and r
   are run again in a new pool; each file a worker had started but not finished is run again
   alone, in a process of its own. If that process dies too, the file gets an error result
   naming how it died; otherwise nothing was lost. Either way the run goes on.
+* **No workers, still a run.** Starting workers needs POSIX semaphores, which live in files
+  under /dev/shm: a full or read-only /dev/shm, or a file size limit of 0, refuses them. Then
+  the files are migrated in this process, one at a time, and the report says why (a file that
+  crashes the parser then ends the run, which is what the workers guard against).
 * Workers ignore SIGINT: Ctrl-C reaches the parent, which stops between two files (a file being
   written is finished first), kills its workers and raises KeyboardInterrupt.
 """
@@ -19,6 +23,7 @@ Migration runs in worker processes, never in the process that writes files and r
 from __future__ import annotations
 
 import ctypes
+import mmap
 import multiprocessing
 import os
 import signal
@@ -30,6 +35,7 @@ from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from typing import Any, Optional
 
+from ._files import reason
 from ._report import FileResult
 
 _PR_SET_PDEATHSIG = 1
@@ -54,6 +60,17 @@ def _context() -> Any:
     if sys.platform.startswith("linux"):
         return multiprocessing.get_context("fork")
     return multiprocessing.get_context()
+
+
+def _start_flags(ctx: Any, n: int) -> Any:
+    """One byte per job, shared with the workers, which set it when they start that job."""
+    if ctx.get_start_method() == "fork":
+        # Anonymous shared memory, inherited by the forked workers: no file behind it. A
+        # multiprocessing RawArray lives in a file it truncates to size, which fails with EFBIG
+        # under a small `ulimit -f` (the run died with a traceback) and, on a full /dev/shm and
+        # temporary directory, kills the first worker touching it with SIGBUS.
+        return mmap.mmap(-1, max(1, n))
+    return ctx.RawArray("b", n)
 
 
 def _die_with_parent(parent_pid: int) -> None:
@@ -150,6 +167,8 @@ class PoolEvents:
 
     pools_broken: int = 0
     retried_alone: int = 0
+    # why no worker process could be started, when the files were migrated in this process
+    no_workers: Optional[str] = None
 
 
 def migrate_all(
@@ -200,6 +219,22 @@ class _StopRequests:
 _POLL_S = 0.2
 
 
+def _migrate_here(
+    pending: list[Job],
+    migrate: Callable[[Job], FileResult],
+    on_result: Callable[[FileResult], None],
+    on_started: Optional[Callable[[], None]],
+    stops: _StopRequests,
+) -> None:
+    """Every job in this process, in order, when no worker process can be started."""
+    if on_started is not None:
+        on_started()
+    for job in pending:
+        stops.check()
+        on_result(migrate(job))
+    stops.check()
+
+
 def _migrate_rounds(
     pending: list[Job],
     migrate: Callable[[Job], FileResult],
@@ -213,13 +248,18 @@ def _migrate_rounds(
     if not pending and on_started is not None:
         on_started()
     while pending:
-        started = ctx.RawArray("b", len(pending))
-        pool = ProcessPoolExecutor(
-            max_workers=max(1, min(workers, len(pending))),
-            mp_context=ctx,
-            initializer=_init_worker,
-            initargs=(os.getpid(), migrate, started),
-        )
+        started = _start_flags(ctx, len(pending))
+        try:
+            pool = ProcessPoolExecutor(
+                max_workers=max(1, min(workers, len(pending))),
+                mp_context=ctx,
+                initializer=_init_worker,
+                initargs=(os.getpid(), migrate, started),
+            )
+        except OSError as e:  # its queues' semaphores could not be made
+            events.no_workers = reason(e)
+            _migrate_here(pending, migrate, on_result, on_started, stops)
+            return
         futures: dict[Future, int] = {}
         ours: set[Any] = set()
         finished: set[int] = set()
@@ -232,6 +272,16 @@ def _migrate_rounds(
                 except BrokenProcessPool:  # a worker died while jobs were still being handed out
                     broken = True
                     break
+                except OSError as e:
+                    if k > 0:  # workers exist (all are started by the first submit): a real error
+                        raise
+                    # no worker could be started (fork or the pool's semaphores refused); any
+                    # started before the refusal would wait forever for work: end them
+                    for proc in set(multiprocessing.active_children()) - before:
+                        proc.kill()
+                    events.no_workers = reason(e)
+                    _migrate_here(pending, migrate, on_result, on_started, stops)
+                    return
                 if k == 0:
                     ours = set(multiprocessing.active_children()) - before
                 stops.check()

@@ -10,6 +10,7 @@ import importlib as _importlib
 import logging as _logging
 from typing import TYPE_CHECKING, Any
 
+from ._user_logger import user_logger as _user_logger
 from ._version import __version__
 
 # THE table of the public API: every name `flyte` exports that loads on first use (PEP 562), so
@@ -18,11 +19,18 @@ from ._version import __version__
 # imports below repeat it for type checkers (which cannot read a table), and
 # tests/flyte/test_public_names.py checks that the three agree.
 _LAZY: dict[str, tuple[str, str | None]] = {
+    "artifacts": (".artifacts", None),
     "errors": (".errors", None),
+    "extras": (".extras", None),
     "io": (".io", None),
     "models": (".models", None),
     "report": (".report", None),
     "durable": (".durable", None),
+    "config": (".config", None),
+    "git": (".git", None),
+    "notify": (".notify", None),
+    "remote": (".remote", None),
+    "sandbox": (".sandbox", None),
     "storage": (".storage", None),
     "syncify": (".syncify", None),
     "types": (".types", None),
@@ -114,11 +122,18 @@ def __dir__() -> list:
 
 
 if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and linters
+    from . import artifacts as artifacts
+    from . import config as config
     from . import durable as durable
     from . import errors as errors
+    from . import extras as extras
+    from . import git as git
     from . import io as io
     from . import models as models
+    from . import notify as notify
+    from . import remote as remote
     from . import report as report
+    from . import sandbox as sandbox
     from . import storage as storage
     from . import syncify as syncify
     from . import types as types
@@ -190,7 +205,7 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from ._trigger import TriggeredPartition as TriggeredPartition
     from ._trigger import TriggerTime as TriggerTime
 
-logger = _logging.getLogger("flyte.user")
+logger = _user_logger()  # INFO and above on stderr, as in the SDK
 system_logger = _logging.getLogger("flyte")
 
 __all__ = [*_EAGER, *_LAZY]

@@ -23,6 +23,10 @@ from ._timeout import TimeoutType
 from ._trigger import Trigger, normalize_triggers
 from .models import MAX_INLINE_IO_BYTES
 
+# plugin config class -> the task class `env.task` builds for an environment with that
+# plugin_config (e.g. flyte.extras.Sleep -> SleepTask); a plugin registers itself on import.
+TASK_PLUGINS: dict[type, type[AsyncFunctionTaskTemplate]] = {}
+
 if TYPE_CHECKING:
     from ._image import Image
 
@@ -174,6 +178,13 @@ class TaskEnvironment(Environment):
         return id(self)
 
     @property
+    def sandbox(self) -> Any:
+        """`env.sandbox.orchestrator`: sandboxed orchestrator tasks of this environment (flyte.sandbox)."""
+        from .sandbox._orchestrator import EnvironmentSandbox
+
+        return EnvironmentSandbox(self)
+
+    @property
     def tasks(self) -> dict[str, TaskTemplate]:
         return dict(self._tasks)
 
@@ -257,7 +268,8 @@ class TaskEnvironment(Environment):
                 raise TypeError(f"Task {func.__name__!r} is a generator; tasks must return their outputs")
             if self.reusable is not None and pod_template is not None:
                 raise ValueError("Cannot set pod_template when environment is reusable.")
-            task: AsyncFunctionTaskTemplate = AsyncFunctionTaskTemplate(
+            task_class = TASK_PLUGINS.get(type(self.plugin_config), AsyncFunctionTaskTemplate)
+            task: AsyncFunctionTaskTemplate = task_class(
                 name=f"{self.name}.{func.__name__}",
                 interface=TaskInterface(func),
                 short_name=short_name or func.__name__,

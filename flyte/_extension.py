@@ -6,6 +6,8 @@ Flyte 2 program never does.
 
 from __future__ import annotations
 
+from typing import Any
+
 # An input value with this method names its own cache hash: `value.__flyte_cache_hash__()` returns
 # a string (or None for "hash my bytes as usual"), and a cached task's key depends on that string
 # instead of the value's serialized bytes. The flytekit shim uses it for `HashMethod`-annotated
@@ -20,4 +22,23 @@ def clear_task_cache() -> int:
     return current_store().clear_cache()
 
 
-__all__ = ["CACHE_HASH_METHOD", "clear_task_cache"]
+def live_progress(enabled: bool = True) -> Any:
+    """A context manager that shows the first run started inside it as a live tree on the
+    terminal (as `flyte run` does), when stdout is a terminal, `enabled` and $FLYTE_NO_PROGRESS
+    is not set; otherwise it does nothing."""
+    import contextlib
+    import os
+
+    if not enabled or os.environ.get("FLYTE_NO_PROGRESS"):
+        return contextlib.nullcontext()
+    from rich.console import Console
+
+    console = Console(highlight=False, soft_wrap=True)
+    if not console.is_terminal:
+        return contextlib.nullcontext()
+    from ._cli._live import LiveRun
+
+    return LiveRun().shown(console)
+
+
+__all__ = ["CACHE_HASH_METHOD", "clear_task_cache", "live_progress"]

@@ -31,6 +31,8 @@ from ._controller import (
     ROOT_ACTION,
     Call,
     Recorder,
+    capture_begin,
+    capture_end,
     drive,
     encode_inputs,
     execute_async,
@@ -197,7 +199,6 @@ RUNCONTEXT_UNUSED = {
     "reset_root_logger": "the root logger's handlers are left as they are",
     "queue": "there is one local queue",
     "max_action_concurrency": "as in the SDK, it applies only to remote runs",
-    "notifications": "local runs send no notifications",
     "cache_lookup_scope": "the local cache has one scope",
     "preserve_original_types": "values keep their Python types in local runs already",
     "debug": "attach a debugger to this process instead",
@@ -215,7 +216,8 @@ class _Runner:
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
                  run_start_time: Optional[datetime] = None, project: Optional[str] = None,
-                 domain: Optional[str] = None, replace: bool = False, resume_succeeded: bool = False):
+                 domain: Optional[str] = None, notifications: Any = None, replace: bool = False,
+                 resume_succeeded: bool = False):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -236,12 +238,20 @@ class _Runner:
         self.domain = domain
         self.replace = replace  # a succeeded run of this name is deleted and run again (explicit only)
         self.resume_succeeded = resume_succeeded  # rerun --recover --force-rerun-action of a succeeded run
+        self._notifications: tuple = ()
+        if notifications is not None:  # checked now: a wrong value fails before the run starts
+            from .notify._notifiers import normalize
+
+            self._notifications = normalize(notifications, "with_runcontext")
         self.run = Dual(self._run_async)
         self.run.__call__ = self._run_sync  # type: ignore[method-assign]
 
     # -- setup ---------------------------------------------------------------------------------
 
     def _begin(self, task: Any, args: tuple, kwargs: dict) -> tuple[RunState, Call]:
+        local_task = getattr(task, "__flyte_local_task__", None)  # flyte.remote's task references
+        if local_task is not None and not isinstance(task, TaskTemplate):
+            task = local_task()
         if not isinstance(task, TaskTemplate):
             raise TypeError(
                 f"Only Flyte tasks can be run, not generic functions or other objects; got {type(task).__name__} "
@@ -333,6 +343,13 @@ class _Runner:
         # Durable in the journal when this returns; the SQLite tables are a projection the writer
         # thread keeps up to date (queries in this process flush first), so nobody waits for it.
         run.recorder.run_finished(self._run_record(run, call.rt, call.packed, phase, time.time(), out, error))
+        if self._notifications:
+            from .notify._local import deliver
+
+            deliver(self._notifications, run_name=run.name, task_name=call.rt.name, phase=Phase(phase).public,
+                    error=None if error is None else f"{type(error).__name__}: {error}",
+                    project=run.project or current_project(), domain=run.domain or current_domain(),
+                    run_dir=run.run_dir)
 
     # -- execution: one path for flyte.run, with_runcontext(...).run and their .aio forms ----------
 
@@ -340,15 +357,18 @@ class _Runner:
         """Run the root call with the run's context and environment, record the run's end."""
         ctx_token = current_custom_context.set(dict(run.custom_context))
         env = push_env({str(k): str(v) for k, v in run.env_vars.items()}) if run.env_vars else None
+        capture_begin(run.name)  # what the run's actions print is kept with them
         try:
             value = call.value if call.done else await root_value(call)
         except BaseException as e:
+            capture_end(run.name)
             self._finish(run, call, None, e)
             raise
         finally:
             if env is not None:
                 pop_env(env)
             current_custom_context.reset(ctx_token)
+        capture_end(run.name)
         iface = call.rt.iface
         outputs = ActionOutputs(iface.outputs_tuple(value), iface.output_names or ("o0",))
         self._finish(run, call, outputs, None)
@@ -408,6 +428,10 @@ def run_blocking_in_thread(fn: Any) -> Any:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        in_loop = False
+    else:
+        in_loop = True
+    if not in_loop:  # called outside the except clause, so a failure does not chain to its RuntimeError
         return fn()
     box: list = []
 
@@ -480,7 +504,7 @@ def with_runcontext(
         mode, name=name, overwrite_cache=overwrite_cache, disable_run_cache=disable_run_cache, env_vars=env_vars,
         custom_context=custom_context, raw_data_path=raw_data_path, run_base_dir=run_base_dir, labels=labels,
         annotations=annotations, interactive_mode=interactive_mode, run_start_time=run_start_time, project=project,
-        domain=domain,
+        domain=domain, notifications=notifications,
     )
 
 

@@ -16,11 +16,17 @@ from typing import Any, Generic, TypeVar
 T = TypeVar("T")
 
 
-def run_blocking(make_coro: Callable[[], Awaitable[T]]) -> T:
-    """Run a coroutine to completion from sync code, whether or not this thread has a running loop."""
+def _loop_running() -> bool:
     try:
         asyncio.get_running_loop()
     except RuntimeError:
+        return False
+    return True
+
+
+def run_blocking(make_coro: Callable[[], Awaitable[T]]) -> T:
+    """Run a coroutine to completion from sync code, whether or not this thread has a running loop."""
+    if not _loop_running():  # (outside the except clause: a failure here must not chain to its RuntimeError)
         return asyncio.run(make_coro())  # type: ignore[arg-type]
     box: list = []
     ctx = contextvars.copy_context()

@@ -312,6 +312,7 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
 
     func: Callable[..., Any] = None  # type: ignore[assignment]
     plugin_config: Optional[Any] = None
+    debuggable: bool = True  # the SDK's default for function tasks (TaskTemplate's is False)
     task_resolver: Optional[Any] = None
 
     def __post_init__(self) -> None:

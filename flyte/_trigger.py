@@ -120,6 +120,10 @@ class Trigger:
     def __post_init__(self) -> None:
         if not self.name:
             raise ValueError("Trigger name cannot be empty")
+        if self.notifications is not None:
+            from .notify._notifiers import normalize
+
+            normalize(self.notifications, f"Trigger '{self.name}'")  # checked; kept as given
         inputs = self.inputs or {}
         artifact_args = [k for k, v in inputs.items() if v is TriggeredArtifact]
         if len(artifact_args) > 1:

@@ -154,6 +154,16 @@ class ActionNotFoundError(RuntimeError):
     """No action with the given name exists in the run."""
 
 
+class RemoteTaskNotFoundError(RuntimeUserError):
+    """No task with the given name (and version) is known: `flyte.remote.Task.get(...)` looked
+    it up when first used and found nothing."""
+
+    CODE = "RemoteTaskNotFoundError"
+
+    def __init__(self, message: str):
+        super().__init__(self.CODE, message, "user")
+
+
 class RuntimeDataValidationError(RuntimeUserError):
     """A task's inputs or outputs do not match its declared types."""
 

@@ -191,11 +191,14 @@ def _entity_command(name: str, entity: Any) -> click.Command:
             for k, v in data.items():
                 kwargs[k] = _coerce(v, iface.inputs.get(k, Any))
         click.echo("Running Execution on local.")
-        result = entity(**kwargs)
-        if inspect.iscoroutine(result):
-            import asyncio
+        from flyte._extension import live_progress
 
-            result = asyncio.run(result)
+        with live_progress():  # the run's live tree, on a terminal (as `flyte run` shows it)
+            result = entity(**kwargs)
+            if inspect.iscoroutine(result):
+                import asyncio
+
+                result = asyncio.run(result)
         if result is not None:
             click.echo(result)
 

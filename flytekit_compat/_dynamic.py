@@ -15,6 +15,7 @@ from ._executor import NodeFailure, execute_graph
 from ._graph import CompileContext, StartNode, current_compile
 from ._literal_crossing import check_graph_outputs
 from ._task import ExecutionBehavior, PythonFunctionTask, make_task_decorator
+from ._typecheck import output_items
 from .exceptions.user import FlyteValidationException
 
 
@@ -50,6 +51,9 @@ class DynamicTask(PythonFunctionTask):
         for section in ctx.open_conditionals:
             if not section.complete:
                 raise FlyteValidationException(f"The conditional {section.name!r} in {self.name!r} has no else_()")
+        if len(self._interface.outputs) > 1 and not isinstance(result, tuple):
+            # flytekit reads a dynamic task's return as a task's: item by item (a list works)
+            result = output_items(result) or result
         binder = WorkflowBase(self.name, self._interface, None, None, self._module)  # type: ignore[arg-type]
         bindings = binder._bind_outputs(result)
         try:

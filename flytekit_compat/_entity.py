@@ -9,13 +9,27 @@ A call means one of three things, depending on where it happens:
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Optional
+import inspect
+import os
+from typing import Any, Callable, Optional
 
 from . import _bridge
 from ._graph import add_call_node, bind_arguments, current_compile, fill_defaults
 from ._interface import Interface, make_output_tuple
-from ._literal_crossing import LiteralValue, to_python
+from ._literal_crossing import is_literal_value, to_python
 from ._typecheck import convert_inputs
+
+
+def name_module(fn: Callable[..., Any]) -> str:
+    """The module part of an entity's name: its module, or for one defined in a script run as
+    `__main__`, the script's file name (`python wf.py` names a task `wf.t`, as flytekit does)."""
+    module = getattr(fn, "__module__", None) or "__main__"
+    if module != "__main__":
+        return module
+    try:
+        return os.path.splitext(os.path.basename(inspect.getfile(fn)))[0] or module
+    except (TypeError, OSError):  # defined interactively: no file
+        return module
 
 
 class Entity:
@@ -107,7 +121,7 @@ class Entity:
     def _bind_for_execution(self, args: tuple, kwargs: dict) -> dict[str, Any]:
         bound = bind_arguments(self.name, self._interface, args, kwargs)
         bound = self._prepare_inputs(bound)
-        bound = fill_defaults(self.name, self._interface, bound, compiling=False)
+        bound = fill_defaults(self.name, self._interface, bound, compiling=False, kind=self._kind)
         return convert_inputs(self.name, self._interface.inputs, bound, kind=self._kind)
 
     def _shape(self, raw: Any) -> Any:
@@ -115,9 +129,9 @@ class Entity:
         if not names:
             return None
         values = tuple(raw) if (len(names) > 1 or self._interface.output_tuple is not None) else (raw,)
-        if any(type(v) is LiteralValue for v in values):
+        if any(is_literal_value(v) for v in values):
             outputs = self._interface.outputs
-            values = tuple(to_python(v, outputs[n]) if type(v) is LiteralValue else v for n, v in zip(names, values))
+            values = tuple(to_python(v, outputs[n]) if is_literal_value(v) else v for n, v in zip(names, values))
         return make_output_tuple(self._interface, values)
 
     # -- as a node of a running graph ----------------------------------------------------------------

@@ -234,8 +234,22 @@ def bind_arguments(entity_name: str, interface: Interface, args: tuple, kwargs: 
     return bound
 
 
-def fill_defaults(entity_name: str, interface: Interface, bound: dict[str, Any], *, compiling: bool) -> dict[str, Any]:
+def _missing_arguments(function: str, names: list[str]) -> str:
+    """Python's own words for a call that lacks arguments, which is what flytekit's users see."""
+    quoted = [f"'{n}'" for n in names]
+    listed = quoted[0] if len(quoted) == 1 else (
+        f"{quoted[0]} and {quoted[1]}" if len(quoted) == 2 else ", ".join(quoted[:-1]) + f", and {quoted[-1]}")
+    plural = "argument" if len(names) == 1 else "arguments"
+    return f"{function}() missing {len(names)} required positional {plural}: {listed}"
+
+
+def fill_defaults(entity_name: str, interface: Interface, bound: dict[str, Any], *, compiling: bool,
+                  kind: str = "workflow", function_name: Optional[str] = None) -> dict[str, Any]:
+    """The inputs of a call with defaults filled in. A call that lacks a required input fails as
+    in flytekit: at compile time with FlyteAssertion; when run, with Python's TypeError naming every
+    missing input (for a task, wrapped as the failure of executing it)."""
     out = {}
+    missing = []
     for name, (tp, default) in interface.inputs_with_defaults.items():
         if name in bound:
             out[name] = bound[name]
@@ -250,7 +264,12 @@ def fill_defaults(entity_name: str, interface: Interface, bound: dict[str, Any],
         else:
             if compiling:
                 raise FlyteAssertion(f"Input {name} of type {tp} was not specified for function {entity_name}")
-            raise TypeError(f"{entity_name}() missing 1 required positional argument: '{name}'")
+            missing.append(name)
+    if missing:
+        message = _missing_arguments(function_name or entity_name.rsplit(".", 1)[-1], missing)
+        if kind == "task":
+            message = f"Error encountered while executing '{entity_name}':\n  {message}"
+        raise TypeError(message)
     return out
 
 

@@ -1,21 +1,20 @@
 """The typed interface of a flytekit task or workflow, extracted with flytekit's rules.
 
 Decoration-time errors match flytekit: an input without annotation, a bare `list`, a tuple as an
-input, an int-valued Enum, or a return annotation on a function that never returns a value.
+input, an int-valued Enum, a one-item tuple as the outputs, or a return annotation on a function
+that never returns a value.
 """
 
 from __future__ import annotations
 
-import ast
 import collections
 import enum
 import inspect
-import textwrap
 import typing
 from collections.abc import Callable
 from typing import Any, Optional
 
-from .exceptions.user import FlyteMissingReturnValueException, FlyteMissingTypeException
+from .exceptions.user import FlyteMissingReturnValueException, FlyteMissingTypeException, FlyteValidationException
 
 _EMPTY = inspect.Parameter.empty
 
@@ -25,32 +24,15 @@ class RestrictedTypeError(Exception):
 
 
 def _returns_a_value(fn: Callable[..., Any]) -> Optional[bool]:
-    """True if the function has a `return <value>` anywhere at its own level; None if unknown."""
+    """Whether the function's source mentions `return` or `yield` on any line; None if there is no
+    source. This is flytekit's own (textual) rule, kept as is so that exactly the functions flytekit
+    refuses are refused: one that only raises or is a stub (`...`) has no return, while a `return`
+    in a nested function or even a comment counts."""
     try:
-        tree = ast.parse(textwrap.dedent(inspect.getsource(fn)))
-    except (OSError, TypeError, SyntaxError, IndentationError):
+        lines = inspect.getsourcelines(fn)[0]
+    except (OSError, TypeError):
         return None
-    func = next((n for n in ast.walk(tree) if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef))), None)
-    if func is None:
-        return None
-
-    def visit(node: ast.AST) -> bool:
-        for child in ast.iter_child_nodes(node):
-            if isinstance(child, (ast.FunctionDef, ast.AsyncFunctionDef, ast.Lambda, ast.ClassDef)):
-                continue
-            if isinstance(child, ast.Return) and child.value is not None:
-                return True
-            if isinstance(child, (ast.Yield, ast.YieldFrom)):
-                return True  # a generator produces its values by yielding
-            if isinstance(child, ast.Raise):
-                return True  # a function that only raises is fine
-            if isinstance(child, ast.Expr) and isinstance(child.value, ast.Constant) and child.value.value is Ellipsis:
-                return True  # a stub body (`...`), as flytekit accepts
-            if visit(child):
-                return True
-        return False
-
-    return visit(func)
+    return any("return" in line or "yield" in line for line in lines)
 
 
 def _check_input_type(fn: Callable[..., Any], name: str, tp: Any) -> None:
@@ -78,12 +60,17 @@ def output_type_names(ret: Any) -> tuple[dict[str, Any], Optional[type]]:
     if ret is _EMPTY or ret is None or ret is type(None):
         return {}, None
     if isinstance(ret, tuple):  # `-> (int, str)`: flytekit reads a tuple of types as several outputs
+        if len(ret) == 1:
+            raise FlyteValidationException("Please don't use a tuple if you're just returning one thing.")
         return {f"o{i}": a for i, a in enumerate(ret)}, None
     if isinstance(ret, type) and issubclass(ret, tuple) and hasattr(ret, "_fields"):
         hints = typing.get_type_hints(ret) if getattr(ret, "__annotations__", None) else {}
         return {f: hints.get(f, Any) for f in ret._fields}, ret
     if typing.get_origin(ret) is tuple:
         args = typing.get_args(ret)
+        if len(args) == 1:  # a one-item Tuple would be read as one output named o0: flytekit refuses it
+            raise FlyteValidationException(
+                "Tuples should be used to indicate multiple return values, found only one return variable.")
         if args and not (len(args) == 2 and args[1] is Ellipsis):
             return {f"o{i}": a for i, a in enumerate(args)}, None
     return {"o0": ret}, None
@@ -163,7 +150,8 @@ def extract(fn: Callable[..., Any], *, check_return: bool = True, allow_untyped:
             raise RestrictedTypeError(f"Transformer for type {tuple} is restricted currently (output of {fn.__qualname__})")
         if isinstance(tp, type) and issubclass(tp, enum.Enum):
             _check_enum(tp)
-    if check_return and outputs and _returns_a_value(fn) is False:
+    may_be_none = ret is type(None) or type(None) in typing.get_args(ret)  # an Optional output needs no return
+    if check_return and outputs and not may_be_none and _returns_a_value(fn) is False:
         raise FlyteMissingReturnValueException(fn=fn)
     interface = Interface(inputs, outputs, nt, inspect.getdoc(fn))
     artifacts = artifact_outputs(outputs)

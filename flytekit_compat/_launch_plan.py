@@ -194,7 +194,8 @@ class LaunchPlan(Entity):
         from ._typecheck import convert_inputs
 
         bound = bind_arguments(self.name, self._interface, args, kwargs)
-        bound = fill_defaults(self.name, self._interface, bound, compiling=False)
+        bound = fill_defaults(self.name, self._interface, bound, compiling=False,
+                              function_name=self._workflow.name.rsplit(".", 1)[-1])
         bound = {**bound, **self._fixed_inputs}
         return convert_inputs(self.name, self._workflow.python_interface.inputs, bound, kind="workflow")
 

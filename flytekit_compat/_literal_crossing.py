@@ -6,8 +6,9 @@ a type annotated with a transformer (`Annotated[T, MyTransformer()]`), `typing.A
 flytekit pickles it), and lists, dicts and unions of those, are different: there the user's
 `to_literal` and `to_python_value` are the behaviour, so, as in flytekit,
 
-- a task's output of such a type leaves as `transformer.to_literal(value)` (a `LiteralValue`
-  the runtime stores like any other value),
+- a task's output of such a type leaves as `transformer.to_literal(value)` (a `LiteralValue`,
+  which the runtime records through Flyte 2's type engine as the equivalent `flyteidl2` literal:
+  see `_literal_value`),
 - a task receiving such an input gets `transformer.to_python_value(literal)`; a Python value
   given directly (a workflow input, a top-level call) is written and read back first,
 - a workflow's or a top-level call's output is read back as its declared type.
@@ -23,36 +24,12 @@ from typing import Any, Optional
 _cache: dict[Any, bool] = {}
 
 
-class LiteralValue:
-    """A literal on its way to the next task, with the type it was written as."""
-
-    __slots__ = ("literal", "python_type")
-
-    def __init__(self, literal: Any, python_type: Any):
-        self.literal = literal
-        self.python_type = python_type
-
-    def __reduce__(self) -> Any:
-        return (LiteralValue, (self.literal, self.python_type))
-
-    def __flyte_cache_hash__(self) -> Optional[str]:
-        """What a downstream cached task is keyed by (the runtime's public cache-hash hook,
-        flyte._extension.CACHE_HASH_METHOD): as in flytekit, the literal, with every part that a
-        `HashMethod` hashed replaced by that hash."""
-        return _literal_key(self.literal)
-
-    def __repr__(self) -> str:
-        return f"LiteralValue({self.literal!r})"
-
-
-def _literal_key(literal: Any) -> str:
-    if getattr(literal, "hash", None):
-        return f"hash:{literal.hash}"
-    if getattr(literal, "collection", None) is not None:
-        return "[" + ",".join(_literal_key(item) for item in literal.collection.literals) + "]"
-    if getattr(literal, "map", None) is not None:
-        return "{" + ",".join(f"{k!r}:{_literal_key(v)}" for k, v in sorted(literal.map.literals.items())) + "}"
-    return repr(literal)
+def is_literal_value(value: Any) -> bool:
+    """Whether `value` is a crossing literal (without importing the module that carries them,
+    which loads Flyte 2's type engine: no value can be one before that module is imported). Another
+    thread may be importing it right now: until its class exists, no value is one either."""
+    module = sys.modules.get("flytekit_compat._literal_value")
+    return module is not None and type(value) is getattr(module, "LiteralValue", None)
 
 
 def _ctx() -> Any:
@@ -93,13 +70,13 @@ def _decide(tp: Any) -> bool:
         return False
     if dataclasses.is_dataclass(tp) or (hasattr(tp, "model_fields") and hasattr(tp, "model_validate")):
         return _holds_flyte_types(tp, set())
-    sd_module = sys.modules.get("flytekit_compat.types.structured._structured_dataset")
-    if sd_module is not None and issubclass(tp, sd_module.StructuredDataset):
+    # (a module another thread is still importing may lack its class: then nothing is of it yet)
+    dataset = getattr(sys.modules.get("flytekit_compat.types.structured._structured_dataset"), "StructuredDataset", None)
+    if isinstance(dataset, type) and issubclass(tp, dataset):
         return True
-    engine = sys.modules.get("flytekit_compat.core.type_engine")
-    if engine is None:
+    TypeEngine = getattr(sys.modules.get("flytekit_compat.core.type_engine"), "TypeEngine", None)
+    if TypeEngine is None:
         return False  # nobody imported the engine, so nobody registered a transformer
-    TypeEngine = engine.TypeEngine
     transformer = TypeEngine._get_transformer(tp)
     if transformer is None and hasattr(tp, "__mro__"):
         for base in tp.__mro__[1:]:
@@ -148,28 +125,30 @@ def _is_transformer(meta: Any) -> bool:
     return isinstance(meta, TypeTransformer)
 
 
-def to_literal(value: Any, tp: Any) -> LiteralValue:
+def to_literal(value: Any, tp: Any) -> Any:
+    """`value` (declared as `tp`) as a `LiteralValue` made by its transformer."""
+    from ._literal_value import LiteralValue
     from .core.type_engine import TypeEngine
 
     if isinstance(value, LiteralValue):
         return value
     expected = TypeEngine.to_literal_type(tp)
     try:
-        return LiteralValue(TypeEngine.to_literal(_ctx(), value, tp, expected), tp)
+        return LiteralValue(TypeEngine.to_literal(_ctx(), value, tp, expected))
     except Exception:
         # A value of another type with the same transformer (a pandas frame where a dataset is
         # declared): written as its own type, as flytekit writes the producing task's output.
         own = type(value)
         if own is tp or TypeEngine.get_transformer(own) is not TypeEngine.get_transformer(tp):
             raise
-        return LiteralValue(TypeEngine.to_literal(_ctx(), value, own, expected), tp)
+        return LiteralValue(TypeEngine.to_literal(_ctx(), value, own, expected))
 
 
 def to_python(value: Any, tp: Any) -> Any:
     """A crossing value as `tp`: read from its literal, or a Python value written and read back."""
     from .core.type_engine import TypeEngine
 
-    if isinstance(value, LiteralValue):
+    if is_literal_value(value):
         literal = value.literal
     else:
         try:
@@ -217,5 +196,5 @@ def check_graph_outputs(entity_name: str, outputs: dict[str, Any], values: tuple
     return send_crossing(outputs, crossing, convert_output_values(entity_name, loose, values))
 
 
-__all__ = ["LiteralValue", "check_graph_outputs", "crosses_as_literal", "crossing_outputs", "receive_crossing", "send_crossing", "to_literal",
+__all__ = ["check_graph_outputs", "is_literal_value", "crosses_as_literal", "crossing_outputs", "receive_crossing", "send_crossing", "to_literal",
            "to_python"]

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import enum
 import os
+import re
 from dataclasses import dataclass
 from typing import Any, Optional
+
+# flytekit's rule for `Secret.env_var` (and Flyte 2's for every secret variable).
+_ENV_NAME = re.compile(r"^[A-Z_][A-Z0-9_]*$")
 
 
 class _MountType(enum.Enum):
@@ -29,6 +33,11 @@ class Secret:
     def __post_init__(self) -> None:
         if self.group is None:
             raise ValueError("Group is a required parameter")
+        # flytekit 1.16 checks this when the Secret is made (no flytekit release with `env_var`
+        # accepts a lower-case or otherwise invalid name), so a program with one fails here too,
+        # not later in the runtime.
+        if self.env_var is not None and not _ENV_NAME.match(self.env_var):
+            raise ValueError(f"Invalid environment variable name: {self.env_var}")
 
 
 Secret.MountType = _MountType  # type: ignore[attr-defined]
@@ -85,9 +94,10 @@ class SecretsManager:
         if value is not None:
             return value
         plain = env_var[len(self._env_prefix.upper()):] if env_var.startswith(self._env_prefix.upper()) else env_var
-        value = os.environ.get(plain)
-        if value is not None:
-            return value
+        for name in (env_safe(env_var), plain):  # where to_flyte_secrets exposes it; then without the prefix
+            value = os.environ.get(name)
+            if value is not None:
+                return value
         path = self.get_secrets_file(group, key, group_version)
         if os.path.exists(path):
             with open(path, encode_mode) as f:
@@ -98,12 +108,57 @@ class SecretsManager:
         )
 
 
-def to_flyte_secrets(requests: list[Secret]) -> list[Any]:
-    """flyte secrets that land where `SecretsManager.get` looks (`_FSEC_<GROUP>_<KEY>`)."""
-    import flyte
+def fsec_name(group: Optional[str], key: Optional[str], group_version: Optional[str] = None) -> str:
+    """flytekit's variable for a secret: `_FSEC_<GROUP>_<GROUP_VERSION>_<KEY>`, upper-cased, with
+    the group's and key's other characters kept (`_FSEC_USER-INFO_MY.KEY`), as flytekit names it."""
+    return f"{ENV_PREFIX}{'_'.join(p for p in (group, group_version, key) if p)}".upper()
 
+
+def env_safe(name: str) -> str:
+    """`name` as a variable name Flyte 2 accepts: upper case, every other character an underscore."""
+    safe = re.sub(r"[^A-Z0-9_]", "_", name.upper())
+    return safe if not safe[:1].isdigit() else "_" + safe
+
+
+def to_flyte_secrets(requests: list[Secret]) -> list[Any]:
+    """flyte secrets for flytekit's requests. Each one's value is found where flytekit users put
+    it (`_FSEC_<GROUP>_<KEY>` exactly as flytekit spells it, dashes and dots included), then under
+    the runtime's names; it is exposed to the task as the request's `env_var`, or else as the
+    flytekit name made a valid variable name (`_FSEC_USER_INFO_MY_KEY`, where `SecretsManager`
+    also looks)."""
     out = []
     for s in requests:
-        env_name = f"{ENV_PREFIX}{'_'.join(p for p in (s.group, s.group_version, s.key) if p)}".upper().replace("-", "_")
-        out.append(flyte.Secret(key=s.key or "", group=s.group, as_env_var=s.env_var or env_name))
+        flytekit_name = fsec_name(s.group, s.key, s.group_version)
+        out.append(_flytekit_secret_class()(key=s.key or "", group=s.group, as_env_var=s.env_var or env_safe(flytekit_name),
+                                            flytekit_name=flytekit_name))
     return out
+
+
+_FlytekitSecret: Any = None
+
+
+def _flytekit_secret_class() -> Any:
+    """A flyte.Secret that also looks for the value under flytekit's own name (made on first use,
+    so that `import flytekit` does not build it)."""
+    global _FlytekitSecret
+    if _FlytekitSecret is None:
+        import flyte
+
+        @dataclass(eq=False)  # equality and the stable hash stay flyte.Secret's
+        class FlytekitSecret(flyte.Secret):
+            flytekit_name: Optional[str] = None
+
+            def local_value(self) -> Optional[str]:
+                if self.flytekit_name and self.flytekit_name in os.environ:
+                    return os.environ[self.flytekit_name]
+                return super().local_value()
+
+        FlytekitSecret.__module__, FlytekitSecret.__qualname__ = __name__, "FlytekitSecret"  # pickled by name
+        _FlytekitSecret = FlytekitSecret
+    return _FlytekitSecret
+
+
+def __getattr__(name: str) -> Any:
+    if name == "FlytekitSecret":  # a new process unpickling a task's secrets
+        return _flytekit_secret_class()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

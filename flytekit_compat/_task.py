@@ -13,7 +13,7 @@ from typing import Any, Optional, Union
 from . import _bridge
 from ._cache import Cache, to_flyte_cache
 from ._context import enter_task, leave_task
-from ._entity import Entity
+from ._entity import Entity, name_module
 from ._interface import Interface, extract
 from ._literal_crossing import crossing_outputs, receive_crossing, send_crossing
 from ._typecheck import convert_inputs, convert_outputs, single_output_checker
@@ -90,7 +90,7 @@ class PythonFunctionTask(Entity):
         self.task_resolver = task_resolver
         self.pickle_untyped = pickle_untyped
         module = getattr(task_function, "__module__", "__main__") or "__main__"
-        self.name = f"{module}.{task_function.__name__}"
+        self.name = f"{name_module(task_function)}.{task_function.__name__}"
         self._module = module
         self.instantiated_in = module
         self.metadata = metadata or TaskMetadata()

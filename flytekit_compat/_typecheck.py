@@ -47,12 +47,10 @@ _warned: set = set()
 
 
 def _primitive(tp: type) -> Callable[[Any], Any]:
-    exact = {int: lambda v: type(v) is int or (isinstance(v, int) and not isinstance(v, bool)),
-             float: lambda v: isinstance(v, float), str: lambda v: isinstance(v, str),
-             bool: lambda v: type(v) is bool}[tp]
-
+    # flytekit's simple transformers take exactly their type: not a subclass (an IntEnum, a str
+    # Enum, numpy's float64) and not a bool for an int
     def check(value: Any) -> Any:
-        if exact(value):
+        if type(value) is tp:
             return value
         _fail(value, tp)
 
@@ -185,20 +183,8 @@ def _general(value: Any, tp: Any) -> Any:
         return FlyteIterator(convert(v, item) for v in value)
     if origin is not None and isinstance(origin, type):
         tp = origin
-    if tp is int:
-        if type(value) is not int and not (isinstance(value, int) and not isinstance(value, bool)):
-            _fail(value, tp)
-        return value
-    if tp is float:
-        if not isinstance(value, float):
-            _fail(value, tp)
-        return value
-    if tp is bool:
-        if type(value) is not bool:
-            _fail(value, tp)
-        return value
-    if tp is str:
-        if not isinstance(value, str):
+    if tp in (int, float, bool, str, datetime.date, datetime.timedelta):
+        if type(value) is not tp:  # as in _primitive: exactly the type
             _fail(value, tp)
         return value
     if tp in (bytes, bytearray):
@@ -206,17 +192,10 @@ def _general(value: Any, tp: Any) -> Any:
             _fail(value, tp)
         return value
     if tp is datetime.datetime:
-        if not isinstance(value, datetime.datetime):
+        if type(value) is not datetime.datetime:
             _fail(value, tp)
-        return value
-    if tp is datetime.date:
-        if not isinstance(value, datetime.date):
-            _fail(value, tp)
-        return value
-    if tp is datetime.timedelta:
-        if not isinstance(value, datetime.timedelta):
-            _fail(value, tp)
-        return value
+        # a datetime literal is a UTC timestamp: flytekit hands a naive one on as UTC-aware
+        return value if value.tzinfo is not None else value.replace(tzinfo=datetime.timezone.utc)
     if tp is dict:
         if not isinstance(value, dict):
             _fail(value, tp)
@@ -338,21 +317,38 @@ def convert_outputs(entity_name: str, outputs: dict[str, Any], value: Any) -> tu
     if not names:
         return ()
     if isinstance(value, _One):
-        values = (value.value,)
-        return tuple(_checked_outputs(entity_name, outputs, names, values))
+        return _checked_outputs(entity_name, outputs, names, (value.value,))
+    values: tuple
     if len(names) == 1:
-        values: tuple = (value,) if not (isinstance(value, tuple) and hasattr(type(value), "_fields") and len(value) == 1 and list(type(value)._fields) == names) else tuple(value)
+        fields = getattr(type(value), "_fields", None) if isinstance(value, tuple) else None
+        values = tuple(value) if fields is not None and len(value) == 1 and list(fields) == names else (value,)
     else:
-        if not isinstance(value, tuple) or len(value) != len(names):
+        items = output_items(value)
+        if items is None or len(items) != len(names):
             raise TypeTransformerFailedError(
                 f"Failed to convert outputs of task '{entity_name}': expected {len(names)} outputs "
                 f"({', '.join(names)}), got {value!r:.200}"
             )
-        values = tuple(value)
-    return tuple(_checked_outputs(entity_name, outputs, names, values))
+        values = items
+    return _checked_outputs(entity_name, outputs, names, values)
 
 
-def _checked_outputs(entity_name: str, outputs: dict[str, Any], names: list[str], values: tuple) -> list:
+def output_items(value: Any) -> Optional[tuple]:
+    """The values of a multi-output return: a tuple, or anything else flytekit reads item by item
+    (it takes the i-th item of whatever the function returned for the i-th output, so a list
+    returned for a `Tuple[...]` or NamedTuple output works); None for what it cannot index (a
+    mapping, a generator, a single value)."""
+    if isinstance(value, tuple):
+        return value
+    if isinstance(value, collections.abc.Mapping) or not (hasattr(value, "__getitem__") and hasattr(value, "__len__")):
+        return None
+    try:
+        return tuple(value[i] for i in range(len(value)))
+    except Exception:
+        return None
+
+
+def _checked_outputs(entity_name: str, outputs: dict[str, Any], names: list[str], values: tuple) -> tuple:
     checked = []
     for i, (name, v) in enumerate(zip(names, values)):
         try:

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import Any, Optional
 
 from . import _bridge
-from ._entity import Entity
+from ._entity import Entity, name_module
 from ._executor import NodeFailure, WorkflowFailurePolicy, execute_graph
 from ._graph import CompileContext, StartNode, check_binding, current_compile, promises_in
 from ._interface import Interface, extract
@@ -153,12 +153,14 @@ class WorkflowBase(Entity):
                 items = [result]
         elif isinstance(result, tuple):
             items = list(result)
+        elif len(names) > 1:  # a workflow's outputs are bound at compile time: only a tuple names several
+            raise AssertionError("The Workflow specification indicates multiple return values, received only one")
         else:
             items = [result]
         if len(items) != len(names):
             if len(names) == 1:
                 raise AssertionError(f"The Workflow specification indicates only one return value, received {len(items)}")
-            raise AssertionError(f"The Workflow specification indicates {len(names)} return values, received {len(items)}")
+            raise ValueError(f"Length mismatch {len(names)} vs {len(items)}")
         bindings = []
         for name, item in zip(names, items):
             if isinstance(item, VoidPromise):
@@ -175,7 +177,7 @@ class PythonFunctionWorkflow(WorkflowBase):
                  docs: Any = None, pickle_untyped: bool = False, default_options: Any = None):
         module = getattr(workflow_function, "__module__", "__main__") or "__main__"
         interface = extract(workflow_function, allow_untyped=pickle_untyped, allow_partial_artifacts=False)
-        super().__init__(f"{module}.{workflow_function.__name__}", interface, metadata, default_metadata, module,
+        super().__init__(f"{name_module(workflow_function)}.{workflow_function.__name__}", interface, metadata, default_metadata, module,
                          on_failure=on_failure, docs=docs)
         self._workflow_function = workflow_function
         self.default_options = default_options

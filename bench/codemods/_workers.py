@@ -21,6 +21,7 @@ NORM = textwrap.dedent(
     def norm(v):
         if isinstance(v, dict): return {str(k): norm(x) for k, x in v.items()}
         if isinstance(v, (list, tuple)): return [norm(x) for x in v]
+        if type(v).__name__ == "FlyteIterator": return [norm(x) for x in v]  # flytekit's lazy view of a list output
         if isinstance(v, float): return round(v, 6)
         if type(v).__name__ in ("FlyteFile", "File", "FlyteDirectory", "Dir", "StructuredDataset") or (type(v).__name__ == "DataFrame" and type(v).__module__.startswith("flyte")):
             return "<" + {"FlyteFile": "File", "FlyteDirectory": "Dir", "StructuredDataset": "DataFrame"}.get(type(v).__name__, type(v).__name__) + ">"

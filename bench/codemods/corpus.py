@@ -17,9 +17,10 @@ What it measures, each against the unmigrated tree of the same run:
 2. a second run over the migrated tree (`--check`) must change nothing;
 3. order: migrating the tree file by file, and after an interruption (half the files first, then
    the whole tree), must give the same files as the one run;
-4. every workflow and launch plan that needs no inputs and runs on the real flytekit 1.16.31 is
-   run, migrated and unedited, on the real flyte 2.12.1 (`flyte.run(entry)`), and the values
-   compared. Modules that do not import under flytekit here (a plugin, a GPU library, a cloud
+4. every workflow and launch plan that runs on the real flytekit 1.16.31, with no inputs or with
+   the literal inputs its repository passes it somewhere (a `__main__` block, a test, a parent
+   workflow: `_inputs.py`), is run, migrated and unedited, on the real flyte 2.12.1
+   (`flyte.run(entry, **inputs)`), and the values compared. Modules that do not import under flytekit here (a plugin, a GPU library, a cloud
    client missing from the reference venv) are counted apart with the reason.
 """
 
@@ -40,6 +41,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _inputs import collect
 from _workers import DISCOVER_AND_RUN, RUN_MIGRATED, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -248,27 +250,59 @@ def _relocate(rows: list, root: Path) -> list:
     return json.loads(json.dumps(rows).replace(str(root), "<corpus>"))
 
 
+def repo_inputs(before: Path) -> dict[str, dict]:
+    """Inputs the repositories pass to their own workflows, keyed `module:entry` as this bench
+    imports the module (see `_inputs.collect`)."""
+    found: dict[str, dict] = {}
+    for source in SOURCES:
+        top = before / source.dir
+        if top.is_dir():
+            found.update(collect(sorted(top.rglob("*.py")), lambda p, top=top: module_of(p, top)[1]))
+    return found
+
+
+def inputs_for(module: str, found: dict[str, dict]) -> dict[str, dict]:
+    """The found inputs of `module`'s entries, keyed as the worker scripts look them up. A call
+    that imported the module under a longer or shorter dotted name (a test importing
+    `pkg.workflows.wf` where the bench imports `workflows.wf`) counts when it is the only match."""
+    out: dict[str, dict] = {}
+    by_entry: dict[str, list[tuple[str, dict]]] = collections.defaultdict(list)
+    for key, values in found.items():
+        mod, _, entry = key.partition(":")
+        by_entry[entry].append((mod, values))
+    for entry, options in by_entry.items():
+        exact = [v for mod, v in options if mod == module]
+        near = [v for mod, v in options if mod.endswith("." + module) or module.endswith("." + mod)]
+        if exact or len(near) == 1:
+            out[f"{module}:{entry}"] = (exact or near)[0]
+    return out
+
+
 def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: list, out: dict) -> None:
+    found = repo_inputs(before)
     items = []
     for f in with_flytekit:
         rel = f.relative_to(after)
         top = before / rel.parts[0]
         entries, module = module_of(before / rel, top)
-        items.append((rel, entries, module))
+        items.append((rel, entries, module, json.dumps(inputs_for(module, found), sort_keys=True)))
 
     def flytekit_side(item):
-        _rel, entries, module = item
+        _rel, entries, module, known = item
         path = os.pathsep.join(map(str, entries))
-        return item, _relocate(run(args.flytekit, DISCOVER_AND_RUN, [path, module, "{}"], str(entries[0]), str(home), args.timeout), before)
+        return item, _relocate(run(args.flytekit, DISCOVER_AND_RUN, [path, module, known], str(entries[0]), str(home), args.timeout), before)
+
+    def cache_key(item) -> str:
+        return f"{item[0]}|{item[3]}"  # the module and the inputs the bench found for it
 
     cache_path = Path(args.flytekit_cache) if args.flytekit_cache else None
     cached = json.loads(cache_path.read_text()) if cache_path is not None and cache_path.exists() else {}
-    todo = [item for item in items if str(item[0]) not in cached]
+    todo = [item for item in items if cache_key(item) not in cached]
     with ThreadPoolExecutor(args.jobs) as pool:
-        fresh = dict((str(item[0]), rows) for item, rows in pool.map(flytekit_side, todo))
+        fresh = dict((cache_key(item), rows) for item, rows in pool.map(flytekit_side, todo))
     if cache_path is not None:
         cache_path.write_text(json.dumps({**cached, **fresh}))
-    v1 = [(item, cached.get(str(item[0]), fresh.get(str(item[0])))) for item in items]
+    v1 = [(item, cached.get(cache_key(item), fresh.get(cache_key(item)))) for item in items]
     import_errors = collections.Counter()
     needs_inputs = flytekit_fails = no_entries = 0
     runnable = []
@@ -300,7 +334,7 @@ def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: li
     print(f"entries that need inputs (not run): {needs_inputs}; entries that fail on flytekit itself: {flytekit_fails}")
 
     def flyte2_side(entry):
-        (_rel, entries, module), rows = entry
+        (_rel, entries, module, _known), rows = entry
         ok = [r for r in rows if "value" in r]
         mig_entries = [after / p.relative_to(before) for p in entries]
         path = os.pathsep.join(map(str, mig_entries))
@@ -316,13 +350,13 @@ def run_workflows(args, before: Path, after: Path, home: Path, with_flytekit: li
     with ThreadPoolExecutor(args.jobs) as pool:
         v2 = list(pool.map(flyte2_side, runnable))
     total = same = unstable = 0
-    for ((rel, entries, module), rows), migrated in v2:
+    for ((rel, entries, module, known), rows), migrated in v2:
         by_entry = {r.get("entry"): r for r in migrated}
         rerun: dict = {}
         if any("value" in r and by_entry.get(r["entry"], {}).get("value") != r["value"] for r in rows):
             # a value that differs: is it one flytekit itself computes again? (unseeded randomness)
             path = os.pathsep.join(map(str, entries))
-            again = _relocate(run(args.flytekit, DISCOVER_AND_RUN, [path, module, "{}"], str(entries[0]), str(home), args.timeout), before)
+            again = _relocate(run(args.flytekit, DISCOVER_AND_RUN, [path, module, known], str(entries[0]), str(home), args.timeout), before)
             rerun = {x.get("entry"): x for x in again}
         for r in rows:
             if "value" not in r:

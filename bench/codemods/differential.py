@@ -6,7 +6,7 @@ with each other and with the expected values in case.json.
 
     python bench/codemods/differential.py [--flytekit PY] [--flyte2 PY] [FIXTURE...]
 
-Defaults: /work/ref/flytekit/bin/python and /work/ref/flyte2/bin/python (override with the
+Defaults: /work/refvenvs/flytekit/bin/python and /work/refvenvs/flyte2/bin/python (override with the
 FLYTEKIT_PYTHON / FLYTE2_PYTHON environment variables). Exit status 1 if any fixture differs.
 """
 
@@ -67,8 +67,8 @@ def expected_outcome(run_spec: dict):
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("fixtures", nargs="*")
-    parser.add_argument("--flytekit", default=os.environ.get("FLYTEKIT_PYTHON", "/work/ref/flytekit/bin/python"))
-    parser.add_argument("--flyte2", default=os.environ.get("FLYTE2_PYTHON", "/work/ref/flyte2/bin/python"))
+    parser.add_argument("--flytekit", default=os.environ.get("FLYTEKIT_PYTHON", "/work/refvenvs/flytekit/bin/python"))
+    parser.add_argument("--flyte2", default=os.environ.get("FLYTE2_PYTHON", "/work/refvenvs/flyte2/bin/python"))
     args = parser.parse_args()
     names = args.fixtures or sorted(p.name for p in FIXTURES.iterdir() if (p / "case.json").exists())
     failures = 0

@@ -8,7 +8,8 @@ a scratch directory and migrated there; the original is never touched.
 
 1. migrate the copy with flyte-migrate and `compile()` every migrated file;
 2. in each example package, import every module under the real flytekit 1.16.31 and run every
-   workflow and launch plan that needs no inputs (plus the entries listed in KNOWN_INPUTS);
+   workflow and launch plan that needs no inputs, or that the examples call with literal inputs
+   themselves (`bench/codemods/_inputs.py`), plus the entries listed in KNOWN_INPUTS;
 3. for each entry that succeeded, run the migrated module's entry of the same name on the real
    flyte 2.12.1 (`flyte.init(); flyte.run(entry, **inputs)`) and compare the outputs.
 """
@@ -26,6 +27,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from _inputs import collect
 from _workers import DISCOVER_AND_RUN, RUN_MIGRATED, run
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -112,7 +114,11 @@ def main() -> int:
         print("  does not compile:", b)
 
     modules = list(_modules(before))
-    known = json.dumps(KNOWN_INPUTS)
+    # inputs the examples pass to their own workflows (`__main__` blocks, tests), then the list above
+    found: dict[str, dict] = {}
+    for pkg_root in sorted({root for root, _ in modules}):
+        found.update(collect(sorted(pkg_root.rglob("*.py")), lambda p, root=pkg_root: ".".join(p.relative_to(root).with_suffix("").parts)))
+    known = json.dumps({**found, **KNOWN_INPUTS})
 
     def flytekit_side(item):
         pkg_root, mod = item

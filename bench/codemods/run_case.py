@@ -25,6 +25,8 @@ def normalize(value):
         return {str(k): normalize(v) for k, v in value.items()}
     if isinstance(value, (list, tuple)):
         return [normalize(v) for v in value]
+    if type(value).__name__ == "FlyteIterator":  # flytekit's lazy view of a list output
+        return [normalize(v) for v in value]
     if isinstance(value, float):
         return round(value, 9)
     if type(value).__name__ == "DataFrame" and hasattr(value, "to_dict"):

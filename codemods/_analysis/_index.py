@@ -182,6 +182,10 @@ def index_source(text: str) -> dict[str, IndexedEntity]:
                 sym = symbol_for(qn) if qn else None
                 if sym is not None and sym.name == "LaunchPlan":
                     out[node.targets[0].id] = IndexedEntity("launchplan", True)
+                elif sym is not None and sym.name == "ShellTask" and not sym.plugin:
+                    out[node.targets[0].id] = IndexedEntity("task", False)  # written out as a sync task
+                elif sym is not None and sym.name == "FileSensor" and not sym.plugin:
+                    out[node.targets[0].id] = IndexedEntity("task", True)  # written out as an async task
             elif isinstance(value, ast.Name) and value.id in out and out[value.id].is_async:
                 out[node.targets[0].id] = IndexedEntity("launchplan", True)  # a migrated launch plan: `lp = wf`
     return out

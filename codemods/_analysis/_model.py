@@ -24,7 +24,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import Scope
 
-from ._names import DIR_ALIASES, FILE_ALIASES, Symbol, symbol_for
+from ._names import DIR_ALIASES, FILE_ALIASES, TYPE_EXTENSIONS, Symbol, symbol_for
 
 ENTITY_DECORATORS = {"task": "task", "workflow": "workflow", "dynamic": "dynamic", "eager": "eager"}
 
@@ -121,6 +121,7 @@ class FuncFacts:
     io_params: dict[str, str] = field(default_factory=dict)  # param name -> file | dir | dataframe
     io_attrs: dict[str, dict[str, str]] = field(default_factory=dict)  # param -> {field: kind}, for dataclass params
     working_dir_uses: int = 0
+    becomes_async: bool = False  # a method the migration makes `async def` (a DataFrame handler's encode/decode)
 
 
 @dataclass
@@ -190,10 +191,15 @@ def _call_symbol(model: ModuleModel, node: cst.BaseExpression) -> Optional[Symbo
     return None
 
 
-def _io_kind(model: ModuleModel, annotation: Optional[cst.BaseExpression]) -> Optional[str]:
+def _io_kind(model: ModuleModel, annotation: Optional[cst.BaseExpression], follow: bool = True) -> Optional[str]:
     if annotation is None:
         return None
     node = annotation
+    if follow and isinstance(node, cst.Name) and model.symbol(node) is None:
+        # `MyDataset = Annotated[StructuredDataset, cols]` at module level, used as a type
+        binding = model.bindings.get(node.value)
+        if binding is not None and binding.count == 1:
+            return _io_kind(model, binding.value, follow=False)
     # FlyteFile[...] / Annotated[StructuredDataset, ...] / Optional[FlyteFile]
     while isinstance(node, cst.Subscript):
         sym = model.symbol(node.value)
@@ -227,6 +233,7 @@ class _Analyzer(cst.CSTVisitor):
         self.top_index = -1
         self.func_stack: list[FuncFacts] = []
         self.class_depth = 0
+        self.class_stack: list[tuple[tuple[str, ...], int]] = []  # (methods that become async, function depth)
         self.top_ids: dict[cst.CSTNode, int] = {stmt: i for i, stmt in enumerate(model.module.body)}
         self.watched: set[str] = set()
         self.in_header = False
@@ -372,10 +379,19 @@ class _Analyzer(cst.CSTVisitor):
                                 types.append(small.annotation.annotation)
                 self.model.namedtuples[node.name.value] = fields
                 self.model.namedtuple_types[node.name.value] = types
+        methods: tuple[str, ...] = ()
+        for base in node.bases:
+            self._resolve_expr_deep(base.value)
+            head = base.value.value if isinstance(base.value, cst.Subscript) else base.value  # TypeTransformer[T]
+            sym = self.model.symbols.get(head)
+            if sym is not None and not sym.rest and not sym.plugin and sym.name in TYPE_EXTENSIONS:
+                methods = TYPE_EXTENSIONS[sym.name]
+        self.class_stack.append((methods, self.depth))
         self.class_depth += 1
 
     def leave_ClassDef(self, original_node: cst.ClassDef) -> None:
         self.class_depth -= 1
+        self.class_stack.pop()
         if self.depth == 0 and self.class_depth == 0 and isinstance(original_node.body, cst.IndentedBlock):
             fields: dict[str, str] = {}
             for stmt in original_node.body.body:
@@ -437,10 +453,17 @@ class _Analyzer(cst.CSTVisitor):
         if self.class_depth == 0:
             entity = self._entity(node)
         facts = FuncFacts(node, entity)
+        if self.class_stack and self.class_stack[-1][1] == self.depth and node.name.value in self.class_stack[-1][0]:
+            facts.becomes_async = True  # Flyte 2's encode/decode/to_literal/to_python_value are coroutines
+            self.model.interesting_bodies.add(node)
         for p in _all_params(node.params):
             facts.bound.add(p.name.value)
             if p.annotation is not None:
                 self._resolve_expr_deep(p.annotation.annotation)
+                sym = self.model.symbols.get(p.annotation.annotation)
+                if sym is not None and sym.name == "FlyteContext" and not sym.rest:
+                    facts.ctx_aliases.add(p.name.value)  # a context handed in (a type extension's ctx)
+                    self.model.interesting_bodies.add(node)
             kind = _io_kind(self.model, p.annotation.annotation if p.annotation else None)
             if kind:
                 facts.io_params[p.name.value] = kind
@@ -449,6 +472,11 @@ class _Analyzer(cst.CSTVisitor):
                 if fields:
                     facts.io_attrs[p.name.value] = fields
         self.model.functions[node] = facts
+        if entity is not None and entity.kind == "task" and entity.returns is not None:
+            self._resolve_expr_deep(entity.returns)
+            if _mentions_io(self.model, entity.returns):
+                # its returns may need wrapping (a path returned for a file output)
+                self.model.interesting_bodies.add(node)
         self.in_header = True
         if self.depth == 0 and self.class_depth == 0:
             if entity is not None:
@@ -636,3 +664,22 @@ def analyze(module: cst.Module, scopes: dict[cst.CSTNode, Optional[Scope]], text
     analyzer = _Analyzer(model, scopes, candidate_names(text))
     module.visit(analyzer)
     return model
+
+
+def _mentions_io(model: ModuleModel, node: cst.CSTNode) -> bool:
+    """Whether a type expression names a flytekit file or directory type anywhere."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_Name(self, n: cst.Name) -> None:
+            nonlocal found
+            sym = model.symbol(n)
+            found = found or (sym is not None and not sym.rest and (sym.name in FILE_ALIASES or sym.name in DIR_ALIASES))
+
+        def visit_Attribute(self, n: cst.Attribute) -> None:
+            nonlocal found
+            sym = model.symbol(n)
+            found = found or (sym is not None and not sym.rest and (sym.name in FILE_ALIASES or sym.name in DIR_ALIASES))
+
+    node.visit(_Find())
+    return found

@@ -32,6 +32,7 @@ FUNCTIONS = frozenset(
         "reference_launch_plan",
         "get_reference_entity",
         "new_context",
+        "register_csv_handlers",
     }
 )
 
@@ -65,6 +66,21 @@ CLASSES = frozenset(
         "FlyteSchema",
         "HashMethod",
         "ShellTask",
+        "FileSensor",
+        # structured-dataset type-system extensions and the IDL models they build
+        "StructuredDatasetEncoder",
+        "StructuredDatasetDecoder",
+        "StructuredDatasetTransformerEngine",
+        "StructuredDatasetType",
+        "StructuredDatasetMetadata",
+        "LiteralStructuredDataset",
+        # IDL models a TypeTransformer builds (flytekit.models.*, re-exported by flytekit)
+        "Literal",
+        "Scalar",
+        "Blob",
+        "BlobMetadata",
+        "BlobType",
+        "LiteralType",
         "OutputLocation",
         "ContainerTask",
         "SQLite3Task",
@@ -144,6 +160,14 @@ FILE_ALIASES = frozenset(
 )
 DIR_ALIASES = frozenset({"FlyteDirectory", "TensorboardLogs", "TFRecordsDirectory"})
 
+# base classes of type-system extensions -> the methods that become coroutines in Flyte 2
+# (flyte.io.extend's DataFrameEncoder/Decoder, flyte.types.TypeTransformer)
+TYPE_EXTENSIONS = {
+    "StructuredDatasetEncoder": ("encode",),
+    "StructuredDatasetDecoder": ("decode",),
+    "TypeTransformer": ("to_literal", "to_python_value"),
+}
+
 # flytekit.extras.accelerators constant -> flyte 2 GPU device name.
 ACCELERATORS = {
     "T4": "T4",
@@ -189,6 +213,9 @@ def symbol_for(qualified: str) -> Optional[Symbol]:
     for i in range(len(parts) - 1, 0, -1):
         name = parts[i]
         rest = ".".join(parts[i + 1 :])
+        if name == "StructuredDataset" and "models" in parts[1:i]:
+            # flytekit.models.literals.StructuredDataset: the IDL literal, not the user-facing type
+            return Symbol("LiteralStructuredDataset", rest)
         if name in CLASSES:
             return Symbol(name, rest)
         if name in FUNCTIONS and not rest:

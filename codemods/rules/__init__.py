@@ -41,6 +41,7 @@ from .resources import ResourcesRule
 from .secrets import SecretsRule
 from .task_environment import TaskEnvironmentRule
 from .task_options import TaskOptionsRule
+from .type_extensions import TypeExtensionsRule
 from .unsupported import UnsupportedRule
 from .workflow import WorkflowRule
 
@@ -52,6 +53,7 @@ RULES: tuple[type[Rule], ...] = (
     ArtifactsRule,
     ExceptionsRule,
     CurrentContextRule,
+    TypeExtensionsRule,
     SecretsRule,
     DeckRule,
     ImageSpecRule,

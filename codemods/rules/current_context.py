@@ -18,6 +18,10 @@ After::
 | `.execution_date` | `flyte.ctx().run_start_time` |
 | `.raw_output_prefix` | `flyte.ctx().raw_data_path.path` |
 | `.logging` | `flyte.logger` (the SDK's logger for user code) |
+| `FlyteContext(Manager).current_context().file_access.get_data(remote, local, is_multipart)`, `download(_directory)` | `File`/`Dir.from_existing_remote(remote).download_sync(local)` (`await ...download(local)` in async code) |
+| `.file_access.put_data(local, remote, is_multipart)`, `upload(_directory)` | `File`/`Dir.from_local_sync(local, remote).path` |
+| `.file_access.get_random_remote_directory()` / `get_random_remote_path(name)` | `flyte.ctx().raw_data_path.get_random_remote_path(name)` |
+| `.file_access.get_random_local_directory()` / `get_random_local_path(name)` | `str(flyte.storage.get_random_local_directory())` / `..._path(name)` |
 | `.secrets` | see FM204; `.default_deck` see FM403 |
 
 Other attributes (`checkpoint`, plugin attributes such as `spark_session`, ...) have no direct
@@ -31,6 +35,7 @@ from typing import TYPE_CHECKING
 import libcst as cst
 
 from .._cst import call, code
+from ._args import bind
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -43,6 +48,19 @@ _SIMPLE = {
 }
 _EXECUTION_ID = {"name": "flyte.ctx().action.run_name", "project": "flyte.ctx().action.project", "domain": "flyte.ctx().action.domain"}
 _ELSEWHERE = {"secrets", "default_deck"}  # converted by FM204 / FM403
+# FlyteContext.file_access methods this rule converts, with their parameters in order
+_FILE_ACCESS: dict[str, tuple[str, ...]] = {
+    "get_random_remote_directory": (),
+    "get_random_remote_path": ("file_path_or_file_name",),
+    "get_random_local_directory": (),
+    "get_random_local_path": ("file_path_or_file_name",),
+    "get_data": ("remote_path", "local_path", "is_multipart"),
+    "download": ("remote_path", "local_path"),
+    "download_directory": ("remote_path", "local_path"),
+    "put_data": ("local_path", "remote_path", "is_multipart"),
+    "upload": ("local_path", "remote_path"),
+    "upload_directory": ("local_path", "remote_path"),
+}
 
 
 def _is_context(fx: FileContext, node: cst.BaseExpression) -> bool:
@@ -71,6 +89,22 @@ class CurrentContextRule(Rule):
         if isinstance(node.value, cst.Attribute) and node.value.attr.value == "execution_id":
             fx.scratch.setdefault("execution_id_parts", set()).add(node.value)
 
+    def visit_Expr(self, fx: FileContext, node: cst.Expr) -> None:
+        if isinstance(node.value, cst.Call):
+            fx.scratch.setdefault("statement_calls", set()).add(node.value)
+
+    def visit_Call(self, fx: FileContext, node: cst.Call) -> None:
+        func = node.func
+        if (
+            isinstance(func, cst.Attribute)
+            and isinstance(func.value, cst.Attribute)
+            and func.value.attr.value == "file_access"
+            and func.attr.value in _FILE_ACCESS
+            and _is_context(fx, func.value.value)
+        ):
+            # ctx.file_access.get_data(...): the whole call is converted in leave_Call
+            fx.scratch.setdefault("file_access", set()).add(func.value)
+
     def leave_Attribute(self, fx: FileContext, original_node: cst.Attribute, updated_node: cst.Attribute) -> cst.BaseExpression:
         attr = original_node.attr.value
         base = original_node.value
@@ -87,7 +121,7 @@ class CurrentContextRule(Rule):
             return _flyte_expr(target)
         if not _is_context(fx, base):
             return updated_node
-        if attr in _ELSEWHERE:
+        if attr in _ELSEWHERE or original_node in fx.scratch.get("file_access", ()):
             return updated_node
         if attr == "execution_id":
             if original_node in fx.scratch.get("execution_id_parts", ()):
@@ -120,6 +154,9 @@ class CurrentContextRule(Rule):
         return _flyte_expr(target)
 
     def leave_Call(self, fx: FileContext, original_node: cst.Call, updated_node: cst.Call) -> cst.BaseExpression:
+        func = original_node.func
+        if isinstance(func, cst.Attribute) and func.value in fx.scratch.get("file_access", ()):
+            return self._file_access(fx, func.attr.value, original_node, updated_node)
         # a bare current_context() that survives (assigned, passed on): flyte.ctx() is the object
         if fx.is_sym(original_node.func, "current_context") and not original_node.args:
             if original_node in fx.scratch.get("keep_calls", ()):
@@ -127,6 +164,49 @@ class CurrentContextRule(Rule):
             fx.change(CODE)
             return call("flyte.ctx")
         return updated_node
+
+    def _file_access(self, fx: FileContext, method: str, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`ctx.file_access.<method>(...)`: Flyte 2 moves data with flyte.io objects and flyte.storage."""
+        names = _FILE_ACCESS[method]
+        args = bind(updated, names)
+        frame = fx.frame
+        in_async = frame is not None and frame.is_async_after
+        if args is None or any(n not in args for n in names if n in ("remote_path", "local_path")):
+            fx.todo(CODE, f"{code(original)}: move the data with flyte.io.File/Dir (from_local, download) or flyte.storage")
+            return updated
+        fx.need("flyte")
+        if method in ("get_random_remote_directory", "get_random_remote_path"):
+            fx.change(CODE)
+            name = [cst.Arg(args["file_path_or_file_name"])] if "file_path_or_file_name" in args else []
+            return call(cst.Attribute(value=_flyte_expr("flyte.ctx().raw_data_path"), attr=cst.Name("get_random_remote_path")), name)
+        if method in ("get_random_local_directory", "get_random_local_path"):
+            fx.change(CODE)
+            name = [cst.Arg(args["file_path_or_file_name"])] if "file_path_or_file_name" in args else []
+            return call("str", [cst.Arg(call(f"flyte.storage.{method}", name))])
+        if method in ("download_directory", "upload_directory"):
+            directory: object = True
+        else:
+            multipart = args.get("is_multipart")
+            directory = False if multipart is None else {"True": True, "False": False}.get(code(multipart))
+        if directory is None:
+            fx.todo(CODE, f"{code(original)}: is_multipart is not a literal; use flyte.io.Dir for a directory, flyte.io.File for a file")
+            return updated
+        target = "Dir" if directory else "File"
+        fx.need("flyte.io", target)
+        fx.change(CODE)
+        if method in ("get_data", "download", "download_directory"):
+            ref = call(f"{target}.from_existing_remote", [cst.Arg(args["remote_path"])])
+            if in_async:
+                return cst.Await(expression=call(cst.Attribute(value=ref, attr=cst.Name("download")), [cst.Arg(args["local_path"])]))
+            return call(cst.Attribute(value=ref, attr=cst.Name("download_sync")), [cst.Arg(args["local_path"])])
+        # put_data / upload / upload_directory: flytekit returned where the data went
+        upload_args = [cst.Arg(args["local_path"]), cst.Arg(args["remote_path"])]
+        made: cst.BaseExpression = (
+            cst.Await(expression=call(f"{target}.from_local", upload_args)) if in_async else call(f"{target}.from_local_sync", upload_args)
+        )
+        if original in fx.scratch.get("statement_calls", ()):
+            return made  # the result is not read
+        return cst.Attribute(value=made.with_changes(lpar=[cst.LeftParen()], rpar=[cst.RightParen()]) if in_async else made, attr=cst.Name("path"))
 
     def leave_FunctionDef(self, fx: FileContext, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
         facts = fx.model.functions.get(original_node)

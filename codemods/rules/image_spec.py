@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from .._cst import call, code, kwarg, tuple_of
+from .._cst import call, code, kwarg, multiline_args, open_paren_newline, tuple_of
 from ._args import bind, elements
 from ._base import Rule
 
@@ -125,19 +125,24 @@ def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpres
         return None, todos
     for key in sorted(set(args) - _KNOWN):
         todos.append((CODE, f"ImageSpec {key}={code(args[key])} has no flyte.Image builder method; configure it by hand"))
+    clone: list[cst.Arg] = []
     if "base_image" in args:
         image_ref = _image_binding(fx, args["base_image"])
         base: cst.BaseExpression = args["base_image"] if image_ref else call("flyte.Image.from_base", [cst.Arg(args["base_image"])])
         clone = [kwarg(k, args[k]) for k in ("name", "registry") if k in args]
+        if "name" not in args and not image_ref and set(args) & _LAYERS:
+            # the SDK adds layers only to a named image; "flytekit" is the name ImageSpec gave it
+            clone.insert(0, kwarg("name", cst.SimpleString('"flytekit"')))
         if "python_version" in args:
             pv = _python_version(args["python_version"])
             if pv is not None:
                 clone.append(kwarg("python_version", pv))
+        if "platform" in args:
+            plat = args["platform"]
+            clone.append(kwarg("platform", tuple_of([plat]) if isinstance(plat, cst.SimpleString) else plat))
         if clone and (image_ref or set(args) & _LAYERS):
             # a clone is sealed unless it says otherwise, and the layers below are added to it
             clone.append(kwarg("extendable", cst.Name("True")))
-        if clone:
-            base = cst.Call(func=cst.Attribute(value=base, attr=cst.Name("clone")), args=_commas(clone))
     else:
         head: list[cst.Arg] = [kwarg(k, args[k]) for k in ("name", "registry") if k in args]
         if "python_version" in args:
@@ -151,6 +156,8 @@ def image_expr(fx: FileContext, node: cst.Call) -> tuple[Optional[cst.BaseExpres
             head.append(kwarg("platform", tuple_of([plat]) if isinstance(plat, cst.SimpleString) else plat))
         base = call("flyte.Image.from_debian_base", head)
     steps: list[tuple[str, list[cst.Arg]]] = []
+    if "base_image" in args and clone:
+        steps.append(("clone", clone))
     if "apt_packages" in args:
         steps.append(("with_apt_packages", _spread(fx, args["apt_packages"], "apt", todos)))
     if "packages" in args:
@@ -187,15 +194,21 @@ def _chain(base: cst.BaseExpression, steps: list[tuple[str, list[cst.Arg]]], wid
     node: cst.BaseExpression = base
     one_line = code(base) + "".join(f".{m}({code(cst.Call(func=cst.Name('f'), args=_commas(a)))[2:-1]})" for m, a in steps)
     multiline = len(steps) > 1 or len(one_line) + 20 > width
-    for method, args in steps:
+    for i, (method, args) in enumerate(steps):
+        call_args = _commas(args)
+        wrap = multiline and len(f"    .{method}({code(cst.Call(func=cst.Name('f'), args=call_args))[2:-1]})") > width
         dot = cst.Dot(
             whitespace_before=cst.ParenthesizedWhitespace(
                 first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace("    ")
             )
-            if multiline
+            if multiline and not (i == 0 and isinstance(base, cst.Name))  # `other.clone(...)` reads as one step
             else cst.SimpleWhitespace(""),
         )
-        node = cst.Call(func=cst.Attribute(value=node, attr=cst.Name(method), dot=dot), args=_commas(args))
+        step = cst.Attribute(value=node, attr=cst.Name(method), dot=dot)
+        if wrap:  # one argument per line
+            node = cst.Call(func=step, args=multiline_args(args, level=2), whitespace_before_args=open_paren_newline("        "))
+        else:
+            node = cst.Call(func=step, args=call_args)
     if multiline:
         node = node.with_changes(
             lpar=[cst.LeftParen(whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), indent=True, last_line=cst.SimpleWhitespace("    ")))],

@@ -52,11 +52,14 @@ def _is_flytekit(module: str) -> bool:
 
 
 class _Used(cst.CSTVisitor):
-    """Every bare name the module reads, outside import statements."""
+    """Every module-level name the module reads, outside import statements: a keyword argument's
+    name is not a read, and a name a function binds itself (a parameter called `task`, a local
+    variable) is that function's own, not the import's."""
 
     def __init__(self) -> None:
         super().__init__()
         self.names: set[str] = set()
+        self.local: list[set[str]] = []
 
     def visit_Import(self, node: cst.Import) -> bool:
         return False
@@ -65,16 +68,85 @@ class _Used(cst.CSTVisitor):
         return False
 
     def visit_Name(self, node: cst.Name) -> None:
-        self.names.add(node.value)
+        if not any(node.value in frame for frame in self.local):
+            self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
         node.value.visit(self)
         return False
 
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        node.value.visit(self)
+        return False
 
-def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str]) -> bool:
+    def visit_Param(self, node: cst.Param) -> bool:
+        for part in (node.annotation, node.default):
+            if part is not None:
+                part.visit(self)
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        # decorators, annotations and defaults are read where the function is defined
+        for dec in node.decorators:
+            dec.visit(self)
+        node.params.visit(self)
+        if node.returns is not None:
+            node.returns.visit(self)
+        self.local.append(_bound_in(node))
+        node.body.visit(self)
+        self.local.pop()
+        return False
+
+    def visit_Lambda(self, node: cst.Lambda) -> bool:
+        node.params.visit(self)
+        self.local.append({p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)})
+        node.body.visit(self)
+        self.local.pop()
+        return False
+
+
+def _bound_in(fn: cst.FunctionDef) -> set[str]:
+    """Names a function binds for itself: parameters, and plain assignments in its own body
+    (unless declared global or nonlocal)."""
+    params = fn.params
+    names = {p.name.value for p in (*params.params, *params.kwonly_params, *params.posonly_params)}
+    for star in (params.star_arg, params.star_kwarg):
+        if isinstance(star, cst.Param):
+            names.add(star.name.value)
+    declared: set[str] = set()
+
+    class _Binds(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            if node is not fn:
+                names.add(node.name.value)
+                return False
+            return True
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            names.add(node.name.value)
+            return False
+
+        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
+            if isinstance(node.target, cst.Name):
+                names.add(node.target.value)
+
+        def visit_Global(self, node: cst.Global) -> None:
+            declared.update(n.name.value for n in node.names)
+
+        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
+            declared.update(n.name.value for n in node.names)
+
+    fn.visit(_Binds())
+    return names - declared
+
+
+def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str], rebound: frozenset[str] = frozenset()) -> bool:
     """An imported name stays if migrated code uses it; a non-flytekit one also stays unless
-    only the constructs the migration rewrote used it (`timedelta` inside a FixedRate)."""
+    only the constructs the migration rewrote used it (`timedelta` inside a FixedRate). A
+    flytekit name the migration imports again from Flyte 2 (`TypeEngine` from flyte.types) goes:
+    the uses are the new import's."""
+    if flytekit and local in rebound:
+        return False
     return local in used or (not flytekit and local not in orphaned)
 
 
@@ -87,13 +159,15 @@ def _with_names(small, keep):
     return small.with_changes(names=keep)
 
 
-def _prune(small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: set[str]) -> Optional[Union[cst.Import, cst.ImportFrom]]:
+def _prune(
+    small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: set[str], rebound: frozenset[str] = frozenset()
+) -> Optional[Union[cst.Import, cst.ImportFrom]]:
     """The import without the names nothing uses any more (None when nothing is left)."""
     if isinstance(small, cst.ImportFrom):
         if isinstance(small.names, cst.ImportStar):
             return small
         fk = not small.relative and small.module is not None and _is_flytekit(_dotted(small.module))
-        keep = [a for a in small.names if _keep(a.asname.name.value if a.asname else _dotted(a.name), fk, used, orphaned)]  # type: ignore[union-attr]
+        keep = [a for a in small.names if _keep(a.asname.name.value if a.asname else _dotted(a.name), fk, used, orphaned, rebound)]  # type: ignore[union-attr]
     else:
         keep = [
             a
@@ -107,13 +181,15 @@ def _prune(small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: s
     return _with_names(small, keep)
 
 
-def _prune_line(line: cst.SimpleStatementLine, used: set[str], orphaned: set[str] = frozenset()) -> tuple[Optional[cst.SimpleStatementLine], bool]:
+def _prune_line(
+    line: cst.SimpleStatementLine, used: set[str], orphaned: set[str] = frozenset(), rebound: frozenset[str] = frozenset()
+) -> tuple[Optional[cst.SimpleStatementLine], bool]:
     """(pruned line or None, whether the migration changed it)."""
     changed = False
     body: list[cst.BaseSmallStatement] = []
     for small in line.body:
         if isinstance(small, (cst.Import, cst.ImportFrom)):
-            pruned = _prune(small, used, orphaned)
+            pruned = _prune(small, used, orphaned, rebound)
             changed = changed or pruned is not small
             if pruned is not None:
                 body.append(pruned)
@@ -198,6 +274,7 @@ class ImportsRule(Rule):
         body = list(module.body)
         plain, froms = _existing(body)
         orphaned = fx.model.read_imports - used  # imports only the rewritten constructs used
+        rebound = frozenset(n for (m, n) in fx.imports if n and n in used)
 
         new_third: list[cst.SimpleStatementLine] = []
         if "flyte" in used and not any(p == "flyte" or p.startswith("flyte.") for p in plain):
@@ -207,9 +284,10 @@ class ImportsRule(Rule):
                 if new_third and _import_module_of(new_third[0]) == "flyte":
                     new_third = new_third[1:]  # `import flyte.x` binds `flyte` too
                 new_third.append(_import_line(sub))
-        io_names = sorted(n for (m, n) in fx.imports if m == "flyte.io" and n and n in used and n not in froms.get("flyte.io", set()))
-        if io_names:
-            new_third.append(_import_line("flyte.io", io_names))
+        for from_module in ("flyte.io", "flyte.io.extend", "flyte.types", "flyteidl2.core"):
+            names = sorted(n for (m, n) in fx.imports if m == from_module and n and n in used and n not in froms.get(from_module, set()))
+            if names:
+                new_third.append(_import_line(from_module, names))
         new_std = sorted(m for (m, n) in fx.imports if n is None and m in _STDLIB and m not in plain and m.split(".")[0] in used)
 
         out: list[cst.BaseStatement] = []
@@ -231,7 +309,7 @@ class ImportsRule(Rule):
                 continue
             if first_import_pos is None and _import_module_of(stmt) != "__future__":
                 first_import_pos = len(out)
-            pruned, _ = _prune_line(stmt, used, orphaned)  # type: ignore[arg-type]
+            pruned, _ = _prune_line(stmt, used, orphaned, rebound)  # type: ignore[arg-type]
             # the flyte imports take the place of the first flytekit import (which sorts after them)
             if not placed and new_third and _is_flytekit(_import_module_of(stmt) or ""):
                 placed = True

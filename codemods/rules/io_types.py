@@ -258,6 +258,11 @@ class IoTypesRule(Rule):
         func = updated_node.func
         frame = fx.frame
         io_params = frame.facts.io_params if frame is not None else {}
+        if frame is None and fx.scratch.get("uses_dataframes") and _opened_all(updated_node):
+            # `flyte.run(wf).outputs()[0].open(pd.DataFrame).all()` in a `__main__` block: no
+            # event loop runs there, and Flyte 2's all() is a coroutine
+            fx.change(CODE)
+            return updated_node.with_changes(func=func.with_changes(attr=cst.Name("all_sync")))  # type: ignore[attr-defined]
         if not io_params and not (frame is not None and (fx.scratch.get("uses_dataframes") or frame.facts.io_attrs)):
             return updated_node
         # f.download() / f.open(...) / sd.open(pd.DataFrame).all()
@@ -322,6 +327,62 @@ class IoTypesRule(Rule):
         fx.change(CODE)
         return updated_node.with_changes(args=args)
 
+    # -- values flytekit converted silently ----------------------------------------------------
+    def leave_Return(self, fx: FileContext, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+        """A task that returns a local path (a string, a `Path`) for a file or directory output:
+        flytekit uploaded it silently, Flyte 2 wants a `File`/`Dir`, so the path is wrapped."""
+        frame = fx.frame
+        if frame is None or frame.entity is None or frame.entity.kind != "task" or updated_node.value is None:
+            return updated_node
+        slots = _output_kinds(fx, frame.entity.returns)
+        if not slots or not any(k in ("file", "dir") for k in slots):
+            return updated_node
+        value = updated_node.value
+        paths = _path_names(frame.node)
+        if len(slots) == 1:
+            if slots[0] in ("file", "dir") and _is_local_path(value, paths):
+                return updated_node.with_changes(value=self._upload(fx, slots[0], value))
+            return updated_node
+        if not isinstance(value, cst.Tuple) or len(value.elements) != len(slots) or any(isinstance(e, cst.StarredElement) for e in value.elements):
+            return updated_node
+        elements = list(value.elements)
+        changed = False
+        for i, (el, kind) in enumerate(zip(elements, slots, strict=True)):
+            if kind in ("file", "dir") and _is_local_path(el.value, paths):
+                elements[i] = el.with_changes(value=self._upload(fx, kind, el.value))
+                changed = True
+        return updated_node.with_changes(value=value.with_changes(elements=elements)) if changed else updated_node
+
+    def leave_FunctionDef(self, fx: FileContext, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+        """An `Iterator[X]` output: flytekit stored what the task yielded as a list and handed
+        back a lazy iterator over it; Flyte 2 has no iterator type (it would try to pickle the
+        generator). The output becomes `list[X]`, and a generator task collects what it yields."""
+        facts = fx.model.functions.get(original_node)
+        entity = facts.entity if facts is not None else None
+        if entity is None or entity.returns is None or original_node.returns is None:
+            return updated_node
+        item = _iterator_item(fx, original_node.returns.annotation)
+        if item is None:
+            return updated_node
+        body = updated_node.body
+        if entity.kind == "task" and _yields(original_node.body):
+            collected = _collect_yields(body, _free_name(original_node, "results"), item)
+            if collected is None:
+                fx.todo(CODE, f"{code(original_node.returns.annotation)}: Flyte 2 has no iterator outputs; return a list")
+                return updated_node
+            body = collected
+        fx.change(CODE)
+        returns = cst.Annotation(cst.Subscript(cst.Name("list"), [cst.SubscriptElement(cst.Index(item))]))
+        return updated_node.with_changes(returns=returns, body=body)
+
+    def _upload(self, fx: FileContext, kind: str, path: cst.BaseExpression) -> cst.BaseExpression:
+        target = _TARGET[kind]
+        fx.need("flyte.io", target)
+        fx.change(CODE)
+        if self._in_async(fx):
+            return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path)]))
+        return call(f"{target}.from_local_sync", [cst.Arg(path)])
+
     def _download(self, fx: FileContext, value: cst.BaseExpression) -> cst.BaseExpression:
         if self._in_async(fx):
             return cst.Await(expression=cst.Call(func=cst.Attribute(value=value, attr=cst.Name("download"))))
@@ -371,3 +432,188 @@ class IoTypesRule(Rule):
         if self._in_async(fx):
             return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path), *extra]))
         return call(f"{target}.from_local_sync", [cst.Arg(path), *extra])
+
+
+def _output_kinds(fx: FileContext, returns: Optional[cst.BaseExpression]) -> list[Optional[str]]:
+    """Per output slot: file | dir | dataframe | None; one slot unless `Tuple[...]`."""
+    if returns is None:
+        return []
+    node = returns
+    if isinstance(node, cst.Subscript) and code(node.value).split(".")[-1] in ("Tuple", "tuple"):
+        out: list[Optional[str]] = []
+        for el in node.slice:
+            inner = el.slice.value if isinstance(el.slice, cst.Index) else None
+            if inner is None:
+                return []
+            out.append(_kind(fx, inner.value if isinstance(inner, cst.Subscript) else inner))
+        return out
+    return [_kind(fx, node.value if isinstance(node, cst.Subscript) else node)]
+
+
+_PATH_CALLS = {"str", "Path", "pathlib.Path", "os.path.join", "os.path.abspath", "os.path.realpath", "os.fspath", "os.path.expanduser"}
+
+
+def _path_names(fn: cst.FunctionDef) -> set[str]:
+    """Local names every assignment of which in `fn` is a local path expression."""
+    assigned: dict[str, list[cst.BaseExpression]] = {}
+
+    class _Assigns(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> Optional[bool]:
+            return node is fn
+
+        def visit_Assign(self, node: cst.Assign) -> None:
+            for t in node.targets:
+                if isinstance(t.target, cst.Name):
+                    assigned.setdefault(t.target.value, []).append(node.value)
+
+        def visit_AugAssign(self, node: cst.AugAssign) -> None:
+            if isinstance(node.target, cst.Name):
+                assigned.setdefault(node.target.value, []).append(cst.Name("__unknown__"))
+
+        def visit_For(self, node: cst.For) -> None:
+            if isinstance(node.target, cst.Name):
+                assigned.setdefault(node.target.value, []).append(cst.Name("__unknown__"))
+
+        def visit_WithItem(self, node: cst.WithItem) -> None:
+            if node.asname is not None and isinstance(node.asname.name, cst.Name):
+                assigned.setdefault(node.asname.name.value, []).append(cst.Name("__unknown__"))
+
+    fn.visit(_Assigns())
+    params = {p.name.value for p in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params)}
+    names: set[str] = set()
+    # a name assigned from another path name: iterate to a fixed point
+    for _ in range(4):
+        grown = {n for n, values in assigned.items() if n not in params and all(_is_local_path(v, names) for v in values)}
+        if grown == names:
+            break
+        names = grown
+    return names
+
+
+def _is_local_path(node: cst.BaseExpression, path_names: set[str]) -> bool:
+    """A string/`Path` expression naming a local file: a literal that is not a URI, an f-string,
+    `Path(...)`, `os.path.join(...)`, `a / "b"` on a path, or a local name only ever bound to one."""
+    if isinstance(node, cst.SimpleString):
+        return isinstance(node.evaluated_value, str) and "://" not in node.evaluated_value
+    if isinstance(node, (cst.FormattedString, cst.ConcatenatedString)):
+        return "://" not in code(node)
+    if isinstance(node, cst.Name):
+        return node.value in path_names
+    if isinstance(node, cst.Call):
+        return code(node.func) in _PATH_CALLS and bool(node.args) and (code(node.func) != "str" or _is_local_path(node.args[0].value, path_names) or isinstance(node.args[0].value, cst.BinaryOperation))
+    if isinstance(node, cst.BinaryOperation) and isinstance(node.operator, cst.Divide):
+        return _is_local_path(node.left, path_names) or (isinstance(node.left, cst.Call) and code(node.left.func) in _PATH_CALLS)
+    return False
+
+
+_ITERATORS = ("Iterator", "Iterable", "Generator")
+
+
+def _iterator_item(fx: FileContext, node: cst.BaseExpression) -> Optional[cst.BaseExpression]:
+    """X of `Iterator[X]` / `typing.Iterator[X]` / `Generator[X, ...]` (not flytekit's JSON
+    iterator, a JSON-lines file in Flyte 1)."""
+    if not isinstance(node, cst.Subscript) or not node.slice or not isinstance(node.slice[0].slice, cst.Index):
+        return None
+    name = code(node.value)
+    if name.split(".")[-1] not in _ITERATORS or name.split(".")[0] not in ("typing", "collections", *_ITERATORS):
+        return None
+    if name.split(".")[-1] != "Generator" and len(node.slice) != 1:
+        return None
+    item = node.slice[0].slice.value
+    sym = fx.sym(item)
+    if sym is not None and sym.name == "JSON":
+        return None
+    return item
+
+
+def _yields(body: cst.BaseSuite) -> bool:
+    """Whether the function itself (not a nested def or lambda) yields."""
+    found = False
+
+    class _Find(cst.CSTVisitor):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def visit_Yield(self, node: cst.Yield) -> None:
+            nonlocal found
+            found = True
+
+    body.visit(_Find())
+    return found
+
+
+def _free_name(fn: cst.FunctionDef, preferred: str) -> str:
+    used = set()
+
+    class _Names(cst.CSTVisitor):
+        def visit_Name(self, node: cst.Name) -> None:
+            used.add(node.value)
+
+    fn.visit(_Names())
+    name, n = preferred, 1
+    while name in used:
+        n += 1
+        name = f"{preferred}_{n}"
+    return name
+
+
+def _collect_yields(body: cst.BaseSuite, name: str, item: cst.BaseExpression) -> Optional[cst.BaseSuite]:
+    """The body with `yield v` as `name.append(v)`, a bare `return` as `return name`, and the
+    list created first and returned last; None when a yield is not a plain statement (`yield
+    from`, a yield whose value is read)."""
+    if not isinstance(body, cst.IndentedBlock):
+        return None
+    ok = True
+
+    class _Rewrite(cst.CSTTransformer):
+        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+            return False
+
+        def visit_Lambda(self, node: cst.Lambda) -> bool:
+            return False
+
+        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
+            return False
+
+        def leave_Expr(self, original_node: cst.Expr, updated_node: cst.Expr) -> cst.Expr:
+            value = updated_node.value
+            if isinstance(value, cst.Yield) and not isinstance(value.value, cst.From):
+                arg = [cst.Arg(value.value)] if value.value is not None else [cst.Arg(cst.Name("None"))]
+                return updated_node.with_changes(value=call(f"{name}.append", arg))  # type: ignore[arg-type]
+            return updated_node
+
+        def leave_Return(self, original_node: cst.Return, updated_node: cst.Return) -> cst.Return:
+            nonlocal ok
+            if updated_node.value is not None:
+                ok = False
+            return updated_node.with_changes(value=cst.Name(name), whitespace_after_return=cst.SimpleWhitespace(" "))
+
+    rewritten = cst.ensure_type(body.visit(_Rewrite()), cst.IndentedBlock)
+    if not ok or _yields(rewritten):
+        return None
+    stmts = list(rewritten.body)
+    first = 0
+    if stmts and isinstance(stmts[0], cst.SimpleStatementLine) and isinstance(stmts[0].body[0], cst.Expr) and isinstance(stmts[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+        first = 1  # after the docstring
+    start = cst.parse_statement(f"{name}: list[{code(item)}] = []\n")
+    stmts.insert(first, start)
+    last = stmts[-1]
+    ends_in_return = isinstance(last, cst.SimpleStatementLine) and isinstance(last.body[-1], cst.Return)
+    if not ends_in_return:
+        stmts.append(cst.parse_statement(f"return {name}\n"))
+    return rewritten.with_changes(body=stmts)
+
+
+def _opened_all(node: cst.Call) -> bool:
+    """`<expr>.open(<type>).all()`."""
+    func = node.func
+    if node.args or not isinstance(func, cst.Attribute) or func.attr.value != "all" or not isinstance(func.value, cst.Call):
+        return False
+    opened = func.value.func
+    return isinstance(opened, cst.Attribute) and opened.attr.value == "open" and len(func.value.args) == 1

@@ -1,15 +1,15 @@
 """The `flyte` command: run tasks from files and look at what the store recorded.
 
     flyte run [--local] [--name N] [-e K=V] FILE TASK --param value ...
-    flyte get runs | run NAME | actions RUN | io RUN ACTION
+    flyte get runs | run [NAME] | actions RUN [ACTION] | io RUN [ACTION] | logs RUN [ACTION] [-f]
     flyte rerun RUN [--recover]
     flyte delete run NAME | local-cache
+    flyte ui [--port P] [--host H]
     flyte store check | recover
 """
 
 from __future__ import annotations
 
-import datetime
 import json
 import os
 import sys
@@ -19,18 +19,13 @@ from typing import Any, Optional
 
 import click
 
+from ._format import FORMATS, console, fail
+from ._get import get
+
 __all__ = ["main"]
 
-
-def _console(stderr: bool = False) -> Any:
-    from rich.console import Console
-
-    return Console(stderr=stderr, highlight=False, soft_wrap=True)
-
-
-def _fail(message: str) -> None:
-    _console(stderr=True).print(f"[red]✕ {message}[/red]")
-    sys.exit(1)
+_console = console
+_fail = fail
 
 
 class _Main(click.Group):
@@ -47,18 +42,23 @@ class _Main(click.Group):
 
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("-v", "--verbose", count=True, help="More logging (repeat for more).")
+@click.option("-v", "--verbose", count=True, help="More logging and whole tracebacks (repeat for more).")
 @click.option("-c", "--config", "config", default=None, help="Accepted for compatibility; runs are local.")
 @click.option("--endpoint", default=None, hidden=True)
-@click.option("-of", "--output-format", default="table", type=click.Choice(["table", "json", "table-simple", "json-raw"]))
+@click.option("-of", "--output-format", default="table", type=click.Choice(FORMATS))
+@click.option("--no-progress", is_flag=True, help="No live view of runs, even in a terminal.")
 @click.pass_context
-def main(ctx: click.Context, verbose: int, config: Optional[str], endpoint: Optional[str], output_format: str) -> None:
+def main(ctx: click.Context, verbose: int, config: Optional[str], endpoint: Optional[str], output_format: str,
+         no_progress: bool) -> None:
     """Run Flyte 2 tasks locally on a durable runtime and inspect their runs."""
     import logging
 
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"output_format": output_format}
+    ctx.obj = {"output_format": output_format, "verbose": verbose, "progress": not no_progress}
+
+
+main.add_command(get)
 
 
 # -- run ----------------------------------------------------------------------------------------
@@ -98,34 +98,95 @@ def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) ->
     def callback(**kwargs: Any) -> None:
         import flyte
 
+        from .._run import _new_run_name
+
         inputs = {k: v for k, v in kwargs.items() if k in iface.names}
+        opts = dict(runner_opts)
+        live_wanted = opts.pop("live", False)
+        progress = opts.pop("progress", True)
+        verbose = opts.pop("verbose", 0)
+        name = opts["name"] = opts.get("name") or _new_run_name()  # known even when the run fails
         start = time.time()
         from .._run import RunExistsError
         from .._store import StoreError
 
-        replace = runner_opts.pop("replace", False)
+        replace = opts.pop("replace", False)
+        out = _console()
+        live = _live_view(name, out, live_wanted, progress, output_format)
         try:
-            runner = flyte.with_runcontext(mode="local", **runner_opts)
-            runner.replace = replace
-            run = runner.run(task, **inputs)
-        except (StoreError, RunExistsError) as e:
+            with live.shown(out) if live is not None else _nothing():
+                runner = flyte.with_runcontext(mode="local", **opts)
+                runner.replace = replace
+                run = runner.run(task, **inputs)
+        except (StoreError, RunExistsError) as e:  # the store or the name, not the user's code: no traceback
             _fail(str(e))
             return
         except Exception as e:
-            code = getattr(e, "code", type(e).__name__)
-            _fail(f"Execution failed: {code}: {e}")
+            _report_failure(name, e, output_format, time.time() - start, verbose)
             return
         outputs = run.outputs()
         if output_format.startswith("json"):
             click.echo(json.dumps({"run": run.name, "url": run.url, "phase": "SUCCEEDED",
                                    "outputs": {k: _jsonable(v) for k, v in outputs.named_outputs.items()}}))
             return
-        console = _console()
-        console.print(f"[green]✓ Completed local run[/green] [bold]{run.name}[/bold] in {time.time() - start:.2f}s")
-        console.print(f"Path: {run.url}")
-        console.print(f"Outputs: {outputs!r}", markup=False)
+        from rich.markup import escape
+
+        out.print(f"[green]✓ Completed local run[/green] [bold]{escape(run.name)}[/bold] in {time.time() - start:.2f}s")
+        out.print(f"Path: {run.url}", markup=False)
+        out.print(f"Outputs: {outputs!r}", markup=False)
 
     return click.Command(name=task.short_name, params=params, callback=callback, help=task.__doc__ or f"Run task {task.name}.")
+
+
+class _nothing:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> None:
+        return None
+
+
+def _live_view(name: str, out: Any, wanted: bool, progress: bool, output_format: str) -> Any:
+    """The live tree for `flyte run` when it can be shown: on a terminal, in table output, and
+    not turned off with --no-progress."""
+    if not progress or output_format != "table" or not out.is_terminal:
+        if wanted and not out.is_terminal:
+            click.echo("(--tui: the live view needs a terminal; showing plain output)", err=True)
+        return None
+    from ._live import LiveRun
+
+    return LiveRun(name)
+
+
+def _report_failure(name: str, error: BaseException, output_format: str, elapsed: float, verbose: int = 0) -> None:
+    """A failed `flyte run`: the run's name, the action that failed and the user's traceback
+    (the whole one with -v), or all of it as JSON; exits 1."""
+    from .._run import current_store
+    from ._get import _action_json, _error_block, failing_action
+
+    store = current_store()
+    record = store.get_run(name)
+    origin = failing_action(store, name) if record is not None else None
+    code = getattr(error, "code", type(error).__name__)
+    if output_format.startswith("json"):
+        click.echo(json.dumps({
+            "run": name, "phase": str(record.phase) if record is not None else "FAILED", "error_code": code,
+            "error": str(error), "traceback": (origin.error if origin is not None else None) or (record and record.error),
+            "failed_action": _action_json(store, origin, with_values=False) if origin is not None else None,
+        }, default=str))
+        sys.exit(1)
+    from rich.console import Group
+    from rich.markup import escape
+
+    err = _console(stderr=True)
+    # "Execution failed" as the SDK says it; then which run, where, and the user's traceback
+    parts: list[Any] = [f"[red]✕ Execution failed: {escape(str(code))}: {escape(str(error))}[/red]",
+                        f"Run [bold]{escape(name)}[/bold] failed after {elapsed:.2f}s"]
+    if record is not None:
+        parts.extend(_error_block(name, origin, record.error_code, record.error, full=verbose > 0))
+        parts.append(f"[dim]The run: flyte get run {escape(name)}; resume it: flyte run --name {escape(name)} ...[/dim]")
+    err.print(Group(*parts))
+    sys.exit(1)
 
 
 def _jsonable(value: Any) -> Any:
@@ -158,7 +219,7 @@ def _jsonable(value: Any) -> Any:
               help="Where sync task bodies run: in this process (default) or on a Ray cluster "
                    "(RAY_ADDRESS, else a local one; needs `pip install 'flyteshift[ray]'`). Same as $FLYTE_EXECUTOR.")
 @click.option("-f", "--follow", is_flag=True, hidden=True)
-@click.option("--tui", is_flag=True, hidden=True)
+@click.option("--tui", is_flag=True, help="Show the run's live tree (the default in a terminal).")
 @click.option("-p", "--project", default=None, hidden=True)
 @click.option("-d", "--domain", default=None, hidden=True)
 @click.option("--help", "-h", "show_help", is_flag=True, help="Show this message (or, after TASK, the task's options).")
@@ -214,6 +275,8 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
     runner_opts: dict[str, Any] = {
         "name": name, "raw_data_path": raw_data_path, "run_base_dir": run_base_dir, "env_vars": _parse_env(env) or None,
         "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "replace": replace,
+        "live": tui, "progress": ctx.obj.get("progress", True) if ctx.obj else True,
+        "verbose": ctx.obj.get("verbose", 0) if ctx.obj else 0,
     }
     cmd = _task_command(task, runner_opts, ctx.obj.get("output_format", "table") if ctx.obj else "table")
     if show_help:
@@ -225,121 +288,6 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
     except click.ClickException as e:
         e.show()
         ctx.exit(2)
-
-
-# -- get ----------------------------------------------------------------------------------------
-
-
-def _store() -> Any:
-    from .._run import current_store
-
-    return current_store()
-
-
-def _when(ts: Optional[float]) -> str:
-    return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
-
-
-def _duration(start: Optional[float], end: Optional[float]) -> str:
-    return f"{end - start:.2f}s" if start and end else ""
-
-
-@main.group("get")
-def get() -> None:
-    """Show runs, actions and values from the local store."""
-
-
-@get.command("runs")
-@click.option("--limit", default=50, show_default=True)
-@click.pass_context
-def get_runs(ctx: click.Context, limit: int) -> None:
-    """The most recent runs."""
-    rows = [r._asdict() for r in _store().list_runs(limit)]
-    if ctx.find_root().obj and ctx.find_root().obj.get("output_format", "").startswith("json"):
-        click.echo(json.dumps([{k: r[k] for k in ("name", "task", "phase", "start_time", "end_time", "error_code")} for r in rows]))
-        return
-    from rich.table import Table
-
-    table = Table("Run", "Task", "Phase", "Started", "Duration", "Error")
-    for r in rows:
-        table.add_row(r["name"], r["task"], r["phase"], _when(r["start_time"]), _duration(r["start_time"], r["end_time"]), r["error_code"] or "")
-    _console().print(table)
-
-
-@get.command("run")
-@click.argument("name")
-def get_run(name: str) -> None:
-    """One run: phase, timing, inputs and outputs."""
-    from .._run import Run
-
-    store = _store()
-    record = store.get_run(name)
-    if record is None:
-        _fail(f"No run named {name!r} in {store.home}")
-    row = record._asdict()
-    run = Run(name, store)
-    console = _console()
-    console.print(f"Run {name}: {row['phase']} ({row['task']}), started {_when(row['start_time'])}, took {_duration(row['start_time'], row['end_time'])}", markup=False)
-    console.print(f"Inputs: {run.inputs()!r}", markup=False)
-    if row["phase"] == "SUCCEEDED":
-        console.print(f"Outputs: {run.outputs()!r}", markup=False)
-    elif row["error"]:
-        console.print(f"Error: {row['error_code']}\n{row['error']}", markup=False)
-
-
-@get.command("actions")
-@click.argument("run_name")
-def get_actions(run_name: str) -> None:
-    """The action tree of a run."""
-    from rich.tree import Tree
-
-    rows = [r._asdict() for r in _store().list_actions(run_name).actions]
-    if not rows:
-        _fail(f"Run {run_name!r} has no recorded actions")
-    children: dict[Any, list[dict[str, Any]]] = {}
-    for r in rows:
-        children.setdefault(r["parent"], []).append(r)
-
-    def label(r: dict[str, Any]) -> str:
-        mark = {"SUCCEEDED": "[green]✓[/green]", "FAILED": "[red]✕[/red]", "TIMED_OUT": "[red]⏱[/red]"}.get(r["phase"], "…")
-        extra = " $" if r["cache_status"] == "hit" else ""
-        group = f" [dim]({r['group_name']})[/dim]" if r["group_name"] else ""
-        attempts = f" x{r['attempts']}" if (r["attempts"] or 0) > 1 else ""
-        return f"{mark}{extra} {r['short_name']}{group} [dim]{r['id']} {_duration(r['start_time'], r['end_time'])}{attempts}[/dim]"
-
-    tree = Tree(f"run {run_name}")
-
-    def add(node: Any, parent: Any) -> None:
-        for r in children.get(parent, []):
-            add(node.add(label(r)), r["id"])
-
-    add(tree, None)
-    _console().print(tree)
-
-
-@get.command("io")
-@click.argument("run_name")
-@click.argument("action", default="a0")
-def get_io(run_name: str, action: str) -> None:
-    """Inputs and outputs of one action."""
-    from .._serde import Codec
-
-    store = _store()
-    record = store.get_action(run_name, action)
-    if record is None:
-        _fail(f"Run {run_name!r} has no action {action!r}")
-    row = record._asdict()
-    codec = Codec(blob_loader=store.load_blob)
-    console = _console()
-    for what in ("inputs", "outputs"):
-        data = row[what]
-        if data is None:
-            console.print(f"{what}: -", markup=False)
-            continue
-        try:
-            console.print(f"{what}: {codec.unpack(data)!r}", markup=False)
-        except Exception as e:
-            console.print(f"{what}: <cannot decode here: {e}>", markup=False)
 
 
 # -- rerun / delete -------------------------------------------------------------------------------
@@ -372,20 +320,54 @@ def delete() -> None:
     """Remove runs or the task cache from the local store."""
 
 
+def _store() -> Any:
+    from .._run import current_store
+
+    return current_store()
+
+
 @delete.command("run")
-@click.argument("name")
-def delete_run(name: str) -> None:
+@click.argument("names", nargs=-1, required=True)
+def delete_run(names: tuple) -> None:
+    """Remove runs: their records, logs, reports and files (under $FLYTE_HOME/runs/NAME)."""
+    from .._store import run_directory
+
     store = _store()
-    if store.get_run(name) is None:
-        _fail(f"No run named {name!r}")
-    store.delete_run(name)
-    click.echo(f"Deleted run {name}")
+    for name in names:
+        record = store.get_run(name)
+        if record is None:
+            _fail(f"No run named {name!r} in {store.home}")
+        if record.phase == "RUNNING" and store.owner_alive(record.owner):
+            _fail(f"Run {name!r} is still running (process {record.owner}); it can be deleted once it ends")
+        store.delete_run(name)
+        where = run_directory(store.home, name)
+        click.echo(f"Deleted run {name}" + (f" and its files ({where})" if where is not None else ""))
 
 
 @delete.command("local-cache")
 def delete_cache() -> None:
     n = _store().clear_cache()
     click.echo(f"Removed {n} cache entries")
+
+
+# -- ui -------------------------------------------------------------------------------------------
+
+
+@main.command("ui")
+@click.option("--port", default=8765, show_default=True, help="The port to serve on.")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="The address to listen on. Anything but localhost lets other machines read your runs.")
+@click.option("--allow-changes", is_flag=True,
+              help="Let the UI delete and rerun runs (each behind a confirmation); read-only without it.")
+@click.option("--open/--no-open", "open_browser", default=False, help="Open a browser on the UI.")
+def ui_cmd(port: int, host: str, allow_changes: bool, open_browser: bool) -> None:
+    """Serve a web UI over the local store: runs, action trees, timelines, values, errors and logs."""
+    try:
+        from .._ui import serve
+    except ImportError as e:
+        _fail(f"flyte ui needs Starlette, uvicorn and Jinja2 ({e.name} is missing): pip install 'flyteshift[ui]'")
+        return
+    serve(_store(), host=host, port=port, allow_changes=allow_changes, open_browser=open_browser)
 
 
 from ._store_cmd import store as _store_group  # noqa: E402

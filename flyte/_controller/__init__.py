@@ -15,6 +15,7 @@ from ._actions import (
     submit_sync,
     submit_sync_in_thread,
 )
+from ._capture import ActionStream, capture_begin, capture_end, capturing
 from ._environ import pop as pop_env
 from ._environ import push as push_env
 from ._errors import crossing_error, error_code, format_failure
@@ -24,6 +25,7 @@ from ._recorder import Failure, Recorder, RunListener, add_listener, remove_list
 
 __all__ = [
     "ROOT_ACTION",
+    "ActionStream",
     "Call",
     "Failure",
     "Recorder",
@@ -31,6 +33,9 @@ __all__ = [
     "action_id",
     "add_listener",
     "batchable",
+    "capture_begin",
+    "capture_end",
+    "capturing",
     "crossing_error",
     "drive",
     "encode_inputs",

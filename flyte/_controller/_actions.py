@@ -148,7 +148,7 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     if frame.report is not None and rt.report:
-        frame.report.write(run.run_dir / call.aid / "report.html")
+        _publish_report(frame)
     run.recorder.finished(call.record, _SUCCEEDED, frame.attempt, out)
     if call.cache_key is not None and run.cache_write:
         run.recorder.cache_put(call.cache_key, rt.name, rt.cache_version, out)
@@ -159,10 +159,16 @@ def _failed(call: Call, frame: Frame, e: BaseException, phase: str) -> None:
     rt, run = call.rt, call.run
     if frame.report is not None and rt.report:
         try:
-            frame.report.write(run.run_dir / call.aid / "report.html")
+            _publish_report(frame)
         except OSError:
             pass
     run.recorder.finished(call.record, phase, frame.attempt, None, e)
+
+
+def _publish_report(frame: Frame) -> None:
+    from ..report._report import publish
+
+    publish(frame)
 
 
 def _should_retry(rt: TaskRuntime, call: Call, attempt: int, e: BaseException) -> Optional[float]:

@@ -26,6 +26,7 @@ from collections.abc import Sequence
 from typing import Any, NamedTuple, Optional, Union
 
 from .._store import ActionRecord, AttemptRecord, MetadataStore, Phase, RunRecord
+from ._capture import open_writers as _open_writers
 from ._errors import error_code, format_failure
 
 logger = logging.getLogger("flyte")
@@ -99,7 +100,7 @@ class Recorder:
     __slots__ = ("replay", "run", "store")
 
     # What a RemoteRecorder may ask of this one on a worker's behalf.
-    REMOTE_METHODS = frozenset({"action", "finished", "attempt_failed", "replayed"})
+    REMOTE_METHODS = frozenset({"action", "finished", "attempt_failed", "replayed", "output", "report"})
 
     def __init__(self, store: MetadataStore, run: str, replay: Optional[dict[str, bytes]] = None):
         self.store = store
@@ -137,6 +138,8 @@ class Recorder:
                 _tell("action_finished", done)
         else:
             batch.append(done)
+        if _open_writers:  # it may have been writing beside others (see flyte._controller._capture)
+            _open_writers.discard((r[0], r[1]))
         return done
 
     def commit(self, batch: Sequence[ActionRecord]) -> None:
@@ -154,6 +157,18 @@ class Recorder:
         self.store.attempt_failed(row)
         if _listeners:
             _tell("attempt_failed", row)
+
+    def output(self, aid: str, attempt: int, text: str) -> None:
+        """Text that attempt `attempt` of action `aid` wrote (stdout, stderr or logging, in the
+        order written): the one way action output reaches the store, whoever captured it — this
+        process's streams (`flyte._controller._capture`), or a worker forwarding what its body
+        printed. Cheap and buffered (`MetadataStore.log_written`): what arrives before the
+        attempt's end record is durable with it; the store keeps each attempt's tail."""
+        self.store.log_written(self.run, aid, attempt, text)
+
+    def report(self, aid: str, html: str) -> None:
+        """The report of action `aid` (a `report=True` task); durable when this returns."""
+        self.store.report_written(self.run, aid, html)
 
     def replayed(self, aid: str) -> Optional[bytes]:
         """The recorded outputs of action `aid` when this (resumed) run answers it from its record."""

@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import os
 import sys
+import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Optional, Protocol
@@ -27,7 +28,7 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 import cloudpickle
 
 from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group
-from .._controller import Failure, Recorder, pop_env, push_env
+from .._controller import Failure, Recorder, capture_begin, capture_end, pop_env, push_env
 from .._serde import Codec, dumps
 
 if TYPE_CHECKING:
@@ -77,6 +78,7 @@ def save_report(call: Call, report: Optional[str]) -> None:
         path = call.run.run_dir / call.aid / "report.html"
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(report, encoding="utf-8")
+        call.run.recorder.report(call.aid, report)
 
 
 class RequestServer:
@@ -168,12 +170,15 @@ class WorkerLink:
 class RemoteRecorder(Recorder):
     """A worker's recorder: builds records here, has the controller's recorder write them."""
 
-    __slots__ = ("link", "resumed")
+    __slots__ = ("_output", "_output_lock", "_output_size", "link", "resumed")
 
     def __init__(self, link: WorkerLink, run: str, resumed: bool):
         super().__init__(None, run)  # type: ignore[arg-type]
         self.link = link
         self.resumed = resumed
+        self._output: dict[tuple[str, int], list[str]] = {}
+        self._output_size = 0
+        self._output_lock = threading.Lock()
 
     def _forward(self, method: str, *args: Any) -> Any:
         return self.link.ask("record", self.link.aid, method, args)
@@ -193,6 +198,29 @@ class RemoteRecorder(Recorder):
 
     def replayed(self, aid: str) -> Optional[bytes]:
         return self._forward("replayed", aid) if self.resumed else None
+
+    # Output is sent a chunk at a time, not a round trip per write: a body's output waits here
+    # until OUTPUT_CHUNK characters are pending or the attempt ends (`send_output`).
+    OUTPUT_CHUNK = 16 * 1024
+
+    def output(self, aid: str, attempt: int, text: str) -> None:
+        with self._output_lock:
+            key = (aid, attempt)
+            self._output.setdefault(key, []).append(text)
+            self._output_size += len(text)
+            if self._output_size < self.OUTPUT_CHUNK:
+                return
+        self.send_output()
+
+    def send_output(self) -> None:
+        """Forward what bodies here wrote and the controller has not got yet."""
+        with self._output_lock:
+            pending, self._output, self._output_size = self._output, {}, 0
+        for (aid, attempt), parts in pending.items():
+            self._forward("output", aid, attempt, "".join(parts))
+
+    def report(self, aid: str, html: str) -> None:
+        self._forward("report", aid, html)
 
     def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
         raise RuntimeError("a worker writes no cache entries: its nested calls run on the controller")
@@ -220,15 +248,21 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     frame.attempt = info["attempt"]
     tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(info["custom_context"]))
     env = push_env(info["env"]) if info["env"] else None
+    capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
         result: tuple = (True, task.func(**kw))
     except BaseException as e:
         result = (False, e)
     finally:
+        capture_end(info["run"])
         if env is not None:
             pop_env(env)
         current_custom_context.reset(tokens[2])
         current_group.reset(tokens[1])
         current_frame.reset(tokens[0])
+        try:
+            run.recorder.send_output()  # type: ignore[attr-defined]
+        except Exception:  # a lost link fails the attempt below, not here
+            pass
     report = frame.report.get_final_report() if frame.report is not None and getattr(task, "report", False) else None
     return safe_dumps((*result, report))

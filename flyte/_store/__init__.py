@@ -2,13 +2,15 @@
 
 `open_store()` gives the process's store under `$FLYTE_HOME` (default `~/.flyte`): the embedded
 SQLite store, or with `FLYTE_STORE=memory` one that lives in memory. Both implement
-`MetadataStore` and speak in the typed records of `_records`. What goes wrong on disk is a
-`StoreError` (full, read-only, damaged) that names the path; `_maintenance` checks and recovers
-a store (`flyte store check|recover`).
+`MetadataStore` and speak in the typed records of `_records`; they also keep what actions wrote
+(`_logs`), their reports, and fan-out aggregates for readers (`_groups`). What goes wrong on disk
+is a `StoreError` (full, read-only, damaged) that names the path; `_maintenance` checks and
+recovers a store (`flyte store check|recover`).
 """
 
 from ._blobs import BlobStore
 from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError
+from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV
 from ._memory import MemoryStore
 from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
 from ._protocol import MetadataStore
@@ -16,24 +18,32 @@ from ._records import (
     ACTION_COLUMNS,
     RUN_COLUMNS,
     TERMINAL_PHASES,
+    ActionCounts,
+    ActionGroup,
     ActionKind,
     ActionPage,
     ActionRecord,
     AttemptRecord,
     CacheRecord,
     CacheStatus,
+    LogPage,
     Phase,
     RunRecord,
+    run_directory,
 )
 from ._sqlite import INLINE_LIMIT, SQLiteStore
 
 __all__ = [
     "ACTION_COLUMNS",
+    "DEFAULT_LOG_LIMIT",
+    "LOG_LIMIT_ENV",
     "INLINE_LIMIT",
     "RUN_COLUMNS",
     "STORE_ENV_VAR",
     "STORE_KINDS",
     "TERMINAL_PHASES",
+    "ActionCounts",
+    "ActionGroup",
     "ActionKind",
     "ActionPage",
     "ActionRecord",
@@ -41,6 +51,7 @@ __all__ = [
     "BlobStore",
     "CacheRecord",
     "CacheStatus",
+    "LogPage",
     "MemoryStore",
     "MetadataStore",
     "Phase",
@@ -52,5 +63,6 @@ __all__ = [
     "StoreReadOnlyError",
     "default_home",
     "open_store",
+    "run_directory",
     "store_kind",
 ]

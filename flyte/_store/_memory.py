@@ -7,6 +7,7 @@ For tests (part of the suite runs on it to prove the store seam) and for throwaw
 from __future__ import annotations
 
 import bisect
+import shutil
 import threading
 import time
 import uuid
@@ -14,15 +15,23 @@ from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import Optional
 
+from ._groups import GroupTallies, counts_of, wanted_parent
+from ._logs import Piece, log_limit
 from ._records import (
+    ActionCounts,
+    ActionGroup,
     ActionPage,
     ActionRecord,
     AttemptRecord,
     CacheRecord,
+    LogPage,
     Phase,
     RunRecord,
+    log_page,
     page_token,
     parse_page_token,
+    row_filter,
+    run_directory,
     typed_action,
     typed_run,
 )
@@ -39,11 +48,14 @@ class MemoryStore:
         self.home = Path(home)
         self.home.mkdir(parents=True, exist_ok=True)
         self.owner = f"memory-{uuid.uuid4().hex[:10]}"
+        self.log_limit = log_limit()
         self._lock = threading.Lock()
         self._runs: dict[str, RunRecord] = {}
         self._actions: dict[str, dict[str, ActionRecord]] = {}
         self._attempts: dict[tuple[str, str], dict[int, AttemptRecord]] = {}
         self._cache: dict[str, CacheRecord] = {}
+        self._logs: dict[tuple[str, str, int], Piece] = {}  # Piece.offset: characters dropped before it
+        self._reports: dict[tuple[str, str], str] = {}
         self._closed = False
 
     # writing
@@ -69,6 +81,24 @@ class MemoryStore:
         with self._lock:
             self._attempts.setdefault((record.run, record.action), {})[record.attempt] = record
 
+    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
+        if not text:
+            return
+        with self._lock:
+            piece = self._logs.get((run, action, attempt))
+            if piece is None:
+                piece = self._logs[(run, action, attempt)] = Piece(0)
+            piece.parts.append(text)
+            piece.size += len(text)
+            if piece.size > 2 * self.log_limit:
+                whole = piece.text()
+                cut = len(whole) - self.log_limit
+                piece.parts, piece.size, piece.offset = [whole[cut:]], self.log_limit, piece.offset + cut
+
+    def report_written(self, run: str, action: str, html: str) -> None:
+        with self._lock:
+            self._reports[(run, action)] = html
+
     def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
         with self._lock:
             self._cache[key] = CacheRecord(key, task, version, outputs, time.time())
@@ -88,13 +118,20 @@ class MemoryStore:
             actions = self._actions.get(run, {})
             for aid in [a for a in actions if a not in keep]:
                 del actions[aid]
+            for table in (self._logs, self._reports):
+                for key in [k for k in table if k[0] == run and k[1] not in keep]:
+                    del table[key]  # type: ignore[attr-defined]
 
     def delete_run(self, name: str) -> None:
+        run_dir = run_directory(self.home, name)
         with self._lock:
             self._runs.pop(name, None)
             self._actions.pop(name, None)
-            for key in [k for k in self._attempts if k[0] == name]:
-                del self._attempts[key]
+            for table in (self._attempts, self._logs, self._reports):
+                for key in [k for k in table if k[0] == name]:
+                    del table[key]  # type: ignore[attr-defined]
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
 
     def clear_cache(self) -> int:
         with self._lock:
@@ -118,7 +155,8 @@ class MemoryStore:
         return typed_run(row) if row else None
 
     def list_runs(self, limit: int = 50, *, task: Optional[str] = None, phases: Optional[Collection[str]] = None,
-                  since: Optional[float] = None, before: Optional[float] = None) -> list[RunRecord]:
+                  since: Optional[float] = None, before: Optional[float] = None,
+                  name: Optional[str] = None) -> list[RunRecord]:
         wanted = {str(p) for p in phases} if phases else None
         with self._lock:
             runs = list(self._runs.values())
@@ -126,19 +164,22 @@ class MemoryStore:
             r for r in runs
             if (task is None or r.task == task) and (wanted is None or r.phase in wanted)
             and (since is None or (r.start_time or 0) >= since) and (before is None or (r.start_time or 0) < before)
+            and (not name or name in r.name)
         ]
         out.sort(key=lambda r: r.start_time or 0, reverse=True)
         return [typed_run(r) for r in out[:limit]]
 
     def list_actions(self, run: str, *, after: Optional[str] = None, limit: Optional[int] = None,
-                     parent: Optional[str] = None, phases: Optional[Collection[str]] = None) -> ActionPage:
+                     parent: Optional[str] = None, phases: Optional[Collection[str]] = None,
+                     task: Optional[str] = None, short_name: Optional[str] = None,
+                     group_name: Optional[str] = None) -> ActionPage:
         with self._lock:
             rows = sorted(self._actions.get(run, {}).values(), key=_key)
         start = bisect.bisect_right([_key(r) for r in rows], parse_page_token(after)) if after else 0
-        wanted = {str(p) for p in phases} if phases else None
+        keep = row_filter(parent, phases, task, short_name, group_name)
         out: list[ActionRecord] = []
         for r in rows[start:]:
-            if (parent is not None and r.parent != parent) or (wanted is not None and r.phase not in wanted):
+            if keep is not None and not keep(r):
                 continue
             if limit is not None and len(out) == limit:
                 return ActionPage(out, page_token(out[-1]))
@@ -157,6 +198,49 @@ class MemoryStore:
         with self._lock:
             rows = list(self._actions.get(run, {}).values())
         return {r.id: r.outputs for r in rows if r.phase == Phase.SUCCEEDED and r.outputs is not None}
+
+    def action_groups(self, run: str, parents: Optional[Collection[Optional[str]]] = None) -> list[ActionGroup]:
+        wanted = wanted_parent(parents)
+        with self._lock:
+            rows = list(self._actions.get(run, {}).values())
+        if wanted is not None:
+            rows = [r for r in rows if (r.parent or "") in wanted]
+        groups = GroupTallies().add_all(rows).groups()
+        groups.sort(key=lambda g: (g.first_start, g.first_id))
+        return groups
+
+    def run_counts(self, names: Collection[str]) -> dict[str, ActionCounts]:
+        out = {}
+        for name in names:
+            counts = counts_of(self.action_groups(name))
+            if counts.total:
+                out[name] = counts
+        return out
+
+    def get_log(self, run: str, action: str, attempt: Optional[int] = None,
+                after: Optional[str] = None) -> Optional[LogPage]:
+        with self._lock:
+            if attempt is None:
+                attempts = [k[2] for k in self._logs if k[0] == run and k[1] == action]
+                if not attempts:
+                    return None
+                attempt = max(attempts)
+            piece = self._logs.get((run, action, attempt))
+            if piece is None:
+                return None
+            text = piece.text()
+            dropped = piece.offset
+        if len(text) > self.log_limit:
+            dropped += len(text) - self.log_limit
+            text = text[-self.log_limit:]
+        return log_page(run, action, attempt, text, dropped, after)
+
+    def log_attempts(self, run: str, action: str) -> list[int]:
+        with self._lock:
+            return sorted(k[2] for k in self._logs if k[0] == run and k[1] == action)
+
+    def get_report(self, run: str, action: str) -> Optional[str]:
+        return self._reports.get((run, action))
 
     def owner_alive(self, owner: Optional[str]) -> bool:
         return owner == self.owner

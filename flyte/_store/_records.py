@@ -17,6 +17,8 @@ members; records being written carry plain `str` values (see `flyte._controller.
 from __future__ import annotations
 
 import enum
+from collections.abc import Callable, Collection
+from pathlib import Path
 from typing import NamedTuple, Optional
 
 from ..models import ActionPhase
@@ -126,6 +128,68 @@ class CacheRecord(NamedTuple):
     created: float
 
 
+class ActionCounts(NamedTuple):
+    """How many actions are in each phase (and how many of the succeeded ones were cache hits)."""
+
+    queued: int = 0
+    running: int = 0
+    succeeded: int = 0
+    failed: int = 0
+    aborted: int = 0
+    timed_out: int = 0
+    cache_hits: int = 0
+
+    @property
+    def total(self) -> int:
+        return self.queued + self.running + self.succeeded + self.failed + self.aborted + self.timed_out
+
+    @property
+    def done(self) -> int:
+        return self.succeeded + self.failed + self.aborted + self.timed_out
+
+    def of(self, phase: str) -> int:
+        return self[PHASE_INDEX[str(phase)]]
+
+    def __add__(self, other: object) -> ActionCounts:  # type: ignore[override]
+        if not isinstance(other, ActionCounts):
+            return NotImplemented
+        return ActionCounts(*(a + b for a, b in zip(self, other)))
+
+
+class ActionGroup(NamedTuple):
+    """The children of one action (`parent`; None for the run's root) that share a task, short
+    name, group and kind, with how many are in each phase: one action, or a fan-out (a map, a
+    gather) when `counts.total > 1`. `first_id` is the member that started first."""
+
+    run: str
+    parent: Optional[str]
+    group_name: Optional[str]
+    task: str
+    short_name: str
+    kind: str  # an ActionKind
+    counts: ActionCounts
+    attempts: int  # attempts made by the members that finished (retries show as attempts > done)
+    first_start: float
+    first_id: str
+    last_end: Optional[float]  # the latest end of a finished member (None: none has finished)
+
+
+class LogPage(NamedTuple):
+    """What one attempt of an action wrote (stdout, stderr and logging, in order), from `start`.
+
+    `start` is the offset (in characters since the attempt began writing) of `text`'s first
+    character; the store keeps only the tail of a chatty action, so `dropped` characters before
+    the kept text are gone. Pass `next_token` as `after` to get only what was written since."""
+
+    run: str
+    action: str
+    attempt: int
+    text: str
+    start: int
+    dropped: int
+    next_token: str
+
+
 class ActionPage(NamedTuple):
     """A page of a run's actions in start order; pass `next_token` as `after` for the next one
     (None: this was the last page)."""
@@ -141,6 +205,11 @@ CACHE_COLUMNS = CacheRecord._fields
 
 # Journal record kinds.
 J_ACTION, J_RUN, J_ATTEMPT, J_CACHE, J_ACTIONS = "A", "R", "T", "C", "B"  # B: several action rows at once
+J_LOG, J_REPORT = "L", "P"  # an action's output (at its end), an action's report
+
+# Where each phase's count sits in ActionCounts (and in the store's aggregate rows).
+PHASE_INDEX = {"QUEUED": 0, "RUNNING": 1, "SUCCEEDED": 2, "FAILED": 3, "ABORTED": 4, "TIMED_OUT": 5}
+HITS_INDEX = 6
 
 TERMINAL_PHASES = frozenset({Phase.SUCCEEDED, Phase.FAILED, Phase.ABORTED, Phase.TIMED_OUT})
 
@@ -154,6 +223,42 @@ def typed_action(row: tuple) -> ActionRecord:
 def typed_run(row: tuple) -> RunRecord:
     rec = RunRecord._make(row)
     return rec._replace(phase=Phase(rec.phase))
+
+
+def row_filter(parent: Optional[str] = None, phases: Optional[Collection[str]] = None, task: Optional[str] = None,
+               short_name: Optional[str] = None, group_name: Optional[str] = None) -> Optional[Callable[[tuple], bool]]:
+    """The filters of `MetadataStore.list_actions` as one test of a stored row (None: keep all)."""
+    wanted = {str(p) for p in phases} if phases else None
+    if parent is None and wanted is None and task is None and short_name is None and group_name is None:
+        return None
+
+    def keep(r: tuple) -> bool:
+        return ((parent is None or r[2] == parent) and (wanted is None or r[7] in wanted)
+                and (task is None or r[3] == task) and (short_name is None or r[4] == short_name)
+                and (group_name is None or (r[5] or "") == group_name))
+
+    return keep
+
+
+def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after: Optional[str]) -> LogPage:
+    """A stored log (its kept tail `text`, after `dropped` characters) as a page from `after`."""
+    seen = 0
+    if after:
+        try:
+            seen = int(after)
+        except ValueError:
+            raise ValueError(f"{after!r} is not a log token (pass the next_token of a previous page)") from None
+    start = max(seen, dropped)
+    return LogPage(run, action, attempt, text[start - dropped:], start, max(0, dropped - seen), str(dropped + len(text)))
+
+
+def run_directory(home: Path, name: str) -> Optional[Path]:
+    """home / "runs" / name, or None when `name` would reach outside that directory."""
+    base = home / "runs"
+    if not name or name in (".", "..") or "/" in name or "\\" in name or "\x00" in name:
+        return None
+    path = base / name
+    return path if path.resolve().parent == base.resolve() else None
 
 
 def page_token(rec: ActionRecord) -> str:

@@ -21,6 +21,7 @@ import functools
 import heapq
 import logging
 import os
+import shutil
 import sqlite3
 import threading
 import time
@@ -44,6 +45,7 @@ from ._errors import (
     read_only_error,
     translate,
 )
+from ._groups import GroupTallies, group_of, wanted_parent
 from ._journal import (
     MIN_SEGMENT_BYTES,
     SEGMENT_BYTES,
@@ -58,6 +60,7 @@ from ._journal import (
     segment_number,
     segments_of,
 )
+from ._logs import LogBuffer, log_limit, merge
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -66,20 +69,28 @@ from ._records import (
     J_ACTIONS,
     J_ATTEMPT,
     J_CACHE,
+    J_LOG,
+    J_REPORT,
     J_RUN,
     RUN_COLUMNS,
+    ActionCounts,
+    ActionGroup,
     ActionPage,
     ActionRecord,
     AttemptRecord,
+    LogPage,
     Phase,
     RunRecord,
+    log_page,
     page_token,
     parse_page_token,
+    row_filter,
+    run_directory,
     typed_action,
     typed_run,
 )
 
-SCHEMA_VERSION = 3
+SCHEMA_VERSION = 4
 INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = int(ExtCode.BLOB)
 SQLITE_HEADER = b"SQLite format 3\x00"
@@ -122,10 +133,30 @@ CREATE TABLE IF NOT EXISTS cache (
 );
 -- Actions recorded together (the items of a map) are stored packed, one row per batch, which
 -- costs one insert instead of hundreds; the read API expands them like ordinary rows. A batch's
--- first and last start times let a page of a run's actions open only the batches it needs.
+-- first and last start times let a page of a run's actions open only the batches it needs, and
+-- its items' parent (NULL if they have several) the batches of one node's children.
 CREATE TABLE IF NOT EXISTS action_batches (
-    seq INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, rows BLOB NOT NULL, first_start REAL, last_start REAL
+    seq INTEGER PRIMARY KEY AUTOINCREMENT, run TEXT NOT NULL, rows BLOB NOT NULL, first_start REAL, last_start REAL,
+    parent TEXT
 );
+-- A run's actions counted by parent, group, task, short name and kind (see _groups), kept up to
+-- date as rows are committed: a tree, a runs list or a timeline reads a few of these instead of
+-- every action. "" stands for no parent / no group (key columns cannot be NULL here).
+CREATE TABLE IF NOT EXISTS action_groups (
+    run TEXT NOT NULL, parent TEXT NOT NULL, group_name TEXT NOT NULL, task TEXT NOT NULL, short_name TEXT NOT NULL,
+    kind TEXT NOT NULL, queued INTEGER, running INTEGER, succeeded INTEGER, failed INTEGER, aborted INTEGER,
+    timed_out INTEGER, hits INTEGER, attempts INTEGER, first_start REAL, first_id TEXT, last_end REAL,
+    PRIMARY KEY (run, parent, group_name, task, short_name, kind)
+) WITHOUT ROWID;
+-- What each attempt of an action wrote: its last log_limit characters, and how many came before.
+CREATE TABLE IF NOT EXISTS logs (
+    run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, text TEXT NOT NULL, dropped INTEGER NOT NULL,
+    PRIMARY KEY (run, action, attempt)
+) WITHOUT ROWID;
+-- Reports of report=True tasks, kept in the blob store.
+CREATE TABLE IF NOT EXISTS reports (
+    run TEXT NOT NULL, action TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run, action)
+) WITHOUT ROWID;
 INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
 """
 
@@ -143,7 +174,21 @@ _UPSERT_ACTION = _upsert("actions", ACTION_COLUMNS)
 _UPSERT_RUN = _upsert("runs", RUN_COLUMNS)
 _UPSERT_ATTEMPT = _upsert("attempts", ATTEMPT_COLUMNS)
 _UPSERT_CACHE = _upsert("cache", CACHE_COLUMNS)
-_INSERT_BATCH = "INSERT INTO action_batches (run, rows, first_start, last_start) VALUES (?, ?, ?, ?)"
+_INSERT_BATCH = "INSERT INTO action_batches (run, rows, first_start, last_start, parent) VALUES (?, ?, ?, ?, ?)"
+_GROUP_COLUMNS = ("run", "parent", "group_name", "task", "short_name", "kind", "queued", "running", "succeeded", "failed",
+                  "aborted", "timed_out", "hits", "attempts", "first_start", "first_id", "last_end")
+_SUMMED = _GROUP_COLUMNS[6:14]
+_COUNTED = _GROUP_COLUMNS[6:13]  # ActionCounts' fields
+# Adds a change (counts may be negative) to a group's aggregate; on UPDATE the right-hand sides
+# read the old values, so first_id is decided before first_start moves.
+_ADD_TO_GROUP = (
+    f"INSERT INTO action_groups ({', '.join(_GROUP_COLUMNS)}) VALUES ({', '.join('?' * len(_GROUP_COLUMNS))}) "
+    "ON CONFLICT (run, parent, group_name, task, short_name, kind) DO UPDATE SET "
+    + ", ".join(f"{c} = {c} + excluded.{c}" for c in _SUMMED)
+    + ", first_id = CASE WHEN excluded.first_start < first_start THEN excluded.first_id ELSE first_id END"
+    ", first_start = min(first_start, excluded.first_start), last_end = max(last_end, excluded.last_end)"
+)
+_G_SELECT = f"SELECT {', '.join(_GROUP_COLUMNS)} FROM action_groups"
 _A_SELECT = f"SELECT {', '.join(ACTION_COLUMNS)} FROM actions"
 _TABLE_CHUNK = 500  # rows fetched at a time when paging the actions table
 
@@ -156,7 +201,18 @@ assert RUN_COLUMNS.index("outputs") == _INPUTS_AT[len(RUN_COLUMNS)] + 1
 
 def _batch_row(rows: list) -> tuple:
     starts = [r[9] or 0.0 for r in rows]
-    return (rows[0][0], msgpack.packb(rows, use_bin_type=True), min(starts), max(starts))
+    parents = {r[2] for r in rows}
+    parent = parents.pop() if len(parents) == 1 else None
+    return (rows[0][0], msgpack.packb(rows, use_bin_type=True), min(starts), max(starts), parent)
+
+
+def _run_of(kind: str, row: tuple) -> str:
+    """The run a journal record belongs to ("" for cache entries)."""
+    if kind == J_CACHE:
+        return ""
+    if kind == J_ACTIONS:
+        return row[0][0] if row else ""
+    return row[0]
 
 
 def _order_key(row: tuple) -> tuple[float, str]:
@@ -205,8 +261,9 @@ class SQLiteStore:
     __slots__ = (
         "__weakref__", "_actions", "_attempts", "_batches", "_cache", "_closed", "_committing", "_conn", "_db_lock",
         "_durable", "_durable_starts", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
-        "_lock", "_owner_lock", "_packer", "_runs", "_segment", "_segment_no", "_spare", "_wake", "_writer", "blobs",
-        "home", "journal_dir", "owner", "path", "read_only", "recovered_runs", "recovery_errors",
+        "_lock", "_log_pending", "_logs", "_owner_lock", "_packer", "_reports", "_running", "_runs", "_segment",
+        "_segment_no", "_spare", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
+        "read_only", "recovered_runs", "recovery_errors",
     )
 
     def __init__(self, home: Path, flush_interval: float = 0.2, read_only: bool = False):
@@ -215,6 +272,9 @@ class SQLiteStore:
         self.journal_dir = self.home / "journal"
         self.blobs = BlobStore(self.home / "blobs")
         self.owner = new_owner_id()
+        self.log_limit = log_limit()
+        # actions committed as RUNNING and not yet as finished: their group counts them as running
+        self._running: set[tuple[str, str]] = set()
         self._db_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the buffers, the journal segment and its packer
         self._packer = msgpack.Packer(use_bin_type=True)
@@ -236,6 +296,9 @@ class SQLiteStore:
         # of one parent come one after another, and this spares them the lookups above.
         self._hot_run: Optional[str] = None
         self._hot_parent: Optional[str] = None
+        self._logs = LogBuffer(self.log_limit)
+        self._log_pending = self._logs.pending  # the same dict, for a cheap "any output pending?"
+        self._reports: dict[tuple[str, str], str] = {}  # (run, action) -> blob key
         self._owner_lock: Optional[OwnerLock] = None
         self._segment: Optional[JournalSegment] = None
         self._full_segments: list[JournalSegment] = []
@@ -358,7 +421,7 @@ class SQLiteStore:
 
     def _check_schema(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is not None and int(row[0]) in (1, 2):
+        if row is not None and int(row[0]) in (1, 2, 3):
             self._upgrade(int(row[0]))
             row = (str(SCHEMA_VERSION),)
         if row is None or int(row[0]) != SCHEMA_VERSION:
@@ -369,24 +432,33 @@ class SQLiteStore:
 
     def _upgrade(self, version: int) -> None:
         """In place: version 2 added action_batches (created by the schema script, with the
-        columns of version 3); version 3 keys actions by start time and adds each batch's first
-        and last start time."""
+        columns of version 4); version 3 keys actions by start time and adds each batch's first
+        and last start time; version 4 adds each batch's parent, and the fan-out aggregates,
+        logs and reports (the aggregates of existing runs are computed here)."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
-            conn.execute(_ACTIONS_TABLE.replace("CREATE TABLE IF NOT EXISTS actions", "CREATE TABLE actions_v3"))
-            conn.execute(f"INSERT OR REPLACE INTO actions_v3 SELECT {', '.join(ACTION_COLUMNS[:9])}, "
-                         f"coalesce(start_time, 0.0), {', '.join(ACTION_COLUMNS[10:])} FROM actions")
-            conn.execute("DROP TABLE actions")
-            conn.execute("ALTER TABLE actions_v3 RENAME TO actions")
+            if version < 3:
+                conn.execute(_ACTIONS_TABLE.replace("CREATE TABLE IF NOT EXISTS actions", "CREATE TABLE actions_v3"))
+                conn.execute(f"INSERT OR REPLACE INTO actions_v3 SELECT {', '.join(ACTION_COLUMNS[:9])}, "
+                             f"coalesce(start_time, 0.0), {', '.join(ACTION_COLUMNS[10:])} FROM actions")
+                conn.execute("DROP TABLE actions")
+                conn.execute("ALTER TABLE actions_v3 RENAME TO actions")
             cols = [r[1] for r in conn.execute("PRAGMA table_info(action_batches)")]
             if "first_start" not in cols:
                 conn.execute("ALTER TABLE action_batches ADD COLUMN first_start REAL")
                 conn.execute("ALTER TABLE action_batches ADD COLUMN last_start REAL")
                 conn.execute("DROP INDEX IF EXISTS action_batches_by_run")
-                for seq, blob in conn.execute("SELECT seq, rows FROM action_batches").fetchall():
-                    _, _, first, last = _batch_row(msgpack.unpackb(blob, raw=False))
-                    conn.execute("UPDATE action_batches SET first_start=?, last_start=? WHERE seq=?", (first, last, seq))
+            if "parent" not in cols:
+                conn.execute("ALTER TABLE action_batches ADD COLUMN parent TEXT")
+            for seq, blob in conn.execute("SELECT seq, rows FROM action_batches").fetchall():
+                _, _, first, last, parent = _batch_row(msgpack.unpackb(blob, raw=False))
+                conn.execute("UPDATE action_batches SET first_start=?, last_start=?, parent=? WHERE seq=?",
+                             (first, last, parent, seq))
+            runs = {r[0] for r in conn.execute("SELECT DISTINCT run FROM actions")}
+            runs.update(r[0] for r in conn.execute("SELECT DISTINCT run FROM action_batches"))
+            for run in sorted(runs):
+                self._recount(run)
             conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
             conn.execute("COMMIT")
         except BaseException:
@@ -430,12 +502,14 @@ class SQLiteStore:
                 row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
                 applied = int(row[0]) if row else -1
                 top = applied
+                touched: set[str] = set()
                 for seg in segments:
                     number = segment_number(seg)
                     if number <= applied:
                         continue  # committed before the owner died
                     for kind, rec in read_records(seg):
                         self._apply(kind, rec)
+                        touched.add(_run_of(kind, rec))
                     top = max(top, number)
                 note = dead.note()
                 code, _, msg = (note or "").partition("\n")
@@ -448,6 +522,10 @@ class SQLiteStore:
                                  (now, code, msg, run))
                     conn.execute("UPDATE actions SET phase='FAILED', end_time=?, error_code=?, error=? "
                                  "WHERE run=? AND phase='RUNNING'", (now, code, msg, run))
+                touched.update(stuck)
+                touched.discard("")
+                for run in sorted(touched):  # replayed rows may have been committed already: count afresh
+                    self._recount(run)
                 # Same transaction: a crash before the segments are gone never applies them twice.
                 conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(max(top, 0))))
                 conn.execute("COMMIT")
@@ -479,6 +557,35 @@ class SQLiteStore:
             self._conn.execute(_UPSERT_ATTEMPT, row)
         elif kind == J_CACHE:
             self._conn.execute(_UPSERT_CACHE, row)
+        elif kind == J_LOG:
+            self._merge_log(row)
+        elif kind == J_REPORT:
+            self._conn.execute("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)", row)
+
+    def _merge_log(self, piece: tuple) -> None:
+        """Apply a pending piece (run, action, attempt, offset, text) to the stored log. Caller
+        holds the connection in a transaction."""
+        run, action, attempt, offset, text = piece
+        key = (run, action, attempt)
+        stored = self._conn.execute("SELECT text, dropped FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
+        new = merge(stored, offset, text, self.log_limit)
+        if stored is None or tuple(stored) != new:
+            self._conn.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped) VALUES (?, ?, ?, ?, ?)",
+                               (*key, *new))
+
+    def _recount(self, run: str) -> None:
+        """Compute the run's fan-out aggregates from its rows. Caller holds the connection in a
+        transaction; the run must not be recording in this process."""
+        conn = self._conn
+        tallies = GroupTallies()
+        # inputs and outputs are not needed: leave them out of the scan
+        cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
+        tallies.add_all(conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)))
+        for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
+            tallies.add_all(msgpack.unpackb(blob, raw=False))
+        conn.execute("DELETE FROM action_groups WHERE run=?", (run,))
+        conn.executemany(_ADD_TO_GROUP, tallies.rows())
+        self._running = {k for k in self._running if k[0] != run}
 
     # -- recording (hot path) -----------------------------------------------------------------------
 
@@ -580,7 +687,7 @@ class SQLiteStore:
                 self._durable_start(row[0], row[1])
 
     def action_finished(self, record: ActionRecord) -> None:
-        """Durable when this returns, after its parent's start."""
+        """Durable when this returns, after its parent's start, with the output its last attempt wrote so far."""
         row = record[:]
         inp, out = row[11], row[12]  # _offload_row's test, inlined: this is the hot path
         if (inp is not None and len(inp) > INLINE_LIMIT) or (out is not None and len(out) > INLINE_LIMIT):
@@ -594,12 +701,20 @@ class SQLiteStore:
                     self._durable_start(row[0], parent)
                 else:
                     self._hot_run, self._hot_parent = row[0], parent
+            if self._log_pending:  # some action wrote something: is it this one?
+                self._journal_log((row[0], row[1], row[8]))
             self._journal(J_ACTION, row)
             self._actions[key] = row
 
+    def _journal_log(self, key: tuple) -> None:
+        # Caller holds self._lock. The piece stays pending: the next commit stores it.
+        piece = self._logs.take(key)
+        if piece is not None:
+            self._journal(J_LOG, piece)
+
     def actions_finished(self, rows: Sequence[ActionRecord]) -> None:
         """Several finished actions of one run, durable together when this returns (one journal
-        record) and stored together (one batch row)."""
+        record) and stored together (one batch row), with the output they wrote."""
         if not rows:
             return
         offloaded = [self._offload_row(r[:]) for r in rows]
@@ -610,20 +725,45 @@ class SQLiteStore:
                 if parent is not None and (durable is None or parent not in durable):
                     self._durable_start(run, parent)
                     durable = self._durable[run]
+            if self._log_pending:
+                for r in offloaded:
+                    self._journal_log((r[0], r[1], r[8]))
             self._journal(J_ACTIONS, tuple(offloaded))
             self._batches.append(offloaded)
 
     def attempt_failed(self, record: AttemptRecord) -> None:
+        """Durable when this returns, with the output the attempt wrote."""
         row = record[:]
         with self._lock:
+            if self._log_pending:
+                self._journal_log((row[0], row[1], row[2]))
             self._journal(J_ATTEMPT, row)
             self._attempts.append(row)
+
+    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
+        """Buffered (committed with the next flush); durable with the attempt's end record."""
+        if text:
+            with self._lock:
+                self._logs.write((run, action, attempt), text)
+
+    def report_written(self, run: str, action: str, html: str) -> None:
+        """Durable when this returns (the report goes to the blob store, then the journal)."""
+        data = html.encode("utf-8")
+        try:
+            key = self.blobs.put(data)
+        except OSError as e:
+            raise translate(e, self.blobs.root, "store a report in the blob store", len(data)) from e
+        row = (run, action, key)
+        with self._lock:
+            self._journal(J_REPORT, row)
+            self._reports[(run, action)] = key
 
     def run_started(self, record: RunRecord) -> None:
         """Durable when this returns; raises `StoreReadOnlyError` on a read-only store."""
         self._writable()
         row = self._offload_row(record[:])
         with self._lock:
+            self._logs.run_started(row[0])
             self._journal(J_RUN, row)
             self._runs[row[0]] = row
 
@@ -631,6 +771,7 @@ class SQLiteStore:
         """Durable when this returns."""
         row = self._offload_row(record[:])
         with self._lock:
+            self._logs.run_finished(row[0])
             self._journal(J_RUN, row)
             self._runs[row[0]] = row
             if row[2] != Phase.RUNNING.value:
@@ -687,7 +828,8 @@ class SQLiteStore:
         Raises a `StoreError` (the records stay buffered and journaled) when it cannot."""
         with self._flush_lock:
             with self._lock:
-                if not (self._actions or self._runs or self._attempts or self._cache or self._batches):
+                if not (self._actions or self._runs or self._attempts or self._cache or self._batches
+                        or self._log_pending or self._reports):
                     return
                 batches, self._batches = self._batches, []
                 actions, self._actions = self._actions, {}
@@ -695,12 +837,15 @@ class SQLiteStore:
                 runs, self._runs = self._runs, {}
                 attempts, self._attempts = self._attempts, []
                 cache, self._cache = self._cache, {}
+                logs = self._logs.drain()
+                reports, self._reports = self._reports, {}
                 segments = [*self._full_segments, *([self._segment] if self._segment else [])]
                 self._segment, self._full_segments = None, []
             top = max((segment_number(s.path) for s in segments), default=None)
             try:
                 # finished rows were offloaded when recorded; started rows may carry large inputs
                 rows = [self._offload_row(r) if r[12] is None else r for r in actions.values()]
+                tallies, started, ended = self._tally(rows, batches)
                 with self._db_lock:
                     conn = self._conn
                     conn.execute("BEGIN")
@@ -715,6 +860,13 @@ class SQLiteStore:
                             conn.executemany(_UPSERT_ATTEMPT, attempts)
                         if cache:
                             conn.executemany(_UPSERT_CACHE, cache.values())
+                        if tallies:
+                            conn.executemany(_ADD_TO_GROUP, tallies)
+                        for piece in logs:
+                            self._merge_log(piece)
+                        if reports:
+                            conn.executemany("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)",
+                                             [(*k, v) for k, v in reports.items()])
                         if top is not None:  # replay skips these segments from now on (exactly once)
                             conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_JOURNAL_KEY + self.owner, str(top)))
                         conn.execute("COMMIT")
@@ -725,6 +877,8 @@ class SQLiteStore:
                             except sqlite3.Error:
                                 pass
                         raise
+                    self._running.difference_update(ended)
+                    self._running.update(started)
             except BaseException as e:
                 with self._lock:  # put it all back; the journal still has the durable part
                     for akey, arow in actions.items():
@@ -736,6 +890,9 @@ class SQLiteStore:
                     self._batches[:0] = batches
                     for ckey, crow in cache.items():
                         self._cache.setdefault(ckey, crow)
+                    self._logs.restore(logs)
+                    for rkey, blob in reports.items():
+                        self._reports.setdefault(rkey, blob)
                     self._full_segments[:0] = segments  # still needed: nothing was committed
                 if isinstance(e, (sqlite3.Error, OSError)):
                     raise translate(e, self.path, "save what was recorded to the store's database") from e
@@ -750,6 +907,31 @@ class SQLiteStore:
                         self._spare = segment
                 if not keep:
                     segment.close_and_remove()
+
+    def _tally(self, rows: list, batches: list) -> tuple[list, list, list]:
+        """The changes that committing `rows` and `batches` makes to the fan-out aggregates, and
+        the actions that become (or stop being) counted as running."""
+        if not rows and not batches:
+            return [], [], []
+        tallies = GroupTallies()
+        running = self._running
+        started: list[tuple[str, str]] = []
+        ended: list[tuple[str, str]] = []
+        add = tallies.add
+        for r in rows:
+            key = (r[0], r[1])
+            was = key in running
+            if r[7] == "RUNNING":
+                if was:
+                    continue
+                started.append(key)
+            elif was:
+                ended.append(key)
+            add(r, was)
+        for batch in batches:
+            for r in batch:
+                add(r)
+        return tallies.rows(), started, ended
 
     def close(self) -> None:
         """Commit what is buffered and let go of the journal. When the commit fails (a full
@@ -810,36 +992,39 @@ class SQLiteStore:
 
     @_reads
     def list_runs(self, limit: int = 50, *, task: Optional[str] = None, phases: Optional[Collection[str]] = None,
-                  since: Optional[float] = None, before: Optional[float] = None) -> list[RunRecord]:
+                  since: Optional[float] = None, before: Optional[float] = None,
+                  name: Optional[str] = None) -> list[RunRecord]:
         self._sync()
-        where, params = _run_filters(task, phases, since, before)
+        where, params = _run_filters(task, phases, since, before, name)
         sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs{where} ORDER BY start_time DESC LIMIT ?"
         with self._db_lock:
             rows = self._conn.execute(sql, (*params, limit)).fetchall()
         return [typed_run(r) for r in rows]
 
-    def _table_rows_after(self, run: str, key: tuple[float, str]) -> Iterator[tuple]:
-        """The run's rows in the actions table after `key`, in (start, id) order, fetched a chunk
-        at a time through the (run, start_time, id) index."""
+    def _table_rows_after(self, run: str, key: tuple[float, str], where: str = "", params: tuple = ()) -> Iterator[tuple]:
+        """The run's rows in the actions table after `key` that pass `where`, in (start, id)
+        order, fetched a chunk at a time through the (run, start_time, id) key."""
         while True:
             with self._db_lock:
                 chunk = self._conn.execute(
-                    f"{_A_SELECT} WHERE run=? AND (start_time > ? OR (start_time = ? AND id > ?)) "
+                    f"{_A_SELECT} WHERE run=? AND (start_time > ? OR (start_time = ? AND id > ?)){where} "
                     "ORDER BY start_time, id LIMIT ?",
-                    (run, key[0], key[0], key[1], _TABLE_CHUNK),
+                    (run, key[0], key[0], key[1], *params, _TABLE_CHUNK),
                 ).fetchall()
             yield from chunk
             if len(chunk) < _TABLE_CHUNK:
                 return
             key = _order_key(chunk[-1])
 
-    def _batch_rows_after(self, run: str, key: tuple[float, str]) -> Iterator[tuple]:
-        """The run's packed rows after `key`, in (start, id) order. Batches overlap in time (two
-        maps at once), so a batch is opened only when its first start could come next."""
+    def _batch_rows_after(self, run: str, key: tuple[float, str], parent: Optional[str] = None) -> Iterator[tuple]:
+        """The run's packed rows after `key`, in (start, id) order (with `parent`: only batches
+        that may hold its children are opened). Batches overlap in time (two maps at once), so a
+        batch is opened only when its first start could come next."""
+        where, params = ("", ()) if parent is None else (" AND (parent IS NULL OR parent = ?)", (parent,))
         with self._db_lock:
             metas = self._conn.execute(
-                "SELECT seq, first_start FROM action_batches WHERE run=? AND last_start >= ? ORDER BY first_start, seq",
-                (run, key[0]),
+                f"SELECT seq, first_start FROM action_batches WHERE run=? AND last_start >= ?{where} ORDER BY first_start, seq",
+                (run, key[0], *params),
             ).fetchall()
         heap: list[tuple[tuple[float, str], tuple]] = []
         i = 0
@@ -858,20 +1043,96 @@ class SQLiteStore:
 
     @_reads
     def list_actions(self, run: str, *, after: Optional[str] = None, limit: Optional[int] = None,
-                     parent: Optional[str] = None, phases: Optional[Collection[str]] = None) -> ActionPage:
+                     parent: Optional[str] = None, phases: Optional[Collection[str]] = None,
+                     task: Optional[str] = None, short_name: Optional[str] = None,
+                     group_name: Optional[str] = None) -> ActionPage:
         self._sync()
         key = parse_page_token(after) if after else (float("-inf"), "")
-        rows = heapq.merge(self._table_rows_after(run, key), self._batch_rows_after(run, key), key=_order_key)
-        return _page(rows, limit, parent, phases)
+        # The filters run inside SQLite for the table (no Python per skipped row) and again on
+        # every row, which is what filters the packed ones.
+        clauses, params = [], []
+        for column, value in (("parent", parent), ("task", task), ("short_name", short_name)):
+            if value is not None:
+                clauses.append(f" AND {column} = ?")
+                params.append(value)
+        if group_name is not None:
+            clauses.append(" AND coalesce(group_name, '') = ?")
+            params.append(group_name)
+        if phases:
+            clauses.append(f" AND phase IN ({', '.join('?' * len(phases))})")
+            params.extend(str(p) for p in phases)
+        rows = heapq.merge(self._table_rows_after(run, key, "".join(clauses), tuple(params)),
+                           self._batch_rows_after(run, key, parent), key=_order_key)
+        return _page(rows, limit, row_filter(parent, phases, task, short_name, group_name))
 
     @_reads
     def get_action(self, run: str, action_id: str) -> Optional[ActionRecord]:
         self._sync()
         with self._db_lock:
             row = self._conn.execute(f"{_A_SELECT} WHERE run=? AND id=?", (run, action_id)).fetchone()
-        if row is None:  # an item of a packed batch
-            row = next((r for r in self._batch_rows_after(run, (float("-inf"), "")) if r[1] == action_id), None)
+            if row is None:  # an item of a packed batch: only batches whose bytes hold the id are opened
+                packed_id = msgpack.packb(action_id)
+                blobs = self._conn.execute("SELECT rows FROM action_batches WHERE run=? AND instr(rows, ?) > 0",
+                                           (run, packed_id)).fetchall()
+                row = next((tuple(r) for (blob,) in blobs for r in msgpack.unpackb(blob, raw=False) if r[1] == action_id),
+                           None)
         return typed_action(row) if row else None
+
+    @_reads
+    def action_groups(self, run: str, parents: Optional[Collection[Optional[str]]] = None) -> list[ActionGroup]:
+        self._sync()
+        wanted = wanted_parent(parents)
+        with self._db_lock:
+            if wanted is None:
+                rows = self._conn.execute(f"{_G_SELECT} WHERE run=?", (run,)).fetchall()
+            else:
+                rows = [r for p in sorted(wanted)
+                        for r in self._conn.execute(f"{_G_SELECT} WHERE run=? AND parent=?", (run, p)).fetchall()]
+        groups = [group_of(r) for r in rows if r[6:12] != (0, 0, 0, 0, 0, 0)]
+        groups.sort(key=lambda g: (g.first_start, g.first_id))
+        return groups
+
+    @_reads
+    def run_counts(self, names: Collection[str]) -> dict[str, ActionCounts]:
+        self._sync()
+        names = list(dict.fromkeys(names))
+        out: dict[str, ActionCounts] = {}
+        with self._db_lock:
+            for k in range(0, len(names), 500):
+                chunk = names[k:k + 500]
+                sql = (f"SELECT run, {', '.join(f'sum({c})' for c in _COUNTED)} FROM action_groups "
+                       f"WHERE run IN ({', '.join('?' * len(chunk))}) GROUP BY run")
+                for run, *counts in self._conn.execute(sql, chunk):
+                    if any(counts):
+                        out[run] = ActionCounts(*counts)
+        return out
+
+    @_reads
+    def get_log(self, run: str, action: str, attempt: Optional[int] = None,
+                after: Optional[str] = None) -> Optional[LogPage]:
+        self._sync()
+        with self._db_lock:
+            if attempt is None:
+                row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? "
+                                         "ORDER BY attempt DESC LIMIT 1", (run, action)).fetchone()
+            else:
+                row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? AND attempt=?",
+                                         (run, action, attempt)).fetchone()
+        return None if row is None else log_page(run, action, row[0], row[1], row[2], after)
+
+    @_reads
+    def log_attempts(self, run: str, action: str) -> list[int]:
+        self._sync()
+        with self._db_lock:
+            return [r[0] for r in self._conn.execute("SELECT attempt FROM logs WHERE run=? AND action=? ORDER BY attempt",
+                                                     (run, action))]
+
+    @_reads
+    def get_report(self, run: str, action: str) -> Optional[str]:
+        self._sync()
+        with self._db_lock:
+            row = self._conn.execute("SELECT blob FROM reports WHERE run=? AND action=?", (run, action)).fetchone()
+        return None if row is None else self.blobs.get(row[0]).decode("utf-8", "replace")
 
     @_reads
     def list_attempts(self, run: str, action_id: str) -> list[AttemptRecord]:
@@ -912,6 +1173,11 @@ class SQLiteStore:
                     conn.execute("DELETE FROM action_batches WHERE seq=?", (seq,))
                     if kept:
                         conn.execute(_INSERT_BATCH, _batch_row(kept))
+                for table in ("logs", "reports"):
+                    gone = [(run, a) for (a,) in conn.execute(f"SELECT DISTINCT action FROM {table} WHERE run=?", (run,))
+                            if a not in keep]
+                    conn.executemany(f"DELETE FROM {table} WHERE run=? AND action=?", gone)
+                self._recount(run)
                 conn.execute("COMMIT")
             except BaseException:
                 if conn.in_transaction:
@@ -939,19 +1205,24 @@ class SQLiteStore:
 
     @_writes
     def delete_run(self, name: str) -> None:
+        """The records are gone when this returns; then the run's directory is removed."""
+        run_dir = run_directory(self.home, name)
         self.flush()
         with self._db_lock:
-            self._conn.execute("BEGIN")
+            conn = self._conn
+            conn.execute("BEGIN")
             try:
-                self._conn.execute("DELETE FROM actions WHERE run=?", (name,))
-                self._conn.execute("DELETE FROM action_batches WHERE run=?", (name,))
-                self._conn.execute("DELETE FROM attempts WHERE run=?", (name,))
-                self._conn.execute("DELETE FROM runs WHERE name=?", (name,))
-                self._conn.execute("COMMIT")
+                for table in ("actions", "action_batches", "attempts", "action_groups", "logs", "reports"):
+                    conn.execute(f"DELETE FROM {table} WHERE run=?", (name,))
+                conn.execute("DELETE FROM runs WHERE name=?", (name,))
+                conn.execute("COMMIT")
             except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
+            self._running = {k for k in self._running if k[0] != name}
+        if run_dir is not None:
+            shutil.rmtree(run_dir, ignore_errors=True)
 
     @_writes
     def clear_cache(self) -> int:
@@ -961,9 +1232,12 @@ class SQLiteStore:
 
 
 def _run_filters(task: Optional[str], phases: Optional[Collection[str]], since: Optional[float],
-                 before: Optional[float]) -> tuple[str, list]:
+                 before: Optional[float], name: Optional[str] = None) -> tuple[str, list]:
     clauses: list[str] = []
     params: list[Any] = []
+    if name:
+        clauses.append("instr(name, ?) > 0")
+        params.append(name)
     if task is not None:
         clauses.append("task = ?")
         params.append(task)
@@ -979,12 +1253,11 @@ def _run_filters(task: Optional[str], phases: Optional[Collection[str]], since: 
     return (" WHERE " + " AND ".join(clauses) if clauses else ""), params
 
 
-def _page(rows: Iterable[tuple], limit: Optional[int], parent: Optional[str], phases: Optional[Collection[str]]) -> ActionPage:
-    """The first `limit` of `rows` (ordered) that pass the filters, and the token after them."""
-    wanted = {str(p) for p in phases} if phases else None
+def _page(rows: Iterable[tuple], limit: Optional[int], keep: Optional[Callable[[tuple], bool]]) -> ActionPage:
+    """The first `limit` of `rows` (ordered) that pass `keep`, and the token after them."""
     out: list[ActionRecord] = []
     for r in rows:
-        if (parent is not None and r[2] != parent) or (wanted is not None and r[7] not in wanted):
+        if keep is not None and not keep(r):
             continue
         if limit is not None and len(out) == limit:
             return ActionPage(out, page_token(out[-1]))

@@ -62,12 +62,12 @@ class Report:
             f"<body><h1>{html.escape(self.name)}</h1><nav>{buttons}</nav>{panes}{script}</body></html>"
         )
 
-    def write(self, path: Path) -> None:
+    def write(self, path: Path, html: Optional[str] = None) -> None:
         """Atomically (temp file + rename): a reader never sees half a report."""
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".report-")
         with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(self.get_final_report())
+            f.write(self.get_final_report() if html is None else html)
         os.replace(tmp, path)
 
 
@@ -84,12 +84,21 @@ def current_report() -> Report:
     return frame.report
 
 
+def publish(frame: Any) -> None:
+    """Write `frame`'s report to its action's directory and record it with the action (where
+    `flyte get` and the UI find it)."""
+    report = frame.report
+    html = report.get_final_report()
+    report.write(frame.run.run_dir / frame.id / "report.html", html)
+    frame.run.recorder.report(frame.id, html)
+
+
 def _flush() -> None:
     """Write the current task's report now (it is also written when the task ends)."""
     frame = current_frame.get()
     if frame is None or frame.report is None or not getattr(frame.task, "report", False):
         return
-    frame.report.write(frame.run.run_dir / frame.id / "report.html")
+    publish(frame)
 
 
 def _get_tab(name: str, /, create_if_missing: bool = True) -> Optional[Tab]:

@@ -1,26 +1,38 @@
-"""The one place where the shim's type engine meets Flyte 2's type system.
+"""The one place where the shim's type engine meets Flyte 2's type system (`flyte.types`).
 
 flytekit's type engine turns structured values (dataclasses, pydantic models, untyped dicts) into
 msgpack bytes in a `Binary` literal, describes them with a JSON schema in the literal type, and
-rebuilds classes from such a schema. Flyte 2 (`flyte.types`) does exactly the same with the same
-encodings, so these conversions belong to it rather than to a second engine in the shim.
+rebuilds classes from such a schema. Flyte 2's engine does the same with the same encodings, so
+where the two agree the shim's engine hands the value to `flyte.types` (through its public
+`TypeEngine`/`TypeTransformer` API), and keeps only what is flytekit's own:
 
-`flyte.types` is not part of this project's runtime yet; until it is, the functions below carry
-the conversions themselves, with the semantics flytekit 1.16 has (mashumaro's):
+- `encode(value, tp)`: a dataclass is written by `flyte.types`' dataclass transformer (the same
+  msgpack map of the declared class's fields: enums by value, datetimes as ISO strings,
+  timedeltas as seconds).
+- `decode(data, tp)`: dataclasses, pydantic models and untyped dicts are read by `flyte.types`
+  (checked and coerced as flytekit's mashumaro decoder does: `"1"` for an int field is 1; a
+  missing required field is still flytekit's LookupError).
 
-- `to_plain(value, tp)` / `from_plain(data, tp)`: a value of declared type `tp` to and from
-  msgpack-able data, field by field along `tp`'s type hints (never the value's own class: a
-  subclass instance is written with the declared class's fields, and read back as the declared
-  class). Enums are their values, datetimes and dates ISO strings, timedeltas seconds, and types
-  with `_serialize`/`_deserialize` (mashumaro's SerializableType; FlyteFile, FlyteDirectory and
-  StructuredDataset have them) write and read themselves.
-- `pack` / `unpack`: msgpack bytes.
-- `json_schema(tp)`: the JSON schema of a dataclass (mashumaro's, when it is installed) or a
-  pydantic model.
+The shim keeps its own conversion (`to_plain`/`from_plain`, `pack`/`unpack`) where flytekit and
+Flyte 2 differ, for these reasons:
 
-When `flyte.types` lands, each of these delegates to it, and the shim's engine keeps only what is
-flytekit's own: its literal models, its transformer API and its file, directory, dataset and
-pickle types.
+- Values that write themselves. flytekit's FlyteFile, FlyteDirectory and StructuredDataset (and a
+  user's mashumaro `SerializableType`) are written by their own `_serialize`/`_deserialize`
+  inside a dataclass or model. Flyte 2's engine knows its own `flyte.io` types, not that
+  protocol, so a structure holding such a field anywhere is converted here.
+- Pydantic models are *written* here: flytekit writes `model_dump(mode="json")`, enum fields by
+  value, while Flyte 2 writes enum fields by member name (as the real Flyte 2 SDK does). Reading
+  goes through `flyte.types`, which accepts both.
+- JSON schemas stay flytekit's: a dataclass's is mashumaro's (`build_json_schema`, as flytekit
+  and the real Flyte 2 SDK store it; this runtime's `flyte.types` stores pydantic's instead), a
+  model's is `model_json_schema()` (Flyte 2 lists enum members by name). Classes guessed back
+  from a schema are flytekit's too.
+- Dataclasses with mashumaro's `DataClassJSONMixin` use their own `to_json`/`from_json`, and the
+  pre-1.14 JSON-struct format (`FLYTE_USE_OLD_DC_FORMAT`) is flytekit's alone.
+
+`to_plain`/`from_plain` follow flytekit 1.16 (mashumaro's semantics): a value of declared type
+`tp` to and from msgpack-able data, field by field along `tp`'s type hints (never the value's
+own class: a subclass instance is written with the declared class's fields).
 """
 
 from __future__ import annotations
@@ -68,6 +80,107 @@ def _strip_annotated(tp: Any) -> Any:
 
 def _is_pydantic(tp: Any) -> bool:
     return isinstance(tp, type) and hasattr(tp, "model_fields") and hasattr(tp, "model_validate")
+
+
+# -- Flyte 2's engine, where it carries a value as flytekit does ---------------------------------------
+
+_flyte_types_carries_cache: dict[Any, bool] = {}
+_DELEGATED = {"Object-Dataclass-Transformer", "Pydantic Transformer"}
+
+
+def encode(value: Any, tp: Any) -> bytes:
+    """msgpack bytes of `value` (declared as `tp`), as flytekit writes them."""
+    tp = _strip_annotated(tp)
+    if (isinstance(tp, type) and dataclasses.is_dataclass(tp) and dataclasses.is_dataclass(value)
+            and _flyte_types_carries(tp)):
+        transformer = _flyte_transformer(tp)
+        literal = _run_now(lambda: transformer.to_literal(value, tp, None))
+        return literal.scalar.binary.value
+    return pack(to_plain(value, tp))
+
+
+def decode(data: bytes, tp: Any) -> Any:
+    """A value of type `tp` from msgpack bytes `encode` (or flytekit, or Flyte 2) wrote."""
+    tp = _strip_annotated(tp)
+    if not _flyte_types_carries(tp):
+        return from_plain(unpack(data), tp)
+    from flyteidl2.core import literals_pb2
+
+    try:
+        return _flyte_transformer(tp).from_binary_idl(literals_pb2.Binary(value=data, tag="msgpack"), tp)
+    except Exception as e:
+        missing = _missing_fields(e)
+        if missing:  # flytekit's error for a required field that is not in the data
+            raise _MissingField(f"Field {missing[0]!r} in {getattr(tp, '__qualname__', tp)} is missing in the data") from e
+        raise
+
+
+def _flyte_types_carries(tp: Any) -> bool:
+    """Whether `flyte.types` reads and writes `tp` as flytekit does (cached per type): an untyped
+    dict, or a dataclass or pydantic model with no field, however deep, that writes itself."""
+    try:
+        return _flyte_types_carries_cache[tp]
+    except (KeyError, TypeError):
+        pass
+    if tp is dict:
+        result = True
+    elif not isinstance(tp, type) or not (dataclasses.is_dataclass(tp) or _is_pydantic(tp)):
+        result = False
+    elif any(b.__module__.startswith("mashumaro.") for b in tp.__mro__):
+        result = False
+    else:
+        result = not _holds_self_writing(tp, set()) and _flyte_transformer(tp).name in _DELEGATED
+    try:
+        _flyte_types_carries_cache[tp] = result
+    except TypeError:
+        pass
+    return result
+
+
+def _holds_self_writing(tp: Any, seen: set) -> bool:
+    tp = _strip_annotated(tp)
+    if isinstance(tp, type):
+        if hasattr(tp, "_serialize") and hasattr(tp, "_deserialize"):
+            return True
+        if (dataclasses.is_dataclass(tp) or _is_pydantic(tp)) and id(tp) not in seen:
+            seen.add(id(tp))
+            return any(_holds_self_writing(h, seen) for h in _hints(tp).values())
+    return any(_holds_self_writing(a, seen) for a in typing.get_args(tp) if a is not Ellipsis)
+
+
+def _flyte_transformer(tp: Any) -> Any:
+    import flyte.types
+
+    return flyte.types.TypeEngine.get_transformer(tp)
+
+
+def _run_now(make_coro: Any) -> Any:
+    """The result of a coroutine that never suspends (Flyte 2's struct transformers do no I/O),
+    without the cost of an event loop; one that does suspend is started again and run to
+    completion by `flyte.syncify` (which works inside a running loop too)."""
+    coro = make_coro()
+    try:
+        coro.send(None)
+    except StopIteration as done:
+        return done.value
+    coro.close()
+    import flyte.syncify
+
+    async def again() -> Any:
+        return await make_coro()
+
+    return flyte.syncify.syncify(again)()
+
+
+def _missing_fields(error: Exception) -> list[str]:
+    errors = getattr(error, "errors", None)
+    if not callable(errors):
+        return []
+    try:
+        found = errors()
+    except Exception:
+        return []
+    return [".".join(str(p) for p in e.get("loc", ())) for e in found if e.get("type") == "missing"]
 
 
 # -- values to plain data --------------------------------------------------------------------------
@@ -318,4 +431,4 @@ def _schema_of(tp: Any) -> dict[str, Any]:
 
 
 
-__all__ = ["from_plain", "json_schema", "pack", "to_plain", "unpack"]
+__all__ = ["decode", "encode", "from_plain", "json_schema", "pack", "to_plain", "unpack"]

@@ -24,7 +24,11 @@ class ExecutionState:
         self.user_space_params = current_context()
 
 
-_file_access: Any = None
+# One provider per raw-data prefix (a run's directory, or None outside runs). They share one
+# local sandbox, so a process running many runs makes one scratch directory, and only the newest
+# few are kept: a provider holds no state but its two directories, so rebuilding one is cheap.
+_providers: dict[Optional[str], Any] = {}
+_MAX_PROVIDERS = 16
 
 
 class FlyteContext:
@@ -40,13 +44,24 @@ class FlyteContext:
 
     @property
     def file_access(self) -> Any:
-        """Copies data between local and (fsspec) paths, as flytekit's FileAccessProvider does."""
-        global _file_access
-        if _file_access is None:
+        """Copies data between local and (fsspec) paths, as flytekit's FileAccessProvider does.
+        Inside a run, "remote" paths (where transformers and encoders write what crosses tasks)
+        are in the run's raw-data directory under $FLYTE_HOME, so they last as long as the run's
+        record; outside one, in a scratch directory of this process."""
+        import flyte
+
+        ctx = flyte.ctx()
+        raw = ctx.raw_data_path.path if ctx else None
+        provider = _providers.get(raw)
+        if provider is None:
             from .data_persistence import FileAccessProvider
 
-            _file_access = FileAccessProvider()
-        return _file_access
+            shared = next(iter(_providers.values()), None)
+            sandbox = shared.local_sandbox_dir if shared is not None else None
+            while len(_providers) >= _MAX_PROVIDERS:
+                del _providers[next(iter(_providers))]
+            provider = _providers[raw] = FileAccessProvider(local_sandbox_dir=sandbox, raw_output_prefix=raw)
+        return provider
 
     @property
     def compilation_state(self) -> Optional[CompilationState]:

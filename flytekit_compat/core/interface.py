@@ -22,9 +22,7 @@ from ..models.literals import Literal, Scalar, Void
 
 def extract_return_annotation(return_annotation: Any) -> dict[str, Any]:
     """Output names and types of a return annotation: `o0`, `o1`, ... or a NamedTuple's fields."""
-    if isinstance(return_annotation, tuple):  # `-> (int, str)`
-        return_annotation = typing.Tuple[return_annotation]  # type: ignore[valid-type]
-    outputs, _ = output_type_names(return_annotation)
+    outputs, _ = output_type_names(return_annotation)  # `-> (int, str)` included
     return outputs
 
 

@@ -225,7 +225,7 @@ class TypeTransformer(Generic[T]):
         """A value from msgpack bytes (structured values, and attribute access on them)."""
         if binary_idl_object.tag != MESSAGEPACK:
             raise TypeTransformerFailedError(f"Unsupported binary format `{binary_idl_object.tag}`")
-        return _adapter.from_plain(_adapter.unpack(binary_idl_object.value), expected_python_type)
+        return _adapter.decode(binary_idl_object.value, expected_python_type)
 
     def from_generic_idl(self, generic: Any, expected_python_type: type[T]) -> Optional[T]:
         raise NotImplementedError(f"Conversion from generic idl to python type {expected_python_type} not implemented")
@@ -470,13 +470,19 @@ class DataclassTransformer(TypeTransformer[object]):
     def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
         if _old_dc_format():
             return self.to_generic_literal(ctx, python_val, python_type, expected)
-        data = self._plain(python_val, python_type)
-        return Literal(scalar=Scalar(binary=Binary(value=_adapter.pack(data), tag=MESSAGEPACK)))
+        if dataclasses.is_dataclass(python_val) and not _is_mashumaro_json(type(python_val)):
+            self._make_dataclass_serializable(python_val, python_type)
+            value = _adapter.encode(python_val, get_underlying_type(python_type))
+        else:
+            value = _adapter.pack(self._plain(python_val, python_type))
+        return Literal(scalar=Scalar(binary=Binary(value=value, tag=MESSAGEPACK)))
 
     def from_binary_idl(self, binary_idl_object: Binary, expected_python_type: Any) -> Any:
         if binary_idl_object.tag != MESSAGEPACK:
             raise TypeTransformerFailedError(f"Unsupported binary format: `{binary_idl_object.tag}`")
-        return self._from_data(_adapter.unpack(binary_idl_object.value), expected_python_type)
+        if _is_mashumaro_json(get_underlying_type(expected_python_type)):
+            return self._from_data(_adapter.unpack(binary_idl_object.value), expected_python_type)
+        return _adapter.decode(binary_idl_object.value, get_underlying_type(expected_python_type))
 
     def _from_data(self, data: Any, expected_python_type: Any) -> Any:
         expected_python_type = get_underlying_type(expected_python_type)
@@ -545,7 +551,7 @@ class PydanticTransformer(TypeTransformer[Any]):
     def from_binary_idl(self, binary_idl_object: Binary, expected_python_type: Any) -> Any:
         if binary_idl_object.tag != MESSAGEPACK:
             raise TypeTransformerFailedError(f"Unsupported binary format: `{binary_idl_object.tag}`")
-        return _adapter.from_plain(_adapter.unpack(binary_idl_object.value), get_underlying_type(expected_python_type))
+        return _adapter.decode(binary_idl_object.value, get_underlying_type(expected_python_type))
 
     def to_python_value(self, ctx: Any, lv: Literal, expected_python_type: Any) -> Any:
         if lv.scalar is not None and lv.scalar.binary is not None:

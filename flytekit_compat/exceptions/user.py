@@ -142,13 +142,10 @@ class FlyteMissingTypeException(FlyteCompilationException):
     _ERROR_CODE = "USER:MissingTypeError"
 
     def _message(self) -> str:
-        return (
-            f"'{self.param_name}' has no type. Please add a type annotation to the input parameter "
-            f"of function {getattr(self.fn, '__qualname__', self.fn)}."
-        )
+        return f"'{self.param_name}' has no type. Please add a type annotation to the input parameter."
 
-    def __str__(self) -> str:
-        return f"{self._ERROR_CODE}: {self._message()}"
+    def __str__(self) -> str:  # flytekit's words, without the error code
+        return self._message()
 
 
 class FlyteMissingReturnValueException(FlyteCompilationException):
@@ -160,5 +157,5 @@ class FlyteMissingReturnValueException(FlyteCompilationException):
             "at the end of the function."
         )
 
-    def __str__(self) -> str:
-        return f"{self._ERROR_CODE}: {self._message()}"
+    def __str__(self) -> str:  # flytekit's words, without the error code
+        return self._message()

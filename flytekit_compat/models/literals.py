@@ -27,7 +27,21 @@ class Primitive(Model):
         super().__init__(integer, float_value, string_value, boolean, datetime, duration)
 
     @property
+    def datetime(self) -> Optional[_datetime.datetime]:
+        """A timestamp is UTC: a naive datetime is read back UTC-aware, as flytekit reads it."""
+        value = self._datetime
+        if value is None or value.tzinfo is not None:
+            return value
+        return value.replace(tzinfo=_datetime.timezone.utc)
+
+    @datetime.setter
+    def datetime(self, value: Optional[_datetime.datetime]) -> None:
+        object.__setattr__(self, "_datetime", value)
+
+    @property
     def value(self) -> Any:
+        if self._datetime is not None:
+            return self.datetime
         for v in self._field_values():
             if v is not None:
                 return v

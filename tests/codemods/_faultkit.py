@@ -13,6 +13,7 @@ import subprocess
 import sys
 import tempfile
 import time
+import uuid
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -65,7 +66,7 @@ def cli(
     cwd: Optional[Path] = None,
     user: Optional[User] = None,
     preexec_fn: Optional[Callable[[], None]] = None,
-    timeout: float = 300,
+    timeout: float = 900,
 ) -> subprocess.CompletedProcess:
     """Run flyte-migrate to completion in its own process (as `user` when one is given)."""
     if user is not None and user.uid is not None:
@@ -91,6 +92,7 @@ def _warm_up() -> None:
         for i in range(2):
             Path(d, f"w{i}.py").write_text(WF)
         Path(d, "bad.py").write_bytes(b"from flytekit import task\nx = '\xff'\n")
+        Path(d, "pyproject.toml").write_text("[tool.ruff]\nline-length = 100\n")  # the line-length reader's imports
         migrate_paths([d], jobs=2)
         migrate_paths([d], jobs=2, write=False)
 
@@ -128,21 +130,41 @@ def _cli_as(user: User, args: Sequence[str], cwd: Optional[Path]) -> subprocess.
                 sys.stdout.flush()
                 sys.stderr.flush()
                 os._exit(code)
-        _, status = os.waitpid(pid, 0)
+        try:
+            _, status = os.waitpid(pid, 0)
+        except BaseException:  # the test timed out or was interrupted: leave no child behind
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            raise
         out.seek(0)
         err.seek(0)
         return subprocess.CompletedProcess(list(args), os.waitstatus_to_exitcode(status), out.read(), err.read())
 
 
-def start_cli(*args: str, cwd: Optional[Path] = None) -> subprocess.Popen:
-    return subprocess.Popen(
+# Set in the environment of every command a test starts, with a value of its own: every process
+# of that run (the command, its workers, anything they fork) carries it, so the test can find
+# them after the command is gone and its orphans were adopted by another parent.
+RUN_MARK = "FLYTE_MIGRATE_TEST_RUN"
+
+
+class Run(subprocess.Popen):
+    """A flyte-migrate command running in the background; `marker` tags its processes."""
+
+    marker: str
+
+
+def start_cli(*args: str, cwd: Optional[Path] = None) -> Run:
+    marker = uuid.uuid4().hex
+    proc = Run(
         [sys.executable, "-m", "codemods", *args],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
-        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2]), RUN_MARK: marker},
     )
+    proc.marker = marker
+    return proc
 
 
 @contextmanager
@@ -222,8 +244,29 @@ def alive(proc: tuple[int, str]) -> bool:
     return fields is not None and fields[0] != "Z" and fields[19] == proc[1]
 
 
-def wait_until(condition: Callable[[], Any], what: str, deadline: float = 120.0) -> Any:
-    """Poll `condition` until it is truthy; fail naming `what` after `deadline` seconds."""
+def run_processes(run: Run) -> list[tuple[int, str]]:
+    """Live processes of `run` as (pid, start time), whoever their parent is now: found by the
+    marker in their environment (forked workers share the command's), zombies excluded."""
+    needle = f"{RUN_MARK}={run.marker}".encode()
+    out = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            environ = Path(f"/proc/{entry}/environ").read_bytes()
+        except OSError:  # gone meanwhile, or not ours to read
+            continue
+        if needle in environ.split(b"\0"):
+            fields = _stat_fields(int(entry))
+            if fields and fields[0] != "Z":
+                out.append((int(entry), fields[19]))
+    return out
+
+
+def wait_until(condition: Callable[[], Any], what: str, deadline: float = 600.0) -> Any:
+    """Poll `condition` until it is truthy; fail naming `what` after `deadline` seconds. The
+    deadline is generous on purpose: the suite shares two cores with other jobs, and a test must
+    fail only when the awaited thing never happens, not when it happens late."""
     end = time.monotonic() + deadline
     while True:
         value = condition()
@@ -235,7 +278,15 @@ def wait_until(condition: Callable[[], Any], what: str, deadline: float = 120.0)
 
 
 def stop(proc: subprocess.Popen) -> None:
+    """SIGSTOP `proc` and return once the kernel has stopped it (kill() returns before the
+    signal is acted on), so nothing the process does can race with what the test does next."""
     os.kill(proc.pid, signal.SIGSTOP)
+
+    def stopped() -> bool:
+        fields = _stat_fields(proc.pid)
+        return fields is None or fields[0] in ("T", "t", "Z")
+
+    wait_until(stopped, f"process {proc.pid} to stop")
 
 
 def needs_proc() -> None:

@@ -103,3 +103,4 @@ def test_afters_import_on_the_real_sdk(tmp_path: Path) -> None:
     failed = {name: err for name, err in results.items() if err is not None}
     assert failed == {}
     assert len(results) == len(cases) >= 30
+

@@ -16,6 +16,10 @@ from codemods import migrate_paths
 
 from ._faultkit import WF, cli, shared_dir, temp_leftovers, tree_files, unprivileged
 
+# Tests run the command in its own process, under a load they do not control: the suite-wide
+# 120 s per test is too tight. Nothing here waits on time; the limit only ends a test that hangs.
+pytestmark = pytest.mark.timeout(900)
+
 
 def _migrated(path: Path) -> bool:
     text = path.read_text()
@@ -133,7 +137,7 @@ def test_undecodable_bytes_and_unknown_encodings_are_reported(tmp_path: Path) ->
 def test_fifo_named_like_python_is_left_alone_without_hanging(tmp_path: Path) -> None:
     os.mkfifo(tmp_path / "pipe.py")
     (tmp_path / "wf.py").write_text(WF)
-    result = cli(str(tmp_path), "--no-progress", timeout=120)  # a blocking open would hang here
+    result = cli(str(tmp_path), "--no-progress", timeout=600)  # a blocking open would hang here
     assert result.returncode == 0, result.stderr
     assert f"note: {tmp_path / 'pipe.py'}: a FIFO, not a regular file; not read" in result.stderr
     assert _migrated(tmp_path / "wf.py")

@@ -107,15 +107,19 @@ def test_cli_executor_option_runs_on_ray(ray_address: str, tmp_path: Path) -> No
     program = tmp_path / "prog.py"
     program.write_text(
         "import os\nimport flyte\nenv = flyte.TaskEnvironment(name='cli_ray')\n"
-        "@env.task\ndef where() -> int:\n    return os.getpid()\n"
+        "@env.task\ndef where() -> int:\n    print(f'printed on {os.getpid()}')\n    return os.getpid()\n"
         "@env.task\ndef main() -> str:\n    return 'driver' if where() == os.getpid() else 'worker'\n"
     )
     env = {k: v for k, v in os.environ.items() if k != "FLYTE_EXECUTOR"}
     env.update(RAY_ADDRESS=ray_address, FLYTE_HOME=str(tmp_path / "home"))
-    proc = subprocess.run([sys.executable, "-m", "flyte._cli", "run", "--executor", "ray", str(program), "main"],
-                          capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
+    proc = subprocess.run([sys.executable, "-m", "flyte._cli", "run", "--name", "on-ray", "--executor", "ray", str(program),
+                           "main"], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
     assert "o0='worker'" in proc.stdout
+    # what the body printed on the worker came back to be kept with its action
+    logs = subprocess.run([sys.executable, "-m", "flyte._cli", "get", "logs", "on-ray", "where"], capture_output=True,
+                          text=True, env=env, timeout=120, cwd=tmp_path)
+    assert logs.returncode == 0 and logs.stdout.startswith("printed on "), logs.stdout + logs.stderr
 
 
 def test_unknown_executor_is_a_clear_error(tmp_path: Path) -> None:

@@ -173,6 +173,8 @@ def test_a_version_2_store_is_upgraded_in_place(tmp_path):
     try:
         assert [a.id for a in store.list_actions("old").actions] == ["id000002", "id000003", "id000001"]
         assert store.get_action("old", "id000001") == single
+        # the aggregates of runs recorded before version 4 are computed by the upgrade
+        assert store.run_counts(["old"])["old"].succeeded == 3
     finally:
         store.close()
-    assert sqlite3.connect(tmp_path / "metadata.db").execute("SELECT value FROM meta").fetchone()[0] == "3"
+    assert sqlite3.connect(tmp_path / "metadata.db").execute("SELECT value FROM meta").fetchone()[0] == "4"

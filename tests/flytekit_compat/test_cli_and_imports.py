@@ -26,7 +26,9 @@ PROGRAM = textwrap.dedent(
 
     @task
     def boom(x: int) -> int:
-        raise ValueError(f"bad {x}")
+        if x >= 0:
+            raise ValueError(f"bad {x}")
+        return x
 
     @workflow
     def nothing() -> None:
@@ -140,7 +142,9 @@ def _package(root):
 
         @task
         def fail(n: int) -> int:
-            raise ValueError(f"no {n}")
+            if n >= 0:
+                raise ValueError(f"no {n}")
+            return n
 
         @workflow
         def checkout(n: int) -> int:

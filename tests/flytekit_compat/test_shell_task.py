@@ -85,9 +85,10 @@ stamp = ShellTask(
 
 def test_datetimes_are_written_in_iso_form_and_debug_prints_the_script(capsys):
     out = stamp(when=datetime.datetime(2024, 5, 6, 7, 8, 9), n=3)
-    assert open(out).read() == "2024-05-06T07:08:09 3\n"
+    # a naive datetime input is a UTC timestamp by the time the script sees it, as in flytekit
+    assert open(out).read() == "2024-05-06T07:08:09+00:00 3\n"
     printed = capsys.readouterr().out
-    assert "echo 2024-05-06T07:08:09 3 >" in printed  # the rendered script, shown with debug=True
+    assert "echo 2024-05-06T07:08:09+00:00 3 >" in printed  # the rendered script, shown with debug=True
     assert "ran in " in printed  # the script's own stdout is echoed
 
 

@@ -48,8 +48,10 @@ def test_printed_as_flytekit_prints_it():
     assert repr(local) == "StructuredDataset(uri=None, file_format='')"  # made locally: no uri yet
     out = people()
     assert repr(out) == "StructuredDataset(uri=None, file_format='parquet')"
-    # where the encoder wrote it is the literal's uri: a directory of parquet files
+    # where the encoder wrote it is the literal's uri: a directory of parquet files, kept in the
+    # run's raw-data directory under $FLYTE_HOME (it lasts as long as the run's record)
     assert os.path.isdir(out.literal.uri) and os.listdir(out.literal.uri) == ["00000"]
+    assert out.literal.uri.startswith(os.path.join(os.environ["FLYTE_HOME"], "runs"))
     assert out.open(pd.DataFrame).all().to_dict("list") == {"name": ["a", "b"], "age": [1, 2]}
 
 
@@ -137,3 +139,38 @@ def test_a_users_encoder_and_decoder_carry_the_data():
     assert CALLS == ["encode", "decode"]
     sd = ledger()
     assert sd.file_format == "ledger-json"
+
+
+def test_without_pyarrow_parquet_says_what_to_install_and_csv_still_works(tmp_path):
+    import subprocess
+    import sys
+    import textwrap
+
+    script = textwrap.dedent("""
+        import sys
+        sys.modules["pyarrow"] = None  # as if pyarrow were not installed
+        import pandas as pd
+        from typing_extensions import Annotated
+        from flytekit import task
+        from flytekit.types.structured import CSV, StructuredDataset
+
+        @task
+        def as_parquet() -> StructuredDataset:
+            return StructuredDataset(dataframe=pd.DataFrame({"a": [1]}))
+
+        @task
+        def as_csv() -> Annotated[StructuredDataset, CSV]:
+            return StructuredDataset(dataframe=pd.DataFrame({"a": [1]}))
+
+        print(as_csv().open(pd.DataFrame).all().to_dict("list"))
+        try:
+            as_parquet()
+        except ImportError as e:
+            print("ImportError:", e)
+    """)
+    env = {**os.environ, "FLYTE_HOME": str(tmp_path / "h"), "PYTHONPATH": os.getcwd()}
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr
+    lines = out.stdout.strip().splitlines()
+    assert lines[0] == "{'a': [1]}"
+    assert "needs pyarrow: pip install pyarrow" in lines[-1]

@@ -95,6 +95,16 @@ def test_primitives_collections_and_unions_round_trip_strictly():
         TypeEngine.to_literal(CTX, True, int, TypeEngine.to_literal_type(int))
 
 
+def test_a_datetime_literal_is_a_utc_timestamp():
+    utc = datetime.timezone.utc
+    lv, value = roundtrip(datetime.datetime(2024, 5, 1, 8), datetime.datetime)
+    assert value == datetime.datetime(2024, 5, 1, 8, tzinfo=utc) and value.tzinfo is utc
+    assert lv.scalar.primitive.datetime.tzinfo is utc and lv.scalar.primitive.value.tzinfo is utc
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    assert roundtrip(datetime.datetime(2024, 5, 1, tzinfo=plus_two), datetime.datetime)[1].tzinfo == plus_two
+    assert roundtrip(datetime.date(2024, 5, 1), datetime.date)[1] == datetime.date(2024, 5, 1)
+
+
 def test_dataclasses_are_msgpack_with_a_schema_and_come_back_as_the_declared_class():
     p = Point(1, 2.5, ["a"], Color.BLUE, datetime.datetime(2024, 1, 2, 3, 4))
     lv, back = roundtrip(p, Point)
@@ -354,3 +364,151 @@ def test_files_inside_a_dataclass_cross_as_flytekit_passes_them():
 
     out = local_copy_path(b=remote_bundle())
     assert isinstance(out, FlyteFile) and out.path.startswith(flyte_tmp_dir) and out.path.endswith("data.csv")
+
+
+# -- one engine: crossing literals are recorded by Flyte 2's type engine -----------------------------
+
+
+def _ext_codes(data: bytes) -> list[int]:
+    """The msgpack extension codes in a recorded value (1 = pickle, 3 = a registered record type)."""
+    codes: list[int] = []
+
+    def hook(code, payload):
+        codes.append(code)
+        if code in (2, 3):  # a tuple, or [key, record]: look inside
+            msgpack.unpackb(payload, ext_hook=hook, raw=False, strict_map_key=False)
+        return None
+
+    msgpack.unpackb(data, ext_hook=hook, raw=False, strict_map_key=False)
+    return codes
+
+
+def test_a_crossing_literal_is_recorded_as_a_flyte_2_literal_and_reads_back_elsewhere(flyte_home):
+    """The task output of a user's type is stored as the flyteidl2 Literal its flytekit literal
+    converts to (through flyte.types), not pickled, and another process reads it back without the
+    user's class or the shim's type engine."""
+    import subprocess
+    import sys
+
+    from tests.flytekit_compat.conftest import store_actions
+
+    assert warm_twice(c=Celsius(20.0)).degrees == 22.0
+    outputs = [a["outputs"] for a in store_actions() if a["task"].endswith(".warm")]
+    assert len(outputs) == 2
+    for data in outputs:
+        codes = _ext_codes(data)
+        assert 3 in codes and 1 not in codes, codes  # a record, and no pickle anywhere
+    script = (
+        "import sys\n"
+        "from flyte._serde import Codec\n"
+        "from flyteidl2.core import literals_pb2\n"
+        "vals = [Codec().unpack(bytes.fromhex(h)) for h in sys.argv[1:]]\n"
+        "print(sorted(v.literal.scalar.primitive.string_value for v in vals))\n"
+        "print('flytekit_compat.core.type_engine' in sys.modules, any('test_type_engine' in m for m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script, *(d.hex() for d in outputs)], capture_output=True,
+                          text=True, check=True, cwd=str(flyte_home.parent))
+    assert done.stdout.splitlines() == ["['21.0C', '22.0C']", "False False"]
+
+
+def test_literals_convert_to_flyteidl2_and_back_field_for_field():
+    from flytekit.models import literals as L
+    from flytekit.models import types as T
+    from google.protobuf import struct_pb2
+
+    from flytekit_compat.models._flyteidl2 import literal_from_idl2, literal_to_idl2, type_from_idl2, type_to_idl2
+
+    generic = struct_pb2.Struct()
+    generic.update({"a": "b"})
+    blob = Blob(metadata=BlobMetadata(type=BlobType(format="csv", dimensionality=BlobType.BlobDimensionality.MULTIPART)),
+                uri="s3://b/k")
+    columns = [T.StructuredDatasetType.DatasetColumn(name="x", literal_type=LiteralType(simple=SimpleType.INTEGER))]
+    sd = L.StructuredDataset(uri="/tmp/sd", metadata=L.StructuredDatasetMetadata(
+        T.StructuredDatasetType(columns=columns, format="parquet")))
+    stored = LiteralType(simple=SimpleType.STRING, structure=T.TypeStructure(tag="str", dataclass_type={}))
+    when = datetime.datetime(2024, 5, 6, 7, 8, 9, 123456, tzinfo=datetime.timezone.utc)
+    literal = Literal(map=LiteralMap(literals={
+        "ints": Literal(collection=LiteralCollection(literals=[Literal(scalar=Scalar(primitive=Primitive(integer=i)))
+                                                               for i in (1, -2)])),
+        "float": Literal(scalar=Scalar(primitive=Primitive(float_value=1.5))),
+        "bool": Literal(scalar=Scalar(primitive=Primitive(boolean=False))),
+        "when": Literal(scalar=Scalar(primitive=Primitive(datetime=when))),
+        "took": Literal(scalar=Scalar(primitive=Primitive(duration=datetime.timedelta(seconds=90)))),
+        "blob": Literal(scalar=Scalar(blob=blob), hash="h1", metadata={"k": "v"}),
+        "bin": Literal(scalar=Scalar(binary=L.Binary(value=b"\x81\xa1a\x01", tag="msgpack"))),
+        "union": Literal(scalar=Scalar(union=L.Union(value=Literal(scalar=Scalar(primitive=Primitive(string_value="s"))),
+                                                      stored_type=stored))),
+        "none": Literal(scalar=Scalar(none_type=L.Void())),
+        "generic": Literal(scalar=Scalar(generic=generic)),
+        "sd": Literal(scalar=Scalar(structured_dataset=sd)),
+    }))
+    pb = literal_to_idl2(literal)
+    assert pb.map.literals["blob"].scalar.blob.uri == "s3://b/k" and pb.map.literals["blob"].hash == "h1"
+    assert literal_from_idl2(type(pb).FromString(pb.SerializeToString())) == literal
+    # a naive datetime is read as UTC, as a backend stores it
+    naive = Literal(scalar=Scalar(primitive=Primitive(datetime=datetime.datetime(2024, 1, 1))))
+    assert literal_from_idl2(literal_to_idl2(naive)).scalar.primitive.datetime == datetime.datetime(
+        2024, 1, 1, tzinfo=datetime.timezone.utc)
+    # types: a union of a collection and a schema-described struct
+    struct = LiteralType(simple=SimpleType.STRUCT, metadata={"title": "P", "type": "object"},
+                         annotation=TypeAnnotation(annotations={"cache-key-metadata": {"serialization-format": "msgpack"}}))
+    union = LiteralType(union_type=UnionType(variants=[LiteralType(collection_type=LiteralType(simple=SimpleType.FLOAT)),
+                                                       struct, LiteralType(simple=SimpleType.NONE)]))
+    assert type_from_idl2(type_to_idl2(union)) == union
+    # what no literal can hold is refused, naming it
+    with pytest.raises(TypeError, match="cannot be carried as a literal"):
+        literal_to_idl2(Literal(scalar=Scalar(primitive=Primitive(integer="seven"))))
+    with pytest.raises(TypeError, match="blob literal needs a uri"):
+        literal_to_idl2(Literal(scalar=Scalar(blob=Blob(metadata=None, uri=None))))
+
+
+@dataclasses.dataclass
+class Reading:
+    n: int
+    unit: str = "C"
+
+
+class Level(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+class Gauge(pydantic.BaseModel):
+    level: Level
+    n: int
+
+
+def test_structured_values_are_read_by_flyte_2s_engine_with_flytekits_checks():
+    """Dataclasses and models are decoded by flyte.types (coercing as flytekit's mashumaro decoder
+    does); a missing field is still flytekit's LookupError; a model is written as flytekit writes
+    it (enums by value) and read back."""
+    from flytekit.models.literals import Binary
+
+    t = TypeEngine.get_transformer(Reading)
+    assert t.from_binary_idl(Binary(value=msgpack.dumps({"n": "1"}), tag="msgpack"), Reading) == Reading(1)
+    with pytest.raises(LookupError, match="'n'"):
+        t.from_binary_idl(Binary(value=msgpack.dumps({"unit": "F"}), tag="msgpack"), Reading)
+    lv, back = roundtrip(Reading(3, "F"), Reading)
+    assert msgpack.loads(lv.scalar.binary.value) == {"n": 3, "unit": "F"} and back == Reading(3, "F")
+    lv, back = roundtrip(Gauge(level=Level.HIGH, n=2), Gauge)
+    assert msgpack.loads(lv.scalar.binary.value) == {"level": "high", "n": 2} and back == Gauge(level=Level.HIGH, n=2)
+
+
+def test_a_module_another_thread_is_still_importing_is_not_read_for_its_classes(monkeypatch):
+    # while one map item imports the literal, dataset or engine module, another item asks whether
+    # its value crosses as a literal: the half-made module (in sys.modules, its classes not yet
+    # defined) must answer "no", not raise AttributeError
+    import sys
+    import types
+
+    from flytekit_compat import _literal_crossing
+
+    for name in ("flytekit_compat._literal_value", "flytekit_compat.types.structured._structured_dataset",
+                 "flytekit_compat.core.type_engine"):
+        monkeypatch.setitem(sys.modules, name, types.ModuleType(name))
+
+    class Fresh:
+        pass
+
+    assert _literal_crossing.is_literal_value(Fresh()) is False
+    assert _literal_crossing.crosses_as_literal(Fresh) is False

@@ -1,8 +1,10 @@
 """Data types at task boundaries: files, directories, dataframes, dataclasses, pydantic, enums."""
 
 import dataclasses
+import datetime
 import enum
 import os
+import re
 import tempfile
 import typing
 
@@ -238,6 +240,42 @@ def test_fsec_secrets_are_the_shims_convention_not_the_runtimes(monkeypatch, cap
     assert [r for r in caplog.records if "not set locally" in r.getMessage()]
 
 
+@task(secret_requests=[Secret(group="user-info", key="my.key")])
+def reads_dotted_key() -> tuple[str, str]:
+    return current_context().secrets.get("user-info", "my.key"), os.environ.get("_FSEC_USER_INFO_MY_KEY", "")
+
+
+@task(secret_requests=[Secret(group="user-info", key="other.key")])
+def reads_other_dotted_key() -> str:
+    return current_context().secrets.get("user-info", "other.key")
+
+
+@task(secret_requests=[Secret(group="api", key="token", env_var="MY_TOKEN")])
+def reads_own_variable() -> str:
+    return os.environ.get("MY_TOKEN", "")
+
+
+def test_secrets_whose_flytekit_names_flyte_would_refuse_still_reach_the_task(monkeypatch, caplog):
+    # flytekit spells the variable _FSEC_USER-INFO_MY.KEY; Flyte 2 accepts only upper-case
+    # letters, digits and underscores, so the task sees it as _FSEC_USER_INFO_MY_KEY too
+    monkeypatch.setenv("_FSEC_USER-INFO_MY.KEY", "dotted")
+    with caplog.at_level("WARNING"):
+        assert reads_dotted_key() == ("dotted", "dotted")
+    assert not [r for r in caplog.records if "not set locally" in r.getMessage()]
+    # the valid spelling works as well (a task reads its secrets once per process, as a pod does)
+    monkeypatch.setenv("_FSEC_USER_INFO_OTHER_KEY", "safe")
+    assert reads_other_dotted_key() == "safe"
+    # env_var names the variable the task sees
+    monkeypatch.setenv("_FSEC_API_TOKEN", "t0k")
+    assert reads_own_variable() == "t0k"
+
+
+@pytest.mark.parametrize("name", ["lower_case", "abc-xyz", "", "$dfadsf"])
+def test_an_invalid_env_var_is_refused_when_the_secret_is_made_as_in_flytekit(name):
+    with pytest.raises(ValueError, match=re.escape(f"Invalid environment variable name: {name}")):
+        Secret(group="g", key="k", env_var=name)
+
+
 @task(enable_deck=True)
 def decked() -> str:
     Deck("custom", "<h1>custom deck</h1>")
@@ -251,6 +289,31 @@ def test_decks_become_the_action_report():
     base, action = decked().split("|")
     html = open(os.path.join(base, action, "report.html")).read()
     assert "<h1>custom deck</h1>" in html
+
+
+@task
+def seen_as(d: datetime.datetime) -> str:
+    return repr(d)
+
+
+@task
+def noon() -> datetime.datetime:
+    return datetime.datetime(2024, 1, 1, 12)
+
+
+@workflow
+def through_a_workflow(d: datetime.datetime) -> typing.List[datetime.datetime]:
+    return [d, noon()]
+
+
+def test_a_naive_datetime_crosses_as_utc_and_an_aware_one_keeps_its_zone():
+    utc = datetime.timezone.utc
+    assert seen_as(d=datetime.datetime(2024, 1, 1)) == repr(datetime.datetime(2024, 1, 1, tzinfo=utc))
+    assert through_a_workflow(d=datetime.datetime(2024, 3, 1)) == [
+        datetime.datetime(2024, 3, 1, tzinfo=utc), datetime.datetime(2024, 1, 1, 12, tzinfo=utc)]
+    assert all(d.tzinfo is utc for d in through_a_workflow(d=datetime.datetime(2024, 3, 1)))
+    plus_two = datetime.timezone(datetime.timedelta(hours=2))
+    assert seen_as(d=datetime.datetime(2024, 1, 1, tzinfo=plus_two)) == repr(datetime.datetime(2024, 1, 1, tzinfo=plus_two))
 
 
 def test_pickled_custom_class():

@@ -117,6 +117,20 @@ class ParquetToArrowDecodingHandler(StructuredDatasetDecoder):
         return pq.read_table(flyte_value.uri, columns=_columns(current_task_metadata))
 
 
+class _ParquetNeedsPyarrow:
+    """Stands in for the pandas parquet handlers when pyarrow is missing: says what to install."""
+
+    def __new__(cls, base: type) -> Any:
+        import pandas as pd
+
+        def refuse(self: Any, *args: Any, **kwargs: Any) -> Any:
+            raise ImportError("Writing or reading a pandas DataFrame as parquet (the default dataset format) needs "
+                              "pyarrow: pip install pyarrow (or annotate the dataset with the CSV format)")
+
+        handler_cls = type("PandasParquetNeedsPyarrow", (base,), {"encode": refuse, "decode": refuse})
+        return handler_cls(pd.DataFrame, None, PARQUET)
+
+
 def register(module: str) -> None:
     """Registers the handlers of `module` ("pandas" or "pyarrow"), leaving a user's own alone."""
     engine = StructuredDatasetTransformerEngine
@@ -124,7 +138,7 @@ def register(module: str) -> None:
         try:
             import pyarrow  # noqa: F401  (parquet needs it)
         except ImportError:
-            handlers: list[Any] = []
+            handlers: list[Any] = [_ParquetNeedsPyarrow(StructuredDatasetEncoder), _ParquetNeedsPyarrow(StructuredDatasetDecoder)]
         else:
             handlers = [PandasToParquetEncodingHandler(), ParquetToPandasDecodingHandler()]
         handlers += [PandasToCSVEncodingHandler(), CSVToPandasDecodingHandler()]

@@ -1,0 +1,541 @@
+"""`flyte get runs|run|actions|action|io|logs`: what the local store recorded, in every output format.
+
+Runs and actions are read through the store's read API a page at a time, and a run's shape comes
+from its fan-out aggregates, so the first page of a run of 100,000 actions is as quick as one of
+ten. Values are shown decoded (`table`) or described without running their code (`json`, see
+`flyte._serde._describe`); failed actions show their error, and their traceback where asked.
+"""
+
+from __future__ import annotations
+
+import functools
+import time
+from typing import Any, Optional
+
+import click
+
+from ._format import Column, emit_json, emit_table, fail, output_format, show
+from ._show import CACHE_MARK, counts_text, duration, error_line, iso, mark, user_traceback, when
+
+FOLD = 10  # a fan-out with more members than this is shown as one line in the action tree
+FAILED_PHASES = ("FAILED", "TIMED_OUT")
+PHASE_CHOICES = ["queued", "running", "succeeded", "failed", "aborted", "timed_out"]
+
+
+def _store() -> Any:
+    from .._run import current_store
+
+    return current_store()
+
+
+def _verbose() -> int:
+    ctx = click.get_current_context(silent=True)
+    obj = ctx.find_root().obj if ctx is not None else None
+    return obj.get("verbose", 0) if isinstance(obj, dict) else 0
+
+
+def _phases(values: tuple) -> Optional[list[str]]:
+    return [v.upper() for v in values] or None
+
+
+def _describe_json(store: Any, data: Optional[bytes]) -> Any:
+    from .._serde._describe import describe, to_json
+
+    return to_json(describe(data, store.load_blob))
+
+
+def _decoded(store: Any, data: Optional[bytes]) -> str:
+    """A value decoded as the program would see it (`repr`), or described when it cannot be
+    decoded here (a class from a module this process cannot import)."""
+    from .._serde import Codec
+
+    if data is None:
+        return "-"
+    try:
+        return repr(Codec(blob_loader=store.load_blob).unpack(data))
+    except Exception:
+        from .._serde._describe import describe
+
+        return repr(describe(data, store.load_blob))
+
+
+def _named_outputs(value: Any) -> Any:
+    """A run's stored outputs ([values, names]) as {name: value}."""
+    if isinstance(value, list) and len(value) == 2 and isinstance(value[0], list) and isinstance(value[1], list) \
+            and len(value[0]) == len(value[1]) and all(isinstance(n, str) for n in value[1]):
+        return dict(zip(value[1], value[0]))
+    return value
+
+
+def _run_outputs_text(store: Any, data: Optional[bytes]) -> str:
+    from .._serde import Codec
+
+    try:
+        value = _named_outputs(Codec(blob_loader=store.load_blob).unpack(data)) if data is not None else None
+    except Exception:
+        return _decoded(store, data)
+    if isinstance(value, dict):
+        return ", ".join(f"{k}={v!r}" for k, v in value.items())
+    return repr(value)
+
+
+# -- runs ----------------------------------------------------------------------------------------
+
+
+def _run_json(r: Any, counts: Any) -> dict:
+    return {
+        "name": r.name, "task": r.task, "phase": str(r.phase), "start_time": iso(r.start_time), "end_time": iso(r.end_time),
+        "duration_s": round(r.end_time - r.start_time, 6) if r.start_time and r.end_time else None,
+        "error_code": r.error_code, "error": error_line(r.error, r.error_code) if r.error else None,
+        "actions": counts._asdict() | {"total": counts.total} if counts is not None else None,
+    }
+
+
+def list_runs(limit: int, in_phase: tuple, task_name: Optional[str], name: Optional[str]) -> None:
+    store = _store()
+    runs = store.list_runs(limit, task=task_name, phases=_phases(in_phase), name=name)
+    counts = store.run_counts([r.name for r in runs])
+    fmt = output_format()
+    if fmt.startswith("json"):
+        emit_json([_run_json(r, counts.get(r.name)) for r in runs])
+        return
+    from .._store import ActionCounts
+
+    none = ActionCounts()
+    emit_table(runs, [
+        Column("Run", lambda r: r.name, whole=True),
+        Column("Task", lambda r: r.task, whole=True),
+        Column("Phase", lambda r: f"{mark(r.phase, False)} {r.phase}", lambda r: f"{mark(r.phase)} {r.phase}"),
+        Column("Started", lambda r: when(r.start_time)),
+        Column("Duration", lambda r: duration(r.start_time, r.end_time, time.time()), justify="right"),
+        Column("Actions", lambda r: counts_text(counts.get(r.name, none), markup=False),
+               lambda r: counts_text(counts.get(r.name, none))),
+        Column("Error", lambda r: error_line(r.error, r.error_code, limit=100) if r.error else ""),
+    ], empty=f"No runs in {store.home}")
+
+
+def failing_action(store: Any, run: str) -> Optional[Any]:
+    """Where a failed run failed: the earliest failed action none of whose children failed."""
+    failed = store.list_actions(run, phases=FAILED_PHASES, limit=2000).actions
+    parents = {a.parent for a in failed}
+    origins = [a for a in failed if a.id not in parents]
+    return origins[0] if origins else (failed[0] if failed else None)
+
+
+def show_run(name: str) -> None:
+    store = _store()
+    r = store.get_run(name)
+    if r is None:
+        fail(f"No run named {name!r} in {store.home}")
+    counts = store.run_counts([name]).get(name)
+    origin = failing_action(store, name) if str(r.phase) in FAILED_PHASES or r.error else None
+    if output_format().startswith("json"):
+        data = _run_json(r, counts)
+        data["inputs"] = _describe_json(store, r.inputs)
+        data["outputs"] = _named_outputs(_describe_json(store, r.outputs))
+        data["error"] = r.error
+        data["failed_action"] = _action_json(store, origin, with_values=False) if origin is not None else None
+        emit_json(data)
+        return
+    from rich.markup import escape
+
+    out = []
+    out.append(f"{mark(r.phase)} Run [bold]{escape(name)}[/bold]  {r.phase}")
+    out.append(f"Task: {escape(r.task)}    Started: {when(r.start_time)}    "
+               f"Duration: {duration(r.start_time, r.end_time, time.time()) or '-'}")
+    if counts is not None:
+        out.append(f"Actions: {counts_text(counts)}  ({counts.total:,})")
+    out.append(f"Inputs: {escape(_decoded(store, r.inputs))}")
+    if str(r.phase) == "SUCCEEDED":
+        out.append(f"Outputs: {escape(_run_outputs_text(store, r.outputs))}")
+    from rich.console import Group
+
+    parts: list[Any] = ["\n".join(out)]
+    if r.error or origin is not None:
+        parts.extend(_error_block(name, origin, r.error_code, r.error))
+    show(Group(*parts))
+
+
+def _error_block(run: str, origin: Any, code: Optional[str], error: Optional[str], full: Optional[bool] = None) -> list:
+    """The lines that say where and why a run (or action) failed, with the traceback."""
+    from rich.markup import escape
+    from rich.text import Text
+
+    lines: list[Any] = []
+    text = origin.error if origin is not None and origin.error else error
+    if origin is not None:
+        lines.append(f"[red]Failed in[/red] [bold]{escape(origin.short_name)}[/bold] ({escape(origin.id)}, "
+                     f"task {escape(origin.task)}): {escape(error_line(origin.error, origin.error_code))}")
+        lines.append(f"[dim]Its output: flyte get logs {escape(run)} {escape(origin.id)}[/dim]")
+    elif code:
+        lines.append(f"[red]Error:[/red] {escape(error_line(error, code))}")
+    if text:
+        lines.append(Text(user_traceback(text, full=_verbose() > 0 if full is None else full), style="red"))
+    return lines
+
+
+# -- actions -------------------------------------------------------------------------------------
+
+
+def resolve_action(store: Any, run: str, name: str) -> Any:
+    """An action of `run` by id, or by short name when that is unambiguous."""
+    rec = store.get_action(run, name)
+    if rec is not None:
+        return rec
+    named = store.list_actions(run, short_name=name, limit=20).actions
+    if len(named) == 1:
+        return named[0]
+    if store.get_run(run) is None:
+        fail(f"No run named {run!r} in {store.home}")
+    if named:
+        ids = ", ".join(a.id for a in named[:5]) + (", ..." if len(named) > 5 else "")
+        fail(f"Run {run!r} has {len(named)}{'+' if len(named) == 20 else ''} actions named {name!r} ({ids}): "
+             "pass one of their ids")
+    fail(f"Run {run!r} has no action {name!r} (an id or a short name)")
+
+
+def _action_json(store: Any, a: Any, with_values: bool = True) -> dict:
+    data = {
+        "id": a.id, "parent": a.parent, "task": a.task, "short_name": a.short_name, "group": a.group_name,
+        "kind": str(a.kind), "phase": str(a.phase), "attempts": a.attempts, "start_time": iso(a.start_time),
+        "end_time": iso(a.end_time), "duration_s": round(a.end_time - a.start_time, 6) if a.end_time else None,
+        "cache": a.cache_status, "error_code": a.error_code, "error": a.error,
+    }
+    if with_values:
+        data["inputs"] = _describe_json(store, a.inputs)
+        data["outputs"] = _describe_json(store, a.outputs)
+    return data
+
+
+def _action_label(a: Any, now: float) -> str:
+    from rich.markup import escape
+
+    cache = f" {CACHE_MARK}" if a.cache_status == "hit" else ""
+    group = f" [dim]({escape(a.group_name)})[/dim]" if a.group_name else ""
+    tries = f" [dim]x{a.attempts} attempts[/dim]" if (a.attempts or 0) > 1 else ""
+    err = f"  [red]{escape(error_line(a.error, a.error_code))}[/red]" if a.error else ""
+    return (f"{mark(a.phase)}{cache} {escape(a.short_name)}{group} [dim]{escape(a.id)} "
+            f"{duration(a.start_time, a.end_time, now)}[/dim]{tries}{err}")
+
+
+def list_actions(run: str, in_phase: tuple, limit: int, token: Optional[str], parent: Optional[str],
+                 everything: bool) -> None:
+    store = _store()
+    phases = _phases(in_phase)
+    try:
+        page = store.list_actions(run, after=token, limit=None if everything else limit, parent=parent, phases=phases)
+    except ValueError as e:
+        fail(str(e))
+    if not page.actions and token is None and store.get_run(run) is None:
+        fail(f"No run named {run!r} in {store.home}")
+    fmt = output_format()
+    if fmt.startswith("json"):
+        emit_json({"run": run, "actions": [_action_json(store, a) for a in page.actions], "next_token": page.next_token})
+        return
+    now = time.time()
+    if fmt == "table-simple":
+        emit_table(page.actions, [
+            Column("Id", lambda a: a.id, whole=True),
+            Column("Parent", lambda a: a.parent or "", whole=True),
+            Column("Name", lambda a: a.short_name, whole=True),
+            Column("Group", lambda a: a.group_name or ""),
+            Column("Phase", lambda a: str(a.phase)),
+            Column("Attempts", lambda a: a.attempts, justify="right"),
+            Column("Cache", lambda a: a.cache_status or ""),
+            Column("Started", lambda a: when(a.start_time)),
+            Column("Duration", lambda a: duration(a.start_time, a.end_time, now), justify="right"),
+            Column("Error", lambda a: error_line(a.error, a.error_code) if a.error else ""),
+        ], empty=f"Run {run!r} has no actions{' in those phases' if phases else ''}")
+    else:
+        show(_tree(store, run, page.actions, fold=not (phases or parent), now=now))
+    if page.next_token:
+        click.echo(f"… more actions: flyte get actions {run} --token {page.next_token}", err=True)
+
+
+def _tree(store: Any, run: str, actions: list, fold: bool, now: float) -> Any:
+    """A page of a run's actions as a tree; a fan-out of more than FOLD members is one line with
+    the counts of all its members (from the store's aggregates), at its first member's place."""
+    from rich.markup import escape
+    from rich.tree import Tree
+
+    groups = {(g.parent, g.group_name, g.task, g.short_name, g.kind): g for g in store.action_groups(run)} if fold else {}
+    counts = store.run_counts([run]).get(run)
+    tree = Tree(f"run [bold]{escape(run)}[/bold]  {counts_text(counts) if counts else ''}")
+    nodes: dict[str, Any] = {}
+    branches: dict[tuple, Any] = {}
+    folded: set[str] = set()  # ids of the actions folded into a fan-out line (and their descendants)
+    shown_fans: set[tuple] = set()
+    hidden = 0
+    for a in actions:
+        if a.parent in folded:
+            folded.add(a.id)
+            hidden += 1
+            continue
+        parent = nodes.get(a.parent) if a.parent else tree
+        if parent is None:  # its parent is on an earlier page
+            parent = tree.add(f"[dim]under {escape(a.parent)}[/dim]")
+            nodes[a.parent] = parent
+        if a.group_name:
+            bkey = (a.parent, a.group_name)
+            branch = branches.get(bkey)
+            if branch is None:
+                branch = branches[bkey] = parent.add(f"[bold]{escape(a.group_name)}[/bold] [dim](group)[/dim]")
+            parent = branch
+        key = (a.parent, a.group_name, a.task, a.short_name, str(a.kind))
+        fan = groups.get(key)
+        if fan is not None and fan.counts.total > FOLD:
+            folded.add(a.id)
+            if key in shown_fans:
+                hidden += 1
+                continue
+            shown_fans.add(key)
+            from ._show import phase_of
+
+            parent.add(f"{mark(phase_of(fan.counts))} {escape(a.short_name)} [bold]x{fan.counts.total:,}[/bold]  "
+                       f"{counts_text(fan.counts)}  [dim]{duration(fan.first_start, fan.last_end, now)} "
+                       f"(flyte get actions {escape(run)} --parent {escape(a.parent or '')})[/dim]")
+            continue
+        nodes[a.id] = parent.add(_action_label(a, now))
+    if hidden:
+        tree.add(f"[dim]({hidden:,} more actions of the fan-outs above on this page)[/dim]")
+    return tree
+
+
+def show_action(run: str, name: str) -> None:
+    store = _store()
+    a = resolve_action(store, run, name)
+    attempts = store.list_attempts(run, a.id)
+    log_attempts = store.log_attempts(run, a.id)
+    report = store.get_report(run, a.id) is not None
+    if output_format().startswith("json"):
+        data = _action_json(store, a)
+        data["failed_attempts"] = [{"attempt": t.attempt, "error_code": t.error_code, "error": t.error} for t in attempts]
+        data["logs"] = log_attempts
+        data["report"] = report
+        emit_json(data)
+        return
+    from rich.console import Group
+    from rich.markup import escape
+
+    now = time.time()
+    lines = [
+        f"{mark(a.phase)} Action [bold]{escape(a.short_name)}[/bold] ({escape(a.id)}) of run {escape(run)}  {a.phase}",
+        f"Task: {escape(a.task)}    Kind: {a.kind}    Parent: {escape(a.parent or '-')}"
+        + (f"    Group: {escape(a.group_name)}" if a.group_name else ""),
+        f"Started: {when(a.start_time)}    Duration: {duration(a.start_time, a.end_time, now) or '-'}    "
+        f"Attempts: {a.attempts}" + (f"    Cache: {a.cache_status}" if a.cache_status else ""),
+        f"Inputs: {escape(_decoded(store, a.inputs))}",
+    ]
+    if a.outputs is not None:
+        lines.append(f"Outputs: {escape(_decoded(store, a.outputs))}")
+    for t in attempts:
+        if t.attempt != a.attempts or str(a.phase) == "SUCCEEDED":
+            lines.append(f"[yellow]Attempt {t.attempt} failed:[/yellow] {escape(error_line(t.error, t.error_code))}")
+    if log_attempts:
+        lines.append(f"[dim]Output: flyte get logs {escape(run)} {escape(a.id)}"
+                     f"{' (attempts ' + ', '.join(map(str, log_attempts)) + ')' if len(log_attempts) > 1 else ''}[/dim]")
+    if report:
+        lines.append(f"[dim]Report: {escape(str(store.home / 'runs' / run / a.id / 'report.html'))}[/dim]")
+    parts: list[Any] = ["\n".join(lines)]
+    if a.error:
+        from rich.text import Text
+
+        parts.append(Text(user_traceback(a.error, full=_verbose() > 0), style="red"))
+    show(Group(*parts))
+
+
+def show_io(run: str, action: str, inputs_only: bool, outputs_only: bool) -> None:
+    store = _store()
+    a = resolve_action(store, run, action)
+    fmt = output_format()
+    want_in, want_out = not outputs_only, not inputs_only
+    if fmt.startswith("json"):
+        data: dict = {"run": run, "action": a.id, "phase": str(a.phase)}
+        if want_in:
+            data["inputs"] = _describe_json(store, a.inputs)
+        if want_out:
+            data["outputs"] = _describe_json(store, a.outputs)
+        if a.error:
+            data["error_code"], data["error"] = a.error_code, a.error
+        emit_json(data)
+        return
+    from rich.console import Group
+    from rich.markup import escape
+    from rich.text import Text
+
+    parts: list[Any] = []
+    if want_in:
+        parts.append(f"inputs: {escape(_decoded(store, a.inputs))}")
+    if want_out:
+        parts.append(f"outputs: {escape(_decoded(store, a.outputs)) if a.outputs is not None else '-'}")
+    if a.error:
+        parts.append(f"[red]error: {escape(error_line(a.error, a.error_code))}[/red]")
+        parts.append(Text(user_traceback(a.error, full=_verbose() > 0), style="red"))
+    if fmt == "table-simple":
+        for p in parts:
+            click.echo(p.plain if isinstance(p, Text) else Text.from_markup(p).plain)
+        return
+    show(Group(*parts))
+
+
+# -- logs ----------------------------------------------------------------------------------------
+
+
+def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines: Optional[int],
+              poll: float = 0.5) -> None:
+    store = _store()
+    fmt = output_format()
+    if store.get_run(run) is None:
+        if not follow:
+            fail(f"No run named {run!r} in {store.home}")
+        click.echo(f"(waiting for run {run} to start)", err=True)
+        while store.get_run(run) is None:
+            time.sleep(poll)
+    a = _wait_for_action(store, run, action, follow, poll)
+    token: Optional[str] = None
+    first = True
+    while True:
+        page = store.get_log(run, a.id, attempt, after=token)
+        if page is not None and (page.text or first):
+            text = page.text
+            if first and lines is not None:
+                kept = text.splitlines(keepends=True)
+                text = "".join(kept[-lines:]) if lines else ""
+            if fmt.startswith("json"):
+                emit_json({"run": run, "action": a.id, "attempt": page.attempt, "text": text, "dropped": page.dropped,
+                           "next_token": page.next_token}, fmt="json-raw" if follow else fmt)
+            else:
+                if page.dropped:
+                    click.echo(f"[… {page.dropped:,} earlier characters were not kept: the store keeps the last "
+                               f"{store.log_limit:,} of each attempt]", err=True)
+                click.echo(text, nl=False)
+            token = page.next_token
+            first = False
+        if not follow:
+            if page is None and first:
+                click.echo(f"Action {a.id} ({a.short_name}) wrote nothing"
+                           f"{' in attempt ' + str(attempt) if attempt else ''}", err=True)
+            return
+        current = store.get_action(run, a.id)
+        if current is not None and current.phase.is_terminal:
+            last = store.get_log(run, a.id, attempt, after=token)
+            if last is None or not last.text:
+                return
+            continue
+        time.sleep(poll)
+
+
+def _wait_for_action(store: Any, run: str, action: str, follow: bool, poll: float) -> Any:
+    """The action (by id or short name); when following a run that has not started it yet, wait."""
+    while True:
+        rec = store.get_action(run, action)
+        if rec is None:
+            named = store.list_actions(run, short_name=action, limit=2).actions
+            if len(named) == 1:
+                rec = named[0]
+        if rec is not None or not follow:
+            return rec if rec is not None else resolve_action(store, run, action)
+        r = store.get_run(run)
+        if r is not None and r.phase.is_terminal:
+            return resolve_action(store, run, action)
+        time.sleep(poll)
+
+
+# -- the commands --------------------------------------------------------------------------------
+
+
+@click.group("get")
+def get() -> None:
+    """Show runs, actions, values and logs from the local store (-of json|table|table-simple)."""
+
+
+def _sdk_scope(f: Any) -> Any:
+    """The SDK's -p/--project and -d/--domain, accepted so that scripts written for it run here
+    (the local store has a single scope)."""
+
+    @functools.wraps(f)
+    def command(*args: Any, project: Optional[str] = None, domain: Optional[str] = None, **kwargs: Any) -> Any:
+        return f(*args, **kwargs)
+
+    command = click.option("-p", "--project", default=None, hidden=True)(command)
+    return click.option("-d", "--domain", default=None, hidden=True)(command)
+
+
+_in_phase = click.option("--in-phase", multiple=True, type=click.Choice(PHASE_CHOICES, case_sensitive=False),
+                         help="Only these phases (repeat for several).")
+
+
+@get.command("runs")
+@click.option("--limit", default=50, show_default=True, help="How many runs (newest first).")
+@_in_phase
+@click.option("--task-name", default=None, help="Only runs of this task.")
+@click.option("--name", "name_part", default=None, help="Only runs whose name contains this.")
+@_sdk_scope
+def get_runs(limit: int, in_phase: tuple, task_name: Optional[str], name_part: Optional[str]) -> None:
+    """The most recent runs, with their action counts."""
+    list_runs(limit, in_phase, task_name, name_part)
+
+
+@get.command("run")
+@click.argument("name", required=False)
+@click.option("--limit", default=50, show_default=True, help="Without NAME: how many runs.")
+@_in_phase
+@click.option("--task-name", default=None, help="Without NAME: only runs of this task.")
+@_sdk_scope
+def get_run(name: Optional[str], limit: int, in_phase: tuple, task_name: Optional[str]) -> None:
+    """One run (phase, timing, counts, inputs, outputs, where it failed), or without NAME the runs."""
+    if name is None:
+        list_runs(limit, in_phase, task_name, None)
+    else:
+        show_run(name)
+
+
+def _actions_command(name: str, hidden: bool = False) -> None:
+    @get.command(name, hidden=hidden)
+    @click.argument("run_name")
+    @click.argument("action_name", required=False)
+    @_in_phase
+    @click.option("--limit", default=100, show_default=True, help="Actions per page (in start order).")
+    @click.option("--token", default=None, help="Where a page starts: the token printed after the previous one.")
+    @click.option("--parent", default=None, help="Only the children of this action (e.g. the items of a map).")
+    @click.option("--all", "everything", is_flag=True, help="Every action at once, not a page.")
+    @_sdk_scope
+    def command(run_name: str, action_name: Optional[str], in_phase: tuple, limit: int, token: Optional[str],
+                parent: Optional[str], everything: bool) -> None:
+        """The actions of a run as a tree (a page at a time; large fan-outs folded into one line
+        with their counts), or with ACTION_NAME (an id or a short name) one action in detail."""
+        if action_name is not None:
+            show_action(run_name, action_name)
+        else:
+            list_actions(run_name, in_phase, limit, token, parent, everything)
+
+
+_actions_command("actions")
+_actions_command("action", hidden=True)  # the SDK's name
+
+
+@get.command("io")
+@click.argument("run_name")
+@click.argument("action_name", default="a0")
+@click.option("-i", "--inputs-only", is_flag=True, help="Show only inputs.")
+@click.option("-o", "--outputs-only", is_flag=True, help="Show only outputs.")
+@_sdk_scope
+def get_io(run_name: str, action_name: str, inputs_only: bool, outputs_only: bool) -> None:
+    """Inputs and outputs of one action (the run's root by default), and its error if it failed."""
+    show_io(run_name, action_name, inputs_only, outputs_only)
+
+
+@get.command("logs")
+@click.argument("run_name")
+@click.argument("action_name", default="a0")
+@click.option("-a", "--attempt", type=int, default=None, help="Attempt number (default: the latest that wrote).")
+@click.option("-f", "--follow", is_flag=True, help="Keep printing new output until the action ends.")
+@click.option("-l", "--lines", type=int, default=None, help="Only the last LINES lines (then follow).")
+@click.option("--pretty", is_flag=True, hidden=True)
+@click.option("--show-ts", is_flag=True, hidden=True)
+@click.option("--filter-system", is_flag=True, hidden=True)
+@_sdk_scope
+def get_logs(run_name: str, action_name: str, attempt: Optional[int], follow: bool, lines: Optional[int],
+             pretty: bool, show_ts: bool, filter_system: bool) -> None:
+    """What an action (the run's root by default; an id or a short name) printed and logged."""
+    show_logs(run_name, action_name, attempt, follow, lines)

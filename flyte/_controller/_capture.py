@@ -1,0 +1,184 @@
+"""What task bodies write, kept with the action that wrote it.
+
+While runs are in flight in this process, `sys.stdout` and `sys.stderr` are `ActionStream`s: a
+write made inside an action (its body, a coroutine or thread it started with the context, a trace)
+goes to that action's log through `Recorder.output` — the one entry point for action output,
+also used for output that arrives from elsewhere (a worker process, a Ray task) — and is echoed to
+the stream that was there before, so the terminal still shows it live. While several actions of
+a run that write are running at once (siblings of a gather or a map, not a parent waiting for
+its child), echoed lines are prefixed with the writer's short name ("[train] epoch 3"), so
+interleaved output stays readable. A write made outside any action passes straight through.
+
+`logging` reaches the log the same way: handlers that wrote to the replaced streams are pointed
+at the action streams while runs are in flight (and back afterwards), handlers created meanwhile
+bind to them anyway, and `flyte.logger` always writes to the current `sys.stderr`.
+
+`FLYTE_CAPTURE_OUTPUT=0` turns capturing off (output goes straight to the terminal, nothing is
+kept). Cost: an action that writes nothing pays nothing here (no per-action setup; the store checks one
+dict when the action ends). Output written by another process straight to the file descriptors
+(a subprocess inheriting them) is not attributed to an action and is only shown.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+import threading
+from typing import Any, Optional
+
+from .._context import current_frame
+
+__all__ = ["ActionStream", "capture_begin", "capture_end", "capturing", "open_writers"]
+
+
+# Actions that wrote something and have not ended, as (run, action id): who may be writing at
+# the same time. `Recorder.finished` removes an action when it ends (a set test when empty).
+open_writers: set[tuple[str, str]] = set()
+
+
+class _RunEcho:
+    """How a run's output is echoed: the parent of each action that wrote (to tell a parent
+    waiting for its child from a sibling running beside it), and which writers are mid-line."""
+
+    __slots__ = ("mid_line", "parents")
+
+    def __init__(self) -> None:
+        self.parents: dict[str, Optional[str]] = {}
+        self.mid_line: dict[str, bool] = {}
+
+    def concurrent(self, run: str, aid: str, parent: Optional[str]) -> bool:
+        """Whether another action of the run that wrote is still running beside `aid` (not an
+        ancestor of it waiting for it to end, as far as the writers' parents tell)."""
+        ancestors = {ROOT}
+        while parent is not None and parent not in ancestors:
+            ancestors.add(parent)
+            parent = self.parents.get(parent)
+        for r, other in open_writers:
+            if r == run and other != aid and other not in ancestors:
+                return True
+        return False
+
+
+ROOT = "a0"
+_echo: dict[str, _RunEcho] = {}  # per run in flight
+
+
+class ActionStream:
+    """A stand-in for `sys.stdout` or `sys.stderr` that files what actions write under their
+    action and echoes it to `target` (the stream it replaced)."""
+
+    def __init__(self, target: Any):
+        self.target = target
+
+    def write(self, text: str) -> int:
+        frame = current_frame.get()
+        if frame is None or frame.id is None or not text:
+            return self.target.write(text)
+        if not isinstance(text, str):
+            raise TypeError(f"write() argument must be str, not {type(text).__name__}")
+        run = frame.run
+        try:
+            run.recorder.output(frame.id, frame.attempt, text)
+        except Exception:  # output must never fail the task that printed it
+            pass
+        self._echo(run.name, frame.id, frame.parent_id, frame.short_name, text)
+        return len(text)
+
+    def _echo(self, run: str, aid: str, parent: Optional[str], short_name: str, text: str) -> None:
+        state = _echo.get(run)
+        if state is None:
+            self.target.write(text)
+            return
+        state.parents[aid] = parent
+        open_writers.add((run, aid))
+        mid = state.mid_line.get(aid, False)
+        if not state.concurrent(run, aid, parent):
+            self.target.write(text)
+        else:
+            mark = f"[{short_name}] "
+            out = []
+            for line in text.splitlines(keepends=True):
+                out.append(line if mid else mark + line)
+                mid = not line.endswith(("\n", "\r"))
+            self.target.write("".join(out))
+        state.mid_line[aid] = not text.endswith(("\n", "\r"))
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def flush(self) -> None:
+        self.target.flush()
+
+    def __getattr__(self, name: str) -> Any:  # encoding, isatty, fileno, buffer, ...
+        return getattr(self.target, name)
+
+
+_lock = threading.Lock()
+_active = 0
+_installed: Optional[tuple[ActionStream, ActionStream]] = None
+_moved_handlers: list[tuple[logging.StreamHandler, Any]] = []
+
+
+def capturing() -> bool:
+    """Whether this process is capturing action output now."""
+    return _installed is not None
+
+
+CAPTURE_ENV = "FLYTE_CAPTURE_OUTPUT"  # "0": output goes straight to the terminal, nothing is kept
+
+
+def capture_begin(run: str) -> None:
+    """A run starts: capture output until its `capture_end` (nested runs count)."""
+    global _active, _installed
+    if os.environ.get(CAPTURE_ENV, "1").strip() == "0":
+        return
+    with _lock:
+        _echo[run] = _RunEcho()
+        _active += 1
+        if _installed is not None:
+            return
+        out, err = ActionStream(sys.stdout), ActionStream(sys.stderr)
+        _moved_handlers[:] = _move_handlers({id(sys.stdout): out, id(sys.stderr): err})
+        sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
+        _installed = (out, err)
+
+
+def capture_end(run: str) -> None:
+    """The run ended; when no run is left, the streams are put back (unless something replaced
+    them since, in which case the action streams stay, passing writes through)."""
+    global _active, _installed
+    with _lock:
+        if _echo.pop(run, None) is None:  # not captured (FLYTE_CAPTURE_OUTPUT=0 when it began)
+            return
+        for key in [k for k in open_writers if k[0] == run]:
+            open_writers.discard(key)
+        _active = max(0, _active - 1)
+        if _active or _installed is None:
+            return
+        out, err = _installed
+        if sys.stdout is out:
+            sys.stdout = out.target
+        if sys.stderr is err:
+            sys.stderr = err.target
+        for handler, stream in _moved_handlers:
+            if handler.stream in (out, err):
+                handler.setStream(stream)
+        _moved_handlers.clear()
+        _installed = None
+
+
+def _move_handlers(replacements: dict[int, ActionStream]) -> list[tuple[logging.StreamHandler, Any]]:
+    """Point every logging handler that writes to a stream being replaced at its replacement."""
+    moved = []
+    loggers = [logging.getLogger(), *logging.Logger.manager.loggerDict.values()]
+    for lg in loggers:
+        for handler in getattr(lg, "handlers", ()):
+            # a handler with a stream of its own (not a file, not one that looks sys.stderr up)
+            if isinstance(handler, logging.StreamHandler) and not isinstance(handler, logging.FileHandler) \
+                    and "stream" in vars(handler):
+                target = replacements.get(id(handler.stream))
+                if target is not None:
+                    moved.append((handler, handler.setStream(target)))
+    return moved

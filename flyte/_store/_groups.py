@@ -1,0 +1,87 @@
+"""Fan-out aggregates: a run's actions counted by parent, group, task, short name and kind.
+
+A run of 100,000 actions is a handful of such groups ("a0 → 100,000 x process_item: 99,990
+succeeded, 10 failed"), which is what a tree view, a runs list and a timeline need without reading
+every action. Both stores answer `action_groups` and `run_counts` from these aggregates: the SQLite
+store keeps them up to date as it commits rows, the memory store computes them when asked.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Optional
+
+from ._records import HITS_INDEX, PHASE_INDEX, ActionCounts, ActionGroup
+
+# An aggregate while it is built: the six phase counts, hits, attempts of finished members,
+# first start, first id, last end.
+Tally = list
+_ATTEMPTS, _FIRST_START, _FIRST_ID, _LAST_END = 7, 8, 9, 10
+_NO_END = 0.0  # stored for "no member has finished"
+
+
+def group_key(row: tuple) -> tuple:
+    """(run, parent, group, task, short name, kind) of an action row, with "" for None."""
+    return (row[0], row[2] or "", row[5] or "", row[3], row[4], row[6])
+
+
+class GroupTallies:
+    """Aggregates (or changes to them) of the groups that some action rows belong to."""
+
+    __slots__ = ("tallies",)
+
+    def __init__(self) -> None:
+        self.tallies: dict[tuple, Tally] = {}
+
+    def add(self, row: tuple, was_running: bool = False) -> None:
+        """Count `row`; `was_running`: it was counted as RUNNING before, and no longer is."""
+        key = (row[0], row[2] or "", row[5] or "", row[3], row[4], row[6])
+        t = self.tallies.get(key)
+        start = row[9] or 0.0
+        if t is None:
+            t = self.tallies[key] = [0, 0, 0, 0, 0, 0, 0, 0, start, row[1], _NO_END]
+        elif start < t[_FIRST_START]:
+            t[_FIRST_START], t[_FIRST_ID] = start, row[1]
+        if was_running:
+            t[1] -= 1
+        phase = PHASE_INDEX[row[7]]
+        t[phase] += 1
+        if phase != 1:  # a running action's attempts are counted when it ends
+            t[_ATTEMPTS] += row[8] or 0
+        if row[15] == "hit":
+            t[HITS_INDEX] += 1
+        end = row[10]
+        if end is not None and end > t[_LAST_END]:
+            t[_LAST_END] = end
+
+    def add_all(self, rows: Iterable[tuple]) -> GroupTallies:
+        for row in rows:
+            self.add(row)
+        return self
+
+    def rows(self) -> list[tuple]:
+        """(run, parent, group, task, short name, kind, 6 phase counts, hits, attempts, first start,
+        first id, last end) per group: the columns of the SQLite store's action_groups table."""
+        return [(*key, *t) for key, t in self.tallies.items()]
+
+    def groups(self) -> list[ActionGroup]:
+        return [group_of(row) for row in self.rows()]
+
+
+def group_of(row: tuple) -> ActionGroup:
+    """An aggregate row (see `GroupTallies.rows`) as a record."""
+    run, parent, group, task, short, kind = row[:6]
+    return ActionGroup(run, parent or None, group or None, task, short, kind, ActionCounts(*row[6:13]), row[13],
+                       row[14], row[15], row[16] or None)
+
+
+def counts_of(groups: Iterable[ActionGroup]) -> ActionCounts:
+    total = ActionCounts()
+    for g in groups:
+        total = total + g.counts
+    return total
+
+
+def wanted_parent(parents: Optional[Iterable[Optional[str]]]) -> Optional[set[str]]:
+    """The parents filter of `action_groups` in stored form ("" for the run's root)."""
+    return None if parents is None else {p or "" for p in parents}

@@ -1,0 +1,252 @@
+"""What the store keeps for readers (CLI, web UI) besides the records: bounded logs per attempt,
+reports, fan-out aggregates and counts per run; on both stores, and for SQLite across a kill -9."""
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+
+import pytest
+
+from flyte._store import ActionCounts, ActionRecord, MemoryStore, RunRecord, SQLiteStore
+from flyte._store._logs import merge
+
+
+@pytest.fixture(params=["sqlite", "memory"])
+def store(request, tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_LOG_LIMIT", "100")
+    s = SQLiteStore(tmp_path, flush_interval=3600) if request.param == "sqlite" else MemoryStore(tmp_path)
+    yield s
+    s.close()
+
+
+def _action(run, aid, parent="a0", phase="SUCCEEDED", task="m.t", short="t", start=1.0, group=None, attempts=1,
+            cache=None):
+    end = None if phase == "RUNNING" else start + 1
+    return ActionRecord(run, aid, parent, task, short, group, "task", phase, attempts, start, end, b"\x80", None,
+                        None, None, cache)
+
+
+def _run(name, start=1.0, phase="RUNNING"):
+    return RunRecord(name, "m.main", phase, start, None, b"\x80", None, None, None, "me", None, None, None)
+
+
+# -- logs ---------------------------------------------------------------------------------------------
+
+
+def test_an_attempts_output_is_kept_in_order_and_read_from_a_token(store):
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "hello\n")
+    store.log_written("r", "a1", 1, "world\n")
+    page = store.get_log("r", "a1")
+    assert (page.text, page.attempt, page.dropped, page.start) == ("hello\nworld\n", 1, 0, 0)
+    store.log_written("r", "a1", 1, "more\n")
+    later = store.get_log("r", "a1", after=page.next_token)
+    assert (later.text, later.start) == ("more\n", 12)
+    assert store.get_log("r", "a1", after=later.next_token).text == ""
+    assert store.get_log("r", "nobody") is None
+
+
+def test_attempts_are_kept_apart(store):
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "first try\n")
+    store.log_written("r", "a1", 2, "second try\n")
+    assert store.log_attempts("r", "a1") == [1, 2]
+    assert store.get_log("r", "a1").text == "second try\n"  # the latest attempt by default
+    assert store.get_log("r", "a1", attempt=1).text == "first try\n"
+
+
+def test_a_chatty_action_keeps_its_tail_and_says_how_much_was_dropped(store):
+    store.run_started(_run("r"))
+    lines = [f"line {i:04d}\n" for i in range(500)]  # 5,000 characters, the limit is 100
+    for line in lines:
+        store.log_written("r", "a1", 1, line)
+    page = store.get_log("r", "a1")
+    whole = "".join(lines)
+    assert len(page.text) == 100 and whole.endswith(page.text)
+    assert page.dropped == len(whole) - 100
+    # a reader following from the start learns that it missed some
+    assert store.get_log("r", "a1", after="0").dropped == len(whole) - 100
+
+
+def test_bad_log_tokens_are_refused(store):
+    store.log_written("r", "a1", 1, "x")
+    with pytest.raises(ValueError, match="not a log token"):
+        store.get_log("r", "a1", after="nope")
+
+
+def test_merging_a_piece_twice_changes_nothing():
+    once = merge(None, 0, "abc", 10)
+    assert once == ("abc", 0)
+    assert merge(once, 0, "abc", 10) == once  # a journal replayed after its commit
+    assert merge(once, 3, "def", 10) == ("abcdef", 0)
+    assert merge(("abcdef", 0), 3, "defgh", 10) == ("abcdefgh", 0)  # overlapping: only the new part
+    assert merge(("abcdef", 0), 20, "xyz", 10) == ("xyz", 20)  # a gap: what came between was dropped
+    assert merge(("abcdef", 0), -1, "ghijkl", 10) == ("cdefghijkl", 2)  # appended, then cut to the limit
+
+
+def test_the_memory_of_pending_output_is_bounded(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_LOG_LIMIT", "1000")
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        store.run_started(_run("r"))
+        for _ in range(10_000):
+            store.log_written("r", "a1", 1, "x" * 100)
+        assert sum(p.size for p in store._logs.pending.values()) <= 2000
+        page = store.get_log("r", "a1")
+        assert len(page.text) == 1000 and page.dropped == 999_000
+    finally:
+        store.close()
+
+
+KILLED = textwrap.dedent(
+    """
+    import sys, time
+    from flyte._store import ActionRecord, RunRecord, SQLiteStore
+    store = SQLiteStore(sys.argv[1], flush_interval=3600)   # nothing reaches SQLite before the kill
+    store.run_started(RunRecord("r", "m.main", "RUNNING", 1.0, None, None, None, None, None, store.owner, None, None, None))
+    store.log_written("r", "a1", 1, "before the end\\n")
+    store.action_finished(ActionRecord("r", "a1", "a0", "m.t", "t", None, "task", "SUCCEEDED", 1, 1.0, 2.0, None, None,
+                                       None, None, None))
+    store.log_written("r", "a2", 1, "still running\\n")   # not durable: its action has not ended
+    store.report_written("r", "a1", "<h1>report</h1>")
+    print("ready", flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_output_written_before_an_actions_end_survives_a_kill(tmp_path):
+    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        assert store.recovered_runs == ["r"]
+        assert store.get_log("r", "a1").text == "before the end\n"
+        assert store.get_report("r", "a1") == "<h1>report</h1>"
+        assert store.run_counts(["r"])["r"].succeeded == 1
+    finally:
+        store.close()
+
+
+def test_a_replayed_journal_does_not_repeat_output(tmp_path):
+    """The journal is replayed after a crash between a commit and the journal's removal: the
+    output it holds was stored already, and stays stored once."""
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "once\n")
+    store.action_finished(_action("r", "a1"))
+    pieces = [row for kind, row in _journal_rows(store) if kind == "L"]
+    store.flush()
+    for piece in pieces:
+        store._merge_log(piece)
+    assert store.get_log("r", "a1").text == "once\n"
+    store.close()
+
+
+def _journal_rows(store):
+    from flyte._store._journal import read_records
+
+    return list(read_records(store._segment.path))
+
+
+# -- reports ------------------------------------------------------------------------------------------
+
+
+def test_reports_replace_earlier_ones(store):
+    store.report_written("r", "a1", "<p>one</p>")
+    store.report_written("r", "a1", "<p>two</p>")
+    assert store.get_report("r", "a1") == "<p>two</p>"
+    assert store.get_report("r", "a2") is None
+
+
+# -- aggregates ---------------------------------------------------------------------------------------
+
+
+def test_groups_count_a_fan_out_by_phase(store):
+    store.run_started(_run("r"))
+    store.action_started(_action("r", "a0", parent=None, phase="RUNNING", task="m.main", short="main", start=0.5))
+    store.action_started(_action("r", "prep", phase="RUNNING", task="m.prep", short="prep", start=0.6))
+    store.flush()
+    store.action_finished(_action("r", "prep", task="m.prep", short="prep", start=0.6))
+    items = [_action("r", f"i{k:03d}", task="m.item", short="item", start=1 + k / 1000,
+                     phase="FAILED" if k % 10 == 0 else "SUCCEEDED") for k in range(100)]
+    store.actions_finished(items[:50])
+    store.actions_finished(items[50:])
+    store.action_finished(_action("r", "hit", task="m.cached", short="cached", start=2.0, cache="hit"))
+    groups = store.action_groups("r", parents=["a0"])
+    assert [(g.short_name, g.counts.total) for g in groups] == [("prep", 1), ("item", 100), ("cached", 1)]
+    item = groups[1]
+    assert (item.counts.succeeded, item.counts.failed, item.first_id) == (90, 10, "i000")
+    assert item.last_end == pytest.approx(1 + 99 / 1000 + 1)
+    assert groups[2].counts.cache_hits == 1
+    root = store.action_groups("r", parents=[None])
+    assert [(g.short_name, g.counts.running) for g in root] == [("main", 1)]
+    counts = store.run_counts(["r", "unknown"])
+    assert counts == {"r": ActionCounts(running=1, succeeded=92, failed=10, cache_hits=1)}
+
+
+def test_a_started_action_counts_as_running_until_it_ends(store):
+    store.run_started(_run("r"))
+    for k in range(5):
+        store.action_started(_action("r", f"c{k}", phase="RUNNING", start=1 + k))
+    store.flush()
+    assert store.run_counts(["r"])["r"] == ActionCounts(running=5)
+    store.action_finished(_action("r", "c0", start=1))
+    store.action_finished(_action("r", "c1", phase="FAILED", start=2))
+    assert store.run_counts(["r"])["r"] == ActionCounts(running=3, succeeded=1, failed=1)
+
+
+def test_groups_follow_forget_and_delete(store, tmp_path):
+    store.run_started(_run("r"))
+    for k in range(10):
+        store.action_finished(_action("r", f"c{k}", start=1 + k, phase="SUCCEEDED" if k < 6 else "FAILED"))
+    store.log_written("r", "c7", 1, "gone soon\n")
+    store.log_written("r", "c1", 1, "stays\n")
+    store.forget_unfinished("r", {f"c{k}" for k in range(6)})
+    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=6)
+    assert store.get_log("r", "c7") is None and store.get_log("r", "c1").text == "stays\n"
+    run_dir = store.home / "runs" / "r"
+    (run_dir / "c1").mkdir(parents=True)
+    (run_dir / "c1" / "report.html").write_text("x")
+    store.delete_run("r")
+    assert store.run_counts(["r"]) == {} and store.action_groups("r") == []
+    assert store.get_log("r", "c1") is None
+    assert not run_dir.exists()
+
+
+def test_deleting_a_run_never_removes_files_outside_its_directory(store, tmp_path):
+    victim = store.home / "keep-me"
+    victim.mkdir()
+    store.delete_run("../keep-me")
+    assert victim.exists()
+
+
+def test_members_of_a_group_are_listed_with_filters(store):
+    store.run_started(_run("r"))
+    for k in range(30):
+        store.action_finished(_action("r", f"x{k:02d}", task="m.x" if k % 3 else "m.y", short="x" if k % 3 else "y",
+                                      start=1 + k, group="g" if k % 2 else None))
+    ids = [a.id for a in store.list_actions("r", task="m.y").actions]
+    assert ids == [f"x{k:02d}" for k in range(0, 30, 3)]
+    ids = [a.id for a in store.list_actions("r", short_name="x", group_name="").actions]
+    assert ids == [f"x{k:02d}" for k in range(30) if k % 3 and not k % 2]
+    page = store.list_actions("r", task="m.x", limit=5)
+    assert len(page.actions) == 5 and page.next_token
+
+
+def test_runs_are_found_by_part_of_their_name(store):
+    for name in ("nightly-1", "nightly-2", "adhoc"):
+        store.run_started(_run(name))
+    assert sorted(r.name for r in store.list_runs(name="night")) == ["nightly-1", "nightly-2"]
+
+
+def test_an_item_of_a_packed_batch_is_found_by_id(store):
+    store.actions_finished([_action("r", f"m{k:04d}", start=1 + k / 100) for k in range(300)])
+    assert store.get_action("r", "m0123").start_time == pytest.approx(2.23)
+    assert store.get_action("r", "m9999") is None
