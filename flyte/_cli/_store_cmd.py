@@ -46,12 +46,17 @@ def check(home: Optional[str]) -> None:
     console = _console()
     console.print(f"Store at {path}", markup=False)
     db = path / "metadata.db"
+    if report.new:
+        console.print(f"  a new store: nothing recorded yet ({db} is created by the first run)", markup=False)
+        console.print("[green]✓ nothing to check[/green]")
+        return
     if report.database == "ok":
         counts = report.counts
         console.print(
             f"  database {db}: schema {report.schema_version}, {counts.get('runs', '?')} runs, "
             f"{counts.get('actions', '?')} actions (+ {counts.get('action_batches', '?')} packed batches), "
-            f"{counts.get('attempts', '?')} failed attempts, {counts.get('cache', '?')} cache entries", markup=False)
+            f"{counts.get('attempts', '?')} failed attempts, {counts.get('cache', '?')} cache entries, "
+            f"{counts.get('logs', 0)} attempt logs, {counts.get('reports', 0)} reports", markup=False)
     else:
         console.print(f"  database {db}: {report.database}", markup=False)
     for owner in report.owners:
@@ -85,7 +90,11 @@ def recover(home: Optional[str], force: bool) -> None:
 
     path = _home(home)
     console = _console()
-    if not force and check_store(path).healthy:
+    state = check_store(path)
+    if state.new:
+        console.print(f"The store at {path} is a new store: nothing recorded, nothing to recover.", markup=False)
+        return
+    if not force and state.healthy:
         console.print(f"The store at {path} is healthy: nothing to recover (--force rebuilds it anyway).", markup=False)
         return
     try:

@@ -6,9 +6,12 @@ yet replayed, segments without a lock).
 
 `recover_store` rebuilds the database from what can still be read, and never deletes anything:
 1. refuses while another process uses the store (a live journal owner);
-2. copies every readable row of every table into a fresh database, reading each table (and each
-   run's actions) from both ends so that a damaged page in the middle costs only its own rows;
-3. applies the journals of processes that died (records they never committed), once;
+2. copies every readable row of every table into a fresh database (runs, actions, packed
+   batches, attempts, the cache, logs and reports), reading each table (and each run's actions)
+   from both ends so that a damaged page in the middle costs only its own rows;
+3. applies the journals of processes that died (records they never committed), once, and
+   computes every run's fan-out aggregates (`action_groups`, which `run_counts` sums) afresh
+   from the rows it kept: copied aggregates would count rows that were lost;
 4. keeps the damaged database (with its write-ahead log) in `<home>/damaged-<time>/`, puts the
    fresh database in its place, and moves the applied journal segments there too.
 Until the fresh database is renamed into place, the damaged file is still where it was (and
@@ -31,6 +34,7 @@ import msgpack
 
 from ._errors import StoreError
 from ._journal import claim_dead_owners, owner_alive, read_records, segment_number, segments_of
+from ._logs import log_limit, merge
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -39,16 +43,33 @@ from ._records import (
     J_ACTIONS,
     J_ATTEMPT,
     J_CACHE,
+    J_LOG,
+    J_REPORT,
     J_RUN,
     RUN_COLUMNS,
 )
-from ._sqlite import _INDEXES, _JOURNAL_KEY, _SCHEMA, DB_NAME, SCHEMA_VERSION, SQLITE_HEADER, _batch_row, _mark_clean
+from ._sqlite import (
+    _INDEXES,
+    _INSERT_BATCH,
+    _JOURNAL_KEY,
+    _SCHEMA,
+    DB_NAME,
+    SCHEMA_VERSION,
+    SQLITE_HEADER,
+    _batch_row,
+    _mark_clean,
+    recount,
+)
 
 _RUNS = ("runs", RUN_COLUMNS, ("name",))
 _ATTEMPTS = ("attempts", ATTEMPT_COLUMNS, ("run", "action", "attempt"))
 _CACHE = ("cache", CACHE_COLUMNS, ("key",))
 _META = ("meta", ("key", "value"), ("key",))
-_BATCH_COLUMNS = ("seq", "run", "rows", "first_start", "last_start")
+_LOGS = ("logs", ("run", "action", "attempt", "text", "dropped"), ("run", "action", "attempt"))
+_REPORTS = ("reports", ("run", "action", "blob"), ("run", "action"))
+_BATCH_COLUMNS = ("seq", "run", "rows")  # the rest of a batch's row is computed from its items
+# What `check` counts; a store of an older schema lacks the later tables.
+_COUNTED = ("runs", "actions", "action_batches", "attempts", "cache", "logs", "reports", "action_groups")
 _CHUNK = 200
 _PROBES = 32  # seek points per run with a damaged page
 
@@ -71,6 +92,11 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     owners: list[JournalOwner] = field(default_factory=list)
     run_folders: int = 0
+
+    @property
+    def new(self) -> bool:
+        """Nothing was ever recorded here: no database, no run folders, no journal."""
+        return self.database == "missing" and not self.run_folders and not self.owners and not self.problems
 
     @property
     def healthy(self) -> bool:
@@ -158,7 +184,10 @@ def check_store(home: Path) -> CheckReport:
                 if rows != ["ok"]:
                     report.database = "damaged"
                     report.problems.extend(rows)
-                for table in ("runs", "actions", "action_batches", "attempts", "cache"):
+                tables = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                for table in _COUNTED:
+                    if table not in tables:
+                        continue
                     try:
                         report.counts[table] = conn.execute(f"SELECT count(*) FROM {table}").fetchone()[0]
                     except sqlite3.Error as e:
@@ -268,7 +297,7 @@ def _copy_actions(src: sqlite3.Connection, dst: sqlite3.Connection, runs: set[st
 def _copy_batches(src: sqlite3.Connection, dst: sqlite3.Connection, errors: list[str]) -> int:
     n = 0
     seen: set[int] = set()
-    for seq, run, blob, first, last in _scan(src, "action_batches", _BATCH_COLUMNS, ("seq",), errors=errors):
+    for seq, run, blob in _scan(src, "action_batches", _BATCH_COLUMNS, ("seq",), errors=errors):
         if seq in seen:
             continue
         seen.add(seq)
@@ -279,8 +308,8 @@ def _copy_batches(src: sqlite3.Connection, dst: sqlite3.Connection, errors: list
         except Exception as e:
             errors.append(f"action_batches row {seq}: unreadable ({e})")
             continue
-        dst.execute("INSERT INTO action_batches (run, rows, first_start, last_start) VALUES (?, ?, ?, ?)",
-                    (run, blob, first, last))
+        _, _, first, last, parent = _batch_row(rows)
+        dst.execute(_INSERT_BATCH, (run, blob, first, last, parent))
         n += len(rows)
     return n
 
@@ -294,7 +323,15 @@ def _apply_journal(dst: sqlite3.Connection, kind: str, row: tuple) -> None:
             exists = dst.execute("SELECT 1 FROM action_batches WHERE run=? AND first_start=? AND rows=?",
                                  (batch[0], batch[2], batch[1])).fetchone()
             if not exists:
-                dst.execute("INSERT INTO action_batches (run, rows, first_start, last_start) VALUES (?, ?, ?, ?)", batch)
+                dst.execute(_INSERT_BATCH, batch)
+    elif kind == J_LOG:  # a piece (run, action, attempt, offset, text) of an attempt's log
+        run, action, attempt, offset, text = row
+        key = (run, action, attempt)
+        stored = dst.execute("SELECT text, dropped FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
+        dst.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped) VALUES (?, ?, ?, ?, ?)",
+                    (*key, *merge(stored, offset, text, log_limit())))
+    elif kind == J_REPORT:
+        dst.execute("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)", row)
     elif kind in cols:
         table, names = cols[kind]
         dst.execute(f"INSERT OR REPLACE INTO {table} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})", row)
@@ -340,6 +377,10 @@ def recover_store(home: Path) -> RecoverReport:
                     report.copied["actions in batches"] = _copy_batches(src, dst, errors)
                     report.copied["attempts"] = _copy(src, dst, _ATTEMPTS, errors)
                     report.copied["cache entries"] = _copy(src, dst, _CACHE, errors)
+                    tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+                    for spec, what in ((_LOGS, "logs"), (_REPORTS, "reports")):
+                        if spec[0] in tables:  # a store of schema 3 or older has none
+                            report.copied[what] = _copy(src, dst, spec, errors)
                     for k, v in _scan(src, "meta", ("key", "value"), ("key",), errors=errors):
                         if k.startswith(_JOURNAL_KEY):
                             dst.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (k, v))
@@ -367,6 +408,12 @@ def recover_store(home: Path) -> RecoverReport:
                 dst.execute("UPDATE actions SET phase='FAILED', end_time=?, error_code=?, error=? WHERE run=? AND phase='RUNNING'",
                             (now, code, msg, run))
             dst.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_JOURNAL_KEY + dead.owner, str(max(top, 0))))
+        runs = {r[0] for r in dst.execute("SELECT name FROM runs")}
+        runs.update(r[0] for r in dst.execute("SELECT DISTINCT run FROM actions"))
+        runs.update(r[0] for r in dst.execute("SELECT DISTINCT run FROM action_batches"))
+        for run in sorted(runs):
+            recount(dst, run)
+        report.copied["fan-out aggregates (recomputed)"] = dst.execute("SELECT count(*) FROM action_groups").fetchone()[0]
         dst.execute("COMMIT")
         dst.execute("PRAGMA wal_checkpoint(TRUNCATE)")
     except BaseException:
@@ -402,6 +449,6 @@ def recover_store(home: Path) -> RecoverReport:
 def describe(report: Any) -> str:
     """A short text of a CheckReport for logs and errors."""
     if isinstance(report, CheckReport):
-        state = "healthy" if report.healthy else f"database {report.database}: {'; '.join(report.problems)}"
+        state = "a new store (nothing recorded yet)" if report.new else "healthy" if report.healthy else f"database {report.database}: {'; '.join(report.problems)}"
         return f"store at {report.home}: {state}"
     return str(report)

@@ -206,6 +206,18 @@ def _batch_row(rows: list) -> tuple:
     return (rows[0][0], msgpack.packb(rows, use_bin_type=True), min(starts), max(starts), parent)
 
 
+def recount(conn: sqlite3.Connection, run: str) -> None:
+    """Compute `run`'s fan-out aggregates afresh from its rows (caller holds a transaction)."""
+    tallies = GroupTallies()
+    # inputs and outputs are not needed: leave them out of the scan
+    cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
+    tallies.add_all(conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)))
+    for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
+        tallies.add_all(msgpack.unpackb(blob, raw=False))
+    conn.execute("DELETE FROM action_groups WHERE run=?", (run,))
+    conn.executemany(_ADD_TO_GROUP, tallies.rows())
+
+
 def _run_of(kind: str, row: tuple) -> str:
     """The run a journal record belongs to ("" for cache entries)."""
     if kind == J_CACHE:
@@ -576,15 +588,7 @@ class SQLiteStore:
     def _recount(self, run: str) -> None:
         """Compute the run's fan-out aggregates from its rows. Caller holds the connection in a
         transaction; the run must not be recording in this process."""
-        conn = self._conn
-        tallies = GroupTallies()
-        # inputs and outputs are not needed: leave them out of the scan
-        cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
-        tallies.add_all(conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)))
-        for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
-            tallies.add_all(msgpack.unpackb(blob, raw=False))
-        conn.execute("DELETE FROM action_groups WHERE run=?", (run,))
-        conn.executemany(_ADD_TO_GROUP, tallies.rows())
+        recount(self._conn, run)
         self._running = {k for k in self._running if k[0] != run}
 
     # -- recording (hot path) -----------------------------------------------------------------------

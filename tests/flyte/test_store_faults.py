@@ -547,3 +547,91 @@ def test_journal_segments_without_a_lock_are_replayed(tmp_path):
     finally:
         store.close()
     assert not list((home / "journal").iterdir())
+
+
+# -- recovery keeps what schema 4 added ----------------------------------------------------------------
+
+OBSERVED = textwrap.dedent(
+    """
+    import asyncio, os, signal
+    import flyte
+
+    env = flyte.TaskEnvironment("obs")
+
+    @env.task
+    async def chatty(i: int) -> int:
+        print(f"line {i} from chatty")
+        return i
+
+    @env.task(report=True)
+    async def reporting() -> str:
+        flyte.report.log("<p>a kept report</p>")
+        await flyte.report.flush.aio()
+        return "ok"
+
+    @env.task
+    async def main(n: int) -> int:
+        await reporting()
+        out = await asyncio.gather(*[chatty(i) for i in range(n)])
+        if os.environ.get("KILL_AT_END"):
+            os.kill(os.getpid(), signal.SIGKILL)
+        return sum(out)
+    """
+)
+
+
+def _observed(db: Path, run: str) -> dict[str, list]:
+    conn = sqlite3.connect(db)
+    try:
+        return {
+            "logs": conn.execute("SELECT action, attempt, text, dropped FROM logs WHERE run=? ORDER BY 1, 2", (run,)).fetchall(),
+            "reports": conn.execute("SELECT action, blob FROM reports WHERE run=? ORDER BY 1", (run,)).fetchall(),
+            "groups": conn.execute("SELECT * FROM action_groups WHERE run=? ORDER BY 2, 3, 4, 5, 6", (run,)).fetchall(),
+        }
+    finally:
+        conn.close()
+
+
+def test_recover_keeps_logs_reports_and_fan_out_counts_and_replays_them_from_a_journal(tmp_path):
+    prog = tmp_path / "observed.py"
+    prog.write_text(OBSERVED)
+    home = tmp_path / "home"
+    done = _flyte(home, "run", "--name", "kept", str(prog), "main", "--n", "6")
+    assert done.returncode == 0, done.stdout + done.stderr
+    db = home / "metadata.db"
+    before = _observed(db, "kept")
+    assert len(before["logs"]) == 6 and len(before["reports"]) == 1 and before["groups"], before
+    # A run killed after its children finished: their logs may exist only in its journal.
+    killed = _flyte(home, "run", "--name", "killed", str(prog), "main", "--n", "4", env={"KILL_AT_END": "1"})
+    assert killed.returncode == -signal.SIGKILL
+
+    rec = _flyte(home, "store", "recover", "--force")
+    assert rec.returncode == 0, rec.stdout + rec.stderr
+    assert "logs" in rec.stdout and "reports" in rec.stdout
+    assert _observed(db, "kept") == before  # copied row for row; the aggregates recomputed to the same
+
+    store = _open(home)
+    try:
+        counts = store.run_counts(["kept", "killed"])
+        assert counts["kept"].succeeded == 8 and counts["kept"].running == 0  # main, reporting, 6 chatty
+        actions = _tree_is_whole(store, "killed")
+        chatty = [a for a in actions if a.task == "obs.chatty"]
+        assert len(chatty) == 4 and all(a.phase == Phase.SUCCEEDED for a in chatty)
+        assert counts["killed"].succeeded == 5 and counts["killed"].failed == 1  # main failed by the recovery
+        for a in chatty:
+            page = store.get_log("killed", a.id)
+            assert page is not None and "from chatty" in page.text, (a.id, page)
+        report = store.get_report("kept", before["reports"][0][0])
+        assert report is not None and "a kept report" in report
+    finally:
+        store.close()
+    assert _flyte(home, "store", "check").returncode == 0
+
+
+def test_check_on_a_new_home_says_it_is_new(tmp_path):
+    home = tmp_path / "never-used"
+    check = _flyte(home, "store", "check")
+    assert check.returncode == 0 and "new store" in check.stdout and "healthy" not in check.stdout, check.stdout
+    rec = _flyte(home, "store", "recover")
+    assert rec.returncode == 0 and "new store" in rec.stdout, rec.stdout
+    assert not home.exists()  # checking creates nothing
