@@ -16,9 +16,12 @@ import argparse
 import json
 import os
 import shutil
+import signal
+import socket
 import subprocess
 import sys
 import tempfile
+import time
 
 PROGRAM = r'''
 import json, sys, time
@@ -57,10 +60,10 @@ print(json.dumps({"seconds": time.perf_counter() - t}))
 '''
 
 
-def run(mode: str, executor: str, items: int, work: float, home: str) -> float:
+def run(mode: str, executor: str, items: int, work: float, home: str, address: str) -> float:
     env = {**os.environ, "FLYTE_EXECUTOR": executor, "FLYTE_HOME": home}
     if executor == "ray":
-        env["RAY_ADDRESS"] = "auto"
+        env["RAY_ADDRESS"] = address
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "bench_program.py")
         with open(path, "w") as f:
@@ -81,17 +84,33 @@ def main() -> None:
     if ray_cli is None:
         raise SystemExit("Ray is not installed: pip install 'flyteshift[ray]'")
     cores = os.cpu_count() or 1
-    subprocess.run([ray_cli, "start", "--head", f"--num-cpus={cores}", "--include-dashboard=false", "--disable-usage-stats"],
-                   check=True, capture_output=True, timeout=180)
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    # The bench's own cluster, in a session of its own: stopping it stops exactly its processes
+    # (`ray stop` would stop every Ray cluster on the machine).
+    head = subprocess.Popen([ray_cli, "start", "--head", "--block", f"--port={port}", f"--num-cpus={cores}",
+                             "--include-dashboard=false", "--disable-usage-stats"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+    address = f"127.0.0.1:{port}"
     try:
+        deadline = time.monotonic() + 180
+        while subprocess.run([ray_cli, "status", f"--address={address}"], capture_output=True).returncode != 0:
+            if head.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("the bench's Ray cluster did not start")
+            time.sleep(0.5)
         with tempfile.TemporaryDirectory() as home:
             rows = []
             for mode in ("cpu", "trivial"):
-                local = run(mode, "local", args.items, args.work, home)
-                remote = run(mode, "ray", args.items, args.work, home)
+                local = run(mode, "local", args.items, args.work, home, address)
+                remote = run(mode, "ray", args.items, args.work, home, address)
                 rows.append((mode, local, remote))
     finally:
-        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
+        os.killpg(head.pid, signal.SIGTERM)
+        try:
+            head.wait(30)
+        except subprocess.TimeoutExpired:
+            os.killpg(head.pid, signal.SIGKILL)
     print(f"cores: {cores}; cpu workload: {args.items} items x {args.work}s of pure-Python work; trivial: 200 tasks")
     print(f"{'workload':10} {'in-process':>12} {'ray':>10} {'in-process / ray':>18}")
     for mode, local, remote in rows:

@@ -39,6 +39,15 @@ KIND_TRACE = FrameKind.TRACE
 KIND_REMOTE = FrameKind.REMOTE
 
 
+def io_context(run_dir: Path, raw_data_path: Optional[str]) -> Any:
+    """Where a run's codec keeps the data of values crossing actions (`flyte.io`): the run's
+    raw data path when it is a URL (so every node and a later recovery find it), else the run's
+    directory."""
+    if raw_data_path is not None and "://" in raw_data_path and not raw_data_path.startswith("file://"):
+        return raw_data_path
+    return run_dir
+
+
 class RunState:
     """Everything the controller needs to know about one run."""
 

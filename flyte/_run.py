@@ -26,7 +26,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Literal, Optional
 
-from ._context import RunState, current_custom_context
+from ._context import RunState, current_custom_context, io_context
 from ._controller import (
     ROOT_ACTION,
     Call,
@@ -43,6 +43,7 @@ from ._controller import (
     run_in_worker,
 )
 from ._executor import executor_from_environment
+from ._fsspec import is_url, join
 from ._serde import Codec
 from ._store import MetadataStore, Phase, StoreError, open_store
 from ._store._errors import translate
@@ -148,9 +149,19 @@ class _Config:
     project: Optional[str] = None
     domain: Optional[str] = None
     org: Optional[str] = None
+    raw_data_path: Optional[str] = None  # flyte.init(raw_data_path=...), or the config file's local.raw_data_path
 
 
 _config = _Config()
+
+
+def _recorder(store: MetadataStore, name: str, replay: Optional[dict[str, bytes]],
+              raw_data_path: Optional[str]) -> Recorder:
+    if raw_data_path is not None and is_url(raw_data_path):
+        from ._controller._offload import OffloadingRecorder
+
+        return OffloadingRecorder(store, name, replay, join(raw_data_path, "blobs"))
+    return Recorder(store, name, replay)
 
 
 def current_store() -> MetadataStore:
@@ -275,13 +286,14 @@ class _Runner:
             run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise translate(e, run_dir, "create the run's folder") from e
-        codec = Codec(io_context=run_dir, blob_loader=store.load_blob)
+        raw_data_path = self.raw_data_path or _config.raw_data_path
+        codec = Codec(io_context=io_context(run_dir, raw_data_path), blob_loader=store.load_blob)
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
-            name, store, codec, run_dir, start, recorder=Recorder(store, name, replay),
+            name, store, codec, run_dir, start, recorder=_recorder(store, name, replay, raw_data_path),
             executor=executor_from_environment(), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
-            raw_data_path=self.raw_data_path, labels=self.labels, annotations=self.annotations,
+            raw_data_path=raw_data_path, labels=self.labels, annotations=self.annotations,
         )
         run.interactive = bool(self.interactive_mode)
         run.project = self.project or _config.project
@@ -639,10 +651,13 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           image_registry: Optional[str] = None, source_config_path: Optional[Path] = None,
           sync_local_sys_paths: bool = True, load_plugin_type_transformers: bool = True,
           local_persistence: bool = False, local_tracked: bool = False, local_tracked_strict: bool = False,
-          scopes: Any = None, local_home: Optional[Path] = None) -> None:
+          scopes: Any = None, local_home: Optional[Path] = None, raw_data_path: Optional[str] = None) -> None:
     """Configure this process: project, domain and org (seen in `flyte.ctx()`), the directory
-    added to `sys.path` for loading tasks, log levels, and where the metadata store lives
-    (`local_home`, else `$FLYTE_HOME`). Runs are always recorded (`local_persistence` and
+    added to `sys.path` for loading tasks, log levels, where the metadata store lives
+    (`local_home`, else `$FLYTE_HOME`), and where runs write their data (`raw_data_path`: a
+    local directory or any fsspec URL such as s3://bucket/prefix, so that every node of a
+    cluster and a later recovery read the same bytes; a run's own `with_runcontext(raw_data_path=)`
+    or `flyte run --raw-data-path` wins). Runs are always recorded (`local_persistence` and
     `local_tracked` are what this runtime does anyway); backend options are warned about."""
     _warn_unused("init", _init, dict(locals()), INIT_UNUSED)
     _set_log_levels(log_level, user_log_level)
@@ -655,6 +670,7 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
 
         _storage_config.set_configured(storage)
     _config.project, _config.domain, _config.org = project, domain, org
+    _config.raw_data_path = raw_data_path
     _config.initialized = True
 
 
@@ -682,7 +698,32 @@ async def _init_from_config_aio(path_or_config: Any = None, root_dir: Optional[P
     if isinstance(path_or_config, (str, Path)) and not Path(path_or_config).expanduser().exists():
         raise InitializationError("ConfigFileNotFoundError", "user", f"Configuration file '{path_or_config}' does not exist")
     _set_log_levels(log_level, user_log_level)
-    _init(org=org, project=project, domain=domain, root_dir=root_dir, storage=storage)
+    raw_data_path = _config_file_raw_data_path(path_or_config)
+    _init(org=org, project=project, domain=domain, root_dir=root_dir, storage=storage, raw_data_path=raw_data_path)
+
+
+def _config_file_raw_data_path(path_or_config: Any) -> Optional[str]:
+    """`local.raw_data_path` of a YAML configuration file (or of a dict), if it names one."""
+    data: Any = path_or_config
+    if isinstance(path_or_config, (str, Path)):
+        text = Path(path_or_config).expanduser().read_text()
+        if "raw_data_path" not in text:
+            return None
+        try:
+            import yaml
+        except ImportError:
+            raise InitializationError("ConfigFileError", "user",
+                                      f"Reading local.raw_data_path from '{path_or_config}' needs PyYAML: pip install pyyaml")
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as e:
+            raise InitializationError("ConfigFileError", "user", f"Configuration file '{path_or_config}' is not YAML: {e}")
+    local = data.get("local") if isinstance(data, dict) else None
+    value = local.get("raw_data_path") if isinstance(local, dict) else None
+    if value is not None and not isinstance(value, str):
+        raise InitializationError("ConfigFileError", "user",
+                                  f"local.raw_data_path in '{path_or_config}' must be a path or URL, not {value!r}")
+    return value
 
 
 init_from_config = Dual(_init_from_config_aio)

@@ -433,6 +433,10 @@ async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwa
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
+    if getattr(call.run.executor, "awaits_sync_bodies", False):
+        # the executor runs the body elsewhere and awaits it: no thread is held while it runs,
+        # and cancelling this coroutine reaches the body (see RayExecutor)
+        return await execute_async(call)
     from ._pool import run_in_worker
 
     return await run_in_worker(execute_sync, call)

@@ -12,8 +12,11 @@ of the store and the only place action ids are decided:
   (and answer a resumed run's replay lookups);
 - the body's result or exception, and its report, come back as the Ray task's return value.
 
-Async bodies are not sent: they orchestrate (await other tasks), and an awaiting Ray task would
-hold a CPU slot that the tasks it waits for may need.
+Async bodies stay in the driver by default: they orchestrate (await other tasks), and an
+awaiting Ray task would hold a CPU slot that the tasks it waits for may need. With
+`FLYTE_RAY_ASYNC_BODIES` (all, or some tasks' names) they run on the cluster too, in an event
+loop of their own on the worker; their nested calls travel to the driver like a sync body's,
+awaited there rather than blocked on.
 """
 
 from __future__ import annotations
@@ -25,13 +28,14 @@ import threading
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Optional
 
+import cloudpickle
 import ray
 from ray.exceptions import GetTimeoutError
 
 from ._inline import INLINE
-from ._protocol import AttemptExpired
+from ._protocol import AttemptExpired, WorkerLost
 from ._ray_options import ray_options
-from ._remote import RequestServer, attempt_payload, outcome, run_remote_attempt, save_report
+from ._remote import RequestServer, attempt_payload, run_remote_attempt, save_report
 
 if TYPE_CHECKING:
     from .._context import Frame
@@ -101,50 +105,135 @@ class MailboxLink:
 # -- driver side ---------------------------------------------------------------------------------------
 
 
+# Ray's own word that the process or machine running a task is gone (not the body's exception,
+# which comes back inside the answer).
+_LOST = (ray.exceptions.WorkerCrashedError, ray.exceptions.NodeDiedError, ray.exceptions.LocalRayletDiedError,
+         ray.exceptions.ObjectLostError)
+
+ASYNC_BODIES_ENV = "FLYTE_RAY_ASYNC_BODIES"
+# Ray's scheduling strategy for task bodies: DEFAULT packs a stream of short tasks onto the
+# workers it already leased (fast, but a fan-out of quick tasks may stay on one node); SPREAD
+# places them across the nodes, as a fan-out meant to use the whole cluster wants.
+SCHEDULING_ENV = "FLYTE_RAY_SCHEDULING_STRATEGY"
+
+
+def _async_on_cluster(rt: Any) -> bool:
+    """Whether an async body runs on the cluster: `FLYTE_RAY_ASYNC_BODIES` set to 1/all, or to a
+    comma-separated list naming the task (short or full name), in this process's environment or
+    in the task's environment's env_vars (a per-task option)."""
+    value = ((rt.env or {}).get(ASYNC_BODIES_ENV) or os.environ.get(ASYNC_BODIES_ENV, "")).strip().lower()
+    if not value or value in ("0", "false", "no", "none"):
+        return False
+    if value in ("1", "true", "yes", "all"):
+        return True
+    names = {v.strip() for v in value.split(",")}
+    return rt.short_name.lower() in names or rt.name.lower() in names
+
+
+def _lost(call: Call, frame: Frame, e: BaseException) -> WorkerLost:
+    first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
+    return WorkerLost(f"the Ray worker running {call.rt.short_name} (action {call.aid}, attempt {frame.attempt}) "
+                      f"died before it answered: {type(e).__name__}: {first}")
+
+
 class RayExecutor:
-    """Implements `Executor`: sync bodies below a run's root run as Ray tasks; the root (which
-    orchestrates) and async bodies run inline."""
+    """Implements `Executor`: sync bodies below a run's root run as Ray tasks, and async ones too
+    when asked (`FLYTE_RAY_ASYNC_BODIES`); the root and other async bodies run inline.
+
+    An attempt is awaited, not waited for in a thread (`awaits_sync_bodies`): a fan-out of a
+    thousand actions holds a thousand futures, not a thousand threads, and cancelling the
+    awaiting coroutine (a cancelled or timed-out parent) cancels the Ray task. Ray never retries
+    a task on its own (max_retries=0): a worker that dies is a failed attempt (`WorkerLost`),
+    retried by the task's retry policy and recorded like any other."""
 
     name = "ray"
-    batches_inline = False  # every call goes through run_sync, so that it reaches Ray
+    batches_inline = False  # every call goes through the executor, so that it reaches Ray
+    awaits_sync_bodies = True
 
     def __init__(self) -> None:
         if not ray.is_initialized():
             address = os.environ.get("RAY_ADDRESS") or None
             ray.init(address=address, include_dashboard=False, log_to_driver=True, ignore_reinit_error=True)
         self.mailbox = Mailbox.remote()  # type: ignore[attr-defined]
-        self._body = ray.remote(_run_body)
+        self._body = ray.remote(max_retries=0)(_run_body)
+        self._variants: dict[tuple, Any] = {}  # the body with one task's options, made once per task
         self._server = RequestServer()
         self._serving: set[asyncio.Task] = set()
         self._listener = threading.Thread(target=lambda: asyncio.run(self._listen()), name="flyte-ray-mailbox", daemon=True)
         self._listener.start()
 
+    def _submit(self, call: Call, frame: Frame, kwargs: dict) -> Any:
+        rt = call.rt
+        resources = getattr(rt.task, "resources", None)
+        key = (rt.short_name, repr(resources))
+        remote = self._variants.get(key)
+        if remote is None:
+            options = ray_options(resources)
+            strategy = os.environ.get(SCHEDULING_ENV, "").strip().upper()
+            if strategy:
+                if strategy not in ("DEFAULT", "SPREAD"):
+                    raise ValueError(f"{SCHEDULING_ENV}={strategy!r} is not a Ray scheduling strategy; use DEFAULT or SPREAD")
+                options["scheduling_strategy"] = strategy
+            remote = self._variants[key] = self._body.options(name=rt.short_name, **options)
+        payload = attempt_payload(call, frame, kwargs)
+        self._server.frames[call.aid] = frame
+        return remote.remote(payload, self.mailbox)
+
     def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
-        return INLINE.run_async(call, frame, kwargs, budget)
+        rt = call.rt
+        if call.parent.id is None:
+            if rt.is_async:
+                return INLINE.run_async(call, frame, kwargs, budget)
+            return asyncio.to_thread(INLINE.run_sync, call, frame, kwargs, budget)
+        if rt.is_async and not _async_on_cluster(rt):
+            return INLINE.run_async(call, frame, kwargs, budget)
+        return self._await_remote(call, frame, kwargs, budget)
+
+    async def _await_remote(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+        ref = self._submit(call, frame, kwargs)
+        try:
+            answer = asyncio.wrap_future(ref.future())
+            try:
+                response = await (answer if budget is None else asyncio.wait_for(answer, budget))
+            except asyncio.TimeoutError:
+                ray.cancel(ref, force=True)
+                raise AttemptExpired() from None
+            except _LOST as e:
+                raise _lost(call, frame, e) from None
+            except BaseException:  # cancelled (the parent was), or the cluster went away
+                ray.cancel(ref, force=True)
+                raise
+        finally:
+            self._server.frames.pop(call.aid, None)
+        return self._conclude(call, response)
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         if call.parent.id is None:
             return INLINE.run_sync(call, frame, kwargs, budget)
-        payload = attempt_payload(call, frame, kwargs)
-        self._server.frames[call.aid] = frame
+        ref = self._submit(call, frame, kwargs)
         try:
-            ref = self._body.options(name=call.rt.short_name, **ray_options(getattr(call.rt.task, "resources", None))).remote(
-                payload, self.mailbox
-            )
             try:
                 response = ray.get(ref, timeout=budget)
             except GetTimeoutError:
                 ray.cancel(ref, force=True)
                 raise AttemptExpired() from None
+            except _LOST as e:
+                raise _lost(call, frame, e) from None
             except BaseException:
                 ray.cancel(ref, force=True)
                 raise
         finally:
             self._server.frames.pop(call.aid, None)
-        import cloudpickle
+        return self._conclude(call, response)
 
-        save_report(call, cloudpickle.loads(response)[2])
-        return outcome(response)
+    @staticmethod
+    def _conclude(call: Call, response: bytes) -> Any:
+        ok, value, report = cloudpickle.loads(response)  # once: a large result is not decoded twice
+        if report is not None:
+            save_report(call, report)
+        if ok:
+            return value
+        raise value
 
     def shutdown(self) -> None:
         pass

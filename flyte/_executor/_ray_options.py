@@ -1,4 +1,5 @@
-"""A task's `flyte.Resources` as Ray scheduling options (num_cpus, num_gpus, memory)."""
+"""A task's `flyte.Resources` as Ray scheduling options (num_cpus, num_gpus, accelerator_type,
+memory)."""
 
 from __future__ import annotations
 
@@ -54,6 +55,18 @@ def gpu_count(value: Any) -> Optional[float]:
     return float(text.rsplit(":", 1)[1]) if ":" in text else 1.0
 
 
+def accelerator_type(value: Any) -> Optional[str]:
+    """The accelerator a GPU request names ('A100' of 'A100:2', a Device's device), if any."""
+    if value is None or isinstance(value, (int, float)):
+        return None
+    device = getattr(value, "device", None)
+    if device is not None:
+        return str(device)
+    text = str(value).strip()
+    name = text.rsplit(":", 1)[0] if ":" in text else text
+    return name or None
+
+
 def ray_options(resources: Any) -> dict[str, Any]:
     """Ray `.options(...)` for a task with these resources (None: Ray's defaults, one CPU)."""
     if resources is None:
@@ -68,4 +81,9 @@ def ray_options(resources: Any) -> dict[str, Any]:
     gpus = gpu_count(resources.gpu)
     if gpus is not None:
         opts["num_gpus"] = gpus
+        # Ray's convention: a node with such cards has the resource "accelerator_type:<name>", and
+        # a task with this option runs only there (`ray start --resources='{"accelerator_type:A100": 1}'`)
+        kind = accelerator_type(resources.gpu)
+        if kind is not None:
+            opts["accelerator_type"] = kind
     return opts

@@ -18,6 +18,7 @@ supplies only the transport:
 from __future__ import annotations
 
 import asyncio
+import inspect
 import os
 import sys
 import threading
@@ -27,9 +28,10 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol
 
 import cloudpickle
 
-from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group
+from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group, io_context
 from .._controller import Failure, Recorder, capture_begin, capture_end, pop_env, push_env
 from .._serde import Codec, dumps
+from .._store._blobs import is_blob_url, read_blob_url
 
 if TYPE_CHECKING:
     from .._controller import Call
@@ -68,9 +70,43 @@ def attempt_payload(call: Call, frame: Frame, kw: dict) -> bytes:
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
         "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
         "labels": run.labels, "annotations": run.annotations,
-        "paths": [p for p in sys.path if p and os.path.isdir(p)],
+        "paths": [*_import_roots(rt.task), *_existing_paths()],
+        "storage": _configured_storage(),
     }
-    return safe_dumps((rt.task, kw, info))
+    # Two layers: the worker reads `info` (its import paths) before it unpickles the task, which
+    # may be pickled by reference to a module only those paths lead to.
+    return safe_dumps((info, safe_dumps((rt.task, kw))))
+
+
+_paths_seen: tuple[tuple[str, ...], list[str]] = ((), [])
+
+
+def _existing_paths() -> list[str]:
+    """sys.path's directories, checked once per change of sys.path rather than once per action."""
+    global _paths_seen
+    current = tuple(sys.path)
+    if current != _paths_seen[0]:
+        _paths_seen = (current, [p for p in current if p and os.path.isdir(p)])
+    return _paths_seen[1]
+
+
+def _import_roots(task: Any) -> list[str]:
+    """The directory from which the task's module imports as the name it has here: a module
+    loaded from a file (`flyte run file.py`, `flyte rerun`) is not under any sys.path entry."""
+    module = sys.modules.get(getattr(getattr(task, "func", None), "__module__", "") or "")
+    path = getattr(module, "__file__", None)
+    if module is None or not path:
+        return []
+    root = os.path.dirname(os.path.abspath(path))
+    for _ in range(module.__name__.count(".") + (os.path.basename(path) == "__init__.py")):
+        root = os.path.dirname(root)
+    return [root]
+
+
+def _configured_storage() -> Any:
+    from ..storage import _config as storage_config
+
+    return storage_config._configured
 
 
 def save_report(call: Call, report: Optional[str]) -> None:
@@ -226,17 +262,31 @@ class RemoteRecorder(Recorder):
         raise RuntimeError("a worker writes no cache entries: its nested calls run on the controller")
 
 
+def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
+    def load(key: str) -> bytes:
+        if is_blob_url(key):  # in the run's object store: read it from here, not through the controller
+            return read_blob_url(key)
+        return wlink.ask("blob", wlink.aid, key)
+
+    return load
+
+
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
-    """Worker side: one attempt of one sync body under a remote frame; returns the pickled
-    (ok, result or exception, report)."""
-    task, kw, info = cloudpickle.loads(payload)
+    """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
+    frame; returns the pickled (ok, result or exception, report)."""
+    info, packed = cloudpickle.loads(payload)
     for p in info["paths"]:
         if p not in sys.path:
             sys.path.append(p)  # the controller's import paths (the user's modules), where they exist here
+    task, kw = cloudpickle.loads(packed)
     wlink = WorkerLink(link, info["aid"])
     run_dir = Path(info["run_dir"])
+    if info.get("storage") is not None:
+        from ..storage import _config as storage_config
+
+        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
     run = RunState(
-        info["run"], None, Codec(io_context=run_dir, blob_loader=lambda key: wlink.ask("blob", wlink.aid, key)),
+        info["run"], None, Codec(io_context=io_context(run_dir, info["raw_data_path"]), blob_loader=_blob_loader(wlink)),
         run_dir, info["start"], recorder=RemoteRecorder(wlink, info["run"], info["resumed"]),
         executor=None,  # type: ignore[arg-type]  # a remote frame's calls go back through the link
         resumed=info["resumed"], overwrite_cache=info["overwrite_cache"], disable_run_cache=info["disable_run_cache"],
@@ -250,7 +300,10 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     env = push_env(info["env"]) if info["env"] else None
     capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
-        result: tuple = (True, task.func(**kw))
+        value = task.func(**kw)
+        if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
+            value = asyncio.run(value)
+        result: tuple = (True, value)
     except BaseException as e:
         result = (False, e)
     finally:

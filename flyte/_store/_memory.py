@@ -110,6 +110,10 @@ class MemoryStore:
         return row.outputs
 
     def load_blob(self, key: str) -> bytes:
+        from ._blobs import is_blob_url, read_blob_url
+
+        if is_blob_url(key):  # offloaded to the run's raw data path
+            return read_blob_url(key)
         raise FileNotFoundError(f"blob {key} is not in the in-memory store (it keeps every value inline)")
 
     def forget_unfinished(self, run: str, keep: Collection[str]) -> None:

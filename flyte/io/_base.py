@@ -9,9 +9,11 @@ import shutil
 import tempfile
 import uuid
 from pathlib import Path
-from typing import Any, ClassVar, Optional
+from typing import Any, ClassVar, Optional, Union
 
+from .. import _fsspec
 from .._context import current_frame
+from .._fsspec import is_url, join
 
 
 def is_remote(path: str) -> bool:
@@ -22,32 +24,51 @@ def local_path_of(path: str) -> str:
     return path[len("file://"):] if path.startswith("file://") else path
 
 
-def data_dir(io_context: Any) -> Optional[Path]:
-    """Where values crossing actions are kept: `<run dir>/data`."""
+def data_dir(io_context: Any) -> Union[Path, str, None]:
+    """Where values crossing actions are kept: `<io context>/data`. The io context is the run's
+    directory, or its raw data path when that is a URL (then the result is a URL too)."""
     if io_context is None:
         return None
+    if is_url(io_context):
+        return join(io_context, "data")
     return Path(io_context) / "data"
 
 
-def run_data_dir() -> Optional[Path]:
-    """The current run's data directory (where values crossing actions are kept), or None
-    outside a run (the SDK's "no raw data context")."""
+def run_data_dir() -> Union[Path, str, None]:
+    """The current run's data directory (where values crossing actions are kept; a URL when the
+    run's raw data path is one), or None outside a run (the SDK's "no raw data context")."""
     frame = current_frame.get()
-    return None if frame is None else data_dir(frame.run.run_dir)
+    return None if frame is None else data_dir(frame.run.codec.io_context)
 
 
-def raw_data_root() -> Path:
-    """Where new files are created: the current run's raw data path, else a temp directory."""
+def raw_data_root() -> str:
+    """Where new files are created: the current run's raw data path (a local directory or a
+    URL), else a temp directory."""
     frame = current_frame.get()
     if frame is not None:
-        return Path(frame.run.raw_data_path)
-    return Path(tempfile.gettempdir()) / "flyte-raw"
+        return frame.run.raw_data_path
+    return str(Path(tempfile.gettempdir()) / "flyte-raw")
 
 
 def new_path(name: Optional[str] = None) -> str:
-    root = raw_data_root() / uuid.uuid4().hex
-    root.mkdir(parents=True, exist_ok=True)
-    return str(root / (name or uuid.uuid4().hex))
+    """A fresh path under the raw data root: a URL when the run's raw data path is one."""
+    root = raw_data_root()
+    leaf = name or uuid.uuid4().hex
+    if is_url(root):
+        return join(root, uuid.uuid4().hex, leaf)
+    d = Path(root) / uuid.uuid4().hex
+    d.mkdir(parents=True, exist_ok=True)
+    return str(d / leaf)
+
+
+def new_local_path(name: Optional[str] = None) -> str:
+    """A fresh local path (its directory exists), to download into."""
+    root = raw_data_root()
+    if is_url(root):
+        root = str(Path(tempfile.gettempdir()) / "flyte-raw")
+    d = Path(root) / uuid.uuid4().hex
+    d.mkdir(parents=True, exist_ok=True)
+    return str(d / (name or uuid.uuid4().hex))
 
 
 def file_digest(path: Path) -> str:
@@ -100,10 +121,18 @@ def copy_tree_atomic(src: Path, dest: Path) -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def keep_file(src: Path, root: Optional[Path]) -> str:
-    """Copy a local file into the run's data directory `root` (content-addressed; atomic)."""
+def keep_file(src: Path, root: Union[Path, str, None]) -> str:
+    """Copy a local file into the run's data directory `root` (content-addressed; atomic: a
+    local copy is renamed into place, an object store shows an object whole or not at all)."""
     if root is None:
         return str(src)
+    if is_url(root):
+        if not src.is_file():
+            raise LocalDataNotFound(f"File {src} does not exist, so it cannot be passed to another task")
+        url = join(str(root), file_digest(src)[:32], src.name)
+        if not _fsspec.exists(url):
+            _fsspec.put_file(str(src), url)
+        return url
     try:
         src.resolve().relative_to(root.resolve())
         return str(src)  # already kept
@@ -117,10 +146,20 @@ def keep_file(src: Path, root: Optional[Path]) -> str:
     return str(dest)
 
 
-def keep_dir(src: Path, root: Optional[Path]) -> str:
-    """Copy a local directory tree into the run's data directory `root` (content-addressed; atomic)."""
+def keep_dir(src: Path, root: Union[Path, str, None]) -> str:
+    """Copy a local directory tree into the run's data directory `root` (content-addressed;
+    atomic locally; in an object store the tree counts once its completion marker is written)."""
     if root is None:
         return str(src)
+    if is_url(root):
+        if not src.is_dir():
+            raise LocalDataNotFound(f"Directory {src} does not exist, so it cannot be passed to another task")
+        digest = tree_digest(src)[:32]
+        url = join(str(root), digest, src.name or "dir")
+        marker = join(str(root), digest + ".complete")
+        if not _fsspec.exists(marker):
+            _fsspec.put_tree(str(src), url, marker)
+        return url
     try:
         src.resolve().relative_to(root.resolve())
         return str(src)
@@ -173,10 +212,11 @@ class IOValue:
 
     # -- the hook ----------------------------------------------------------------------------------
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:
         """Plain data (str, numbers, bytes, lists, dicts) describing this value to the action that
-        receives it. `data_dir` is the run's data directory (None outside a run): local data the
-        value refers to is copied there first, so the receiver reads the bytes as they were when
+        receives it. `data_dir` is the run's data directory (None outside a run; a URL string when
+        the run's raw data path is an object store URL): local data the value refers to is copied
+        there first, so the receiver reads the bytes as they were when
         the value was passed, whatever happens to the sender's files afterwards."""
         return {f: getattr(self, f) for f in self._fields}
 

@@ -7,11 +7,13 @@ is only imported when a frame is materialised.
 
 from __future__ import annotations
 
+import tempfile
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .. import _fsspec
 from ._base import OPT_STR, IOValue, is_remote, local_path_of
 from ._hashing import HashMethod
 
@@ -70,8 +72,8 @@ class DataFrame(IOValue):
             digest = None
         frame = cls(val=df, hash=digest)
         if remote_destination is not None:
+            frame._write(remote_destination)
             frame.uri = remote_destination
-            frame._write(Path(local_path_of(remote_destination)))
         return frame
 
     @classmethod
@@ -99,32 +101,43 @@ class DataFrame(IOValue):
 
     # -- storage -----------------------------------------------------------------------------------
 
-    def _write(self, target: Path) -> None:
+    def _write(self, target: Union[Path, str]) -> None:
+        """Write the frame to `target` (a local path or a URL) completely or not at all: a local
+        file is renamed into place, an object is uploaded whole."""
+        if is_remote(str(target)):
+            with tempfile.TemporaryDirectory(prefix="flyte-frame-") as tmp:
+                local = Path(tmp) / "frame"
+                self._write(local)
+                _fsspec.put_file(str(local), str(target))
+            return
+        target = Path(local_path_of(str(target)))
         target.parent.mkdir(parents=True, exist_ok=True)
         df = self._raw_df
+        tmp = target.with_name(target.name + ".tmp")
         if _is_pandas(df) and _has_pyarrow() and self.format in (PARQUET, None, ""):
             self.format = PARQUET
-            tmp = target.with_name(target.name + ".tmp")
             df.to_parquet(tmp)
-            tmp.replace(target)
         else:
             import cloudpickle
 
             self.format = PICKLE
-            tmp = target.with_name(target.name + ".tmp")
             tmp.write_bytes(cloudpickle.dumps(df))
-            tmp.replace(target)
+        tmp.replace(target)
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
-        """A frame held in memory is written once into `data_dir/frames` (Parquet where possible)
-        and travels by uri; outside a run it travels pickled inline."""
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:
+        """A frame held in memory is written once into `data_dir/frames` (Parquet where possible;
+        `data_dir` may be a URL) and travels by uri; outside a run it travels pickled inline."""
         if self.uri is None and self._raw_df is not None:
             root = data_dir
             if root is None:
                 import cloudpickle
 
                 return {"uri": None, "format": PICKLE, "hash": self.hash, "inline": cloudpickle.dumps(self._raw_df)}
-            target = root / "frames" / uuid.uuid4().hex / "00000"
+            target: Union[Path, str]
+            if isinstance(root, str):
+                target = _fsspec.join(root, "frames", uuid.uuid4().hex, "00000")
+            else:
+                target = root / "frames" / uuid.uuid4().hex / "00000"
             self._write(target)
             self.uri = str(target)
         return {"uri": self.uri, "format": self.format, "hash": self.hash}
@@ -160,13 +173,13 @@ class DataFrame(IOValue):
             import pickle
 
             if is_remote(self.uri):
-                import fsspec
-
-                with fsspec.open(self.uri, "rb") as f:
-                    return pickle.loads(f.read())
+                return pickle.loads(_fsspec.read_bytes(self.uri))
             return pickle.loads(Path(local_path_of(self.uri)).read_bytes())
         import pandas as pd
 
+        if is_remote(self.uri):
+            fs, path = _fsspec.filesystem(self.uri)
+            return pd.read_parquet(path, filesystem=fs)
         return pd.read_parquet(self.uri)
 
     def all_sync(self) -> Any:

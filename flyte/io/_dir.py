@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, Optional, Union
 
+from .. import _fsspec
 from ._base import (
     _REQUIRED,
     OPT_STR,
@@ -19,6 +20,7 @@ from ._base import (
     is_remote,
     keep_dir,
     local_path_of,
+    new_local_path,
     new_path,
     run_data_dir,
 )
@@ -59,7 +61,7 @@ class Dir(IOValue):
     def lazy_uploader(self, fn: Optional[LazyUploader]) -> None:
         self._lazy_uploader = fn
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:
         path = self.path
         if not is_remote(path) and data_dir is not None:
             path = keep_dir(Path(local_path_of(path)), data_dir)
@@ -81,10 +83,8 @@ class Dir(IOValue):
         name = os.path.basename(os.path.normpath(str(local_path)))
         if remote_destination is not None:
             if is_remote(remote_destination):
-                import fsspec
-
-                fs, p = fsspec.core.url_to_fs(remote_destination)
-                fs.put(str(src), p, recursive=True)
+                fs, p = _fsspec.filesystem(remote_destination)
+                fs.put(str(src).rstrip(os.sep) + os.sep, p.rstrip("/") + "/", recursive=True)
             else:
                 shutil.copytree(src, local_path_of(remote_destination), dirs_exist_ok=True)
             return cls(path=remote_destination, name=name, hash=dir_cache_key)
@@ -110,9 +110,10 @@ class Dir(IOValue):
 
     @classmethod
     def new_remote(cls, dir_name: Optional[str] = None, hash: Optional[str] = None) -> Dir:
-        path = Path(new_path(dir_name))
-        path.mkdir(parents=True, exist_ok=True)
-        return cls(path=str(path), hash=hash)
+        path = new_path(dir_name)
+        if not is_remote(path):
+            Path(path).mkdir(parents=True, exist_ok=True)
+        return cls(path=path, hash=hash)
 
     # -- access ------------------------------------------------------------------------------------
 
@@ -124,6 +125,9 @@ class Dir(IOValue):
     def walk_sync(self, recursive: bool = True, file_pattern: str = "*", max_depth: Optional[int] = None) -> Iterator[File]:
         """Files under the directory; with `recursive=False` only the top level, as the SDK documents
         (its implementation, fsspec's walk with `maxdepth=2`, also lists the files one level down)."""
+        if is_remote(self.path):
+            yield from self._walk_remote(recursive, file_pattern, max_depth)
+            return
         root = self._local()
         for dirpath, dirnames, filenames in os.walk(root):
             depth = len(Path(dirpath).relative_to(root).parts)
@@ -133,6 +137,15 @@ class Dir(IOValue):
                     yield File(path=os.path.join(dirpath, fn))
             if not recursive or (max_depth is not None and depth + 1 >= max_depth):
                 dirnames[:] = []
+
+    def _walk_remote(self, recursive: bool, file_pattern: str, max_depth: Optional[int]) -> Iterator[File]:
+        fs, base = _fsspec.filesystem(self.path)
+        base = base.rstrip("/")
+        depth = 1 if not recursive else max_depth
+        prefix = self.path.split("://", 1)[0] + "://"
+        for found in sorted(fs.find(base, maxdepth=depth)):
+            if fnmatch.fnmatch(found.rsplit("/", 1)[-1], file_pattern):
+                yield File(path=prefix + found)
 
     async def walk(self, recursive: bool = True, max_depth: Optional[int] = None) -> AsyncIterator[File]:
         for f in self.walk_sync(recursive=recursive, max_depth=max_depth):
@@ -153,10 +166,7 @@ class Dir(IOValue):
 
     def exists_sync(self) -> bool:
         if is_remote(self.path):
-            import fsspec
-
-            fs, p = fsspec.core.url_to_fs(self.path)
-            return fs.exists(p)
+            return _fsspec.exists(self.path)
         return os.path.isdir(local_path_of(self.path))
 
     async def exists(self) -> bool:
@@ -171,12 +181,9 @@ class Dir(IOValue):
     def download_sync(self, local_path: Optional[Union[str, Path]] = None) -> str:
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
-        target = Path(local_path) if local_path is not None else Path(new_path(self.name or "dir"))
+        target = Path(local_path) if local_path is not None else Path(new_local_path(self.name or "dir"))
         if is_remote(self.path):
-            import fsspec
-
-            fs, p = fsspec.core.url_to_fs(self.path)
-            fs.get(p, str(target), recursive=True)
+            _fsspec.get_tree(self.path, str(target))
         else:
             shutil.copytree(local_path_of(self.path), target, dirs_exist_ok=True)
         return str(local_path) if local_path is not None else str(target)  # as given, trailing separator too
@@ -193,7 +200,7 @@ class EmptyDir(Dir):
 
     def __init__(self, path: Union[str, Path, None] = None, **kwargs: Any):
         if path is None:
-            p = Path(new_path("dir"))
+            p = Path(new_local_path("dir"))
             p.mkdir(parents=True, exist_ok=True)
             path = str(p)
         super().__init__(path, **kwargs)

@@ -10,6 +10,7 @@ from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import IO, Any, Optional, Union
 
+from .. import _fsspec
 from ._base import (
     _REQUIRED,
     OPT_STR,
@@ -21,6 +22,7 @@ from ._base import (
     is_remote,
     keep_file,
     local_path_of,
+    new_local_path,
     new_path,
     run_data_dir,
 )
@@ -73,11 +75,8 @@ class AsyncFile:
 
 def _open_any(path: str, mode: str, **kwargs: Any) -> IO[Any]:
     if is_remote(path):
-        try:
-            import fsspec
-        except ImportError as e:
-            raise ImportError(f"Reading {path} needs fsspec: pip install fsspec (and the protocol's filesystem)") from e
-        return fsspec.open(path, mode, **kwargs).open()
+        fs, p = _fsspec.filesystem(path)
+        return fs.open(p, mode, **kwargs)
     local = local_path_of(path)
     if any(c in mode for c in "wax"):
         Path(local).parent.mkdir(parents=True, exist_ok=True)
@@ -158,7 +157,7 @@ class File(IOValue):
 
     # -- crossing actions --------------------------------------------------------------------------
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:
         path = self.path
         if not is_remote(path) and data_dir is not None:
             path = keep_file(Path(local_path_of(path)), data_dir)
@@ -246,10 +245,7 @@ class File(IOValue):
 
     def exists_sync(self) -> bool:
         if is_remote(self.path):
-            import fsspec
-
-            fs, p = fsspec.core.url_to_fs(self.path)
-            return fs.exists(p)
+            return _fsspec.exists(self.path)
         return os.path.exists(local_path_of(self.path))
 
     async def exists(self) -> bool:
@@ -259,7 +255,7 @@ class File(IOValue):
         """A local path with the file's bytes (the file itself when it is already local)."""
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
-        target = Path(local_path) if local_path is not None else Path(new_path(self.name))
+        target = Path(local_path) if local_path is not None else Path(new_local_path(self.name))
         # An existing directory, or a path ending in a separator, receives the file under its name.
         if target.is_dir() or (local_path is not None and str(local_path).endswith(os.sep)):
             target = target / (os.path.basename(self.path.rstrip("/")) or self.name or "file")

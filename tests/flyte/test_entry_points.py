@@ -175,6 +175,7 @@ INIT_HONOURED = {
                                  user_log_level=logging.DEBUG),
     "local_home": None,  # checked by test_local_home_chooses_the_store
     "storage": None,  # checked by test_storage.py::test_init_chooses_the_storage_and_rejects_other_objects
+    "raw_data_path": None,  # checked by test_raw_data_remote.py (a run's files and blobs land there)
     # runs are always persisted and tracked here: what these ask for
     "local_persistence": _init_then(lambda: current_store().get_run(flyte.run(observe).name) or pytest.fail(),
                                     local_persistence=True),

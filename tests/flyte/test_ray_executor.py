@@ -1,15 +1,14 @@
 """The Ray executor: the same programs, their sync bodies run on a Ray cluster.
 
-One local Ray cluster (`ray start --head`) serves the module; each program runs in its own
-interpreter with FLYTE_EXECUTOR=ray and RAY_ADDRESS pointing at it.
+The session's Ray cluster (a head and a worker node on loopback, see conftest.py) serves the
+module; each program runs in its own interpreter with FLYTE_EXECUTOR=ray and RAY_ADDRESS
+pointing at it.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -21,29 +20,14 @@ from flyte._executor._ray_options import cpu_count, gpu_count, memory_bytes, ray
 
 PROGRAMS = Path(__file__).parent / "ray_programs"
 
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+pytestmark = pytest.mark.timeout(900)  # the first test waits for the session's Ray cluster to start
 
 
 @pytest.fixture(scope="module")
-def ray_address():
-    pytest.importorskip("ray")
-    ray_cli = shutil.which("ray", path=os.path.dirname(sys.executable)) or shutil.which("ray")
-    assert ray_cli, "the ray command is missing although the ray package imports"
-    port = _free_port()
-    start = subprocess.run(
-        [ray_cli, "start", "--head", f"--port={port}", "--num-cpus=2", "--include-dashboard=false", "--disable-usage-stats"],
-        capture_output=True, text=True, timeout=180,
-    )
-    assert start.returncode == 0, start.stdout + start.stderr
-    try:
-        # The cluster's own address resolution ("auto") also finds its auth token.
-        yield "auto"
-    finally:
-        subprocess.run([ray_cli, "stop", "--force"], capture_output=True, timeout=120)
+def ray_address(ray_cluster) -> str:
+    """The session's two-node cluster (tests/flyte/conftest.py), by its explicit address: never
+    "auto", which could find another Ray cluster on this machine."""
+    return ray_cluster.address
 
 
 def run_program(name: str, ray_address: str, tmp_path: Path, *args: str) -> dict:
@@ -139,9 +123,26 @@ def test_resources_become_ray_options() -> None:
     assert ray_options(None) == {}
     assert ray_options(Resources(cpu=2, memory="512Mi")) == {"num_cpus": 2.0, "memory": 512 * 2**20}
     assert ray_options(Resources(cpu=("500m", "1"), memory=("1Gi", "2Gi"), gpu="A100:2")) == {
-        "num_cpus": 0.5, "memory": 2**30, "num_gpus": 2.0,
+        "num_cpus": 0.5, "memory": 2**30, "num_gpus": 2.0, "accelerator_type": "A100",
     }
+    assert ray_options(Resources(gpu=1)) == {"num_gpus": 1.0}
     assert cpu_count("1.5") == 1.5 and gpu_count("T4") == 1.0 and gpu_count(3) == 3.0
     assert memory_bytes("2G") == 2 * 10**9
     with pytest.raises(ValueError, match="Cannot read memory quantity '2 lots'"):
         memory_bytes("2 lots")
+
+
+def test_ray_is_imported_only_when_chosen(tmp_path: Path) -> None:
+    program = tmp_path / "prog.py"
+    program.write_text(
+        "import sys, flyte\nenv = flyte.TaskEnvironment(name='no_ray')\n"
+        "@env.task\ndef one() -> int:\n    return 1\n"
+        "@env.task\nasync def main() -> int:\n    return await one.aio() + 1\n"
+        "assert flyte.run(main).outputs()[0] == 2\n"
+        "print(sorted(m for m in sys.modules if m == 'ray' or m.startswith('ray.')))\n"
+    )
+    env = {k: v for k, v in os.environ.items() if k not in ("FLYTE_EXECUTOR", "RAY_ADDRESS")}
+    env["FLYTE_HOME"] = str(tmp_path / "home")
+    proc = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=120)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert proc.stdout.strip().splitlines()[-1] == "[]"
