@@ -29,7 +29,7 @@ from typing import Optional
 import libcst as cst
 
 from ._cst import code
-from ._shell import _first_flytekit_import, _symbol, _table
+from ._shell import _table, defs_for_assigned_calls, import_flytekit
 
 # names the generated code reads; a user's own binding of one of them keeps the sensor as written
 _NEEDED = {"asyncio", "flyte", "flytekit"}
@@ -64,33 +64,11 @@ def expand_file_sensors(module: cst.Module) -> Optional[cst.Module]:
     plain = {name for name, qualified in table.items() if name == qualified}
     if (used.names & _NEEDED) - plain:
         return None  # a name of the user's own would shadow a module the new code needs
-    body: list[cst.BaseStatement] = []
-    changed = False
-    for stmt in module.body:
-        fn = None
-        if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
-            assign = stmt.body[0]
-            if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) and isinstance(assign.value, cst.Call):
-                if _symbol(assign.value.func, table) == "FileSensor":
-                    fn = _function(assign.targets[0].target.value, assign.value)
-        if fn is None:
-            body.append(stmt)
-            continue
-        changed = True
-        leading = list(stmt.leading_lines)
-        blanks = next((i for i, line in enumerate(leading) if line.comment is not None), len(leading))
-        if body and blanks < 2:  # a def is set off by two blank lines
-            leading[:0] = [cst.EmptyLine()] * (2 - blanks)
-        body.append(fn.with_changes(leading_lines=leading))
-    if not changed:
+    body = defs_for_assigned_calls(module, table, "FileSensor", _function)
+    if body is None:
         return None
     if "flytekit" not in plain:
         # `flyte` itself is imported by the migration, which gives every task an environment
-        first = _first_flytekit_import(body)
-        line = cst.parse_statement("import flytekit\n")
-        if first < len(body):
-            line = line.with_changes(leading_lines=body[first].leading_lines)
-            body[first] = body[first].with_changes(leading_lines=[])
-        body.insert(first, line)
+        import_flytekit(body)
     _place_stdlib(body, [] if "asyncio" in plain else ["asyncio"])
     return module.with_changes(body=body)

@@ -38,7 +38,7 @@ After (then migrated)::
 
 from __future__ import annotations
 
-from typing import Optional
+from typing import Callable, Optional
 
 import libcst as cst
 
@@ -225,6 +225,23 @@ def expand_shell_tasks(module: cst.Module, width: int = 88) -> Optional[cst.Modu
     module.visit(used)
     if used.names & {"types", "subprocess"} - set(table):
         return None  # a name of the user's own would shadow the modules the new code needs
+    body = defs_for_assigned_calls(module, table, "ShellTask",
+                                   lambda target, call: _function(target, call, table, width))
+    if body is None:
+        return None
+    plain = {name for name, qualified in table.items() if name == qualified}
+    std = sorted({"subprocess", "types", "typing"} - plain if any("typing.Tuple[" in code(s) for s in body if isinstance(s, cst.FunctionDef)) else {"subprocess", "types"} - plain)
+    if "flytekit" not in plain:
+        import_flytekit(body)
+    _place_stdlib(body, std)
+    return module.with_changes(body=body)
+
+
+def defs_for_assigned_calls(module: cst.Module, table: dict[str, str], symbol: str,
+                            make: Callable[[str, cst.Call], Optional[cst.FunctionDef]]) -> Optional[list[cst.BaseStatement]]:
+    """The module's statements with every module-level `NAME = <symbol>(...)` that `make` can
+    write out replaced by its def (set off by two blank lines, its comments kept); None when
+    `make` wrote none."""
     body: list[cst.BaseStatement] = []
     changed = False
     for stmt in module.body:
@@ -232,8 +249,8 @@ def expand_shell_tasks(module: cst.Module, width: int = 88) -> Optional[cst.Modu
         if isinstance(stmt, cst.SimpleStatementLine) and len(stmt.body) == 1 and isinstance(stmt.body[0], cst.Assign):
             assign = stmt.body[0]
             if len(assign.targets) == 1 and isinstance(assign.targets[0].target, cst.Name) and isinstance(assign.value, cst.Call):
-                if _symbol(assign.value.func, table) == "ShellTask":
-                    fn = _function(assign.targets[0].target.value, assign.value, table, width)
+                if _symbol(assign.value.func, table) == symbol:
+                    fn = make(assign.targets[0].target.value, assign.value)
         if fn is None:
             body.append(stmt)
             continue
@@ -243,19 +260,18 @@ def expand_shell_tasks(module: cst.Module, width: int = 88) -> Optional[cst.Modu
         if body and blanks < 2:  # a def is set off by two blank lines
             leading[:0] = [cst.EmptyLine()] * (2 - blanks)
         body.append(fn.with_changes(leading_lines=leading))
-    if not changed:
-        return None
-    plain = {name for name, qualified in table.items() if name == qualified}
-    std = sorted({"subprocess", "types", "typing"} - plain if any("typing.Tuple[" in code(s) for s in body if isinstance(s, cst.FunctionDef)) else {"subprocess", "types"} - plain)
-    if "flytekit" not in plain:
-        first = _first_flytekit_import(body)
-        line = cst.parse_statement("import flytekit\n")
-        if first < len(body):
-            line = line.with_changes(leading_lines=body[first].leading_lines)
-            body[first] = body[first].with_changes(leading_lines=[])
-        body.insert(first, line)
-    _place_stdlib(body, std)
-    return module.with_changes(body=body)
+    return body if changed else None
+
+
+def import_flytekit(body: list[cst.BaseStatement]) -> None:
+    """Adds `import flytekit` where the module's flytekit imports begin (taking over the
+    blank lines and comments above the first one), or at the top."""
+    first = _first_flytekit_import(body)
+    line = cst.parse_statement("import flytekit\n")
+    if first < len(body):
+        line = line.with_changes(leading_lines=body[first].leading_lines)
+        body[first] = body[first].with_changes(leading_lines=[])
+    body.insert(first, line)
 
 
 def _first_flytekit_import(body: list[cst.BaseStatement]) -> int:

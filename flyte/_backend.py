@@ -7,8 +7,9 @@ without building, as the SDK's local mode does.
 
 from __future__ import annotations
 
+from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
-from typing import Any, Optional
+from typing import Any, Optional, Protocol, runtime_checkable
 
 from ._syncify import Immediate
 from .errors import ImageBuildError, InitializationError
@@ -117,8 +118,28 @@ def load_plugin_config(path: Any) -> Any:
     raise _no_backend("flyte.load_plugin_config")
 
 
-class AppHandle:
-    """A served app (apps need a Flyte backend)."""
+@runtime_checkable
+class AppHandle(Protocol):
+    """What a served app offers, as the SDK types it (apps themselves need a Flyte backend here:
+    `flyte.serve` says so). Code can annotate with it and check objects against it."""
 
-    def __init__(self, *args: Any, **kwargs: Any):
-        raise _no_backend("flyte.AppHandle")
+    @property
+    def name(self) -> str: ...
+
+    @property
+    def url(self) -> str: ...
+
+    @property
+    def endpoint(self) -> str: ...
+
+    def is_active(self) -> bool: ...
+
+    def is_deactivated(self) -> bool: ...
+
+    def activate(self, wait: bool = False) -> AppHandle: ...
+
+    def deactivate(self, wait: bool = False) -> AppHandle: ...
+
+    def ephemeral_ctx(self) -> AbstractAsyncContextManager[None]: ...
+
+    def ephemeral_ctx_sync(self) -> AbstractContextManager[None]: ...

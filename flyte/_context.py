@@ -141,7 +141,7 @@ class Frame:
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: Optional[dict[tuple, int]] = None  # made on first use: most actions call nothing
+        self.counts: Optional[dict[int, int]] = None  # made on first use: most actions call nothing
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
@@ -149,7 +149,7 @@ class Frame:
         self.task = task
         self.parent_id = parent_id
 
-    def next_seq(self, key: tuple) -> int:
+    def next_seq(self, key: int) -> int:
         lock = self.lock
         if lock is None:
             with _lock_creation:  # a sync body may fan out to threads that call tasks

@@ -21,7 +21,8 @@ def load_module_from_file(path: Path) -> ModuleType:
         sys.path.insert(0, str(path.parent))
     name = path.stem
     existing = sys.modules.get(name)
-    if existing is not None and getattr(existing, "__file__", None) and Path(existing.__file__).resolve() == path:
+    existing_file = getattr(existing, "__file__", None)
+    if existing is not None and existing_file and Path(existing_file).resolve() == path:
         return existing
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None or spec.loader is None:

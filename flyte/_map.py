@@ -15,7 +15,7 @@ import itertools
 import queue
 import threading
 import time
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator
+from collections.abc import AsyncGenerator, AsyncIterator, Callable, Iterable, Iterator
 from typing import Any, Optional
 
 from ._context import current_frame, current_group
@@ -72,7 +72,7 @@ class _Item:
 
 
 async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], concurrency: int,
-                          return_exceptions: bool) -> AsyncIterator[Any]:
+                          return_exceptions: bool) -> AsyncGenerator[Any, None]:
     n = len(items)
     frame = current_frame.get()
     if frame is not None:
@@ -83,8 +83,10 @@ async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items
         def invoke(args: tuple) -> Any:
             return submit_async(rt, frame, pargs + args, pkwargs)
     else:
+        func = task._runtime().func
+
         def invoke(args: tuple) -> Any:
-            return task.func(*pargs, *args, **pkwargs)
+            return func(*pargs, *args, **pkwargs)
 
     futures: list[asyncio.Future] = [asyncio.get_running_loop().create_future() for _ in range(n)]
     next_index = itertools.count()
@@ -165,7 +167,8 @@ class _ThreadedMap:
                     item_started=self._item_started,
                 )
         else:
-            self.invoke = lambda args: task.func(*pargs, *args, **pkwargs)
+            func = task._runtime().func
+            self.invoke = lambda args: func(*pargs, *args, **pkwargs)
         self._chunk = 1
         limit = concurrency if concurrency > 0 else DEFAULT_SYNC_CONCURRENCY
         self.width = min(limit, len(items))
@@ -315,13 +318,17 @@ def _sync_results(tm: _ThreadedMap, n: int, return_exceptions: bool) -> Iterator
 
 
 async def _map_sync_task_from_async(task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple],
-                                    concurrency: int, return_exceptions: bool) -> AsyncIterator[Any]:
+                                    concurrency: int, return_exceptions: bool) -> AsyncGenerator[Any, None]:
     loop = asyncio.get_running_loop()
     n = len(items)
     ready = [loop.create_future() for _ in range(n)]
 
     def on_done(i: int) -> None:
-        loop.call_soon_threadsafe(lambda: ready[i].done() or ready[i].set_result(None))
+        def wake() -> None:
+            if not ready[i].done():
+                ready[i].set_result(None)
+
+        loop.call_soon_threadsafe(wake)
 
     tm = _ThreadedMap(task, pargs, pkwargs, items, concurrency, return_exceptions, on_done)
     try:
@@ -399,7 +406,8 @@ class _Mapper:
         return self._aiterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
 
     async def _aiterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple],
-                        group_name: Optional[str], concurrency: int, return_exceptions: bool) -> AsyncIterator[Any]:
+                        group_name: Optional[str], concurrency: int,
+                        return_exceptions: bool) -> AsyncGenerator[Any, None]:
         if not items:
             return
         in_run = current_frame.get() is not None
@@ -426,7 +434,7 @@ class _Mapper:
             await gen.aclose()
 
 
-def _drain_async_in_thread(make_gen: Callable[[], AsyncIterator[Any]], group: Optional[str]) -> Iterator[Any]:
+def _drain_async_in_thread(make_gen: Callable[[], AsyncGenerator[Any, None]], group: Optional[str]) -> Iterator[Any]:
     """Iterate an async generator from sync code: a helper thread runs it on its own loop."""
     q: queue.Queue[tuple[str, Any]] = queue.Queue()
     stop = threading.Event()

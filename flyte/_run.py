@@ -42,12 +42,12 @@ from ._controller import (
     push_env,
     run_in_worker,
 )
-from ._executor import executor_from_environment
+from ._executor import select_executor
 from ._fsspec import is_url, join
 from ._serde import Codec
 from ._store import MetadataStore, Phase, StoreError, open_store
 from ._store._errors import translate
-from ._syncify import Dual
+from ._syncify import Dual, Immediate
 from ._task import TaskTemplate
 from .errors import InitializationError
 from .models import ActionPhase
@@ -111,9 +111,11 @@ class Run:
     def done(self) -> bool:
         return self.phase.is_terminal
 
+    @Immediate  # type: ignore[misc]  # `await run.wait.aio()` as in the SDK
     def wait(self, quiet: bool = False, wait_for: str = "terminal") -> None:
         """Local runs have finished by the time `flyte.run` returns."""
 
+    @Immediate  # type: ignore[misc]
     def outputs(self) -> ActionOutputs:
         if self._outputs is None:
             row = self._row()
@@ -124,6 +126,7 @@ class Run:
             self._outputs = ActionOutputs(value[0], names)
         return self._outputs
 
+    @Immediate  # type: ignore[misc]
     def inputs(self) -> dict[str, Any]:
         data = self._row().inputs
         return Codec(blob_loader=self._store.load_blob).unpack(data) if data else {}
@@ -149,6 +152,8 @@ class _Config:
     project: Optional[str] = None
     domain: Optional[str] = None
     org: Optional[str] = None
+    executor: Optional[str] = None  # None: $FLYTE_EXECUTOR, else inline
+    max_workers: Optional[int] = None  # None: $FLYTE_MAX_WORKERS, else the number of CPUs
     raw_data_path: Optional[str] = None  # flyte.init(raw_data_path=...), or the config file's local.raw_data_path
 
 
@@ -227,8 +232,8 @@ class _Runner:
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
                  run_start_time: Optional[datetime] = None, project: Optional[str] = None,
-                 domain: Optional[str] = None, notifications: Any = None, replace: bool = False,
-                 resume_succeeded: bool = False):
+                 domain: Optional[str] = None, notifications: Any = None, debug: bool = False,
+                 replace: bool = False, resume_succeeded: bool = False):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -249,6 +254,7 @@ class _Runner:
         self.domain = domain
         self.replace = replace  # a succeeded run of this name is deleted and run again (explicit only)
         self.resume_succeeded = resume_succeeded  # rerun --recover --force-rerun-action of a succeeded run
+        self._debug = debug  # kept, as the SDK's runner keeps it; a local run warns that it has no effect
         self._notifications: tuple = ()
         if notifications is not None:  # checked now: a wrong value fails before the run starts
             from .notify._notifiers import normalize
@@ -291,7 +297,7 @@ class _Runner:
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
             name, store, codec, run_dir, start, recorder=_recorder(store, name, replay, raw_data_path),
-            executor=executor_from_environment(), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
+            executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
             raw_data_path=raw_data_path, labels=self.labels, annotations=self.annotations,
         )
@@ -516,7 +522,7 @@ def with_runcontext(
         mode, name=name, overwrite_cache=overwrite_cache, disable_run_cache=disable_run_cache, env_vars=env_vars,
         custom_context=custom_context, raw_data_path=raw_data_path, run_base_dir=run_base_dir, labels=labels,
         annotations=annotations, interactive_mode=interactive_mode, run_start_time=run_start_time, project=project,
-        domain=domain, notifications=notifications,
+        domain=domain, notifications=notifications, debug=debug,
     )
 
 
@@ -651,15 +657,30 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
           image_registry: Optional[str] = None, source_config_path: Optional[Path] = None,
           sync_local_sys_paths: bool = True, load_plugin_type_transformers: bool = True,
           local_persistence: bool = False, local_tracked: bool = False, local_tracked_strict: bool = False,
-          scopes: Any = None, local_home: Optional[Path] = None, raw_data_path: Optional[str] = None) -> None:
+          scopes: Any = None, local_home: Optional[Path] = None, raw_data_path: Optional[str] = None, *,
+          executor: Optional[str] = None, max_workers: Optional[int] = None) -> None:
     """Configure this process: project, domain and org (seen in `flyte.ctx()`), the directory
     added to `sys.path` for loading tasks, log levels, where the metadata store lives
     (`local_home`, else `$FLYTE_HOME`), and where runs write their data (`raw_data_path`: a
     local directory or any fsspec URL such as s3://bucket/prefix, so that every node of a
     cluster and a later recovery read the same bytes; a run's own `with_runcontext(raw_data_path=)`
     or `flyte run --raw-data-path` wins). Runs are always recorded (`local_persistence` and
-    `local_tracked` are what this runtime does anyway); backend options are warned about."""
+    `local_tracked` are what this runtime does anyway); backend options are warned about.
+
+    Beyond the SDK: `executor` chooses where sync task bodies run ("local", the default: in this
+    process; "process": in a pool of `max_workers` worker processes, default one per CPU; "ray":
+    on a Ray cluster), instead of $FLYTE_EXECUTOR."""
     _warn_unused("init", _init, dict(locals()), INIT_UNUSED)
+    if executor is not None or max_workers is not None:
+        from ._executor import KNOWN
+
+        name = executor.strip().lower() if executor is not None else None
+        if name is not None and name not in (*KNOWN, "inline"):
+            raise ValueError(f"executor={executor!r} is not an executor; use one of: {', '.join(KNOWN)}")
+        if max_workers is not None and (not isinstance(max_workers, int) or max_workers < 1):
+            raise ValueError(f"max_workers must be a positive number of worker processes, got {max_workers!r}")
+        _config.executor = name if name is not None else _config.executor
+        _config.max_workers = max_workers if max_workers is not None else _config.max_workers
     _set_log_levels(log_level, user_log_level)
     root = Path(root_dir) if root_dir is not None else Path.cwd()
     if str(root) not in sys.path:

@@ -10,7 +10,7 @@ import asyncio
 import contextvars
 import functools
 import threading
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable, Coroutine
 from typing import Any, Generic, TypeVar
 
 T = TypeVar("T")
@@ -24,16 +24,16 @@ def _loop_running() -> bool:
     return True
 
 
-def run_blocking(make_coro: Callable[[], Awaitable[T]]) -> T:
+def run_blocking(make_coro: Callable[[], Coroutine[Any, Any, T]]) -> T:
     """Run a coroutine to completion from sync code, whether or not this thread has a running loop."""
     if not _loop_running():  # (outside the except clause: a failure here must not chain to its RuntimeError)
-        return asyncio.run(make_coro())  # type: ignore[arg-type]
+        return asyncio.run(make_coro())
     box: list = []
     ctx = contextvars.copy_context()
 
     def target() -> None:
         try:
-            box.append((True, ctx.run(asyncio.run, make_coro())))
+            box.append((True, ctx.run(lambda: asyncio.run(make_coro()))))
         except BaseException as e:
             box.append((False, e))
 
@@ -49,14 +49,14 @@ def run_blocking(make_coro: Callable[[], Awaitable[T]]) -> T:
 class Dual(Generic[T]):
     """Wraps an async function: calling blocks; `.aio(...)` returns the awaitable."""
 
-    def __init__(self, afunc: Callable[..., Awaitable[T]]):
+    def __init__(self, afunc: Callable[..., Coroutine[Any, Any, T]]):
         self._afunc = afunc
         functools.update_wrapper(self, afunc)
 
     def __call__(self, *args: Any, **kwargs: Any) -> T:
         return run_blocking(lambda: self._afunc(*args, **kwargs))
 
-    def aio(self, *args: Any, **kwargs: Any) -> Awaitable[T]:
+    def aio(self, *args: Any, **kwargs: Any) -> Coroutine[Any, Any, T]:
         return self._afunc(*args, **kwargs)
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
@@ -65,7 +65,7 @@ class Dual(Generic[T]):
         return Dual(functools.partial(self._afunc, obj))
 
 
-def syncify(afunc: Callable[..., Awaitable[T]]) -> Dual[T]:
+def syncify(afunc: Callable[..., Coroutine[Any, Any, T]]) -> Dual[T]:
     return Dual(afunc)
 
 
@@ -76,7 +76,15 @@ class Immediate:
     def __init__(self, fn: Callable[..., Any]):
         self._fn = fn
         self.__doc__ = fn.__doc__
-        self.__name__ = fn.__name__
+        self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+
+    def __get__(self, obj: Any, objtype: Any = None) -> Any:
+        # as a method (`run.wait()`, `await run.wait.aio()`), bound to its instance
+        if obj is None:
+            return self
+        bound = Immediate(functools.partial(self._fn, obj))
+        bound.__name__, bound.__doc__ = self.__name__, self.__doc__
+        return bound
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         return self._fn(*args, **kwargs)

@@ -69,6 +69,7 @@ class TaskRuntime:
         "short_name",
         "task",
         "timeout",
+        "wire",
     )
 
     def __init__(self, task: TaskTemplate):
@@ -91,6 +92,7 @@ class TaskRuntime:
         self._iface_hash: Optional[str] = None
         self.env = _task_environment(task)
         self.report = task.report
+        self.wire: Optional[bytes] = None  # the task pickled for worker processes, on first use (flyte._executor)
 
     @property
     def cache_version(self) -> str:
@@ -193,7 +195,9 @@ class TaskTemplate(Generic[P, R]):
     def __post_init__(self) -> None:
         if not self.short_name:
             self.short_name = self.name.rsplit(".", 1)[-1]
-        normalize_retries(self.retries)  # reject bad values where they are written, not at the first call
+        # bad values fail where they are written, not at the first call; an int becomes a
+        # RetryStrategy, as the SDK stores it (`task.retries.count`)
+        self.retries = normalize_retries(self.retries)
         normalize_timeout(self.timeout)
         cache_from_request(self.cache)
         self._rt: Optional[TaskRuntime] = None
@@ -300,7 +304,7 @@ def _load_task(module: str, qualname: str) -> TaskTemplate:
     return obj
 
 
-def _rebuild_task(cls: type, state: dict[str, Any]) -> TaskTemplate:
+def _rebuild_task(cls: type[TaskTemplate], state: dict[str, Any]) -> TaskTemplate:
     task = cls.__new__(cls)
     task.__setstate__(state)
     return task

@@ -14,7 +14,7 @@ from collections.abc import Callable
 from typing import Any, Optional, TypeVar
 
 from ._context import KIND_TRACE, Frame, current_frame, current_group
-from ._controller import action_id
+from ._controller import next_action_id
 from ._serde import SerializationError
 from ._store import ActionKind, Phase
 
@@ -46,8 +46,7 @@ def _begin(sig: inspect.Signature, name: str, args: tuple, kwargs: dict) -> tupl
     except SerializationError:
         packed = run.codec.pack({k: repr(v) for k, v in inputs.items()})  # recorded for display only
     group = current_group.get()
-    seq = parent.next_seq((name, packed, group))
-    aid = action_id(parent.id, packed, name, seq, group)  # type: ignore[arg-type]
+    aid = next_action_id(parent, packed, name, group)
     call = _TraceCall()
     call.run = run
     if run.resumed:

@@ -127,7 +127,10 @@ class Trigger:
         inputs = self.inputs or {}
         artifact_args = [k for k, v in inputs.items() if v is TriggeredArtifact]
         if len(artifact_args) > 1:
-            raise ValueError(f"Trigger '{self.name}' binds TriggeredArtifact to several inputs {sorted(artifact_args)}")
+            raise ValueError(
+                f"Trigger '{self.name}' binds TriggeredArtifact to multiple inputs {sorted(artifact_args)}; "
+                "only one input can receive the triggering artifact."
+            )
         if (artifact_args or any(isinstance(v, TriggeredPartition) for v in inputs.values())) and not isinstance(
             self.automation, OnArtifact
         ):
@@ -137,8 +140,12 @@ class Trigger:
         if self.max_action_concurrency is not None and (self.max_action_concurrency < 0 or self.max_action_concurrency == 1):
             raise ValueError(
                 f"max_action_concurrency must be 0 (platform default) or at least 2, got {self.max_action_concurrency}: "
-                "with 1 the parent would hold the only slot while it waits for its children."
+                "1 would deadlock the run, the parent holding the only slot while it waits for its children."
             )
+        if self.description and len(self.description) > 255:  # as the SDK stores it: cut to 255 characters, marked "...(tr.)"
+            from ._environment import truncate_description
+
+            object.__setattr__(self, "description", truncate_description(self.description))
 
     @classmethod
     def _every(cls, expression: str, trigger_time_input_key: Optional[str], inputs: Optional[dict[str, Any]], **kw: Any) -> Trigger:

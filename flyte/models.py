@@ -211,7 +211,7 @@ class TaskContext:
 class NullTaskContext:
     """What `flyte.ctx()` returns outside a task: falsy, with no fields."""
 
-    def __bool__(self) -> bool:
+    def __bool__(self) -> Literal[False]:  # so that `if flyte.ctx():` narrows to a TaskContext
         return False
 
     def __repr__(self) -> str:

@@ -215,9 +215,13 @@ def _jsonable(value: Any) -> Any:
 @click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE environment variable for every task of the run.")
 @click.option("--overwrite-cache", is_flag=True, help="Run cached tasks again and replace their cached outputs.")
 @click.option("--disable-run-cache", is_flag=True, help="Neither read nor write the cache in this run.")
-@click.option("--executor", type=click.Choice(["local", "ray"]), default=None,
-              help="Where sync task bodies run: in this process (default) or on a Ray cluster "
-                   "(RAY_ADDRESS, else a local one; needs `pip install 'flyteshift[ray]'`). Same as $FLYTE_EXECUTOR.")
+@click.option("--executor", type=click.Choice(["local", "process", "ray"]), default=None,
+              help="Where sync task bodies run: in this process (default), in a pool of worker processes, or on "
+                   "a Ray cluster (RAY_ADDRESS, else a local one; needs `pip install 'flyteshift[ray]'`). "
+                   "Same as $FLYTE_EXECUTOR.")
+@click.option("--max-workers", type=click.IntRange(min=1), default=None,
+              help="With --executor process: how many bodies compute at once (default: one per CPU). "
+                   "Same as $FLYTE_MAX_WORKERS.")
 @click.option("-f", "--follow", is_flag=True, hidden=True)
 @click.option("--tui", is_flag=True, help="Show the run's live tree (the default in a terminal).")
 @click.option("-p", "--project", default=None, hidden=True)
@@ -228,7 +232,8 @@ def _jsonable(value: Any) -> Any:
 @click.pass_context
 def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool, raw_data_path: Optional[str],
             run_base_dir: Optional[str],
-            env: tuple, overwrite_cache: bool, disable_run_cache: bool, executor: Optional[str], follow: bool, tui: bool,
+            env: tuple, overwrite_cache: bool, disable_run_cache: bool, executor: Optional[str],
+            max_workers: Optional[int], follow: bool, tui: bool,
             project: Optional[str],
             domain: Optional[str], show_help: bool, file: Optional[str], task_name: Optional[str]) -> None:
     """Run TASK from FILE with its inputs given as --param value options.
@@ -236,6 +241,10 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
     Lists, dicts, dataclasses and pydantic models are passed as JSON. Without TASK, lists the
     tasks FILE defines."""
     extra = list(ctx.args)
+    if max_workers is not None:
+        from .._executor._process import MAX_WORKERS_ENV_VAR
+
+        os.environ[MAX_WORKERS_ENV_VAR] = str(max_workers)
     if executor is not None:
         from .._executor import ENV_VAR
 

@@ -61,11 +61,12 @@ def coerce(value: Any, tp: Any) -> Any:
     if tp is float and isinstance(value, int):
         return float(value)
     if isinstance(tp, type) and tp.__module__.startswith("flyte.io"):
+        io_type: Any = tp  # File, Dir or DataFrame
         if isinstance(value, str):
             if tp.__name__ == "DataFrame":
-                return tp.from_existing_remote(value)
-            return tp(path=value)
-        return tp._from_dict(value)
+                return io_type.from_existing_remote(value)
+            return io_type(path=value)
+        return io_type._from_dict(value)
     if isinstance(tp, type) and tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
         import pandas as pd
 

@@ -16,22 +16,26 @@ from ._actions import (
     submit_sync_in_thread,
 )
 from ._capture import ActionStream, capture_begin, capture_end, capturing
+from ._environ import base_environment
 from ._environ import pop as pop_env
 from ._environ import push as push_env
-from ._errors import crossing_error, error_code, format_failure
-from ._ids import action_id
+from ._errors import WORKER_TRACEBACK, crossing_error, error_code, format_failure
+from ._ids import action_id, next_action_id
 from ._pool import run_in_worker
 from ._recorder import Failure, Recorder, RunListener, add_listener, remove_listener
 
 __all__ = [
     "ROOT_ACTION",
+    "WORKER_TRACEBACK",
     "ActionStream",
     "Call",
     "Failure",
     "Recorder",
     "RunListener",
     "action_id",
+    "next_action_id",
     "add_listener",
+    "base_environment",
     "batchable",
     "capture_begin",
     "capture_end",

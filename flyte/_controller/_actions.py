@@ -21,20 +21,22 @@ from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
-from .._executor import AttemptExpired
+from .._executor import AttemptExpired, WorkerLost
 from .._serde import SerializationError, digest
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
     BaseRuntimeError,
     MaxRuntimeExceededError,
     NonRecoverableError,
+    OOMError,
     RuntimeDataValidationError,
+    RuntimeSystemError,
     TaskTimeoutError,
     TraceDoesNotAllowNestedTasksError,
 )
 from . import _environ
 from ._errors import crossing_error
-from ._ids import action_id
+from ._ids import next_action_id
 
 if TYPE_CHECKING:
     from .._task import TaskRuntime
@@ -96,8 +98,7 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     inputs = rt.iface.bind(rt.name, args, kwargs)
     packed = encode_inputs(rt, run, inputs)
     group = current_group.get()
-    seq = parent.next_seq((rt.name, packed, group))
-    aid = action_id(parent.id, packed, rt.name, seq, group)  # type: ignore[arg-type]
+    aid = next_action_id(parent, packed, rt.name, group)
     call = Call(rt, parent, packed, aid, group, inputs)
     if run.resumed:
         stored = run.recorder.replayed(aid)
@@ -186,6 +187,13 @@ def _timeout_error(rt: TaskRuntime) -> TaskTimeoutError:
     return MaxRuntimeExceededError(f"Task {rt.name!r} exceeded its timeout of {seconds:g}s and was stopped")
 
 
+def _lost_error(e: WorkerLost) -> BaseRuntimeError:
+    """The attempt's worker died: a system failure (out of memory: `OOMError`), retried per policy."""
+    if e.out_of_memory:
+        return OOMError("OOMKilled", str(e))
+    return RuntimeSystemError("WorkerLost", str(e))
+
+
 def _attempt_budget(rt: TaskRuntime, call: Call) -> Optional[float]:
     budget = rt.timeout
     if rt.deadline is not None:
@@ -235,7 +243,8 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 _failed(call, frame, e, _ABORTED)
                 raise
             except BaseException as e:
-                err: BaseException = _timeout_error(rt) if isinstance(e, AttemptExpired) else e
+                err: BaseException = (_timeout_error(rt) if isinstance(e, AttemptExpired) else
+                                      _lost_error(e) if isinstance(e, WorkerLost) else e)
                 run.recorder.attempt_failed(call.record, attempt, astart, err)
                 delay = _should_retry(rt, call, attempt, err)
                 if delay is None:
@@ -323,7 +332,7 @@ def batchable(rt: TaskRuntime, parent: Frame) -> bool:
     """Whether calls of `rt` from `parent` can run in a batch: nothing per call beyond body and
     record (no retries, timeouts, caching, environment or report), in this thread."""
     return (not rt.is_async and not rt.retries and rt.timeout is None and rt.deadline is None and rt.cache is None
-            and not rt.env and not rt.report and parent.run.executor.batches_inline and parent.run.link is None)
+            and not rt.env and not rt.report and parent.run.link is None and parent.run.executor.batches_inline)
 
 
 def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_error: bool = False,
@@ -360,7 +369,7 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
             except BaseException as e:
                 out.append((False, e))
                 continue
-            aid = action_id(pid, packed, name, parent.next_seq((name, packed, group)), group)  # type: ignore[arg-type]
+            aid = next_action_id(parent, packed, name, group)
             if resumed:
                 stored = recorder.replayed(aid)
                 if stored is not None:
@@ -433,7 +442,7 @@ async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwa
     call = prepare(rt, parent, args, kwargs)
     if call.done:
         return call.value
-    if getattr(call.run.executor, "awaits_sync_bodies", False):
+    if call.run.executor.awaits_sync_bodies:
         # the executor runs the body elsewhere and awaits it: no thread is held while it runs,
         # and cancelling this coroutine reaches the body (see RayExecutor)
         return await execute_async(call)

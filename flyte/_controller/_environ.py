@@ -49,3 +49,16 @@ def pop(handle: tuple[int, tuple[str, ...]]) -> None:
                     os.environ.pop(k, None)
                 else:
                     os.environ[k] = original
+
+
+def base_environment() -> dict[str, str]:
+    """This process's environment without the layers running tasks pushed: what a new worker
+    process starts with (each attempt sends its task's own variables)."""
+    with _lock:
+        env = dict(os.environ)
+        for k, original in _originals.items():
+            if original is None:
+                env.pop(k, None)
+            else:
+                env[k] = original
+    return env

@@ -37,5 +37,12 @@ def crossing_error(e: BaseException) -> BaseRuntimeError:
     return err
 
 
+# An exception that crossed from a worker process carries its traceback from there, as text.
+WORKER_TRACEBACK = "_flyte_worker_traceback"
+
+
 def format_failure(e: BaseException) -> str:
+    remote = getattr(e, WORKER_TRACEBACK, None)
+    if isinstance(remote, str):
+        return remote  # where the body failed; this process's frames only show the executor waiting
     return "".join(traceback.format_exception(type(e), e, e.__traceback__))

@@ -4,7 +4,10 @@ which is what lets a resumed run find the actions that already finished."""
 from __future__ import annotations
 
 import hashlib
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    from .._context import Frame
 
 _md5 = hashlib.md5
 
@@ -15,3 +18,16 @@ def action_id(parent: str, packed_inputs: bytes, task_name: str, seq: int, group
     head = f"{parent}-{task_name}-{seq}-" if group is None else f"{parent}-{task_name}-{seq}-{group}-"
     # 25 lowercase hex characters (100 bits), like the SDK's 25-character ids; md5 is C-fast
     return _md5(head.encode() + packed_inputs).hexdigest()[:25]
+
+
+def next_action_id(parent: Frame, packed_inputs: bytes, task_name: str, group: Optional[str]) -> str:
+    """`action_id` of the next call of `task_name` with these inputs in `group` made by `parent`.
+
+    The parent numbers identical calls under a number taken from the first such call's id (60 of
+    its bits), not under the inputs themselves: a 100,000-wide fan-out keeps 100,000 small ints
+    while the parent runs, not 100,000 copies of the inputs. Two different calls sharing that
+    number (about 1 in 10^8 at that width) only number each other's repeats; their ids still
+    differ, since the inputs are hashed into them."""
+    first = action_id(parent.id, packed_inputs, task_name, 1, group)
+    seq = parent.next_seq(int(first[:15], 16))
+    return first if seq == 1 else action_id(parent.id, packed_inputs, task_name, seq, group)

@@ -73,6 +73,7 @@ class InlineExecutor:
 
     name = "inline"
     batches_inline = True
+    awaits_sync_bodies = False
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         if budget is None:

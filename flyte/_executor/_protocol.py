@@ -33,13 +33,26 @@ class AttemptExpired(Exception):
 
 
 class WorkerLost(Exception):
-    """The process or machine running an attempt died before it answered."""
+    """The process or machine running an attempt died before it answered. The message says how
+    (and shows what it last wrote, when known); `out_of_memory` when the system killed it for
+    using too much memory. The controller fails the attempt with a system error (`OOMError` when
+    out of memory), retried per the task's policy."""
+
+    def __init__(self, message: str = "", out_of_memory: bool = False):
+        super().__init__(message)
+        self.out_of_memory = out_of_memory
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (str(self), self.out_of_memory))
 
 
 @runtime_checkable
 class Executor(Protocol):
     name: str
-    batches_inline: bool
+    batches_inline: bool  # a map's items may run as one batch in this process
+    # `await sync_task.aio(...)` awaits `run_async` with the sync body (which runs elsewhere)
+    # instead of holding a thread that waits in `run_sync`
+    awaits_sync_bodies: bool
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         """One attempt of a sync body; blocks the calling thread (never an event loop's)."""

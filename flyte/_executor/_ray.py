@@ -35,7 +35,7 @@ from ray.exceptions import GetTimeoutError
 from ._inline import INLINE
 from ._protocol import AttemptExpired, WorkerLost
 from ._ray_options import ray_options
-from ._remote import RequestServer, attempt_payload, run_remote_attempt, save_report
+from ._remote import AttemptOutcome, RequestServer, attempt_payload, run_remote_attempt, save_report
 
 if TYPE_CHECKING:
     from .._context import Frame
@@ -57,7 +57,7 @@ def ray_executor() -> RayExecutor:
 # -- the mailbox: workers' requests to the driver ---------------------------------------------------
 
 
-@ray.remote(num_cpus=0, max_concurrency=100_000)
+@ray.remote(num_cpus=0, max_concurrency=100_000)  # type: ignore[call-overload]  # ray's overloads omit actor options
 class Mailbox:
     """Requests from workers, taken by the driver in batches; answers go back to the waiting caller."""
 
@@ -152,7 +152,10 @@ class RayExecutor:
 
     def __init__(self) -> None:
         if not ray.is_initialized():
-            address = os.environ.get("RAY_ADDRESS") or None
+            # A cluster only when RAY_ADDRESS names one: with None, ray.init joins whatever local
+            # cluster this machine last started (another user's, running other code); "local"
+            # starts this process its own.
+            address = os.environ.get("RAY_ADDRESS") or "local"
             ray.init(address=address, include_dashboard=False, log_to_driver=True, ignore_reinit_error=True)
         self.mailbox = Mailbox.remote()  # type: ignore[attr-defined]
         self._body = ray.remote(max_retries=0)(_run_body)
@@ -228,12 +231,10 @@ class RayExecutor:
 
     @staticmethod
     def _conclude(call: Call, response: bytes) -> Any:
-        ok, value, report = cloudpickle.loads(response)  # once: a large result is not decoded twice
-        if report is not None:
-            save_report(call, report)
-        if ok:
-            return value
-        raise value
+        answer: AttemptOutcome = cloudpickle.loads(response)  # once: a large result is not decoded twice
+        if answer.report is not None:
+            save_report(call, answer.report)
+        return answer.result()
 
     def shutdown(self) -> None:
         pass

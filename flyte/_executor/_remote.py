@@ -1,12 +1,13 @@
 """Running a body away from the controller (another process or machine), whatever the transport.
 
-An executor that sends bodies elsewhere (Ray today; a process pool next) uses these pieces and
-supplies only the transport:
+An executor that sends bodies elsewhere (the process pool, Ray) uses these pieces and supplies
+only the transport:
 
 - `attempt_payload` (controller side) packs one attempt: the task, its inputs, and what the body
   needs to know of its run;
 - `run_remote_attempt` (worker side) runs it under a *remote frame*, given a `Link` back to the
-  controller, and returns the pickled outcome (result or exception, and the report);
+  controller, and returns the pickled `AttemptOutcome` (result or exception with the worker's
+  traceback, and the report);
 - on the worker, nested task calls go back through the link (`WorkerLink.call`), and traces
   record through a `RemoteRecorder`, which forwards the controller's `Recorder` methods, so the
   controller stays the only writer of the store and the only place action ids are decided;
@@ -18,18 +19,29 @@ supplies only the transport:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import inspect
 import os
+import pickle
 import sys
 import threading
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional, Protocol
+from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Protocol
 
 import cloudpickle
 
 from .._context import KIND_REMOTE, Frame, RunState, current_custom_context, current_frame, current_group, io_context
-from .._controller import Failure, Recorder, capture_begin, capture_end, pop_env, push_env
+from .._controller import (
+    WORKER_TRACEBACK,
+    Failure,
+    Recorder,
+    capture_begin,
+    capture_end,
+    format_failure,
+    pop_env,
+    push_env,
+)
 from .._serde import Codec, dumps
 from .._store._blobs import is_blob_url, read_blob_url
 
@@ -45,13 +57,18 @@ def safe_dumps(value: Any) -> bytes:
     except Exception as e:
         if isinstance(value, tuple) and value and value[0] is False:
             err = RuntimeError(f"{type(value[1]).__name__}: {value[1]} (the original exception could not be pickled: {e})")
+            if isinstance(value, AttemptOutcome):
+                return dumps(value._replace(value=err))
             return dumps((False, err, *value[2:]))
         raise
 
 
 def outcome(response: bytes) -> Any:
-    """The value of a pickled (ok, value, ...) answer, or its exception raised."""
-    ok, value, *_ = cloudpickle.loads(response)
+    """The value of a pickled (ok, value, ...) answer or `AttemptOutcome`, or its exception raised."""
+    answer = cloudpickle.loads(response)
+    if isinstance(answer, AttemptOutcome):
+        return answer.result()
+    ok, value, *_ = answer
     if ok:
         return value
     raise value
@@ -60,53 +77,100 @@ def outcome(response: bytes) -> Any:
 # -- controller side ------------------------------------------------------------------------------
 
 
-def attempt_payload(call: Call, frame: Frame, kw: dict) -> bytes:
-    """One attempt of `call`'s body, packed for a worker."""
-    rt, run = call.rt, call.run
-    info = {
-        "aid": call.aid, "parent": call.parent.id, "attempt": frame.attempt, "run": run.name,
-        "run_dir": str(run.run_dir), "start": run.start_time, "resumed": run.resumed,
-        "env": {**run.env_vars, **(rt.env or {})}, "custom_context": dict(current_custom_context.get() or {}),
-        "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
-        "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
-        "labels": run.labels, "annotations": run.annotations,
-        "paths": [*_import_roots(rt.task), *_existing_paths()],
-        "storage": _configured_storage(),
-    }
-    # Two layers: the worker reads `info` (its import paths) before it unpickles the task, which
-    # may be pickled by reference to a module only those paths lead to.
-    return safe_dumps((info, safe_dumps((rt.task, kw))))
+_paths: tuple[tuple[str, ...], list[str]] = ((), [])
 
 
-_paths_seen: tuple[tuple[str, ...], list[str]] = ((), [])
+def _import_paths() -> list[str]:
+    """The directories of sys.path (looked up again only when sys.path changes)."""
+    global _paths
+    key = tuple(sys.path)
+    if key != _paths[0]:
+        _paths = (key, [p for p in key if p and os.path.isdir(p)])
+    return _paths[1]
 
 
-def _existing_paths() -> list[str]:
-    """sys.path's directories, checked once per change of sys.path rather than once per action."""
-    global _paths_seen
-    current = tuple(sys.path)
-    if current != _paths_seen[0]:
-        _paths_seen = (current, [p for p in current if p and os.path.isdir(p)])
-    return _paths_seen[1]
+_roots: dict[str, tuple[str, ...]] = {}
 
 
-def _import_roots(task: Any) -> list[str]:
+def _import_roots(task: Any) -> tuple[str, ...]:
     """The directory from which the task's module imports as the name it has here: a module
     loaded from a file (`flyte run file.py`, `flyte rerun`) is not under any sys.path entry."""
-    module = sys.modules.get(getattr(getattr(task, "func", None), "__module__", "") or "")
+    name = getattr(getattr(task, "func", None), "__module__", "") or ""
+    found = _roots.get(name)
+    if found is not None:
+        return found
+    module = sys.modules.get(name)
     path = getattr(module, "__file__", None)
     if module is None or not path:
-        return []
+        return ()
     root = os.path.dirname(os.path.abspath(path))
     for _ in range(module.__name__.count(".") + (os.path.basename(path) == "__init__.py")):
         root = os.path.dirname(root)
-    return [root]
+    found = _roots[name] = (root,)
+    return found
 
 
 def _configured_storage() -> Any:
     from ..storage import _config as storage_config
 
     return storage_config._configured
+
+
+_SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
+_run_wire: tuple[Any, bytes] = (None, b"")  # the last run's info, pickled: (key, bytes)
+
+
+def _run_info(run: RunState, roots: tuple[str, ...]) -> bytes:
+    """What a worker needs to know of `run` (its import paths, the storage configured here),
+    pickled once per run, set of import paths and storage configuration."""
+    global _run_wire
+    paths = _import_paths()
+    storage = _configured_storage()
+    key = (run, paths, roots, storage)
+    cached = _run_wire
+    if cached[0] is not None and all(a is b for a, b in zip(cached[0], key)):
+        return cached[1]
+    info = {
+        "run": run.name, "run_dir": str(run.run_dir), "start": run.start_time, "resumed": run.resumed,
+        "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
+        "overwrite_cache": run.overwrite_cache, "disable_run_cache": run.disable_run_cache,
+        "labels": run.labels, "annotations": run.annotations, "paths": [*roots, *paths],
+        "main_file": getattr(sys.modules.get("__main__"), "__file__", None), "storage": storage,
+    }
+    data = safe_dumps(info)
+    _run_wire = (key, data)
+    return data
+
+
+def attempt_payload(call: Call, frame: Frame, kw: dict, reuse_task: bool = False) -> bytes:
+    """One attempt of `call`'s body, packed for a worker.
+
+    Two layers: the worker reads the run's info (its import paths) before it unpickles the task
+    and its inputs, which may be pickled by reference to a module only those paths lead to.
+
+    With `reuse_task`, the task travels as the bytes it was pickled to on its first call in this
+    process (which a worker unpickles once and keeps): its code, and the values of the globals
+    of a script's task, are those of that first call. Without it, the task is pickled anew."""
+    rt, run = call.rt, call.run
+    task: Any = rt.task
+    if reuse_task:
+        task = rt.wire
+        if task is None:
+            task = rt.wire = safe_dumps(rt.task)
+    this = (call.aid, call.parent.id, frame.attempt, {**run.env_vars, **(rt.env or {})},
+            dict(current_custom_context.get() or {}))
+    info = _run_info(run, _import_roots(rt.task))
+    if reuse_task and _SCALARS.issuperset(map(type, kw.values())):
+        # nothing that needs cloudpickle: the C pickler alone
+        return pickle.dumps((info, this, pickle.dumps((task, kw), protocol=5)), protocol=5)
+    return safe_dumps((info, this, safe_dumps((task, kw))))
+
+
+def decode_request(request: bytes) -> tuple[str, tuple]:
+    """A worker's request as (kind, payload): kind "call" is a nested task call (the worker waits
+    for it and uses no CPU meanwhile), "record" a `Recorder` method, "blob" a stored value."""
+    kind, payload = cloudpickle.loads(request)
+    return kind, payload
 
 
 def save_report(call: Call, report: Optional[str]) -> None:
@@ -132,7 +196,14 @@ class RequestServer:
     async def serve(self, request: bytes) -> bytes:
         """One pickled (kind, payload) request in, one pickled (ok, value) answer out."""
         try:
-            kind, payload = cloudpickle.loads(request)
+            kind, payload = decode_request(request)
+        except BaseException as e:
+            return safe_dumps((False, e))
+        return await self.handle(kind, payload)
+
+    async def handle(self, kind: str, payload: tuple) -> bytes:
+        """A decoded request (see `decode_request`) in, one pickled (ok, value) answer out."""
+        try:
             handlers: dict[str, Callable[..., Awaitable[Any]]] = {
                 "call": self._on_call, "record": self._on_record, "blob": self._on_blob,
             }
@@ -262,6 +333,59 @@ class RemoteRecorder(Recorder):
         raise RuntimeError("a worker writes no cache entries: its nested calls run on the controller")
 
 
+class AttemptOutcome(NamedTuple):
+    """What a worker sends back for one attempt."""
+
+    ok: bool
+    value: Any  # the body's result, or the exception it raised
+    report: Optional[str]  # the report's HTML, for a task with report=True
+    traceback: Optional[str] = None  # the exception's traceback as formatted on the worker
+
+    def result(self) -> Any:
+        """The body's result, or its exception raised here, carrying the worker's traceback
+        (which the recorded failure shows instead of this process's frames)."""
+        if self.ok:
+            return self.value
+        if self.traceback is not None:
+            with contextlib.suppress(AttributeError, TypeError):  # an exception that takes no attributes
+                setattr(self.value, WORKER_TRACEBACK, self.traceback)
+        raise self.value
+
+
+_tasks: dict[bytes, Any] = {}
+_runs: dict[bytes, dict] = {}
+
+
+def _task_from_bytes(data: bytes) -> Any:
+    """A task sent as bytes (see `attempt_payload`), unpickled once per worker."""
+    task = _tasks.get(data)
+    if task is None:
+        if len(_tasks) >= 1024:
+            _tasks.clear()
+        task = _tasks[data] = cloudpickle.loads(data)
+    return task
+
+
+def _run_from_bytes(data: bytes) -> dict:
+    """A run's info (see `_run_info`), unpickled once per worker; the controller's import paths
+    (the user's modules) join this process's, where they exist here."""
+    info = _runs.get(data)
+    if info is None:
+        if len(_runs) >= 64:
+            _runs.clear()
+        info = cloudpickle.loads(data)
+        info["run_dir"] = Path(info["run_dir"])
+        for p in info["paths"]:
+            if p not in sys.path:
+                sys.path.append(p)
+        _runs[data] = info
+    if info.get("storage") is not None:
+        from ..storage import _config as storage_config
+
+        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
+    return info
+
+
 def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
     def load(key: str) -> bytes:
         if is_blob_url(key):  # in the run's object store: read it from here, not through the controller
@@ -273,32 +397,38 @@ def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
 
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
-    frame; returns the pickled (ok, result or exception, report)."""
-    info, packed = cloudpickle.loads(payload)
-    for p in info["paths"]:
-        if p not in sys.path:
-            sys.path.append(p)  # the controller's import paths (the user's modules), where they exist here
-    task, kw = cloudpickle.loads(packed)
-    wlink = WorkerLink(link, info["aid"])
-    run_dir = Path(info["run_dir"])
-    if info.get("storage") is not None:
-        from ..storage import _config as storage_config
+    frame; returns the pickled `AttemptOutcome`."""
+    return safe_dumps(run_attempt_here(payload, link))
 
-        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
+
+def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> AttemptOutcome:
+    """Worker side: one attempt of one body under a remote frame, not yet pickled. With
+    `capture`, what the body prints through `sys.stdout`/`sys.stderr` is forwarded to its action's
+    log through the link; without it, the transport keeps the output itself (the process pool
+    reads the worker's file descriptors, which also carry C and subprocess output)."""
+    run_info, this, packed = cloudpickle.loads(payload)
+    info = _run_from_bytes(run_info)  # first: it sets the import paths the task may need
+    task, kw = cloudpickle.loads(packed)
+    if isinstance(task, bytes):
+        task = _task_from_bytes(task)
+    aid, parent, attempt, env, custom_context = this
+    wlink = WorkerLink(link, aid)
+    run_dir = info["run_dir"]
     run = RunState(
         info["run"], None, Codec(io_context=io_context(run_dir, info["raw_data_path"]), blob_loader=_blob_loader(wlink)),
         run_dir, info["start"], recorder=RemoteRecorder(wlink, info["run"], info["resumed"]),
         executor=None,  # type: ignore[arg-type]  # a remote frame's calls go back through the link
         resumed=info["resumed"], overwrite_cache=info["overwrite_cache"], disable_run_cache=info["disable_run_cache"],
-        env_vars=info["env"], custom_context=info["run_custom_context"], raw_data_path=info["raw_data_path"],
+        env_vars=env, custom_context=info["run_custom_context"], raw_data_path=info["raw_data_path"],
         labels=info["labels"], annotations=info["annotations"],
     )
     run.link = wlink
-    frame = Frame(run, info["aid"], task.name, task.short_name, KIND_REMOTE, task, info["parent"])
-    frame.attempt = info["attempt"]
-    tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(info["custom_context"]))
-    env = push_env(info["env"]) if info["env"] else None
-    capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
+    frame = Frame(run, aid, task.name, task.short_name, KIND_REMOTE, task, parent)
+    frame.attempt = attempt
+    tokens = (current_frame.set(frame), current_group.set(None), current_custom_context.set(custom_context))
+    pushed = push_env(env) if env else None
+    if capture:
+        capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
         value = task.func(**kw)
         if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
@@ -307,9 +437,10 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     except BaseException as e:
         result = (False, e)
     finally:
-        capture_end(info["run"])
-        if env is not None:
-            pop_env(env)
+        if capture:
+            capture_end(info["run"])
+        if pushed is not None:
+            pop_env(pushed)
         current_custom_context.reset(tokens[2])
         current_group.reset(tokens[1])
         current_frame.reset(tokens[0])
@@ -318,4 +449,10 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
         except Exception:  # a lost link fails the attempt below, not here
             pass
     report = frame.report.get_final_report() if frame.report is not None and getattr(task, "report", False) else None
-    return safe_dumps((*result, report))
+    if result[0]:
+        return AttemptOutcome(True, result[1], report)
+    trace = format_failure(result[1])
+    if info.get("main_file"):
+        # code that travelled by value (the controller's script) is named so by cloudpickle
+        trace = trace.replace('File "<dynamic-code>"', f'File "{info["main_file"]}"')
+    return AttemptOutcome(False, result[1], report, trace)

@@ -190,10 +190,10 @@ def _describe_pickle(payload: bytes) -> Pickled:
                 last = None
             elif name == "MEMOIZE":
                 memo[len(memo)] = last
-            elif name in ("PUT", "BINPUT", "LONG_BINPUT"):
-                memo[int(arg)] = last
-            elif name in ("GET", "BINGET", "LONG_BINGET"):
-                last = memo.get(int(arg))
+            elif name in ("PUT", "BINPUT", "LONG_BINPUT") and isinstance(arg, int):
+                memo[arg] = last
+            elif name in ("GET", "BINGET", "LONG_BINGET") and isinstance(arg, int):
+                last = memo.get(arg)
                 if isinstance(last, str):
                     strings.append(last)
             elif name not in ("PROTO", "FRAME", "STOP"):
@@ -212,8 +212,8 @@ def _describe_pickle(payload: bytes) -> Pickled:
     owner = _after(strings, "__module__")
     if (module, qual) == ("cloudpickle.cloudpickle", "_make_skeleton_class"):
         cls = strings[at + 2] if len(strings) > at + 2 else None
-        name = f"{owner}.{cls}" if owner and cls else cls
-        return Pickled("class" if itself else "object", name, size)
+        label = f"{owner}.{cls}" if owner and cls else cls
+        return Pickled("class" if itself else "object", label, size)
     if module.startswith("cloudpickle"):
         found = _after(strings, "__qualname__") or _after(strings, "__name__")
         return Pickled("function", f"{owner}.{found}" if owner and found else found, size)

@@ -11,9 +11,9 @@ import shutil
 import threading
 import time
 import uuid
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional, TypeVar
 
 from ._groups import GroupTallies, counts_of, wanted_parent
 from ._logs import Piece, log_limit
@@ -39,6 +39,15 @@ from ._records import (
 
 def _key(rec: ActionRecord) -> tuple[float, str]:
     return (rec.start_time or 0.0, rec.id)
+
+
+K = TypeVar("K")
+
+
+def _drop(table: dict[K, Any], doomed: Callable[[K], bool]) -> None:
+    """Delete the entries of `table` whose key is `doomed`."""
+    for key in [k for k in table if doomed(k)]:
+        del table[key]
 
 
 class MemoryStore:
@@ -122,18 +131,17 @@ class MemoryStore:
             actions = self._actions.get(run, {})
             for aid in [a for a in actions if a not in keep]:
                 del actions[aid]
-            for table in (self._logs, self._reports):
-                for key in [k for k in table if k[0] == run and k[1] not in keep]:
-                    del table[key]  # type: ignore[attr-defined]
+            _drop(self._logs, lambda k: k[0] == run and k[1] not in keep)
+            _drop(self._reports, lambda k: k[0] == run and k[1] not in keep)
 
     def delete_run(self, name: str) -> None:
         run_dir = run_directory(self.home, name)
         with self._lock:
             self._runs.pop(name, None)
             self._actions.pop(name, None)
-            for table in (self._attempts, self._logs, self._reports):
-                for key in [k for k in table if k[0] == name]:
-                    del table[key]  # type: ignore[attr-defined]
+            _drop(self._attempts, lambda k: k[0] == name)
+            _drop(self._logs, lambda k: k[0] == name)
+            _drop(self._reports, lambda k: k[0] == name)
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
 

@@ -163,6 +163,8 @@ INSERT OR IGNORE INTO meta VALUES ('schema_version', '{SCHEMA_VERSION}');
 # Created after an in-place upgrade has added the columns they cover.
 _INDEXES = """
 CREATE INDEX IF NOT EXISTS action_batches_by_start ON action_batches (run, first_start);
+-- Runs newest first (`flyte get runs`, the UI's runs page) read a page, not the whole table.
+CREATE INDEX IF NOT EXISTS runs_by_start ON runs (start_time);
 """
 
 

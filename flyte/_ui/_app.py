@@ -24,6 +24,7 @@ from typing import Any, Optional
 from urllib.parse import quote
 
 from jinja2 import Environment, FileSystemLoader, select_autoescape
+from markupsafe import Markup
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import FileResponse, HTMLResponse, JSONResponse, RedirectResponse, Response
@@ -33,7 +34,7 @@ from starlette.staticfiles import StaticFiles
 from .._cli._show import counts_text, duration, error_line, when
 from .._store import MetadataStore, Phase
 from . import _views as views
-from ._security import DOWNLOAD_POLICY, REPORT_POLICY, CsrfToken, Guard, allowed_hosts, same_origin
+from ._security import DOWNLOAD_POLICY, REPORT_POLICY, STYLESHEET, CsrfToken, Guard, allowed_hosts, same_origin
 
 HERE = Path(__file__).parent
 # Terminal colour and cursor codes in what tasks printed (a progress bar, rich output): the page
@@ -52,6 +53,7 @@ def _templates() -> Environment:
     env.filters["symbol"] = views.symbol
     env.filters["when"] = when
     env.filters["thousands"] = lambda n: f"{n:,}"
+    env.globals["stylesheet"] = Markup(STYLESHEET)  # static, ours; allowed by its hash in the page policy
     env.globals.update(duration=duration, error_line=error_line, counts_text=counts_text, PHASES=views.PHASES)
     return env
 

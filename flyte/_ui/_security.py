@@ -15,15 +15,24 @@
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import hmac
 import ipaddress
 import secrets
 import socket
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-PAGE_POLICY = ("default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+# The stylesheet is inlined in every page (a page paints without waiting for a second request: the runs page's
+# first paint took ~2x longer with it linked) and allowed by its hash, so no other inline style is.
+STYLESHEET = (Path(__file__).parent / "static" / "app.css").read_text(encoding="utf-8")
+assert "</" not in STYLESHEET, "the inlined stylesheet must not be able to close its <style> element"
+STYLE_HASH = "sha256-" + base64.b64encode(hashlib.sha256(STYLESHEET.encode()).digest()).decode()
+
+PAGE_POLICY = (f"default-src 'none'; script-src 'self'; style-src 'self' '{STYLE_HASH}'; img-src 'self' data:; connect-src 'self'; "
                "frame-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'")
 # A report runs its own inline script (tabs) in an opaque origin: it can reach nothing of the UI's.
 REPORT_POLICY = ("sandbox allow-scripts; default-src 'none'; script-src 'unsafe-inline'; style-src 'unsafe-inline'; "

@@ -133,14 +133,15 @@ def keep_file(src: Path, root: Union[Path, str, None]) -> str:
         if not _fsspec.exists(url):
             _fsspec.put_file(str(src), url)
         return url
+    local = Path(root)
     try:
-        src.resolve().relative_to(root.resolve())
+        src.resolve().relative_to(local.resolve())
         return str(src)  # already kept
     except ValueError:
         pass
     if not src.is_file():
         raise LocalDataNotFound(f"File {src} does not exist, so it cannot be passed to another task")
-    dest = root / file_digest(src)[:32] / src.name
+    dest = local / file_digest(src)[:32] / src.name
     if not dest.exists():
         copy_file_atomic(src, dest)
     return str(dest)
@@ -160,14 +161,15 @@ def keep_dir(src: Path, root: Union[Path, str, None]) -> str:
         if not _fsspec.exists(marker):
             _fsspec.put_tree(str(src), url, marker)
         return url
+    local = Path(root)
     try:
-        src.resolve().relative_to(root.resolve())
+        src.resolve().relative_to(local.resolve())
         return str(src)
     except ValueError:
         pass
     if not src.is_dir():
         raise LocalDataNotFound(f"Directory {src} does not exist, so it cannot be passed to another task")
-    dest = root / tree_digest(src)[:32] / (src.name or "dir")
+    dest = local / tree_digest(src)[:32] / (src.name or "dir")
     if not dest.exists():
         copy_tree_atomic(src, dest)
     return str(dest)

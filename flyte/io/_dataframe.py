@@ -110,19 +110,19 @@ class DataFrame(IOValue):
                 self._write(local)
                 _fsspec.put_file(str(local), str(target))
             return
-        target = Path(local_path_of(str(target)))
-        target.parent.mkdir(parents=True, exist_ok=True)
+        dest = Path(local_path_of(str(target)))
+        dest.parent.mkdir(parents=True, exist_ok=True)
         df = self._raw_df
-        tmp = target.with_name(target.name + ".tmp")
+        part = dest.with_name(dest.name + ".tmp")
         if _is_pandas(df) and _has_pyarrow() and self.format in (PARQUET, None, ""):
             self.format = PARQUET
-            df.to_parquet(tmp)
+            df.to_parquet(part)
         else:
             import cloudpickle
 
             self.format = PICKLE
-            tmp.write_bytes(cloudpickle.dumps(df))
-        tmp.replace(target)
+            part.write_bytes(cloudpickle.dumps(df))
+        part.replace(dest)
 
     def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:
         """A frame held in memory is written once into `data_dir/frames` (Parquet where possible;

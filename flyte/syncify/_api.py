@@ -15,6 +15,7 @@ import concurrent.futures
 import contextvars
 import functools
 import inspect
+import sys
 import threading
 import types
 from collections.abc import AsyncIterator, Iterator
@@ -22,6 +23,14 @@ from typing import Any, Callable, Optional
 
 _ILLEGAL = ("Syncify can only be applied to async functions, async generators, async classmethods or "
             "staticmethods.")
+
+
+def _task_in(loop: asyncio.AbstractEventLoop, coro: Any, ctx: contextvars.Context) -> asyncio.Task:
+    """`loop.create_task(coro, context=ctx)`. Python 3.10 has no `context=`: there the task is
+    created while `ctx` is current, so it runs in a copy of it (the same values, the same isolation)."""
+    if sys.version_info >= (3, 11):
+        return loop.create_task(coro, context=ctx)
+    return ctx.run(loop.create_task, coro)
 
 
 class _Loop:
@@ -62,7 +71,7 @@ class _Loop:
 
         def start() -> None:
             try:
-                task = loop.create_task(make(), context=ctx)
+                task = _task_in(loop, make(), ctx)
             except BaseException as e:  # building the awaitable failed
                 done.set_exception(e)
                 return
@@ -162,7 +171,7 @@ class _Syncified:
     @staticmethod
     async def _isolated(make: Callable[[], Any]) -> Any:
         """Await the coroutine in a copy of the current context, as the blocking form runs it."""
-        return await asyncio.get_running_loop().create_task(make(), context=contextvars.copy_context())
+        return await _task_in(asyncio.get_running_loop(), make(), contextvars.copy_context())
 
     @staticmethod
     async def _relay(agen: Any) -> Any:

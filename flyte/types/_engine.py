@@ -201,7 +201,7 @@ class SimpleTransformer(TypeTransformer[T]):
             raise TypeTransformerFailedError(f"Cannot convert literal {lv} to {self._type}")
         if type(value) is not self._type:
             raise TypeTransformerFailedError(f"Cannot convert literal {lv} to {self._type}")
-        return typing.cast(T, value)
+        return value
 
     def guess_python_type(self, literal_type: LiteralType) -> Type[T]:
         if literal_type.HasField("simple") and literal_type.simple == self._lt.simple:

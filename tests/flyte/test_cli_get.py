@@ -271,7 +271,9 @@ def test_get_logs_follow_prints_output_as_it_comes_and_stops_when_the_action_end
                 while len(lines) < i + 1:  # the follower shows each line while the run still waits for the next
                     assert time.monotonic() < deadline, (lines, follower.poll())
                     time.sleep(0.05)
-                assert lines[i] == f"tick {i}\n" and follower.poll() is None
+                assert lines[i] == f"tick {i}\n"
+                # still following while the run waits at the gate; after the last line the run may end at once
+                assert i == 2 or follower.poll() is None
         assert run.wait(120) == 0
         assert follower.wait(120) == 0  # it stops by itself once the action ended
         reader.join(10)

@@ -174,6 +174,8 @@ INIT_HONOURED = {
     "user_log_level": _init_then(lambda: logging.getLogger("flyte.user").level == logging.DEBUG or pytest.fail(),
                                  user_log_level=logging.DEBUG),
     "local_home": None,  # checked by test_local_home_chooses_the_store
+    "executor": None,  # checked by tests/flyte/test_process_executor.py
+    "max_workers": None,  # checked by tests/flyte/test_process_executor.py
     "storage": None,  # checked by test_storage.py::test_init_chooses_the_storage_and_rejects_other_objects
     "raw_data_path": None,  # checked by test_raw_data_remote.py (a run's files and blobs land there)
     # runs are always persisted and tracked here: what these ask for
@@ -234,7 +236,7 @@ def test_rerun_parameter_is_warned_about(param, caplog):
 
 
 OVERRIDES = {
-    "short_name": "other", "resources": flyte.Resources(cpu=2), "cache": "auto", "retries": 3, "timeout": 30,
+    "short_name": "other", "resources": flyte.Resources(cpu=2), "cache": "auto", "retries": flyte.RetryStrategy(count=3), "timeout": 30,
     "reusable": flyte.ReusePolicy(replicas=2), "env_vars": {"A": "1"}, "secrets": "tok", "service_account": "sa",
     "max_inline_io_bytes": 123, "pod_template": "pt", "queue": "q", "interruptible": True, "entrypoint": True,
     "produces_artifacts": True, "links": (flyte.Link(),) if hasattr(flyte.Link, "__dataclass_fields__") else (),

@@ -17,7 +17,7 @@ import pytest
 
 from .s3_server import list_keys, moto_s3, s3_env
 
-PROGRAMS = Path(__file__).parent / "ray_programs"
+PROGRAMS = Path(__file__).parent / "executor_programs"  # shared with the other executor tests
 BUCKET = "flyte-cluster"
 
 # starting the session's two Ray nodes alone takes a minute on a loaded two-core machine
@@ -69,7 +69,8 @@ def test_a_killed_worker_fails_its_attempt_and_the_retry_runs(ray_cluster, tmp_p
     assert out["victim"] == "survived 1" and out["steady"] == [0, 10, 20]
     killed_pid = int((marks / "victim-1").read_text())
     assert not Path(f"/proc/{killed_pid}").exists() or "Z" in Path(f"/proc/{killed_pid}/stat").read_text().split()[2]
-    assert out["fragile"].startswith("RuntimeUserError") or "WorkerLost" in out["fragile"], out["fragile"]
+    # a lost worker is the platform's failure, not the user's code: Flyte's RuntimeSystemError
+    assert out["fragile"].startswith("RuntimeSystemError") or "WorkerLost" in out["fragile"], out["fragile"]
     assert "died before it answered" in out["fragile"] and "fragile" in out["fragile"]
     by_task = {a["task"].rsplit(".", 1)[-1]: a for a in result["actions"]}
     assert (by_task["victim"]["phase"], by_task["victim"]["attempts"]) == ("SUCCEEDED", 2)
@@ -77,7 +78,7 @@ def test_a_killed_worker_fails_its_attempt_and_the_retry_runs(ray_cluster, tmp_p
     assert len([a for a in result["actions"] if a["task"].endswith("steady")]) == 3
     assert all(a["phase"] == "SUCCEEDED" for a in result["actions"] if a["task"].endswith("steady"))
     (lost,) = result["attempts"]["victim"]  # the first attempt, recorded with why it failed
-    assert "WorkerLost" in lost and "victim" in lost and "attempt 1" in lost
+    assert ("WorkerLost" in lost or "RuntimeSystemError" in lost) and "victim" in lost and "attempt 1" in lost
     flyte_cli = Path(sys.executable).parent / "flyte"
     shown = subprocess.run([str(flyte_cli), "get", "actions", result["run"]], capture_output=True, text=True,
                            env=_env(ray_cluster, tmp_path), timeout=120)

@@ -18,7 +18,9 @@ import pytest
 from flyte import Resources
 from flyte._executor._ray_options import cpu_count, gpu_count, memory_bytes, ray_options
 
-PROGRAMS = Path(__file__).parent / "ray_programs"
+from .executor_checks import check_distribute_run
+
+PROGRAMS = Path(__file__).parent / "executor_programs"  # shared with test_process_executor.py
 
 pytestmark = pytest.mark.timeout(900)  # the first test waits for the session's Ray cluster to start
 
@@ -40,26 +42,7 @@ def run_program(name: str, ray_address: str, tmp_path: Path, *args: str) -> dict
 
 def test_sync_bodies_run_on_workers_and_every_call_is_recorded(ray_address: str, tmp_path: Path) -> None:
     result = run_program("distribute.py", ray_address, tmp_path)
-    out = result["out"]
-    assert out["sum"] == sum(i * i for i in range(5)) + 1
-    assert out["traced"] == 50
-    assert out["stage"] == "ray-test"  # the environment's env_vars reach the worker
-    assert out["team"] == "ml"  # so does the caller's custom context
-    assert out["run"] == result["run"]
-    assert out["pid"] != out["driver"]
-    assert out["driver"] not in out["pids"] and len(out["pids"]) >= 1
-    actions = result["actions"]
-    by_task: dict[str, list[dict]] = {}
-    for a in actions:
-        by_task.setdefault(a["task"].rsplit(".", 1)[-1], []).append(a)
-    assert len(by_task["square"]) == 6 and len(by_task["pid_of"]) == 4 and len(by_task["scaled"]) == 1
-    total_id = by_task["total"][0]["id"]
-    # Calls made on the worker are children of the worker's action, recorded by the driver.
-    assert {a["parent"] for a in by_task["square"]} == {total_id}
-    assert by_task["scaled"][0]["parent"] == total_id and by_task["scaled"][0]["kind"] == "trace"
-    assert all(a["phase"] == "SUCCEEDED" for a in actions)
-    report = tmp_path / "home" / "runs" / result["run"] / total_id / "report.html"
-    assert "5 squares" in report.read_text()
+    check_distribute_run(result, tmp_path / "home")
 
 
 def test_retries_errors_and_timeouts_on_workers(ray_address: str, tmp_path: Path) -> None:
@@ -116,7 +99,7 @@ def test_unknown_executor_is_a_clear_error(tmp_path: Path) -> None:
     env = {**os.environ, "FLYTE_EXECUTOR": "dask", "FLYTE_HOME": str(tmp_path / "home")}
     proc = subprocess.run([sys.executable, str(program)], capture_output=True, text=True, env=env, timeout=60)
     assert proc.returncode != 0
-    assert "FLYTE_EXECUTOR='dask' is not an executor; use one of: local, ray" in proc.stderr
+    assert "FLYTE_EXECUTOR='dask' is not an executor; use one of: local, process, ray" in proc.stderr
 
 
 def test_resources_become_ray_options() -> None:

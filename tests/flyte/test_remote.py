@@ -225,7 +225,7 @@ def test_task_get_is_lazy_and_resolves_loaded_code(flyte_home):
     details = ref.fetch()
     assert details.required_args == ("x",) and details.name == "remote_tests.double"
     faster = ref.override(retries=2)
-    assert faster.fetch().task.retries == 2
+    assert faster.fetch().task.retries == flyte.RetryStrategy(count=2)
 
     missing = remote.Task.get("remote_tests.not_defined_anywhere", version="v1")  # no error yet
     with pytest.raises(flyte.errors.RemoteTaskNotFoundError, match="not_defined_anywhere"):

@@ -148,3 +148,20 @@ def test_quick_check_runs_only_when_the_file_changed_since_a_clean_close(tmp_pat
     conn.close()
     SQLiteStore(tmp_path).close()
     assert checks == [tmp_path / "metadata.db"]
+
+
+def test_newest_runs_are_read_through_an_index_even_in_an_existing_store(tmp_path):
+    """The runs page and `flyte get runs` read a page of runs, not the whole table sorted."""
+    store = SQLiteStore(tmp_path)
+    store.close()
+    db = sqlite3.connect(tmp_path / "metadata.db")
+    db.execute("DROP INDEX runs_by_start")  # a store written before the index existed
+    db.commit()
+    db.close()
+    store = SQLiteStore(tmp_path)
+    try:
+        plan = store._conn.execute("EXPLAIN QUERY PLAN SELECT name FROM runs WHERE phase IN ('FAILED') "
+                                   "ORDER BY start_time DESC LIMIT 101").fetchall()
+    finally:
+        store.close()
+    assert any("USING INDEX runs_by_start" in str(step) for step in plan), plan

@@ -167,6 +167,22 @@ def test_a_large_fan_out_opens_a_page_of_members_at_a_time(ui, page, shots):
     snap(page, shots, "fanout-members")
 
 
+def test_the_inlined_stylesheet_applies_under_the_page_policy(ui, page, shots):
+    """The stylesheet is inlined (allowed by its hash, no other inline style is) and the runs table has a fixed layout."""
+    base, _ = ui
+    violations: list[str] = []
+    page.on("console", lambda m: violations.append(m.text) if "Content Security Policy" in m.text else None)
+    page.goto(base + "/")
+    assert page.evaluate("getComputedStyle(document.querySelector('header.top')).backgroundColor") == "rgb(24, 34, 48)"
+    assert page.evaluate("getComputedStyle(document.getElementById('runs')).tableLayout") == "fixed"
+    # a run name wider than its column wraps inside it: shown whole, never cut or spilled over the next column
+    name = page.locator("td.runname").first
+    box, task = name.bounding_box(), page.locator("#runs tbody tr").first.locator("td").nth(1).bounding_box()
+    assert box and task and box["x"] + box["width"] <= task["x"] + 1
+    assert violations == []
+    snap(page, shots, "runs-page")
+
+
 def test_nothing_a_run_recorded_runs_as_script(ui, page, shots):
     base, _ = ui
     for url in ("/", "/runs/hostile-run", "/runs/hostile-run?q=x"):

@@ -1,4 +1,4 @@
-"""A failed run resumed under the same name: finished Ray actions are replayed, not rerun."""
+"""A failed run resumed under the same name: finished actions whose bodies ran on workers are replayed, not rerun."""
 
 import json
 import sys

@@ -1,4 +1,4 @@
-"""Sync bodies on Ray workers; nested calls, maps and traces recorded by the driver."""
+"""Sync bodies on workers (Ray, worker processes); nested calls, maps and traces recorded by the driver."""
 
 import asyncio
 import json

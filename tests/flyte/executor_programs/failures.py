@@ -1,4 +1,4 @@
-"""Retries, errors crossing back to a worker, and timeouts, with bodies on Ray."""
+"""Retries, errors crossing back to a worker, and timeouts, with bodies on workers (Ray, worker processes)."""
 
 import json
 import os

@@ -1,0 +1,638 @@
+"""The process executor: sync task bodies run in a pool of worker processes on this machine.
+
+    flyte.init(executor="process", max_workers=4)     # or FLYTE_EXECUTOR=process, or
+    flyte run --executor process prog.py main         # --max-workers N / FLYTE_MAX_WORKERS=N
+
+Sync bodies below a run's root run in worker processes, each with its own interpreter (and GIL),
+so CPU-bound pure-Python tasks use every core. The controller, the store, the root and async
+bodies (which orchestrate) stay in this process, as with Ray; a body's nested task calls, traces
+and stored values come back here through `flyte._executor._remote`, so every action is recorded
+here, once, and resumes, caching and retries work as they do inline.
+
+What the pool guarantees:
+- at most `max_workers` bodies compute at once. A body waiting for a nested call it made does
+  not count (another worker runs the callee), so nesting never deadlocks the pool;
+- a timeout kills the worker (its whole process group) and the attempt fails as timed out,
+  retried per the task's policy; the killed worker is replaced;
+- a worker that dies under an attempt (killed, out of memory, a segfault, `os._exit`) fails that
+  attempt with `WorkerLost` naming the cause and the last lines the worker wrote to stderr (a
+  segfault's Python stack, from `faulthandler`); the controller maps it to a system error
+  (`OOMError` when memory ran out) and retries per policy; the pool starts a replacement;
+- a `MemoryError` in a body fails the attempt with `OOMError` and retires its worker;
+- workers die with this process, however it dies (`kill -9` included): the kernel's
+  parent-death signal on Linux, and everywhere a worker exits when its socket closes;
+- what a body writes to stdout and stderr (Python or C, any thread of it) is read here from the
+  worker's pipes and handed to `body_output`, attributed to the action that ran; output written
+  before the attempt's end is all there when the attempt's outcome is.
+
+One thread ("flyte-process-io") runs an event loop that reads every worker's socket and pipes,
+serves their requests and starts workers (so that the parent-death signal is tied to a thread
+that lives as long as the pool).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import codecs
+import collections
+import concurrent.futures
+import itertools
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, Optional
+
+import cloudpickle
+
+from .._controller import ActionStream, base_environment, capturing
+from ._inline import INLINE
+from ._protocol import AttemptExpired, WorkerLost
+from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_request, safe_dumps, save_report
+from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, FrameBuffer, FrameSocket
+
+if TYPE_CHECKING:
+    from .._context import Frame, RunState
+    from .._controller import Call
+
+MAX_WORKERS_ENV_VAR = "FLYTE_MAX_WORKERS"
+_RECV = 1 << 18
+_TAIL = 4096  # bytes of a dying worker's stderr quoted in its error
+
+
+# -- the one place a worker's output goes -----------------------------------------------------------
+
+
+def body_output(run: Optional[RunState], aid: Optional[str], attempt: int, stream: str, text: str) -> None:
+    """What a body running in a worker process wrote to `stream` ("stdout" or "stderr").
+
+    Every chunk of every worker's output comes through here, in order per stream, attributed to
+    the attempt (`run`, `aid`, `attempt`) the worker was running (run and aid None for output
+    between attempts, e.g. at its start-up). All of an attempt's output has come through here by
+    the time its outcome is recorded. It is echoed to this process's own stream (the terminal,
+    where an inline body's output goes) and, while output is captured (not with
+    FLYTE_CAPTURE_OUTPUT=0), kept in the action's log through `Recorder.output`, the one entry
+    point for action output (`flyte get logs`)."""
+    target = sys.stdout if stream == "stdout" else sys.stderr
+    if isinstance(target, ActionStream):
+        target = target.target  # shown as is: this thread's context is no action's
+    try:
+        target.write(text)
+        target.flush()
+    except (OSError, ValueError):  # a closed or detached stream: the log below still keeps it
+        pass
+    if run is not None and aid is not None and capturing():
+        try:
+            run.recorder.output(aid, attempt, text)
+        except Exception:  # output must never fail the task that printed it
+            pass
+
+
+# -- CPU slots ------------------------------------------------------------------------------------------
+
+
+class _Slots:
+    """A counting semaphore that threads wait on by blocking and the event loop by awaiting; a
+    released slot goes to the longest waiter of either kind."""
+
+    def __init__(self, n: int):
+        self.free = n
+        self.lock = threading.Lock()
+        self.waiters: collections.deque[Callable[[], None]] = collections.deque()
+
+    def acquire(self) -> None:
+        with self.lock:
+            if self.free > 0 and not self.waiters:
+                self.free -= 1
+                return
+            handed = threading.Lock()
+            handed.acquire()
+            wake = handed.release
+            self.waiters.append(wake)
+        try:
+            handed.acquire()
+        except BaseException:  # interrupted while waiting: give back a slot handed over meanwhile
+            with self.lock:
+                try:
+                    self.waiters.remove(wake)
+                    was_handed = False
+                except ValueError:
+                    was_handed = True
+            if was_handed:
+                self.release()
+            raise
+
+    def acquire_async(self) -> Awaitable[None]:
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future = loop.create_future()
+        with self.lock:
+            if self.free > 0 and not self.waiters:
+                self.free -= 1
+                future.set_result(None)
+                return future
+
+            def give(future: asyncio.Future = future) -> None:
+                if not future.done():
+                    future.set_result(None)
+
+            def wake() -> None:
+                loop.call_soon_threadsafe(give)
+
+            self.waiters.append(wake)
+        return future
+
+    def release(self) -> None:
+        with self.lock:
+            if not self.waiters:
+                self.free += 1
+                return
+            wake = self.waiters.popleft()
+        wake()
+
+    def resize(self, delta: int) -> None:
+        for _ in range(delta):
+            self.release()
+        with self.lock:
+            self.free += min(delta, 0)  # fewer slots: taken back as attempts give theirs up
+
+
+# -- workers --------------------------------------------------------------------------------------------
+
+
+class _Attempt:
+    """One attempt running in a worker. Its CPU slot is the calling thread's; while the body
+    waits for nested calls, the event loop lends the slot out (`lent`) and takes it back."""
+
+    __slots__ = ("aid", "calls", "finished", "future", "lent", "number", "rid", "run", "task")
+
+    def __init__(self, rid: int, run: RunState, aid: str, number: int, task: str):
+        self.rid = rid
+        self.run = run
+        self.aid = aid
+        self.number = number  # the action's attempt number
+        self.task = task
+        self.future: concurrent.futures.Future = concurrent.futures.Future()
+        self.calls = 0
+        self.lent = False
+        self.finished = False
+
+
+class _Worker:
+    __slots__ = ("attempt", "buffer", "dead", "decoders", "frames", "killed", "pid", "pipes", "proc", "ready", "sock",
+                 "tail")
+
+    def __init__(self, proc: subprocess.Popen, sock: socket.socket):
+        self.proc = proc
+        self.pid = proc.pid
+        self.sock = sock
+        self.frames = FrameSocket(sock)
+        self.buffer = FrameBuffer()
+        self.ready = False  # it said hello: it started and imported the runtime
+        self.dead = False
+        self.killed: Optional[str] = None  # why this process killed it
+        self.attempt: Optional[_Attempt] = None
+        assert proc.stdout is not None and proc.stderr is not None
+        self.pipes = {"stdout": proc.stdout.fileno(), "stderr": proc.stderr.fileno()}
+        self.decoders = {s: codecs.getincrementaldecoder("utf-8")(errors="replace") for s in self.pipes}
+        self.tail = bytearray()  # the end of the current attempt's stderr
+
+
+def _oom_kills() -> Optional[int]:
+    """The kernel's count of OOM kills in this process's cgroup (v2), when it can be read."""
+    try:
+        with open("/sys/fs/cgroup/memory.events") as f:
+            for line in f:
+                if line.startswith("oom_kill "):
+                    return int(line.split()[1])
+    except (OSError, ValueError):
+        pass
+    return None
+
+
+_CRASHES = {signal.SIGSEGV: "a segmentation fault", signal.SIGBUS: "a bus error", signal.SIGABRT: "an abort",
+            signal.SIGFPE: "a floating-point exception", signal.SIGILL: "an illegal instruction"}
+
+
+class ProcessExecutor:
+    """Implements `Executor`: sync bodies below a run's root run in worker processes; the root
+    (which orchestrates) and async bodies run inline."""
+
+    name = "process"
+    batches_inline = False  # every call goes through run_sync, so that it reaches a worker
+    awaits_sync_bodies = False  # an attempt waits for its CPU slot and worker in a thread
+
+    def __init__(self, max_workers: Optional[int] = None):
+        self.max_workers = max_workers or os.cpu_count() or 1
+        self._slots = _Slots(self.max_workers)
+        self._lock = threading.Lock()  # guards the pool (idle, workers) and worker/attempt state
+        self._idle: list[_Worker] = []
+        self._workers: set[_Worker] = set()
+        self._rids = itertools.count(1)
+        self._server = RequestServer()
+        self._serving: set[asyncio.Task] = set()
+        self._oom_kills = _oom_kills()
+        self._closed = False
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, name="flyte-process-io", daemon=True)
+        self._thread.start()
+        atexit.register(self.shutdown)
+        # Started now (they take attempts once their interpreters are up): the first attempts
+        # find them idle instead of starting more.
+        asyncio.run_coroutine_threadsafe(self._prestart(self.max_workers), self._loop).result()
+
+    # -- the Executor protocol -------------------------------------------------------------------------
+
+    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+        return INLINE.run_async(call, frame, kwargs, budget)
+
+    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+        if call.parent.id is None:
+            return INLINE.run_sync(call, frame, kwargs, budget)  # the root orchestrates: it stays here
+        payload = attempt_payload(call, frame, kwargs, reuse_task=True)
+        attempt = _Attempt(next(self._rids), call.run, call.aid, frame.attempt, call.rt.name)
+        self._slots.acquire()
+        self._server.frames[call.aid] = frame
+        try:
+            response = self._run(attempt, payload, budget)
+        finally:
+            self._server.frames.pop(call.aid, None)
+            with self._lock:
+                attempt.finished = True
+                give_back = not attempt.lent
+            if give_back:
+                self._slots.release()
+        answer: AttemptOutcome = cloudpickle.loads(response)
+        save_report(call, answer.report)
+        return answer.result()
+
+    def shutdown(self) -> None:
+        """Close every worker (each exits when its socket closes) and stop the I/O thread."""
+        if self._closed:
+            return
+        self._closed = True
+        with self._lock:
+            workers = list(self._workers)
+            self._idle.clear()
+        for w in workers:
+            try:
+                w.sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+        for w in workers:
+            try:
+                w.proc.wait(timeout=2)
+            except subprocess.TimeoutExpired:
+                self._kill(w, "shutdown")
+        if self._loop.is_running():
+            self._loop.call_soon_threadsafe(self._loop.stop)
+
+    def resize(self, max_workers: int) -> None:
+        """Let `max_workers` bodies compute at once from now on (surplus idle workers exit)."""
+        delta = max_workers - self.max_workers
+        self.max_workers = max_workers
+        self._slots.resize(delta)
+        with self._lock:
+            surplus = self._idle[max_workers:]
+            del self._idle[max_workers:]
+        for worker in surplus:
+            self._retire(worker)
+        if delta > 0:
+            asyncio.run_coroutine_threadsafe(self._prestart(delta), self._loop).result()
+
+    def _retire(self, worker: _Worker) -> None:
+        """Close an idle worker's socket: it exits (and `_lost` forgets it)."""
+        try:
+            worker.sock.shutdown(socket.SHUT_WR)
+        except OSError:
+            pass
+
+    def worker_pids(self) -> list[int]:
+        """The pids of the live worker processes (for tests and tools)."""
+        with self._lock:
+            return sorted(w.pid for w in self._workers if not w.dead)
+
+    # -- one attempt --------------------------------------------------------------------------------------
+
+    def _run(self, attempt: _Attempt, payload: bytes, budget: Optional[float]) -> bytes:
+        for tries in itertools.count(1):
+            worker = self._take()
+            with self._lock:
+                if worker.dead:
+                    continue
+                attempt.future = concurrent.futures.Future()
+                worker.attempt = attempt
+                worker.tail.clear()
+            try:
+                worker.frames.send(ATTEMPT, attempt.rid, payload)
+                break
+            except OSError:  # it died before it got the attempt, which has not started: use another
+                with self._lock:
+                    if worker.attempt is attempt:
+                        worker.attempt = None
+                if tries >= 3:
+                    raise WorkerLost(f"No worker process could be started for task {attempt.task!r}") from None
+        try:
+            return attempt.future.result(timeout=budget)
+        except concurrent.futures.TimeoutError:
+            self._kill(worker, "its attempt timed out")
+            raise AttemptExpired() from None
+        except WorkerLost:
+            raise
+        except BaseException:  # interrupted while waiting: the body must not go on computing
+            self._kill(worker, "the caller was interrupted")
+            raise
+
+    def _take(self) -> _Worker:
+        with self._lock:
+            while self._idle:
+                worker = self._idle.pop()
+                if not worker.dead:
+                    return worker
+        if threading.current_thread() is self._thread:  # pragma: no cover - sync calls never run on the loop
+            raise RuntimeError("a sync task body cannot be started from the process executor's I/O thread")
+        return asyncio.run_coroutine_threadsafe(self._spawn(), self._loop).result()
+
+    def _kill(self, worker: _Worker, why: str) -> None:
+        worker.killed = why
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)  # its own session: the body's children go too
+        except (ProcessLookupError, PermissionError):
+            try:
+                worker.proc.kill()
+            except OSError:
+                pass
+
+    # -- the I/O thread --------------------------------------------------------------------------------
+
+    async def _spawn(self) -> _Worker:
+        return self._start_worker()
+
+    async def _prestart(self, n: int) -> None:
+        for _ in range(n):
+            self._spawn_idle()
+
+    def _spawn_idle(self) -> None:
+        if self._closed:
+            return
+        try:
+            worker = self._start_worker()
+        except OSError:
+            return  # the next attempt tries again and reports why it cannot
+        with self._lock:
+            self._idle.append(worker)
+
+    def _start_worker(self) -> _Worker:
+        mine, theirs = socket.socketpair()
+        code = f"import sys; sys.path[:] = {sys.path!r}; from flyte._executor._worker import main; main()"
+        try:
+            proc = subprocess.Popen(
+                [sys.executable, "-c", code, str(os.getpid()), str(theirs.fileno())],
+                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE, start_new_session=True, env=base_environment(),
+            )
+        except BaseException:
+            mine.close()
+            raise
+        finally:
+            theirs.close()
+        worker = _Worker(proc, mine)
+        with self._lock:
+            self._workers.add(worker)
+        loop = self._loop
+        loop.add_reader(mine.fileno(), self._on_socket, worker)
+        for stream, fd in worker.pipes.items():
+            os.set_blocking(fd, False)
+            loop.add_reader(fd, self._on_pipe, worker, stream, fd)
+        return worker
+
+    def _on_socket(self, worker: _Worker) -> None:
+        try:
+            data = worker.sock.recv(_RECV)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._lost(worker)
+            return
+        for kind, rid, payload in worker.buffer.feed(data):
+            if kind == DONE or kind == DONE_RETIRING:
+                self._attempt_done(worker, rid, payload, retiring=kind == DONE_RETIRING)
+            elif kind == REQUEST:
+                task = self._loop.create_task(self._serve(worker, rid, payload))
+                self._serving.add(task)
+                task.add_done_callback(self._serving.discard)
+            elif kind == HELLO:
+                worker.ready = True
+
+    def _attempt_done(self, worker: _Worker, rid: int, payload: bytes, retiring: bool) -> None:
+        self._drain(worker)  # whatever the body wrote before it finished belongs to this attempt
+        with self._lock:
+            attempt = worker.attempt
+            worker.attempt = None
+            if not retiring and not worker.dead and not self._closed:
+                if len(self._idle) < self.max_workers:
+                    self._idle.append(worker)
+                else:
+                    retiring = True
+        if retiring:  # it exits (or is told to)
+            self._retire(worker)
+        if attempt is not None and attempt.rid == rid and not attempt.future.done():
+            attempt.future.set_result(payload)
+
+    async def _serve(self, worker: _Worker, rid: int, request: bytes) -> None:
+        try:
+            kind, payload = decode_request(request)
+        except BaseException as e:
+            answer = safe_dumps((False, e))
+        else:
+            attempt = worker.attempt
+            nested = kind == "call" and attempt is not None
+            if nested:
+                await self._lend(attempt)  # type: ignore[arg-type]
+            try:
+                answer = await self._server.handle(kind, payload)
+            finally:
+                if nested:
+                    await self._reclaim(attempt)  # type: ignore[arg-type]
+        if not worker.dead:
+            try:
+                worker.frames.send(ANSWER, rid, answer)
+            except OSError:
+                pass  # it died; _lost reports it
+
+    async def _lend(self, attempt: _Attempt) -> None:
+        """The body waits for a nested call: its CPU slot can run the callee meanwhile."""
+        with self._lock:
+            attempt.calls += 1
+            lend = attempt.calls == 1 and not attempt.lent and not attempt.finished
+            if lend:
+                attempt.lent = True
+        if lend:
+            self._slots.release()
+
+    async def _reclaim(self, attempt: _Attempt) -> None:
+        """The body's last nested call returned: it computes again once it has a slot."""
+        with self._lock:
+            attempt.calls -= 1
+            reclaim = attempt.calls == 0 and attempt.lent and not attempt.finished
+        if not reclaim:
+            return
+        await self._slots.acquire_async()
+        with self._lock:
+            keep = not attempt.finished and attempt.calls == 0
+            if keep:
+                attempt.lent = False
+        if not keep:
+            self._slots.release()
+
+    def _on_pipe(self, worker: _Worker, stream: str, fd: int) -> None:
+        try:
+            data = os.read(fd, _RECV)
+        except (BlockingIOError, InterruptedError):
+            return
+        except OSError:
+            data = b""
+        if not data:
+            self._close_pipe(worker, stream)
+            return
+        self._output(worker, stream, data)
+
+    def _drain(self, worker: _Worker) -> None:
+        for stream, fd in list(worker.pipes.items()):
+            while True:
+                try:
+                    data = os.read(fd, _RECV)
+                except (BlockingIOError, InterruptedError):
+                    break
+                except OSError:
+                    data = b""
+                if not data:
+                    self._close_pipe(worker, stream)
+                    break
+                self._output(worker, stream, data)
+
+    def _close_pipe(self, worker: _Worker, stream: str) -> None:
+        fd = worker.pipes.pop(stream, None)
+        if fd is None:
+            return
+        self._loop.remove_reader(fd)
+        pipe = worker.proc.stdout if stream == "stdout" else worker.proc.stderr
+        if pipe is not None:
+            pipe.close()
+
+    def _output(self, worker: _Worker, stream: str, data: bytes) -> None:
+        attempt = worker.attempt
+        if stream == "stderr":
+            tail = worker.tail
+            tail += data
+            if len(tail) > _TAIL:
+                del tail[:-_TAIL]
+        text = worker.decoders[stream].decode(data)
+        if text:
+            if attempt is None:
+                body_output(None, None, 0, stream, text)
+            else:
+                body_output(attempt.run, attempt.aid, attempt.number, stream, text)
+
+    def _lost(self, worker: _Worker) -> None:
+        """The worker's socket closed: it exited, crashed or was killed."""
+        if worker.dead:
+            return
+        loop = self._loop
+        loop.remove_reader(worker.sock.fileno())
+        try:
+            code = worker.proc.wait(timeout=5)
+        except subprocess.TimeoutExpired:  # it closed its socket but lives on: it cannot be used
+            self._kill(worker, "it closed its socket")
+            code = worker.proc.wait()
+        self._drain(worker)
+        for stream in list(worker.pipes):
+            self._close_pipe(worker, stream)
+        worker.sock.close()
+        with self._lock:
+            worker.dead = True
+            attempt = worker.attempt
+            worker.attempt = None
+            self._workers.discard(worker)
+            if worker in self._idle:
+                self._idle.remove(worker)
+            # keep the pool at its size; a worker that never started is not retried here (the next
+            # attempt starts one and reports why it cannot), and one retired as surplus is not replaced
+            replace = (not self._closed and (worker.ready or worker.killed is not None)
+                       and len(self._workers) < self.max_workers)
+        if replace:  # before the attempt hears of it: its retry finds the replacement idle, not none
+            self._spawn_idle()
+        if attempt is not None and not attempt.future.done():
+            attempt.future.set_exception(self._lost_error(worker, attempt, code))
+
+    def _lost_error(self, worker: _Worker, attempt: _Attempt, code: int) -> WorkerLost:
+        oom = False
+        if code < 0:
+            sig = -code
+            try:
+                name = signal.Signals(sig).name
+            except ValueError:
+                name = f"signal {sig}"
+            if sig == signal.SIGKILL:
+                kills = _oom_kills()
+                oom = kills is not None and self._oom_kills is not None and kills > self._oom_kills
+                self._oom_kills = kills
+                what = ("was killed by the kernel's out-of-memory killer (SIGKILL)" if oom else
+                        "was killed (SIGKILL: by `kill -9`, or by the kernel when memory ran out)")
+            elif sig in _CRASHES:
+                what = f"crashed with {_CRASHES[signal.Signals(sig)]} ({name})"
+            else:
+                what = f"was killed by {name}"
+        else:
+            what = f"exited with status {code}"
+        where = f"Worker process {worker.pid} running task {attempt.task!r} (action {attempt.aid})"
+        if not worker.ready:
+            where = f"Worker process {worker.pid}, started for task {attempt.task!r}, could not start: it"
+        message = f"{where} {what}"
+        tail = bytes(worker.tail).decode("utf-8", "replace").strip()
+        if tail:
+            lines = tail.splitlines()[-20:]
+            message += "; the end of its stderr:\n" + "\n".join(lines)
+        return WorkerLost(message, out_of_memory=oom)
+
+
+# -- the process's pool -----------------------------------------------------------------------------------
+
+_executor: Optional[ProcessExecutor] = None
+_executor_lock = threading.Lock()
+
+
+def process_executor(max_workers: Optional[int] = None) -> ProcessExecutor:
+    """The process's pool of workers, started on first use; `max_workers` (else
+    $FLYTE_MAX_WORKERS, else the number of CPUs) bodies compute at once."""
+    global _executor
+    if max_workers is None:
+        raw = os.environ.get(MAX_WORKERS_ENV_VAR, "").strip()
+        if raw:
+            try:
+                max_workers = int(raw)
+            except ValueError:
+                raise ValueError(f"{MAX_WORKERS_ENV_VAR}={raw!r} is not a number of worker processes") from None
+    if max_workers is not None and max_workers < 1:
+        raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+    with _executor_lock:
+        if _executor is None or _executor._closed:
+            _executor = ProcessExecutor(max_workers)
+        elif max_workers is not None and max_workers != _executor.max_workers:
+            _executor.resize(max_workers)
+        return _executor
+
+
+def _forget_after_fork() -> None:
+    global _executor
+    _executor = None  # a forked child has none of the pool's threads or workers
+
+
+os.register_at_fork(after_in_child=_forget_after_fork)
+
+__all__ = ["MAX_WORKERS_ENV_VAR", "ProcessExecutor", "body_output", "process_executor"]
