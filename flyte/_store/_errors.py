@@ -77,6 +77,11 @@ def is_read_only(e: BaseException) -> bool:
     return name.startswith("SQLITE_READONLY") or name in ("SQLITE_CANTOPEN", "SQLITE_PERM", "SQLITE_AUTH")
 
 
+def is_not_a_database(e: BaseException) -> bool:
+    """SQLite read the file's header and it is not a database's (garbage, or another kind of file)."""
+    return getattr(e, "sqlite_errorname", "") == "SQLITE_NOTADB"
+
+
 def is_damaged(e: BaseException) -> bool:
     name = getattr(e, "sqlite_errorname", "") or ""
     return name in _SQLITE_DAMAGED or (isinstance(e, sqlite3.DatabaseError) and (
@@ -114,6 +119,9 @@ def translate(e: BaseException, path: Union[str, Path], doing: str, needed: Opti
             "is next opened.", where)
     if is_read_only(e):
         return read_only_error(where, reason, doing)
+    if is_not_a_database(e):
+        return StoreDamagedError(f"Could not {doing}: the store's database {path} is not an SQLite database "
+                                 f"(SQLite: {reason}). {RECOVER_HINT}", path)
     if is_damaged(e):
         return StoreDamagedError(f"Could not {doing}: the store's database {path} is damaged ({reason}). {RECOVER_HINT}", path)
     if isinstance(e, (sqlite3.Error, OSError)):

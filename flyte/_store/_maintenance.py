@@ -32,7 +32,7 @@ from typing import Any, Optional
 
 import msgpack
 
-from ._errors import StoreError
+from ._errors import StoreError, is_not_a_database
 from ._journal import claim_dead_owners, owner_alive, read_records, segment_number, segments_of
 from ._logs import log_limit, merge
 from ._records import (
@@ -55,7 +55,6 @@ from ._sqlite import (
     _SCHEMA,
     DB_NAME,
     SCHEMA_VERSION,
-    SQLITE_HEADER,
     _batch_row,
     _mark_clean,
     recount,
@@ -121,9 +120,8 @@ def _db_state(db: Path) -> str:
         return "missing"
     if size == 0:
         return "empty"
-    with open(db, "rb") as f:
-        if f.read(len(SQLITE_HEADER)) != SQLITE_HEADER:
-            return "not SQLite"
+    # Its header is read by SQLite's first read (see `check_files`: no descriptor of ours may
+    # close on a database this process may have open).
     return "ok"
 
 
@@ -176,8 +174,8 @@ def check_store(home: Path) -> CheckReport:
         try:
             conn = _connect_ro(db)
         except sqlite3.Error as e:
-            report.database = "unreadable"
-            report.problems.append(f"{db}: {e}")
+            report.database = "not SQLite" if is_not_a_database(e) else "unreadable"
+            report.problems.append(f"{db} is not an SQLite database ({e})" if is_not_a_database(e) else f"{db}: {e}")
         else:
             try:
                 rows = [r[0] for r in conn.execute("PRAGMA integrity_check(20)")]
@@ -206,8 +204,6 @@ def check_store(home: Path) -> CheckReport:
                 report.problems.append(str(e))
             finally:
                 conn.close()
-    elif report.database == "not SQLite":
-        report.problems.append(f"{db} is not an SQLite database")
     report.owners = _journal_owners(home / "journal", applied)
     segments = sum(o.segments for o in report.owners)
     if report.database in ("missing", "empty") and (report.run_folders or segments):

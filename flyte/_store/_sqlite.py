@@ -93,7 +93,6 @@ from ._records import (
 SCHEMA_VERSION = 4
 INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = int(ExtCode.BLOB)
-SQLITE_HEADER = b"SQLite format 3\x00"
 DB_NAME = "metadata.db"
 CLEAN_MARK = "metadata.db.clean"  # the database's file state when it was last closed cleanly
 _JOURNAL_KEY = "journal:"  # meta key prefix: the highest journal segment of an owner that is committed
@@ -1282,21 +1281,24 @@ def _has_data(path: Path) -> bool:
 
 
 def check_files(home: Path) -> None:
-    """Refuse, before SQLite touches them, files that are not a store's: a database that is not
-    SQLite, or a missing or empty one next to the journals or run folders of an existing history
-    (opening it would start an empty history and hide them)."""
+    """Refuse, before SQLite touches them, a missing or empty database next to the journals or
+    run folders of an existing history (opening it would start an empty history and hide them).
+
+    Only `stat` is used here, never a descriptor of the database: closing any descriptor of a
+    file drops every POSIX lock this process holds on it, so a header read here would drop the
+    locks of another store open on the same file in this process (a UI serving while a run is
+    checked). The last connection of another process then takes the file for itself, deletes
+    the write-ahead log and its index under the open store, and that store stops seeing what is
+    committed after. A file that is not a database is refused by SQLite's own first read
+    (`translate` names it); SQLite defers closing its descriptors while locks are held."""
     db = home / DB_NAME
     try:
-        with open(db, "rb") as f:
-            header = f.read(len(SQLITE_HEADER))
+        size: Optional[int] = db.stat().st_size
     except FileNotFoundError:
-        header = None
+        size = None
     except OSError as e:
         raise translate(e, db, "read the store's database") from e
-    if header:
-        if header != SQLITE_HEADER:
-            raise StoreDamagedError(
-                f"The store's database {db} is not an SQLite database (it starts with {header!r}). {RECOVER_HINT}", db)
+    if size:
         return
     evidence = []
     journal = home / "journal"
@@ -1311,7 +1313,7 @@ def check_files(home: Path) -> None:
     if folders:
         evidence.append(f"{folders} run folder(s) in {runs}")
     if evidence:
-        state = "missing" if header is None else "empty"
+        state = "missing" if size is None else "empty"
         raise StoreDamagedError(
             f"The store's database {db} is {state}, but {home} has {' and '.join(evidence)}: this is not a new store, "
             f"and starting an empty history would hide its runs. `flyte store recover` rebuilds the database from "

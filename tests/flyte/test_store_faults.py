@@ -302,6 +302,34 @@ def test_garbage_in_the_header_is_refused(tmp_path):
     assert proc.returncode == 1 and "not an SQLite database" in proc.stderr and str(home / "metadata.db") in proc.stderr
 
 
+@pytest.mark.parametrize("read_only", [False, True], ids=["writable", "read-only"])
+def test_a_store_open_for_long_sees_runs_other_processes_record_later(tmp_path, read_only):
+    """`flyte ui` keeps its store open while `flyte run` records runs in other processes; in the
+    UI's process other stores open and close on the same file (a second view, a check). Closing
+    any descriptor of the file drops every POSIX lock this process holds on it: a header read
+    with open()/close() let a run's last connection delete the write-ahead log under the open
+    store, which then never saw a later run's actions."""
+    prog = _write_program(tmp_path)
+    home = tmp_path / "home"
+    assert _flyte(home, "run", "--name", "before", str(prog), "main", "--n", "2").returncode == 0
+    reader = _open(home, read_only=read_only)
+    try:
+        assert [a.id for a in reader.list_actions("before").actions][:1] == ["a0"]
+        _open(home, read_only=True).close()  # other stores in this process, opened and closed
+        _open(home).close()
+        for k in range(3):
+            name = f"later-{k}"
+            proc = _flyte(home, "run", "--name", name, str(prog), "main", "--n", "2")
+            assert proc.returncode == 0, proc.stderr
+            run = reader.get_run(name)
+            assert run is not None and run.phase == Phase.SUCCEEDED, run
+            actions = reader.list_actions(name).actions
+            assert [a.id for a in actions][:1] == ["a0"] and len(actions) == 3, actions
+            assert reader.get_action(name, "a0") is not None
+    finally:
+        reader.close()
+
+
 @pytest.mark.parametrize("how", ["empty", "missing"])
 def test_an_empty_or_missing_database_next_to_a_history_is_an_error_and_recover_rebuilds_it(tmp_path, how):
     prog = _write_program(tmp_path)
