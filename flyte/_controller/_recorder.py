@@ -158,13 +158,17 @@ class Recorder:
         if _listeners:
             _tell("attempt_failed", row)
 
-    def output(self, aid: str, attempt: int, text: str) -> None:
+    def output(self, aid: str, attempt: int, text: str, stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
         """Text that attempt `attempt` of action `aid` wrote (stdout, stderr or logging, in the
         order written): the one way action output reaches the store, whoever captured it — this
         process's streams (`flyte._controller._capture`), or a worker forwarding what its body
-        printed. Cheap and buffered (`MetadataStore.log_written`): what arrives before the
+        printed (with `stamps`: where each write began in `text`, and when; without, `text` was
+        written now). Cheap and buffered (`MetadataStore.log_written`): what arrives before the
         attempt's end record is durable with it; the store keeps each attempt's tail."""
-        self.store.log_written(self.run, aid, attempt, text)
+        if stamps is None:
+            self.store.log_written(self.run, aid, attempt, text)
+        else:
+            self.store.log_written(self.run, aid, attempt, text, stamps)
 
     def report(self, aid: str, html: str) -> None:
         """The report of action `aid` (a `report=True` task); durable when this returns."""

@@ -47,8 +47,11 @@ class MetadataStore(Protocol):
     def attempt_failed(self, record: AttemptRecord) -> None:
         """Durable when this returns."""
 
-    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
-        """Output of one attempt of an action (stdout, stderr, logging), in the order written.
+    def log_written(self, run: str, action: str, attempt: int, text: str,
+                    stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
+        """Output of one attempt of an action (stdout, stderr, logging), in the order written,
+        and when: `text` is one write made now, or several writes, `stamps` saying where each
+        began in `text` and its wall time (output forwarded from another process).
         Buffered: readers in other processes see it within the flush interval; what was written
         before the action's end (`action_finished`, `actions_finished` or `attempt_failed` of
         that attempt) is durable with that record. Each attempt keeps its last `log_limit`

@@ -60,7 +60,7 @@ from ._journal import (
     segment_number,
     segments_of,
 )
-from ._logs import LogBuffer, log_limit, merge
+from ._logs import LogBuffer, log_limit, merge, pack_times, unpack_times
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -90,7 +90,7 @@ from ._records import (
     typed_run,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = int(ExtCode.BLOB)
 DB_NAME = "metadata.db"
@@ -147,10 +147,11 @@ CREATE TABLE IF NOT EXISTS action_groups (
     timed_out INTEGER, hits INTEGER, attempts INTEGER, first_start REAL, first_id TEXT, last_end REAL,
     PRIMARY KEY (run, parent, group_name, task, short_name, kind)
 ) WITHOUT ROWID;
--- What each attempt of an action wrote: its last log_limit characters, and how many came before.
+-- What each attempt of an action wrote: its last log_limit characters, how many came before, and
+-- when its lines were written (8-byte floats offset, time, ...: see _logs; NULL: not recorded).
 CREATE TABLE IF NOT EXISTS logs (
     run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, text TEXT NOT NULL, dropped INTEGER NOT NULL,
-    PRIMARY KEY (run, action, attempt)
+    times BLOB, PRIMARY KEY (run, action, attempt)
 ) WITHOUT ROWID;
 -- Reports of report=True tasks, kept in the blob store.
 CREATE TABLE IF NOT EXISTS reports (
@@ -165,6 +166,19 @@ CREATE INDEX IF NOT EXISTS action_batches_by_start ON action_batches (run, first
 -- Runs newest first (`flyte get runs`, the UI's runs page) read a page, not the whole table.
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (start_time);
 """
+
+
+def merge_piece(conn: sqlite3.Connection, piece: Sequence[Any], limit: int) -> None:
+    """Apply a piece of an attempt's output (run, action, attempt, offset, text[, marks]: see
+    `_logs`) to its stored log. Caller holds `conn` in a transaction."""
+    run, action, attempt, offset, text = piece[:5]
+    key = (run, action, attempt)
+    stored = conn.execute("SELECT text, dropped, times FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
+    new = merge(None if stored is None else (stored[0], stored[1], unpack_times(stored[2])), offset, text, limit,
+                piece[5] if len(piece) > 5 else ())
+    if stored is None or (stored[0], stored[1]) != new[:2]:
+        conn.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped, times) VALUES (?, ?, ?, ?, ?, ?)",
+                     (*key, new[0], new[1], pack_times(new[2])))
 
 
 def _upsert(table: str, columns: tuple) -> str:
@@ -274,7 +288,7 @@ class SQLiteStore:
     __slots__ = (
         "__weakref__", "_actions", "_attempts", "_batches", "_cache", "_closed", "_committing", "_conn", "_db_lock",
         "_durable", "_durable_starts", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
-        "_lock", "_log_pending", "_logs", "_owner_lock", "_packer", "_reports", "_running", "_runs", "_segment",
+        "_lock", "_log_pending", "_log_times", "_logs", "_owner_lock", "_packer", "_reports", "_running", "_runs", "_segment",
         "_segment_no", "_spare", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
         "read_only", "recovered_runs", "recovery_errors",
     )
@@ -286,6 +300,7 @@ class SQLiteStore:
         self.blobs = BlobStore(self.home / "blobs")
         self.owner = new_owner_id()
         self.log_limit = log_limit()
+        self._log_times = "times"  # the column, or NULL in a store read as it is from before log times
         # actions committed as RUNNING and not yet as finished: their group counts them as running
         self._running: set[tuple[str, str]] = set()
         self._db_lock = threading.Lock()
@@ -403,7 +418,9 @@ class SQLiteStore:
         if check:
             self._quick_check()
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is not None and int(row[0]) == 4:  # read as it is: only the times of log lines are missing
+            self._log_times = "NULL"
+        elif row is None or int(row[0]) != SCHEMA_VERSION:
             self._conn.close()
             raise StoreError(
                 f"The metadata store at {self.path} has schema version {row and row[0]}, this runtime reads "
@@ -434,7 +451,7 @@ class SQLiteStore:
 
     def _check_schema(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is not None and int(row[0]) in (1, 2, 3):
+        if row is not None and int(row[0]) in (1, 2, 3, 4):
             self._upgrade(int(row[0]))
             row = (str(SCHEMA_VERSION),)
         if row is None or int(row[0]) != SCHEMA_VERSION:
@@ -447,10 +464,17 @@ class SQLiteStore:
         """In place: version 2 added action_batches (created by the schema script, with the
         columns of version 4); version 3 keys actions by start time and adds each batch's first
         and last start time; version 4 adds each batch's parent, and the fan-out aggregates,
-        logs and reports (the aggregates of existing runs are computed here)."""
+        logs and reports (the aggregates of existing runs are computed here); version 5 adds
+        when each log line was written (the logs kept before have no times)."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if "times" not in [r[1] for r in conn.execute("PRAGMA table_info(logs)")]:
+                conn.execute("ALTER TABLE logs ADD COLUMN times BLOB")
+            if version == 4:  # nothing else changed since
+                conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+                conn.execute("COMMIT")
+                return
             if version < 3:
                 conn.execute(_ACTIONS_TABLE.replace("CREATE TABLE IF NOT EXISTS actions", "CREATE TABLE actions_v3"))
                 conn.execute(f"INSERT OR REPLACE INTO actions_v3 SELECT {', '.join(ACTION_COLUMNS[:9])}, "
@@ -576,15 +600,10 @@ class SQLiteStore:
             self._conn.execute("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)", row)
 
     def _merge_log(self, piece: tuple) -> None:
-        """Apply a pending piece (run, action, attempt, offset, text) to the stored log. Caller
-        holds the connection in a transaction."""
-        run, action, attempt, offset, text = piece
-        key = (run, action, attempt)
-        stored = self._conn.execute("SELECT text, dropped FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
-        new = merge(stored, offset, text, self.log_limit)
-        if stored is None or tuple(stored) != new:
-            self._conn.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped) VALUES (?, ?, ?, ?, ?)",
-                               (*key, *new))
+        """Apply a pending piece (run, action, attempt, offset, text, marks) to the stored log.
+        A piece journaled by a version before log times has no marks. Caller holds the
+        connection in a transaction."""
+        merge_piece(self._conn, piece, self.log_limit)
 
     def _recount(self, run: str) -> None:
         """Compute the run's fan-out aggregates from its rows. Caller holds the connection in a
@@ -745,11 +764,13 @@ class SQLiteStore:
             self._journal(J_ATTEMPT, row)
             self._attempts.append(row)
 
-    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
+    def log_written(self, run: str, action: str, attempt: int, text: str,
+                    stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
         """Buffered (committed with the next flush); durable with the attempt's end record."""
         if text:
+            at = time.time()
             with self._lock:
-                self._logs.write((run, action, attempt), text)
+                self._logs.write((run, action, attempt), text, at, stamps)
 
     def report_written(self, run: str, action: str, html: str) -> None:
         """Durable when this returns (the report goes to the blob store, then the journal)."""
@@ -1116,14 +1137,15 @@ class SQLiteStore:
     def get_log(self, run: str, action: str, attempt: Optional[int] = None,
                 after: Optional[str] = None) -> Optional[LogPage]:
         self._sync()
+        times = self._log_times  # a read-only store of version 4 has no times
         with self._db_lock:
             if attempt is None:
-                row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? "
+                row = self._conn.execute(f"SELECT attempt, text, dropped, {times} FROM logs WHERE run=? AND action=? "
                                          "ORDER BY attempt DESC LIMIT 1", (run, action)).fetchone()
             else:
-                row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? AND attempt=?",
-                                         (run, action, attempt)).fetchone()
-        return None if row is None else log_page(run, action, row[0], row[1], row[2], after)
+                row = self._conn.execute(f"SELECT attempt, text, dropped, {times} FROM logs WHERE run=? AND action=? "
+                                         "AND attempt=?", (run, action, attempt)).fetchone()
+        return None if row is None else log_page(run, action, row[0], row[1], row[2], after, unpack_times(row[3]))
 
     @_reads
     def log_attempts(self, run: str, action: str) -> list[int]:

@@ -16,6 +16,7 @@ from flyte._store import (
     RunRecord,
     SQLiteStore,
 )
+from flyte._store._sqlite import SCHEMA_VERSION
 
 
 @pytest.fixture(params=["sqlite", "memory"])
@@ -177,4 +178,4 @@ def test_a_version_2_store_is_upgraded_in_place(tmp_path):
         assert store.run_counts(["old"])["old"].succeeded == 3
     finally:
         store.close()
-    assert sqlite3.connect(tmp_path / "metadata.db").execute("SELECT value FROM meta").fetchone()[0] == "4"
+    assert sqlite3.connect(tmp_path / "metadata.db").execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)
