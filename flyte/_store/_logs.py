@@ -23,8 +23,8 @@ from __future__ import annotations
 
 import os
 from array import array
-from bisect import bisect_right
-from collections.abc import Sequence
+from bisect import bisect_left, bisect_right
+from collections.abc import MutableSequence, Sequence
 from typing import Optional
 
 LOG_LIMIT_ENV = "FLYTE_LOG_LIMIT"
@@ -49,7 +49,7 @@ LogKey = tuple  # (run, action, attempt)
 APPEND = -1  # a piece whose position is not known: it goes after whatever is stored
 
 
-Marks = list  # flat: offset, time, offset, time, ... (see the module's docstring)
+Marks = MutableSequence  # flat floats: offset, time, offset, time, ... (a list, or an array as stored)
 Stamps = Optional[Sequence[tuple[int, float]]]  # where each write of a text began in it, and when
 
 
@@ -107,33 +107,54 @@ class Piece:
 def trim_marks(marks: Marks, start: float) -> Marks:
     """The marks of a text whose characters before `start` are gone: the last mark at or before
     `start` moves to it (the line it dates goes on in what is left), earlier ones go."""
-    offsets = marks[0::2]
-    first = bisect_right(offsets, start) - 1
-    if first <= 0:
-        return marks if first < 0 or offsets[0] == start else [start, *marks[1:]]
-    return [start, *marks[2 * first + 1:]]
+    first = bisect_right(marks[0::2], start) - 1
+    if first < 0:
+        return marks
+    out = marks[2 * first:]  # a copy (of the list or the array)
+    out[0] = start
+    return out
 
 
 def shift_marks(marks: Marks, cut: int) -> Marks:
     """The marks of a text whose first `cut` characters are gone, relative to what is left."""
     if not cut:
         return marks
-    return [m - cut if i % 2 == 0 else m for i, m in enumerate(trim_marks(marks, cut))]
+    out = trim_marks(marks, cut)
+    for k in range(0, len(out), 2):
+        out[k] -= cut
+    return out
 
 
-def time_of(marks: Sequence[float], offset: int) -> Optional[float]:
-    """When the line starting at `offset` was written (None: no mark dates it)."""
-    k = bisect_right(marks[0::2], offset) - 1
-    return marks[2 * k + 1] if k >= 0 else None
+def dated_lines(text: str, start: int, marks: Sequence[float]) -> list[tuple[Optional[float], str]]:
+    """`text` (starting at offset `start` of an attempt's output) cut into lines (each ending with
+    its newline, the last maybe without), each with the time of the last mark at or before its
+    first character (None: no mark dates it)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    out: list[tuple[Optional[float], str]] = []
+    n, k, at = len(marks), -2, start  # marks[k]: the offset of the mark dating the line at `at`
+    for line in lines:
+        while k + 2 < n and marks[k + 2] <= at:
+            k += 2
+        out.append((marks[k + 1] if k >= 0 else None, line))
+        at += len(line)
+    return out
 
 
 def pack_times(marks: Marks) -> Optional[bytes]:
     """Marks as stored (8-byte floats; offsets are exact up to 2**53)."""
-    return array("d", marks).tobytes() if marks else None
+    if not marks:
+        return None
+    return marks.tobytes() if isinstance(marks, array) else array("d", marks).tobytes()
 
 
 def unpack_times(data: Optional[bytes]) -> Marks:
-    return array("d", data).tolist() if data else []
+    marks = array("d")
+    if data:
+        marks.frombytes(data)
+    return marks
 
 
 class LogBuffer:
@@ -212,22 +233,28 @@ def merge(stored: Optional[tuple], offset: int, text: str, limit: int,
           marks: Sequence[float] = ()) -> tuple[str, int, Marks]:
     """The stored log (text, dropped, marks) of an attempt with a piece (see `Piece`; `marks`
     relative to its text) applied, cut to its last `limit` characters. `stored` may lack its
-    marks (a log of a store older than them)."""
-    old_text, dropped, old_marks = (stored[0], stored[1], list(stored[2]) if len(stored) > 2 else []) \
-        if stored is not None else ("", 0, [])
+    marks (a log of a store older than them). The marks come back as an array of floats."""
+    if stored is None:
+        old_text, dropped, old_marks = "", 0, array("d")
+    else:
+        old_text, dropped = stored[0], stored[1]
+        kept = stored[2] if len(stored) > 2 else ()
+        old_marks = kept if isinstance(kept, array) else array("d", kept)
     total = dropped + len(old_text)
     if offset < 0:
         offset = total + (-1 - offset)
     if offset > total:  # what came between the stored text and this piece was dropped
-        new_text, dropped, new_marks = text, offset, [m + offset if i % 2 == 0 else m for i, m in enumerate(marks)]
+        new_text, dropped, new_marks = text, offset, array("d", marks)
+        for k in range(0, len(new_marks), 2):
+            new_marks[k] += offset
     elif offset + len(text) <= total:  # applied already
         return old_text, dropped, old_marks
     else:
         new_text = old_text + text[total - offset:]
-        new_marks = old_marks
-        for k in range(0, len(marks), 2):  # only what dates the new part: the rest was applied with it
-            if offset + marks[k] >= total:
-                new_marks += (offset + marks[k], marks[k + 1])
+        new_marks = old_marks[:]
+        # only what dates the new part: the rest was applied with it
+        first = 2 * bisect_left(marks[0::2], total - offset)
+        new_marks.extend([m + offset if k % 2 == 0 else m for k, m in enumerate(marks[first:])])
     if len(new_text) > limit:
         cut = len(new_text) - limit
         new_text = new_text[cut:]

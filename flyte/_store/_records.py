@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import NamedTuple, Optional
 
 from ..models import ActionPhase
-from ._logs import time_of, trim_marks
+from ._logs import dated_lines, trim_marks
 
 
 class Phase(str, enum.Enum):
@@ -195,12 +195,7 @@ class LogPage(NamedTuple):
         """The page's lines (each with its newline, the last maybe without) and when each was
         written (wall time; None where the store has no time for it: a log kept by an older
         version). A page that starts inside a line begins with the rest of that line."""
-        out: list[tuple[Optional[float], str]] = []
-        at = self.start
-        for line in self.text.splitlines(keepends=True):
-            out.append((time_of(self.times, at), line))
-            at += len(line)
-        return out
+        return dated_lines(self.text, self.start, self.times)
 
 
 class ActionPage(NamedTuple):
@@ -266,7 +261,7 @@ def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after
             raise ValueError(f"{after!r} is not a log token (pass the next_token of a previous page)") from None
     start = max(seen, dropped)
     return LogPage(run, action, attempt, text[start - dropped:], start, max(0, dropped - seen), str(dropped + len(text)),
-                   tuple(trim_marks(list(marks), start)) if marks else ())
+                   tuple(trim_marks(marks, start)) if marks else ())
 
 
 def run_directory(home: Path, name: str) -> Optional[Path]:
