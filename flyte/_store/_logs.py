@@ -243,6 +243,7 @@ def merge(stored: Optional[tuple], offset: int, text: str, limit: int,
     total = dropped + len(old_text)
     if offset < 0:
         offset = total + (-1 - offset)
+    new_marks: Marks
     if offset > total:  # what came between the stored text and this piece was dropped
         new_text, dropped, new_marks = text, offset, array("d", marks)
         for k in range(0, len(new_marks), 2):

@@ -17,7 +17,7 @@ members; records being written carry plain `str` values (see `flyte._controller.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection, Sequence
+from collections.abc import Callable, Collection, MutableSequence
 from pathlib import Path
 from typing import NamedTuple, Optional
 
@@ -249,7 +249,7 @@ def row_filter(parent: Optional[str] = None, phases: Optional[Collection[str]] =
 
 
 def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after: Optional[str],
-             marks: Sequence[float] = ()) -> LogPage:
+             marks: Optional[MutableSequence[float]] = None) -> LogPage:
     """A stored log (its kept tail `text`, after `dropped` characters, its lines dated by `marks`)
     as a page from `after`."""
 
