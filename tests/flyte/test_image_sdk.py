@@ -50,3 +50,36 @@ def test_a_list_in_a_layer_is_refused_with_a_hint():
         PipPackages(packages=(["numpy"],))
     with pytest.raises(TypeError, match="commands"):
         Commands(commands=["ls"])
+
+
+def test_a_tasks_image_is_an_image_whatever_it_was_given_as():
+    named = flyte.TaskEnvironment(name="img_named", image="registry.example/team/tool:1.2")
+    default = flyte.TaskEnvironment(name="img_default")
+
+    @named.task
+    def a(x: int) -> int:
+        return x
+
+    @default.task
+    def b(x: int) -> int:
+        return x
+
+    assert named.image == "registry.example/team/tool:1.2" and default.image == "auto"  # environments keep it
+    assert isinstance(a.image, flyte.Image) and a.image.base_image == a.image.uri == "registry.example/team/tool:1.2"
+    assert b.image == flyte.Image.from_debian_base()
+    assert a.override(retries=1).image == a.image
+    assert flyte.run(a, 2).outputs()[0] == 2
+
+
+def test_from_task_takes_the_tasks_image_and_refuses_tasks_of_another_environment():
+    from flyte.extras import ContainerTask
+
+    one = ContainerTask(name="c1", image="debian:12", command=["true"])
+    two = ContainerTask(name="c2", image="debian:12", command=["true"])
+    env = flyte.TaskEnvironment.from_task("lib_env", one, two)
+    assert env.image.uri == "debian:12" and set(env.tasks) == {"c1", "c2"} and one.parent_env() is env
+    with pytest.raises(ValueError, match="multiple environments"):
+        flyte.TaskEnvironment.from_task("again", one)
+    with pytest.raises(ValueError, match="same image"):
+        flyte.TaskEnvironment.from_task("mixed", ContainerTask(name="c3", image="alpine", command=["true"]),
+                                        ContainerTask(name="c4", image="debian:12", command=["true"]))
