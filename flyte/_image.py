@@ -249,6 +249,29 @@ class CodeBundleLayer(Layer):
         return [f"# code bundle ({self.copy_style}) is copied to {self.dst} at build time"]
 
 
+# where a source checkout keeps the wheels it builds (`PythonWheels(wheel_dir=DIST_FOLDER, ...)`)
+DIST_FOLDER = Path(__file__).resolve().parent.parent / "dist"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonWheels(PipOption, Layer):
+    """Installs `package_name` from the wheels in a local directory (copied into the image)."""
+
+    wheel_dir: Path
+    package_name: str
+    wheel_dir_name: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "wheel_dir_name", Path(self.wheel_dir).name)
+
+    def render(self) -> list[str]:
+        where = f"/root/{self.wheel_dir_name}"
+        return [f"COPY {self.wheel_dir} {where}",
+                f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}--find-links {where} "
+                f"{shlex.quote(self.package_name)}"]
+
+
 @dataclass(frozen=True)
 class LocalRuntime(Layer):
     """Installs the runtime the program was written against (this distribution)."""

@@ -83,3 +83,16 @@ def test_from_task_takes_the_tasks_image_and_refuses_tasks_of_another_environmen
     with pytest.raises(ValueError, match="same image"):
         flyte.TaskEnvironment.from_task("mixed", ContainerTask(name="c3", image="alpine", command=["true"]),
                                         ContainerTask(name="c4", image="debian:12", command=["true"]))
+
+
+def test_a_wheels_layer_installs_the_package_from_its_directory(tmp_path):
+    from flyte._image import DIST_FOLDER, PythonWheels
+
+    layer = PythonWheels(wheel_dir=tmp_path / "wheels", package_name="mylib")
+    image = Image.from_debian_base().clone(addl_layer=layer, name="with-wheels")
+    assert layer.wheel_dir_name == "wheels" and DIST_FOLDER.name == "dist"
+    assert image.dockerfile().splitlines()[-2:] == [f"COPY {tmp_path / 'wheels'} /root/wheels",
+                                                    "RUN uv pip install --find-links /root/wheels mylib"]
+    other = Image.from_debian_base().clone(addl_layer=PythonWheels(wheel_dir=tmp_path / "w2", package_name="mylib"),
+                                           name="with-wheels")
+    assert other.uri != image.uri
