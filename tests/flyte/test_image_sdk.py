@@ -96,3 +96,14 @@ def test_a_wheels_layer_installs_the_package_from_its_directory(tmp_path):
     other = Image.from_debian_base().clone(addl_layer=PythonWheels(wheel_dir=tmp_path / "w2", package_name="mylib"),
                                            name="with-wheels")
     assert other.uri != image.uri
+
+
+def test_a_layers_secret_mount_given_by_name_is_kept_as_written_until_the_dockerfile():
+    image = Image.from_debian_base(install_flyte=False).with_apt_packages("vim", secret_mounts=["/tmp/secret1"])
+    assert image._layers[-1].secret_mounts == ("/tmp/secret1",)  # accepted, as the SDK accepts it
+    with pytest.raises(ValueError, match="Invalid environment variable name"):
+        image.dockerfile()  # a path is no secret name: refused where the build would refuse it
+    named = Image.from_debian_base(install_flyte=False).with_apt_packages("vim", secret_mounts="gh-token")
+    assert "--mount=type=secret,id=gh-token,env=GH_TOKEN" in named.dockerfile()
+    with pytest.raises(TypeError, match=r"secret name or flyte\.Secret"):
+        Image.from_debian_base().with_apt_packages("vim", secret_mounts=[3])  # type: ignore[list-item]
