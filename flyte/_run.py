@@ -76,8 +76,14 @@ class ActionOutputs(tuple):
         return dict(zip(self._names, self))  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(self._names, self))  # type: ignore[attr-defined]
-        return f"ActionOutputs({inner})"
+        return outputs_repr(self._names, self)  # type: ignore[attr-defined]
+
+
+def outputs_repr(names: Sequence[str], values: Sequence[Any]) -> str:
+    """`ActionOutputs(o0="text", o1=3)` as the SDK prints outputs: a string in double quotes (its
+    text as is), any other value as `str()` gives it (a pydantic model as its fields)."""
+    inner = ", ".join(f'{n}="{v}"' if isinstance(v, str) else f"{n}={v}" for n, v in zip(names, values))
+    return f"ActionOutputs({inner})"
 
 
 class Run:

@@ -159,6 +159,26 @@ def _task_environment(task: TaskTemplate) -> dict[str, str]:
     return env
 
 
+class _ImageField:
+    """`task.image`: an `Image`, as in the SDK. A string given for it becomes `Image.from_base(s)`,
+    "auto" the default base image (`Image.from_debian_base()`), None stays None. The conversion
+    happens at the first read, so defining tasks does not load the image module."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return "auto"  # the dataclass default
+        value = obj.__dict__.get("_image_request", "auto")
+        if isinstance(value, str):
+            from ._image import Image
+
+            value = Image.from_debian_base() if value == "auto" else Image.from_base(value)
+            obj.__dict__["_image_request"] = value
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["_image_request"] = value
+
+
 @dataclass
 class TaskTemplate(Generic[P, R]):
     """A task: its fully-qualified name, interface and execution settings."""
@@ -168,7 +188,7 @@ class TaskTemplate(Generic[P, R]):
     short_name: str = ""
     task_type: str = "python"
     task_type_version: int = 0
-    image: Union[str, Image, None] = "auto"
+    image: Union[str, Image, None] = _ImageField()  # type: ignore[assignment]
     resources: Optional[Resources] = None
     cache: CacheRequest = "disable"
     interruptible: bool = False
