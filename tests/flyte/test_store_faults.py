@@ -640,6 +640,22 @@ def test_a_kill_while_a_run_resumes_keeps_every_record_once(tmp_path, stage):
         store.close()
 
 
+def test_files_a_kill_left_while_taking_a_lock_are_swept_at_the_next_open(tmp_path):
+    """A kill between creating a lock under its private name and renaming it (or, claiming a
+    dead journal, between creating and unlinking the claim) left the file for good."""
+    home = tmp_path / "home"
+    _open(home).close()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    journal = home / "journal"
+    left = [journal / f".{dead_pid}-0123456789.locking", journal / f".{dead_pid}-0123456789.claim-abcdef01"]
+    alive = journal / f".{os.getpid()}-0123456789.locking"  # a live process between creating and locking it
+    for p in (*left, alive):
+        p.write_bytes(b"")
+    _open(home).close()
+    assert [p for p in left if p.exists()] == [] and alive.exists()
+
+
 def test_journal_segments_without_a_lock_are_replayed(tmp_path):
     prog = _write_program(tmp_path)
     home = tmp_path / "home"
