@@ -353,7 +353,7 @@ class _Runner:
         for action in self.force_rerun_actions:
             done.pop(action, None)
         done.pop(ROOT_ACTION, None)
-        store.forget_unfinished(name, done)  # what runs again is recorded anew, once
+        store.prepare_resume(name, done)  # what runs again replaces its old record; nothing is deleted
         return done
 
     def _finish(self, run: RunState, call: Call, outputs: Optional[tuple], error: Optional[BaseException]) -> None:
