@@ -14,7 +14,7 @@ from array import array
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:
     from ._controller import Recorder
@@ -128,21 +128,27 @@ class RunState:
         return datetime.fromtimestamp(self.start_time, tz=timezone.utc)
 
 
-class CallCounts:
-    """How many calls a frame has made under each key (a nonzero int below 2**64).
+# A frame counts its calls in a dict until it has made this many distinct ones, then compactly.
+COMPACT_COUNTS_AFTER = 16384
 
-    Most keys are used once (a fan-out's children differ in their inputs), and a parent keeps
-    its counts for as long as it runs, so they are kept compactly: the keys in an open-addressing
-    table of 8-byte slots, at most half full (a dict of int keys costs ~80 bytes a key: 8 MB for a
-    100,000-wide gather), and a dict only for the keys used more than once. Not thread-safe: the
-    frame's lock guards it."""
+
+class CallCounts:
+    """How many calls a frame has made under each key (a nonzero int below 2**64), for a frame
+    that makes many: a dict of int keys costs ~80 bytes a key (8 MB for a 100,000-wide gather),
+    kept for as long as the parent runs. Most keys are used once (a fan-out's children differ in
+    their inputs), so the keys go in an open-addressing table of 8-byte slots, at most half full,
+    and a dict holds only the keys used more than once. Slower per call than a dict, which is why
+    a frame starts with one (`Frame.next_seq`). Not thread-safe: the frame's lock guards it."""
 
     __slots__ = ("repeats", "slots", "used")
 
-    def __init__(self) -> None:
+    def __init__(self, counts: Optional[dict[int, int]] = None) -> None:
         self.slots = array("Q", bytes(8 * 8))
         self.used = 0
         self.repeats: Optional[dict[int, int]] = None
+        for key, n in (counts or {}).items():
+            for _ in range(n):
+                self.next(key)
 
     def next(self, key: int) -> int:
         """Count one more call under `key`; returns how many there have been, this one included."""
@@ -190,7 +196,7 @@ class Frame:
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: Optional[CallCounts] = None  # made on first use: most actions call nothing
+        self.counts: Union[dict[int, int], CallCounts, None] = None  # made on first use: most actions call nothing
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
@@ -208,8 +214,13 @@ class Frame:
         with lock:
             counts = self.counts
             if counts is None:
-                counts = self.counts = CallCounts()
-            return counts.next(key)
+                counts = self.counts = {}
+            if isinstance(counts, CallCounts):
+                return counts.next(key)
+            n = counts[key] = counts.get(key, 0) + 1
+            if len(counts) > COMPACT_COUNTS_AFTER:
+                self.counts = CallCounts(counts)
+            return n
 
 
 _lock_creation = threading.Lock()

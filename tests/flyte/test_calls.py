@@ -105,6 +105,24 @@ def test_call_counts_number_each_key_like_a_counter():
     assert counts.used == len(set(keys))
 
 
+def test_a_frame_counts_the_same_before_and_after_it_compacts_its_counts():
+    # a frame counts in a dict, then (past COMPACT_COUNTS_AFTER distinct calls) in CallCounts
+    import collections
+    import random
+
+    from flyte._context import COMPACT_COUNTS_AFTER, CallCounts, Frame
+
+    frame = Frame(None, "a1", "t", "t")  # type: ignore[arg-type]
+    rng = random.Random(3)
+    keys = [rng.randrange(1, 2**60) for _ in range(COMPACT_COUNTS_AFTER + 3000)]
+    calls = keys[:2000] * 2 + keys + rng.choices(keys, k=3000)  # repeats before and after the switch
+    expected: collections.Counter = collections.Counter()
+    for key in calls:
+        expected[key] += 1
+        assert frame.next_seq(key) == expected[key]
+    assert isinstance(frame.counts, CallCounts)
+
+
 @env.task
 async def fan_out_with_repeats(n: int) -> list[int]:
     # every input three times: 3n calls, n distinct
