@@ -45,6 +45,7 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
 _get_running_loop = asyncio._get_running_loop
+_NO_KWARGS: dict[str, Any] = {}  # shared, never written: the controller only reads a call's kwargs
 
 
 class TaskRuntime:
@@ -372,7 +373,9 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
             return self.func(*args, **kwargs)
         rt = self._rt or self._runtime()
         if rt.is_async:
-            return submit_async(rt, frame, args, kwargs)
+            # the coroutine holds its arguments until whoever awaits it lets go of it (a gather:
+            # until all its children end); an empty **kwargs is a fresh dict per call
+            return submit_async(rt, frame, args, kwargs or _NO_KWARGS)
         if _get_running_loop() is not None:
             raise SyncTaskCallInAsyncContextError(
                 f"Sync task {self.name!r} was called in a blocking way from async code, which would stall "
@@ -389,8 +392,8 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
             return self.func(*args, **kwargs)
         rt = self._rt or self._runtime()
         if rt.is_async:
-            return submit_async(rt, frame, args, kwargs)
-        return submit_sync_in_thread(rt, frame, args, kwargs)
+            return submit_async(rt, frame, args, kwargs or _NO_KWARGS)
+        return submit_sync_in_thread(rt, frame, args, kwargs or _NO_KWARGS)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Runs the body right here: no action, no recording, no retries."""

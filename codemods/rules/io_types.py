@@ -226,7 +226,7 @@ class IoTypesRule(Rule):
                 and rest
                 and all(isinstance(r, cst.Index) and isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "BatchSize") for r in rest)
             ):
-                fx.todo(CODE, f"{code(rest[0].value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
+                fx.todo(CODE, f"{code(cst.ensure_type(rest[0], cst.Index).value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
                 fx.change(CODE)
                 return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
             if isinstance(first, cst.Index) and rest and _kind(fx, first.value) is None and all(isinstance(r, cst.Index) and _column_spec(fx, r.value) for r in rest):

@@ -53,7 +53,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
     # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:  # flyte.io's public hook
         return crossing_record(self)
 
     @classmethod
@@ -153,8 +153,9 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return cls(source)
 
 
-TensorboardLogs = FlyteDirectory["tensorboard"]
-TFRecordsDirectory = FlyteDirectory["tfrecord"]
+# FlyteDirectory["tensorboard"], spelled so a type checker does not read the name as a forward reference
+TensorboardLogs = FlyteDirectory.__class_getitem__("tensorboard")
+TFRecordsDirectory = FlyteDirectory.__class_getitem__("tfrecord")
 
 
 class _Packed:

@@ -72,7 +72,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:  # flyte.io's public hook
         return crossing_record(self)
 
     @classmethod
@@ -163,7 +163,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
 
 def _typed(ext: str) -> type:
-    return FlyteFile[ext]
+    return FlyteFile.__class_getitem__(ext)  # FlyteFile[ext], with ext a value (not a type)
 
 
 HDF5EncodedFile = _typed("hdf5")
