@@ -189,6 +189,12 @@ def _migrate_module(
         expanded = expand_shell_tasks(module, line_length_for(path))
         if expanded is not None:  # the shell tasks are flytekit tasks now; the rules migrate them
             module, text = expanded, expanded.code
+    if "FlyteRemote" in text and "FM501" in codes:
+        from ._remote import rewrite_remote
+
+        expanded = rewrite_remote(module)
+        if expanded is not None:  # flyte.init_from_config + flyte.run / flyte.remote now
+            module, text = expanded, expanded.code
     if "FileSensor" in text:
         from ._sensors import expand_file_sensors
 
