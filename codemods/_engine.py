@@ -195,6 +195,12 @@ def _migrate_module(
         expanded = rewrite_remote(module)
         if expanded is not None:  # flyte.init_from_config + flyte.run / flyte.remote now
             module, text = expanded, expanded.code
+    if "create_node" in text and "compilation_state" in text and "FM102" in codes:
+        from ._workflow_decorators import rewrite_workflow_decorators
+
+        expanded = rewrite_workflow_decorators(module)
+        if expanded is not None:  # the decorators' wrappers await their setup/teardown tasks now
+            module, text = expanded, expanded.code
     if "FileSensor" in text:
         from ._sensors import expand_file_sensors
 
