@@ -121,6 +121,11 @@ class Run:
     def wait(self, quiet: bool = False, wait_for: str = "terminal") -> None:
         """Local runs have finished by the time `flyte.run` returns."""
 
+    def sync(self) -> Run:
+        """This run, as the SDK's `Run.sync()` returns it: phase, error and outputs are read from
+        the store when asked for, so there is nothing to refresh."""
+        return self
+
     @Immediate  # type: ignore[misc]
     def outputs(self) -> ActionOutputs:
         if self._outputs is None:

@@ -11,7 +11,7 @@ from typing import Any, Optional, Union
 
 import flyte.io
 
-from .._crossing import arriving, crossing_record
+from .._crossing import arriving, crossing_record, uploaded
 
 
 class FlyteDirectory(flyte.io.Dir, os.PathLike):
@@ -25,7 +25,8 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
             p = p[len("file://"):]
         super().__init__(path=p, **{k: v for k, v in kwargs.items() if k in ("name", "format", "hash")})
         self._downloader = downloader
-        self._remote_directory = remote_directory if isinstance(remote_directory, str) else None
+        # a destination (str or path) to upload to when passed on; False (no upload) is kept as flytekit keeps it
+        self._remote_directory: Any = remote_directory if isinstance(remote_directory, (str, os.PathLike)) or remote_directory is False else None
         self._remote_source: Optional[str] = p if "://" in p else None
 
     def __class_getitem__(cls, item: Any) -> type:
@@ -63,7 +64,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
 
     def _serialize(self) -> dict[str, Any]:
-        return {"path": self._remote_source or self._remote_directory or self.path}
+        return {"path": self._remote_source or uploaded(self) or self.path}
 
     @classmethod
     def _deserialize(cls, value: dict[str, Any]) -> FlyteDirectory:
@@ -73,7 +74,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return FlyteDirToMultipartBlobTransformer().from_binary_idl(_Packed(adapter.pack(value)), cls)
 
     @property
-    def remote_directory(self) -> Optional[str]:
+    def remote_directory(self) -> Any:
         return self._remote_directory
 
     @property

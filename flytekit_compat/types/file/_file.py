@@ -11,7 +11,7 @@ from typing import IO, Any, Optional, Union
 
 import flyte.io
 
-from .._crossing import arriving, crossing_record
+from .._crossing import arriving, crossing_record, uploaded
 
 
 class FlyteFile(flyte.io.File, os.PathLike):
@@ -30,7 +30,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
             p = p[len("file://"):]
         super().__init__(path=p, **{k: v for k, v in kwargs.items() if k in ("name", "format", "hash")})
         self._downloader = downloader
-        self._remote_path = remote_path if isinstance(remote_path, str) else None
+        self._remote_path = remote_path if isinstance(remote_path, (str, os.PathLike)) else None
         self._remote_source: Optional[str] = p if "://" in p else None
         self.metadata = metadata
 
@@ -84,7 +84,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
     # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
 
     def _serialize(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self._remote_source or self.path}
+        out: dict[str, Any] = {"path": self._remote_source or uploaded(self) or self.path}
         if self.metadata:
             out["metadata"] = self.metadata
         return out
