@@ -32,7 +32,7 @@ from typing import Optional
 
 import libcst as cst
 
-from ._cst import TODO_PREFIX, code, dotted, kwarg
+from ._cst import TODO_PREFIX, code, dotted, kwarg, leading_lines
 from ._shell import _symbol, _table
 
 CODE = "FM501"
@@ -54,7 +54,7 @@ class _Skip(Exception):
 @dataclass
 class _Plan:
     name: str
-    statements: dict[cst.CSTNode, list[cst.BaseStatement]] = field(default_factory=dict)  # original -> new
+    statements: dict[cst.CSTNode, list[cst.SimpleStatementLine]] = field(default_factory=dict)  # original -> new
     calls: dict[cst.CSTNode, cst.BaseExpression] = field(default_factory=dict)  # original Call -> new
     todos: dict[cst.CSTNode, list[str]] = field(default_factory=dict)  # original statement -> TODOs
 
@@ -81,8 +81,10 @@ def _is_true(node: Optional[cst.BaseExpression]) -> Optional[bool]:
     return None
 
 
-def _stmt(text: str) -> cst.BaseStatement:
-    return cst.parse_statement(text)
+def _stmt(text: str) -> cst.SimpleStatementLine:
+    stmt = cst.parse_statement(text)
+    assert isinstance(stmt, cst.SimpleStatementLine), text  # only one-line statements are built here
+    return stmt
 
 
 class _Parents(cst.CSTVisitor):
@@ -388,7 +390,7 @@ class _Apply(cst.CSTTransformer):
         if new is not None:
             return _rebase(new, original_node, updated_node)
         if isinstance(original_node, cst.SimpleStatementLine):
-            result = updated_node
+            assert isinstance(updated_node, cst.SimpleStatementLine)  # leaving a line gives a line
             replacement = self.statements.get(original_node)
             if replacement is not None:
                 # the rewritten first statement keeps the expressions rewritten inside it
@@ -397,13 +399,13 @@ class _Apply(cst.CSTTransformer):
                     first = updated_node
                 result_nodes = [first, *replacement[1:]]
             else:
-                result_nodes = [result]
+                result_nodes = [updated_node]
             todos = self.todos.get(original_node)
             if todos:
-                existing = {ln.comment.value for ln in result_nodes[0].leading_lines if ln.comment is not None}  # type: ignore[union-attr]
+                existing = {ln.comment.value for ln in result_nodes[0].leading_lines if ln.comment is not None}
                 lines = [cst.EmptyLine(indent=True, comment=cst.Comment(f"{TODO_PREFIX}{CODE} {m}")) for m in todos
                          if f"{TODO_PREFIX}{CODE} {m}" not in existing]
-                result_nodes[0] = result_nodes[0].with_changes(leading_lines=[*result_nodes[0].leading_lines, *lines])  # type: ignore[union-attr]
+                result_nodes[0] = result_nodes[0].with_changes(leading_lines=[*result_nodes[0].leading_lines, *lines])
             if len(result_nodes) == 1:
                 return result_nodes[0]
             return cst.FlattenSentinel(result_nodes)
@@ -444,8 +446,8 @@ def _place_imports(body: list[cst.BaseStatement], modules: list[str]) -> None:
     for mod in reversed(modules):
         line = _stmt(f"import {mod}\n")
         if first < len(body):
-            line = line.with_changes(leading_lines=body[first].leading_lines)
-            body[first] = body[first].with_changes(leading_lines=[])  # type: ignore[union-attr]
+            line = line.with_changes(leading_lines=leading_lines(body[first]))
+            body[first] = body[first].with_changes(leading_lines=[])
         body.insert(first, line)
 
 
@@ -479,7 +481,7 @@ def rewrite_remote(module: cst.Module) -> Optional[cst.Module]:
         imports.append("flyte")
     if "flyte.remote." in text and not _imports(new, "flyte.remote"):
         imports.append("flyte.remote")
-    body = list(new.body)
+    body: list[cst.BaseStatement] = list(new.body)
     _place_imports(body, imports)
     return new.with_changes(body=body)
 

@@ -55,7 +55,7 @@ from typing import Optional, Union
 
 import libcst as cst
 
-from ._cst import code
+from ._cst import code, leading_lines
 from ._shell import _symbol, _table
 
 _CONTEXTS = ("FlyteContextManager", "FlyteContext", "current_context")
@@ -233,11 +233,11 @@ def _rewrite_decorator(fn: cst.FunctionDef, table: dict[str, str]) -> Optional[c
         return None
     awaiter = _AwaitWrapped(wrapped)
     new_body = rest.visit(awaiter)
-    if awaiter.calls == 0:
+    if awaiter.calls == 0 or not isinstance(new_body, cst.IndentedBlock):
         return None
-    stmts = [st.with_changes(leading_lines=_without_compiler_notes(st.leading_lines)) for st in new_body.body]  # type: ignore[attr-defined]
+    stmts = [st.with_changes(leading_lines=_without_compiler_notes(leading_lines(st))) for st in new_body.body]
     if stmts:  # the wrapper's first line follows its def directly
-        first = list(stmts[0].leading_lines)
+        first = list(leading_lines(stmts[0]))
         while first and first[0].comment is None:
             first.pop(0)
         stmts[0] = stmts[0].with_changes(leading_lines=first)

@@ -443,9 +443,10 @@ class IoTypesRule(Rule):
         if _is_remote_literal(path):
             return call(f"{target}.from_existing_remote", [cst.Arg(path)])
         extra = []
-        if remote_key in args and not (isinstance(args[remote_key], cst.Name) and args[remote_key].value in ("None", "False")):
+        destination = args.get(remote_key)
+        if destination is not None and not (isinstance(destination, cst.Name) and destination.value in ("None", "False")):
             # flytekit uploaded the value to this destination when the task returned it
-            extra.append(cst.Arg(args[remote_key], keyword=cst.Name("remote_destination"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+            extra.append(cst.Arg(destination, keyword=cst.Name("remote_destination"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
         if "downloader" in args:
             fx.todo(CODE, "a custom downloader has no flyte.io counterpart; download in the task instead")
         if "metadata" in args:

@@ -98,7 +98,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
     # -- flytekit API -------------------------------------------------------------------------------------
 
     @property
-    def remote_path(self) -> Optional[str]:
+    def remote_path(self) -> Optional[Union[str, os.PathLike]]:
         return self._remote_path
 
     @property
