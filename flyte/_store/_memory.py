@@ -126,12 +126,9 @@ class MemoryStore:
             return read_blob_url(key)
         raise FileNotFoundError(f"blob {key} is not in the in-memory store (it keeps every value inline)")
 
-    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
-        keep = set(keep)
+    def prepare_resume(self, run: str, keep: Collection[str]) -> None:
+        keep = set(keep)  # records are keyed by id: a new one replaces the old one
         with self._lock:
-            actions = self._actions.get(run, {})
-            for aid in [a for a in actions if a not in keep]:
-                del actions[aid]
             _drop(self._logs, lambda k: k[0] == run and k[1] not in keep)
             _drop(self._reports, lambda k: k[0] == run and k[1] not in keep)
 

@@ -69,9 +69,11 @@ class MetadataStore(Protocol):
     def load_blob(self, key: str) -> bytes:
         """A value the store kept out of line (see `flyte._serde.ExtCode.BLOB`)."""
 
-    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
-        """Before a run resumes: drop its actions except `keep` (the ones it will replay), so
-        that every action id of a run has one record."""
+    def prepare_resume(self, run: str, keep: Collection[str]) -> None:
+        """Before a run resumes, answering the actions in `keep` from their records: every
+        record stays; each action not in `keep` runs again, and its first new record replaces
+        the old one, so that every action id of a run has one record. Their logs and reports
+        are dropped (the new attempts write theirs)."""
 
     def delete_run(self, name: str) -> None:
         """Remove the run's records, logs, reports and its directory (home / "runs" / name);

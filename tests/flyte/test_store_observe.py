@@ -342,15 +342,21 @@ def test_a_started_action_counts_as_running_until_it_ends(store):
     assert store.run_counts(["r"])["r"] == ActionCounts(running=3, succeeded=1, failed=1)
 
 
-def test_groups_follow_forget_and_delete(store, tmp_path):
+def test_groups_follow_a_resume_and_delete(store, tmp_path):
     store.run_started(_run("r"))
     for k in range(10):
         store.action_finished(_action("r", f"c{k}", start=1 + k, phase="SUCCEEDED" if k < 6 else "FAILED"))
     store.log_written("r", "c7", 1, "gone soon\n")
     store.log_written("r", "c1", 1, "stays\n")
-    store.forget_unfinished("r", {f"c{k}" for k in range(6)})
-    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=6)
+    store.prepare_resume("r", {f"c{k}" for k in range(6)})
+    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=6, failed=4)  # kept until they run again
     assert store.get_log("r", "c7") is None and store.get_log("r", "c1").text == "stays\n"
+    store.action_started(_action("r", "c6", phase="RUNNING", start=20))
+    store.actions_finished([_action("r", f"c{k}", start=20 + k) for k in (7, 8)])
+    assert store.run_counts(["r"])["r"] == ActionCounts(running=1, succeeded=8, failed=1)
+    store.action_finished(_action("r", "c6", start=20))
+    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=9, failed=1)
+    assert len(store.list_actions("r").actions) == 10
     run_dir = store.home / "runs" / "r"
     (run_dir / "c1").mkdir(parents=True)
     (run_dir / "c1" / "report.html").write_text("x")
