@@ -25,7 +25,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -36,52 +35,22 @@ import urllib.request
 from pathlib import Path
 from statistics import median
 
+from _trivial_children import MODES, TASKS, cachegrind_instructions
+
 ROOT = Path(__file__).resolve().parent.parent
 
-WORKER = r'''
-import asyncio, json, sys, time
-import flyte
-mode, n = sys.argv[1], int(sys.argv[2])
-env = flyte.TaskEnvironment("bench_observe")
-
-@env.task
-async def child(x: int) -> int:
-    return x + 1
-
-@env.task
-def schild(x: int) -> int:
-    return x + 1
-
-@env.task
-async def seq(n: int) -> int:
-    s = 0
-    for i in range(n):
-        s += await child(i)
-    return s
-
-@env.task
-async def gather(n: int) -> int:
-    return sum(await asyncio.gather(*[child(i) for i in range(n)]))
-
-@env.task
-def sync_seq(n: int) -> int:
-    return sum(schild(i) for i in range(n))
-
-@env.task
-def map_sync(n: int) -> int:
-    return sum(flyte.map(schild, range(n)))
-
-task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]
-flyte.run(task, 1)
+WORKER = (
+    "import asyncio, json, sys, time\nimport flyte\nmode, n = sys.argv[1], int(sys.argv[2])\n"
+    + TASKS
+    + """flyte.run(task, 1)
 from flyte._store import open_store
 open_store().flush()
 c0 = time.process_time()
 flyte.run(task, n)
 open_store().flush()
 print(json.dumps({"cpu": time.process_time() - c0}))
-'''
-
-MODES = ("seq", "sync_seq", "map_sync", "gather")
+"""
+)
 
 
 def _run(args: list[str], env: dict, cwd: str, timeout: float = 3600) -> subprocess.CompletedProcess:
@@ -93,12 +62,7 @@ def _run(args: list[str], env: dict, cwd: str, timeout: float = 3600) -> subproc
 
 def instructions(python: str, pythonpath: str, mode: str, n: int, home: str, capture: bool) -> int:
     env = {**os.environ, "PYTHONPATH": pythonpath, "FLYTE_HOME": home, "FLYTE_CAPTURE_OUTPUT": "1" if capture else "0"}
-    proc = _run(["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", python, "-c",
-                 WORKER, mode, str(n)], env, home)
-    found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
-    if not found:
-        raise RuntimeError(f"no instruction count in valgrind's output:\n{proc.stderr[-2000:]}")
-    return int(found.group(1).replace(",", ""))
+    return cachegrind_instructions([python, "-c", WORKER, mode, str(n)], env, home)
 
 
 def cpu_per_action(python: str, pythonpath: str, mode: str, n: int, home: str, capture: bool) -> float:

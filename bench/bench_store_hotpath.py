@@ -15,66 +15,24 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-WORKER = r'''
-import asyncio, sys
-import flyte
-from flyte._store import open_store
+from _trivial_children import TASKS, cachegrind_instructions
 
-mode, n = sys.argv[1], int(sys.argv[2])
-env = flyte.TaskEnvironment("hot")
-
-@env.task
-async def child(x: int) -> int:
-    return x + 1
-
-@env.task
-def schild(x: int) -> int:
-    return x + 1
-
-@env.task
-async def seq(n: int) -> int:
-    s = 0
-    for i in range(n):
-        s += await child(i)
-    return s
-
-@env.task
-async def gather(n: int) -> int:
-    return sum(await asyncio.gather(*[child(i) for i in range(n)]))
-
-@env.task
-def sync_seq(n: int) -> int:
-    return sum(schild(i) for i in range(n))
-
-@env.task
-def map_sync(n: int) -> int:
-    return sum(flyte.map(schild, range(n)))
-
-task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]
-flyte.run(task, n)
-open_store().flush()
-'''
+WORKER = (
+    "import asyncio, sys\nimport flyte\nfrom flyte._store import open_store\n"
+    "mode, n = sys.argv[1], int(sys.argv[2])\n"
+    + TASKS
+    + "flyte.run(task, n)\nopen_store().flush()\n"
+)
 
 
 def instructions(tree: Path, mode: str, n: int) -> int:
     with tempfile.TemporaryDirectory() as home:
         env = {**os.environ, "PYTHONPATH": str(tree), "FLYTE_HOME": home}
-        proc = subprocess.run(
-            ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null",
-             sys.executable, "-c", WORKER, mode, str(n)],
-            capture_output=True, text=True, env=env, cwd=home, timeout=3600,
-        )
-    if proc.returncode != 0:
-        raise RuntimeError(f"{tree} {mode} {n}:\n{proc.stderr[-3000:]}")
-    match = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
-    assert match, proc.stderr[-2000:]
-    return int(match.group(1).replace(",", ""))
+        return cachegrind_instructions([sys.executable, "-c", WORKER, mode, str(n)], env, home)
 
 
 def main() -> None:

@@ -1,0 +1,62 @@
+"""What the per-action benches share: trivial children in four shapes, and an instruction counter.
+
+`TASKS` is program text (benches run it in a fresh interpreter with `python -c`, so a chosen source
+tree is imported); it defines the tasks and binds `task` to the one `mode` names. The program that
+includes it must first bind `mode` and import `flyte` and `asyncio`.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from collections.abc import Mapping, Sequence
+
+MODES = ("seq", "sync_seq", "map_sync", "gather")
+
+TASKS = r'''
+env = flyte.TaskEnvironment("trivial_children")
+
+@env.task
+async def child(x: int) -> int:
+    return x + 1
+
+@env.task
+def schild(x: int) -> int:
+    return x + 1
+
+@env.task
+async def seq(n: int) -> int:
+    s = 0
+    for i in range(n):
+        s += await child(i)
+    return s
+
+@env.task
+async def gather(n: int) -> int:
+    return sum(await asyncio.gather(*[child(i) for i in range(n)]))
+
+@env.task
+def sync_seq(n: int) -> int:
+    return sum(schild(i) for i in range(n))
+
+@env.task
+def map_sync(n: int) -> int:
+    return sum(flyte.map(schild, range(n)))
+
+task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]
+'''
+
+
+def cachegrind_instructions(command: Sequence[str], env: Mapping[str, str], cwd: str, timeout: float = 3600) -> int:
+    """Instructions `command` executed, counted by valgrind's cachegrind (`I refs`): a cost that
+    does not move with the machine's load. Raises with the command's stderr when it fails."""
+    proc = subprocess.run(
+        ["valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file=/dev/null", *command],
+        capture_output=True, text=True, env=dict(env), cwd=cwd, timeout=timeout,
+    )
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(command[:1])} under valgrind failed:\n{proc.stderr[-3000:]}")
+    found = re.search(r"I\s+refs:\s+([\d,]+)", proc.stderr)
+    if not found:
+        raise RuntimeError(f"no instruction count in valgrind's output:\n{proc.stderr[-2000:]}")
+    return int(found.group(1).replace(",", ""))
