@@ -38,6 +38,7 @@ from .._controller import (
     Recorder,
     capture_begin,
     capture_end,
+    capture_for_process,
     format_failure,
     pop_env,
     push_env,
@@ -413,8 +414,13 @@ def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
 
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
-    frame; returns the pickled `AttemptOutcome`."""
-    return safe_dumps(run_attempt_here(payload, link))
+    frame; returns the pickled `AttemptOutcome`. The process keeps capturing output between
+    attempts (`capture_for_process`): it is a worker, running one attempt after another."""
+    capture_for_process()
+    answer = run_attempt_here(payload, link)
+    if answer.ok and answer.report is None and type(answer.value) in _SCALARS:
+        return pickle.dumps(answer, protocol=5)  # nothing that needs cloudpickle: the C pickler alone
+    return safe_dumps(answer)
 
 
 def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> AttemptOutcome:
