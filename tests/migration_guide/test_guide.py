@@ -83,3 +83,10 @@ def test_example_without_output_is_rejected(tmp_path: Path) -> None:
     page.write_text("<!-- example: a/flyte2 -->\n```python\nprint(1)\n```\n")
     with pytest.raises(GuideError, match="'a' has no output block"):
         parse(page)
+
+
+def test_ray_forwarded_lines_are_not_the_program_output() -> None:
+    printed = ("\x1b[33m(raylet)\x1b[0m A worker died or was killed while executing a task ...\n[0, 10, 20]\n"
+               "(shard pid=12, ip=127.0.0.1) a worker's print\n(pid=5) starting\n(not ray) the program's\n")
+    assert program_output(printed, "ray") == "[0, 10, 20]\n(not ray) the program's"
+    assert program_output(printed, None).startswith("\x1b[33m(raylet)")  # only Ray runs filter anything
