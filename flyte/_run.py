@@ -1,8 +1,14 @@
 """Starting runs: `flyte.run`, `flyte.with_runcontext(...)`, `flyte.rerun` and the `Run` they return.
 
-A run executes its root task in this process. Reusing the name of a run that did not succeed
-resumes it: every action that already succeeded (tasks and traces alike) is answered from the
-store instead of running again, which is what a remote Flyte "recover" does.
+A run executes its root task in this process. A run name names one run: reusing the name of a
+run that failed or was aborted resumes it (every action that already succeeded, tasks and
+traces alike, is answered from the store instead of running again, which is what a remote Flyte
+"recover" does); reusing the name of a run that succeeded is refused (`RunExistsError`) unless
+the caller asks to replace it (`flyte run --replace`), and `flyte.rerun(name, recover=True)` of
+a succeeded run returns its recorded outputs without running anything.
+
+A run is reported finished only once it is saved: `flyte.run` commits the run's records to the
+store before it returns, and raises a `StoreError` (which says what is kept where) if it cannot.
 """
 
 from __future__ import annotations
@@ -40,7 +46,8 @@ from ._executor import select_executor
 from ._fsspec import is_url, join
 from ._run_spec import RunSpec, unpack_spec
 from ._serde import Codec
-from ._store import MetadataStore, Phase, open_store
+from ._store import MetadataStore, Phase, StoreError, open_store
+from ._store._errors import translate
 from ._syncify import Dual, Immediate
 from ._task import TaskTemplate
 from .errors import InitializationError
@@ -49,6 +56,12 @@ from .models import ActionPhase
 logger = logging.getLogger("flyte")
 
 Mode = Literal["local", "remote", "hybrid"]
+
+
+class RunExistsError(ValueError):
+    """A run name is taken by a run that cannot be resumed (it succeeded, or ran another task)."""
+
+    code = "RunExistsError"
 
 
 class ActionOutputs(tuple):
@@ -220,7 +233,8 @@ class _Runner:
                  annotations: Optional[dict[str, str]] = None, recover: bool = True,
                  force_rerun_actions: Optional[Sequence[str]] = None, interactive_mode: Optional[bool] = None,
                  run_start_time: Optional[datetime] = None, project: Optional[str] = None,
-                 domain: Optional[str] = None, notifications: Any = None, debug: bool = False):
+                 domain: Optional[str] = None, notifications: Any = None, debug: bool = False,
+                 replace: bool = False, resume_succeeded: bool = False):
         if mode not in (None, "local", "remote", "hybrid"):
             raise ValueError(f"mode must be 'local', 'remote' or 'hybrid', got {mode!r}")
         self.mode = mode
@@ -239,6 +253,8 @@ class _Runner:
         self.run_start_time = run_start_time
         self.project = project
         self.domain = domain
+        self.replace = replace  # a succeeded run of this name is deleted and run again (explicit only)
+        self.resume_succeeded = resume_succeeded  # rerun --recover --force-rerun-action of a succeeded run
         self._debug = debug  # kept, as the SDK's runner keeps it; a local run warns that it has no effect
         self._notifications: tuple = ()
         if notifications is not None:  # checked now: a wrong value fails before the run starts
@@ -267,11 +283,17 @@ class _Runner:
         rt = task._runtime()
         inputs = rt.iface.bind(rt.name, args, kwargs)  # bad arguments fail before anything is recorded
         store = current_store()
+        not_writable = getattr(store, "read_only", None)  # a store opened read-only says why
+        if not_writable is not None:
+            raise not_writable
         name = self.name or _new_run_name()
-        replay, spec = self._replay_for(store, name)
+        replay, spec = self._replay_for(store, name, rt.name)
         setup = self._setup(name, spec)
         run_dir = Path(setup.run_dir) if setup.run_dir else store.home / "runs" / name
-        run_dir.mkdir(parents=True, exist_ok=True)
+        try:
+            run_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as e:
+            raise translate(e, run_dir, "create the run's folder") from e
         raw_data_path = setup.raw_data_path
         codec = Codec(io_context=io_context(run_dir, raw_data_path), blob_loader=store.load_blob)
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
@@ -317,21 +339,32 @@ class _Runner:
             _source_file(rt.func), spec.pack(),
         )
 
-    def _replay_for(self, store: MetadataStore, name: str) -> tuple[Optional[dict[str, bytes]], Optional[RunSpec]]:
-        """For a run named like an earlier one that did not succeed (and `recover`): the outputs
-        of its finished actions, and its setup (`RunSpec`); otherwise (None, None), the earlier
-        run removed."""
+    def _replay_for(self, store: MetadataStore, name: str,
+                    task: str) -> tuple[Optional[dict[str, bytes]], Optional[RunSpec]]:
+        """What a run named `name` replays: (None, None) for a new run, else the outputs of its
+        actions that succeeded (a failed or aborted run resumes) and its setup (`RunSpec`), which
+        the resumed run keeps. Never deletes a run's records unless the caller asked to replace it."""
         previous = store.get_run(name)
         if previous is None:
             return None, None
         if previous.phase == Phase.RUNNING:
             if previous.owner == store.owner:
                 raise RuntimeError(f"Run {name!r} is already running in this process; pick another name")
-            if store.owner_alive(previous.owner):
+            if store.owner_alive(previous.owner):  # a dead owner's journal is replayed by this check
                 raise RuntimeError(f"Run {name!r} is already running in another process; pick another name")
-        if previous.phase == Phase.SUCCEEDED or not self.recover:
+            previous = store.get_run(name) or previous
+        if self.replace:
+            logger.warning("Replacing run %s (%s, %s): its records are deleted and it runs again", name,
+                           previous.task, previous.phase)
             store.delete_run(name)
             return None, None
+        if (previous.phase == Phase.SUCCEEDED and not self.resume_succeeded) or not self.recover:
+            raise RunExistsError(_taken_message(name, previous, store))
+        if previous.task != task:
+            raise RunExistsError(
+                f"Run {name!r} in the store at {store.home} ran task {previous.task!r}, not {task!r}, and "
+                f"{str(previous.phase).lower()}; a run resumes only with its own task. Pick another name, or "
+                f"replace it (its records are deleted): flyte run --name {name} --replace ...")
         done = store.succeeded_outputs(name)
         for action in self.force_rerun_actions:
             done.pop(action, None)
@@ -379,6 +412,7 @@ class _Runner:
         iface = call.rt.iface
         outputs = ActionOutputs(iface.outputs_tuple(value), iface.output_names or ("o0",))
         self._finish(run, call, outputs, None)
+        _save(run)
         return Run(run.name, run.store, outputs=outputs, task=call.rt.task)  # type: ignore[arg-type]
 
     def _run_sync(self, task: Any, *args: Any, **kwargs: Any) -> Run:
@@ -391,6 +425,30 @@ class _Runner:
         """On the caller's loop: an async root there, a sync root in a worker thread."""
         run, call = self._begin(task, args, kwargs)
         return await self._conclude(run, call, _root_value_awaited)
+
+
+def _taken_message(name: str, previous: Any, store: MetadataStore) -> str:
+    when = datetime.fromtimestamp(previous.end_time or previous.start_time or 0).strftime("%Y-%m-%d %H:%M:%S")
+    return (
+        f"Run {name!r} already {str(previous.phase).lower()} ({previous.task}, {when}) in the store at {store.home}, "
+        f"and a run name names one run: its records are kept. Its outputs: `flyte get run {name}`, or "
+        f"`flyte rerun {name} --recover` (returns them without running anything). To run it again: "
+        f"`flyte rerun {name}` (a new run with its inputs) or another --name; to replace it, deleting its "
+        f"records: `flyte run --name {name} --replace ...` (or `flyte delete run {name}` first)."
+    )
+
+
+def _save(run: RunState) -> None:
+    """Commit the run's records before it is reported finished. They are durable in the journal
+    already; a store that cannot commit them (a full disk, a damaged file) must not let the run
+    look saved, so its error is raised, saying where the records are kept."""
+    store = run.store
+    if store is None:
+        return
+    try:
+        store.flush()
+    except StoreError as e:
+        raise type(e)(f"Run {run.name!r} finished but could not be saved: {e}", e.path) from e
 
 
 async def _root_value_blocking(call: Call) -> Any:
@@ -518,16 +576,22 @@ RERUN_UNUSED = {
 
 class _RerunFunction:
     """`flyte.rerun(run_name, recover=True)`: run a stored run's task again with its inputs
-    (or new ones), replaying every action that already succeeded when `recover` is set."""
+    (or new ones), replaying every action that already succeeded when `recover` is set. With
+    `recover`, a run that succeeded runs nothing: its recorded outputs are returned (name
+    actions in `force_rerun_actions` to run those again in it)."""
 
     def __call__(self, run_name: str, action_name: str = ROOT_ACTION, recover: bool = False,
                  force_rerun_actions: Optional[Sequence[str]] = None, allow_missing_source_outputs: bool = False,
                  **inputs: Any) -> Run:
         _warn_unused("rerun", _RerunFunction.__call__, dict(action_name=action_name,
                      allow_missing_source_outputs=allow_missing_source_outputs), RERUN_UNUSED)
+        done = _recovered_without_running(run_name, recover, force_rerun_actions, inputs)
+        if done is not None:
+            return done
         task, stored = _load_stored_run(run_name)
         merged = {**stored, **inputs}
-        runner = _Runner(name=run_name if recover else None, recover=recover, force_rerun_actions=force_rerun_actions)
+        runner = _Runner(name=run_name if recover else None, recover=recover, force_rerun_actions=force_rerun_actions,
+                         resume_succeeded=bool(recover and force_rerun_actions))
         return runner._run_sync(task, **merged)
 
     async def aio(self, run_name: str, action_name: str = ROOT_ACTION, recover: bool = False,
@@ -535,12 +599,35 @@ class _RerunFunction:
                   **inputs: Any) -> Run:
         _warn_unused("rerun", _RerunFunction.aio, dict(action_name=action_name,
                      allow_missing_source_outputs=allow_missing_source_outputs), RERUN_UNUSED)
+        done = _recovered_without_running(run_name, recover, force_rerun_actions, inputs)
+        if done is not None:
+            return done
         task, stored = _load_stored_run(run_name)
-        runner = _Runner(name=run_name if recover else None, recover=recover, force_rerun_actions=force_rerun_actions)
+        runner = _Runner(name=run_name if recover else None, recover=recover, force_rerun_actions=force_rerun_actions,
+                         resume_succeeded=bool(recover and force_rerun_actions))
         return await runner._run_async(task, **{**stored, **inputs})
 
 
 rerun = _RerunFunction()
+
+
+def _recovered_without_running(run_name: str, recover: bool, force: Optional[Sequence[str]],
+                               inputs: dict[str, Any]) -> Optional[Run]:
+    """`rerun(name, recover=True)` of a run that succeeded: the run as recorded, nothing runs."""
+    if not recover or force:
+        return None
+    store = current_store()
+    row = store.get_run(run_name)
+    if row is None or row.phase != Phase.SUCCEEDED:
+        return None
+    if inputs:
+        stored = Codec(blob_loader=store.load_blob).unpack(row.inputs) if row.inputs else {}
+        if any(k not in stored or stored[k] != v for k, v in inputs.items()):
+            raise RunExistsError(
+                f"Run {run_name!r} succeeded with other inputs; recovering it cannot change them. "
+                f"`flyte rerun {run_name}` (without --recover) runs it again under a new name with yours.")
+    logger.info("Run %s already succeeded: its recorded outputs are returned, nothing runs", run_name)
+    return Run(run_name, store)
 
 
 def _load_stored_run(run_name: str) -> tuple[TaskTemplate, dict[str, Any]]:

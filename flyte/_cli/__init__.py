@@ -5,6 +5,7 @@
     flyte rerun RUN [--recover]
     flyte delete run NAME | local-cache
     flyte ui [--port P] [--host H]
+    flyte store check | recover
 """
 
 from __future__ import annotations
@@ -27,7 +28,20 @@ _console = console
 _fail = fail
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Main(click.Group):
+    """Problems of the store (full, read-only, damaged) end any command with their message,
+    which names the path and what to do, instead of a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        from .._store import StoreError
+
+        try:
+            return super().invoke(ctx)
+        except StoreError as e:
+            _fail(str(e))
+
+
+@click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More logging and whole tracebacks (repeat for more).")
 @click.option("-c", "--config", "config", default=None, help="Accepted for compatibility; runs are local.")
 @click.option("--endpoint", default=None, hidden=True)
@@ -93,11 +107,20 @@ def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) ->
         verbose = opts.pop("verbose", 0)
         name = opts["name"] = opts.get("name") or _new_run_name()  # known even when the run fails
         start = time.time()
+        from .._run import RunExistsError
+        from .._store import StoreError
+
+        replace = opts.pop("replace", False)
         out = _console()
         live = _live_view(name, out, live_wanted, progress, output_format)
         try:
             with live.shown(out) if live is not None else _nothing():
-                run = flyte.with_runcontext(mode="local", **opts).run(task, **inputs)
+                runner = flyte.with_runcontext(mode="local", **opts)
+                runner.replace = replace
+                run = runner.run(task, **inputs)
+        except (StoreError, RunExistsError) as e:  # the store or the name, not the user's code: no traceback
+            _fail(str(e))
+            return
         except Exception as e:
             _report_failure(name, e, output_format, time.time() - start, verbose)
             return
@@ -184,7 +207,9 @@ def _jsonable(value: Any) -> Any:
     },
 )
 @click.option("--local", is_flag=True, help="Run locally (the only mode of this runtime; accepted for compatibility).")
-@click.option("--name", default=None, help="Run name. Reusing the name of a failed run resumes it.")
+@click.option("--name", default=None, help="Run name. Reusing the name of a failed run resumes it; the name of "
+              "a run that succeeded is refused unless --replace is given.")
+@click.option("--replace", is_flag=True, help="With --name of a run that succeeded: delete its records and run it again.")
 @click.option("--raw-data-path", default=None, help="Where new files and dataframes are written.")
 @click.option("--run-base-dir", default=None, help="The run's directory (reports, passed files).")
 @click.option("-e", "--env", "env", multiple=True, help="KEY=VALUE environment variable for every task of the run.")
@@ -205,7 +230,8 @@ def _jsonable(value: Any) -> Any:
 @click.argument("file", required=False)
 @click.argument("task_name", required=False)
 @click.pass_context
-def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path: Optional[str], run_base_dir: Optional[str],
+def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool, raw_data_path: Optional[str],
+            run_base_dir: Optional[str],
             env: tuple, overwrite_cache: bool, disable_run_cache: bool, executor: Optional[str],
             max_workers: Optional[int], follow: bool, tui: bool,
             project: Optional[str],
@@ -257,8 +283,8 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path:
         return
     runner_opts: dict[str, Any] = {
         "name": name, "raw_data_path": raw_data_path, "run_base_dir": run_base_dir, "env_vars": _parse_env(env) or None,
-        "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "live": tui,
-        "progress": ctx.obj.get("progress", True) if ctx.obj else True,
+        "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "replace": replace,
+        "live": tui, "progress": ctx.obj.get("progress", True) if ctx.obj else True,
         "verbose": ctx.obj.get("verbose", 0) if ctx.obj else 0,
     }
     cmd = _task_command(task, runner_opts, ctx.obj.get("output_format", "table") if ctx.obj else "table")
@@ -278,15 +304,18 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], raw_data_path:
 
 @main.command("rerun")
 @click.argument("run_name")
-@click.option("--recover", is_flag=True, help="Replay the actions that already succeeded instead of running them again.")
+@click.option("--recover", is_flag=True, help="Resume the run under its name: actions that already succeeded are "
+              "replayed, not run again (a run that succeeded returns its outputs and runs nothing).")
 @click.option("--force-rerun-action", "force", multiple=True, help="With --recover, run this action again anyway.")
 def rerun_cmd(run_name: str, recover: bool, force: tuple) -> None:
     """Run a recorded run's task again with the same inputs."""
     import flyte
 
+    from .._run import RunExistsError
+
     try:
         run = flyte.rerun(run_name, recover=recover, force_rerun_actions=list(force) or None)
-    except (KeyError, LookupError, ImportError) as e:
+    except (KeyError, LookupError, ImportError, RunExistsError) as e:
         _fail(str(e))
         return
     except Exception as e:
@@ -348,3 +377,8 @@ def ui_cmd(port: int, host: str, allow_changes: bool, open_browser: bool) -> Non
         _fail(f"flyte ui needs Starlette, uvicorn and Jinja2 ({e.name} is missing): pip install 'flyteshift[ui]'")
         return
     serve(_store(), host=host, port=port, allow_changes=allow_changes, open_browser=open_browser)
+
+
+from ._store_cmd import store as _store_group  # noqa: E402
+
+main.add_command(_store_group)

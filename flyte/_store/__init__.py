@@ -3,10 +3,13 @@
 `open_store()` gives the process's store under `$FLYTE_HOME` (default `~/.flyte`): the embedded
 SQLite store, or with `FLYTE_STORE=memory` one that lives in memory. Both implement
 `MetadataStore` and speak in the typed records of `_records`; they also keep what actions wrote
-(`_logs`), their reports, and fan-out aggregates for readers (`_groups`).
+(`_logs`), their reports, and fan-out aggregates for readers (`_groups`). What goes wrong on disk
+is a `StoreError` (full, read-only, damaged) that names the path; `_maintenance` checks and
+recovers a store (`flyte store check|recover`).
 """
 
 from ._blobs import BlobStore
+from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError
 from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV
 from ._memory import MemoryStore
 from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
@@ -54,6 +57,10 @@ __all__ = [
     "Phase",
     "RunRecord",
     "SQLiteStore",
+    "StoreDamagedError",
+    "StoreError",
+    "StoreFullError",
+    "StoreReadOnlyError",
     "default_home",
     "open_store",
     "run_directory",

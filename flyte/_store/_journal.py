@@ -9,6 +9,18 @@ a batch is committed, the segments it came from are deleted. If the process dies
 process that opens the store finds an owner lock nobody holds, replays that owner's segments into
 SQLite and marks its unfinished runs as failed.
 
+Space is reserved before it is used: a segment's blocks are allocated (`posix_fallocate`) before
+it is mapped, so a full disk or a file size limit (`ulimit -f`) is an error when a segment is
+created, never a SIGBUS when a mapped page is first written. The owner's lock file reserves room
+for a note: when the journal cannot grow, the owner writes why there, and whoever replays its
+journal fails its unfinished runs with that reason.
+
+Exactly once: each committed batch records, in the same SQLite transaction, the highest segment
+number it covers (`meta` key `journal:<owner>`), and segments are numbered in the order they are
+filled (a reused segment gets a new number). Replay skips what that key covers, so a crash between
+a commit and the removal of the segments it covered never applies a record twice, and a replay
+cut short (killed, or the disk full) leaves the lock and the segments for the next process.
+
 Record layout: payload first, then its 8-byte header (length, CRC-32) in front of it, so a reader
 that finds a valid header has a complete payload; the rest of a segment is zeros. A crash of the
 whole machine is SQLite's synchronous=NORMAL territory, as for the rest of the store.
@@ -16,6 +28,7 @@ whole machine is SQLite's synchronous=NORMAL territory, as for the rest of the s
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import mmap
 import os
@@ -23,37 +36,74 @@ import struct
 import uuid
 import zlib
 from pathlib import Path
-from typing import Iterator
+from typing import Iterator, Optional
 
 import msgpack
 
+from ._errors import translate
+
 _HEADER = struct.Struct("<II")  # payload length, crc32(payload)
 SEGMENT_BYTES = 8 * 1024 * 1024
+MIN_SEGMENT_BYTES = 64 * 1024  # what is tried when a full segment does not fit on the disk
+NOTE_BYTES = 4096  # reserved in each owner's lock file for the reason its journal stopped
 
 
 def new_owner_id() -> str:
     return f"{os.getpid()}-{uuid.uuid4().hex[:10]}"
 
 
+def reserve(fd: int, size: int) -> None:
+    """Allocate `size` bytes of disk for `fd` now, so that writing them later cannot fail."""
+    try:
+        os.posix_fallocate(fd, 0, size)
+    except OSError as e:
+        if e.errno not in (errno.EOPNOTSUPP, errno.EINVAL, errno.ENOSYS):
+            raise
+        zeros = bytes(min(size, 1 << 20))  # a file system without fallocate: write the zeros
+        for offset in range(0, size, len(zeros)):
+            os.pwrite(fd, zeros[: size - offset], offset)
+
+
 class OwnerLock:
     """Held for the life of the process: its presence, unlocked, means the owner died."""
 
-    __slots__ = ("fd", "path")
+    __slots__ = ("fd", "noted", "path")
 
     def __init__(self, directory: Path, owner: str):
         # Lock under a temporary name, then rename: a recovering process must never see the
         # final name unlocked while its owner is alive.
         tmp = directory / f".{owner}.locking"
         self.path = directory / f"{owner}.lock"
-        self.fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600)
-        fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        os.replace(tmp, self.path)
+        try:
+            self.fd = os.open(tmp, os.O_WRONLY | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise translate(e, tmp, "create the journal's lock file") from e
+        try:
+            fcntl.flock(self.fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            reserve(self.fd, NOTE_BYTES)
+            os.replace(tmp, self.path)
+        except OSError as e:
+            os.close(self.fd)
+            _unlink(tmp)
+            raise translate(e, tmp, "create the journal's lock file", NOTE_BYTES) from e
+        self.noted = False
+
+    def note(self, text: str) -> None:
+        """Say why this owner's journal stopped (in space reserved when the lock was made)."""
+        data = text.encode("utf-8", "replace")[: NOTE_BYTES - 1]
+        try:
+            os.pwrite(self.fd, data + bytes(NOTE_BYTES - len(data)), 0)
+            self.noted = True
+        except OSError:
+            pass
+
+    def clear_note(self) -> None:
+        if self.noted:
+            self.note("")
+            self.noted = False
 
     def release(self) -> None:
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        _unlink(self.path)
         os.close(self.fd)
 
 
@@ -61,16 +111,42 @@ class SegmentFull(Exception):
     """The record does not fit in what is left of this segment."""
 
 
+def segment_path(directory: Path, owner: str, number: int) -> Path:
+    return directory / f"{owner}-{number:06d}.journal"
+
+
+def segment_number(path: Path) -> int:
+    return int(path.stem.rsplit("-", 1)[1])
+
+
 class JournalSegment:
-    __slots__ = ("fd", "map", "offset", "path", "size")
+    """A segment whose disk space is allocated before it is mapped: writing into the map cannot
+    run out of space. Raises `StoreFullError` (or another `StoreError`) when it cannot be made."""
+
+    __slots__ = ("directory", "fd", "map", "offset", "owner", "path", "size")
 
     def __init__(self, directory: Path, owner: str, number: int, size: int = SEGMENT_BYTES):
-        self.path = directory / f"{owner}-{number:06d}.journal"
-        self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
-        os.ftruncate(self.fd, size)
-        self.map = mmap.mmap(self.fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        self.directory, self.owner = directory, owner
+        self.path = segment_path(directory, owner, number)
+        try:
+            self.fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o600)
+        except OSError as e:
+            raise translate(e, self.path, "create a journal segment", size) from e
+        try:
+            reserve(self.fd, size)
+            self.map = mmap.mmap(self.fd, size, flags=mmap.MAP_SHARED, prot=mmap.PROT_READ | mmap.PROT_WRITE)
+        except OSError as e:
+            os.close(self.fd)
+            _unlink(self.path)
+            raise translate(e, self.path, "reserve space for the journal", size) from e
         self.offset = 0
         self.size = size
+
+    def renumber(self, number: int) -> None:
+        """Give a reused segment the next number, so that replay knows its records are new."""
+        path = segment_path(self.directory, self.owner, number)
+        os.rename(self.path, path)
+        self.path = path
 
     def append(self, payload: bytes) -> None:
         n = len(payload)
@@ -90,12 +166,21 @@ class JournalSegment:
             self.offset = 0
 
     def close_and_remove(self) -> None:
-        try:
-            os.unlink(self.path)
-        except FileNotFoundError:
-            pass
+        _unlink(self.path)
         self.map.close()
         os.close(self.fd)
+
+    def close(self) -> None:
+        """Close without removing: its records are not committed yet, a later replay needs them."""
+        self.map.close()
+        os.close(self.fd)
+
+
+def _unlink(path: Path) -> None:
+    try:
+        os.unlink(path)
+    except FileNotFoundError:
+        pass
 
 
 def read_records(path: Path) -> Iterator[tuple[str, tuple]]:
@@ -124,17 +209,26 @@ class DeadOwner:
     def __init__(self, owner: str, lock_path: Path, fd: int):
         self.owner, self.lock_path, self.fd = owner, lock_path, fd
 
-    def release(self) -> None:
+    def note(self) -> Optional[str]:
+        """What the owner wrote about why its journal stopped, if anything."""
         try:
-            os.unlink(self.lock_path)
-        except FileNotFoundError:
-            pass
+            text = os.pread(self.fd, NOTE_BYTES, 0).rstrip(b"\0").decode("utf-8", "replace").strip()
+        except OSError:
+            return None
+        return text or None
+
+    def release(self, remove: bool = True) -> None:
+        """Done with this owner: remove its lock (its journal is applied and gone), or with
+        `remove=False` only let go of it, so that the next process tries again."""
+        if remove:
+            _unlink(self.lock_path)
         os.close(self.fd)
 
 
 def claim_dead_owners(directory: Path) -> list[DeadOwner]:
     """Owners whose lock nobody holds any more; we take their locks so only one process
-    replays each journal."""
+    replays each journal. Segments left without any lock (a crash of an older version, or a
+    lock removed by hand) are claimed too, under a lock made for them."""
     if not directory.is_dir():
         return []
     claimed = []
@@ -150,7 +244,32 @@ def claim_dead_owners(directory: Path) -> list[DeadOwner]:
             os.close(fd)
             continue
         claimed.append(DeadOwner(lock.stem, lock, fd))
+    locked = {p.stem for p in directory.glob("*.lock")}
+    for owner in sorted({p.stem.rsplit("-", 1)[0] for p in directory.glob("*.journal")} - locked):
+        dead = _claim_orphan(directory, owner)
+        if dead is not None:
+            claimed.append(dead)
     return claimed
+
+
+def _claim_orphan(directory: Path, owner: str) -> Optional[DeadOwner]:
+    """Make a lock for `owner`'s lockless segments and hold it: created locked under a private
+    name and then linked into place, which fails if another process got there first."""
+    lock = directory / f"{owner}.lock"
+    tmp = directory / f".{owner}.claim-{uuid.uuid4().hex[:8]}"
+    try:
+        fd = os.open(tmp, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except OSError:
+        return None
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        os.link(tmp, lock)
+    except OSError:
+        os.close(fd)
+        return None
+    finally:
+        _unlink(tmp)
+    return DeadOwner(owner, lock, fd)
 
 
 def _try_lock(fd: int) -> bool:

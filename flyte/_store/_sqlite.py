@@ -4,29 +4,52 @@ Threading: any thread may record (sync task bodies run in worker threads). Recor
 in-memory buffer under a lock; finished actions are also appended to the journal before the
 call returns. A writer thread commits the buffer every `flush_interval` seconds, and `flush()`
 commits it on demand (the runtime calls it when a run ends).
+
+Faults (see `_errors`): opening checks the file (its header, and SQLite's `quick_check` when it
+changed since the last clean close) and refuses a damaged or missing database with the path and
+what to do; a store that cannot be written opens read-only (history can be read, recording says
+which path is not writable); a full disk is a `StoreFullError`, never a signal.
+
+The tree is whole after any kill: a run's root action, and every action that has a finished
+child, is in the journal before that child is (an action's start is otherwise only buffered).
 """
 
 from __future__ import annotations
 
 import atexit
+import functools
 import heapq
+import logging
 import os
 import shutil
 import sqlite3
 import threading
 import time
+import urllib.parse
 import weakref
-from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional, TypeVar
 
 import msgpack
 
 from .._serde import ExtCode
 from ._blobs import BlobStore
+from ._errors import (
+    RECOVER_HINT,
+    StoreDamagedError,
+    StoreError,
+    StoreFullError,
+    StoreReadOnlyError,
+    first_unwritable,
+    read_only_error,
+    translate,
+)
 from ._groups import GroupTallies, group_of, wanted_parent
 from ._journal import (
+    MIN_SEGMENT_BYTES,
     SEGMENT_BYTES,
+    DeadOwner,
     JournalSegment,
     OwnerLock,
     SegmentFull,
@@ -34,6 +57,7 @@ from ._journal import (
     new_owner_id,
     owner_alive,
     read_records,
+    segment_number,
     segments_of,
 )
 from ._logs import LogBuffer, log_limit, merge
@@ -69,6 +93,12 @@ from ._records import (
 SCHEMA_VERSION = 4
 INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = int(ExtCode.BLOB)
+DB_NAME = "metadata.db"
+CLEAN_MARK = "metadata.db.clean"  # the database's file state when it was last closed cleanly
+_JOURNAL_KEY = "journal:"  # meta key prefix: the highest journal segment of an owner that is committed
+
+logger = logging.getLogger("flyte")
+_F = TypeVar("_F", bound=Callable[..., Any])
 
 _ACTIONS_TABLE = """CREATE TABLE IF NOT EXISTS actions (
     run TEXT NOT NULL, id TEXT NOT NULL, parent TEXT, task TEXT, short_name TEXT, group_name TEXT,
@@ -177,6 +207,18 @@ def _batch_row(rows: list) -> tuple:
     return (rows[0][0], msgpack.packb(rows, use_bin_type=True), min(starts), max(starts), parent)
 
 
+def recount(conn: sqlite3.Connection, run: str) -> None:
+    """Compute `run`'s fan-out aggregates afresh from its rows (caller holds a transaction)."""
+    tallies = GroupTallies()
+    # inputs and outputs are not needed: leave them out of the scan
+    cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
+    tallies.add_all(conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)))
+    for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
+        tallies.add_all(msgpack.unpackb(blob, raw=False))
+    conn.execute("DELETE FROM action_groups WHERE run=?", (run,))
+    conn.executemany(_ADD_TO_GROUP, tallies.rows())
+
+
 def _run_of(kind: str, row: tuple) -> str:
     """The run a journal record belongs to ("" for cache entries)."""
     if kind == J_CACHE:
@@ -190,37 +232,83 @@ def _order_key(row: tuple) -> tuple[float, str]:
     return (row[9] or 0.0, row[1])
 
 
+def _reads(method: _F) -> _F:
+    """A read of the database: SQLite's errors become `StoreError`s that name the file."""
+
+    @functools.wraps(method)
+    def wrapper(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.Error as e:
+            raise translate(e, self.path, "read the store") from e
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _writes(method: _F) -> _F:
+    """A change outside the recording path (delete, forget, clear): refused on a read-only
+    store, and SQLite's errors become `StoreError`s."""
+
+    @functools.wraps(method)
+    def wrapper(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
+        self._writable()
+        try:
+            return method(self, *args, **kwargs)
+        except (sqlite3.Error, OSError) as e:
+            raise translate(e, self.path, "change the store") from e
+
+    return wrapper  # type: ignore[return-value]
+
+
 class SQLiteStore:
     """Runs, their action tree, attempts and the task cache, under one directory (`home`).
-    Implements `MetadataStore`."""
+    Implements `MetadataStore`.
 
-    def __init__(self, home: Path, flush_interval: float = 0.2):
+    Opening replays the journals of processes that died. `read_only=True` (or a store whose
+    files cannot be written) opens the database read-only: everything can be read, nothing can
+    be recorded (`read_only` then holds the `StoreReadOnlyError` that recording raises)."""
+
+    # Slots: attribute loads on the recording path stay specialized however many attributes the
+    # store has (with 30 or more in an instance dict, CPython 3.11 stops sharing its keys and every
+    # `self.x` costs more: +300 instructions per recorded action, measured with cachegrind).
+    __slots__ = (
+        "__weakref__", "_actions", "_attempts", "_batches", "_cache", "_closed", "_committing", "_conn", "_db_lock",
+        "_durable", "_durable_starts", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
+        "_lock", "_log_pending", "_logs", "_owner_lock", "_packer", "_reports", "_running", "_runs", "_segment",
+        "_segment_no", "_spare", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
+        "read_only", "recovered_runs", "recovery_errors",
+    )
+
+    def __init__(self, home: Path, flush_interval: float = 0.2, read_only: bool = False):
         self.home = Path(home)
-        self.home.mkdir(parents=True, exist_ok=True)
-        self.path = self.home / "metadata.db"
+        self.path = self.home / DB_NAME
         self.journal_dir = self.home / "journal"
-        self.journal_dir.mkdir(exist_ok=True)
         self.blobs = BlobStore(self.home / "blobs")
         self.owner = new_owner_id()
         self.log_limit = log_limit()
         # actions committed as RUNNING and not yet as finished: their group counts them as running
         self._running: set[tuple[str, str]] = set()
-        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
-        self._conn.execute("PRAGMA journal_mode=WAL")
-        self._conn.execute("PRAGMA synchronous=NORMAL")
-        self._conn.executescript(_SCHEMA)
-        self._check_schema()
-        self._conn.executescript(_INDEXES)
         self._db_lock = threading.Lock()
         self._lock = threading.Lock()  # guards the buffers, the journal segment and its packer
         self._packer = msgpack.Packer(use_bin_type=True)
         self._flush_lock = threading.Lock()
         # buffered rows (plain tuples in record order) until the next commit
         self._actions: dict[tuple, tuple] = {}
+        self._committing: dict[tuple, tuple] = {}  # the rows a flush in progress is committing
         self._runs: dict[str, tuple] = {}
         self._attempts: list[tuple] = []
         self._batches: list[list[tuple]] = []
         self._cache: dict[str, tuple] = {}
+        # Per run, the actions whose start is durable (journaled or committed): a finished child
+        # makes its parent's start durable first, so that a kill never leaves an orphan.
+        self._durable: dict[str, set[str]] = {}
+        # Per resumed run, actions that must be journaled when they start: they run again under
+        # children that the resumed run kept (see forget_unfinished).
+        self._durable_starts: dict[str, set[str]] = {}
+        # The (run, parent) whose start was made durable last, compared by identity: the children
+        # of one parent come one after another, and this spares them the lookups above.
+        self._hot_run: Optional[str] = None
+        self._hot_parent: Optional[str] = None
         self._logs = LogBuffer(self.log_limit)
         self._log_pending = self._logs.pending  # the same dict, for a cheap "any output pending?"
         self._reports: dict[tuple[str, str], str] = {}  # (run, action) -> blob key
@@ -230,12 +318,119 @@ class SQLiteStore:
         self._spare: Optional[JournalSegment] = None  # a committed, zeroed segment ready for reuse
         self._segment_no = 0
         self._closed = False
-        self.recovered_runs: list[str] = self._recover()
+        self.read_only: Optional[StoreReadOnlyError] = None
+        self.recovery_errors: list[StoreError] = []  # journals of dead processes that could not be replayed yet
+        self.recovered_runs: list[str] = []
+        self._conn: sqlite3.Connection
+        if read_only:
+            self._open_read_only(None)
+        else:
+            try:
+                self._open_writable()
+            except (OSError, sqlite3.Error) as e:
+                err = translate(e, self.path, "open the store for writing")
+                if not isinstance(err, StoreReadOnlyError) or not _has_data(self.path):
+                    raise err from e
+                files = [self.home, self.journal_dir, self.path, *(self.path.with_name(DB_NAME + x) for x in ("-wal", "-shm"))]
+                where = first_unwritable(files)
+                if where is not None:  # name the path that is in the way, not what SQLite tripped over
+                    err = read_only_error(where, "read-only", "open the store for writing")
+                self._open_read_only(err)
         self._flush_interval = flush_interval
         self._wake = threading.Event()
-        self._writer = threading.Thread(target=self._writer_loop, name="flyte-store-writer", daemon=True)
-        self._writer.start()
+        self._writer: Optional[threading.Thread] = None
+        if self.read_only is None:
+            self._writer = threading.Thread(target=self._writer_loop, name="flyte-store-writer", daemon=True)
+            self._writer.start()
         _live_stores.add(self)
+
+    # -- opening ------------------------------------------------------------------------------------
+
+    def _open_writable(self) -> None:
+        try:
+            self.home.mkdir(parents=True, exist_ok=True)
+            self.journal_dir.mkdir(exist_ok=True)
+        except OSError as e:
+            raise translate(e, e.filename or self.home, "create the store's directory") from e
+        check_files(self.home)
+        check = _changed_since_clean_close(self.home)
+        self._conn = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=30)
+        try:
+            self._conn.execute("PRAGMA journal_mode=WAL")
+            self._conn.execute("PRAGMA synchronous=NORMAL")
+            if check:
+                self._quick_check()
+            self._conn.executescript(_SCHEMA)
+            self._check_schema()
+            self._conn.executescript(_INDEXES)
+            self.recovered_runs = self._recover()
+        except BaseException:
+            self._conn.close()
+            raise
+
+    def _open_read_only(self, reason: Optional[StoreReadOnlyError]) -> None:
+        """Open the database for reading only: `mode=ro` sees everything, including what is still
+        in its write-ahead log; where SQLite cannot even make its shared-memory file (a read-only
+        directory), `immutable=1` reads the database file alone."""
+        check_files(self.home)
+        if not _has_data(self.path):
+            raise StoreReadOnlyError(f"No store at {self.home} to read (no {self.path}).", self.path)
+        check = _changed_since_clean_close(self.home)
+        uri = "file:" + urllib.parse.quote(str(self.path.resolve()))
+        conn: Optional[sqlite3.Connection] = None
+        last: Optional[sqlite3.Error] = None
+        for params in ("mode=ro", "immutable=1"):
+            candidate = sqlite3.connect(f"{uri}?{params}", uri=True, isolation_level=None, check_same_thread=False,
+                                        timeout=30)
+            try:
+                candidate.execute("SELECT count(*) FROM sqlite_master").fetchone()
+            except sqlite3.Error as e:
+                candidate.close()
+                last = e
+                if isinstance(translate(e, self.path, "read"), StoreDamagedError):
+                    break
+                continue
+            conn = candidate
+            wal = self.path.with_name(DB_NAME + "-wal")
+            if params == "immutable=1" and wal.exists() and wal.stat().st_size > 0:
+                logger.warning("The store at %s is read without its write-ahead log %s (its directory is not "
+                               "writable): the most recent changes may be missing.", self.home, wal)
+            break
+        if conn is None:
+            assert last is not None
+            raise translate(last, self.path, "open the store for reading") from last
+        self._conn = conn
+        if check:
+            self._quick_check()
+        row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
+        if row is None or int(row[0]) != SCHEMA_VERSION:
+            self._conn.close()
+            raise StoreError(
+                f"The metadata store at {self.path} has schema version {row and row[0]}, this runtime reads "
+                f"{SCHEMA_VERSION}; it cannot be upgraded without write access.", self.path)
+        self.read_only = reason or StoreReadOnlyError(
+            f"The store at {self.home} was opened read-only: runs can be read but not recorded.", self.path)
+        pending = list(self.journal_dir.glob("*.journal")) if self.journal_dir.is_dir() else []
+        if pending and any(not owner_alive(self.journal_dir, p.stem.rsplit("-", 1)[0]) for p in pending):
+            logger.warning("The store at %s is read-only here: journals of processes that died (%s) are not "
+                           "applied, so their last records are not shown.", self.home, self.journal_dir)
+
+    def _quick_check(self) -> None:
+        """SQLite's structural check of the whole file; refuses a damaged store."""
+        try:
+            rows = [r[0] for r in self._conn.execute("PRAGMA quick_check(5)")]
+        except sqlite3.Error as e:
+            raise translate(e, self.path, "check the store") from e
+        if rows != ["ok"]:
+            raise StoreDamagedError(
+                f"The store's database {self.path} is damaged (SQLite's quick_check: {'; '.join(rows)}). {RECOVER_HINT}",
+                self.path)
+
+    def _writable(self) -> None:
+        if self.read_only is not None:
+            raise self.read_only
+        if self._closed:
+            raise StoreError(f"The store at {self.home} is closed.", self.home)
 
     def _check_schema(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -243,9 +438,9 @@ class SQLiteStore:
             self._upgrade(int(row[0]))
             row = (str(SCHEMA_VERSION),)
         if row is None or int(row[0]) != SCHEMA_VERSION:
-            raise RuntimeError(
+            raise StoreError(
                 f"The metadata store at {self.path} has schema version {row and row[0]}, this runtime "
-                f"expects {SCHEMA_VERSION}. Point FLYTE_HOME at another directory or remove the file."
+                f"expects {SCHEMA_VERSION}. Point FLYTE_HOME at another directory or remove the file.", self.path
             )
 
     def _upgrade(self, version: int) -> None:
@@ -286,45 +481,82 @@ class SQLiteStore:
     # -- crash recovery ----------------------------------------------------------------------------
 
     def _recover(self) -> list[str]:
-        """Replay the journals of processes that died, and fail the runs they left running."""
+        """Replay the journals of processes that died, and fail the runs they left running.
+
+        A journal that cannot be replayed now (the disk is full) keeps its lock and segments for
+        the next process; the reason is in `recovery_errors`. A damaged database is refused."""
         failed_runs: list[str] = []
         for dead in claim_dead_owners(self.journal_dir):
             try:
-                segments = segments_of(self.journal_dir, dead.owner)
-                self._conn.execute("BEGIN")
+                failed_runs.extend(self._replay(dead))
+            except Exception as e:
+                dead.release(remove=False)
+                err = translate(e, self.path, f"replay the journal of process {dead.owner} (in {self.journal_dir})")
+                if isinstance(err, StoreDamagedError) or not isinstance(err, StoreError):
+                    raise err from e
+                self.recovery_errors.append(err)
+                logger.warning("%s The journal is kept and replayed when the store is next opened.", err)
+            except BaseException:
+                dead.release(remove=False)
+                raise
+            else:
+                dead.release(remove=True)
+                self._forget_owner(dead.owner)
+        return failed_runs
+
+    def _replay(self, dead: DeadOwner) -> list[str]:
+        """Apply what `dead` journaled and did not commit, in one transaction, and fail its runs."""
+        segments = segments_of(self.journal_dir, dead.owner)
+        key = _JOURNAL_KEY + dead.owner
+        with self._db_lock:
+            conn = self._conn
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                row = conn.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
+                applied = int(row[0]) if row else -1
+                top = applied
                 touched: set[str] = set()
                 for seg in segments:
-                    for kind, row in read_records(seg):
-                        self._apply(kind, row)
-                        touched.add(_run_of(kind, row))
+                    number = segment_number(seg)
+                    if number <= applied:
+                        continue  # committed before the owner died
+                    for kind, rec in read_records(seg):
+                        self._apply(kind, rec)
+                        touched.add(_run_of(kind, rec))
+                    top = max(top, number)
+                note = dead.note()
+                code, _, msg = (note or "").partition("\n")
+                if not msg:
+                    code, msg = "ProcessExited", "the process running this was terminated before it finished"
                 now = time.time()
-                msg = "the process running this was terminated before it finished"
-                stuck = [r[0] for r in self._conn.execute("SELECT name FROM runs WHERE owner=? AND phase='RUNNING'", (dead.owner,))]
+                stuck = [r[0] for r in conn.execute("SELECT name FROM runs WHERE owner=? AND phase='RUNNING'", (dead.owner,))]
                 for run in stuck:
-                    self._conn.execute(
-                        "UPDATE runs SET phase='FAILED', end_time=?, error_code='ProcessExited', error=? WHERE name=?",
-                        (now, msg, run),
-                    )
-                    self._conn.execute(
-                        "UPDATE actions SET phase='FAILED', end_time=?, error_code='ProcessExited', error=? "
-                        "WHERE run=? AND phase='RUNNING'",
-                        (now, msg, run),
-                    )
+                    conn.execute("UPDATE runs SET phase='FAILED', end_time=?, error_code=?, error=? WHERE name=?",
+                                 (now, code, msg, run))
+                    conn.execute("UPDATE actions SET phase='FAILED', end_time=?, error_code=?, error=? "
+                                 "WHERE run=? AND phase='RUNNING'", (now, code, msg, run))
                 touched.update(stuck)
                 touched.discard("")
                 for run in sorted(touched):  # replayed rows may have been committed already: count afresh
                     self._recount(run)
-                self._conn.execute("COMMIT")
-                failed_runs.extend(stuck)
-                for seg in segments:
-                    seg.unlink()
+                # Same transaction: a crash before the segments are gone never applies them twice.
+                conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (key, str(max(top, 0))))
+                conn.execute("COMMIT")
             except BaseException:
-                if self._conn.in_transaction:
-                    self._conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            finally:
-                dead.release()
-        return failed_runs
+        for seg in segments:
+            seg.unlink(missing_ok=True)
+        return stuck
+
+    def _forget_owner(self, owner: str) -> None:
+        """Once an owner's segments and lock are gone, its committed-position key is not needed."""
+        try:
+            with self._db_lock:
+                self._conn.execute("DELETE FROM meta WHERE key=?", (_JOURNAL_KEY + owner,))
+        except sqlite3.Error:
+            pass  # harmless leftover: owner ids are never reused
 
     def _apply(self, kind: str, row: tuple) -> None:
         if kind == J_ACTION:
@@ -357,47 +589,67 @@ class SQLiteStore:
     def _recount(self, run: str) -> None:
         """Compute the run's fan-out aggregates from its rows. Caller holds the connection in a
         transaction; the run must not be recording in this process."""
-        conn = self._conn
-        tallies = GroupTallies()
-        # inputs and outputs are not needed: leave them out of the scan
-        cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
-        tallies.add_all(conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)))
-        for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
-            tallies.add_all(msgpack.unpackb(blob, raw=False))
-        conn.execute("DELETE FROM action_groups WHERE run=?", (run,))
-        conn.executemany(_ADD_TO_GROUP, tallies.rows())
+        recount(self._conn, run)
         self._running = {k for k in self._running if k[0] != run}
 
     # -- recording (hot path) -----------------------------------------------------------------------
 
     def _new_segment(self, at_least: int = 0) -> JournalSegment:
-        if self._owner_lock is None:
-            self._owner_lock = OwnerLock(self.journal_dir, self.owner)
-        self._segment_no += 1
-        size = max(SEGMENT_BYTES, at_least + 64)
-        return JournalSegment(self.journal_dir, self.owner, self._segment_no, size)
+        """The next segment to append to (the spare if it fits), its disk space reserved; when a
+        full-size segment does not fit on the disk, a small one is tried before giving up. On
+        failure the reason is noted in the owner's lock file (see `_journal`) and raised."""
+        try:
+            if self._owner_lock is None:
+                self._owner_lock = OwnerLock(self.journal_dir, self.owner)
+            spare = self._spare
+            number = self._segment_no + 1
+            if spare is not None and at_least + 64 < spare.size:
+                spare.renumber(number)  # its records are newer than any committed number
+                self._spare = None
+                seg = spare
+            else:
+                # Reserved space is real disk (not a sparse file): start small and double while
+                # segments fill before a commit, so an idle or small run holds 64 KiB, not 8 MiB.
+                size = max(min(SEGMENT_BYTES, MIN_SEGMENT_BYTES << (len(self._full_segments) + (self._segment is not None))),
+                           at_least + 64)
+                try:
+                    seg = JournalSegment(self.journal_dir, self.owner, number, size)
+                except StoreFullError:
+                    small = max(MIN_SEGMENT_BYTES, at_least + 64)
+                    if small >= size:
+                        raise
+                    seg = JournalSegment(self.journal_dir, self.owner, number, small)
+            self._segment_no = number
+        except (StoreError, OSError) as e:
+            err = translate(e, self.journal_dir, "write the journal")
+            if self._owner_lock is not None:
+                self._owner_lock.note(f"{getattr(err, 'code', type(err).__name__)}\n{err}")
+            raise err from e
+        if self._owner_lock.noted:
+            self._owner_lock.clear_note()
+        return seg
 
     def _journal(self, kind: str, row: tuple) -> None:
         # Caller holds self._lock.
         payload = self._packer.pack((kind, row))  # = pack_record(kind, row), without a Packer per record
         seg = self._segment
         if seg is None:
-            if self._spare is not None and len(payload) + 64 < self._spare.size:
-                seg, self._spare = self._spare, None
-                self._segment = seg
-            else:
-                seg = self._segment = self._new_segment(len(payload))
+            seg = self._segment = self._new_segment(len(payload))
         try:
             seg.append(payload)
         except SegmentFull:
+            new = self._new_segment(len(payload))  # may raise: then nothing changed
             self._full_segments.append(seg)  # kept until the batch that covers it is committed
-            seg = self._segment = self._new_segment(len(payload))
+            seg = self._segment = new
             seg.append(payload)
 
     def _offload(self, data: Optional[bytes]) -> Optional[bytes]:
         if data is None or len(data) <= INLINE_LIMIT:
             return data
-        key = self.blobs.put(data)
+        try:
+            key = self.blobs.put(data)
+        except OSError as e:
+            raise translate(e, self.blobs.root, "store a large value in the blob store", len(data)) from e
         return msgpack.packb(msgpack.ExtType(_BLOB_EXT, key.encode()))
 
     # Records arrive as NamedTuples and are kept as plain tuples from here on (`record[:]` is an
@@ -413,21 +665,47 @@ class SQLiteStore:
             row = (*row[:i], self._offload(inp), self._offload(out), *row[i + 2:])
         return row
 
+    def _durable_start(self, run: str, aid: str) -> None:
+        """Make action `aid`'s start durable (caller holds self._lock): journal its buffered
+        start row, unless it is already journaled or committed. Called for a run's root when it
+        starts, and for a parent before its first finished child."""
+        durable = self._durable.get(run)
+        if durable is None:
+            durable = self._durable[run] = set()
+        elif aid in durable:
+            return
+        row = self._actions.get((run, aid)) or self._committing.get((run, aid))
+        if row is not None and row[12] is None and row[7] == Phase.RUNNING.value:
+            self._journal(J_ACTION, self._offload_row(row))
+        durable.add(aid)  # a row in neither buffer is committed already (or has no start record)
+        self._hot_run, self._hot_parent = run, aid
+
     def action_started(self, record: ActionRecord) -> None:
-        """Buffered only: an action that never finishes needs no durability beyond its run's."""
+        """Buffered only, as an action that never finishes needs no durability beyond its run's;
+        except a run's root (and, in a resumed run, a parent of kept actions), which is
+        journaled: a tree read after a kill always has its root."""
         row = record[:]
         key = (row[0], row[1])
         with self._lock:
             self._actions[key] = row
+            if row[2] is None or (self._durable_starts and row[1] in self._durable_starts.get(row[0], ())):
+                self._durable_start(row[0], row[1])
 
     def action_finished(self, record: ActionRecord) -> None:
-        """Durable when this returns, with the output its last attempt wrote so far."""
+        """Durable when this returns, after its parent's start, with the output its last attempt wrote so far."""
         row = record[:]
         inp, out = row[11], row[12]  # _offload_row's test, inlined: this is the hot path
         if (inp is not None and len(inp) > INLINE_LIMIT) or (out is not None and len(out) > INLINE_LIMIT):
             row = self._offload_row(row)
         key = (row[0], row[1])
+        parent = row[2]
         with self._lock:
+            if parent is not None and (parent is not self._hot_parent or row[0] is not self._hot_run):
+                durable = self._durable.get(row[0])
+                if durable is None or parent not in durable:
+                    self._durable_start(row[0], parent)
+                else:
+                    self._hot_run, self._hot_parent = row[0], parent
             if self._log_pending:  # some action wrote something: is it this one?
                 self._journal_log((row[0], row[1], row[8]))
             self._journal(J_ACTION, row)
@@ -445,7 +723,13 @@ class SQLiteStore:
         if not rows:
             return
         offloaded = [self._offload_row(r[:]) for r in rows]
+        run = offloaded[0][0]
         with self._lock:
+            durable = self._durable.get(run)
+            for parent in {r[2] for r in offloaded}:
+                if parent is not None and (durable is None or parent not in durable):
+                    self._durable_start(run, parent)
+                    durable = self._durable[run]
             if self._log_pending:
                 for r in offloaded:
                     self._journal_log((r[0], r[1], r[8]))
@@ -469,14 +753,19 @@ class SQLiteStore:
 
     def report_written(self, run: str, action: str, html: str) -> None:
         """Durable when this returns (the report goes to the blob store, then the journal)."""
-        key = self.blobs.put(html.encode("utf-8"))
+        data = html.encode("utf-8")
+        try:
+            key = self.blobs.put(data)
+        except OSError as e:
+            raise translate(e, self.blobs.root, "store a report in the blob store", len(data)) from e
         row = (run, action, key)
         with self._lock:
             self._journal(J_REPORT, row)
             self._reports[(run, action)] = key
 
     def run_started(self, record: RunRecord) -> None:
-        """Durable when this returns."""
+        """Durable when this returns; raises `StoreReadOnlyError` on a read-only store."""
+        self._writable()
         row = self._offload_row(record[:])
         with self._lock:
             self._logs.run_started(row[0])
@@ -490,8 +779,13 @@ class SQLiteStore:
             self._logs.run_finished(row[0])
             self._journal(J_RUN, row)
             self._runs[row[0]] = row
+            if row[2] != Phase.RUNNING.value:
+                self._durable.pop(row[0], None)
+                self._durable_starts.pop(row[0], None)
+                self._hot_run = self._hot_parent = None
 
     def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
+        self._writable()
         row = (key, task, version, self._offload(outputs), time.time())
         with self._lock:
             self._journal(J_CACHE, row)
@@ -502,8 +796,11 @@ class SQLiteStore:
         with self._lock:
             row = self._cache.get(key)
         if row is None:
-            with self._db_lock:
-                row = self._conn.execute("SELECT key, task, version, outputs, created FROM cache WHERE key=?", (key,)).fetchone()
+            try:
+                with self._db_lock:
+                    row = self._conn.execute("SELECT key, task, version, outputs, created FROM cache WHERE key=?", (key,)).fetchone()
+            except sqlite3.Error as e:
+                raise translate(e, self.path, "read the task cache") from e
         if row is None:
             return None
         if max_age is not None and time.time() - row[4] > max_age:
@@ -532,7 +829,8 @@ class SQLiteStore:
         self._wake.set()
 
     def flush(self) -> None:
-        """Commit everything recorded so far to SQLite and drop the journal segments it came from."""
+        """Commit everything recorded so far to SQLite and drop the journal segments it came from.
+        Raises a `StoreError` (the records stay buffered and journaled) when it cannot."""
         with self._flush_lock:
             with self._lock:
                 if not (self._actions or self._runs or self._attempts or self._cache or self._batches
@@ -540,6 +838,7 @@ class SQLiteStore:
                     return
                 batches, self._batches = self._batches, []
                 actions, self._actions = self._actions, {}
+                self._committing = actions
                 runs, self._runs = self._runs, {}
                 attempts, self._attempts = self._attempts, []
                 cache, self._cache = self._cache, {}
@@ -547,50 +846,64 @@ class SQLiteStore:
                 reports, self._reports = self._reports, {}
                 segments = [*self._full_segments, *([self._segment] if self._segment else [])]
                 self._segment, self._full_segments = None, []
-            # finished rows were offloaded when recorded; started rows may carry large inputs
-            rows = [self._offload_row(r) if r[12] is None else r for r in actions.values()]
-            tallies, started, ended = self._tally(rows, batches)
-            with self._db_lock:
-                conn = self._conn
-                conn.execute("BEGIN")
-                try:
-                    if runs:
-                        conn.executemany(_UPSERT_RUN, runs.values())
-                    if rows:
-                        conn.executemany(_UPSERT_ACTION, rows)
-                    if batches:
-                        conn.executemany(_INSERT_BATCH, [_batch_row(b) for b in batches])
-                    if attempts:
-                        conn.executemany(_UPSERT_ATTEMPT, attempts)
-                    if cache:
-                        conn.executemany(_UPSERT_CACHE, cache.values())
-                    if tallies:
-                        conn.executemany(_ADD_TO_GROUP, tallies)
-                    for piece in logs:
-                        self._merge_log(piece)
-                    if reports:
-                        conn.executemany("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)",
-                                         [(*k, v) for k, v in reports.items()])
-                    conn.execute("COMMIT")
-                except BaseException:
-                    conn.execute("ROLLBACK")
-                    with self._lock:  # put it all back; the journal still has the durable part
-                        for akey, arow in actions.items():
-                            self._actions.setdefault(akey, arow)
-                        for rname, rrow in runs.items():
-                            self._runs.setdefault(rname, rrow)
-                        self._attempts[:0] = attempts
-                        self._batches[:0] = batches
-                        for ckey, crow in cache.items():
-                            self._cache.setdefault(ckey, crow)
-                        self._logs.restore(logs)
-                        for rkey, blob in reports.items():
-                            self._reports.setdefault(rkey, blob)
-                        self._full_segments[:0] = segments  # still needed: nothing was committed
-                        segments = []
-                    raise
-                self._running.difference_update(ended)
-                self._running.update(started)
+            top = max((segment_number(s.path) for s in segments), default=None)
+            try:
+                # finished rows were offloaded when recorded; started rows may carry large inputs
+                rows = [self._offload_row(r) if r[12] is None else r for r in actions.values()]
+                tallies, started, ended = self._tally(rows, batches)
+                with self._db_lock:
+                    conn = self._conn
+                    conn.execute("BEGIN")
+                    try:
+                        if runs:
+                            conn.executemany(_UPSERT_RUN, runs.values())
+                        if rows:
+                            conn.executemany(_UPSERT_ACTION, rows)
+                        if batches:
+                            conn.executemany(_INSERT_BATCH, [_batch_row(b) for b in batches])
+                        if attempts:
+                            conn.executemany(_UPSERT_ATTEMPT, attempts)
+                        if cache:
+                            conn.executemany(_UPSERT_CACHE, cache.values())
+                        if tallies:
+                            conn.executemany(_ADD_TO_GROUP, tallies)
+                        for piece in logs:
+                            self._merge_log(piece)
+                        if reports:
+                            conn.executemany("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)",
+                                             [(*k, v) for k, v in reports.items()])
+                        if top is not None:  # replay skips these segments from now on (exactly once)
+                            conn.execute("INSERT OR REPLACE INTO meta VALUES (?, ?)", (_JOURNAL_KEY + self.owner, str(top)))
+                        conn.execute("COMMIT")
+                    except BaseException:
+                        if conn.in_transaction:
+                            try:
+                                conn.execute("ROLLBACK")
+                            except sqlite3.Error:
+                                pass
+                        raise
+                    self._running.difference_update(ended)
+                    self._running.update(started)
+            except BaseException as e:
+                with self._lock:  # put it all back; the journal still has the durable part
+                    for akey, arow in actions.items():
+                        self._actions.setdefault(akey, arow)
+                    self._committing = {}
+                    for rname, rrow in runs.items():
+                        self._runs.setdefault(rname, rrow)
+                    self._attempts[:0] = attempts
+                    self._batches[:0] = batches
+                    for ckey, crow in cache.items():
+                        self._cache.setdefault(ckey, crow)
+                    self._logs.restore(logs)
+                    for rkey, blob in reports.items():
+                        self._reports.setdefault(rkey, blob)
+                    self._full_segments[:0] = segments  # still needed: nothing was committed
+                if isinstance(e, (sqlite3.Error, OSError)):
+                    raise translate(e, self.path, "save what was recorded to the store's database") from e
+                raise
+            with self._lock:
+                self._committing = {}
             for segment in segments:
                 with self._lock:
                     keep = self._spare is None and segment.size == SEGMENT_BYTES and not self._closed
@@ -626,34 +939,67 @@ class SQLiteStore:
         return tallies.rows(), started, ended
 
     def close(self) -> None:
+        """Commit what is buffered and let go of the journal. When the commit fails (a full
+        disk), the journal and its lock file are left for the next process to replay."""
         if self._closed:
             return
-        self.flush()
+        failure: Optional[BaseException] = None
+        if self.read_only is None:
+            try:
+                self.flush()
+            except Exception as e:
+                failure = e
         self._closed = True
         self._wake.set()
         with self._lock:
-            for segment in [*self._full_segments, *([self._segment] if self._segment else []), *([self._spare] if self._spare else [])]:
-                segment.close_and_remove()
+            segments = [*self._full_segments, *([self._segment] if self._segment else []), *([self._spare] if self._spare else [])]
+            for segment in segments:
+                if failure is None or segment is self._spare:
+                    segment.close_and_remove()
+                else:
+                    segment.close()
             self._segment, self._full_segments, self._spare = None, [], None
-            if self._owner_lock is not None:
-                self._owner_lock.release()
-                self._owner_lock = None
+            lock, self._owner_lock = self._owner_lock, None
+        if lock is not None:
+            if failure is None:
+                self._forget_owner(self.owner)
+                lock.release()
+            else:
+                os.close(lock.fd)  # the lock file stays: the next process replays what is left
         with self._db_lock:
             self._conn.close()
+        if failure is None and self.read_only is None:
+            _mark_clean(self.home)
         _live_stores.discard(self)
+        if failure is not None:
+            logger.warning("%s", failure)
 
     # -- reading ------------------------------------------------------------------------------------
 
+    def _sync(self) -> None:
+        """Before a read: commit what this process recorded, so the read sees it. A store that
+        cannot be written still reads what it has (the rest is safe in the journal)."""
+        if self.read_only is not None or self._closed:
+            return
+        try:
+            self.flush()
+        except StoreDamagedError:
+            raise
+        except StoreError as e:
+            logger.debug("reading without the latest records: %s", e)
+
+    @_reads
     def get_run(self, name: str) -> Optional[RunRecord]:
-        self.flush()
+        self._sync()
         with self._db_lock:
             row = self._conn.execute(f"SELECT {', '.join(RUN_COLUMNS)} FROM runs WHERE name=?", (name,)).fetchone()
         return typed_run(row) if row else None
 
+    @_reads
     def list_runs(self, limit: int = 50, *, task: Optional[str] = None, phases: Optional[Collection[str]] = None,
                   since: Optional[float] = None, before: Optional[float] = None,
                   name: Optional[str] = None) -> list[RunRecord]:
-        self.flush()
+        self._sync()
         where, params = _run_filters(task, phases, since, before, name)
         sql = f"SELECT {', '.join(RUN_COLUMNS)} FROM runs{where} ORDER BY start_time DESC LIMIT ?"
         with self._db_lock:
@@ -700,11 +1046,12 @@ class SQLiteStore:
                 return
             yield heapq.heappop(heap)[1]
 
+    @_reads
     def list_actions(self, run: str, *, after: Optional[str] = None, limit: Optional[int] = None,
                      parent: Optional[str] = None, phases: Optional[Collection[str]] = None,
                      task: Optional[str] = None, short_name: Optional[str] = None,
                      group_name: Optional[str] = None) -> ActionPage:
-        self.flush()
+        self._sync()
         key = parse_page_token(after) if after else (float("-inf"), "")
         # The filters run inside SQLite for the table (no Python per skipped row) and again on
         # every row, which is what filters the packed ones.
@@ -723,8 +1070,9 @@ class SQLiteStore:
                            self._batch_rows_after(run, key, parent), key=_order_key)
         return _page(rows, limit, row_filter(parent, phases, task, short_name, group_name))
 
+    @_reads
     def get_action(self, run: str, action_id: str) -> Optional[ActionRecord]:
-        self.flush()
+        self._sync()
         with self._db_lock:
             row = self._conn.execute(f"{_A_SELECT} WHERE run=? AND id=?", (run, action_id)).fetchone()
             if row is None:  # an item of a packed batch: only batches whose bytes hold the id are opened
@@ -735,8 +1083,9 @@ class SQLiteStore:
                            None)
         return typed_action(row) if row else None
 
+    @_reads
     def action_groups(self, run: str, parents: Optional[Collection[Optional[str]]] = None) -> list[ActionGroup]:
-        self.flush()
+        self._sync()
         wanted = wanted_parent(parents)
         with self._db_lock:
             if wanted is None:
@@ -748,8 +1097,9 @@ class SQLiteStore:
         groups.sort(key=lambda g: (g.first_start, g.first_id))
         return groups
 
+    @_reads
     def run_counts(self, names: Collection[str]) -> dict[str, ActionCounts]:
-        self.flush()
+        self._sync()
         names = list(dict.fromkeys(names))
         out: dict[str, ActionCounts] = {}
         with self._db_lock:
@@ -762,9 +1112,10 @@ class SQLiteStore:
                         out[run] = ActionCounts(*counts)
         return out
 
+    @_reads
     def get_log(self, run: str, action: str, attempt: Optional[int] = None,
                 after: Optional[str] = None) -> Optional[LogPage]:
-        self.flush()
+        self._sync()
         with self._db_lock:
             if attempt is None:
                 row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? "
@@ -774,20 +1125,23 @@ class SQLiteStore:
                                          (run, action, attempt)).fetchone()
         return None if row is None else log_page(run, action, row[0], row[1], row[2], after)
 
+    @_reads
     def log_attempts(self, run: str, action: str) -> list[int]:
-        self.flush()
+        self._sync()
         with self._db_lock:
             return [r[0] for r in self._conn.execute("SELECT attempt FROM logs WHERE run=? AND action=? ORDER BY attempt",
                                                      (run, action))]
 
+    @_reads
     def get_report(self, run: str, action: str) -> Optional[str]:
-        self.flush()
+        self._sync()
         with self._db_lock:
             row = self._conn.execute("SELECT blob FROM reports WHERE run=? AND action=?", (run, action)).fetchone()
         return None if row is None else self.blobs.get(row[0]).decode("utf-8", "replace")
 
+    @_reads
     def list_attempts(self, run: str, action_id: str) -> list[AttemptRecord]:
-        self.flush()
+        self._sync()
         with self._db_lock:
             rows = self._conn.execute(
                 f"SELECT {', '.join(ATTEMPT_COLUMNS)} FROM attempts WHERE run=? AND action=? ORDER BY attempt", (run, action_id)
@@ -796,24 +1150,30 @@ class SQLiteStore:
 
     def succeeded_outputs(self, run: str) -> dict[str, bytes]:
         """Outputs of every action of `run` that succeeded: what a resumed run replays."""
-        self.flush()
+        self._sync()
         return {
             r.id: r.outputs for r in self.list_actions(run, phases=(Phase.SUCCEEDED,)).actions if r.outputs is not None
         }
 
+    @_writes
     def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
+        """Also notes the forgotten actions that kept ones hang under: they run again, and their
+        new start is journaled (see `action_started`) so that the kept children never lose their
+        parent to a kill."""
         keep = set(keep)
         self.flush()
         with self._db_lock:
             conn = self._conn
             conn.execute("BEGIN")
             try:
-                ids = [r[0] for r in conn.execute("SELECT id FROM actions WHERE run=?", (run,))]
-                conn.executemany("DELETE FROM actions WHERE run=? AND id=?", [(run, i) for i in ids if i not in keep])
+                rows = conn.execute("SELECT id, parent FROM actions WHERE run=?", (run,)).fetchall()
+                conn.executemany("DELETE FROM actions WHERE run=? AND id=?", [(run, r[0]) for r in rows if r[0] not in keep])
+                parents = {r[1] for r in rows if r[0] in keep}
                 for seq, blob in conn.execute("SELECT seq, rows FROM action_batches WHERE run=?", (run,)).fetchall():
-                    rows = msgpack.unpackb(blob, raw=False)
-                    kept = [r for r in rows if r[1] in keep]
-                    if len(kept) == len(rows):
+                    items = msgpack.unpackb(blob, raw=False)
+                    kept = [r for r in items if r[1] in keep]
+                    parents.update(r[2] for r in kept)
+                    if len(kept) == len(items):
                         continue
                     conn.execute("DELETE FROM action_batches WHERE seq=?", (seq,))
                     if kept:
@@ -825,12 +1185,30 @@ class SQLiteStore:
                 self._recount(run)
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
+        rerun = {p for p in parents if p is not None and p not in keep}
+        with self._lock:
+            self._durable.pop(run, None)
+            self._hot_run = self._hot_parent = None
+            if rerun:
+                self._durable_starts[run] = rerun
+            else:
+                self._durable_starts.pop(run, None)
 
     def owner_alive(self, owner: Optional[str]) -> bool:
-        return bool(owner) and (owner == self.owner or owner_alive(self.journal_dir, owner))  # type: ignore[arg-type]
+        """Whether `owner` still runs. When it does not, its journal is replayed first (if nobody
+        did yet), so that whoever acts on its runs next sees everything it finished."""
+        if not owner:
+            return False
+        if owner == self.owner or owner_alive(self.journal_dir, owner):
+            return True
+        if self.read_only is None and not self._closed and (self.journal_dir / f"{owner}.lock").exists():
+            self.recovered_runs.extend(self._recover())
+        return False
 
+    @_writes
     def delete_run(self, name: str) -> None:
         """The records are gone when this returns; then the run's directory is removed."""
         run_dir = run_directory(self.home, name)
@@ -844,12 +1222,14 @@ class SQLiteStore:
                 conn.execute("DELETE FROM runs WHERE name=?", (name,))
                 conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
             self._running = {k for k in self._running if k[0] != name}
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
 
+    @_writes
     def clear_cache(self) -> int:
         self.flush()
         with self._db_lock:
@@ -888,6 +1268,97 @@ def _page(rows: Iterable[tuple], limit: Optional[int], keep: Optional[Callable[[
             return ActionPage(out, page_token(out[-1]))
         out.append(typed_action(r))
     return ActionPage(out, None)
+
+
+# -- the files of a store ---------------------------------------------------------------------------
+
+
+def _has_data(path: Path) -> bool:
+    try:
+        return path.stat().st_size > 0
+    except OSError:
+        return False
+
+
+def check_files(home: Path) -> None:
+    """Refuse, before SQLite touches them, a missing or empty database next to the journals or
+    run folders of an existing history (opening it would start an empty history and hide them).
+
+    Only `stat` is used here, never a descriptor of the database: closing any descriptor of a
+    file drops every POSIX lock this process holds on it, so a header read here would drop the
+    locks of another store open on the same file in this process (a UI serving while a run is
+    checked). The last connection of another process then takes the file for itself, deletes
+    the write-ahead log and its index under the open store, and that store stops seeing what is
+    committed after. A file that is not a database is refused by SQLite's own first read
+    (`translate` names it); SQLite defers closing its descriptors while locks are held."""
+    db = home / DB_NAME
+    try:
+        size: Optional[int] = db.stat().st_size
+    except FileNotFoundError:
+        size = None
+    except OSError as e:
+        raise translate(e, db, "read the store's database") from e
+    if size:
+        return
+    evidence = []
+    journal = home / "journal"
+    segments = len(list(journal.glob("*.journal"))) if journal.is_dir() else 0
+    if segments:
+        evidence.append(f"{segments} journal segment(s) in {journal}")
+    wal = home / (DB_NAME + "-wal")
+    if _has_data(wal):
+        evidence.append(f"a write-ahead log {wal}")
+    runs = home / "runs"
+    folders = sum(1 for p in runs.iterdir() if p.is_dir()) if runs.is_dir() else 0
+    if folders:
+        evidence.append(f"{folders} run folder(s) in {runs}")
+    if evidence:
+        state = "missing" if size is None else "empty"
+        raise StoreDamagedError(
+            f"The store's database {db} is {state}, but {home} has {' and '.join(evidence)}: this is not a new store, "
+            f"and starting an empty history would hide its runs. `flyte store recover` rebuilds the database from "
+            f"what is left (keeping the {state} file aside); to start an empty history on purpose, move {runs} and "
+            f"{journal} away too.", db)
+
+
+def _file_state(home: Path) -> str:
+    parts = []
+    for name in (DB_NAME, DB_NAME + "-wal"):
+        try:
+            st = (home / name).stat()
+        except FileNotFoundError:
+            parts.append(f"{name}:-")
+            continue
+        if name.endswith("-wal") and st.st_size == 0:
+            parts.append(f"{name}:-")
+            continue
+        parts.append(f"{name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
+    return " ".join(parts)
+
+
+def _changed_since_clean_close(home: Path) -> bool:
+    """Whether the database needs `quick_check`: it exists and is not as the last clean close
+    left it (a process died, another one is writing, or something else wrote the file)."""
+    if not _has_data(home / DB_NAME):
+        return False
+    try:
+        return (home / CLEAN_MARK).read_text() != _file_state(home)
+    except OSError:
+        return True
+
+
+def _mark_clean(home: Path) -> None:
+    """Note the database's file state after a clean close (see `_changed_since_clean_close`)."""
+    mark = home / CLEAN_MARK
+    tmp = home / f".{CLEAN_MARK}.{os.getpid()}"
+    try:
+        tmp.write_text(_file_state(home))
+        os.replace(tmp, mark)
+    except OSError:
+        try:
+            tmp.unlink()
+        except OSError:
+            pass
 
 
 _live_stores: weakref.WeakSet[SQLiteStore] = weakref.WeakSet()

@@ -137,13 +137,14 @@ def test_listing_reads_a_large_run_a_page_at_a_time(flyte_home, monkeypatch):
     monkeypatch.setattr(_store_view, "_PAGE", 7)
     calls = []
     store = _store_view.store()
-    real = store.list_actions
+    real = type(store).list_actions
 
-    def counting(run, **kw):
+    def counting(self, run, **kw):
         calls.append(kw)
-        return real(run, **kw)
+        return real(self, run, **kw)
 
-    monkeypatch.setattr(store, "list_actions", counting)
+    # on the class: SQLiteStore has __slots__, so an instance attribute cannot shadow the method
+    monkeypatch.setattr(type(store), "list_actions", counting)
     names = [a.name for a in remote.Action.listall("paged")]
     assert len(names) == 22 and len(set(names)) == 22  # root, 20 doubles, stats: each once
     assert len(calls) == 4 and all(c["limit"] == 7 for c in calls)

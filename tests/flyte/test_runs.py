@@ -10,6 +10,7 @@ import pytest
 
 import flyte
 import flyte.errors
+from flyte._run import RunExistsError, _Runner
 from flyte._store import SQLiteStore, open_store
 from flyte.io import File
 
@@ -123,9 +124,13 @@ def test_resume_replays_finished_tasks_and_traces(flyte_home, tmp_path):
     run = flyte.with_runcontext(name="resume-2").run(flaky_pipeline, marker)
     assert run.outputs()[0] == [100, "t10", 121]
     assert STEPS == [11]  # step(10) and the trace were replayed, not run again
-    # a run that succeeded is started over when its name is reused
+    # a run that succeeded keeps its name: reusing it is refused, nothing runs, nothing is deleted
     STEPS.clear()
-    flyte.with_runcontext(name="resume-2").run(flaky_pipeline, marker)
+    with pytest.raises(RunExistsError, match=r"already succeeded.*--replace"):
+        flyte.with_runcontext(name="resume-2").run(flaky_pipeline, marker)
+    assert STEPS == [] and flyte.Run("resume-2", open_store()).outputs()[0] == [100, "t10", 121]
+    # ... unless replacing it is asked for explicitly (flyte run --replace)
+    _Runner(name="resume-2", replace=True).run(flaky_pipeline, marker)
     assert STEPS == [10, "trace10", 11]
 
 

@@ -132,6 +132,24 @@ def test_codec_round_trips_python_values():
         assert out == v and type(out) is type(v)
 
 
+def test_quick_check_runs_only_when_the_file_changed_since_a_clean_close(tmp_path, monkeypatch):
+    checks = []
+    original = SQLiteStore._quick_check
+    monkeypatch.setattr(SQLiteStore, "_quick_check", lambda self: (checks.append(self.path), original(self))[1])
+    SQLiteStore(tmp_path).close()  # a new store: nothing to check
+    store = SQLiteStore(tmp_path)
+    store.action_finished(_row("r", 1))
+    store.close()
+    SQLiteStore(tmp_path).close()
+    assert checks == []
+    conn = sqlite3.connect(tmp_path / "metadata.db")  # someone else writes the file
+    conn.execute("INSERT INTO meta VALUES ('x', 'y')")
+    conn.commit()
+    conn.close()
+    SQLiteStore(tmp_path).close()
+    assert checks == [tmp_path / "metadata.db"]
+
+
 def test_newest_runs_are_read_through_an_index_even_in_an_existing_store(tmp_path):
     """The runs page and `flyte get runs` read a page of runs, not the whole table sorted."""
     store = SQLiteStore(tmp_path)
