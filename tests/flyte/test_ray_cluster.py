@@ -36,7 +36,8 @@ def _run(name: str, env: dict[str, str], tmp_path: Path, *args: str, timeout: fl
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     # Ray forwards the workers' log lines to the driver's stdout, around the program's result
     (result,) = [line.split("@@RESULT@@", 1)[1] for line in proc.stdout.splitlines() if "@@RESULT@@" in line]
-    return json.loads(result)
+    # a line Ray forwards may land right after the result, before print() wrote its newline
+    return json.JSONDecoder().raw_decode(result)[0]
 
 
 @pytest.mark.slow
@@ -47,8 +48,11 @@ def test_a_thousand_actions_spread_over_both_nodes(ray_cluster, tmp_path: Path) 
     with moto_s3(BUCKET) as endpoint:
         # SPREAD: place the fan-out across the nodes (Ray's DEFAULT may keep a stream of short
         # tasks on the workers it leased first, all on one node of a busy machine)
+        barrier = tmp_path / "barrier"
+        barrier.mkdir()
         result = _run("fanout.py", _env(ray_cluster, tmp_path, FLYTE_RAY_SCHEDULING_STRATEGY="SPREAD",
-                                        **s3_env(endpoint)), tmp_path, f"s3://{BUCKET}/fanout", "1000")
+                                        BARRIER=str(barrier), **s3_env(endpoint)),
+                      tmp_path, f"s3://{BUCKET}/fanout", "1000")
         keys = list_keys(endpoint, BUCKET, "fanout/")
     out = result["out"]
     assert sum(out["counts"].values()) == 1000
