@@ -13,6 +13,7 @@ from __future__ import annotations
 import configparser
 import functools
 import os
+import sys
 from typing import Optional
 
 DEFAULT_LINE_LENGTH = 88
@@ -58,11 +59,11 @@ def _read_directory(directory: str) -> Optional[int]:
 def _toml(path: str) -> Optional[dict]:
     if not os.path.isfile(path):
         return None
-    try:
+    if sys.version_info >= (3, 11):
         import tomllib
-    except ImportError:  # Python 3.10
+    else:  # Python 3.10: the tomli backport, when installed
         try:
-            import tomli as tomllib  # type: ignore[no-redef,import-not-found,unused-ignore]
+            import tomli as tomllib
         except ImportError:
             return None
     try:

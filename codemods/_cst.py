@@ -130,6 +130,7 @@ def list_of(values: Sequence[cst.BaseExpression]) -> cst.List:
 def tuple_of(values: Sequence[cst.BaseExpression], parens: bool = True) -> cst.Tuple:
     els = []
     for i, v in enumerate(values):
+        comma: Union[cst.Comma, cst.MaybeSentinel]
         if i < len(values) - 1:
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))
         elif len(values) == 1:
@@ -244,10 +245,16 @@ def fresh_name(base: str, taken: set[str]) -> str:
     return name
 
 
+def leading_lines(stmt: cst.BaseStatement) -> Sequence[cst.EmptyLine]:
+    """The blank and comment lines above a statement. Every statement has them; libcst declares
+    them on its two kinds of statement (simple lines and compound statements), not on their base."""
+    assert isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement))
+    return stmt.leading_lines
+
+
 def assign(targets: Union[cst.BaseAssignTargetExpression, Sequence[cst.BaseAssignTargetExpression]], value: cst.BaseExpression) -> cst.Assign:
-    if not isinstance(targets, (list, tuple)):
-        targets = [targets]
-    return cst.Assign(targets=[cst.AssignTarget(target=t) for t in targets], value=value)
+    many = [targets] if isinstance(targets, cst.BaseAssignTargetExpression) else list(targets)
+    return cst.Assign(targets=[cst.AssignTarget(target=t) for t in many], value=value)
 
 
 def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module:
@@ -296,11 +303,11 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
         carry: list[cst.EmptyLine] = []  # comments above a removed statement stay, on the next one
         for stmt in body:
             if is_dead(stmt):
-                if any(line.comment is not None for line in stmt.leading_lines):  # type: ignore[union-attr]
-                    carry.extend(stmt.leading_lines)  # type: ignore[union-attr]
+                if any(line.comment is not None for line in leading_lines(stmt)):
+                    carry.extend(leading_lines(stmt))
                 continue
             if carry:
-                stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+                stmt = stmt.with_changes(leading_lines=[*carry, *leading_lines(stmt)])
                 carry = []
             out.append(stmt)
         if carry and out:

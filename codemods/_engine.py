@@ -189,6 +189,18 @@ def _migrate_module(
         expanded = expand_shell_tasks(module, line_length_for(path))
         if expanded is not None:  # the shell tasks are flytekit tasks now; the rules migrate them
             module, text = expanded, expanded.code
+    if "FlyteRemote" in text and "FM501" in codes:
+        from ._remote import rewrite_remote
+
+        expanded = rewrite_remote(module)
+        if expanded is not None:  # flyte.init_from_config + flyte.run / flyte.remote now
+            module, text = expanded, expanded.code
+    if "create_node" in text and "compilation_state" in text and "FM102" in codes:
+        from ._workflow_decorators import rewrite_workflow_decorators
+
+        expanded = rewrite_workflow_decorators(module)
+        if expanded is not None:  # the decorators' wrappers await their setup/teardown tasks now
+            module, text = expanded, expanded.code
     if "FileSensor" in text:
         from ._sensors import expand_file_sensors
 

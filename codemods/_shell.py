@@ -43,7 +43,7 @@ from typing import Callable, Optional
 import libcst as cst
 
 from ._analysis._names import DIR_ALIASES, FILE_ALIASES, symbol_for
-from ._cst import code, wrap_call
+from ._cst import code, leading_lines, wrap_call
 
 _RESERVED = {"inputs", "outputs", "script", "subprocess", "types", "fh", "flytekit", "typing"}
 # ShellTask arguments that shape the generated body; everything else goes to @task(...)
@@ -136,7 +136,7 @@ def _outputs(node: cst.BaseExpression, table: dict[str, str]) -> Optional[list[t
             return None
         if _kind(kw["var_type"], table) not in ("file", "dir"):
             return None  # flytekit itself refuses other output types
-        var = kw["var"].evaluated_value  # type: ignore[union-attr]
+        var = cst.ensure_type(kw["var"], cst.SimpleString).evaluated_value
         if not isinstance(var, str) or not var.isidentifier():
             return None
         out.append((var, kw["var_type"], kw["location"]))
@@ -199,7 +199,8 @@ def _function(target: str, call: cst.Call, table: dict[str, str], width: int) ->
     body = "\n".join("    " + line for line in lines)
     source = f"{decorator}\ndef {target}({params}) -> {returns}:\n{body}\n"
     fn = cst.ensure_type(cst.parse_statement(source), cst.FunctionDef)
-    return fn.with_changes(body=fn.body.with_changes(body=[_fit(stmt, width) for stmt in fn.body.body]))
+    block = cst.ensure_type(fn.body, cst.IndentedBlock)  # the source above is written with an indented body
+    return fn.with_changes(body=block.with_changes(body=[_fit(stmt, width) for stmt in block.body]))
 
 
 def _fit(stmt: cst.BaseStatement, width: int) -> cst.BaseStatement:
@@ -269,7 +270,7 @@ def import_flytekit(body: list[cst.BaseStatement]) -> None:
     first = _first_flytekit_import(body)
     line = cst.parse_statement("import flytekit\n")
     if first < len(body):
-        line = line.with_changes(leading_lines=body[first].leading_lines)
+        line = line.with_changes(leading_lines=leading_lines(body[first]))
         body[first] = body[first].with_changes(leading_lines=[])
     body.insert(first, line)
 

@@ -10,10 +10,11 @@ from __future__ import annotations
 
 import enum
 import threading
+from array import array
 from contextvars import ContextVar
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, Union
 
 if TYPE_CHECKING:
     from ._controller import Recorder
@@ -127,6 +128,60 @@ class RunState:
         return datetime.fromtimestamp(self.start_time, tz=timezone.utc)
 
 
+# A frame counts its calls in a dict until it has made this many distinct ones, then compactly.
+COMPACT_COUNTS_AFTER = 16384
+
+
+class CallCounts:
+    """How many calls a frame has made under each key (a nonzero int below 2**64), for a frame
+    that makes many: a dict of int keys costs ~80 bytes a key (8 MB for a 100,000-wide gather),
+    kept for as long as the parent runs. Most keys are used once (a fan-out's children differ in
+    their inputs), so the keys go in an open-addressing table of 8-byte slots, at most half full,
+    and a dict holds only the keys used more than once. Slower per call than a dict, which is why
+    a frame starts with one (`Frame.next_seq`). Not thread-safe: the frame's lock guards it."""
+
+    __slots__ = ("repeats", "slots", "used")
+
+    def __init__(self, counts: Optional[dict[int, int]] = None) -> None:
+        self.slots = array("Q", bytes(8 * 8))
+        self.used = 0
+        self.repeats: Optional[dict[int, int]] = None
+        for key, n in (counts or {}).items():
+            for _ in range(n):
+                self.next(key)
+
+    def next(self, key: int) -> int:
+        """Count one more call under `key`; returns how many there have been, this one included."""
+        slots = self.slots
+        mask = len(slots) - 1
+        i = key & mask  # keys are hash bits: their low bits are spread evenly
+        k = slots[i]
+        while k:
+            if k == key:
+                repeats = self.repeats
+                if repeats is None:
+                    repeats = self.repeats = {}
+                n = repeats[key] = repeats.get(key, 1) + 1
+                return n
+            i = (i + 1) & mask
+            k = slots[i]
+        slots[i] = key
+        self.used += 1
+        if self.used * 2 > mask:
+            self._grow()
+        return 1
+
+    def _grow(self) -> None:
+        keys = [k for k in self.slots if k]
+        slots = self.slots = array("Q", bytes(16 * len(self.slots)))
+        mask = len(slots) - 1
+        for key in keys:
+            i = key & mask
+            while slots[i]:
+                i = (i + 1) & mask
+            slots[i] = key
+
+
 class Frame:
     """One executing action (or trace): the parent of every call made while it runs."""
 
@@ -141,7 +196,7 @@ class Frame:
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: Optional[dict[int, int]] = None  # made on first use: most actions call nothing
+        self.counts: Union[dict[int, int], CallCounts, None] = None  # made on first use: most actions call nothing
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
@@ -150,6 +205,8 @@ class Frame:
         self.parent_id = parent_id
 
     def next_seq(self, key: int) -> int:
+        """The number of this call among the calls this frame made under `key` (1 for the first);
+        `key` is a nonzero int below 2**64."""
         lock = self.lock
         if lock is None:
             with _lock_creation:  # a sync body may fan out to threads that call tasks
@@ -158,8 +215,11 @@ class Frame:
             counts = self.counts
             if counts is None:
                 counts = self.counts = {}
-            n = counts.get(key, 0) + 1
-            counts[key] = n
+            if isinstance(counts, CallCounts):
+                return counts.next(key)
+            n = counts[key] = counts.get(key, 0) + 1
+            if len(counts) > COMPACT_COUNTS_AFTER:
+                self.counts = CallCounts(counts)
             return n
 
 

@@ -223,15 +223,23 @@ class TaskEnvironment(Environment):
 
     @classmethod
     def from_task(cls, name: str, *tasks: TaskTemplate, depends_on: Optional[list[Environment]] = None) -> TaskEnvironment:
-        """An environment around tasks defined elsewhere (e.g. in a library)."""
-        if not tasks:
-            raise ValueError("from_task needs at least one task")
-        first_env = tasks[0].parent_env() if tasks[0].parent_env else None
-        env = cls(name=name, depends_on=list(depends_on or []), image=first_env.image if first_env else "auto")
+        """An environment around tasks defined outside any (e.g. a library's container tasks), for
+        other environments' `depends_on`. The tasks must share one image, which
+        becomes the environment's; a task already in an environment is refused."""
         for t in tasks:
             if not isinstance(t, TaskTemplate):
                 raise TypeError(f"Expected a task, got {type(t)}")
+        if any(t.parent_env is not None and t.parent_env() is not None for t in tasks):
+            raise ValueError("Tasks cannot assigned to multiple environments.")
+        images = [t.image for t in tasks]
+        if any(i != images[0] for i in images[1:]):
+            raise ValueError("Tasks must have the same image to be in the same environment.")
+        image = images[0] if images else "auto"
+        env = cls(name=name, depends_on=list(depends_on or []), image=image)
+        for t in tasks:
             env._tasks[t.name] = t
+            t.parent_env = weakref.ref(env)
+            t.parent_env_name = name
         return env
 
     def task(

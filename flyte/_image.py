@@ -61,9 +61,21 @@ class Layer:
         return None
 
 
-def _secret_flags(secrets: tuple[Secret, ...]) -> str:
+def _secret_mounts(request: Optional[SecretRequest]) -> tuple[Union[str, Secret], ...]:
+    """A layer's secret mounts as given: a name stays a string (as in the SDK) and becomes a
+    `Secret` only when the Dockerfile is written, so a path-like name is accepted until then."""
+    if request is None:
+        return ()
+    items = request if isinstance(request, (list, tuple)) else [request]
+    for item in items:
+        if not isinstance(item, (str, Secret)):
+            raise TypeError(f"Expected a secret name or flyte.Secret, got {type(item).__name__}: {item!r}")
+    return tuple(items)
+
+
+def _secret_flags(mounts: tuple[Union[str, Secret], ...]) -> str:
     flags = []
-    for s in secrets:
+    for s in normalize_secrets(list(mounts)):
         ident = f"{s.group}_{s.key}" if s.group else s.key
         flags.append(f"--mount=type=secret,id={ident},env={s.as_env_var}" if s.as_env_var else f"--mount=type=secret,id={ident}")
     return (" ".join(flags) + " ") if flags else ""
@@ -75,7 +87,7 @@ class PipOption:
     extra_index_urls: tuple[str, ...] = ()
     pre: bool = False
     extra_args: Optional[str] = None
-    secret_mounts: tuple[Secret, ...] = ()
+    secret_mounts: tuple[Union[str, Secret], ...] = ()
 
     def pip_args(self) -> str:
         parts = []
@@ -137,7 +149,7 @@ class PoetryProject(Layer):
     pyproject: Path = Path("pyproject.toml")
     poetry_lock: Optional[Path] = None
     extra_args: Optional[str] = None
-    secret_mounts: tuple[Secret, ...] = ()
+    secret_mounts: tuple[Union[str, Secret], ...] = ()
     project_install_mode: str = "dependencies_only"
 
     def render(self) -> list[str]:
@@ -156,7 +168,7 @@ class PixiProject(Layer):
     pixi_lock: Optional[Path] = None
     environment: str = "default"
     extra_args: Optional[str] = None
-    secret_mounts: tuple[Secret, ...] = ()
+    secret_mounts: tuple[Union[str, Secret], ...] = ()
     project_install_mode: str = "dependencies_only"
 
     def render(self) -> list[str]:
@@ -180,7 +192,7 @@ class UVScript(PipOption, Layer):
 @dataclass(frozen=True)
 class AptPackages(Layer):
     packages: tuple[str, ...] = ()
-    secret_mounts: tuple[Secret, ...] = ()
+    secret_mounts: tuple[Union[str, Secret], ...] = ()
 
     def render(self) -> list[str]:
         pkgs = " ".join(shlex.quote(p) for p in self.packages)
@@ -193,7 +205,7 @@ class AptPackages(Layer):
 @dataclass(frozen=True)
 class Commands(Layer):
     commands: tuple[str, ...] = ()
-    secret_mounts: tuple[Secret, ...] = ()
+    secret_mounts: tuple[Union[str, Secret], ...] = ()
 
     def render(self) -> list[str]:
         return [f"RUN {_secret_flags(self.secret_mounts)}{c}" for c in self.commands]
@@ -247,6 +259,29 @@ class CodeBundleLayer(Layer):
 
     def render(self) -> list[str]:
         return [f"# code bundle ({self.copy_style}) is copied to {self.dst} at build time"]
+
+
+# where a source checkout keeps the wheels it builds (`PythonWheels(wheel_dir=DIST_FOLDER, ...)`)
+DIST_FOLDER = Path(__file__).resolve().parent.parent / "dist"
+
+
+@dataclass(frozen=True, kw_only=True)
+class PythonWheels(PipOption, Layer):
+    """Installs `package_name` from the wheels in a local directory (copied into the image)."""
+
+    wheel_dir: Path
+    package_name: str
+    wheel_dir_name: str = field(init=False, default="")
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        object.__setattr__(self, "wheel_dir_name", Path(self.wheel_dir).name)
+
+    def render(self) -> list[str]:
+        where = f"/root/{self.wheel_dir_name}"
+        return [f"COPY {self.wheel_dir} {where}",
+                f"RUN {_secret_flags(self.secret_mounts)}uv pip install {self.pip_args()}--find-links {where} "
+                f"{shlex.quote(self.package_name)}"]
 
 
 @dataclass(frozen=True)
@@ -379,7 +414,7 @@ class Image:
         return base._add(
             UVScript(
                 script=Path(script), index_url=index_url, extra_index_urls=_tuple(extra_index_urls), pre=pre,
-                extra_args=extra_args, secret_mounts=tuple(normalize_secrets(secret_mounts)),
+                extra_args=extra_args, secret_mounts=_secret_mounts(secret_mounts),
             )
         )
 
@@ -401,7 +436,7 @@ class Image:
             platform=platform or _DEFAULT_PLATFORMS, _image_registry_secret=_as_secret(registry_secret),
         )
         return base._add(PixiProject(manifest=Path(script), environment=environment, extra_args=extra_args,
-                                     secret_mounts=tuple(normalize_secrets(secret_mounts))))
+                                     secret_mounts=_secret_mounts(secret_mounts)))
 
     def clone(
         self,
@@ -453,7 +488,7 @@ class Image:
             raise ValueError("with_pip_packages needs at least one package")
         return self._add(
             PipPackages(packages=tuple(packages), index_url=index_url, extra_index_urls=_tuple(extra_index_urls),
-                        pre=pre, extra_args=extra_args, secret_mounts=tuple(normalize_secrets(secret_mounts)))
+                        pre=pre, extra_args=extra_args, secret_mounts=_secret_mounts(secret_mounts))
         )
 
     def with_requirements(
@@ -467,7 +502,7 @@ class Image:
     ) -> Image:
         return self._add(
             Requirements(file=Path(file), index_url=index_url, extra_index_urls=_tuple(extra_index_urls), pre=pre,
-                         extra_args=extra_args, secret_mounts=tuple(normalize_secrets(secret_mounts)))
+                         extra_args=extra_args, secret_mounts=_secret_mounts(secret_mounts))
         )
 
     def with_uv_project(
@@ -484,7 +519,7 @@ class Image:
         return self._add(
             UVProject(pyproject=Path(pyproject_file), uvlock=uvlock, index_url=index_url,
                       extra_index_urls=_tuple(extra_index_urls), pre=pre, extra_args=extra_args,
-                      secret_mounts=tuple(normalize_secrets(secret_mounts)), project_install_mode=project_install_mode)
+                      secret_mounts=_secret_mounts(secret_mounts), project_install_mode=project_install_mode)
         )
 
     def with_poetry_project(
@@ -497,7 +532,7 @@ class Image:
     ) -> Image:
         return self._add(
             PoetryProject(pyproject=Path(pyproject_file), poetry_lock=poetry_lock, extra_args=extra_args,
-                          secret_mounts=tuple(normalize_secrets(secret_mounts)), project_install_mode=project_install_mode)
+                          secret_mounts=_secret_mounts(secret_mounts), project_install_mode=project_install_mode)
         )
 
     def with_pixi_project(
@@ -511,18 +546,18 @@ class Image:
     ) -> Image:
         return self._add(
             PixiProject(manifest=Path(manifest_file), pixi_lock=pixi_lock, environment=environment, extra_args=extra_args,
-                        secret_mounts=tuple(normalize_secrets(secret_mounts)), project_install_mode=project_install_mode)
+                        secret_mounts=_secret_mounts(secret_mounts), project_install_mode=project_install_mode)
         )
 
     def with_apt_packages(self, *packages: str, secret_mounts: Optional[SecretRequest] = None) -> Image:
         if not packages:
             raise ValueError("with_apt_packages needs at least one package")
-        return self._add(AptPackages(packages=tuple(packages), secret_mounts=tuple(normalize_secrets(secret_mounts))))
+        return self._add(AptPackages(packages=tuple(packages), secret_mounts=_secret_mounts(secret_mounts)))
 
     def with_commands(self, commands: list[str], secret_mounts: Optional[SecretRequest] = None) -> Image:
         if isinstance(commands, str):
             raise TypeError("with_commands takes a list of shell commands, not a single string")
-        return self._add(Commands(commands=tuple(commands), secret_mounts=tuple(normalize_secrets(secret_mounts))))
+        return self._add(Commands(commands=tuple(commands), secret_mounts=_secret_mounts(secret_mounts)))
 
     def with_env_vars(self, env_vars: dict[str, str]) -> Image:
         return self._add(Env(tuple((str(k), str(v)) for k, v in env_vars.items())))

@@ -11,6 +11,7 @@ import dataclasses
 import datetime
 import inspect
 import logging
+import sys
 import types
 import typing
 from collections.abc import Callable
@@ -209,7 +210,7 @@ def _compile(tp: Any, in_record: bool = False) -> Optional[Converter]:
         return _isinstance(tp, tp)
     if tp in (collections.abc.Callable, typing.Callable):
         return _compile(typing.Callable[..., Any])
-    if typing.is_typeddict(tp):
+    if _is_typeddict(tp):
         return _TypedDictConverter(tp)
     if _is_namedtuple(tp):
         return _NamedTupleConverter(tp, in_record)
@@ -384,6 +385,15 @@ class _NamedTupleConverter:
         if isinstance(v, tp) and all(a is b for a, b in zip(items, given)):
             return v
         return tp(*items)
+
+
+def _is_typeddict(tp: Any) -> bool:
+    """typing's TypedDicts, and typing_extensions' (which pydantic asks for before Python 3.12;
+    `typing.is_typeddict` does not see them). A typing_extensions class means the module is loaded."""
+    if typing.is_typeddict(tp):
+        return True
+    ext = sys.modules.get("typing_extensions")
+    return ext is not None and ext.is_typeddict(tp)
 
 
 class _TypedDictConverter:

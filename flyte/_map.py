@@ -88,45 +88,89 @@ async def _map_async_task(task: TaskTemplate, pargs: tuple, pkwargs: dict, items
         def invoke(args: tuple) -> Any:
             return func(*pargs, *args, **pkwargs)
 
-    futures: list[asyncio.Future] = [asyncio.get_running_loop().create_future() for _ in range(n)]
+    # Workers are started one at a time, as they are needed: a worker starts the next one when it
+    # begins an item and no started worker is still idle. Items that never wait (trivial bodies)
+    # then all run in the first worker, one after another, with no task or future per item;
+    # items that wait on something start a new worker each, up to the concurrency limit.
+    slots: list[Any] = [_MISSING] * n  # an item's result, or _Failed
+    width = n if concurrency <= 0 else min(concurrency, n)
+    workers: list[asyncio.Future] = []
     next_index = itertools.count()
-    stop = False
+    loop = asyncio.get_running_loop()
+    state = _AsyncMapState()
+
+    def put(i: int, value: Any) -> None:
+        slots[i] = value
+        waiter = state.waiter
+        if i == state.waiting_for and waiter is not None and not waiter.done():
+            waiter.set_result(None)
+
+    def spawn() -> None:
+        state.idle = True
+        workers.append(asyncio.ensure_future(worker()))
 
     async def worker() -> None:
-        nonlocal stop
+        state.idle = False
         for i in next_index:
-            if i >= n or stop:
+            if i >= n or state.stop:
                 return
-            fut = futures[i]
+            if not state.idle and len(workers) < width and i + 1 < n:
+                spawn()  # it runs if this item waits
             try:
-                fut.set_result(await invoke(items[i]))
-            except asyncio.CancelledError:
-                fut.cancel()
+                value = await invoke(items[i])
+            except asyncio.CancelledError as e:
+                put(i, _Failed(e))
                 raise
             except BaseException as e:
-                fut.set_exception(e)
+                put(i, _Failed(e))
                 if not return_exceptions:
-                    stop = True
+                    state.stop = True
+            else:
+                put(i, value)
 
-    width = n if concurrency <= 0 else min(concurrency, n)
-    workers = [asyncio.ensure_future(worker()) for _ in range(width)]
+    spawn()
     try:
-        for fut in futures:
-            # Items are picked in input order, so every item before a failure has started and
-            # will finish: the consumer never waits on an item that was stopped.
-            try:
-                yield await fut
-            except Exception as e:
-                if return_exceptions:
-                    yield e
+        for i in range(n):
+            value = slots[i]
+            if value is _MISSING:
+                # Items are picked in input order, so every item before a failure has started and
+                # will finish: the consumer never waits on an item that was stopped.
+                state.waiting_for, state.waiter = i, loop.create_future()
+                try:
+                    await state.waiter
+                finally:
+                    state.waiting_for, state.waiter = -1, None
+                value = slots[i]
+            if type(value) is _Failed:
+                error = value.error
+                if return_exceptions and isinstance(error, Exception):
+                    yield error
                 else:
-                    raise
+                    raise error
+            else:
+                yield value
     finally:
         for w in workers:
             w.cancel()
-        for f in futures:
-            if f.done() and not f.cancelled():
-                f.exception()  # mark retrieved: no "exception was never retrieved" noise
+
+
+class _Failed:
+    """An item's exception, kept in its slot until the consumer reaches it."""
+
+    __slots__ = ("error",)
+
+    def __init__(self, error: BaseException):
+        self.error = error
+
+
+class _AsyncMapState:
+    __slots__ = ("idle", "stop", "waiter", "waiting_for")
+
+    def __init__(self) -> None:
+        self.idle = False  # a worker was started and has not begun an item yet
+        self.stop = False  # an item failed and return_exceptions is off: start no more
+        self.waiting_for = -1  # the item the consumer waits for (only its end wakes it)
+        self.waiter: Optional[asyncio.Future] = None
 
 
 # -- sync items on threads --------------------------------------------------------------------------

@@ -77,8 +77,14 @@ class ActionOutputs(tuple):
         return dict(zip(self._names, self))  # type: ignore[attr-defined]
 
     def __repr__(self) -> str:
-        inner = ", ".join(f"{n}={v!r}" for n, v in zip(self._names, self))  # type: ignore[attr-defined]
-        return f"ActionOutputs({inner})"
+        return outputs_repr(self._names, self)  # type: ignore[attr-defined]
+
+
+def outputs_repr(names: Sequence[str], values: Sequence[Any]) -> str:
+    """`ActionOutputs(o0="text", o1=3)` as the SDK prints outputs: a string in double quotes (its
+    text as is), any other value as `str()` gives it (a pydantic model as its fields)."""
+    inner = ", ".join(f'{n}="{v}"' if isinstance(v, str) else f"{n}={v}" for n, v in zip(names, values))
+    return f"ActionOutputs({inner})"
 
 
 class Run:
@@ -115,6 +121,11 @@ class Run:
     @Immediate  # type: ignore[misc]  # `await run.wait.aio()` as in the SDK
     def wait(self, quiet: bool = False, wait_for: str = "terminal") -> None:
         """Local runs have finished by the time `flyte.run` returns."""
+
+    def sync(self) -> Run:
+        """This run, as the SDK's `Run.sync()` returns it: phase, error and outputs are read from
+        the store when asked for, so there is nothing to refresh."""
+        return self
 
     @Immediate  # type: ignore[misc]
     def outputs(self) -> ActionOutputs:
@@ -369,7 +380,7 @@ class _Runner:
         for action in self.force_rerun_actions:
             done.pop(action, None)
         done.pop(ROOT_ACTION, None)
-        store.forget_unfinished(name, done)  # what runs again is recorded anew, once
+        store.prepare_resume(name, done)  # what runs again replaces its old record; nothing is deleted
         return done, unpack_spec(previous.context)
 
     def _finish(self, run: RunState, call: Call, outputs: Optional[tuple], error: Optional[BaseException]) -> None:

@@ -45,6 +45,7 @@ R = TypeVar("R")
 F = TypeVar("F", bound=Callable[..., Any])
 
 _get_running_loop = asyncio._get_running_loop
+_NO_KWARGS: dict[str, Any] = {}  # shared, never written: the controller only reads a call's kwargs
 
 
 class TaskRuntime:
@@ -159,6 +160,26 @@ def _task_environment(task: TaskTemplate) -> dict[str, str]:
     return env
 
 
+class _ImageField:
+    """`task.image`: an `Image`, as in the SDK. A string given for it becomes `Image.from_base(s)`,
+    "auto" the default base image (`Image.from_debian_base()`), None stays None. The conversion
+    happens at the first read, so defining tasks does not load the image module."""
+
+    def __get__(self, obj: Any, owner: Any = None) -> Any:
+        if obj is None:
+            return "auto"  # the dataclass default
+        value = obj.__dict__.get("_image_request", "auto")
+        if isinstance(value, str):
+            from ._image import Image
+
+            value = Image.from_debian_base() if value == "auto" else Image.from_base(value)
+            obj.__dict__["_image_request"] = value
+        return value
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        obj.__dict__["_image_request"] = value
+
+
 @dataclass
 class TaskTemplate(Generic[P, R]):
     """A task: its fully-qualified name, interface and execution settings."""
@@ -168,7 +189,7 @@ class TaskTemplate(Generic[P, R]):
     short_name: str = ""
     task_type: str = "python"
     task_type_version: int = 0
-    image: Union[str, Image, None] = "auto"
+    image: Union[str, Image, None] = _ImageField()  # type: ignore[assignment]
     resources: Optional[Resources] = None
     cache: CacheRequest = "disable"
     interruptible: bool = False
@@ -352,7 +373,9 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
             return self.func(*args, **kwargs)
         rt = self._rt or self._runtime()
         if rt.is_async:
-            return submit_async(rt, frame, args, kwargs)
+            # the coroutine holds its arguments until whoever awaits it lets go of it (a gather:
+            # until all its children end); an empty **kwargs is a fresh dict per call
+            return submit_async(rt, frame, args, kwargs or _NO_KWARGS)
         if _get_running_loop() is not None:
             raise SyncTaskCallInAsyncContextError(
                 f"Sync task {self.name!r} was called in a blocking way from async code, which would stall "
@@ -369,8 +392,8 @@ class AsyncFunctionTaskTemplate(TaskTemplate[P, R], Generic[P, R, F]):
             return self.func(*args, **kwargs)
         rt = self._rt or self._runtime()
         if rt.is_async:
-            return submit_async(rt, frame, args, kwargs)
-        return submit_sync_in_thread(rt, frame, args, kwargs)
+            return submit_async(rt, frame, args, kwargs or _NO_KWARGS)
+        return submit_sync_in_thread(rt, frame, args, kwargs or _NO_KWARGS)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Runs the body right here: no action, no recording, no retries."""

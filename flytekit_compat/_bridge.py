@@ -177,7 +177,7 @@ def eager_error(e: BaseException) -> BaseException:
         return e
 
 
-_eager_types: dict[type, type] = {}
+_eager_types: dict[type, type[BaseException]] = {}
 
 
 def current_loop_or_none() -> Optional[asyncio.AbstractEventLoop]:

@@ -65,7 +65,7 @@ def _coerce(value: Any, tp: Any) -> Any:
                 import pandas as pd
 
                 frame = pd.read_parquet(value) if value.endswith(".parquet") else pd.read_csv(value)
-                return tp(dataframe=frame)
+                return typing.cast(Any, tp)(dataframe=frame)  # StructuredDataset(dataframe=...)
             return hook(value)
     return value
 

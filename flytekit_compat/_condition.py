@@ -115,7 +115,7 @@ class ConditionalSection:
             from ._promise import NodeOutput
 
             promises = tuple(Promise(n, NodeOutput(node, n), types[n]) for n in names)
-            return PromiseTuple(promises, names, node, template._type_name)  # type: ignore[attr-defined]
+            return PromiseTuple(promises, names, node, template._type_name)
         return node.output_promises()
 
     def __repr__(self) -> str:
@@ -150,7 +150,6 @@ class _ConditionalEntity:
             found.extend(promises_in(case.output))
             for n in case.nodes:
                 found.extend(promises_in(n.bindings))
-                found.extend((n.upstream and []) or [])
         return [p for p in found if id(p.ref.node) not in inside]
 
     def _outputs_of(self, case: _Case, results: dict[str, dict[str, Any]]) -> tuple:

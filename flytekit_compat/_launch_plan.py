@@ -16,6 +16,8 @@ from ._interface import Interface
 class LaunchPlan(Entity):
     _kind = "launch_plan"
     _registry: dict[str, LaunchPlan] = {}
+    auth_role: Any  # set by get_or_create: flytekit keeps it, nothing runs differently here
+    _given: dict[str, Any]  # the settings get_or_create was given, to tell a conflicting second call
 
     def __init__(self, name: str, workflow: Any, parameters: Any = None, fixed_inputs: Optional[dict[str, Any]] = None,
                  default_inputs: Optional[dict[str, Any]] = None, schedule: Any = None, notifications: Any = None,

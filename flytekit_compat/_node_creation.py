@@ -12,7 +12,7 @@ from ._promise import Promise, PromiseTuple, VoidPromise
 def create_node(entity: Any, *args: Any, **kwargs: Any) -> Any:
     """Inside a workflow: the Node (with `.o0`, `.outputs`, `>>`). Elsewhere: the call's outputs
     as a namedtuple, as flytekit gives when running locally."""
-    names = list(getattr(entity, "python_interface", None).outputs) if hasattr(entity, "python_interface") else []
+    names = list(entity.python_interface.outputs) if hasattr(entity, "python_interface") else []
     if "outputs" in names:
         from .exceptions.user import FlyteAssertion
 

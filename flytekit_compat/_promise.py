@@ -199,11 +199,15 @@ class VoidPromise:
 class PromiseTuple(tuple):
     """The promises of a multi-output node: unpackable, and addressable by output name."""
 
+    _names: tuple[str, ...]
+    _node: Node
+    _type_name: str
+
     def __new__(cls, promises: tuple[Promise, ...], names: tuple[str, ...], node: Node, type_name: str = "DefaultNamedTupleOutput"):
         obj = super().__new__(cls, promises)
-        obj._names = names  # type: ignore[attr-defined]
-        obj._node = node  # type: ignore[attr-defined]
-        obj._type_name = type_name  # type: ignore[attr-defined]
+        obj._names = names
+        obj._node = node
+        obj._type_name = type_name
         return obj
 
     def __getattr__(self, name: str) -> Promise:
@@ -214,14 +218,14 @@ class PromiseTuple(tuple):
 
     @property
     def ref(self) -> Node:
-        return self._node  # type: ignore[attr-defined]
+        return self._node
 
     def __rshift__(self, other: Any) -> Any:
-        node_of(other).depends_on(self._node)  # type: ignore[attr-defined]
+        node_of(other).depends_on(self._node)
         return other
 
     def runs_before(self, other: Any) -> None:
-        node_of(other).depends_on(self._node)  # type: ignore[attr-defined]
+        node_of(other).depends_on(self._node)
 
     def with_overrides(self, *args: Any, **kwargs: Any) -> PromiseTuple:
         self._node.with_overrides(*args, **kwargs)  # type: ignore[attr-defined]

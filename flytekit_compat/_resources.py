@@ -95,6 +95,7 @@ def to_flyte_resources(spec: Optional[ResourceSpec], accelerator: Any = None, sh
     disk_pair = _pair(req.ephemeral_storage, lim.ephemeral_storage)
     disk = disk_pair[1] if isinstance(disk_pair, tuple) else disk_pair  # flyte takes one disk value
     gpu_count = lim.gpu if lim.gpu is not None else req.gpu
+    assert not isinstance(gpu_count, tuple)  # a ResourceSpec's requests and limits are single quantities
     gpu: Any = None
     if accelerator is not None:
         device = _ACCELERATOR_NAMES.get(getattr(accelerator, "device", str(accelerator)))

@@ -32,7 +32,8 @@ class CronSchedule(_ScheduleModel):
                 pass
             if not str(offset).startswith("P"):
                 raise ValueError(f"offset must be an ISO 8601 duration such as 'P1D', got {offset!r}")
-        expr = _ALIASES.get(schedule, schedule)  # type: ignore[arg-type]
+        assert schedule is not None  # checked above: exactly one of the two is set, and not cron_expression
+        expr = _ALIASES.get(schedule, schedule)
         fields = expr.split()
         # flytekit validates with croniter, which also takes a sixth field (seconds); flyte's
         # scheduler works in minutes, so that field is dropped when converting.

@@ -56,7 +56,7 @@ class TopFrameRenderer:
 class MarkdownRenderer:
     def to_html(self, text: str) -> str:
         try:
-            import markdown  # type: ignore[import-not-found]
+            import markdown
 
             return markdown.markdown(text)
         except ImportError:

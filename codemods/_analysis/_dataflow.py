@@ -285,9 +285,9 @@ def _gather(group: list[_Node], taken: set[str], indent: str, depth: int) -> tup
         small: cst.BaseSmallStatement = cst.Expr(value)
     else:
         elements = []
-        for k, t in enumerate(targets):
+        for k, target in enumerate(targets):
             comma = cst.Comma(whitespace_after=cst.SimpleWhitespace(" ")) if k < len(targets) - 1 else cst.MaybeSentinel.DEFAULT
-            elements.append(cst.Element(value=t, comma=comma))
+            elements.append(cst.Element(value=target, comma=comma))
         small = cst.Assign(targets=[cst.AssignTarget(target=cst.Tuple(elements=elements, lpar=[], rpar=[]))], value=value)
     leading: list[cst.EmptyLine] = []
     for n in group:

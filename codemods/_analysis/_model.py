@@ -329,7 +329,7 @@ class _Analyzer(cst.CSTVisitor):
             if isinstance(small.names, cst.ImportStar):
                 return
             for alias in small.names:
-                local = alias.asname.name.value if alias.asname else _dotted(alias.name)
+                local = cst.ensure_type(alias.asname.name, cst.Name).value if alias.asname else _dotted(alias.name)
                 if is_fk:
                     model.flytekit_aliases.add(local)
                     model.uses_flytekit = True
@@ -337,12 +337,12 @@ class _Analyzer(cst.CSTVisitor):
                     model.imported[local] = f"{rel}{mod}.{_dotted(alias.name)}" if mod else f"{rel}{_dotted(alias.name)}"
                 if index >= 0:
                     model.module_names.add(local)
-        else:
+        elif isinstance(small, cst.Import):
             is_fk = any(_dotted(a.name).split(".")[0] in ("flytekit", "flytekitplugins") for a in small.names)
             model.imports.append(ImportInfo(stmt, index, is_fk))
             for alias in small.names:
                 dotted = _dotted(alias.name)
-                local = alias.asname.name.value if alias.asname else dotted.split(".")[0]
+                local = cst.ensure_type(alias.asname.name, cst.Name).value if alias.asname else dotted.split(".")[0]
                 if dotted.split(".")[0] in ("flytekit", "flytekitplugins"):
                     model.flytekit_aliases.add(local)
                     model.uses_flytekit = True

@@ -8,6 +8,7 @@ that regroup statements, imports last). Codes are stable and grouped like ruff's
 * FM2xx configuration: images, resources, cache, secrets, task options, overrides
 * FM3xx control flow in drivers: `>>`, map_task, conditional, on_failure, gates, create_node
 * FM4xx data and context: file/dir/dataframe types, current_context(), Deck
+* FM5xx remote control: FlyteRemote scripts
 * FM9xx everything else flytekit: reported with a TODO, never silently kept
 """
 
@@ -37,6 +38,7 @@ from .map_task import MapTaskRule
 from .named_outputs import NamedOutputsRule
 from .on_failure import OnFailureRule
 from .overrides import OverridesRule
+from .remote import RemoteRule
 from .resources import ResourcesRule
 from .secrets import SecretsRule
 from .task_environment import TaskEnvironmentRule
@@ -74,6 +76,7 @@ RULES: tuple[type[Rule], ...] = (
     EagerRule,
     OnFailureRule,
     MainBlockRule,
+    RemoteRule,
     UnsupportedRule,
     ImportsRule,
 )

@@ -8,7 +8,7 @@ of the three driver rules; each handles the functions of its own kind.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from typing import ClassVar, Optional
 
 import libcst as cst
@@ -19,7 +19,7 @@ from .._cst import code
 from ._base import Rule
 
 
-def register_await(fx: FileContext, node: cst.Await, pseudo_writes: Sequence[str] = ()) -> cst.Await:
+def register_await(fx: FileContext, node: cst.Await, pseudo_writes: Iterable[str] = ()) -> cst.Await:
     fx.entity_awaits[node] = set(pseudo_writes)
     return node
 
@@ -144,7 +144,7 @@ class _Scheduler:
 
     def statement(self, stmt: cst.BaseStatement, depth: int) -> cst.BaseStatement:
         if isinstance(stmt, (cst.If, cst.While)):
-            orelse = stmt.orelse
+            orelse: Optional[cst.CSTNode] = stmt.orelse  # an If (elif) or an Else
             if isinstance(orelse, cst.If):
                 orelse = self.statement(orelse, depth)
             elif isinstance(orelse, cst.Else):

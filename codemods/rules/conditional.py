@@ -34,7 +34,7 @@ in a branch is the value it echoes.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Optional
+from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
@@ -121,7 +121,7 @@ def _branch_statement(fx: FileContext, form: str, target: Optional[cst.BaseAssig
 
 
 def _build_if(fx: FileContext, branches: list[Branch], form: str, target: Optional[cst.BaseAssignTargetExpression]) -> cst.BaseCompoundStatement:
-    orelse: Optional[cst.BaseCompoundStatement] = None
+    orelse: Union[cst.If, cst.Else, None] = None
     for i in range(len(branches) - 1, -1, -1):
         cond, (kind, value) = branches[i]
         block = cst.IndentedBlock(body=[_branch_statement(fx, form, target, kind, value)])
@@ -129,8 +129,9 @@ def _build_if(fx: FileContext, branches: list[Branch], form: str, target: Option
             orelse = cst.Else(body=block)
         else:
             test = cond.visit(_Condition())
+            assert isinstance(test, cst.BaseExpression)  # _Condition rewrites expressions into expressions
             test = test.with_changes(lpar=[], rpar=[]) if isinstance(test, (cst.Name, cst.Comparison, cst.BooleanOperation, cst.UnaryOperation)) and _only_wrapping_parens(cond) else test
-            orelse = cst.If(test=test, body=block, orelse=orelse)  # type: ignore[arg-type]
+            orelse = cst.If(test=test, body=block, orelse=orelse)
     assert isinstance(orelse, cst.If)
     return orelse
 

@@ -123,7 +123,7 @@ class GatesRule(Rule):
             held = fx.fresh("approved_value")
             fx.insert_before(cst.SimpleStatementLine(body=[cst.Assign(targets=[cst.AssignTarget(cst.Name(held))], value=value)]))
             value = cst.Name(held)
-        kw: list[cst.Arg] = [cst.Arg(args["name"]), kwarg("prompt", _prompt(args["name"], value)), kwarg("data_type", cst.Name("bool"))]
+        kw = [cst.Arg(args["name"]), kwarg("prompt", _prompt(args["name"], value)), kwarg("data_type", cst.Name("bool"))]
         if "timeout" in args:
             kw.append(kwarg("timeout", args["timeout"]))
         base = str(args["name"].evaluated_value) if isinstance(args["name"], cst.SimpleString) else "approval"
@@ -166,6 +166,7 @@ def _prompt(name: cst.BaseExpression, value: cst.BaseExpression) -> cst.BaseExpr
 
 def _rejected_message(name: cst.BaseExpression) -> cst.BaseExpression:
     if isinstance(name, cst.SimpleString):
-        return string(f"{name.evaluated_value} was not approved")
+        text = name.evaluated_value
+        return string(f"{text.decode() if isinstance(text, bytes) else text} was not approved")
     return cst.BinaryOperation(left=name, operator=cst.Add(), right=string(" was not approved"))
 

@@ -243,7 +243,7 @@ class ImageSpecRule(Rule):
         if isinstance(func, cst.Attribute) and _is_image_name(fx, func.value):
             method = func.attr.value
             if method in ("with_packages", "with_apt_packages"):
-                todos: list[Todo] = []
+                todos = []
                 spread = _spread(fx, updated_node.args[0].value, "pip", todos) if updated_node.args else []
                 for c, m in todos:
                     fx.todo(c, m)

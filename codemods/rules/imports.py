@@ -25,11 +25,13 @@ first flytekit import; standard-library modules the new code needs (`asyncio`, `
 from __future__ import annotations
 
 import sys
+from collections.abc import Sequence
+from collections.abc import Set as AbstractSet
 from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
-from .._cst import dotted
+from .._cst import dotted, leading_lines
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -140,7 +142,7 @@ def _bound_in(fn: cst.FunctionDef) -> set[str]:
     return names - declared
 
 
-def _keep(local: str, flytekit: bool, used: set[str], orphaned: set[str], rebound: frozenset[str] = frozenset()) -> bool:
+def _keep(local: str, flytekit: bool, used: set[str], orphaned: AbstractSet[str], rebound: frozenset[str] = frozenset()) -> bool:
     """An imported name stays if migrated code uses it; a non-flytekit one also stays unless
     only the constructs the migration rewrote used it (`timedelta` inside a FixedRate). A
     flytekit name the migration imports again from Flyte 2 (`TypeEngine` from flyte.types) goes:
@@ -160,7 +162,7 @@ def _with_names(small, keep):
 
 
 def _prune(
-    small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: set[str], rebound: frozenset[str] = frozenset()
+    small: Union[cst.Import, cst.ImportFrom], used: set[str], orphaned: AbstractSet[str], rebound: frozenset[str] = frozenset()
 ) -> Optional[Union[cst.Import, cst.ImportFrom]]:
     """The import without the names nothing uses any more (None when nothing is left)."""
     if isinstance(small, cst.ImportFrom):
@@ -182,7 +184,7 @@ def _prune(
 
 
 def _prune_line(
-    line: cst.SimpleStatementLine, used: set[str], orphaned: set[str] = frozenset(), rebound: frozenset[str] = frozenset()
+    line: cst.SimpleStatementLine, used: set[str], orphaned: AbstractSet[str] = frozenset(), rebound: frozenset[str] = frozenset()
 ) -> tuple[Optional[cst.SimpleStatementLine], bool]:
     """(pruned line or None, whether the migration changed it)."""
     changed = False
@@ -214,7 +216,7 @@ class _PruneNested(cst.CSTTransformer):
 
     def leave_IndentedBlock(self, original_node: cst.IndentedBlock, updated_node: cst.IndentedBlock) -> cst.IndentedBlock:
         self.depth -= 1
-        body = []
+        body: list[cst.BaseStatement] = []
         for stmt in updated_node.body:
             if isinstance(stmt, cst.SimpleStatementLine) and any(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body):
                 pruned, _ = _prune_line(stmt, self.used, self.orphaned)
@@ -235,7 +237,7 @@ def _import_line(module: str, names: Optional[list[str]] = None) -> cst.SimpleSt
     return cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=dotted(module))])])
 
 
-def _existing(body: list[cst.BaseStatement]) -> tuple[set[str], dict[str, set[str]]]:
+def _existing(body: Sequence[cst.BaseStatement]) -> tuple[set[str], dict[str, set[str]]]:
     plain: set[str] = set()
     froms: dict[str, set[str]] = {}
     for stmt in body:
@@ -298,7 +300,7 @@ class ImportsRule(Rule):
         def emit(stmt: cst.BaseStatement) -> None:
             nonlocal carry
             if carry:
-                stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+                stmt = stmt.with_changes(leading_lines=[*carry, *leading_lines(stmt)])
                 carry = []
             out.append(stmt)
 
@@ -331,7 +333,7 @@ class ImportsRule(Rule):
         if new_third and not placed:
             pos = first_import_pos if first_import_pos is not None else _after_docstring(out)
             if pos < len(out) and pos == first_import_pos:
-                new_third[0] = new_third[0].with_changes(leading_lines=out[pos].leading_lines)
+                new_third[0] = new_third[0].with_changes(leading_lines=leading_lines(out[pos]))
                 out[pos] = out[pos].with_changes(leading_lines=[])
             out[pos:pos] = new_third
         if new_std:
@@ -366,7 +368,7 @@ def _place_stdlib(out: list[cst.BaseStatement], modules: list[str]) -> None:
             pos = start
         if pos < len(out) and (pos == start or (std and pos == std[0])):
             # the new line opens the group: it takes over the comments/blank lines above it
-            line = line.with_changes(leading_lines=out[pos].leading_lines)  # type: ignore[union-attr]
+            line = line.with_changes(leading_lines=leading_lines(out[pos]))
             gap = [] if std else [cst.EmptyLine(indent=False)]
             out[pos] = out[pos].with_changes(leading_lines=gap)  # type: ignore[union-attr]
         out.insert(pos, line)

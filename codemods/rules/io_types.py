@@ -226,7 +226,7 @@ class IoTypesRule(Rule):
                 and rest
                 and all(isinstance(r, cst.Index) and isinstance(r.value, cst.Call) and fx.is_sym(r.value.func, "BatchSize") for r in rest)
             ):
-                fx.todo(CODE, f"{code(rest[0].value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
+                fx.todo(CODE, f"{code(cst.ensure_type(rest[0], cst.Index).value)} was dropped: Flyte 2 passes the whole list and offloads large values itself")
                 fx.change(CODE)
                 return updated_node.slice[0].slice.value  # type: ignore[attr-defined]
             if isinstance(first, cst.Index) and rest and _kind(fx, first.value) is None and all(isinstance(r, cst.Index) and _column_spec(fx, r.value) for r in rest):
@@ -251,6 +251,9 @@ class IoTypesRule(Rule):
         kind = _kind(fx, original_node.func)
         if kind is not None:
             return self._construct(fx, kind, original_node, updated_node)
+        sym = fx.sym(original_node.func)
+        if sym is not None and sym.name in DIR_ALIASES and sym.rest == "listdir" and not sym.plugin:
+            return self._listdir(fx, original_node, updated_node)
         if fx.is_sym(original_node.func, "kwtypes") and original_node not in fx.scratch.get("keep_calls", ()) and updated_node.args and all(a.keyword is not None and not a.star for a in updated_node.args):
             # kwtypes(a=int) is an ordered name -> type mapping: a dict says the same in Flyte 2
             fx.change(CODE)
@@ -271,7 +274,7 @@ class IoTypesRule(Rule):
             method = func.attr.value
             if isinstance(base, cst.Name) and base.value in io_params:
                 k = io_params[base.value]
-                if k in ("file", "dir") and method == "download":
+                if k in ("file", "dir") and method in ("download", "__fspath__"):
                     fx.change(CODE)
                     return self._download(fx, func.value)
                 if k == "file" and method == "open" and not self._in_async(fx):
@@ -317,7 +320,11 @@ class IoTypesRule(Rule):
                 and isinstance(v.value, cst.Name)
                 and io_attrs.get(v.value.value, {}).get(v.attr.value) in ("file", "dir")
             )
-            if (nested or (isinstance(v, cst.Name) and io_params.get(v.value) in ("file", "dir"))) and not arg.star:
+            listings, items = _listings(fx)
+            listed = (isinstance(v, cst.Subscript) and isinstance(v.value, cst.Name) and v.value.value in listings) or (
+                isinstance(v, cst.Name) and v.value in items
+            )
+            if (nested or listed or (isinstance(v, cst.Name) and io_params.get(v.value) in ("file", "dir"))) and not arg.star:
                 args.append(arg.with_changes(value=self._download(fx, arg.value)))
                 changed = True
             else:
@@ -375,6 +382,22 @@ class IoTypesRule(Rule):
         returns = cst.Annotation(cst.Subscript(cst.Name("list"), [cst.SubscriptElement(cst.Index(item))]))
         return updated_node.with_changes(returns=returns, body=body)
 
+    def _listdir(self, fx: FileContext, original: cst.Call, updated: cst.Call) -> cst.BaseExpression:
+        """`FlyteDirectory.listdir(d)`: the files of `d`, as File references that download when
+        read (Flyte 2 lists files, not subdirectories)."""
+        if len(original.args) != 1 or original.args[0].keyword is not None or original.args[0].star:
+            fx.todo(CODE, f"{code(original)}: list the directory with d.list_files_sync() (await d.list_files() in async code)")
+            return updated
+        arg = original.args[0].value
+        # the directory itself, not the local copy the path-argument rewrite would ask for
+        directory = arg if isinstance(arg, cst.Name) else updated.args[0].value
+        fx.change(CODE)
+        fx.todo(CODE, "FlyteDirectory.listdir listed files and subdirectories; Dir.list_files lists the files only "
+                      "(d.walk(recursive=True) reaches the files below)")
+        if self._in_async(fx):
+            return cst.Await(expression=cst.Call(func=cst.Attribute(value=directory, attr=cst.Name("list_files"))))
+        return cst.Call(func=cst.Attribute(value=directory, attr=cst.Name("list_files_sync")))
+
     def _upload(self, fx: FileContext, kind: str, path: cst.BaseExpression) -> cst.BaseExpression:
         target = _TARGET[kind]
         fx.need("flyte.io", target)
@@ -410,7 +433,8 @@ class IoTypesRule(Rule):
                 return call("DataFrame.from_df", [cst.Arg(args["dataframe"])])
             fmt = [kwarg("format", args["file_format"])] if "file_format" in args else []
             return call("DataFrame.from_existing_remote", [cst.Arg(args["uri"]), *fmt])
-        args = bind(updated, ("path", "downloader", "remote_path"))
+        remote_key = "remote_directory" if kind == "dir" else "remote_path"
+        args = bind(updated, ("path", "downloader", remote_key))
         if args is None or "path" not in args:
             fx.todo(CODE, f"{code(original)}: create flyte.io.{target} with {target}.from_local_sync(path) or {target}.from_existing_remote(uri)")
             return updated
@@ -419,8 +443,10 @@ class IoTypesRule(Rule):
         if _is_remote_literal(path):
             return call(f"{target}.from_existing_remote", [cst.Arg(path)])
         extra = []
-        if "remote_path" in args and not (isinstance(args["remote_path"], cst.Name) and args["remote_path"].value in ("None", "False")):
-            extra.append(cst.Arg(args["remote_path"], keyword=cst.Name("remote_destination"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
+        destination = args.get(remote_key)
+        if destination is not None and not (isinstance(destination, cst.Name) and destination.value in ("None", "False")):
+            # flytekit uploaded the value to this destination when the task returned it
+            extra.append(cst.Arg(destination, keyword=cst.Name("remote_destination"), equal=cst.AssignEqual(cst.SimpleWhitespace(""), cst.SimpleWhitespace(""))))
         if "downloader" in args:
             fx.todo(CODE, "a custom downloader has no flyte.io counterpart; download in the task instead")
         if "metadata" in args:
@@ -432,6 +458,50 @@ class IoTypesRule(Rule):
         if self._in_async(fx):
             return cst.Await(expression=call(f"{target}.from_local", [cst.Arg(path), *extra]))
         return call(f"{target}.from_local_sync", [cst.Arg(path), *extra])
+
+
+def _listings(fx: FileContext) -> tuple[frozenset[str], frozenset[str]]:
+    """(names the current function binds to `FlyteDirectory.listdir(...)`, names its loops and
+    comprehensions bind to their items): the items were path-like FlyteFiles, and are File
+    references now."""
+    frame = fx.frame
+    if frame is None:
+        return frozenset(), frozenset()
+    cache = fx.scratch.setdefault("listings", {})
+    found = cache.get(frame.node)
+    if found is None:
+        calls = set()
+        for node in _calls_in(frame.node.body):
+            sym = fx.sym(node.func)
+            if sym is not None and sym.name in DIR_ALIASES and sym.rest == "listdir":
+                calls.add(node)
+        found = _bound_listings(frame.node.body, calls) if calls else (frozenset(), frozenset())
+        cache[frame.node] = found
+    return found
+
+
+def _bound_listings(body: cst.CSTNode, calls: set) -> tuple[frozenset[str], frozenset[str]]:
+    listings: set[str] = set()
+    items: set[str] = set()
+
+    class _V(cst.CSTVisitor):
+        def visit_Assign(self, node: cst.Assign) -> None:
+            if node.value in calls:
+                listings.update(t.target.value for t in node.targets if isinstance(t.target, cst.Name))
+
+        def _loop(self, target: cst.BaseExpression, iterable: cst.BaseExpression) -> None:
+            over = iterable in calls or (isinstance(iterable, cst.Name) and iterable.value in listings)
+            if over and isinstance(target, cst.Name):
+                items.add(target.value)
+
+        def visit_For(self, node: cst.For) -> None:
+            self._loop(node.target, node.iter)
+
+        def visit_CompFor(self, node: cst.CompFor) -> None:
+            self._loop(node.target, node.iter)
+
+    body.visit(_V())
+    return frozenset(listings), frozenset(items)
 
 
 def _output_kinds(fx: FileContext, returns: Optional[cst.BaseExpression]) -> list[Optional[str]]:

@@ -147,9 +147,9 @@ class MainBlockRule(Rule):
             else:
                 fx.todo(CODE, f"pyflyte run option {opt} has no flyte.run counterpart here; see flyte.with_runcontext(...)")
                 i += 1 if i + 1 >= len(words) or (words[i + 1] or "").startswith("-") else 2
-        if i + 1 >= len(items) or words[i + 1] is None:
+        entity = words[i + 1] if i + 1 < len(items) else None
+        if entity is None:
             return None
-        entity = words[i + 1]
         if entity not in fx.model.entities and fx.model.bindings.get(entity) is None:
             fx.todo(CODE, f"pyflyte run {entity}: not defined in this module; call flyte.run on the task")
             return None

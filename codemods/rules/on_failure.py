@@ -120,11 +120,11 @@ class OnFailureRule(Rule):
                 if p.name in wf_params:
                     args.append(kwarg(p.name, cst.Name(p.name)))
         elif callee.indexed is not None:
-            for p in callee.indexed.params:
-                if p.annotation and "FlyteError" in p.annotation:
-                    err_param = p.name
-                elif p.name in wf_params:
-                    args.append(kwarg(p.name, cst.Name(p.name)))
+            for ip in callee.indexed.params:
+                if ip.annotation and "FlyteError" in ip.annotation:
+                    err_param = ip.name
+                elif ip.name in wf_params:
+                    args.append(kwarg(ip.name, cst.Name(ip.name)))
         else:
             args = [kwarg(n, cst.Name(n)) for n in wf_params]
         if err_param is not None:
@@ -133,7 +133,9 @@ class OnFailureRule(Rule):
 
         handler_call = cst.Call(func=handler, args=normalize_commas(args))
         awaited = call_entity(fx, handler_call, handler_call, callee, awaited=True)
-        body = list(updated_node.body.body)  # type: ignore[attr-defined]
+        suite = updated_node.body  # a one-line def (`def f(): ...`) becomes a block of its one line
+        body: list[cst.BaseStatement] = ([cst.SimpleStatementLine(body=suite.body)] if isinstance(suite, cst.SimpleStatementSuite)
+                                         else list(cst.ensure_type(suite, cst.IndentedBlock).body))
         doc: list[cst.BaseStatement] = []
         if body and isinstance(body[0], cst.SimpleStatementLine) and isinstance(body[0].body[0], cst.Expr) and isinstance(body[0].body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
             doc, body = body[:1], body[1:]

@@ -72,6 +72,17 @@ class OverridesRule(Rule):
         if not (isinstance(func, cst.Attribute) and func.attr.value == "with_overrides"):
             return updated_node
         inner = func.value
+        mapped = _mapped_call(fx, original_node, inner)
+        if mapped is not None:
+            # map_task(f)(...).with_overrides(...): every mapped action runs the overridden task
+            task = mapped.args[0].value
+            out = self._override_args(fx, updated_node, task.value if isinstance(task, cst.Name) else "")
+            if out is None:
+                return updated_node
+            fx.change(CODE)
+            overridden = cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out))
+            new_map = mapped.with_changes(args=[mapped.args[0].with_changes(value=overridden), *mapped.args[1:]])
+            return inner.deep_replace(mapped, new_map)  # type: ignore[return-value]
         if not (isinstance(inner, cst.Await) and inner in fx.entity_awaits and isinstance(inner.expression, cst.Call)):
             fx.todo(CODE, "with_overrides(...) on something other than a task call; use task.override(...)(...)")
             return updated_node
@@ -79,11 +90,20 @@ class OverridesRule(Rule):
         target = call.func
         aio = isinstance(target, cst.Attribute) and target.attr.value == "aio"
         task = target.value if aio else target  # type: ignore[attr-defined]
+        out = self._override_args(fx, updated_node, task.value if isinstance(task, cst.Name) else "")
+        if out is None:
+            return updated_node
+        fx.change(CODE)
+        overridden = wrap_call(cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out)), 60)
+        new_func = cst.Attribute(value=overridden, attr=cst.Name("aio")) if aio else overridden
+        return register_await(fx, cst.Await(expression=call.with_changes(func=new_func)), fx.entity_awaits.get(inner, ()))
+
+    def _override_args(self, fx: FileContext, updated_node: cst.Call, task_name: str) -> Optional[list[cst.Arg]]:
+        """The `task.override(...)` arguments for a `with_overrides(...)` call (None: TODO left)."""
         args = bind(updated_node, ())
         if args is None:
             fx.todo(CODE, f"{code(updated_node)[:60]}...: write task.override(...) by hand")
-            return updated_node
-        task_name = task.value if isinstance(task, cst.Name) else ""
+            return None
         out: list[cst.Arg] = []
         if any(k in args for k in ("requests", "limits", "resources")):
             from .resources import resources_expr
@@ -113,7 +133,21 @@ class OverridesRule(Rule):
                 break
         for key in sorted(set(args) - {"requests", "limits", "resources", "cache", "cache_version", "cache_serialize", "name", "node_name", *_SAME}):
             fx.todo(CODE, f"with_overrides({key}=...) has no task.override counterpart and was dropped")
-        fx.change(CODE)
-        overridden = wrap_call(cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out)), 60)
-        new_func = cst.Attribute(value=overridden, attr=cst.Name("aio")) if aio else overridden
-        return register_await(fx, cst.Await(expression=call.with_changes(func=new_func)), fx.entity_awaits.get(inner, ()))
+        return out
+
+
+def _mapped_call(fx: FileContext, original: cst.Call, inner: cst.BaseExpression) -> Optional[cst.Call]:
+    """The `flyte.map.aio(f, ...)` call FM302 wrote for `map_task(f)(...)`, when `with_overrides`
+    was called on such a map."""
+    receiver = original.func.value  # type: ignore[attr-defined]
+    if not (isinstance(receiver, cst.Call) and isinstance(receiver.func, cst.Call) and fx.is_sym(receiver.func.func, "map_task")):
+        return None
+    found: list[cst.Call] = []
+
+    class _Find(cst.CSTVisitor):
+        def visit_Call(self, node: cst.Call) -> None:
+            if code(node.func) == "flyte.map.aio" and node.args and node.args[0].keyword is None:
+                found.append(node)
+
+    inner.visit(_Find())
+    return found[0] if len(found) == 1 else None

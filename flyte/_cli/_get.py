@@ -9,12 +9,13 @@ ten. Values are shown decoded (`table`) or described without running their code 
 from __future__ import annotations
 
 import functools
+import sys
 import time
 from typing import Any, Optional
 
 import click
 
-from ._format import Column, emit_json, emit_table, fail, output_format, show
+from ._format import Column, console, emit_json, emit_table, fail, output_format, show
 from ._show import CACHE_MARK, counts_text, duration, error_line, iso, mark, user_traceback, when
 
 FOLD = 10  # a fan-out with more members than this is shown as one line in the action tree
@@ -23,9 +24,15 @@ PHASE_CHOICES = ["queued", "running", "succeeded", "failed", "aborted", "timed_o
 
 
 def _store() -> Any:
-    from .._run import current_store
+    """The store of `flyte.init(local_home=...)` when this process called it, else the default
+    home's. Reading a store does not import the runtime (`flyte._run` and all it loads), which is
+    most of a `flyte get` command's time: when it was never imported, nothing configured a home."""
+    runtime = sys.modules.get("flyte._run")
+    if runtime is not None:
+        return runtime.current_store()
+    from .._store import open_store
 
-    return current_store()
+    return open_store()
 
 
 def _verbose() -> int:
@@ -381,8 +388,82 @@ def show_io(run: str, action: str, inputs_only: bool, outputs_only: bool) -> Non
 # -- logs ----------------------------------------------------------------------------------------
 
 
+def line_time(t: Optional[float]) -> str:
+    """A line's time as the SDK's `--show-ts` shows it: `[ISO 8601, UTC]` (`[-]`: not recorded)."""
+    if t is None:
+        return "[-]"
+    from datetime import datetime, timezone
+
+    return f"[{datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None).isoformat()}]"
+
+
+class _LogPrinter:
+    """Prints pages of a log as they come: as written, with each line's time (`show_ts`), or in
+    an auto-scrolling box of the last `box_lines` lines (`--pretty`)."""
+
+    def __init__(self, show_ts: bool, pretty: bool, box_lines: int, title: str):
+        self.show_ts = show_ts
+        self.mid_line = False  # the last page ended inside a line: the next one begins with its rest
+        self.shown = 0
+        self.live: Any = None
+        if pretty:
+            from collections import deque
+
+            from rich.live import Live
+
+            self.box: Any = deque(maxlen=max(box_lines, 1))
+            self.title = title
+            self.live = Live(self._render(), console=console(), refresh_per_second=10)
+            self.live.start()
+
+    def _render(self) -> Any:
+        from rich.panel import Panel
+        from rich.text import Text
+
+        return Panel(Text("".join(self.box).rstrip("\n")), title=self.title, border_style="yellow", title_align="left")
+
+    def lines(self, page: Any, last: Optional[int]) -> list[tuple[Optional[float], str, bool]]:
+        """(time, line, starts a line) of `page`, only the last `last` lines when given."""
+        out = []
+        for k, (t, line) in enumerate(page.lines()):
+            out.append((t, line, not (k == 0 and self.mid_line)))
+        if page.text:
+            self.mid_line = not page.text.endswith("\n")
+        if last is None:
+            return out
+        return out[-last:] if last else []
+
+    def page(self, page: Any, last: Optional[int]) -> None:
+        if not self.show_ts and self.live is None:
+            text = page.text
+            if last is not None:
+                kept = text.splitlines(keepends=True)
+                text = "".join(kept[-last:]) if last else ""
+            if text:
+                self.mid_line = not text.endswith("\n")
+            click.echo(text, nl=False)
+            return
+        lines = self.lines(page, last)
+        self.shown += sum(1 for _, _, starts in lines if starts)
+        shown = [(f"{line_time(t)} " if self.show_ts and starts else "") + line for t, line, starts in lines]
+        if self.live is None:
+            click.echo("".join(shown), nl=False)
+            return
+        for line in shown:
+            if self.box and not self.box[-1].endswith("\n"):
+                self.box[-1] += line
+            else:
+                self.box.append(line)
+        self.live.update(self._render())
+
+    def close(self) -> None:
+        if self.live is not None:
+            self.live.stop()
+            click.echo(f"Scrolled {self.shown:,} lines of logs.", err=True)
+
+
 def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines: Optional[int],
-              poll: float = 0.5) -> None:
+              poll: float = 0.5, show_ts: bool = False, pretty: bool = False) -> None:
     store = _store()
     fmt = output_format()
     if store.get_run(run) is None:
@@ -392,23 +473,41 @@ def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines
         while store.get_run(run) is None:
             time.sleep(poll)
     a = _wait_for_action(store, run, action, follow, poll)
+    json_out = fmt.startswith("json")
+    printer = None if json_out else _LogPrinter(show_ts, pretty, lines if lines is not None else 30,
+                                                f"{run}:{a.id} ({a.short_name})")
+    try:
+        _follow_log(store, run, a, attempt, follow, None if pretty and not json_out else lines, poll, fmt, show_ts,
+                    printer)
+    finally:
+        if printer is not None:
+            printer.close()
+
+
+def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bool, lines: Optional[int], poll: float,
+                fmt: str, show_ts: bool, printer: Optional[_LogPrinter]) -> None:
     token: Optional[str] = None
     first = True
     while True:
         page = store.get_log(run, a.id, attempt, after=token)
         if page is not None and (page.text or first):
-            text = page.text
-            if first and lines is not None:
-                kept = text.splitlines(keepends=True)
-                text = "".join(kept[-lines:]) if lines else ""
-            if fmt.startswith("json"):
-                emit_json({"run": run, "action": a.id, "attempt": page.attempt, "text": text, "dropped": page.dropped,
-                           "next_token": page.next_token}, fmt="json-raw" if follow else fmt)
+            last = lines if first else None
+            if printer is None:
+                text = page.text
+                timed = page.lines()
+                if last is not None:
+                    timed = timed[-last:] if last else []
+                    text = "".join(line for _, line in timed)
+                data = {"run": run, "action": a.id, "attempt": page.attempt, "text": text, "dropped": page.dropped,
+                        "next_token": page.next_token}
+                if show_ts:
+                    data["lines"] = [{"time": None if t is None else line_time(t)[1:-1], "text": line} for t, line in timed]
+                emit_json(data, fmt="json-raw" if follow else fmt)
             else:
                 if page.dropped:
                     click.echo(f"[… {page.dropped:,} earlier characters were not kept: the store keeps the last "
                                f"{store.log_limit:,} of each attempt]", err=True)
-                click.echo(text, nl=False)
+                printer.page(page, last)
             token = page.next_token
             first = False
         if not follow:
@@ -418,8 +517,8 @@ def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines
             return
         current = store.get_action(run, a.id)
         if current is not None and current.phase.is_terminal:
-            last = store.get_log(run, a.id, attempt, after=token)
-            if last is None or not last.text:
+            last_page = store.get_log(run, a.id, attempt, after=token)
+            if last_page is None or not last_page.text:
                 return
             continue
         time.sleep(poll)
@@ -530,12 +629,13 @@ def get_io(run_name: str, action_name: str, inputs_only: bool, outputs_only: boo
 @click.argument("action_name", default="a0")
 @click.option("-a", "--attempt", type=int, default=None, help="Attempt number (default: the latest that wrote).")
 @click.option("-f", "--follow", is_flag=True, help="Keep printing new output until the action ends.")
-@click.option("-l", "--lines", type=int, default=None, help="Only the last LINES lines (then follow).")
-@click.option("--pretty", is_flag=True, hidden=True)
-@click.option("--show-ts", is_flag=True, hidden=True)
-@click.option("--filter-system", is_flag=True, hidden=True)
+@click.option("-l", "--lines", type=int, default=None,
+              help="Only the last LINES lines (then follow); with --pretty, the lines the box shows (default 30).")
+@click.option("--show-ts", is_flag=True, help="Each line with the time it was written (UTC).")
+@click.option("--pretty", is_flag=True, help="In an auto-scrolling box of the last --lines lines.")
+@click.option("--filter-system", is_flag=True, hidden=True)  # the SDK's: local logs hold only the task's own output
 @_sdk_scope
 def get_logs(run_name: str, action_name: str, attempt: Optional[int], follow: bool, lines: Optional[int],
              pretty: bool, show_ts: bool, filter_system: bool) -> None:
     """What an action (the run's root by default; an id or a short name) printed and logged."""
-    show_logs(run_name, action_name, attempt, follow, lines)
+    show_logs(run_name, action_name, attempt, follow, lines, show_ts=show_ts, pretty=pretty)

@@ -15,6 +15,7 @@ makes a sync→sync call as cheap as an async one.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import threading
 import time
 from collections.abc import Awaitable, Callable
@@ -407,6 +408,46 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
 # -- entry points used by TaskTemplate ------------------------------------------------------------
 
 
+class _OwnContext:
+    """Awaits a coroutine inside a context of its own (a copy of the caller's).
+
+    A child action sets the current frame (and group, environment) while it runs. Set in the
+    context of the asyncio task that awaits it, the change outlives the action: `set` and
+    `reset` each build a new context mapping, and a finished task keeps its context (and its
+    coroutine) for as long as anything holds the task, which `asyncio.gather` does for all its
+    children until the last one ends: ~140 bytes per child of a 100,000-wide gather. In a
+    private copy, the mapping goes when the action ends; the caller's context is never changed,
+    so nothing a child's body sets leaks into its caller either (as on a backend).
+
+    The coroutine is stepped with `Context.run`, as an asyncio task steps its own; what it
+    yields (futures, bare yields) passes through to the task untouched, and what the task
+    throws in (cancellation) is thrown into it."""
+
+    __slots__ = ("coro",)
+
+    def __init__(self, coro: Any):
+        self.coro = coro
+
+    def __await__(self) -> Any:
+        coro = self.coro
+        run = contextvars.copy_context().run
+        send = coro.send
+        try:
+            signal = run(send, None)
+            while True:
+                try:
+                    value = yield signal
+                except GeneratorExit:
+                    coro.close()
+                    raise
+                except BaseException as e:
+                    signal = run(coro.throw, e)
+                else:
+                    signal = run(send, value)
+        except StopIteration as done:
+            return done.value
+
+
 async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
     if parent.kind is KIND_REMOTE:
         return await parent.run.link.call_async(rt.task, args, kwargs)
@@ -414,8 +455,8 @@ async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict
     if call.done:
         return call.value
     if call.cache_key is not None and rt.cache_serialize:
-        return await _serialized_async(call)
-    return await _attempts(call, _ASYNC)
+        return await _OwnContext(_serialized_async(call))
+    return await _OwnContext(_attempts(call, _ASYNC))
 
 
 def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:

@@ -24,10 +24,10 @@ def next_action_id(parent: Frame, packed_inputs: bytes, task_name: str, group: O
     """`action_id` of the next call of `task_name` with these inputs in `group` made by `parent`.
 
     The parent numbers identical calls under a number taken from the first such call's id (60 of
-    its bits), not under the inputs themselves: a 100,000-wide fan-out keeps 100,000 small ints
-    while the parent runs, not 100,000 copies of the inputs. Two different calls sharing that
-    number (about 1 in 10^8 at that width) only number each other's repeats; their ids still
-    differ, since the inputs are hashed into them."""
+    its bits), not under the inputs themselves: a 100,000-wide fan-out keeps 100,000 8-byte slots
+    while the parent runs (see `flyte._context.CallCounts`), not 100,000 copies of the inputs.
+    Two different calls sharing that number (about 1 in 10^8 at that width) only number each
+    other's repeats; their ids still differ, since the inputs are hashed into them."""
     first = action_id(parent.id, packed_inputs, task_name, 1, group)
-    seq = parent.next_seq(int(first[:15], 16))
+    seq = parent.next_seq(int(first[:15], 16) or 1)
     return first if seq == 1 else action_id(parent.id, packed_inputs, task_name, seq, group)

@@ -36,6 +36,11 @@ _new = tuple.__new__  # builds a record from a tuple in one C call (see flyte._s
 # Records are written with plain `str` values: sqlite3 binds an enum member (a str subclass)
 # only after a failed adapter lookup, which costs more than the rest of the row.
 _RUNNING = Phase.RUNNING.value
+# After this many finished actions, the recorder commits them itself rather than leave them to the
+# store's writer thread: until committed, records and the journal pages behind them stay in
+# memory, and a fan-out whose children finish faster than the writer (which needs the GIL the
+# event loop holds) commits them piles up tens of thousands (+30 MB in a 100,000-wide gather).
+COMMIT_EVERY = 4096
 
 
 class RunListener:
@@ -97,7 +102,7 @@ def _tell(method: str, record: Any) -> None:
 class Recorder:
     """Builds and writes the records of one run."""
 
-    __slots__ = ("replay", "run", "store")
+    __slots__ = ("replay", "run", "store", "uncommitted")
 
     # What a RemoteRecorder may ask of this one on a worker's behalf.
     REMOTE_METHODS = frozenset({"action", "finished", "attempt_failed", "replayed", "output", "report"})
@@ -106,6 +111,7 @@ class Recorder:
         self.store = store
         self.run = run
         self.replay = replay  # outputs of the actions a resumed run answers from its record
+        self.uncommitted = 0  # finished actions since the last commit request (approximate across threads)
 
     # -- actions ----------------------------------------------------------------------------------
 
@@ -134,6 +140,9 @@ class Recorder:
                                    code, text, r[15]))
         if batch is None:
             self.store.action_finished(done)
+            self.uncommitted += 1
+            if self.uncommitted >= COMMIT_EVERY:
+                self._commit_now()
             if _listeners:
                 _tell("action_finished", done)
         else:
@@ -146,9 +155,22 @@ class Recorder:
         """Make a batch of finished records (see `finished`) durable together."""
         if batch:
             self.store.actions_finished(batch)
+            self.uncommitted += len(batch)
+            if self.uncommitted >= COMMIT_EVERY:
+                self._commit_now()
             if _listeners:
                 for done in batch:
                     _tell("action_finished", done)
+
+    def _commit_now(self) -> None:
+        """Bound what waits in memory for the store's writer (see COMMIT_EVERY)."""
+        self.uncommitted = 0
+        try:
+            self.store.flush()
+        except Exception:
+            # What was recorded is durable already (the journal); the writer thread retries the
+            # commit, as it does when its own attempt fails (a locked database, a full disk).
+            logger.debug("Committing finished actions failed; the store's writer will retry", exc_info=True)
 
     def attempt_failed(self, record: ActionRecord, attempt: int, start: float, error: Union[BaseException, Failure]) -> None:
         """One failed attempt of `record`'s action, durable when this returns."""
@@ -158,13 +180,17 @@ class Recorder:
         if _listeners:
             _tell("attempt_failed", row)
 
-    def output(self, aid: str, attempt: int, text: str) -> None:
+    def output(self, aid: str, attempt: int, text: str, stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
         """Text that attempt `attempt` of action `aid` wrote (stdout, stderr or logging, in the
         order written): the one way action output reaches the store, whoever captured it — this
         process's streams (`flyte._controller._capture`), or a worker forwarding what its body
-        printed. Cheap and buffered (`MetadataStore.log_written`): what arrives before the
+        printed (with `stamps`: where each write began in `text`, and when; without, `text` was
+        written now). Cheap and buffered (`MetadataStore.log_written`): what arrives before the
         attempt's end record is durable with it; the store keeps each attempt's tail."""
-        self.store.log_written(self.run, aid, attempt, text)
+        if stamps is None:
+            self.store.log_written(self.run, aid, attempt, text)
+        else:
+            self.store.log_written(self.run, aid, attempt, text, stamps)
 
     def report(self, aid: str, html: str) -> None:
         """The report of action `aid` (a `report=True` task); durable when this returns."""

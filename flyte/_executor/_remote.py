@@ -25,6 +25,7 @@ import os
 import pickle
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional, Protocol
@@ -300,7 +301,7 @@ class RemoteRecorder(Recorder):
         super().__init__(None, run)  # type: ignore[arg-type]
         self.link = link
         self.resumed = resumed
-        self._output: dict[tuple[str, int], list[str]] = {}
+        self._output: dict[tuple[str, int], tuple[list[str], list[tuple[int, float]], list[int]]] = {}
         self._output_size = 0
         self._output_lock = threading.Lock()
 
@@ -327,10 +328,19 @@ class RemoteRecorder(Recorder):
     # until OUTPUT_CHUNK characters are pending or the attempt ends (`send_output`).
     OUTPUT_CHUNK = 16 * 1024
 
-    def output(self, aid: str, attempt: int, text: str) -> None:
+    def output(self, aid: str, attempt: int, text: str, stamps: Any = None) -> None:
+        at = time.time()  # each write keeps its own time (`flyte get logs --show-ts`), not the chunk's
         with self._output_lock:
             key = (aid, attempt)
-            self._output.setdefault(key, []).append(text)
+            parts = self._output.get(key)
+            if parts is None:
+                parts = self._output[key] = ([], [], [0])  # texts, stamps, characters so far
+            parts[0].append(text)
+            if stamps:  # several writes forwarded to this worker
+                parts[1].extend((parts[2][0] + i, t) for i, t in stamps)
+            else:
+                parts[1].append((parts[2][0], at))
+            parts[2][0] += len(text)
             self._output_size += len(text)
             if self._output_size < self.OUTPUT_CHUNK:
                 return
@@ -340,8 +350,8 @@ class RemoteRecorder(Recorder):
         """Forward what bodies here wrote and the controller has not got yet."""
         with self._output_lock:
             pending, self._output, self._output_size = self._output, {}, 0
-        for (aid, attempt), parts in pending.items():
-            self._forward("output", aid, attempt, "".join(parts))
+        for (aid, attempt), (texts, stamps, _) in pending.items():
+            self._forward("output", aid, attempt, "".join(texts), stamps)
 
     def report(self, aid: str, html: str) -> None:
         self._forward("report", aid, html)

@@ -54,6 +54,21 @@ class GroupTallies:
         if end is not None and end > t[_LAST_END]:
             t[_LAST_END] = end
 
+    def remove(self, row: tuple) -> None:
+        """Uncount `row`, a stored record that a new one of its action replaces: its phase,
+        attempts and cache hit. The group's first start and last end stay (the action's id
+        stays in the group)."""
+        key = (row[0], row[2] or "", row[5] or "", row[3], row[4], row[6])
+        t = self.tallies.get(key)
+        if t is None:
+            t = self.tallies[key] = [0, 0, 0, 0, 0, 0, 0, 0, row[9] or 0.0, row[1], _NO_END]
+        phase = PHASE_INDEX[row[7]]
+        t[phase] -= 1
+        if phase != 1:
+            t[_ATTEMPTS] -= row[8] or 0
+        if row[15] == "hit":
+            t[HITS_INDEX] -= 1
+
     def add_all(self, rows: Iterable[tuple]) -> GroupTallies:
         for row in rows:
             self.add(row)

@@ -231,6 +231,7 @@ def claim_dead_owners(directory: Path) -> list[DeadOwner]:
     lock removed by hand) are claimed too, under a lock made for them."""
     if not directory.is_dir():
         return []
+    _sweep_temporaries(directory)
     claimed = []
     for lock in sorted(directory.glob("*.lock")):
         try:
@@ -250,6 +251,38 @@ def claim_dead_owners(directory: Path) -> list[DeadOwner]:
         if dead is not None:
             claimed.append(dead)
     return claimed
+
+
+def _sweep_temporaries(directory: Path) -> None:
+    """Remove the private files that a kill left between their creation and their rename or
+    unlink (`.OWNER.locking` of `OwnerLock`, `.OWNER.claim-*` of `_claim_orphan`): each is held
+    locked by its maker from just after its creation, so one whose lock is free and whose maker
+    is gone is garbage. A `.locking` file of a process that is still alive is left alone (it may
+    be between creating the file and locking it)."""
+    for tmp in [*directory.glob(".*.locking"), *directory.glob(".*.claim-*")]:
+        if tmp.name.endswith(".locking") and _pid_alive(tmp.name[1:].split("-", 1)[0]):
+            continue
+        try:
+            fd = os.open(tmp, os.O_RDONLY)
+        except OSError:
+            continue
+        try:
+            if _try_lock(fd):
+                _unlink(tmp)
+        finally:
+            os.close(fd)
+
+
+def _pid_alive(pid: str) -> bool:
+    if not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return False
+    except OSError:
+        return True  # another user's process
+    return True
 
 
 def _claim_orphan(directory: Path, owner: str) -> Optional[DeadOwner]:

@@ -9,13 +9,22 @@ Both stores use the same rules:
 - Every piece carries the offset of its first character in the attempt's whole output (the
   characters written before it, stored or dropped), so applying a piece twice (a journal replayed
   after a crash that happened between a commit and the journal's removal) changes nothing.
-- A stored log is `(text, dropped)`: `dropped + len(text)` characters were written, of which the
-  last `len(text)` (at most the limit) are kept.
+- A stored log is `(text, dropped, times)`: `dropped + len(text)` characters were written, of which
+  the last `len(text)` (at most the limit) are kept; `times` says when its lines were written.
+
+When a line was written (`flyte get logs --show-ts`): `times` is a flat list of marks `offset, t,
+offset, t, ...` (offsets ascending, in the attempt's whole output). A write that starts a line puts
+a mark at the first line start in it, with the wall time of the write; a line was written at the
+time of the last mark at or before its first character. One mark per line at most (fewer when
+lines come several in one write or in one tick of the clock), and none for a write inside a line.
 """
 
 from __future__ import annotations
 
 import os
+from array import array
+from bisect import bisect_left, bisect_right
+from collections.abc import MutableSequence, Sequence
 from typing import Optional
 
 LOG_LIMIT_ENV = "FLYTE_LOG_LIMIT"
@@ -40,21 +49,112 @@ LogKey = tuple  # (run, action, attempt)
 APPEND = -1  # a piece whose position is not known: it goes after whatever is stored
 
 
+Marks = MutableSequence  # flat floats: offset, time, offset, time, ... (a list, or an array as stored)
+Stamps = Optional[Sequence[tuple[int, float]]]  # where each write of a text began in it, and when
+
+
 class Piece:
     """Text of one attempt not yet committed. `offset` >= 0: where `text` starts in the
-    attempt's output; `offset` = -1-k: after whatever is stored, once k characters dropped here."""
+    attempt's output; `offset` = -1-k: after whatever is stored, once k characters dropped here.
+    `marks` are relative to the piece's text; `mid_line`: its last character ends no line."""
 
-    __slots__ = ("offset", "parts", "size")
+    __slots__ = ("marks", "mid_line", "offset", "parts", "size")
 
     def __init__(self, offset: int):
         self.offset = offset
         self.parts: list[str] = []
         self.size = 0
+        self.marks: Marks = []
+        self.mid_line = False  # unknown after a commit: a spare mark is harmless, a missing one is not
 
     def text(self) -> str:
         if len(self.parts) > 1:
             self.parts = ["".join(self.parts)]
         return self.parts[0] if self.parts else ""
+
+    def add(self, text: str, at: float) -> None:
+        """`text` written at wall time `at` (one write)."""
+        marks = self.marks
+        if self.mid_line:
+            first = text.find("\n") + 1  # 0: no line starts in it; len(text): only the next write's does
+            if 0 < first < len(text) and (not marks or marks[-1] != at):
+                marks += (self.size + first, at)
+        elif not marks or marks[-1] != at:
+            marks += (self.size, at)
+        self.mid_line = text[-1] != "\n"
+        self.parts.append(text)
+        self.size += len(text)
+
+    def add_stamped(self, text: str, stamps: Sequence[tuple[int, float]]) -> None:
+        """`text` made of several writes: `stamps` = (where each began in `text`, when), in order."""
+        bounds = [*(i for i, _ in stamps[1:]), len(text)]
+        if stamps and stamps[0][0] > 0:  # a start without a time: the first one's
+            self.add(text[:stamps[0][0]], stamps[0][1])
+        for (begin, at), end in zip(stamps, bounds):
+            if end > begin:
+                self.add(text[begin:end], at)
+
+    def cut(self, keep: int) -> None:
+        """Keep the last `keep` characters (and the marks that still say when they were written)."""
+        whole = self.text()
+        cut = len(whole) - keep
+        self.parts = [whole[cut:]]
+        self.size = keep
+        self.offset = self.offset + cut if self.offset >= 0 else self.offset - cut
+        self.marks = shift_marks(self.marks, cut)
+
+
+def trim_marks(marks: Marks, start: float) -> Marks:
+    """The marks of a text whose characters before `start` are gone: the last mark at or before
+    `start` moves to it (the line it dates goes on in what is left), earlier ones go."""
+    first = bisect_right(marks[0::2], start) - 1
+    if first < 0:
+        return marks
+    out = marks[2 * first:]  # a copy (of the list or the array)
+    out[0] = start
+    return out
+
+
+def shift_marks(marks: Marks, cut: int) -> Marks:
+    """The marks of a text whose first `cut` characters are gone, relative to what is left."""
+    if not cut:
+        return marks
+    out = trim_marks(marks, cut)
+    for k in range(0, len(out), 2):
+        out[k] -= cut
+    return out
+
+
+def dated_lines(text: str, start: int, marks: Sequence[float]) -> list[tuple[Optional[float], str]]:
+    """`text` (starting at offset `start` of an attempt's output) cut into lines (each ending with
+    its newline, the last maybe without), each with the time of the last mark at or before its
+    first character (None: no mark dates it)."""
+    parts = text.split("\n")
+    lines = [part + "\n" for part in parts[:-1]]
+    if parts[-1]:
+        lines.append(parts[-1])
+    out: list[tuple[Optional[float], str]] = []
+    n, k, at = len(marks), -2, start  # marks[k]: the offset of the mark dating the line at `at`
+    for line in lines:
+        while k + 2 < n and marks[k + 2] <= at:
+            k += 2
+        out.append((marks[k + 1] if k >= 0 else None, line))
+        at += len(line)
+    return out
+
+
+def pack_times(marks: Marks) -> Optional[bytes]:
+    """Marks as stored (8-byte floats; offsets are exact up to 2**53)."""
+    if not marks:
+        return None
+    return marks.tobytes() if isinstance(marks, array) else array("d", marks).tobytes()
+
+
+def unpack_times(data: Optional[bytes]) -> Marks:
+    marks = array("d")
+    if data:
+        marks.frombytes(data)
+    return marks
 
 
 class LogBuffer:
@@ -78,45 +178,49 @@ class LogBuffer:
     def run_finished(self, run: str) -> None:
         self.live.pop(run, None)
 
-    def write(self, key: LogKey, text: str) -> None:
+    def write(self, key: LogKey, text: str, at: float, stamps: Stamps = None) -> None:
+        """`text` written at wall time `at`, or made of several writes (`stamps`, see `Piece`)."""
         written = self.live.get(key[0])
         piece = self.pending.get(key)
         if piece is None:
             piece = self.pending[key] = Piece(APPEND if written is None else written.get(key, 0))
         if written is not None:
             written[key] = written.get(key, 0) + len(text)
-        piece.parts.append(text)
-        piece.size += len(text)
+        if stamps:
+            piece.add_stamped(text, stamps)
+        else:
+            piece.add(text, at)
         if piece.size > 2 * self.limit:  # only the tail can be stored: keep memory bounded too
-            whole = piece.text()
-            cut = len(whole) - self.limit
-            piece.parts = [whole[cut:]]
-            piece.size = self.limit
-            piece.offset = piece.offset + cut if piece.offset >= 0 else piece.offset - cut
+            piece.cut(self.limit)
 
     def take(self, key: LogKey) -> Optional[tuple]:
-        """The pending text of `key` as a row (run, action, attempt, offset, text), or None; it
-        stays pending (the next commit stores it)."""
+        """The pending text of `key` as a row (run, action, attempt, offset, text, marks), or None;
+        it stays pending (the next commit stores it)."""
         piece = self.pending.get(key)
-        return None if piece is None else (*key, piece.offset, piece.text())
+        return None if piece is None else (*key, piece.offset, piece.text(), list(piece.marks))
 
     def drain(self) -> list[tuple]:
-        """Every pending piece as a row (run, action, attempt, offset, text); the buffer empties."""
-        rows = [(*key, piece.offset, piece.text()) for key, piece in self.pending.items()]
+        """Every pending piece as a row (run, action, attempt, offset, text, marks); the buffer empties."""
+        rows = [(*key, piece.offset, piece.text(), piece.marks) for key, piece in self.pending.items()]
         self.pending.clear()  # the same dict: stores keep a reference to test "anything pending?"
         return rows
 
     def restore(self, rows: list[tuple]) -> None:
         """Put drained rows back in front of anything written since (their commit failed)."""
-        for run, action, attempt, offset, text in rows:
+        for run, action, attempt, offset, text, marks in rows:
             key = (run, action, attempt)
             later = self.pending.get(key)
             piece = self.pending[key] = Piece(offset)
             piece.parts.append(text)
             piece.size = len(text)
+            piece.marks = list(marks)
             if later is not None:
                 piece.parts.extend(later.parts)
+                piece.marks += [m + piece.size if i % 2 == 0 else m for i, m in enumerate(later.marks)]
                 piece.size += later.size
+                piece.mid_line = later.mid_line
+            else:
+                piece.mid_line = bool(text) and text[-1] != "\n"
 
     def forget_run(self, run: str) -> None:
         for key in [k for k in self.pending if k[0] == run]:
@@ -125,21 +229,36 @@ class LogBuffer:
             self.live[run] = {}
 
 
-def merge(stored: Optional[tuple[str, int]], offset: int, text: str, limit: int) -> tuple[str, int]:
-    """The stored log (text, dropped) of an attempt with a piece (see `Piece`) applied, cut to
-    its last `limit` characters."""
-    old_text, dropped = stored if stored is not None else ("", 0)
+def merge(stored: Optional[tuple], offset: int, text: str, limit: int,
+          marks: Sequence[float] = ()) -> tuple[str, int, Marks]:
+    """The stored log (text, dropped, marks) of an attempt with a piece (see `Piece`; `marks`
+    relative to its text) applied, cut to its last `limit` characters. `stored` may lack its
+    marks (a log of a store older than them). The marks come back as an array of floats."""
+    if stored is None:
+        old_text, dropped, old_marks = "", 0, array("d")
+    else:
+        old_text, dropped = stored[0], stored[1]
+        kept = stored[2] if len(stored) > 2 else ()
+        old_marks = kept if isinstance(kept, array) else array("d", kept)
     total = dropped + len(old_text)
     if offset < 0:
         offset = total + (-1 - offset)
+    new_marks: Marks
     if offset > total:  # what came between the stored text and this piece was dropped
-        new_text, dropped = text, offset
+        new_text, dropped, new_marks = text, offset, array("d", marks)
+        for k in range(0, len(new_marks), 2):
+            new_marks[k] += offset
     elif offset + len(text) <= total:  # applied already
-        return old_text, dropped
+        return old_text, dropped, old_marks
     else:
         new_text = old_text + text[total - offset:]
+        new_marks = old_marks[:]
+        # only what dates the new part: the rest was applied with it
+        first = 2 * bisect_left(marks[0::2], total - offset)
+        new_marks.extend([m + offset if k % 2 == 0 else m for k, m in enumerate(marks[first:])])
     if len(new_text) > limit:
         cut = len(new_text) - limit
         new_text = new_text[cut:]
         dropped += cut
-    return new_text, dropped
+        new_marks = trim_marks(new_marks, dropped)
+    return new_text, dropped, new_marks

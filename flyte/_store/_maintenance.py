@@ -34,7 +34,7 @@ import msgpack
 
 from ._errors import StoreError, is_not_a_database
 from ._journal import claim_dead_owners, owner_alive, read_records, segment_number, segments_of
-from ._logs import log_limit, merge
+from ._logs import log_limit
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -57,6 +57,7 @@ from ._sqlite import (
     SCHEMA_VERSION,
     _batch_row,
     _mark_clean,
+    merge_piece,
     recount,
 )
 
@@ -64,7 +65,8 @@ _RUNS = ("runs", RUN_COLUMNS, ("name",))
 _ATTEMPTS = ("attempts", ATTEMPT_COLUMNS, ("run", "action", "attempt"))
 _CACHE = ("cache", CACHE_COLUMNS, ("key",))
 _META = ("meta", ("key", "value"), ("key",))
-_LOGS = ("logs", ("run", "action", "attempt", "text", "dropped"), ("run", "action", "attempt"))
+_LOGS = ("logs", ("run", "action", "attempt", "text", "dropped", "times"), ("run", "action", "attempt"))
+_LOGS_V4: tuple = ("logs", _LOGS[1][:5], _LOGS[2])  # before the times of log lines
 _REPORTS = ("reports", ("run", "action", "blob"), ("run", "action"))
 _BATCH_COLUMNS = ("seq", "run", "rows")  # the rest of a batch's row is computed from its items
 # What `check` counts; a store of an older schema lacks the later tables.
@@ -320,12 +322,8 @@ def _apply_journal(dst: sqlite3.Connection, kind: str, row: tuple) -> None:
                                  (batch[0], batch[2], batch[1])).fetchone()
             if not exists:
                 dst.execute(_INSERT_BATCH, batch)
-    elif kind == J_LOG:  # a piece (run, action, attempt, offset, text) of an attempt's log
-        run, action, attempt, offset, text = row
-        key = (run, action, attempt)
-        stored = dst.execute("SELECT text, dropped FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
-        dst.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped) VALUES (?, ?, ?, ?, ?)",
-                    (*key, *merge(stored, offset, text, log_limit())))
+    elif kind == J_LOG:  # a piece (run, action, attempt, offset, text[, marks]) of an attempt's log
+        merge_piece(dst, row, log_limit())
     elif kind == J_REPORT:
         dst.execute("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)", row)
     elif kind in cols:
@@ -374,7 +372,11 @@ def recover_store(home: Path) -> RecoverReport:
                     report.copied["attempts"] = _copy(src, dst, _ATTEMPTS, errors)
                     report.copied["cache entries"] = _copy(src, dst, _CACHE, errors)
                     tables = {r[0] for r in src.execute("SELECT name FROM sqlite_master WHERE type='table'")}
-                    for spec, what in ((_LOGS, "logs"), (_REPORTS, "reports")):
+                    if "logs" in tables and "times" not in {r[1] for r in src.execute("PRAGMA table_info(logs)")}:
+                        logs_spec = _LOGS_V4
+                    else:
+                        logs_spec = _LOGS
+                    for spec, what in ((logs_spec, "logs"), (_REPORTS, "reports")):
                         if spec[0] in tables:  # a store of schema 3 or older has none
                             report.copied[what] = _copy(src, dst, spec, errors)
                     for k, v in _scan(src, "meta", ("key", "value"), ("key",), errors=errors):

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 from ._groups import GroupTallies, counts_of, wanted_parent
-from ._logs import Piece, log_limit
+from ._logs import Piece, Stamps, log_limit
 from ._records import (
     ActionCounts,
     ActionGroup,
@@ -90,19 +90,20 @@ class MemoryStore:
         with self._lock:
             self._attempts.setdefault((record.run, record.action), {})[record.attempt] = record
 
-    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
+    def log_written(self, run: str, action: str, attempt: int, text: str, stamps: Stamps = None) -> None:
         if not text:
             return
+        at = time.time()
         with self._lock:
             piece = self._logs.get((run, action, attempt))
             if piece is None:
                 piece = self._logs[(run, action, attempt)] = Piece(0)
-            piece.parts.append(text)
-            piece.size += len(text)
+            if stamps:
+                piece.add_stamped(text, stamps)
+            else:
+                piece.add(text, at)
             if piece.size > 2 * self.log_limit:
-                whole = piece.text()
-                cut = len(whole) - self.log_limit
-                piece.parts, piece.size, piece.offset = [whole[cut:]], self.log_limit, piece.offset + cut
+                piece.cut(self.log_limit)
 
     def report_written(self, run: str, action: str, html: str) -> None:
         with self._lock:
@@ -125,12 +126,9 @@ class MemoryStore:
             return read_blob_url(key)
         raise FileNotFoundError(f"blob {key} is not in the in-memory store (it keeps every value inline)")
 
-    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
-        keep = set(keep)
+    def prepare_resume(self, run: str, keep: Collection[str]) -> None:
+        keep = set(keep)  # records are keyed by id: a new one replaces the old one
         with self._lock:
-            actions = self._actions.get(run, {})
-            for aid in [a for a in actions if a not in keep]:
-                del actions[aid]
             _drop(self._logs, lambda k: k[0] == run and k[1] not in keep)
             _drop(self._reports, lambda k: k[0] == run and k[1] not in keep)
 
@@ -242,10 +240,11 @@ class MemoryStore:
                 return None
             text = piece.text()
             dropped = piece.offset
+            marks = [m + dropped if i % 2 == 0 else m for i, m in enumerate(piece.marks)]
         if len(text) > self.log_limit:
             dropped += len(text) - self.log_limit
             text = text[-self.log_limit:]
-        return log_page(run, action, attempt, text, dropped, after)
+        return log_page(run, action, attempt, text, dropped, after, marks)
 
     def log_attempts(self, run: str, action: str) -> list[int]:
         with self._lock:

@@ -47,8 +47,11 @@ class MetadataStore(Protocol):
     def attempt_failed(self, record: AttemptRecord) -> None:
         """Durable when this returns."""
 
-    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
-        """Output of one attempt of an action (stdout, stderr, logging), in the order written.
+    def log_written(self, run: str, action: str, attempt: int, text: str,
+                    stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
+        """Output of one attempt of an action (stdout, stderr, logging), in the order written,
+        and when: `text` is one write made now, or several writes, `stamps` saying where each
+        began in `text` and its wall time (output forwarded from another process).
         Buffered: readers in other processes see it within the flush interval; what was written
         before the action's end (`action_finished`, `actions_finished` or `attempt_failed` of
         that attempt) is durable with that record. Each attempt keeps its last `log_limit`
@@ -66,9 +69,11 @@ class MetadataStore(Protocol):
     def load_blob(self, key: str) -> bytes:
         """A value the store kept out of line (see `flyte._serde.ExtCode.BLOB`)."""
 
-    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
-        """Before a run resumes: drop its actions except `keep` (the ones it will replay), so
-        that every action id of a run has one record."""
+    def prepare_resume(self, run: str, keep: Collection[str]) -> None:
+        """Before a run resumes, answering the actions in `keep` from their records: every
+        record stays; each action not in `keep` runs again, and its first new record replaces
+        the old one, so that every action id of a run has one record. Their logs and reports
+        are dropped (the new attempts write theirs)."""
 
     def delete_run(self, name: str) -> None:
         """Remove the run's records, logs, reports and its directory (home / "runs" / name);

@@ -17,11 +17,12 @@ members; records being written carry plain `str` values (see `flyte._controller.
 from __future__ import annotations
 
 import enum
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, MutableSequence
 from pathlib import Path
 from typing import NamedTuple, Optional
 
 from ..models import ActionPhase
+from ._logs import dated_lines, trim_marks
 
 
 class Phase(str, enum.Enum):
@@ -188,6 +189,13 @@ class LogPage(NamedTuple):
     start: int
     dropped: int
     next_token: str
+    times: tuple = ()  # when its lines were written: marks offset, t, ... (see `flyte._store._logs`)
+
+    def lines(self) -> list[tuple[Optional[float], str]]:
+        """The page's lines (each with its newline, the last maybe without) and when each was
+        written (wall time; None where the store has no time for it: a log kept by an older
+        version). A page that starts inside a line begins with the rest of that line."""
+        return dated_lines(self.text, self.start, self.times)
 
 
 class ActionPage(NamedTuple):
@@ -240,8 +248,11 @@ def row_filter(parent: Optional[str] = None, phases: Optional[Collection[str]] =
     return keep
 
 
-def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after: Optional[str]) -> LogPage:
-    """A stored log (its kept tail `text`, after `dropped` characters) as a page from `after`."""
+def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after: Optional[str],
+             marks: Optional[MutableSequence[float]] = None) -> LogPage:
+    """A stored log (its kept tail `text`, after `dropped` characters, its lines dated by `marks`)
+    as a page from `after`."""
+
     seen = 0
     if after:
         try:
@@ -249,7 +260,8 @@ def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after
         except ValueError:
             raise ValueError(f"{after!r} is not a log token (pass the next_token of a previous page)") from None
     start = max(seen, dropped)
-    return LogPage(run, action, attempt, text[start - dropped:], start, max(0, dropped - seen), str(dropped + len(text)))
+    return LogPage(run, action, attempt, text[start - dropped:], start, max(0, dropped - seen), str(dropped + len(text)),
+                   tuple(trim_marks(marks, start)) if marks else ())
 
 
 def run_directory(home: Path, name: str) -> Optional[Path]:

@@ -29,7 +29,7 @@ import urllib.parse
 import weakref
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import Any, Callable, Optional, TypeVar
+from typing import Any, Callable, NamedTuple, Optional, TypeVar
 
 import msgpack
 
@@ -60,7 +60,7 @@ from ._journal import (
     segment_number,
     segments_of,
 )
-from ._logs import LogBuffer, log_limit, merge
+from ._logs import LogBuffer, log_limit, merge, pack_times, unpack_times
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -90,7 +90,7 @@ from ._records import (
     typed_run,
 )
 
-SCHEMA_VERSION = 4
+SCHEMA_VERSION = 5
 INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = int(ExtCode.BLOB)
 DB_NAME = "metadata.db"
@@ -147,10 +147,11 @@ CREATE TABLE IF NOT EXISTS action_groups (
     timed_out INTEGER, hits INTEGER, attempts INTEGER, first_start REAL, first_id TEXT, last_end REAL,
     PRIMARY KEY (run, parent, group_name, task, short_name, kind)
 ) WITHOUT ROWID;
--- What each attempt of an action wrote: its last log_limit characters, and how many came before.
+-- What each attempt of an action wrote: its last log_limit characters, how many came before, and
+-- when its lines were written (8-byte floats offset, time, ...: see _logs; NULL: not recorded).
 CREATE TABLE IF NOT EXISTS logs (
     run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, text TEXT NOT NULL, dropped INTEGER NOT NULL,
-    PRIMARY KEY (run, action, attempt)
+    times BLOB, PRIMARY KEY (run, action, attempt)
 ) WITHOUT ROWID;
 -- Reports of report=True tasks, kept in the blob store.
 CREATE TABLE IF NOT EXISTS reports (
@@ -165,6 +166,19 @@ CREATE INDEX IF NOT EXISTS action_batches_by_start ON action_batches (run, first
 -- Runs newest first (`flyte get runs`, the UI's runs page) read a page, not the whole table.
 CREATE INDEX IF NOT EXISTS runs_by_start ON runs (start_time);
 """
+
+
+def merge_piece(conn: sqlite3.Connection, piece: Sequence[Any], limit: int) -> None:
+    """Apply a piece of an attempt's output (run, action, attempt, offset, text[, marks]: see
+    `_logs`) to its stored log. Caller holds `conn` in a transaction."""
+    run, action, attempt, offset, text = piece[:5]
+    key = (run, action, attempt)
+    stored = conn.execute("SELECT text, dropped, times FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
+    new = merge(None if stored is None else (stored[0], stored[1], unpack_times(stored[2])), offset, text, limit,
+                piece[5] if len(piece) > 5 else ())
+    if stored is None or (stored[0], stored[1]) != new[:2]:
+        conn.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped, times) VALUES (?, ?, ?, ?, ?, ?)",
+                     (*key, new[0], new[1], pack_times(new[2])))
 
 
 def _upsert(table: str, columns: tuple) -> str:
@@ -208,15 +222,45 @@ def _batch_row(rows: list) -> tuple:
 
 
 def recount(conn: sqlite3.Connection, run: str) -> None:
-    """Compute `run`'s fan-out aggregates afresh from its rows (caller holds a transaction)."""
+    """Compute `run`'s fan-out aggregates afresh from its rows (caller holds a transaction).
+
+    First deletes the table rows that a newer record of the same action replaces: a resumed
+    run's new records replace the old ones as they are committed (see
+    `SQLiteStore.prepare_resume`), but a new record replayed from the journal of a process that
+    died arrives next to its old row. Old records are always table rows (resuming moves the
+    packed ones there), so a packed record is never the stale one."""
     tallies = GroupTallies()
+    packed: dict[str, float] = {}  # id -> start of the packed records
+    for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
+        for r in msgpack.unpackb(blob, raw=False):
+            tallies.add(r)
+            packed[r[1]] = r[9] or 0.0
     # inputs and outputs are not needed: leave them out of the scan
     cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
-    tallies.add_all(conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)))
-    for (blob,) in conn.execute("SELECT rows FROM action_batches WHERE run=?", (run,)).fetchall():
-        tallies.add_all(msgpack.unpackb(blob, raw=False))
+    rows = conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,)).fetchall()
+    newest: dict[str, float] = {}
+    for r in rows:
+        start = r[9] or 0.0
+        if start > newest.get(r[1], float("-inf")):
+            newest[r[1]] = start
+    stale = []
+    for r in rows:
+        start = r[9] or 0.0
+        if start < newest[r[1]] or (r[1] in packed and packed[r[1]] >= start):
+            stale.append((run, r[9], r[1]))
+        else:
+            tallies.add(r)
+    if stale:
+        conn.executemany("DELETE FROM actions WHERE run=? AND start_time=? AND id=?", stale)
     conn.execute("DELETE FROM action_groups WHERE run=?", (run,))
     conn.executemany(_ADD_TO_GROUP, tallies.rows())
+
+
+class _Replacements(NamedTuple):
+    """What a commit replaces of a resumed run (see `SQLiteStore.prepare_resume`)."""
+
+    old: list[tuple]  # the stored rows (without values) that new records replace
+    keys: list[tuple]  # their primary keys (run, start_time, id): deleted in the commit
 
 
 def _run_of(kind: str, row: tuple) -> str:
@@ -273,8 +317,9 @@ class SQLiteStore:
     # `self.x` costs more: +300 instructions per recorded action, measured with cachegrind).
     __slots__ = (
         "__weakref__", "_actions", "_attempts", "_batches", "_cache", "_closed", "_committing", "_conn", "_db_lock",
-        "_durable", "_durable_starts", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
-        "_lock", "_log_pending", "_logs", "_owner_lock", "_packer", "_reports", "_running", "_runs", "_segment",
+        "_durable", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
+        "_lock", "_log_pending", "_log_times", "_logs", "_owner_lock", "_packer", "_replaced", "_reports", "_running",
+        "_runs", "_segment",
         "_segment_no", "_spare", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
         "read_only", "recovered_runs", "recovery_errors",
     )
@@ -286,6 +331,7 @@ class SQLiteStore:
         self.blobs = BlobStore(self.home / "blobs")
         self.owner = new_owner_id()
         self.log_limit = log_limit()
+        self._log_times = "times"  # the column, or NULL in a store read as it is from before log times
         # actions committed as RUNNING and not yet as finished: their group counts them as running
         self._running: set[tuple[str, str]] = set()
         self._db_lock = threading.Lock()
@@ -302,9 +348,9 @@ class SQLiteStore:
         # Per run, the actions whose start is durable (journaled or committed): a finished child
         # makes its parent's start durable first, so that a kill never leaves an orphan.
         self._durable: dict[str, set[str]] = {}
-        # Per resumed run, actions that must be journaled when they start: they run again under
-        # children that the resumed run kept (see forget_unfinished).
-        self._durable_starts: dict[str, set[str]] = {}
+        # Per resumed run, the stored rows (without values) of actions that run again: the first
+        # new record of each replaces its old one (see prepare_resume).
+        self._replaced: dict[str, dict[str, tuple]] = {}
         # The (run, parent) whose start was made durable last, compared by identity: the children
         # of one parent come one after another, and this spares them the lookups above.
         self._hot_run: Optional[str] = None
@@ -403,7 +449,9 @@ class SQLiteStore:
         if check:
             self._quick_check()
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is None or int(row[0]) != SCHEMA_VERSION:
+        if row is not None and int(row[0]) == 4:  # read as it is: only the times of log lines are missing
+            self._log_times = "NULL"
+        elif row is None or int(row[0]) != SCHEMA_VERSION:
             self._conn.close()
             raise StoreError(
                 f"The metadata store at {self.path} has schema version {row and row[0]}, this runtime reads "
@@ -434,7 +482,7 @@ class SQLiteStore:
 
     def _check_schema(self) -> None:
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
-        if row is not None and int(row[0]) in (1, 2, 3):
+        if row is not None and int(row[0]) in (1, 2, 3, 4):
             self._upgrade(int(row[0]))
             row = (str(SCHEMA_VERSION),)
         if row is None or int(row[0]) != SCHEMA_VERSION:
@@ -447,10 +495,17 @@ class SQLiteStore:
         """In place: version 2 added action_batches (created by the schema script, with the
         columns of version 4); version 3 keys actions by start time and adds each batch's first
         and last start time; version 4 adds each batch's parent, and the fan-out aggregates,
-        logs and reports (the aggregates of existing runs are computed here)."""
+        logs and reports (the aggregates of existing runs are computed here); version 5 adds
+        when each log line was written (the logs kept before have no times)."""
         conn = self._conn
         conn.execute("BEGIN IMMEDIATE")
         try:
+            if "times" not in [r[1] for r in conn.execute("PRAGMA table_info(logs)")]:
+                conn.execute("ALTER TABLE logs ADD COLUMN times BLOB")
+            if version == 4:  # nothing else changed since
+                conn.execute("UPDATE meta SET value=? WHERE key='schema_version'", (str(SCHEMA_VERSION),))
+                conn.execute("COMMIT")
+                return
             if version < 3:
                 conn.execute(_ACTIONS_TABLE.replace("CREATE TABLE IF NOT EXISTS actions", "CREATE TABLE actions_v3"))
                 conn.execute(f"INSERT OR REPLACE INTO actions_v3 SELECT {', '.join(ACTION_COLUMNS[:9])}, "
@@ -576,15 +631,10 @@ class SQLiteStore:
             self._conn.execute("INSERT OR REPLACE INTO reports (run, action, blob) VALUES (?, ?, ?)", row)
 
     def _merge_log(self, piece: tuple) -> None:
-        """Apply a pending piece (run, action, attempt, offset, text) to the stored log. Caller
-        holds the connection in a transaction."""
-        run, action, attempt, offset, text = piece
-        key = (run, action, attempt)
-        stored = self._conn.execute("SELECT text, dropped FROM logs WHERE run=? AND action=? AND attempt=?", key).fetchone()
-        new = merge(stored, offset, text, self.log_limit)
-        if stored is None or tuple(stored) != new:
-            self._conn.execute("INSERT OR REPLACE INTO logs (run, action, attempt, text, dropped) VALUES (?, ?, ?, ?, ?)",
-                               (*key, *new))
+        """Apply a pending piece (run, action, attempt, offset, text, marks) to the stored log.
+        A piece journaled by a version before log times has no marks. Caller holds the
+        connection in a transaction."""
+        merge_piece(self._conn, piece, self.log_limit)
 
     def _recount(self, run: str) -> None:
         """Compute the run's fan-out aggregates from its rows. Caller holds the connection in a
@@ -682,13 +732,12 @@ class SQLiteStore:
 
     def action_started(self, record: ActionRecord) -> None:
         """Buffered only, as an action that never finishes needs no durability beyond its run's;
-        except a run's root (and, in a resumed run, a parent of kept actions), which is
-        journaled: a tree read after a kill always has its root."""
+        except a run's root, which is journaled: a tree read after a kill always has its root."""
         row = record[:]
         key = (row[0], row[1])
         with self._lock:
             self._actions[key] = row
-            if row[2] is None or (self._durable_starts and row[1] in self._durable_starts.get(row[0], ())):
+            if row[2] is None:
                 self._durable_start(row[0], row[1])
 
     def action_finished(self, record: ActionRecord) -> None:
@@ -745,11 +794,13 @@ class SQLiteStore:
             self._journal(J_ATTEMPT, row)
             self._attempts.append(row)
 
-    def log_written(self, run: str, action: str, attempt: int, text: str) -> None:
+    def log_written(self, run: str, action: str, attempt: int, text: str,
+                    stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
         """Buffered (committed with the next flush); durable with the attempt's end record."""
         if text:
+            at = time.time()
             with self._lock:
-                self._logs.write((run, action, attempt), text)
+                self._logs.write((run, action, attempt), text, at, stamps)
 
     def report_written(self, run: str, action: str, html: str) -> None:
         """Durable when this returns (the report goes to the blob store, then the journal)."""
@@ -781,7 +832,6 @@ class SQLiteStore:
             self._runs[row[0]] = row
             if row[2] != Phase.RUNNING.value:
                 self._durable.pop(row[0], None)
-                self._durable_starts.pop(row[0], None)
                 self._hot_run = self._hot_parent = None
 
     def cache_put(self, key: str, task: str, version: str, outputs: bytes) -> None:
@@ -850,13 +900,16 @@ class SQLiteStore:
             try:
                 # finished rows were offloaded when recorded; started rows may carry large inputs
                 rows = [self._offload_row(r) if r[12] is None else r for r in actions.values()]
-                tallies, started, ended = self._tally(rows, batches)
+                replacing = self._replacements(rows, batches) if self._replaced else None
+                tallies, started, ended = self._tally(rows, batches, replacing.old if replacing else ())
                 with self._db_lock:
                     conn = self._conn
                     conn.execute("BEGIN")
                     try:
                         if runs:
                             conn.executemany(_UPSERT_RUN, runs.values())
+                        if replacing is not None:  # a resumed run's new records replace the old ones
+                            conn.executemany("DELETE FROM actions WHERE run=? AND start_time=? AND id=?", replacing.keys)
                         if rows:
                             conn.executemany(_UPSERT_ACTION, rows)
                         if batches:
@@ -884,6 +937,8 @@ class SQLiteStore:
                         raise
                     self._running.difference_update(ended)
                     self._running.update(started)
+                    if self._replaced:
+                        self._replaced_committed(replacing, runs)
             except BaseException as e:
                 with self._lock:  # put it all back; the journal still has the durable part
                     for akey, arow in actions.items():
@@ -913,12 +968,27 @@ class SQLiteStore:
                 if not keep:
                     segment.close_and_remove()
 
-    def _tally(self, rows: list, batches: list) -> tuple[list, list, list]:
-        """The changes that committing `rows` and `batches` makes to the fan-out aggregates, and
-        the actions that become (or stop being) counted as running."""
+    def _replaced_committed(self, replacing: Optional[_Replacements], runs: dict[str, tuple]) -> None:
+        """After a commit: the old rows just replaced are not replaced again; a resumed run that
+        ended replaces nothing more (the rows it did not record again stay, as they were)."""
+        if replacing is not None:
+            for old in replacing.old:
+                stale = self._replaced.get(old[0])
+                if stale is not None:
+                    stale.pop(old[1], None)
+        for name in [n for n, stale in self._replaced.items()
+                     if not stale or (n in runs and runs[n][2] != Phase.RUNNING.value)]:
+            del self._replaced[name]
+
+    def _tally(self, rows: list, batches: list, replaced: Sequence[tuple] = ()) -> tuple[list, list, list]:
+        """The changes that committing `rows` and `batches` (which replace the stored rows
+        `replaced`) makes to the fan-out aggregates, and the actions that become (or stop being)
+        counted as running."""
         if not rows and not batches:
             return [], [], []
         tallies = GroupTallies()
+        for r in replaced:
+            tallies.remove(r)
         running = self._running
         started: list[tuple[str, str]] = []
         ended: list[tuple[str, str]] = []
@@ -1116,14 +1186,15 @@ class SQLiteStore:
     def get_log(self, run: str, action: str, attempt: Optional[int] = None,
                 after: Optional[str] = None) -> Optional[LogPage]:
         self._sync()
+        times = self._log_times  # a read-only store of version 4 has no times
         with self._db_lock:
             if attempt is None:
-                row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? "
+                row = self._conn.execute(f"SELECT attempt, text, dropped, {times} FROM logs WHERE run=? AND action=? "
                                          "ORDER BY attempt DESC LIMIT 1", (run, action)).fetchone()
             else:
-                row = self._conn.execute("SELECT attempt, text, dropped FROM logs WHERE run=? AND action=? AND attempt=?",
-                                         (run, action, attempt)).fetchone()
-        return None if row is None else log_page(run, action, row[0], row[1], row[2], after)
+                row = self._conn.execute(f"SELECT attempt, text, dropped, {times} FROM logs WHERE run=? AND action=? "
+                                         "AND attempt=?", (run, action, attempt)).fetchone()
+        return None if row is None else log_page(run, action, row[0], row[1], row[2], after, unpack_times(row[3]))
 
     @_reads
     def log_attempts(self, run: str, action: str) -> list[int]:
@@ -1156,46 +1227,74 @@ class SQLiteStore:
         }
 
     @_writes
-    def forget_unfinished(self, run: str, keep: Collection[str]) -> None:
-        """Also notes the forgotten actions that kept ones hang under: they run again, and their
-        new start is journaled (see `action_started`) so that the kept children never lose their
-        parent to a kill."""
+    def prepare_resume(self, run: str, keep: Collection[str]) -> None:
+        """Every record stays (a kill at any point leaves the tree whole and loses nothing). The
+        packed records of actions not in `keep` move to the actions table in one transaction,
+        and this store notes the stored rows of all of those: the commit of the first new record
+        of such an action (alone or packed) deletes its old row, and moves the fan-out
+        aggregates from the old phase to the new one (see `_replacements`). A new record
+        replayed from the journal of a process that died replaces its old row in `recount`."""
         keep = set(keep)
         self.flush()
-        with self._db_lock:
-            conn = self._conn
-            conn.execute("BEGIN")
-            try:
-                rows = conn.execute("SELECT id, parent FROM actions WHERE run=?", (run,)).fetchall()
-                conn.executemany("DELETE FROM actions WHERE run=? AND id=?", [(run, r[0]) for r in rows if r[0] not in keep])
-                parents = {r[1] for r in rows if r[0] in keep}
-                for seq, blob in conn.execute("SELECT seq, rows FROM action_batches WHERE run=?", (run,)).fetchall():
-                    items = msgpack.unpackb(blob, raw=False)
-                    kept = [r for r in items if r[1] in keep]
-                    parents.update(r[2] for r in kept)
-                    if len(kept) == len(items):
-                        continue
-                    conn.execute("DELETE FROM action_batches WHERE seq=?", (seq,))
-                    if kept:
-                        conn.execute(_INSERT_BATCH, _batch_row(kept))
-                for table in ("logs", "reports"):
-                    gone = [(run, a) for (a,) in conn.execute(f"SELECT DISTINCT action FROM {table} WHERE run=?", (run,))
-                            if a not in keep]
-                    conn.executemany(f"DELETE FROM {table} WHERE run=? AND action=?", gone)
-                self._recount(run)
-                conn.execute("COMMIT")
-            except BaseException:
-                if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
-        rerun = {p for p in parents if p is not None and p not in keep}
-        with self._lock:
-            self._durable.pop(run, None)
-            self._hot_run = self._hot_parent = None
-            if rerun:
-                self._durable_starts[run] = rerun
-            else:
-                self._durable_starts.pop(run, None)
+        with self._flush_lock:
+            with self._db_lock:
+                self._prepare_resume(run, keep)
+                cols = ", ".join("NULL" if c in ("inputs", "outputs", "error") else c for c in ACTION_COLUMNS)
+                replaced = {r[1]: r for r in self._conn.execute(f"SELECT {cols} FROM actions WHERE run=?", (run,))
+                            if r[1] not in keep}
+            with self._lock:
+                self._durable.pop(run, None)
+                self._hot_run = self._hot_parent = None
+                if replaced:
+                    self._replaced[run] = replaced
+                else:
+                    self._replaced.pop(run, None)
+
+    def _prepare_resume(self, run: str, keep: set[str]) -> None:
+        """`prepare_resume`'s one transaction (caller holds the connection)."""
+        conn = self._conn
+        conn.execute("BEGIN")
+        try:
+            moved: list[tuple] = []
+            for seq, blob in conn.execute("SELECT seq, rows FROM action_batches WHERE run=?", (run,)).fetchall():
+                items = [tuple(r) for r in msgpack.unpackb(blob, raw=False)]
+                kept = [r for r in items if r[1] in keep]
+                if len(kept) == len(items):
+                    continue
+                conn.execute("DELETE FROM action_batches WHERE seq=?", (seq,))
+                if kept:
+                    conn.execute(_INSERT_BATCH, _batch_row(kept))
+                moved.extend(r for r in items if r[1] not in keep)
+            conn.executemany(_UPSERT_ACTION, moved)
+            for table in ("logs", "reports"):
+                gone = [(run, a) for (a,) in conn.execute(f"SELECT DISTINCT action FROM {table} WHERE run=?", (run,))
+                        if a not in keep]
+                conn.executemany(f"DELETE FROM {table} WHERE run=? AND action=?", gone)
+            self._recount(run)
+            conn.execute("COMMIT")
+        except BaseException:
+            if conn.in_transaction:
+                conn.execute("ROLLBACK")
+            raise
+
+    def _replacements(self, rows: list, batches: list) -> Optional[_Replacements]:
+        """The stored rows of resumed runs that `rows` (for the actions table) and `batches`
+        record again. Caller holds the flush lock."""
+        replaced = self._replaced
+        old: dict[tuple[str, str], tuple] = {}
+        for r in rows:
+            stale = replaced.get(r[0])
+            if stale is not None and r[1] in stale:
+                old[(r[0], r[1])] = stale[r[1]]
+        for batch in batches:
+            stale = replaced.get(batch[0][0]) if batch else None  # a batch is of one run
+            if stale is not None:
+                for r in batch:
+                    if r[1] in stale:
+                        old[(r[0], r[1])] = stale[r[1]]
+        if not old:
+            return None
+        return _Replacements(list(old.values()), [(r[0], r[9], r[1]) for r in old.values()])
 
     def owner_alive(self, owner: Optional[str]) -> bool:
         """Whether `owner` still runs. When it does not, its journal is replayed first (if nobody
@@ -1226,6 +1325,8 @@ class SQLiteStore:
                     conn.execute("ROLLBACK")
                 raise
             self._running = {k for k in self._running if k[0] != name}
+        with self._flush_lock:
+            self._replaced.pop(name, None)
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
 

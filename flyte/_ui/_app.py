@@ -46,6 +46,15 @@ def plain_text(text: str) -> str:
     return _ANSI.sub("", text)
 
 
+def timed_lines(page: Any) -> list[tuple[str, str]]:
+    """A log page's lines, each with the local time it was written (`HH:MM:SS.mmm`; "" where the
+    store has none). A page that starts inside a line begins with the rest of it, and that line's time."""
+    import datetime
+
+    return [("" if t is None else datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")[:-3], plain_text(line))
+            for t, line in page.lines()]
+
+
 def _templates() -> Environment:
     env = Environment(loader=FileSystemLoader(HERE / "templates"), autoescape=select_autoescape(default=True),
                       trim_blocks=True, lstrip_blocks=True)
@@ -156,9 +165,8 @@ class UI:
             return self.not_found(f"Run {name!r} has no action {aid!r}")
         attempt = _int(request.query_params.get("attempt"), None)
         log = self.store.get_log(name, aid, attempt)
-        if log is not None:
-            log = log._replace(text=plain_text(log.text))
-        return self.page("action.html", run_name=name, a=view, log=log, attempt=attempt,
+        lines = timed_lines(log) if log is not None else []
+        return self.page("action.html", run_name=name, a=view, log=log, log_lines=lines, attempt=attempt,
                          log_limit=self.store.log_limit)
 
     async def logs(self, request: Request) -> Response:
@@ -172,8 +180,8 @@ class UI:
         done = a is None or Phase(a.phase).is_terminal
         if page is None:
             return JSONResponse({"text": "", "dropped": 0, "next_token": q.get("after") or "0", "done": done})
-        return JSONResponse({"text": plain_text(page.text), "dropped": page.dropped, "next_token": page.next_token,
-                             "attempt": page.attempt, "done": done})
+        return JSONResponse({"text": plain_text(page.text), "lines": timed_lines(page), "dropped": page.dropped,
+                             "next_token": page.next_token, "attempt": page.attempt, "done": done})
 
     async def report(self, request: Request) -> Response:
         name, aid = request.path_params["run"], request.path_params["aid"]

@@ -5,8 +5,10 @@
   Python; they work anywhere.
 - `ContainerTask`: a task whose body is a container image's command. Locally it runs with the
   `docker` command (inputs staged under `input_data_dir`, outputs read back from
-  `output_data_dir`); without docker it fails with an error that says so.
-- `shell`: a CLI tool in an image as a typed task (`shell.create(...)`), built on `ContainerTask`.
+  `output_data_dir`), or, when no docker engine answers, on this machine in a subprocess with
+  the same layout (`FLYTE_CONTAINER_RUNTIME` chooses).
+- `shell`: a CLI tool in an image as a typed task (`shell.create(...)`), built on `ContainerTask`:
+  typed inputs rendered as arguments and flags, outputs as files, globs or the captured streams.
 - `Sleep` / `SleepTask`: a task routed to a backend's sleep plugin; locally its body runs.
 - `serialize` / `serialize_env`: a task's wire `TaskSpec` (offline).
 - `webhooks` (an app served by a backend) and `model_streamer` (GPU weight streaming) are

@@ -98,7 +98,9 @@ class ActionOutputs(tuple, ToJSONMixin, metaclass=_OutputsMeta):
         return self.named_outputs
 
     def __repr__(self) -> str:
-        return "ActionOutputs(" + ", ".join(f"{n}={v!r}" for n, v in zip(self._fields, self)) + ")"
+        from .._run import outputs_repr
+
+        return outputs_repr(self._fields, self)
 
 
 def _register_run_outputs() -> None:

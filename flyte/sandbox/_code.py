@@ -187,12 +187,15 @@ class CodeSandbox:
                       outputs=dict(self.outputs), resources=self.resources or Resources(cpu=1, memory="1Gi"),
                       retries=self.retries, cache=self.cache, **extra)
         if self.code is None:
-            return ContainerTask(inputs=dict(self.inputs), command=list(self.command or []),
+            task = ContainerTask(inputs=dict(self.inputs), command=list(self.command or []),
                                  arguments=list(self.arguments or []), **common)
-        flags = [f"--{n}={INPUTS_DIR}/{n}" if tp in (File, Dir) else f"--{n}={{{{.inputs.{n}}}}}"
-                 for n, tp in self.inputs.items()]
-        return ContainerTask(inputs={**self.inputs, "_script": File}, command=["python", f"{INPUTS_DIR}/_script"],
-                             arguments=flags, **common)
+        else:
+            flags = [f"--{n}={INPUTS_DIR}/{n}" if tp in (File, Dir) else f"--{n}={{{{.inputs.{n}}}}}"
+                     for n, tp in self.inputs.items()]
+            task = ContainerTask(inputs={**self.inputs, "_script": File}, command=["python", f"{INPUTS_DIR}/_script"],
+                                 arguments=flags, **common)
+        task.runs_on_host = False  # a sandbox isolates its code: never run it on this machine instead
+        return task
 
     @syncify
     async def as_task(self, image: Optional[str] = None) -> Any:

@@ -48,6 +48,8 @@ def pod_spec_from_resources(primary_container_name: Optional[str] = None, reques
         from kubernetes.client import V1Container, V1PodSpec, V1ResourceRequirements
     except ImportError:
         raise ImportError("pod_spec_from_resources builds a kubernetes V1PodSpec: pip install kubernetes") from None
+    if primary_container_name is None:  # flytekit passes it on and kubernetes refuses it with a ValueError too
+        raise ValueError("pod_spec_from_resources needs primary_container_name: a Kubernetes container must have a name")
     names = {"cpu": "cpu", "mem": "memory", "gpu": k8s_gpu_resource_key, "ephemeral_storage": "ephemeral-storage"}
 
     def k8s(resources: Optional[Resources]) -> Optional[dict[str, Any]]:

@@ -278,9 +278,9 @@ def _scalar_from_idl2(pb: literals_pb2.Scalar) -> _lit.Scalar:
         return _lit.Scalar(generic=generic)
     if kind == "structured_dataset":
         sd = pb.structured_dataset
-        meta = _lit.StructuredDatasetMetadata(_sd_type_from_idl2(sd.metadata.structured_dataset_type)) \
+        sd_meta = _lit.StructuredDatasetMetadata(_sd_type_from_idl2(sd.metadata.structured_dataset_type)) \
             if sd.HasField("metadata") else None
-        return _lit.Scalar(structured_dataset=_lit.StructuredDataset(uri=sd.uri, metadata=meta))
+        return _lit.Scalar(structured_dataset=_lit.StructuredDataset(uri=sd.uri, metadata=sd_meta))
     return _lit.Scalar()
 
 

@@ -10,16 +10,34 @@ passes the URL again.
 from __future__ import annotations
 
 import os
-from typing import Any
+from typing import Any, Optional
 
 
 def _is_remote(path: str) -> bool:
     return "://" in path and not path.startswith("file://")
 
 
+def uploaded(value: Any) -> Optional[str]:
+    """Where `value` (a FlyteFile or FlyteDirectory) is uploaded before it is passed on, or None.
+
+    flytekit uploads a value to the destination it was given (`FlyteFile(p, remote_path=...)`,
+    `FlyteDirectory(p, remote_directory=...)`) even in a local execution, and passes on that
+    location instead of the local path; a value already remote, or one given no destination (or
+    `False`), is passed as it is. Returns once the copy is complete."""
+    if getattr(value, "_remote_source", None) is not None:
+        return None
+    target = getattr(value, "_remote_path", None) or getattr(value, "_remote_directory", None)
+    if not isinstance(target, (str, os.PathLike)):
+        return None
+    from ..core.context_manager import FlyteContextManager
+
+    multipart = getattr(value, "_flyte_io_kind", "") != "file"
+    return FlyteContextManager.current_context().file_access.put_data(value.path, os.fspath(target), is_multipart=multipart)
+
+
 def crossing_record(value: Any) -> dict[str, Any]:
     """What the runtime records for `value` (a FlyteFile or FlyteDirectory)."""
-    source = getattr(value, "_remote_source", None)
+    source = getattr(value, "_remote_source", None) or uploaded(value)
     return {"path": source or value.path, "name": value.name, "format": value.format, "hash": value.hash}
 
 
@@ -32,6 +50,8 @@ def arriving(cls: type, record: dict[str, Any]) -> Any:
 
             raise FlyteAssertion(f"Cannot convert from {path} to {cls.__qualname__}. Expected a file, but {path} is not a file.")
         value = cls(path)
+        if getattr(cls, "_flyte_io_kind", "") != "file":
+            value._remote_directory = False  # as flytekit builds an arriving directory
     else:
         from ..core.data_persistence import flyte_tmp_dir
 

@@ -16,6 +16,7 @@ from ..core.type_engine import AsyncTypeTransformer, TypeEngine, TypeTransformer
 from ..models.core.types import BlobType
 from ..models.literals import Blob, BlobMetadata, Literal, Scalar
 from ..models.types import LiteralType
+from ._crossing import uploaded
 
 PYTHON_PICKLE_FORMAT = "PythonPickle"
 
@@ -122,7 +123,7 @@ class FlyteFilePathTransformer(AsyncTypeTransformer[Any]):
             raise TypeTransformerFailedError("None value cannot be converted to a file.")
         fmt = self.get_format(get_underlying_type(python_type))
         if isinstance(python_val, FlyteFile):
-            source = python_val.remote_source or python_val.path
+            source = python_val.remote_source or uploaded(python_val) or python_val.path
             metadata = python_val.metadata
         elif isinstance(python_val, (str, os.PathLike)):
             source, metadata = os.fspath(python_val), None
@@ -213,7 +214,7 @@ class FlyteDirToMultipartBlobTransformer(AsyncTypeTransformer[Any]):
         from .directory._directory import FlyteDirectory
 
         if isinstance(python_val, FlyteDirectory):
-            source = python_val.remote_source or python_val.remote_directory or python_val.path
+            source = python_val.remote_source or uploaded(python_val) or python_val.path
         elif isinstance(python_val, (str, os.PathLike)):
             source = os.fspath(python_val)
         else:

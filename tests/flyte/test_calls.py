@@ -84,6 +84,60 @@ def test_action_ids_are_deterministic():
     assert ids1 != ids3
 
 
+def test_call_counts_number_each_key_like_a_counter():
+    # CallCounts keeps a parent's counts compactly (an open-addressing table); it must count
+    # exactly as a dict would, including keys that share their low bits (they probe the same
+    # slots) and across the table's growth.
+    import collections
+    import random
+
+    from flyte._context import CallCounts
+
+    rng = random.Random(7)
+    keys = [rng.randrange(1, 2**60) for _ in range(3000)]
+    keys += [(k << 20) | 5 for k in range(1, 200)]  # all land on the same first slot
+    calls = keys * 2 + rng.choices(keys, k=2000)
+    rng.shuffle(calls)
+    counts, expected = CallCounts(), collections.Counter()
+    for key in calls:
+        expected[key] += 1
+        assert counts.next(key) == expected[key]
+    assert counts.used == len(set(keys))
+
+
+def test_a_frame_counts_the_same_before_and_after_it_compacts_its_counts():
+    # a frame counts in a dict, then (past COMPACT_COUNTS_AFTER distinct calls) in CallCounts
+    import collections
+    import random
+
+    from flyte._context import COMPACT_COUNTS_AFTER, CallCounts, Frame
+
+    frame = Frame(None, "a1", "t", "t")  # type: ignore[arg-type]
+    rng = random.Random(3)
+    keys = [rng.randrange(1, 2**60) for _ in range(COMPACT_COUNTS_AFTER + 3000)]
+    calls = keys[:2000] * 2 + keys + rng.choices(keys, k=3000)  # repeats before and after the switch
+    expected: collections.Counter = collections.Counter()
+    for key in calls:
+        expected[key] += 1
+        assert frame.next_seq(key) == expected[key]
+    assert isinstance(frame.counts, CallCounts)
+
+
+@env.task
+async def fan_out_with_repeats(n: int) -> list[int]:
+    # every input three times: 3n calls, n distinct
+    return await asyncio.gather(*[add(i % n) for i in range(3 * n)])
+
+
+def test_repeated_calls_in_a_wide_fan_out_get_distinct_deterministic_ids():
+    first = flyte.run(fan_out_with_repeats, 150)
+    assert first.outputs()[0] == [i % 150 + 1 for i in range(450)]
+    ids = [a["id"] for a in first.actions() if a["parent"] == "a0"]
+    assert len(ids) == len(set(ids)) == 450
+    again = {a["id"] for a in flyte.run(fan_out_with_repeats, 150).actions() if a["parent"] == "a0"}
+    assert again == set(ids)
+
+
 def test_sync_parent_runs_sync_children_as_actions():
     run = flyte.run(sync_parent, 1)
     assert run.outputs()[0] == 2 + 3

@@ -68,7 +68,7 @@ def invoke(*args):
 def test_run_with_generated_options(program):
     r = invoke("run", "--local", str(program), "say", "--name", "bob", "--times", "3")
     assert r.exit_code == 0, r.output
-    assert "ActionOutputs(o0='hi bob hi bob hi bob')" in r.output
+    assert 'ActionOutputs(o0="hi bob hi bob hi bob")' in r.output  # the SDK prints strings in double quotes
     r = invoke("run", str(program), "say", "--name", "x", "--loud")
     assert "HI X HI X" in r.output
 
@@ -77,7 +77,7 @@ def test_json_options_for_structured_types(program):
     r = invoke("run", str(program), "shapes", "--points", '[{"x": 1, "y": 2.0}, {"x": 5, "y": 1}]',
                "--weights", '{"a": 0.5, "b": 1.5}', "--color", "blue")
     assert r.exit_code == 0, r.output
-    assert "o0='6 2.0 blue'" in r.output
+    assert 'o0="6 2.0 blue"' in r.output
 
 
 def test_task_help_lists_options(program):
@@ -136,6 +136,6 @@ def test_env_option_reaches_tasks(tmp_path, monkeypatch):
         """
     ))
     r = invoke("run", "-e", "GREETING=hello", str(path), "read")
-    assert "o0='hello'" in r.output
+    assert 'o0="hello"' in r.output
     r = invoke("run", "-e", "broken", str(path), "read")
     assert r.exit_code != 0

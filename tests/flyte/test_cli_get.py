@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -120,6 +121,50 @@ def test_a_truncated_log_says_so(tmp_path, monkeypatch):
     code, out, err = cli("get", "logs", "long-log")
     assert code == 0 and len(out) == 50
     assert "earlier characters were not kept" in err
+
+
+@env.task
+async def steps(n: int) -> int:
+    for i in range(n):
+        print(f"step {i}")
+    print("a line in", end="")
+    print(" two writes")
+    return n
+
+
+def _utc(stamp: str) -> float:
+    from datetime import datetime, timezone
+
+    return datetime.fromisoformat(stamp).replace(tzinfo=timezone.utc).timestamp()
+
+
+def test_logs_show_when_each_line_was_written(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    flyte.with_runcontext(name="timed").run(steps, 3)
+    root = current_store().get_action("timed", "a0")
+    code, out, _ = cli("get", "logs", "timed", "--show-ts")
+    assert code == 0
+    found = [re.fullmatch(r"\[(\S+)\] (.*)", line) for line in out.splitlines()]
+    assert all(found), out
+    assert [m[2] for m in found] == ["step 0", "step 1", "step 2", "a line in two writes"]
+    times = [_utc(m[1]) for m in found]
+    # written while the action ran (not when the store committed them, after its end), in order
+    assert root.start_time <= times[0] and times == sorted(times) and times[-1] <= root.end_time
+    code, out, _ = cli("-of", "json", "get", "logs", "timed", "--show-ts", "--lines", "2")
+    data = json.loads(out)
+    assert [(line["text"], _utc(line["time"])) for line in data["lines"]] == [("step 2\n", times[2]),
+                                                                             ("a line in two writes\n", times[3])]
+    assert cli("get", "logs", "timed")[1].startswith("step 0\n")  # without the flag: as written
+
+
+def test_pretty_logs_keep_the_last_lines_in_a_box(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    flyte.with_runcontext(name="boxed").run(steps, 5)
+    code, out, err = cli("get", "logs", "boxed", "--pretty", "--lines", "2")
+    assert code == 0 and "Scrolled 6 lines of logs." in err
+    inside = [line.strip("│ ") for line in out.splitlines() if line.startswith("│")]
+    assert inside == ["step 4", "a line in two writes"]
+    assert out.splitlines()[0].startswith("╭─ boxed:a0 (steps)")
 
 
 @env.task

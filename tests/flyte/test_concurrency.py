@@ -205,6 +205,34 @@ def test_map_runs_items_concurrently_up_to_the_limit(driver):
     assert len(kids) == 10 and all(a["group_name"] for a in kids)
 
 
+def test_map_without_a_limit_runs_all_waiting_items_at_once():
+    MEET.reset(size=12, total=12)  # every item waits until all 12 are inside
+    run = flyte.run(map_async, 12, 0)
+    assert run.outputs()[0] == [i * 2 for i in range(12)] and MEET.peak == 12
+
+
+TASKS_SEEN: list[int] = []
+
+
+@env.task
+async def counts_tasks(x: int) -> int:
+    TASKS_SEEN.append(len(asyncio.all_tasks()))
+    return x
+
+
+@env.task
+async def map_trivial(n: int) -> int:
+    return sum([v async for v in flyte.map.aio(counts_tasks, range(n))])
+
+
+def test_map_of_items_that_never_wait_needs_no_task_per_item():
+    # A worker is started only when the items begun so far wait on something: items that never
+    # wait all run in one worker (one asyncio task), not one task each.
+    TASKS_SEEN.clear()
+    assert flyte.run(map_trivial, 300).outputs()[0] == sum(range(300))
+    assert len(TASKS_SEEN) == 300 and max(TASKS_SEEN) <= 4, max(TASKS_SEEN)
+
+
 @env.task
 def add3(x: int, y: int, z: int) -> int:
     return x + y + z

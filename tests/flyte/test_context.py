@@ -1,6 +1,7 @@
 """What a running task sees: ctx(), custom context, env vars, secrets, reports and traces."""
 
 import asyncio
+import contextvars
 import os
 
 import pytest
@@ -252,3 +253,63 @@ def test_condition_reads_a_piped_answer(tmp_path):
     empty = subprocess.run([sys.executable, "-c", _PIPED], stdin=subprocess.DEVNULL, capture_output=True, text=True, env=env, timeout=60)
     assert empty.returncode != 0
     assert "set the environment variable FLYTE_SIGNAL_TITLE" in empty.stderr
+
+
+# -- a child action runs in a copy of its caller's context -------------------------------------------
+
+SEEN: contextvars.ContextVar[str] = contextvars.ContextVar("seen", default="unset")
+
+
+@env.task
+async def sets_a_context_var(x: int) -> int:
+    assert SEEN.get() == "caller's"  # a copy: what the caller had set is there
+    SEEN.set(f"child {x}")
+    await asyncio.sleep(0)  # the copy stays the child's across a suspension
+    assert SEEN.get() == f"child {x}"
+    return x
+
+
+@env.task
+async def awaits_children_that_set_a_context_var() -> list[str]:
+    SEEN.set("caller's")
+    await sets_a_context_var(1)  # awaited directly, in the caller's own asyncio task
+    after_direct = SEEN.get()
+    await asyncio.gather(sets_a_context_var(2), sets_a_context_var(3))
+    return [after_direct, SEEN.get()]
+
+
+def test_a_child_action_runs_in_a_copy_of_its_callers_context():
+    # As on a backend, where a child runs elsewhere: what its body sets does not leak into the
+    # caller. (It also means a gather's finished children keep no context of their own alive.)
+    assert flyte.run(awaits_children_that_set_a_context_var).outputs()[0] == ["caller's", "caller's"]
+
+
+@env.task
+async def waits_forever(started: str) -> int:
+    SEEN.set("inside")
+    STARTED[started].set()
+    await asyncio.Event().wait()
+    return 0
+
+
+STARTED: dict[str, asyncio.Event] = {}
+
+
+@env.task
+async def cancels_a_child() -> str:
+    STARTED["c"] = asyncio.Event()
+    child = asyncio.ensure_future(waits_forever("c"))
+    await STARTED["c"].wait()
+    child.cancel()  # thrown into the child's body through its context copy
+    try:
+        await child
+    except asyncio.CancelledError:
+        return f"cancelled, caller sees {SEEN.get()}"
+    return "not cancelled"
+
+
+def test_cancelling_a_child_reaches_its_body_and_records_it_aborted():
+    run = flyte.run(cancels_a_child)
+    assert run.outputs()[0] == "cancelled, caller sees unset"
+    phases = {a["task"].rsplit(".", 1)[-1]: a["phase"] for a in run.actions()}
+    assert phases["waits_forever"] == "ABORTED" and phases["cancels_a_child"] == "SUCCEEDED"

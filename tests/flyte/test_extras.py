@@ -122,6 +122,7 @@ def test_bad_constructor_arguments_are_refused():
 
 
 def test_without_docker_the_run_fails_saying_docker_is_needed(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_CONTAINER_RUNTIME", "docker")
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty PATH: no docker command at all
     echo = ContainerTask(name="echo", image="alpine:3.19", command=["echo", "{{.inputs.x}}"], inputs={"x": int},
                          outputs={"o": int})
@@ -134,11 +135,11 @@ def test_without_docker_the_run_fails_saying_docker_is_needed(tmp_path, monkeypa
 
 
 def test_serialize_and_the_backend_modules_say_what_they_need():
-    from flyte.extras import model_streamer, serialize, shell, webhooks
+    from flyte.extras import model_streamer, serialize, webhooks
 
     with pytest.raises(NotImplementedError, match="TaskSpec"):
         serialize(nap)
-    for module, name in ((shell, "create"), (webhooks, "WebhookAppEnvironment"), (model_streamer, "ModelStreamer")):
+    for module, name in ((webhooks, "WebhookAppEnvironment"), (model_streamer, "ModelStreamer")):
         assert name in module.__all__
         with pytest.raises(ImportError, match=name):
             getattr(module, name)

@@ -50,3 +50,60 @@ def test_a_list_in_a_layer_is_refused_with_a_hint():
         PipPackages(packages=(["numpy"],))
     with pytest.raises(TypeError, match="commands"):
         Commands(commands=["ls"])
+
+
+def test_a_tasks_image_is_an_image_whatever_it_was_given_as():
+    named = flyte.TaskEnvironment(name="img_named", image="registry.example/team/tool:1.2")
+    default = flyte.TaskEnvironment(name="img_default")
+
+    @named.task
+    def a(x: int) -> int:
+        return x
+
+    @default.task
+    def b(x: int) -> int:
+        return x
+
+    assert named.image == "registry.example/team/tool:1.2" and default.image == "auto"  # environments keep it
+    assert isinstance(a.image, flyte.Image) and a.image.base_image == a.image.uri == "registry.example/team/tool:1.2"
+    assert b.image == flyte.Image.from_debian_base()
+    assert a.override(retries=1).image == a.image
+    assert flyte.run(a, 2).outputs()[0] == 2
+
+
+def test_from_task_takes_the_tasks_image_and_refuses_tasks_of_another_environment():
+    from flyte.extras import ContainerTask
+
+    one = ContainerTask(name="c1", image="debian:12", command=["true"])
+    two = ContainerTask(name="c2", image="debian:12", command=["true"])
+    env = flyte.TaskEnvironment.from_task("lib_env", one, two)
+    assert env.image.uri == "debian:12" and set(env.tasks) == {"c1", "c2"} and one.parent_env() is env
+    with pytest.raises(ValueError, match="multiple environments"):
+        flyte.TaskEnvironment.from_task("again", one)
+    with pytest.raises(ValueError, match="same image"):
+        flyte.TaskEnvironment.from_task("mixed", ContainerTask(name="c3", image="alpine", command=["true"]),
+                                        ContainerTask(name="c4", image="debian:12", command=["true"]))
+
+
+def test_a_wheels_layer_installs_the_package_from_its_directory(tmp_path):
+    from flyte._image import DIST_FOLDER, PythonWheels
+
+    layer = PythonWheels(wheel_dir=tmp_path / "wheels", package_name="mylib")
+    image = Image.from_debian_base().clone(addl_layer=layer, name="with-wheels")
+    assert layer.wheel_dir_name == "wheels" and DIST_FOLDER.name == "dist"
+    assert image.dockerfile().splitlines()[-2:] == [f"COPY {tmp_path / 'wheels'} /root/wheels",
+                                                    "RUN uv pip install --find-links /root/wheels mylib"]
+    other = Image.from_debian_base().clone(addl_layer=PythonWheels(wheel_dir=tmp_path / "w2", package_name="mylib"),
+                                           name="with-wheels")
+    assert other.uri != image.uri
+
+
+def test_a_layers_secret_mount_given_by_name_is_kept_as_written_until_the_dockerfile():
+    image = Image.from_debian_base(install_flyte=False).with_apt_packages("vim", secret_mounts=["/tmp/secret1"])
+    assert image._layers[-1].secret_mounts == ("/tmp/secret1",)  # accepted, as the SDK accepts it
+    with pytest.raises(ValueError, match="Invalid environment variable name"):
+        image.dockerfile()  # a path is no secret name: refused where the build would refuse it
+    named = Image.from_debian_base(install_flyte=False).with_apt_packages("vim", secret_mounts="gh-token")
+    assert "--mount=type=secret,id=gh-token,env=GH_TOKEN" in named.dockerfile()
+    with pytest.raises(TypeError, match=r"secret name or flyte\.Secret"):
+        Image.from_debian_base().with_apt_packages("vim", secret_mounts=[3])  # type: ignore[list-item]

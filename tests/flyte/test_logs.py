@@ -4,6 +4,7 @@ import asyncio
 import logging
 import sys
 import threading
+import time
 
 import pytest
 
@@ -262,6 +263,37 @@ def test_recorder_output_is_the_one_entry_point_for_forwarded_output(any_store):
     recorder.output("a0", 1, "from a worker\n")
     assert store.get_log("forwarded", "a0").text == "from a worker\n"
     assert "output" in Recorder.REMOTE_METHODS
+
+
+def test_output_a_worker_sends_in_chunks_keeps_the_time_of_each_write(any_store):
+    """A worker (Ray) sends output a chunk at a time; each line keeps the time it was written there."""
+    from flyte._executor._remote import RemoteRecorder
+
+    store = current_store()
+    controller = Recorder(store, "chunked")
+    sent = []
+
+    class Worker(RemoteRecorder):
+        __slots__ = ()
+
+        def _forward(self, method, *args):
+            sent.append((method, args))
+            return getattr(controller, method)(*args)
+
+    worker = Worker(None, "chunked", False)
+    before = time.time()
+    worker.output("a0", 1, "one\n")
+    worker.output("a0", 1, "two")
+    middle = time.time()
+    worker.output("a0", 1, "\nthree\n")
+    worker.send_output()
+    after = time.time()
+    [(method, (aid, attempt, text, stamps))] = sent  # one message for the three writes
+    assert (method, aid, attempt, text) == ("output", "a0", 1, "one\ntwo\nthree\n")
+    assert [i for i, _ in stamps] == [0, 4, 7]
+    lines = store.get_log("chunked", "a0").lines()
+    assert [line for _, line in lines] == ["one\n", "two\n", "three\n"]
+    assert before <= lines[0][0] <= lines[1][0] <= middle <= lines[2][0] <= after
 
 
 @pytest.fixture(autouse=True)

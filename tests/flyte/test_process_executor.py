@@ -399,4 +399,4 @@ def test_cli_executor_option_runs_in_worker_processes(tmp_path: Path) -> None:
                            str(program), "main"], capture_output=True, text=True, env=env_vars, timeout=300,
                           cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "o0='worker'" in proc.stdout
+    assert 'o0="worker"' in proc.stdout

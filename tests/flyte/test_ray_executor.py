@@ -82,7 +82,7 @@ def test_cli_executor_option_runs_on_ray(ray_address: str, tmp_path: Path) -> No
     proc = subprocess.run([sys.executable, "-m", "flyte._cli", "run", "--name", "on-ray", "--executor", "ray", str(program),
                            "main"], capture_output=True, text=True, env=env, timeout=300, cwd=tmp_path)
     assert proc.returncode == 0, proc.stdout + proc.stderr
-    assert "o0='worker'" in proc.stdout
+    assert 'o0="worker"' in proc.stdout
     # what the body printed on the worker came back to be kept with its action
     logs = subprocess.run([sys.executable, "-m", "flyte._cli", "get", "logs", "on-ray", "where"], capture_output=True,
                           text=True, env=env, timeout=120, cwd=tmp_path)

@@ -194,3 +194,39 @@ def test_a_worker_may_only_ask_for_the_recorders_remote_methods(tmp_path):
     rec = Recorder(store, "r").action("x", "a1", "t", "t", None, "trace", b"", None, 1, False)
     ok, record = pickle.loads(asyncio.run(server.serve(dumps(("record", ("a1", "finished", (rec, "SUCCEEDED", 1, b"o")))))))
     assert ok and record.outputs == b"o" and store.get_action("r", "x").outputs == b"o"
+
+
+class _CountingStore(MemoryStore):
+    """A memory store that counts commits, and fails them when told to."""
+
+    def __init__(self, home, fail: bool = False):
+        super().__init__(home)
+        self.flushes = 0
+        self.fail = fail
+
+    def flush(self) -> None:
+        self.flushes += 1
+        if self.fail:
+            raise OSError(28, "No space left on device")
+
+
+@pytest.mark.parametrize("fail", [False, True])
+def test_the_recorder_commits_every_so_many_finished_actions(tmp_path, monkeypatch, fail):
+    # Uncommitted records wait in memory; a fan-out faster than the store's writer must not pile
+    # them up. A commit that fails loses nothing (the journal has them) and fails no action.
+    from flyte._controller import _recorder
+
+    monkeypatch.setattr(_recorder, "COMMIT_EVERY", 5)
+    store = _CountingStore(tmp_path, fail=fail)
+    recorder = Recorder(store, "r1")
+    for i in range(7):  # one at a time
+        rec = recorder.action(f"a{i}", "a0", "t", "t", None, ActionKind.TASK.value, b"", None, 1)
+        recorder.finished(rec, Phase.SUCCEEDED.value, 1, b"")
+    assert store.flushes == 1
+    batch: list = []
+    for i in range(7, 10):  # and in a batch (flyte.map's)
+        rec = recorder.action(f"a{i}", "a0", "t", "t", None, ActionKind.TASK.value, b"", None, 1, False)
+        recorder.finished(rec, Phase.SUCCEEDED.value, 1, b"", None, batch)
+    recorder.commit(batch)
+    assert store.flushes == 2
+    assert {a.id for a in store.list_actions("r1").actions} == {f"a{i}" for i in range(10)}

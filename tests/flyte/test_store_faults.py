@@ -560,6 +560,102 @@ def test_a_kill_between_a_commit_and_the_journal_cleanup_applies_nothing_twice(t
         store.close()
 
 
+_RESUME_THEN_DIE = textwrap.dedent(
+    """
+    import os, signal, sys
+    from flyte._store import ActionRecord, RunRecord, SQLiteStore
+
+    home, stage = sys.argv[1], sys.argv[2]
+    store = SQLiteStore(home, flush_interval=3600)  # nothing reaches SQLite but through the journal
+
+    def rec(aid, parent, phase, start, packed=False):
+        end = None if phase == "RUNNING" else start + 1
+        return ActionRecord("r", aid, parent, "m.t", aid.rstrip("0123456789"), None, "task", phase, 1, start, end,
+                            b"\\x80", None if phase != "SUCCEEDED" else b"\\x01", None, None, None)
+
+    keep = {a.id for a in store.list_actions("r").actions if a.phase == "SUCCEEDED"}
+    store.prepare_resume("r", keep)
+    if stage == "recorded":
+        store.run_started(RunRecord("r", "m.main", "RUNNING", 100.0, None, b"\\x80", None, None, None, store.owner,
+                                    None, None, None))
+        store.action_started(rec("a0", None, "RUNNING", 100.0))
+        store.action_started(rec("p", "a0", "RUNNING", 101.0))
+        store.action_finished(rec("c1", "a0", "SUCCEEDED", 102.0))
+        store.actions_finished([rec(f"m{i}", "p", "SUCCEEDED", 103.0 + i) for i in (1, 3)])
+    os.kill(os.getpid(), signal.SIGKILL)
+    """
+)
+
+
+def _resumable(home: Path) -> dict:
+    """A failed run: its root and a parent failed; singles c0..c2 and packed items m0..m3 under the
+    parent, the odd ones failed. Returns the stored records by id."""
+    from flyte._store import ActionRecord, RunRecord
+
+    def rec(aid: str, parent: Optional[str], phase: str, start: float) -> ActionRecord:
+        return ActionRecord("r", aid, parent, "m.t", aid.rstrip("0123456789"), None, "task", phase, 1, start, start + 1,
+                            b"\x80", b"\x01" if phase == "SUCCEEDED" else None, None, None, None)
+
+    store = _open(home)
+    try:
+        store.run_started(RunRecord("r", "m.main", "FAILED", 1.0, 9.0, b"\x80", None, None, None, store.owner,
+                                    None, None, None))
+        store.action_finished(rec("a0", None, "FAILED", 1.0))
+        store.action_finished(rec("p", "a0", "FAILED", 2.0))
+        for i in range(3):
+            store.action_finished(rec(f"c{i}", "a0", "FAILED" if i % 2 else "SUCCEEDED", 3.0 + i))
+        store.actions_finished([rec(f"m{i}", "p", "FAILED" if i % 2 else "SUCCEEDED", 4.0 + i) for i in range(4)])
+        return {a.id: a for a in store.list_actions("r").actions}
+    finally:
+        store.close()
+
+
+@pytest.mark.parametrize("stage", ["prepared", "recorded"])
+def test_a_kill_while_a_run_resumes_keeps_every_record_once(tmp_path, stage):
+    """Resuming keeps every record: a kill right after the resume began leaves the run as it
+    was; a kill after new records (alone and packed) were journaled leaves each action once,
+    with its newest record, under a parent that is there, and counts that match the rows."""
+    home = tmp_path / "home"
+    before = _resumable(home)
+    prog = tmp_path / "resume_then_die.py"
+    prog.write_text(_RESUME_THEN_DIE)
+    proc = subprocess.run([sys.executable, str(prog), str(home), stage], capture_output=True, text=True, timeout=120)
+    assert proc.returncode == -signal.SIGKILL, proc.stderr
+    store = _open(home)  # replays the dead process's journal
+    try:
+        actions = _tree_is_whole(store, "r")
+        after = {a.id: a for a in actions}
+        assert set(after) == set(before)
+        if stage == "prepared":
+            assert after == before
+        else:
+            again = {"a0", "p", "c1", "m1", "m3"}
+            assert {a for a in after if after[a].start_time >= 100.0} == again
+            assert {a for a in after if after[a].phase == Phase.SUCCEEDED} == {"c0", "c1", "c2", "m0", "m1", "m2", "m3"}
+        counts = store.run_counts(["r"])["r"]
+        assert counts.succeeded + counts.failed + counts.running == len(actions)
+        assert (counts.succeeded, counts.failed) == (sum(a.phase == Phase.SUCCEEDED for a in actions),
+                                                     sum(a.phase == Phase.FAILED for a in actions))
+    finally:
+        store.close()
+
+
+def test_files_a_kill_left_while_taking_a_lock_are_swept_at_the_next_open(tmp_path):
+    """A kill between creating a lock under its private name and renaming it (or, claiming a
+    dead journal, between creating and unlinking the claim) left the file for good."""
+    home = tmp_path / "home"
+    _open(home).close()
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = int(gone.stdout)
+    journal = home / "journal"
+    left = [journal / f".{dead_pid}-0123456789.locking", journal / f".{dead_pid}-0123456789.claim-abcdef01"]
+    alive = journal / f".{os.getpid()}-0123456789.locking"  # a live process between creating and locking it
+    for p in (*left, alive):
+        p.write_bytes(b"")
+    _open(home).close()
+    assert [p for p in left if p.exists()] == [] and alive.exists()
+
+
 def test_journal_segments_without_a_lock_are_replayed(tmp_path):
     prog = _write_program(tmp_path)
     home = tmp_path / "home"

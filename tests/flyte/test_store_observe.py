@@ -3,14 +3,17 @@ reports, fan-out aggregates and counts per run; on both stores, and for SQLite a
 
 import os
 import signal
+import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 
 import pytest
 
 from flyte._store import ActionCounts, ActionRecord, MemoryStore, RunRecord, SQLiteStore
-from flyte._store._logs import merge
+from flyte._store._logs import merge as merge_piece
+from flyte._store._sqlite import SCHEMA_VERSION
 
 
 @pytest.fixture(params=["sqlite", "memory"])
@@ -77,13 +80,112 @@ def test_bad_log_tokens_are_refused(store):
 
 
 def test_merging_a_piece_twice_changes_nothing():
-    once = merge(None, 0, "abc", 10)
-    assert once == ("abc", 0)
-    assert merge(once, 0, "abc", 10) == once  # a journal replayed after its commit
-    assert merge(once, 3, "def", 10) == ("abcdef", 0)
-    assert merge(("abcdef", 0), 3, "defgh", 10) == ("abcdefgh", 0)  # overlapping: only the new part
-    assert merge(("abcdef", 0), 20, "xyz", 10) == ("xyz", 20)  # a gap: what came between was dropped
-    assert merge(("abcdef", 0), -1, "ghijkl", 10) == ("cdefghijkl", 2)  # appended, then cut to the limit
+    def merge(*args):  # marks as a list, to compare
+        text, dropped, marks = merge_piece(*args)
+        return text, dropped, list(marks)
+
+    once = merge(None, 0, "abc\n", 10, [0, 1.0])
+    assert once == ("abc\n", 0, [0, 1.0])
+    assert merge(once, 0, "abc\n", 10, [0, 1.0]) == once  # a journal replayed after its commit
+    assert merge(once, 4, "def\n", 10, [0, 2.0]) == ("abc\ndef\n", 0, [0, 1.0, 4, 2.0])
+    # overlapping: only the new part, and only the marks that date it
+    assert merge(("abc\ndef\n", 0, [0, 1.0, 4, 2.0]), 4, "def\ngh", 10, [0, 2.0, 4, 3.0]) == \
+        ("abc\ndef\ngh", 0, [0, 1.0, 4, 2.0, 8, 3.0])
+    # a gap: what came between was dropped
+    assert merge(("abc\n", 0, [0, 1.0]), 20, "xyz", 10, [0, 5.0]) == ("xyz", 20, [20, 5.0])
+    # appended, then cut to the limit: the line cut into keeps its time
+    assert merge(("abc\ndef\n", 0, [0, 1.0, 4, 2.0]), -1, "ghi", 10, [0, 3.0]) == \
+        ("bc\ndef\nghi", 1, [1, 1.0, 4, 2.0, 8, 3.0])
+    # a log stored before times were: its lines have none, later ones do
+    assert merge(("abc\n", 0), -1, "d\n", 10, [0, 4.0]) == ("abc\nd\n", 0, [4, 4.0])
+
+
+def test_each_line_is_dated_by_the_write_that_began_it(store):
+    store.run_started(_run("r"))
+    before = time.time()
+    store.log_written("r", "a1", 1, "first\n")
+    after = time.time()
+    # forwarded from a worker: several writes in one text, each with its time
+    store.log_written("r", "a1", 1, "sec", [(0, 100.0)])
+    store.log_written("r", "a1", 1, "ond\nthird\nfou", [(0, 200.0)])
+    store.log_written("r", "a1", 1, "rth\n", [(0, 300.0)])
+    store.log_written("r", "a1", 1, "fifth\nsixth\n", [(0, 400.0), (6, 500.0)])
+    page = store.get_log("r", "a1")
+    lines = page.lines()
+    assert [line for _, line in lines] == ["first\n", "second\n", "third\n", "fourth\n", "fifth\n", "sixth\n"]
+    assert before <= lines[0][0] <= after
+    # a line is as old as its first character; lines of one write share its time
+    assert [t for t, _ in lines[1:]] == [100.0, 200.0, 200.0, 400.0, 500.0]
+    # a page read from a token dates its lines too, a page that starts inside a line too
+    later = store.get_log("r", "a1", after=str(len("first\nsecond\nthird\nfo")))
+    assert later.lines() == [(200.0, "urth\n"), (400.0, "fifth\n"), (500.0, "sixth\n")]
+
+
+def test_the_kept_tail_keeps_the_times_of_its_lines(store):
+    store.run_started(_run("r"))
+    for i in range(50):  # 500 characters, the limit is 100
+        store.log_written("r", "a1", 1, f"line {i:04d}\n", [(0, 1000.0 + i)])
+    page = store.get_log("r", "a1")
+    assert page.lines() == [(1000.0 + i, f"line {i:04d}\n") for i in range(40, 50)]
+    store.log_written("r", "a1", 1, "abcd", [(0, 2000.0)])  # the kept text now starts inside a line
+    page = store.get_log("r", "a1")
+    assert page.lines()[0] == (1040.0, " 0040\n") and page.lines()[-1] == (2000.0, "abcd")
+
+
+def _as_version_4(home) -> None:
+    """Make a store what version 4 (before the times of log lines) left: its logs table without them."""
+    conn = sqlite3.connect(home / "metadata.db")
+    conn.executescript("""
+        CREATE TABLE logs_v4 (
+            run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, text TEXT NOT NULL,
+            dropped INTEGER NOT NULL, PRIMARY KEY (run, action, attempt)
+        ) WITHOUT ROWID;
+        INSERT INTO logs_v4 SELECT run, action, attempt, text, dropped FROM logs;
+        DROP TABLE logs;
+        ALTER TABLE logs_v4 RENAME TO logs;
+        UPDATE meta SET value = '4' WHERE key = 'schema_version';
+    """)
+    conn.close()
+
+
+def test_a_version_4_store_is_read_as_it_is_and_upgraded_in_place(tmp_path, monkeypatch):
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    store.run_started(_run("old"))
+    store.log_written("old", "a1", 1, "written before times\n")
+    store.action_finished(_action("old", "a1"))
+    store.close()
+    _as_version_4(tmp_path)
+    reader = SQLiteStore(tmp_path, read_only=True)  # may not write: reads it without upgrading it
+    try:
+        assert reader.get_log("old", "a1").lines() == [(None, "written before times\n")]
+    finally:
+        reader.close()
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        assert store.get_log("old", "a1").lines() == [(None, "written before times\n")]
+        # a piece a version 4 process journaled before it died (no marks) is applied on replay
+        store._merge_log(("old", "a1", 1, len("written before times\n"), "journaled by version 4\n"))
+        store.run_started(_run("new"))
+        before = time.time()
+        store.log_written("new", "a1", 1, "dated\n")
+        store.action_finished(_action("new", "a1"))
+        store.flush()
+        [(t, _)] = store.get_log("new", "a1").lines()
+        assert before <= t <= time.time()
+        assert store.get_log("old", "a1").lines() == [(None, "written before times\n"), (None, "journaled by version 4\n")]
+    finally:
+        store.close()
+    conn = sqlite3.connect(tmp_path / "metadata.db")
+    assert conn.execute("SELECT value FROM meta WHERE key = 'schema_version'").fetchone()[0] == str(SCHEMA_VERSION)
+    conn.close()
+    # the CLI shows a line without a time as such
+    from click.testing import CliRunner
+
+    from flyte._cli import main
+
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path))
+    result = CliRunner().invoke(main, ["get", "logs", "old", "a1", "--show-ts"], catch_exceptions=False)
+    assert result.stdout == "[-] written before times\n[-] journaled by version 4\n"
 
 
 def test_the_memory_of_pending_output_is_bounded(tmp_path, monkeypatch):
@@ -130,6 +232,44 @@ def test_output_written_before_an_actions_end_survives_a_kill(tmp_path):
         assert store.get_log("r", "a1").text == "before the end\n"
         assert store.get_report("r", "a1") == "<h1>report</h1>"
         assert store.run_counts(["r"])["r"].succeeded == 1
+    finally:
+        store.close()
+
+
+KILLED_WITH_TIMES = textwrap.dedent(
+    """
+    import sys, time
+    from flyte._store import ActionRecord, RunRecord, SQLiteStore
+    store = SQLiteStore(sys.argv[1], flush_interval=3600)
+    store.run_started(RunRecord("r", "m.main", "RUNNING", 1.0, None, None, None, None, None, store.owner, None, None, None))
+    def ended(aid):
+        store.action_finished(ActionRecord("r", aid, "a0", "m.t", "t", None, "task", "SUCCEEDED", 1, 1.0, 2.0, None, None,
+                                           None, None, None))
+    store.log_written("r", "a1", 1, "committed\\n", [(0, 100.0)])
+    ended("a1")
+    store.flush()                                               # in SQLite
+    store.log_written("r", "a2", 1, "journaled\\nonly\\n", [(0, 200.0), (10, 300.0)])
+    ended("a2")                                                 # only in the journal
+    print("ready", flush=True)
+    time.sleep(600)
+    """
+)
+
+
+def test_times_of_log_lines_survive_a_kill_and_a_recovery(tmp_path):
+    from flyte._store._maintenance import recover_store
+
+    proc = subprocess.Popen([sys.executable, "-c", KILLED_WITH_TIMES, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert proc.stdout.readline().strip() == "ready"
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    recover_store(tmp_path)  # copies what SQLite has, applies what the journal has
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        assert store.get_log("r", "a1").lines() == [(100.0, "committed\n")]
+        assert store.get_log("r", "a2").lines() == [(200.0, "journaled\n"), (300.0, "only\n")]
     finally:
         store.close()
 
@@ -202,15 +342,21 @@ def test_a_started_action_counts_as_running_until_it_ends(store):
     assert store.run_counts(["r"])["r"] == ActionCounts(running=3, succeeded=1, failed=1)
 
 
-def test_groups_follow_forget_and_delete(store, tmp_path):
+def test_groups_follow_a_resume_and_delete(store, tmp_path):
     store.run_started(_run("r"))
     for k in range(10):
         store.action_finished(_action("r", f"c{k}", start=1 + k, phase="SUCCEEDED" if k < 6 else "FAILED"))
     store.log_written("r", "c7", 1, "gone soon\n")
     store.log_written("r", "c1", 1, "stays\n")
-    store.forget_unfinished("r", {f"c{k}" for k in range(6)})
-    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=6)
+    store.prepare_resume("r", {f"c{k}" for k in range(6)})
+    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=6, failed=4)  # kept until they run again
     assert store.get_log("r", "c7") is None and store.get_log("r", "c1").text == "stays\n"
+    store.action_started(_action("r", "c6", phase="RUNNING", start=20))
+    store.actions_finished([_action("r", f"c{k}", start=20 + k) for k in (7, 8)])
+    assert store.run_counts(["r"])["r"] == ActionCounts(running=1, succeeded=8, failed=1)
+    store.action_finished(_action("r", "c6", start=20))
+    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=9, failed=1)
+    assert len(store.list_actions("r").actions) == 10
     run_dir = store.home / "runs" / "r"
     (run_dir / "c1").mkdir(parents=True)
     (run_dir / "c1" / "report.html").write_text("x")

@@ -8,6 +8,7 @@ import msgpack
 import pytest
 
 from flyte._store import (
+    ActionCounts,
     ActionRecord,
     AttemptRecord,
     MemoryStore,
@@ -16,6 +17,7 @@ from flyte._store import (
     RunRecord,
     SQLiteStore,
 )
+from flyte._store._sqlite import SCHEMA_VERSION
 
 
 @pytest.fixture(params=["sqlite", "memory"])
@@ -105,11 +107,25 @@ def test_runs_are_listed_newest_first_with_filters(store):
     assert store.get_run("run1").phase is Phase.FAILED
 
 
-def test_forget_unfinished_keeps_only_what_a_resumed_run_replays(store):
+def test_a_resumed_run_keeps_every_record_and_each_new_one_replaces_the_old(store):
+    """Whether the old record was stored alone or packed, and whether the new one is: one
+    record per action id, nothing deleted in between, and the counts follow."""
     expected = _mixed_run(store, 200)
-    keep = {a.id for a in expected[::4]}
-    store.forget_unfinished("r", keep)
-    assert [a.id for a in store.list_actions("r").actions] == [a.id for a in expected if a.id in keep]
+    keep = {a.id for a in expected[::4] if a.phase == "SUCCEEDED"}  # what a resumed run replays
+    store.prepare_resume("r", keep)
+    assert store.list_actions("r").actions == expected  # nothing is deleted before the rerun
+    again = [a._replace(start_time=a.start_time + 5000, end_time=a.start_time + 5001, phase="SUCCEEDED",
+                        error_code=None, error=None) for a in expected if a.id not in keep]
+    for a in again[0::2]:  # one by one: started, then finished
+        store.action_started(a._replace(phase="RUNNING", end_time=None, outputs=None))
+        assert store.run_counts(["r"])["r"].running == 1
+        store.action_finished(a)
+    for k in range(0, len(again[1::2]), 16):  # packed
+        store.actions_finished(again[1::2][k:k + 16])
+    want = sorted([a for a in expected if a.id in keep] + again, key=lambda a: (a.start_time, a.id))
+    assert store.list_actions("r").actions == want
+    assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=len(want))
+    assert sum(g.counts.succeeded for g in store.action_groups("r")) == len(want)
 
 
 def test_the_first_page_of_a_huge_run_opens_few_batches(tmp_path, monkeypatch):
@@ -177,4 +193,4 @@ def test_a_version_2_store_is_upgraded_in_place(tmp_path):
         assert store.run_counts(["old"])["old"].succeeded == 3
     finally:
         store.close()
-    assert sqlite3.connect(tmp_path / "metadata.db").execute("SELECT value FROM meta").fetchone()[0] == "4"
+    assert sqlite3.connect(tmp_path / "metadata.db").execute("SELECT value FROM meta").fetchone()[0] == str(SCHEMA_VERSION)

@@ -11,6 +11,7 @@ from typing import Literal, NamedTuple, Optional, TypedDict
 import pandas as pd
 import pydantic
 import pytest
+import typing_extensions
 
 import flyte
 import flyte.durable
@@ -88,6 +89,20 @@ def test_typed_dict_with_a_wrong_value_or_missing_key_names_the_key():
         flyte.run(total, points=[{"x": "one", "label": "a"}])
     with pytest.raises(TypeError, match=r"missing required key.*'label'"):
         flyte.run(shift, p={"x": 1})
+
+
+class ExtPoint(typing_extensions.TypedDict):  # what pydantic asks for before Python 3.12
+    x: int
+    tags: list[str]
+
+
+@env.task
+async def ext_point(n: int) -> ExtPoint:
+    return {"x": n, "tags": [str(n)]}
+
+
+def test_a_typing_extensions_typed_dict_is_a_typed_dict_too():
+    assert flyte.run(ext_point, 3).outputs()[0] == {"x": 3, "tags": ["3"]}
 
 
 # -- NamedTuple --------------------------------------------------------------------------------------

@@ -194,6 +194,8 @@ def test_a_failed_run_leads_to_the_failing_action_its_traceback_and_logs(ui):
     assert "ValueError: bad value 3" in action
     assert 'raise ValueError(f&#34;bad value {x}&#34;)' in action  # the user's line, in the traceback
     assert "about to fail on 3" in action  # its output
+    # each line with the time it was written (kept out of a copy of the log by the stylesheet)
+    assert re.search(r'<span class="ts">\d\d:\d\d:\d\d\.\d{3}</span>about to fail on 3\n', action), action
 
 
 def test_logs_are_followed_from_a_token(ui):
@@ -201,6 +203,8 @@ def test_logs_are_followed_from_a_token(ui):
 
     first = json.loads(get(ui + "/runs/failed-run/actions/" + _boom_id(ui) + "/logs"))
     assert first["text"] == "about to fail on 3\n" and first["done"] is True
+    [(label, line)] = first["lines"]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", label) and line == "about to fail on 3\n"
     later = json.loads(get(ui + "/runs/failed-run/actions/" + _boom_id(ui) + "/logs?after=" + first["next_token"]))
     assert later["text"] == ""
 
@@ -537,7 +541,8 @@ def test_a_log_cut_to_its_tail_says_so(tmp_path):
     try:
         with serving(store) as base:
             page = get(base + "/runs/chatty/actions/a0")
-            log = html.unescape(re.search(r'<pre[^>]*id="log"[^>]*>(.*?)</pre>', page, re.S).group(1))
+            shown = re.search(r'<pre[^>]*id="log"[^>]*>(.*?)</pre>', page, re.S).group(1)
+            log = html.unescape(re.sub(r'<span class="ts">[^<]*</span>', "", shown))  # the text, without its times
             assert log.endswith("line 0299\n") and len(log) == 100 and "line 0000" not in log
             note = re.search(r'id="truncated">([^<]+)<', page).group(1)
             assert note.startswith(f"{300 * 10 - 100:,} earlier characters were not kept"), note

@@ -150,8 +150,32 @@ def test_a_failed_action_is_followed_to_its_traceback_and_logs(ui, page, shots):
     snap(page, shots, "failed-run")
     page.locator("#failed-action").click()
     expect(page.locator("#traceback")).to_contain_text('raise ValueError(f"bad value {x}")')
-    expect(page.locator("#log")).to_have_text("about to fail on 3\n")
+    expect(page.locator("#log")).to_contain_text("about to fail on 3\n")
+    assert log_lines(page) == [("about to fail on 3\n", True)]
     snap(page, shots, "failed-action")
+
+
+# The lines of the action page's log as shown: (text, whether a time in HH:MM:SS.mmm is shown before it).
+LOG_LINES = """() => {
+  const out = [];
+  let time = false;
+  for (const n of document.getElementById("log").childNodes) {
+    if (n.nodeType === 1 && n.classList.contains("ts")) { time = /^\\d\\d:\\d\\d:\\d\\d\\.\\d{3}$/.test(n.textContent); continue; }
+    out.push([n.textContent, time]);
+    time = false;
+  }
+  return out;
+}"""
+
+
+def log_lines(page) -> list[tuple[str, bool]]:
+    return [tuple(x) for x in page.evaluate(LOG_LINES)]
+
+
+def wait_for_log(page, text: str) -> None:
+    """Until the action page's log (without its times) contains `text`."""
+    page.wait_for_function(f"text => ({LOG_LINES})().map(p => p[0]).join('').includes(text)", arg=text,
+                           timeout=60_000)
 
 
 def test_a_large_fan_out_opens_a_page_of_members_at_a_time(ui, page, shots):
@@ -193,7 +217,8 @@ def test_nothing_a_run_recorded_runs_as_script(ui, page, shots):
     expect(link).to_have_count(1)
     expect(link).to_have_text(EVIL)  # the hostile short name, shown as text
     link.click()
-    expect(page.locator("#log")).to_have_text("log " + EVIL + "\n")
+    expect(page.locator("#log")).to_contain_text("log " + EVIL + "\n")
+    assert log_lines(page) == [("log " + EVIL + "\n", True)]
     expect(page.locator("#error")).to_contain_text("error " + EVIL)
     assert page.evaluate("document.body.dataset.pwned") is None
     assert page.locator("img[src=x]").count() == 0
@@ -362,6 +387,78 @@ def test_a_live_runs_counts_rise_as_its_actions_finish(ui, page, shots, tmp_path
     finally:
         if opened:
             opened[0].close()
+        if proc.poll() is None:
+            proc.kill()
+        proc.wait()
+
+
+TALKER = textwrap.dedent(
+    '''
+    import os, sys
+    import flyte
+
+    env = flyte.TaskEnvironment("talker")
+
+    @env.task
+    def main() -> int:
+        gate = open(os.environ["LIVE_FIFO"])  # waits for the test to open the other end
+        print("first line")
+        print("half", end="")
+        sys.stdout.flush()
+        gate.readline()  # the test saw the half line: the rest of it comes in a later page
+        print(" and the rest")
+        print("second line")
+        gate.readline()
+        return 1
+    '''
+)
+
+
+def _open_writer(fifo: Path, proc: subprocess.Popen):
+    """The write end of `fifo`, once `proc` has opened its read end."""
+    deadline = time.monotonic() + 120
+    while True:
+        try:
+            return os.fdopen(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK), "w")
+        except OSError:  # ENXIO: no reader yet
+            assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+            time.sleep(0.05)
+
+
+def test_a_running_actions_output_is_followed_line_by_line_with_times(ui, page, shots, tmp_path):
+    base, home = ui
+    program = tmp_path / "talker.py"
+    program.write_text(TALKER)
+    fifo = tmp_path / "gate"
+    os.mkfifo(fifo)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "flyte._cli", "--no-progress", "run", "--name", "talking-run", str(program), "main"],
+        env={**os.environ, "FLYTE_HOME": str(home), "LIVE_FIFO": str(fifo)}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True)
+    gate = _open_writer(fifo, proc)  # the run has opened the other end: its action is running
+    try:
+        store = SQLiteStore(home)
+        try:
+            deadline = time.monotonic() + 120
+            while store.get_action("talking-run", "a0") is None:  # its start reaches SQLite within a flush interval
+                assert proc.poll() is None and time.monotonic() < deadline, proc.communicate()
+                time.sleep(0.05)
+        finally:
+            store.close()
+        page.goto(base + "/runs/talking-run/actions/a0")
+        wait_for_log(page, "first line\nhalf")  # in the page, or followed
+        gate.write("go\n")
+        gate.flush()
+        wait_for_log(page, "second line\n")
+        # one time per line: the half line's rest came in a later page, after the gate, and gets none of its own
+        assert log_lines(page) == [("first line\n", True), ("half", True), (" and the rest\n", False),
+                                   ("second line\n", True)]
+        snap(page, shots, "followed-log")
+        gate.write("go\n")
+        gate.flush()
+        assert proc.wait(120) == 0, proc.communicate()
+    finally:
+        gate.close()
         if proc.poll() is None:
             proc.kill()
         proc.wait()

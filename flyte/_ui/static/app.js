@@ -173,7 +173,17 @@
           const attempt = log.dataset.attempt ? "&attempt=" + encodeURIComponent(log.dataset.attempt) : "";
           const page = await fetchJSON(base + "/logs?after=" + encodeURIComponent(log.dataset.token) + attempt);
           if (page.text) {
-            log.appendChild(document.createTextNode(page.text));
+            page.lines.forEach(function (pair, k) {
+              // a page that starts inside a line carries on the line shown last: no second time for it
+              if (!(k === 0 && log.dataset.open)) {
+                const ts = document.createElement("span");
+                ts.className = "ts";
+                ts.textContent = pair[0];
+                log.appendChild(ts);
+              }
+              log.appendChild(document.createTextNode(pair[1]));
+            });
+            if (page.text.endsWith("\n")) delete log.dataset.open; else log.dataset.open = "1";
             const none = document.getElementById("no-output");
             if (none) none.hidden = true;
             log.scrollTop = log.scrollHeight;

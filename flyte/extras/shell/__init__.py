@@ -1,14 +1,29 @@
-"""`flyte.extras.shell`: a CLI tool in a container image as a typed task (not provided here).
+"""`flyte.extras.shell`: a CLI tool packaged in a container image as a typed task.
 
-The names are those of the SDK's module; using any of them raises ImportError saying so. A
-container command as a typed task is `flyte.extras.ContainerTask`, which runs locally with docker.
+```python
+from flyte.extras import shell
+from flyte.io import File
+
+head = shell.create(
+    name="head", image="debian:12-slim",
+    inputs={"src": File, "n": int}, outputs={"out": File},
+    script="head -n {inputs.n} {inputs.src} > {outputs.out}",
+)
+env = flyte.TaskEnvironment(name="pipeline", depends_on=[head.env])
+
+@env.task
+async def first_lines(src: File, n: int) -> File:
+    return await head(src=src, n=n)
+```
+
+The script is rendered into bash once, when the task is created; values reach it as positional
+arguments, never as script text. Locally the task runs where `flyte.extras.ContainerTask` runs
+(docker, or this machine when no docker engine answers; see `FLYTE_CONTAINER_RUNTIME`), each call
+an action of the calling task with its retries, timeout and cache.
 """
 
-import sys
+from ._spec import DictMode, FlagSpec, Glob, OutputSpec, Stderr, Stdout, listMode
+from ._task import ShellTask as ShellTask  # the type `create` returns
+from ._task import create
 
-from .._unavailable import UnavailableModule
-
-sys.modules[__name__] = UnavailableModule(__name__, [
-    "DictMode", "FlagSpec", "Glob", "OutputSpec", "Stderr", "Stdout", "create", "listMode",
-], "shell tasks (a CLI tool's flags rendered into a container script) are not written yet; "
-   "use flyte.extras.ContainerTask for a container command with typed inputs and outputs")
+__all__ = ["DictMode", "FlagSpec", "Glob", "OutputSpec", "Stderr", "Stdout", "create", "listMode"]

@@ -16,7 +16,7 @@ class ResourceType(enum.IntEnum):
 
 @dataclass(frozen=True)
 class Identifier:
-    resource_type: int
+    resource_type: int | str  # a ResourceType when registered; local executions name it ("TASK"), as flytekit does
     project: str
     domain: str
     name: str

@@ -11,7 +11,7 @@ from typing import Any, Optional, Union
 
 import flyte.io
 
-from .._crossing import arriving, crossing_record
+from .._crossing import arriving, crossing_record, uploaded
 
 
 class FlyteDirectory(flyte.io.Dir, os.PathLike):
@@ -25,7 +25,8 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
             p = p[len("file://"):]
         super().__init__(path=p, **{k: v for k, v in kwargs.items() if k in ("name", "format", "hash")})
         self._downloader = downloader
-        self._remote_directory = remote_directory if isinstance(remote_directory, str) else None
+        # a destination (str or path) to upload to when passed on; False (no upload) is kept as flytekit keeps it
+        self._remote_directory: Any = remote_directory if isinstance(remote_directory, (str, os.PathLike)) or remote_directory is False else None
         self._remote_source: Optional[str] = p if "://" in p else None
 
     def __class_getitem__(cls, item: Any) -> type:
@@ -53,7 +54,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
     # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:  # flyte.io's public hook
         return crossing_record(self)
 
     @classmethod
@@ -63,7 +64,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
 
     def _serialize(self) -> dict[str, Any]:
-        return {"path": self._remote_source or self._remote_directory or self.path}
+        return {"path": self._remote_source or uploaded(self) or self.path}
 
     @classmethod
     def _deserialize(cls, value: dict[str, Any]) -> FlyteDirectory:
@@ -73,7 +74,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return FlyteDirToMultipartBlobTransformer().from_binary_idl(_Packed(adapter.pack(value)), cls)
 
     @property
-    def remote_directory(self) -> Optional[str]:
+    def remote_directory(self) -> Any:
         return self._remote_directory
 
     @property
@@ -153,8 +154,9 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return cls(source)
 
 
-TensorboardLogs = FlyteDirectory["tensorboard"]
-TFRecordsDirectory = FlyteDirectory["tfrecord"]
+# FlyteDirectory["tensorboard"], spelled so a type checker does not read the name as a forward reference
+TensorboardLogs = FlyteDirectory.__class_getitem__("tensorboard")
+TFRecordsDirectory = FlyteDirectory.__class_getitem__("tfrecord")
 
 
 class _Packed:

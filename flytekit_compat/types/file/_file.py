@@ -11,7 +11,7 @@ from typing import IO, Any, Optional, Union
 
 import flyte.io
 
-from .._crossing import arriving, crossing_record
+from .._crossing import arriving, crossing_record, uploaded
 
 
 class FlyteFile(flyte.io.File, os.PathLike):
@@ -30,7 +30,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
             p = p[len("file://"):]
         super().__init__(path=p, **{k: v for k, v in kwargs.items() if k in ("name", "format", "hash")})
         self._downloader = downloader
-        self._remote_path = remote_path if isinstance(remote_path, str) else None
+        self._remote_path = remote_path if isinstance(remote_path, (str, os.PathLike)) else None
         self._remote_source: Optional[str] = p if "://" in p else None
         self.metadata = metadata
 
@@ -72,7 +72,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     # -- crossing actions: as in flytekit's local mode (see types/_crossing.py) ------------------------
 
-    def io_record(self, data_dir: Optional[Path]) -> dict[str, Any]:  # flyte.io's public hook
+    def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:  # flyte.io's public hook
         return crossing_record(self)
 
     @classmethod
@@ -84,7 +84,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
     # -- inside a dataclass or pydantic model (mashumaro's SerializableType protocol, as flytekit) -------
 
     def _serialize(self) -> dict[str, Any]:
-        out: dict[str, Any] = {"path": self._remote_source or self.path}
+        out: dict[str, Any] = {"path": self._remote_source or uploaded(self) or self.path}
         if self.metadata:
             out["metadata"] = self.metadata
         return out
@@ -98,7 +98,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
     # -- flytekit API -------------------------------------------------------------------------------------
 
     @property
-    def remote_path(self) -> Optional[str]:
+    def remote_path(self) -> Optional[Union[str, os.PathLike]]:
         return self._remote_path
 
     @property
@@ -163,7 +163,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
 
 def _typed(ext: str) -> type:
-    return FlyteFile[ext]
+    return FlyteFile.__class_getitem__(ext)  # FlyteFile[ext], with ext a value (not a type)
 
 
 HDF5EncodedFile = _typed("hdf5")
