@@ -44,6 +44,7 @@ from ._controller import (
 )
 from ._executor import select_executor
 from ._fsspec import is_url, join
+from ._run_spec import RunSpec, unpack_spec
 from ._serde import Codec
 from ._store import MetadataStore, Phase, StoreError, open_store
 from ._store._errors import translate
@@ -297,19 +298,20 @@ class _Runner:
         if not_writable is not None:
             raise not_writable
         name = self.name or _new_run_name()
-        replay = self._replay_for(store, name, rt.name)
-        run_dir = Path(self.run_base_dir) if self.run_base_dir else store.home / "runs" / name
+        replay, spec = self._replay_for(store, name, rt.name)
+        setup = self._setup(name, spec)
+        run_dir = Path(setup.run_dir) if setup.run_dir else store.home / "runs" / name
         try:
             run_dir.mkdir(parents=True, exist_ok=True)
         except OSError as e:
             raise translate(e, run_dir, "create the run's folder") from e
-        raw_data_path = self.raw_data_path or _config.raw_data_path
+        raw_data_path = setup.raw_data_path
         codec = Codec(io_context=io_context(run_dir, raw_data_path), blob_loader=store.load_blob)
         start = self.run_start_time.timestamp() if self.run_start_time is not None else time.time()
         run = RunState(
             name, store, codec, run_dir, start, recorder=_recorder(store, name, replay, raw_data_path),
             executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
-            disable_run_cache=self.disable_run_cache, env_vars=self.env_vars, custom_context=self.custom_context,
+            disable_run_cache=self.disable_run_cache, env_vars=setup.env_vars, custom_context=setup.custom_context,
             raw_data_path=raw_data_path, labels=self.labels, annotations=self.annotations,
         )
         run.interactive = bool(self.interactive_mode)
@@ -322,20 +324,40 @@ class _Runner:
             logger.info("Resuming run %s: %d finished actions will be replayed", name, len(replay or {}))
         return run, prepare_root(rt, run, inputs, packed)
 
-    def _run_record(self, run: RunState, rt: Any, packed: bytes, phase: str, end: Optional[float] = None,
-                    outputs: Optional[bytes] = None, error: Optional[BaseException] = None) -> Any:
-        return run.recorder.run_record(
-            rt.name, phase, run.start_time, end, packed, outputs, error, getattr(rt.func, "__module__", None),
-            _source_file(rt.func), run.codec.pack(run.custom_context),
+    def _setup(self, name: str, spec: Optional[RunSpec]) -> RunSpec:
+        """This run's setup: this runner's options and flyte.init's, except that a resumed run
+        (`spec`: its first attempt's) keeps its raw data path, where its finished actions'
+        values are, and, unless given anew, its directory, environment and custom context."""
+        raw_data_path = self.raw_data_path or _config.raw_data_path
+        if spec is None:
+            return RunSpec(raw_data_path, self.run_base_dir, dict(self.env_vars or {}), dict(self.custom_context or {}))
+        if spec.raw_data_path is not None:
+            if raw_data_path is not None and raw_data_path != spec.raw_data_path:
+                logger.warning("Run %s resumes with the raw data path it started with, %s, not %s: its finished "
+                               "actions' values are there", name, spec.raw_data_path, raw_data_path)
+            raw_data_path = spec.raw_data_path
+        return RunSpec(
+            raw_data_path, self.run_base_dir or spec.run_dir,
+            dict(self.env_vars if self.env_vars is not None else spec.env_vars),
+            dict(self.custom_context if self.custom_context is not None else spec.custom_context),
         )
 
-    def _replay_for(self, store: MetadataStore, name: str, task: str) -> Optional[dict[str, bytes]]:
-        """What a run named `name` replays: None for a new run, else the outputs of its actions
-        that succeeded (a failed or aborted run resumes). Never deletes a run's records unless
-        the caller asked to replace it."""
+    def _run_record(self, run: RunState, rt: Any, packed: bytes, phase: str, end: Optional[float] = None,
+                    outputs: Optional[bytes] = None, error: Optional[BaseException] = None) -> Any:
+        spec = RunSpec(run.raw_data_path, str(run.run_dir), run.env_vars, run.custom_context)
+        return run.recorder.run_record(
+            rt.name, phase, run.start_time, end, packed, outputs, error, getattr(rt.func, "__module__", None),
+            _source_file(rt.func), spec.pack(),
+        )
+
+    def _replay_for(self, store: MetadataStore, name: str,
+                    task: str) -> tuple[Optional[dict[str, bytes]], Optional[RunSpec]]:
+        """What a run named `name` replays: (None, None) for a new run, else the outputs of its
+        actions that succeeded (a failed or aborted run resumes) and its setup (`RunSpec`), which
+        the resumed run keeps. Never deletes a run's records unless the caller asked to replace it."""
         previous = store.get_run(name)
         if previous is None:
-            return None
+            return None, None
         if previous.phase == Phase.RUNNING:
             if previous.owner == store.owner:
                 raise RuntimeError(f"Run {name!r} is already running in this process; pick another name")
@@ -346,7 +368,7 @@ class _Runner:
             logger.warning("Replacing run %s (%s, %s): its records are deleted and it runs again", name,
                            previous.task, previous.phase)
             store.delete_run(name)
-            return None
+            return None, None
         if (previous.phase == Phase.SUCCEEDED and not self.resume_succeeded) or not self.recover:
             raise RunExistsError(_taken_message(name, previous, store))
         if previous.task != task:
@@ -359,7 +381,7 @@ class _Runner:
             done.pop(action, None)
         done.pop(ROOT_ACTION, None)
         store.prepare_resume(name, done)  # what runs again replaces its old record; nothing is deleted
-        return done
+        return done, unpack_spec(previous.context)
 
     def _finish(self, run: RunState, call: Call, outputs: Optional[tuple], error: Optional[BaseException]) -> None:
         out = run.codec.pack([list(outputs), list(call.rt.iface.output_names or ("o0",))]) if outputs is not None else None

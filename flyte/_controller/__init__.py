@@ -15,7 +15,7 @@ from ._actions import (
     submit_sync,
     submit_sync_in_thread,
 )
-from ._capture import ActionStream, capture_begin, capture_end, capturing
+from ._capture import ActionStream, capture_begin, capture_end, capture_for_process, capturing
 from ._environ import base_environment
 from ._environ import pop as pop_env
 from ._environ import push as push_env
@@ -39,6 +39,7 @@ __all__ = [
     "batchable",
     "capture_begin",
     "capture_end",
+    "capture_for_process",
     "capturing",
     "crossing_error",
     "drive",

@@ -29,7 +29,7 @@ from typing import Any, Optional
 
 from .._context import current_frame
 
-__all__ = ["ActionStream", "capture_begin", "capture_end", "capturing", "open_writers"]
+__all__ = ["ActionStream", "capture_begin", "capture_end", "capture_for_process", "capturing", "open_writers"]
 
 
 # Actions that wrote something and have not ended, as (run, action id): who may be writing at
@@ -143,6 +143,17 @@ def capture_begin(run: str) -> None:
         _moved_handlers[:] = _move_handlers({id(sys.stdout): out, id(sys.stderr): err})
         sys.stdout, sys.stderr = out, err  # type: ignore[assignment]
         _installed = (out, err)
+
+
+_WORKER_LIFE = "\0worker"  # the pseudo-run that keeps a worker process's capture installed
+
+
+def capture_for_process() -> None:
+    """Keep capturing in this process from now on: a worker process that runs one action after
+    another (a Ray worker) installs the streams, and moves the logging handlers, once rather than
+    around every action. Writes made outside an action still pass straight through."""
+    if _WORKER_LIFE not in _echo:
+        capture_begin(_WORKER_LIFE)
 
 
 def capture_end(run: str) -> None:

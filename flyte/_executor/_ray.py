@@ -25,6 +25,8 @@ import asyncio
 import itertools
 import os
 import threading
+import time
+import uuid
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Optional
 
@@ -90,16 +92,45 @@ class Mailbox:
 
 
 class MailboxLink:
-    """A worker's `Link` to the driver through the mailbox actor."""
+    """A worker's `Link` to the driver through the mailbox actor, named: a task sends the
+    mailbox's name, not its handle, which Ray would serialize, and track as borrowed, with every
+    task. The handle is looked up when a body first asks something, once per worker process."""
 
-    def __init__(self, mailbox: Any):
-        self.mailbox = mailbox
+    _handles: dict[str, Any] = {}
+    LOOKUP_TIMEOUT = 60.0  # seconds: Ray registers an actor's name asynchronously, so it may not be known yet
+
+    def __init__(self, name: str):
+        self.name = name
+
+    def _lookup(self) -> Any:
+        """The mailbox's handle, or None while Ray does not know the name yet."""
+        mailbox = self._handles.get(self.name)
+        if mailbox is None:
+            try:
+                mailbox = self._handles[self.name] = ray.get_actor(self.name)
+            except ValueError:
+                return None
+        return mailbox
+
+    def _missing(self) -> LookupError:
+        return LookupError(f"the driver's mailbox actor {self.name!r} was not found in {self.LOOKUP_TIMEOUT:.0f} s "
+                           f"(has the driver gone?)")
 
     def send(self, request: bytes) -> bytes:
-        return ray.get(self.mailbox.call.remote(request))
+        deadline = time.monotonic() + self.LOOKUP_TIMEOUT
+        while (mailbox := self._lookup()) is None:
+            if time.monotonic() > deadline:
+                raise self._missing()
+            time.sleep(0.05)
+        return ray.get(mailbox.call.remote(request))
 
     async def send_async(self, request: bytes) -> bytes:
-        return await self.mailbox.call.remote(request)
+        deadline = time.monotonic() + self.LOOKUP_TIMEOUT
+        while (mailbox := self._lookup()) is None:
+            if time.monotonic() > deadline:
+                raise self._missing()
+            await asyncio.sleep(0.05)
+        return await mailbox.call.remote(request)
 
 
 # -- driver side ---------------------------------------------------------------------------------------
@@ -157,7 +188,8 @@ class RayExecutor:
             # starts this process its own.
             address = os.environ.get("RAY_ADDRESS") or "local"
             ray.init(address=address, include_dashboard=False, log_to_driver=True, ignore_reinit_error=True)
-        self.mailbox = Mailbox.remote()  # type: ignore[attr-defined]
+        self.mailbox_name = f"flyte-mailbox-{uuid.uuid4().hex}"
+        self.mailbox = Mailbox.options(name=self.mailbox_name).remote()  # type: ignore[attr-defined]
         self._body = ray.remote(max_retries=0)(_run_body)
         self._variants: dict[tuple, Any] = {}  # the body with one task's options, made once per task
         self._server = RequestServer()
@@ -178,9 +210,10 @@ class RayExecutor:
                     raise ValueError(f"{SCHEDULING_ENV}={strategy!r} is not a Ray scheduling strategy; use DEFAULT or SPREAD")
                 options["scheduling_strategy"] = strategy
             remote = self._variants[key] = self._body.options(name=rt.short_name, **options)
-        payload = attempt_payload(call, frame, kwargs)
+        # the task travels pickled once per process, and is unpickled once per worker
+        payload = attempt_payload(call, frame, kwargs, reuse_task=True)
         self._server.frames[call.aid] = frame
-        return remote.remote(payload, self.mailbox)
+        return remote.remote(payload, self.mailbox_name)
 
     def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         rt = call.rt
@@ -259,6 +292,6 @@ class RayExecutor:
 # -- worker side ---------------------------------------------------------------------------------------
 
 
-def _run_body(payload: bytes, mailbox: Any) -> bytes:
-    """The Ray task: one attempt of one sync body, under a remote frame."""
+def _run_body(payload: bytes, mailbox: str) -> bytes:
+    """The Ray task: one attempt of one body, under a remote frame."""
     return run_remote_attempt(payload, MailboxLink(mailbox))

@@ -39,10 +39,12 @@ from .._controller import (
     Recorder,
     capture_begin,
     capture_end,
+    capture_for_process,
     format_failure,
     pop_env,
     push_env,
 )
+from .._fsspec import is_url, protocol_of
 from .._serde import Codec, dumps
 from .._store._blobs import is_blob_url, read_blob_url
 
@@ -117,6 +119,20 @@ def _configured_storage() -> Any:
     return storage_config._configured
 
 
+def _storage_for_workers(configured: Any, raw_data_path: str) -> Any:
+    """The storage settings workers use for the run's raw data path: flyte.init(storage=...)'s,
+    else what this process's environment (FLYTE_AWS_*, ...) sets for the path's protocol, if it
+    sets anything. Workers started elsewhere (another node's `ray start`) do not share this
+    process's environment, and a process that resumes a run (`flyte rerun --recover`) may not
+    call flyte.init; either way every process of the run must reach the same store."""
+    if configured is not None or not is_url(raw_data_path):
+        return configured
+    from ..storage import _config as storage_config
+
+    auto = storage_config.config_for(protocol_of(raw_data_path))
+    return auto if auto is not None and auto != type(auto)() else None
+
+
 _SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
 _run_wire: tuple[Any, bytes] = (None, b"")  # the last run's info, pickled: (key, bytes)
 
@@ -126,11 +142,12 @@ def _run_info(run: RunState, roots: tuple[str, ...]) -> bytes:
     pickled once per run, set of import paths and storage configuration."""
     global _run_wire
     paths = _import_paths()
-    storage = _configured_storage()
-    key = (run, paths, roots, storage)
+    configured = _configured_storage()
+    key = (run, paths, roots, configured)
     cached = _run_wire
     if cached[0] is not None and all(a is b for a, b in zip(cached[0], key)):
         return cached[1]
+    storage = _storage_for_workers(configured, run.raw_data_path)
     info = {
         "run": run.name, "run_dir": str(run.run_dir), "start": run.start_time, "resumed": run.resumed,
         "run_custom_context": run.custom_context, "raw_data_path": run.raw_data_path,
@@ -407,8 +424,13 @@ def _blob_loader(wlink: WorkerLink) -> Callable[[str], bytes]:
 
 def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     """Worker side: one attempt of one body (sync, or async in a loop of its own) under a remote
-    frame; returns the pickled `AttemptOutcome`."""
-    return safe_dumps(run_attempt_here(payload, link))
+    frame; returns the pickled `AttemptOutcome`. The process keeps capturing output between
+    attempts (`capture_for_process`): it is a worker, running one attempt after another."""
+    capture_for_process()
+    answer = run_attempt_here(payload, link)
+    if answer.ok and answer.report is None and type(answer.value) in _SCALARS:
+        return pickle.dumps(answer, protocol=5)  # nothing that needs cloudpickle: the C pickler alone
+    return safe_dumps(answer)
 
 
 def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> AttemptOutcome:

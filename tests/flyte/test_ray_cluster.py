@@ -36,7 +36,8 @@ def _run(name: str, env: dict[str, str], tmp_path: Path, *args: str, timeout: fl
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     # Ray forwards the workers' log lines to the driver's stdout, around the program's result
     (result,) = [line.split("@@RESULT@@", 1)[1] for line in proc.stdout.splitlines() if "@@RESULT@@" in line]
-    return json.loads(result)
+    # a line Ray forwards may land right after the result, before print() wrote its newline
+    return json.JSONDecoder().raw_decode(result)[0]
 
 
 @pytest.mark.slow
@@ -47,8 +48,11 @@ def test_a_thousand_actions_spread_over_both_nodes(ray_cluster, tmp_path: Path) 
     with moto_s3(BUCKET) as endpoint:
         # SPREAD: place the fan-out across the nodes (Ray's DEFAULT may keep a stream of short
         # tasks on the workers it leased first, all on one node of a busy machine)
+        barrier = tmp_path / "barrier"
+        barrier.mkdir()
         result = _run("fanout.py", _env(ray_cluster, tmp_path, FLYTE_RAY_SCHEDULING_STRATEGY="SPREAD",
-                                        **s3_env(endpoint)), tmp_path, f"s3://{BUCKET}/fanout", "1000")
+                                        BARRIER=str(barrier), **s3_env(endpoint)),
+                      tmp_path, f"s3://{BUCKET}/fanout", "1000")
         keys = list_keys(endpoint, BUCKET, "fanout/")
     out = result["out"]
     assert sum(out["counts"].values()) == 1000
@@ -106,31 +110,42 @@ def test_a_cancelled_or_timed_out_parent_cancels_its_ray_tasks(ray_cluster, tmp_
 def test_a_killed_driver_resumes_with_rerun_recover(ray_cluster, tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     marks.mkdir()
-    env = _env(ray_cluster, tmp_path, MARKS=str(marks))
-    driver = subprocess.Popen([sys.executable, str(PROGRAMS / "driver_kill.py"), "killed-driver"], env=env,
-                              cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 300
-        while not (marks / "hang-0").exists():  # every `done` finished and `hang` runs on a worker
-            assert driver.poll() is None, driver.stderr.read().decode()[-3000:]  # type: ignore[union-attr]
-            assert time.monotonic() < deadline, "the run never reached its hanging action"
-            time.sleep(0.1)
-        driver.send_signal(signal.SIGKILL)
-        driver.wait(30)
-    finally:
-        if driver.poll() is None:
-            driver.kill()
-            driver.wait()
-    assert sorted(p.name for p in marks.iterdir()) == ["done0-0", "done1-0", "done2-0", "done3-0", "hang-0"]
-    (marks / "release").touch()
-    flyte_cli = Path(sys.executable).parent / "flyte"
-    proc = subprocess.run([str(flyte_cli), "rerun", "killed-driver", "--recover"], capture_output=True, text=True,
-                          env=env, cwd=tmp_path, timeout=300)
-    assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+    with moto_s3(BUCKET) as endpoint:
+        raw = f"s3://{BUCKET}/recover"
+        env = _env(ray_cluster, tmp_path, MARKS=str(marks), **s3_env(endpoint))
+        driver = subprocess.Popen([sys.executable, str(PROGRAMS / "driver_kill.py"), "killed-driver", raw], env=env,
+                                  cwd=tmp_path, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        try:
+            deadline = time.monotonic() + 300
+            while not (marks / "hang-0").exists():  # every `done` finished and `hang` runs on a worker
+                assert driver.poll() is None, driver.stderr.read().decode()[-3000:]  # type: ignore[union-attr]
+                assert time.monotonic() < deadline, "the run never reached its hanging action"
+                time.sleep(0.1)
+            driver.send_signal(signal.SIGKILL)
+            driver.wait(30)
+        finally:
+            if driver.poll() is None:
+                driver.kill()
+                driver.wait()
+        assert sorted(p.name for p in marks.iterdir()) == ["done0-0", "done1-0", "done2-0", "done3-0", "hang-0"]
+        before = set(list_keys(endpoint, BUCKET, "recover/"))
+        assert sorted(k.rsplit("/", 1)[1] for k in before) == [f"done{i}.txt" for i in range(4)]
+        (marks / "release").touch()
+        flyte_cli = Path(sys.executable).parent / "flyte"
+        # `flyte rerun` is told nothing of the raw data path: the run's record keeps it
+        proc = subprocess.run([str(flyte_cli), "rerun", "killed-driver", "--recover"], capture_output=True, text=True,
+                              env=env, cwd=tmp_path, timeout=300)
+        assert proc.returncode == 0, proc.stdout[-2000:] + proc.stderr[-4000:]
+        after = set(list_keys(endpoint, BUCKET, "recover/"))
     # no finished action ran again; only the one the kill interrupted
     assert sorted(p.name for p in marks.iterdir() if p.name != "release") == [
         "done0-0", "done1-0", "done2-0", "done3-0", "hang-0", "hang-1"]
-    assert "released" in proc.stdout
+    # the recovered run read the first driver's files and wrote its own next to them, in S3
+    assert "['done 0', 'done 1', 'done 2', 'done 3', 'released']" in proc.stdout
+    (new,) = after - before
+    assert new.endswith("/hang.txt")
+    assert f"s3://{BUCKET}/{new}" in proc.stdout
+    assert not (tmp_path / "home" / "runs" / "killed-driver" / "raw").exists()  # nothing went to the local default
 
 
 def test_an_async_body_runs_on_the_cluster_and_its_calls_are_recorded(ray_cluster, tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ import flyte
 import flyte.errors
 from flyte._run import RunExistsError, _Runner
 from flyte._store import SQLiteStore, open_store
+from flyte.io import File
 
 env = flyte.TaskEnvironment("runs")
 
@@ -142,6 +143,55 @@ def test_rerun_recover(flyte_home, tmp_path):
     STEPS.clear()
     run = flyte.rerun("to-recover", recover=True)
     assert run.outputs()[0] == [100, "t10", 121] and STEPS == [11]
+
+
+
+@env.task
+def write_file(tag: str) -> File:
+    f = File.new_remote(f"{tag}.txt")
+    with f.open_sync("wb") as fh:
+        fh.write(f"{tag} {os.environ.get('FROM_RUN')} {flyte.get_custom_context().get('k')}".encode())
+    return f
+
+
+@env.task
+async def file_pipeline(marker: str) -> list[str]:
+    first = await write_file.aio("a")
+    if not os.path.exists(marker):
+        raise RuntimeError("first attempt fails")
+    second = await write_file.aio("b")
+    texts = []
+    for f in (first, second):
+        async with f.open("rb") as fh:
+            texts.append((await fh.read()).decode())
+    return [first.path, second.path, *texts]
+
+
+def test_a_recovered_run_keeps_its_raw_data_path_environment_and_context(flyte_home, tmp_path, caplog):
+    """`flyte.rerun(recover=True)` is told nothing of how the run was set up: the run's record
+    keeps where its data lives (the finished actions' values are there) and what its bodies saw."""
+    marker = str(tmp_path / "go")
+    raw = "memory://recover-spec/raw"
+    with pytest.raises(flyte.errors.RuntimeUserError):
+        flyte.with_runcontext(name="spec-run", raw_data_path=raw, env_vars={"FROM_RUN": "env"},
+                              custom_context={"k": "ctx"}).run(file_pipeline, marker)
+    open(marker, "w").close()
+    first, second, *texts = flyte.rerun("spec-run", recover=True).outputs()[0]
+    assert first.startswith(raw + "/") and second.startswith(raw + "/")
+    assert texts == ["a env ctx", "b env ctx"]
+    assert not (flyte_home / "runs" / "spec-run" / "raw").exists()
+
+    # a resumed run given another raw data path keeps its own, and says so
+    os.remove(marker)
+    with pytest.raises(flyte.errors.RuntimeUserError):
+        flyte.with_runcontext(name="spec-run-2", raw_data_path=raw).run(file_pipeline, marker)
+    open(marker, "w").close()
+    with caplog.at_level("WARNING", logger="flyte"):
+        out = flyte.with_runcontext(name="spec-run-2", raw_data_path="memory://elsewhere").run(file_pipeline, marker)
+    assert out.outputs()[0][1].startswith(raw + "/")
+    assert "resumes with the raw data path it started with" in caplog.text and "memory://elsewhere" in caplog.text
+    # a plain rerun is a new run, set up by its own process
+    assert flyte.rerun("spec-run-2").outputs()[0][1].startswith(str(flyte_home / "runs"))
 
 
 CRASHING = textwrap.dedent(

@@ -6,7 +6,9 @@ An example is a fenced block preceded by an HTML comment (invisible when rendere
     <!-- example: fanout/flyte2 -->      the same program in Flyte 2 (runs on our runtime and the SDK)
     <!-- example: fanout/output -->      what both print, exactly
 
-A variant may add `real-sdk: skip (why)` when the real SDK's local mode cannot run it. Any other
+A variant may add `real-sdk: skip (why)` when the real SDK's local mode cannot run it, and
+`executor: ray` when it is meant for the Ray executor (the tests run it on a two-node Ray
+cluster, with FLYTE_EXECUTOR=ray). Any other
 Python block must be marked `<!-- fragment -->`: it is only compiled. An unmarked Python block is
 an error, so nothing in the guide escapes the tests.
 """
@@ -29,6 +31,7 @@ class Variant:
     code: str
     line: int
     sdk_skip: Optional[str] = None
+    executor: Optional[str] = None  # FLYTE_EXECUTOR for our runtime's run (None: the default)
 
 
 @dataclass
@@ -97,7 +100,11 @@ def parse(path: Path) -> tuple[list[Example], list[Fragment]]:
             raise GuideError(f"{doc}:{line}: example {ex.id!r} has two {variant} blocks")
         opts = marker.group("opts") or ""
         skip = re.search(r"real-sdk:\s*skip\s*\((?P<why>[^)]*)\)", opts)
-        ex.variants[variant] = Variant(body, line, skip.group("why") if skip else None)
+        executor = re.search(r"executor:\s*(?P<name>\w+)", opts)
+        if executor is not None and executor.group("name") not in ("ray", "process", "inline"):
+            raise GuideError(f"{doc}:{line}: unknown executor {executor.group('name')!r}")
+        ex.variants[variant] = Variant(body, line, skip.group("why") if skip else None,
+                                       executor.group("name") if executor else None)
     for ex in examples.values():
         if "output" not in ex.variants:
             raise GuideError(f"{doc}: example {ex.id!r} has no output block")

@@ -5,13 +5,15 @@ import asyncio
 import json
 import os
 import sys
+import time
+from pathlib import Path
 
 import ray
 
 import flyte
 from flyte.io import File
 
-env = flyte.TaskEnvironment(name="ray_fanout")
+env = flyte.TaskEnvironment(name="ray_fanout", env_vars={"BARRIER": os.environ.get("BARRIER", "")})  # reaches the workers
 a100 = flyte.TaskEnvironment(name="ray_a100", resources=flyte.Resources(gpu="A100:1"))
 
 
@@ -21,6 +23,17 @@ def node() -> str:
 
 @env.task
 def where(i: int) -> str:
+    if i < 2:
+        # the first two wait for each other: with one CPU per node they run on different nodes, so
+        # the fan-out uses both however fast the others go (a fast stream may otherwise all run on
+        # the first node's worker before the second node's has started)
+        barrier = Path(os.environ["BARRIER"])
+        (barrier / str(i)).touch()
+        deadline = time.monotonic() + 300
+        while not (barrier / str(1 - i)).exists():
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"the fan-out's first two actions never ran at once ({barrier})")
+            time.sleep(0.01)
     return node()
 
 

@@ -1,0 +1,55 @@
+"""What a run was started with that resuming it must reuse, kept with the run's record.
+
+A resumed run (`flyte rerun --recover`, or a new run under the name of one that did not succeed)
+replays the actions that finished and runs the others. Those others must see the run as the
+first attempt set it up: their values go to the same raw data path (an object store shared by
+every node, where the finished actions' values already are), their reports to the same run
+directory, and their bodies see the same environment variables and custom context. A process
+that resumes a run does not know any of that (the CLI's `flyte rerun` has no such options), so
+the run's record carries it.
+
+It is stored, msgpack-packed, in the run record's `context` column. Records written before this
+module held the custom context alone there (a map, or nil); a spec is a list
+`[SPEC_VERSION, {...}]`, so the two never read as each other.
+"""
+
+from __future__ import annotations
+
+from typing import Any, NamedTuple, Optional
+
+from ._serde._codec import pack_plain, unpack_plain
+
+SPEC_VERSION = 1
+
+
+class RunSpec(NamedTuple):
+    """A run's setup, as its first attempt resolved it."""
+
+    raw_data_path: Optional[str]  # where File/Dir/DataFrame values and offloaded blobs were written
+    run_dir: Optional[str]  # the run's directory (reports, local raw data)
+    env_vars: dict[str, str]
+    custom_context: dict[str, str]
+
+    def pack(self) -> bytes:
+        return pack_plain([SPEC_VERSION, {
+            "raw_data_path": self.raw_data_path, "run_dir": self.run_dir,
+            "env_vars": dict(self.env_vars), "custom_context": dict(self.custom_context),
+        }])
+
+
+def unpack_spec(data: Optional[bytes]) -> Optional[RunSpec]:
+    """The spec in a run record's `context`; an older record's custom context alone gives a spec
+    that knows only that; nothing stored (or a value this version cannot read) gives None."""
+    if not data:
+        return None
+    try:
+        value: Any = unpack_plain(data)
+    except Exception:
+        return None
+    if isinstance(value, dict):  # written before specs: the custom context
+        return RunSpec(None, None, {}, {str(k): str(v) for k, v in value.items()})
+    if isinstance(value, list) and len(value) == 2 and value[0] == SPEC_VERSION and isinstance(value[1], dict):
+        fields = value[1]
+        return RunSpec(fields.get("raw_data_path"), fields.get("run_dir"), dict(fields.get("env_vars") or {}),
+                       dict(fields.get("custom_context") or {}))
+    return None
