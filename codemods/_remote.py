@@ -34,6 +34,7 @@ import libcst as cst
 
 from ._cst import TODO_PREFIX, code, dotted, kwarg, leading_lines
 from ._shell import _symbol, _table
+from .rules._args import bind
 
 CODE = "FM501"
 _REMOTE = ("FlyteRemote",)  # flytekit symbols, as `_symbol` names them
@@ -60,17 +61,11 @@ class _Plan:
 
 
 def _kwargs(call: cst.Call, positional: tuple[str, ...]) -> dict[str, cst.BaseExpression]:
-    out: dict[str, cst.BaseExpression] = {}
-    for i, a in enumerate(call.args):
-        if a.star:
-            raise _Skip
-        if a.keyword is None:
-            if i >= len(positional):
-                raise _Skip
-            out[positional[i]] = a.value
-        else:
-            out[a.keyword.value] = a.value
-    return out
+    """The call's arguments by name; a call we cannot bind (`*args`, unknown positionals) is skipped."""
+    args = bind(call, positional)
+    if args is None:
+        raise _Skip
+    return args
 
 
 def _is_true(node: Optional[cst.BaseExpression]) -> Optional[bool]:
