@@ -48,7 +48,7 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 from .._analysis._names import DIR_ALIASES, FILE_ALIASES
-from .._cst import call, code, dotted, kwarg
+from .._cst import call, code, contains, dotted, fresh_name, kwarg
 from ._args import bind
 from ._base import Rule
 
@@ -598,39 +598,18 @@ def _iterator_item(fx: FileContext, node: cst.BaseExpression) -> Optional[cst.Ba
 
 def _yields(body: cst.BaseSuite) -> bool:
     """Whether the function itself (not a nested def or lambda) yields."""
-    found = False
-
-    class _Find(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            return False
-
-        def visit_Lambda(self, node: cst.Lambda) -> bool:
-            return False
-
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            return False
-
-        def visit_Yield(self, node: cst.Yield) -> None:
-            nonlocal found
-            found = True
-
-    body.visit(_Find())
-    return found
+    return contains(body, (cst.Yield,))
 
 
 def _free_name(fn: cst.FunctionDef, preferred: str) -> str:
-    used = set()
+    used: set[str] = set()
 
     class _Names(cst.CSTVisitor):
         def visit_Name(self, node: cst.Name) -> None:
             used.add(node.value)
 
     fn.visit(_Names())
-    name, n = preferred, 1
-    while name in used:
-        n += 1
-        name = f"{preferred}_{n}"
-    return name
+    return fresh_name(preferred, used)
 
 
 def _collect_yields(body: cst.BaseSuite, name: str, item: cst.BaseExpression) -> Optional[cst.BaseSuite]:
