@@ -491,30 +491,26 @@ class ProcessExecutor:
             self._slots.release()
 
     def _on_pipe(self, worker: _Worker, stream: str, fd: int) -> None:
+        self._read_chunk(worker, stream, fd)
+
+    def _drain(self, worker: _Worker) -> None:
+        for stream, fd in list(worker.pipes.items()):
+            while self._read_chunk(worker, stream, fd):
+                pass
+
+    def _read_chunk(self, worker: _Worker, stream: str, fd: int) -> bool:
+        """Pass on one read of the pipe's output; False when nothing more is waiting or it closed."""
         try:
             data = os.read(fd, _RECV)
         except (BlockingIOError, InterruptedError):
-            return
+            return False
         except OSError:
             data = b""
         if not data:
             self._close_pipe(worker, stream)
-            return
+            return False
         self._output(worker, stream, data)
-
-    def _drain(self, worker: _Worker) -> None:
-        for stream, fd in list(worker.pipes.items()):
-            while True:
-                try:
-                    data = os.read(fd, _RECV)
-                except (BlockingIOError, InterruptedError):
-                    break
-                except OSError:
-                    data = b""
-                if not data:
-                    self._close_pipe(worker, stream)
-                    break
-                self._output(worker, stream, data)
+        return True
 
     def _close_pipe(self, worker: _Worker, stream: str) -> None:
         fd = worker.pipes.pop(stream, None)
