@@ -35,7 +35,7 @@ import urllib.request
 from pathlib import Path
 from statistics import median
 
-from _trivial_children import MODES, TASKS, cachegrind_instructions
+from _workloads import MODES, TASKS, cachegrind_instructions
 
 ROOT = Path(__file__).resolve().parent.parent
 

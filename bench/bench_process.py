@@ -24,28 +24,9 @@ import subprocess
 import sys
 import tempfile
 
-PROGRAM = r'''
-import json, sys, time
-import flyte
+from _workloads import CPU_BOUND_TASKS
 
-env = flyte.TaskEnvironment(name="bench_process")
-
-@env.task
-def burn(seconds: float) -> int:
-    # Pure-Python work that holds the GIL for about `seconds` of this thread's CPU time.
-    n, end = 0, time.thread_time() + seconds
-    while time.thread_time() < end:
-        n += 1
-    return n
-
-@env.task
-def inc(x: int) -> int:
-    return x + 1
-
-@env.task
-def cpu(items: int, work: float) -> int:
-    return len(list(flyte.map(burn, [work] * items)))
-
+PROGRAM = "import json, sys, time\nimport flyte\n" + CPU_BOUND_TASKS + r'''
 @env.task
 def trivial(n: int) -> int:
     return sum(inc(i) for i in range(n))

@@ -23,28 +23,9 @@ import sys
 import tempfile
 import time
 
-PROGRAM = r'''
-import json, sys, time
-import flyte
+from _workloads import CPU_BOUND_TASKS
 
-env = flyte.TaskEnvironment(name="bench_ray")
-
-@env.task
-def burn(seconds: float) -> int:
-    # Pure-Python work that holds the GIL for about `seconds` on this machine.
-    n, end = 0, time.thread_time() + seconds
-    while time.thread_time() < end:
-        n += 1
-    return n
-
-@env.task
-def inc(x: int) -> int:
-    return x + 1
-
-@env.task
-def cpu(items: int, work: float) -> int:
-    return len(list(flyte.map(burn, [work] * items)))
-
+PROGRAM = "import json, sys, time\nimport flyte\n" + CPU_BOUND_TASKS + r'''
 @env.task
 def trivial(n: int) -> int:
     return len(list(flyte.map(inc, range(n), concurrency=16)))

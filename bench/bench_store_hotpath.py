@@ -19,7 +19,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from _trivial_children import TASKS, cachegrind_instructions
+from _workloads import TASKS, cachegrind_instructions
 
 WORKER = (
     "import asyncio, sys\nimport flyte\nfrom flyte._store import open_store\n"

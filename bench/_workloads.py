@@ -1,8 +1,12 @@
-"""What the per-action benches share: trivial children in four shapes, and an instruction counter.
+"""What the benches share: the task programs they time, and an instruction counter.
 
-`TASKS` is program text (benches run it in a fresh interpreter with `python -c`, so a chosen source
-tree is imported); it defines the tasks and binds `task` to the one `mode` names. The program that
-includes it must first bind `mode` and import `flyte` and `asyncio`.
+The programs are text, because benches run them in a fresh interpreter (so that a chosen source
+tree or executor is the one imported):
+- `TASKS`: trivial children in four shapes; binds `task` to the one `mode` names. The program that
+  includes it must first bind `mode` and import `flyte` and `asyncio`.
+- `CPU_BOUND_TASKS`: `burn` (pure-Python work holding the GIL), the trivial `inc`, and `cpu`, a
+  `flyte.map` of `burn`, all in the environment `env`. The program must first import `flyte` and
+  `time`.
 """
 
 from __future__ import annotations
@@ -44,6 +48,26 @@ def map_sync(n: int) -> int:
     return sum(flyte.map(schild, range(n)))
 
 task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]
+'''
+
+CPU_BOUND_TASKS = r'''
+env = flyte.TaskEnvironment(name="cpu_bound")
+
+@env.task
+def burn(seconds: float) -> int:
+    # Pure-Python work that holds the GIL for about `seconds` of this thread's CPU time.
+    n, end = 0, time.thread_time() + seconds
+    while time.thread_time() < end:
+        n += 1
+    return n
+
+@env.task
+def inc(x: int) -> int:
+    return x + 1
+
+@env.task
+def cpu(items: int, work: float) -> int:
+    return len(list(flyte.map(burn, [work] * items)))
 '''
 
 
