@@ -88,6 +88,9 @@ class StatementFrame:
     todos: list[tuple[str, str]] = field(default_factory=list)
     before: list[cst.BaseStatement] = field(default_factory=list)
     has_flytekit: bool = False
+    # the comments of this statement (its leading lines, header, decorators; not those of the
+    # statements in its body, which have their own frames), checked against the rewrite
+    comments: list[cst.Comment] = field(default_factory=list)
 
 
 class FileContext:
@@ -115,6 +118,9 @@ class FileContext:
         self.insert_top: dict[int, list[cst.BaseStatement]] = {}  # top-level index -> statements to put before it
         self.top_index: dict[cst.CSTNode, int] = {stmt: i for i, stmt in enumerate(model.module.body)}
         self.scratch: dict[str, Any] = {}
+        # comments a rule carried into code written at another statement (a launch plan's
+        # schedule comment on its workflow's trigger): the statement they left does not get them back
+        self.moved_comments: set[str] = set()
 
     # -- rule bookkeeping ---------------------------------------------------------------------
     def on(self, code: str) -> bool:

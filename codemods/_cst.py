@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Optional, Union
 
 import libcst as cst
@@ -78,31 +79,117 @@ def normalize_commas(args: Sequence[cst.Arg]) -> list[cst.Arg]:
     return out
 
 
-def multiline_args(args: Sequence[cst.Arg], indent: str = "    ", level: int = 1) -> list[cst.Arg]:
+@dataclass(frozen=True)
+class Note:
+    """The comments around one argument of a call: own-line comments above it, and comments
+    after it on its line. A rule that rebuilds a call hands them to the argument that replaces
+    the old one, so a comment stays next to what it annotates."""
+
+    leading: tuple[str, ...] = ()
+    trailing: tuple[str, ...] = ()
+
+    def __bool__(self) -> bool:
+        return bool(self.leading or self.trailing)
+
+    def __add__(self, other: Note) -> Note:
+        return Note(self.leading + other.leading, self.trailing + other.trailing)
+
+
+def _ws_comments(ws: object) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(comment ending the line, own-line comments below it) of a whitespace node."""
+    if not isinstance(ws, cst.ParenthesizedWhitespace):
+        return (), ()
+    first = (ws.first_line.comment.value,) if ws.first_line.comment is not None else ()
+    below = tuple(line.comment.value for line in ws.empty_lines if line.comment is not None)
+    return first, below
+
+
+def arg_notes(node: cst.Call) -> tuple[list[Note], tuple[str, ...]]:
+    """The comments between a call's arguments, per argument, and those after the last one."""
+    first, below = _ws_comments(node.whitespace_before_args)
+    pending = first + below
+    notes: list[Note] = []
+    for a in node.args:
+        trailing: tuple[str, ...] = ()
+        after: tuple[str, ...] = ()
+        spots = [a.whitespace_after_arg]
+        if isinstance(a.comma, cst.Comma):
+            spots += [a.comma.whitespace_before, a.comma.whitespace_after]
+        for ws in spots:
+            line, rest = _ws_comments(ws)
+            trailing += line
+            after += rest
+        notes.append(Note(pending, trailing))
+        pending = after
+    return notes, pending
+
+
+def _comment_lines(texts: Sequence[str], indent: str) -> list[cst.EmptyLine]:
+    return [cst.EmptyLine(indent=True, whitespace=cst.SimpleWhitespace(indent), comment=cst.Comment(t)) for t in texts]
+
+
+def multiline_args(
+    args: Sequence[cst.Arg],
+    indent: str = "    ",
+    level: int = 1,
+    notes: Optional[Sequence[Note]] = None,
+    footer: Sequence[str] = (),
+) -> list[cst.Arg]:
     """Arguments one per line, each followed by a comma, closing paren on its own line.
 
     `level` is how many parentheses deep the call sits below its statement's indentation.
+    `notes` are the arguments' comments (see `Note`); the first argument's leading comments go
+    in the call's opening whitespace (`open_paren_newline`), so they are not placed here.
     """
     out = []
     for i, a in enumerate(args):
         last = i == len(args) - 1
+        note = notes[i] if notes is not None and i < len(notes) else Note()
+        after = note.trailing[1:]
+        if not last and notes is not None and i + 1 < len(notes):
+            after += notes[i + 1].leading
+        elif last:
+            after += tuple(footer)
         ws = cst.ParenthesizedWhitespace(
-            first_line=cst.TrailingWhitespace(),
-            empty_lines=[],
+            first_line=cst.TrailingWhitespace(
+                whitespace=cst.SimpleWhitespace("  " if note.trailing else ""),
+                comment=cst.Comment(note.trailing[0]) if note.trailing else None,
+            ),
+            empty_lines=_comment_lines(after, indent * level),
             indent=True,
             last_line=cst.SimpleWhitespace(indent * (level - 1) if last else indent * level),
         )
-        out.append(a.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=ws)))
+        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=ws)
+        out.append(a.with_changes(comma=comma, whitespace_after_arg=cst.SimpleWhitespace("")))
     return out
+
+
+def with_notes(node: cst.Call, notes: Sequence[Note], footer: Sequence[str] = (), budget: int = 88, level: int = 1, prefix: int = 0) -> cst.Call:
+    """`node` with `notes[i]` placed around argument i: one argument per line when there is any
+    note, otherwise fitted to `budget` by `wrap_call` (`prefix`: the width before the call)."""
+    if not (footer or any(notes)) or not node.args:
+        return wrap_call(node, budget, level, prefix)
+    return _break(node, list(notes), tuple(footer), budget, level)
 
 
 def wrap_call(node: cst.Call, budget: int = 100, level: int = 1, prefix: int = 0) -> cst.Call:
     """Break a call's arguments over lines (recursively) while it is longer than `budget`.
 
-    `prefix` is the width of what precedes the call on its first line.
+    `prefix` is the width of what precedes the call on its first line. Comments between the
+    arguments stay with their arguments (a call holding any is always broken).
     """
-    if prefix + len(code(node)) + 4 * (level - 1) <= budget or not node.args:
+    if not node.args:
         return node
+    notes, footer = arg_notes(node)
+    text = code(node)
+    # an argument spread over lines (it holds a comment, or was broken itself) puts every
+    # argument on its own line, as black does
+    if not (footer or any(notes)) and "\n" not in text and prefix + len(text) + 4 * (level - 1) <= budget:
+        return node
+    return _break(node, notes, footer, budget, level)
+
+
+def _break(node: cst.Call, notes: list[Note], footer: tuple[str, ...], budget: int, level: int) -> cst.Call:
     args = []
     for a in node.args:
         v = a.value
@@ -110,12 +197,18 @@ def wrap_call(node: cst.Call, budget: int = 100, level: int = 1, prefix: int = 0
             kw = len(a.keyword.value) + 1 if a.keyword is not None else 0
             v = wrap_call(v, budget, level + 1, kw)
         args.append(a.with_changes(value=v))
-    return node.with_changes(args=multiline_args(args, level=level), whitespace_before_args=open_paren_newline("    " * level))
+    return node.with_changes(
+        args=multiline_args(args, level=level, notes=notes, footer=footer),
+        whitespace_before_args=open_paren_newline("    " * level, notes[0].leading if notes else ()),
+    )
 
 
-def open_paren_newline(indent: str = "    ") -> cst.ParenthesizedWhitespace:
+def open_paren_newline(indent: str = "    ", comments: Sequence[str] = ()) -> cst.ParenthesizedWhitespace:
     return cst.ParenthesizedWhitespace(
-        first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace(indent)
+        first_line=cst.TrailingWhitespace(),
+        empty_lines=_comment_lines(comments, indent),
+        indent=True,
+        last_line=cst.SimpleWhitespace(indent),
     )
 
 
@@ -329,3 +422,153 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
             return updated_node.with_changes(body=prune(updated_node.body))
 
     return module.visit(_Drop())
+
+
+def comments_in(node: Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]) -> set[str]:
+    """The text of every comment in a node (or in the nodes a transformer returned)."""
+    found: set[str] = set()
+
+    class _V(cst.CSTVisitor):
+        def visit_Comment(self, n: cst.Comment) -> None:
+            found.add(n.value)
+
+    if isinstance(node, cst.FlattenSentinel):
+        for n in node.nodes:
+            n.visit(_V())
+    elif isinstance(node, cst.CSTNode):
+        node.visit(_V())
+    return found
+
+
+def keep_comments(comments: Sequence[cst.Comment], result: Union[cst.CSTNode, cst.FlattenSentinel, cst.RemovalSentinel]):
+    """`result` with the `comments` a rewrite dropped put back, on their own lines above it.
+
+    A rule that rebuilds a call or a decorator keeps the comments it can place next to what they
+    annotate; whatever else a statement's rewrite lost lands here, in its original order, so no
+    comment of the user's is ever dropped silently. A removed statement has nowhere to keep them.
+    """
+    if isinstance(result, cst.RemovalSentinel):
+        return result
+    kept = comments_in(result)
+    lost: list[str] = []
+    for c in comments:
+        if c.value not in kept and c.value not in lost:
+            lost.append(c.value)
+    if not lost:
+        return result
+    nodes = list(result.nodes) if isinstance(result, cst.FlattenSentinel) else [result]
+    first = nodes[0]
+    if not isinstance(first, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+        return result
+    lines = [cst.EmptyLine(indent=True, comment=cst.Comment(text), whitespace=cst.SimpleWhitespace("")) for text in lost]
+    nodes[0] = first.with_changes(leading_lines=[*first.leading_lines, *lines])
+    return nodes[0] if len(nodes) == 1 else cst.FlattenSentinel(nodes)
+
+
+def fit_statement(stmt: cst.SimpleStatementLine, width: int, indent: int, keep: Sequence[str] = ()) -> cst.SimpleStatementLine:
+    """`stmt` with its calls and list displays broken, outermost first, until its lines fit in
+    `width` columns.
+
+    `indent` is the width of the statement's block indentation; lines in `keep` (the statement's
+    lines before the rewrite) are the user's and are never a reason to break. A call is broken
+    black's way: one argument per line, each with a trailing comma, the closing parenthesis on a
+    line of its own; a call with an argument spread over lines is broken too. A comprehension's
+    element and a call whose one argument is a bare generator are not broken (a trailing comma
+    there would not be Python).
+    """
+    kept = {line.strip() for line in keep}
+    for _ in range(8):  # each round breaks one more bracket; statements rarely need more than two
+        lines = [ln for ln in code(stmt).splitlines() if ln.strip() not in kept]
+        if not lines:
+            return stmt
+        # a comment ending a line is no reason to break it: breaking would not move the comment
+        ends = tuple(comments_in(stmt))
+        long = [ln for ln in lines if indent + len(_without_comment(ln, ends)) > width]
+        target = _bracket_to_break(stmt, lines, long)
+        if target is None:
+            return stmt
+        node, level = target
+        if isinstance(node, cst.Call):
+            notes, footer = arg_notes(node)
+            new: cst.CSTNode = _break(node, notes, footer, width - indent, level)
+        else:
+            new = _break_elements(node, level)
+        stmt = stmt.deep_replace(node, new)  # type: ignore[assignment]
+    return stmt
+
+
+def _without_comment(line: str, comments: tuple[str, ...]) -> str:
+    for c in comments:
+        if line.endswith(c):
+            return line[: -len(c)].rstrip()
+    return line.rstrip()
+
+
+def _spread(node: cst.Call) -> bool:
+    """Whether an argument of the call is a call spread over lines."""
+    return any(isinstance(a.value, cst.Call) and "\n" in code(a.value) for a in node.args)
+
+
+def _break_elements(node: Union[cst.List, cst.Tuple], level: int, indent: str = "    ") -> Union[cst.List, cst.Tuple]:
+    """A list or tuple display with one element per line, each followed by a comma."""
+    els = []
+    for i, el in enumerate(node.elements):
+        last = i == len(node.elements) - 1
+        ws = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(),
+            empty_lines=[],
+            indent=True,
+            last_line=cst.SimpleWhitespace(indent * (level - 1) if last else indent * level),
+        )
+        els.append(el.with_changes(comma=cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=ws)))
+    opening = open_paren_newline(indent * level)
+    if isinstance(node, cst.List):
+        return node.with_changes(elements=els, lbracket=cst.LeftSquareBracket(whitespace_after=opening))
+    return node.with_changes(elements=els, lpar=[cst.LeftParen(whitespace_after=opening)])
+
+
+def _bracket_to_break(stmt: cst.CSTNode, changed: list[str], long: list[str]) -> Optional[tuple[cst.CSTNode, int]]:
+    """The call or list display to break next, with its indentation level: the outermost one
+    not yet broken that starts on one of the `long` lines, or a call on a `changed` line with
+    an argument spread over lines. In a chain `a.f(...).g(...)` the earlier call comes first,
+    as black splits it, so the short tail `).g(...)` stays on the closing line."""
+
+    def level_of(head: str, lines: list[str]) -> Optional[int]:
+        for ln in lines:
+            if head in ln:
+                return (len(ln) - len(ln.lstrip())) // 4 + 1
+        return None
+
+    def walk(node: cst.CSTNode) -> Optional[tuple[cst.CSTNode, int]]:
+        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
+            return None
+        if isinstance(node, cst.GeneratorExp):
+            return None  # a generator stays on its line (black would split it at its `for`)
+        if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp)):
+            return walk(node.for_in)  # the element stays on its line
+        if isinstance(node, cst.Call):
+            found = walk(node.func)
+            if found is not None:
+                return found
+            broken = isinstance(node.whitespace_before_args, cst.ParenthesizedWhitespace)
+            bare_generator = any(isinstance(a.value, cst.GeneratorExp) and not a.value.lpar for a in node.args)
+            if not broken and node.args and not bare_generator:
+                head = code(node).split("\n", 1)[0]
+                level = level_of(head, long)
+                if level is None and _spread(node):
+                    level = level_of(head, changed)
+                if level is not None:
+                    return node, level
+        elif isinstance(node, (cst.List, cst.Tuple)) and node.elements and not isinstance(node.elements[-1], cst.StarredElement):
+            opening = node.lbracket.whitespace_after if isinstance(node, cst.List) else (node.lpar[0].whitespace_after if node.lpar else None)
+            if opening is not None and not isinstance(opening, cst.ParenthesizedWhitespace):
+                level = level_of(code(node).split("\n", 1)[0], long)
+                if level is not None:
+                    return node, level
+        for child in node.children:
+            found = walk(child)
+            if found is not None:
+                return found
+        return None
+
+    return walk(stmt)

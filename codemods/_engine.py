@@ -27,7 +27,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from ._analysis._index import EntityIndex, module_name_for
 from ._analysis._model import analyze
 from ._context import FileContext, Frame, StatementFrame
-from ._cst import add_todos
+from ._cst import add_todos, code, fit_statement, keep_comments
 from ._report import TODO_MARK, FileResult, locate_todos, open_todos
 from .rules import Rule, rules_for
 
@@ -65,6 +65,8 @@ class _Combined(cst.CSTTransformer):
         # frames set aside while a signature is visited: defaults and annotations are evaluated
         # where the function is defined, so no rule may await there
         self.signature_frames: list[Frame] = []
+        self.depth = 0  # blocks the current statement is indented by
+        self.indent = len(fx.model.module.default_indent.expandtabs(4))
 
     def on_visit(self, node: cst.CSTNode) -> bool:
         fx = self.fx
@@ -74,6 +76,8 @@ class _Combined(cst.CSTTransformer):
             frame = fx.frames[-1]
             if not frame.is_driver and frame.node not in fx.model.interesting_bodies:
                 return False  # a body no rule touches: not rebuilt
+        if t is cst.IndentedBlock:
+            self.depth += 1
         if t is cst.FunctionDef:
             facts = fx.model.functions.get(node)  # type: ignore[call-overload]
             if facts is not None:
@@ -84,6 +88,8 @@ class _Combined(cst.CSTTransformer):
             fx.statements.append(StatementFrame())
         elif t is cst.Await:
             fx.awaited.add(node.expression)  # type: ignore[attr-defined]
+        elif t is cst.Comment and fx.statements:
+            fx.statements[-1].comments.append(node)  # type: ignore[arg-type]
         elif (t is cst.Name or t is cst.Attribute) and node in fx.syms and fx.statements:
             fx.statements[-1].has_flytekit = True
         if skip:
@@ -113,10 +119,31 @@ class _Combined(cst.CSTTransformer):
                 top = fx.top_index.get(original_node)
                 if top is not None and top in fx.insert_top:
                     frame.before[:0] = fx.insert_top.pop(top)
+            if frame.comments and result is not original_node:
+                result = keep_comments([c for c in frame.comments if c.value not in fx.moved_comments], result)
+            if result is not original_node or frame.before:
+                result = self._fit(original_node, result, frame)
             result = self._attach(frame, result)
         if t is cst.FunctionDef and fx.frames and fx.frames[-1].node is original_node:
             fx.frames.pop()
+        if t is cst.IndentedBlock:
+            self.depth -= 1
         return result
+
+    def _fit(self, original: cst.CSTNode, result: object, frame: StatementFrame) -> object:
+        """Break the lines a rewrite made longer than the project's width (the statement's own
+        lines that the rewrite kept as they were are left alone), and those of statements a rule
+        put before it."""
+        width = self.fx.line_length
+        indent = self.depth * self.indent
+        if frame.before:
+            frame.before = [fit_statement(b, width, indent) if isinstance(b, cst.SimpleStatementLine) else b for b in frame.before]
+        if not isinstance(result, cst.SimpleStatementLine):
+            return result
+        text = code(result)
+        if "\n" not in text.rstrip("\n") and indent + len(text.rstrip("\n")) <= width:
+            return result
+        return fit_statement(result, width, indent, code(original).splitlines())
 
     def _attach(self, frame: StatementFrame, result: object) -> object:
         """Put the statement's TODOs above it and the statements rules asked for before it."""

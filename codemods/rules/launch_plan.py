@@ -45,8 +45,8 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from .._cst import call, code, dotted, kwarg, string
-from ._args import bind
+from .._cst import Note, call, code, dotted, kwarg, string, with_notes, wrap_call
+from ._args import all_notes, bind, notes
 from ._base import Rule
 from ._driver import call_entity
 
@@ -118,6 +118,25 @@ def _automation(fx: FileContext, schedule: cst.BaseExpression, spec: LaunchPlanS
     return None, None
 
 
+def _with_comments(fx: FileContext, trigger: cst.Call, plan: cst.Call, positional: tuple[str, ...], schedule: cst.BaseExpression) -> cst.Call:
+    """The trigger with the comments of the launch plan's name, schedule (and the schedule's own
+    arguments) and passed-through options next to the arguments they became."""
+    found = notes(plan, positional)
+    inner = all_notes(notes(schedule)) if isinstance(schedule, cst.Call) else Note()
+    sources = {0: ("name",), 1: ("schedule",)}
+    placed = []
+    for i, a in enumerate(trigger.args):
+        keys = sources.get(i, (a.keyword.value,) if a.keyword is not None else ())
+        note = Note()
+        for key in keys:
+            note = note + found.get(key, Note())
+        placed.append(note + inner if i == 1 else note)
+    if not any(placed):
+        return trigger
+    fx.moved_comments.update(text for n in placed for text in (*n.leading, *n.trailing))
+    return with_notes(trigger, placed, budget=fx.line_length, level=1)
+
+
 def read_launch_plan(fx: FileContext, node: cst.Call, var: Optional[str]) -> Optional[LaunchPlanSpec]:
     func = node.func
     sym = fx.sym(func)
@@ -154,7 +173,7 @@ def read_launch_plan(fx: FileContext, node: cst.Call, var: Optional[str]) -> Opt
                     targs.append(kwarg(key, args[key]))
             auto = args.get("auto_activate")
             targs.append(kwarg("auto_activate", auto if auto is not None else cst.Name("False")))
-            spec.trigger = call("flyte.Trigger", targs)
+            spec.trigger = _with_comments(fx, call("flyte.Trigger", targs), node, _GET_OR_CREATE if sym.rest == "get_or_create" else _CREATE, args["schedule"])
     if "notifications" in args:
         spec.todos.append((CODE, f"notifications={code(args['notifications'])}: attach flyte.notify notifications to the flyte.Trigger (or the run)"))
     for key in sorted(set(args) - {"workflow", "name", "default_inputs", "fixed_inputs", "schedule", "notifications", "auto_activate", *_TRIGGER_PASSTHROUGH}):
@@ -264,7 +283,7 @@ class LaunchPlanRule(Rule):
         fn = cst.parse_statement(source)
         assert isinstance(fn, cst.FunctionDef)
         if spec.trigger is not None:
-            deco = cst.Decorator(decorator=cst.Call(func=fn.decorators[0].decorator, args=[kwarg("triggers", spec.trigger)]))
+            deco = cst.Decorator(decorator=wrap_call(cst.Call(func=fn.decorators[0].decorator, args=[kwarg("triggers", spec.trigger)]), fx.line_length, prefix=1))
             fn = fn.with_changes(decorators=[deco])
         blank = [ln for ln in updated_node.leading_lines]
         while sum(1 for ln in blank if ln.comment is None) < 2:

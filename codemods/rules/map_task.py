@@ -38,8 +38,8 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from .._cst import call, code, fresh_name, kwarg, normalize_commas
-from ._args import bind
+from .._cst import Note, call, code, fresh_name, kwarg, normalize_commas, with_notes
+from ._args import bind, notes
 from ._base import Rule
 from ._driver import register_await
 
@@ -162,9 +162,10 @@ class MapTaskRule(Rule):
             args.append(kwarg("return_exceptions", cst.Name("True" if tolerant else "False")))
             fx.need("flyte")
             item = fresh_name("r", set(fx.frame.taken if fx.frame else ()) | set(_names_in(args)))
+            mapper = self._with_comments(fx, call("flyte.map.aio", args), spec, updated_node, order, inputs)
             results: cst.BaseExpression = cst.ListComp(
                 elt=cst.Name(item),
-                for_in=cst.CompFor(target=cst.Name(item), iter=call("flyte.map.aio", args), asynchronous=cst.Asynchronous()),
+                for_in=cst.CompFor(target=cst.Name(item), iter=mapper, asynchronous=cst.Asynchronous()),
             )
         else:
             results = self._gather(fx, mapped, callee, inputs, tolerant)
@@ -173,6 +174,21 @@ class MapTaskRule(Rule):
         if not tolerant:
             return results
         return self._tolerate(fx, original_node, results, minimum, ratio)
+
+    def _with_comments(self, fx: FileContext, mapper: cst.Call, spec: cst.Call, inputs_call: cst.Call, order: list[str], inputs) -> cst.Call:
+        """`flyte.map.aio(...)` with the comments of `map_task(...)(...)`'s arguments next to the
+        arguments they became (the task, the lists, `concurrency`)."""
+        options = notes(spec, ("target", "concurrency", "min_successes", "min_success_ratio"))
+        found = notes(inputs_call, list(inputs))
+        if not options and not found:
+            return mapper
+        placed = [options.get("target", Note()), *[found.get(k, Note()) for k in order]]
+        for a in mapper.args[len(placed):]:
+            key = a.keyword.value if a.keyword is not None else ""
+            placed.append(options.get(key, Note()) if key != "return_exceptions" else Note())
+        rest = [n for k, n in options.items() if k not in ("target", "concurrency")] + [n for k, n in found.items() if k not in order]
+        footer = tuple(line for n in rest for line in (*n.leading, *n.trailing))
+        return with_notes(mapper, placed, footer, budget=fx.line_length, level=1)
 
     def _with_metadata(self, fx: FileContext, mapped: cst.BaseExpression, metadata: cst.BaseExpression) -> cst.BaseExpression:
         if isinstance(metadata, cst.Call) and fx.is_sym(metadata.func, "TaskMetadata") and isinstance(mapped, cst.Name):

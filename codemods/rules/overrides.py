@@ -29,8 +29,8 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
-from .._cst import code, kwarg, normalize_commas, wrap_call
-from ._args import bind
+from .._cst import Note, code, kwarg, normalize_commas, with_notes
+from ._args import bind, notes
 from ._base import Rule
 from ._driver import register_await
 
@@ -39,6 +39,12 @@ if TYPE_CHECKING:
 
 CODE = "FM206"
 _SAME = ("retries", "timeout", "interruptible")
+# the with_overrides(...) keywords each task.override(...) keyword is made from (for comments)
+_SOURCES = {
+    "resources": ("requests", "limits", "resources"),
+    "cache": ("cache", "cache_version", "cache_serialize"),
+    "short_name": ("name", "node_name"),
+}
 
 
 def _declared(fx: FileContext, callee_name: str, key: str) -> Optional[cst.BaseExpression]:
@@ -76,11 +82,16 @@ class OverridesRule(Rule):
         if mapped is not None:
             # map_task(f)(...).with_overrides(...): every mapped action runs the overridden task
             task = mapped.args[0].value
+            partial = task if isinstance(task, cst.Call) and code(task.func) in ("functools.partial", "partial") and task.args else None
+            if partial is not None:
+                task = partial.args[0].value  # the partial's task is overridden: a partial has no .override
             out = self._override_args(fx, updated_node, task.value if isinstance(task, cst.Name) else "")
             if out is None:
                 return updated_node
             fx.change(CODE)
-            overridden = cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out))
+            overridden: cst.BaseExpression = self._override_call(fx, task, out, updated_node)
+            if partial is not None:
+                overridden = partial.with_changes(args=[partial.args[0].with_changes(value=overridden), *partial.args[1:]])
             new_map = mapped.with_changes(args=[mapped.args[0].with_changes(value=overridden), *mapped.args[1:]])
             return inner.deep_replace(mapped, new_map)  # type: ignore[return-value]
         if not (isinstance(inner, cst.Await) and inner in fx.entity_awaits and isinstance(inner.expression, cst.Call)):
@@ -94,9 +105,22 @@ class OverridesRule(Rule):
         if out is None:
             return updated_node
         fx.change(CODE)
-        overridden = wrap_call(cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out)), 60)
+        overridden = self._override_call(fx, task, out, updated_node)
         new_func = cst.Attribute(value=overridden, attr=cst.Name("aio")) if aio else overridden
         return register_await(fx, cst.Await(expression=call.with_changes(func=new_func)), fx.entity_awaits.get(inner, ()))
+
+    def _override_call(self, fx: FileContext, task: cst.BaseExpression, out: list[cst.Arg], original: cst.Call) -> cst.Call:
+        """`task.override(...)`, each argument keeping the comments of the one it came from."""
+        found = notes(original, ())
+        placed = [Note() for _ in out]
+        for i, arg in enumerate(out):
+            key = arg.keyword.value if arg.keyword is not None else ""
+            for source in _SOURCES.get(key, (key,)):
+                if source in found:
+                    placed[i] = placed[i] + found[source]
+        over = cst.Call(func=cst.Attribute(value=task, attr=cst.Name("override")), args=normalize_commas(out))
+        footer = found[""].leading if "" in found else ()
+        return with_notes(over, placed, footer, budget=fx.line_length, level=1)
 
     def _override_args(self, fx: FileContext, updated_node: cst.Call, task_name: str) -> Optional[list[cst.Arg]]:
         """The `task.override(...)` arguments for a `with_overrides(...)` call (None: TODO left)."""

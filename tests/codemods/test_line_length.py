@@ -59,3 +59,57 @@ def test_generated_environment_fits_the_width(tmp_path: Path, width: int) -> Non
     assert max(len(line) for line in env_lines) <= width, out
     one_line = len(env_lines) == 1
     assert one_line == (width == 120), out
+
+
+DRIVER = (
+    "import functools\n\nfrom flytekit import map_task, task, workflow\n\n\n"
+    "@task\ndef scale(value: int, factor: int) -> int:\n    return value * factor\n\n\n"
+    "@task\ndef combine(first_values: list[int], second_values: list[int], offset: int) -> int:\n"
+    "    return sum(first_values) + sum(second_values) + offset\n\n\n"
+    "@workflow\ndef wf(values: list[int], offset: int) -> int:\n"
+    "    # a comment line the user wrote, longer than any width this test sets, and kept as it is ......\n"
+    "    doubled = map_task(functools.partial(scale, factor=2), concurrency=4)(value=values)\n"
+    "    tripled = map_task(functools.partial(scale, factor=3))(value=values)\n"
+    "    return combine(first_values=doubled, second_values=tripled, offset=offset)\n"
+)
+
+
+@pytest.mark.parametrize("width", [60, 79, 88, 120])
+def test_rewritten_lines_fit_the_width_and_user_lines_are_kept(tmp_path: Path, width: int) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f"[tool.black]\nline-length = {width}\n")
+    path = tmp_path / "wf.py"
+    path.write_text(DRIVER)
+    _for_directory.cache_clear()
+    migrate_paths([str(path)], jobs=1)
+    out = path.read_text()
+    user = "    # a comment line the user wrote, longer than any width this test sets, and kept as it is ......"
+    assert user in out.splitlines()
+    theirs = set(DRIVER.splitlines())  # lines the migration kept as the user wrote them
+    too_long = [ln for ln in out.splitlines() if len(ln) > width and ln not in theirs]
+    assert not too_long, out
+    compile(out, "wf.py", "exec")
+    # broken black's way: one argument per line with a trailing comma
+    if width < 88:
+        assert "        return_exceptions=False,\n    )]" in out, out
+    # a second run changes nothing
+    first = out
+    migrate_paths([str(path)], jobs=1)
+    assert path.read_text() == first
+
+
+def test_long_lines_the_migration_did_not_change_are_left_alone(tmp_path: Path) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "setup.cfg").write_text("[flake8]\nmax-line-length = 60\n")
+    path = tmp_path / "wf.py"
+    long_plain = "    total = sum([value_one, value_two, value_three, value_four, value_five])"
+    source = (
+        "from flytekit import task\n\n\n@task\ndef add(value_one: int, value_two: int, value_three: int, value_four: int, value_five: int) -> int:\n"
+        f"{long_plain}\n    return total\n"
+    )
+    path.write_text(source)
+    _for_directory.cache_clear()
+    migrate_paths([str(path)], jobs=1)
+    out = path.read_text()
+    assert long_plain in out.splitlines()
+    assert "def add(value_one: int, value_two: int, value_three: int, value_four: int, value_five: int) -> int:" in out
