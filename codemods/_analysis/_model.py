@@ -562,10 +562,17 @@ class _Analyzer(cst.CSTVisitor):
                 facts.entity.calls.add(func.value)
         # map_task(partial_name) counts as a map use
         sym = self.model.symbol(func)
-        if sym is not None and sym.name == "map_task" and node.args:
+        mapped = sym is not None and sym.name == "map_task"
+        if mapped and node.args:
             first = node.args[0].value
             if isinstance(first, cst.Name) and first.value in facts.partials:
                 facts.partial_uses.setdefault(first.value, set()).add("map")
+        if facts.entity is not None and node.args and (mapped or _is_partial(node, self.model)):
+            # a task reached only through map_task(t) or functools.partial(t, ...) is still one
+            # this function runs (its environment must be deployed with the driver's)
+            target = _wrapped_task(node.args[0].value, facts, self.model)
+            if target is not None:
+                facts.entity.calls.add(target)
 
     def visit_For(self, node: cst.For) -> None:
         if self.func_stack:
@@ -647,6 +654,20 @@ def _all_params(params: cst.Parameters) -> list[cst.Param]:
     if params.star_kwarg is not None:
         out.append(params.star_kwarg)
     return out
+
+
+def _wrapped_task(node: cst.BaseExpression, facts: FuncFacts, model: ModuleModel, depth: int = 0) -> Optional[str]:
+    """The name of the task behind `t`, `functools.partial(t, ...)`, a partial bound to a
+    name in this function, or `t.with_overrides(...)`-free wrappers of those (None if unknown)."""
+    if depth > 4:
+        return None
+    if isinstance(node, cst.Name):
+        if node.value in facts.partials:
+            return _wrapped_task(facts.partials[node.value], facts, model, depth + 1)
+        return node.value
+    if isinstance(node, cst.Call) and node.args and _is_partial(node, model):
+        return _wrapped_task(node.args[0].value, facts, model, depth + 1)
+    return None
 
 
 def _is_partial(call: cst.Call, model: ModuleModel) -> bool:

@@ -234,7 +234,7 @@ def plan_environments(fx: FileContext) -> EnvPlan:
         groups[()] = EnvGroup((), {})
     ordered = list(groups.values())
     _name(fx, ordered)
-    _depends(ordered, of)
+    _depends(fx, ordered, of)
     _anchor(fx, ordered)
     fx.scratch["entity_todos"] = todos
     return EnvPlan(ordered, of, task_args, existing)
@@ -307,13 +307,31 @@ def _name(fx: FileContext, groups: list[EnvGroup]) -> None:
             g.name = f"{g.name}_{g.var.removesuffix('_env')}"
 
 
-def _depends(groups: list[EnvGroup], of: dict[str, EnvGroup]) -> None:
-    """Each environment depends on the environments of the tasks its drivers call."""
+def _reached(fx: FileContext, name: str, depth: int = 0) -> Optional[str]:
+    """The entity a called name stands for: itself, or the task behind a module-level
+    `m = map_task(t)` / `p = functools.partial(t, ...)` (followed through such names)."""
+    value = fx.model.resolve_binding(cst.Name(name))
+    if depth > 4 or not isinstance(value, cst.Call) or not value.args:
+        return name
+    func = code(value.func)
+    if fx.is_sym(value.func, "map_task") or func in ("functools.partial", "partial"):
+        first = value.args[0].value
+        if isinstance(first, cst.Name):
+            return _reached(fx, first.value, depth + 1)
+        if isinstance(first, cst.Call) and code(first.func) in ("functools.partial", "partial") and first.args and isinstance(first.args[0].value, cst.Name):
+            return _reached(fx, first.args[0].value.value, depth + 1)
+    return name
+
+
+def _depends(fx: FileContext, groups: list[EnvGroup], of: dict[str, EnvGroup]) -> None:
+    """Each environment depends on the environments of the tasks its drivers run: called,
+    mapped (`map_task(t)`, `flyte.map`), through a `functools.partial` or overridden."""
     for g in groups:
         needed = set()
         for m in g.members:
             if m.is_driver:
-                needed |= {of[c].var for c in m.calls if c in of and of[c] is not g}
+                reached = {_reached(fx, c) for c in m.calls}
+                needed |= {of[c].var for c in reached if c is not None and c in of and of[c] is not g}
         g.depends_on = [other.var for other in groups if other.var in needed]
     # A driver in one environment may call a driver in another that calls back (a dynamic
     # with its own settings calling tasks of the main environment): keep the edges out of the
