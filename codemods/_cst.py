@@ -488,9 +488,13 @@ def fit_statement(stmt: cst.SimpleStatementLine, width: int, indent: int, keep: 
         if target is None:
             return stmt
         node, level = target
-        if isinstance(node, cst.Call):
+        if isinstance(node, cst.Call) and len(node.args) == 1 and isinstance(node.args[0].value, cst.GeneratorExp) and not node.args[0].value.lpar:
+            new: cst.CSTNode = _break_generator_call(node, level)  # f(x for x in y): no comma may follow
+        elif isinstance(node, cst.GeneratorExp):
+            new = _break_generator(node, level)
+        elif isinstance(node, cst.Call):
             notes, footer = arg_notes(node)
-            new: cst.CSTNode = _break(node, notes, footer, width - indent, level)
+            new = _break(node, notes, footer, width - indent, level)
         else:
             new = _break_elements(node, level)
         stmt = stmt.deep_replace(node, new)  # type: ignore[assignment]
@@ -507,6 +511,31 @@ def _without_comment(line: str, comments: tuple[str, ...]) -> str:
 def _spread(node: cst.Call) -> bool:
     """Whether an argument of the call is a call spread over lines."""
     return any(isinstance(a.value, cst.Call) and "\n" in code(a.value) for a in node.args)
+
+
+def _newline(indent: str) -> cst.ParenthesizedWhitespace:
+    return cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace(indent))
+
+
+def _break_generator(node: cst.GeneratorExp, level: int, indent: str = "    ") -> cst.GeneratorExp:
+    """`(elt for x in xs)` as black breaks it: the element and the `for` on lines of their own."""
+    return node.with_changes(
+        lpar=[node.lpar[0].with_changes(whitespace_after=_newline(indent * level)), *node.lpar[1:]],
+        for_in=node.for_in.with_changes(whitespace_before=_newline(indent * level)),
+        rpar=[*node.rpar[:-1], node.rpar[-1].with_changes(whitespace_before=_newline(indent * (level - 1)))],
+    )
+
+
+def _break_generator_call(node: cst.Call, level: int, indent: str = "    ") -> cst.Call:
+    """`f(elt for x in xs)` broken the same way (the call's parentheses are the generator's)."""
+    arg = node.args[0]
+    gen = arg.value
+    assert isinstance(gen, cst.GeneratorExp)
+    gen = gen.with_changes(for_in=gen.for_in.with_changes(whitespace_before=_newline(indent * level)))
+    return node.with_changes(
+        whitespace_before_args=_newline(indent * level),
+        args=[arg.with_changes(value=gen, comma=cst.MaybeSentinel.DEFAULT, whitespace_after_arg=_newline(indent * (level - 1)))],
+    )
 
 
 def _break_elements(node: Union[cst.List, cst.Tuple], level: int, indent: str = "    ") -> Union[cst.List, cst.Tuple]:
@@ -543,7 +572,11 @@ def _bracket_to_break(stmt: cst.CSTNode, changed: list[str], long: list[str]) ->
         if isinstance(node, (cst.FunctionDef, cst.Lambda)):
             return None
         if isinstance(node, cst.GeneratorExp):
-            return None  # a generator stays on its line (black would split it at its `for`)
+            if node.lpar and not isinstance(node.lpar[0].whitespace_after, cst.ParenthesizedWhitespace):
+                level = level_of(code(node).split("\n", 1)[0], long)
+                if level is not None:
+                    return node, level  # `(elt for ...)` becomes `(`, elt, `for ...`, `)` on lines of their own
+            return None  # the element and the `for` clause are not broken inside
         if isinstance(node, (cst.ListComp, cst.SetComp, cst.DictComp)):
             return walk(node.for_in)  # the element stays on its line
         if isinstance(node, cst.Call):
@@ -551,8 +584,7 @@ def _bracket_to_break(stmt: cst.CSTNode, changed: list[str], long: list[str]) ->
             if found is not None:
                 return found
             broken = isinstance(node.whitespace_before_args, cst.ParenthesizedWhitespace)
-            bare_generator = any(isinstance(a.value, cst.GeneratorExp) and not a.value.lpar for a in node.args)
-            if not broken and node.args and not bare_generator:
+            if not broken and node.args:
                 head = code(node).split("\n", 1)[0]
                 level = level_of(head, long)
                 if level is None and _spread(node):
@@ -572,3 +604,45 @@ def _bracket_to_break(stmt: cst.CSTNode, changed: list[str], long: list[str]) ->
         return None
 
     return walk(stmt)
+
+
+def _header(fn: cst.FunctionDef) -> str:
+    """The `def name(params) -> returns:` part of a function, as printed."""
+    bare = fn.with_changes(decorators=[], leading_lines=[], lines_after_decorators=[], body=cst.SimpleStatementSuite(body=[cst.Pass()]))
+    return code(bare).rsplit(" pass", 1)[0]
+
+
+def fit_signature(fn: cst.FunctionDef, original: Optional[cst.FunctionDef], width: int, indent: int) -> cst.FunctionDef:
+    """A function whose `def` line the migration changed (`async`, new annotations) or wrote
+    (`original` None) and made longer than `width`, with its parameters one per line, black's way."""
+    header = _header(fn)
+    if "\n" in header or indent + len(header) <= width or (original is not None and header == _header(original)):
+        return fn
+    params = fn.params
+    slots: list[tuple[str, object]] = []  # (field, index or None) in printing order
+    slots += [("posonly_params", i) for i in range(len(params.posonly_params))]
+    if isinstance(params.posonly_ind, cst.ParamSlash):
+        slots.append(("posonly_ind", None))
+    slots += [("params", i) for i in range(len(params.params))]
+    if isinstance(params.star_arg, (cst.Param, cst.ParamStar)):
+        slots.append(("star_arg", None))
+    slots += [("kwonly_params", i) for i in range(len(params.kwonly_params))]
+    if params.star_kwarg is not None:
+        slots.append(("star_kwarg", None))
+    if not slots:
+        return fn
+    changes: dict[str, object] = {}
+    for n, (name, i) in enumerate(slots):
+        last = n == len(slots) - 1
+        ws = cst.ParenthesizedWhitespace(
+            first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("" if last else "    ")
+        )
+        comma = cst.Comma(whitespace_before=cst.SimpleWhitespace(""), whitespace_after=ws)
+        if i is None:
+            node = changes.get(name, getattr(params, name))
+            changes[name] = node.with_changes(comma=comma)  # type: ignore[attr-defined]
+        else:
+            seq = list(changes.get(name, getattr(params, name)))  # type: ignore[call-overload]
+            seq[i] = seq[i].with_changes(comma=comma)  # type: ignore[index]
+            changes[name] = seq
+    return fn.with_changes(params=params.with_changes(**changes), whitespace_before_params=open_paren_newline())

@@ -27,7 +27,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from ._analysis._index import EntityIndex, module_name_for
 from ._analysis._model import analyze
 from ._context import FileContext, Frame, StatementFrame
-from ._cst import add_todos, code, fit_statement, keep_comments
+from ._cst import add_todos, code, fit_signature, fit_statement, keep_comments
 from ._report import TODO_MARK, FileResult, locate_todos, open_todos
 from .rules import Rule, rules_for
 
@@ -72,12 +72,12 @@ class _Combined(cst.CSTTransformer):
         fx = self.fx
         t = type(node)
         skip = not fx.statements and node in fx.top_index and fx.top_index[node] not in fx.model.interesting_top
-        if t is cst.IndentedBlock and fx.frames and fx.frames[-1].node.body is node:
-            frame = fx.frames[-1]
-            if not frame.is_driver and frame.node not in fx.model.interesting_bodies:
-                return False  # a body no rule touches: not rebuilt
         if t is cst.IndentedBlock:
-            self.depth += 1
+            self.depth += 1  # (on_leave is called for a block even when it is not entered)
+            if fx.frames and fx.frames[-1].node.body is node:
+                frame = fx.frames[-1]
+                if not frame.is_driver and frame.node not in fx.model.interesting_bodies:
+                    return False  # a body no rule touches: not rebuilt
         if t is cst.FunctionDef:
             facts = fx.model.functions.get(node)  # type: ignore[call-overload]
             if facts is not None:
@@ -138,6 +138,8 @@ class _Combined(cst.CSTTransformer):
         indent = self.depth * self.indent
         if frame.before:
             frame.before = [fit_statement(b, width, indent) if isinstance(b, cst.SimpleStatementLine) else b for b in frame.before]
+        if isinstance(result, cst.FunctionDef):
+            return fit_signature(result, original if isinstance(original, cst.FunctionDef) else None, width, indent)
         if not isinstance(result, cst.SimpleStatementLine):
             return result
         text = code(result)

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Optional, Union
 
 import libcst as cst
 
-from .._cst import dotted, leading_lines
+from .._cst import code, dotted, leading_lines
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -229,11 +229,23 @@ class _PruneNested(cst.CSTTransformer):
         return updated_node.with_changes(body=body)
 
 
-def _import_line(module: str, names: Optional[list[str]] = None) -> cst.SimpleStatementLine:
+def _import_line(module: str, names: Optional[list[str]] = None, width: int = 88) -> cst.SimpleStatementLine:
     if names:
         aliases = [cst.ImportAlias(name=cst.Name(n)) for n in sorted(names)]
-        aliases = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in aliases[:-1]] + [aliases[-1]]
-        return cst.SimpleStatementLine(body=[cst.ImportFrom(module=dotted(module), names=aliases)])
+        one_line = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in aliases[:-1]] + [aliases[-1]]
+        line = cst.SimpleStatementLine(body=[cst.ImportFrom(module=dotted(module), names=one_line)])
+        if len(code(line).rstrip("\n")) <= width:
+            return line
+        # black's form: the names in parentheses, one per line, each with a trailing comma
+        last = cst.SimpleWhitespace("")
+        nl = [cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("    " if i < len(aliases) - 1 else "")) for i in range(len(aliases))]
+        broken = [a.with_changes(comma=cst.Comma(whitespace_before=last, whitespace_after=ws)) for a, ws in zip(aliases, nl, strict=True)]
+        return cst.SimpleStatementLine(body=[cst.ImportFrom(
+            module=dotted(module),
+            names=broken,
+            lpar=cst.LeftParen(whitespace_after=cst.ParenthesizedWhitespace(first_line=cst.TrailingWhitespace(), empty_lines=[], indent=True, last_line=cst.SimpleWhitespace("    "))),
+            rpar=cst.RightParen(),
+        )])
     return cst.SimpleStatementLine(body=[cst.Import(names=[cst.ImportAlias(name=dotted(module))])])
 
 
@@ -289,7 +301,7 @@ class ImportsRule(Rule):
         for from_module in ("flyte.io", "flyte.io.extend", "flyte.types", "flyteidl2.core"):
             names = sorted(n for (m, n) in fx.imports if m == from_module and n and n in used and n not in froms.get(from_module, set()))
             if names:
-                new_third.append(_import_line(from_module, names))
+                new_third.append(_import_line(from_module, names, fx.line_length))
         new_std = sorted(m for (m, n) in fx.imports if n is None and m in _STDLIB and m not in plain and m.split(".")[0] in used)
 
         out: list[cst.BaseStatement] = []

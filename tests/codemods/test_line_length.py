@@ -113,3 +113,35 @@ def test_long_lines_the_migration_did_not_change_are_left_alone(tmp_path: Path) 
     out = path.read_text()
     assert long_plain in out.splitlines()
     assert "def add(value_one: int, value_two: int, value_three: int, value_four: int, value_five: int) -> int:" in out
+
+
+SIGNATURE = (
+    "from flytekit import task, workflow\n\n\n"
+    "@task\ndef add(first_value: int, second_value: int) -> int:\n    return first_value + second_value\n\n\n"
+    "@workflow\n"
+    "def add_workflow(first_value: int = 1, second_value: int = 2, third_value: int = 3) -> int:\n"
+    "    return add(first_value=add(first_value=first_value, second_value=second_value), second_value=third_value)\n"
+)
+
+
+@pytest.mark.parametrize("width", [88, 120])
+def test_a_def_line_made_too_long_by_async_gets_one_parameter_per_line(tmp_path: Path, width: int) -> None:
+    (tmp_path / ".git").mkdir()
+    (tmp_path / "pyproject.toml").write_text(f"[tool.ruff]\nline-length = {width}\n")
+    path = tmp_path / "wf.py"
+    path.write_text(SIGNATURE)
+    _for_directory.cache_clear()
+    migrate_paths([str(path)], jobs=1)
+    out = path.read_text()
+    compile(out, "wf.py", "exec")
+    one_line = "async def add_workflow(first_value: int = 1, second_value: int = 2, third_value: int = 3) -> int:"
+    if width == 120:
+        assert one_line in out.splitlines(), out
+    else:
+        assert (
+            "async def add_workflow(\n    first_value: int = 1,\n    second_value: int = 2,\n    third_value: int = 3,\n) -> int:\n"
+        ) in out, out
+    assert all(len(ln) <= width for ln in out.splitlines()), out
+    first = out
+    migrate_paths([str(path)], jobs=1)
+    assert path.read_text() == first
