@@ -52,6 +52,7 @@ import libcst as cst
 
 from .._analysis._model import Entity
 from .._cst import (
+    Note,
     call,
     code,
     fresh_name,
@@ -62,8 +63,10 @@ from .._cst import (
     open_paren_newline,
     reads,
     string,
+    with_notes,
     wrap_call,
 )
+from ._args import notes
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -463,10 +466,13 @@ class TaskEnvironmentRule(Rule):
             fx.todo(c, m)
         pos = original_node.decorators.index(ent.decorator)
         decorators = list(updated_node.decorators)
-        kept = [cst.EmptyLine(comment=c) for c in _comments(ent.decorator.decorator)]
+        new = decorator_for(fx, ent, plan)
+        new, placed = _with_option_comments(fx, ent.decorator.decorator, new)
+        # comments written among the decorator's arguments stay: next to the option they were
+        # about when the task still sets it, otherwise above the decorator
+        kept = [cst.EmptyLine(comment=c) for c in _comments(ent.decorator.decorator) if c.value not in placed]
         decorators[pos] = decorators[pos].with_changes(
-            decorator=decorator_for(fx, ent, plan),
-            # comments written among the decorator's arguments stay, above it
+            decorator=new,
             leading_lines=[*decorators[pos].leading_lines, *kept],
         )
         if ent.kind == "task":
@@ -478,6 +484,35 @@ class TaskEnvironmentRule(Rule):
         if extra:
             module = module.with_changes(body=[*module.body, *extra])
         return module
+
+
+# the Flyte 1 decorator options each @env.task(...) option is made from (for their comments)
+_OPTION_SOURCES = {
+    "cache": ("cache", "cache_version", "cache_serialize", "cache_ignore_input_vars"),
+    "report": ("enable_deck", "disable_deck"),
+    "pod_template": ("pod_template", "pod_template_name"),
+}
+
+
+def _with_option_comments(fx: FileContext, old: cst.BaseExpression, new: cst.BaseExpression) -> tuple[cst.BaseExpression, set[str]]:
+    """The new decorator with the comments of the old one's options next to the options they
+    became, and the texts of the comments placed so."""
+    if not (isinstance(old, cst.Call) and isinstance(new, cst.Call)):
+        return new, set()
+    found = notes(old)
+    if not found:
+        return new, set()
+    placed: list[Note] = []
+    for a in new.args:
+        key = a.keyword.value if a.keyword is not None else ""
+        note = Note()
+        for source in _OPTION_SOURCES.get(key, (key,)):
+            note = note + found.get(source, Note())
+        placed.append(note)
+    if not any(placed):
+        return new, set()
+    texts = {t for n in placed for t in (*n.leading, *n.trailing)}
+    return with_notes(new, placed, budget=fx.line_length, level=1, prefix=1), texts
 
 
 def _comments(node: cst.CSTNode) -> list[cst.Comment]:

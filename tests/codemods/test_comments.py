@@ -108,6 +108,8 @@ def test_every_comment_survives_once_and_a_second_run_changes_nothing() -> None:
         ('"nightly",', "C17"),  # launch plan name -> trigger name
         ('flyte.Cron("0 1 * * *"),', "C19"),  # CronSchedule -> flyte.Cron
         ("x=d,", "C16"),  # a task call that only gains .aio
+        ("retries=2,", "C03"),  # @task(retries=) -> @env.task(retries=)
+        ('cache=flyte.Cache(behavior="auto", version_override="1"),', "C04"),  # cache= -> flyte.Cache
     ],
 )
 def test_a_comment_stays_on_the_argument_it_annotates(line: str, comment: str) -> None:
@@ -117,6 +119,9 @@ def test_a_comment_stays_on_the_argument_it_annotates(line: str, comment: str) -
 
 def test_a_comment_without_a_counterpart_goes_above_the_statement() -> None:
     out = migrate_source(SOURCE, path="<comments>").code.splitlines()
+    # requests= moved to the environment: its comments stay above the task's decorator
+    at = next(i for i, ln in enumerate(out) if ln.startswith("@square_env.task("))
+    assert out[at - 2 : at] == ["# C01 above the options", "# C02 after requests"]
     # conditional(...) becomes if/else: its comments are kept above the `if`
     at = next(i for i, ln in enumerate(out) if ln.strip() == "if a > 10:")
     assert out[at - 2 : at] == ["    # C14 condition", "    # C15 else"]
