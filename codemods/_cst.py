@@ -569,8 +569,8 @@ def _bracket_to_break(stmt: cst.CSTNode, changed: list[str], long: list[str]) ->
         return None
 
     def walk(node: cst.CSTNode) -> Optional[tuple[cst.CSTNode, int]]:
-        if isinstance(node, (cst.FunctionDef, cst.Lambda)):
-            return None
+        if isinstance(node, (cst.FunctionDef, cst.Lambda, cst.FormattedString)):
+            return None  # (a line break inside an f-string's braces is not Python before 3.12)
         if isinstance(node, cst.GeneratorExp):
             if node.lpar and not isinstance(node.lpar[0].whitespace_after, cst.ParenthesizedWhitespace):
                 level = level_of(code(node).split("\n", 1)[0], long)

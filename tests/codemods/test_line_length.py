@@ -145,3 +145,40 @@ def test_a_def_line_made_too_long_by_async_gets_one_parameter_per_line(tmp_path:
     first = out
     migrate_paths([str(path)], jobs=1)
     assert path.read_text() == first
+
+
+@pytest.mark.parametrize(
+    ("source", "expected"),
+    [
+        # a bare generator argument: no trailing comma may follow it
+        (
+            "x = sorted(aaaaaaaaaaaaaaaaaaa(i) for i in range(bbbbbbbbbbbbbbbbbbbbbb))\n",
+            "x = sorted(\n    aaaaaaaaaaaaaaaaaaa(i)\n    for i in range(bbbbbbbbbbbbbbbbbbbbbb)\n)\n",
+        ),
+        # *args and **kwargs take a trailing comma like any argument
+        (
+            "x = foo(*args, **kwargs, key=aaaaaaaaaaaaaaaaaaaaaaaaaaaa)\n",
+            "x = foo(\n    *args,\n    **kwargs,\n    key=aaaaaaaaaaaaaaaaaaaaaaaaaaaa,\n)\n",
+        ),
+        # nothing inside an f-string's braces is broken (not Python before 3.12)
+        (
+            'x = print(f"{foo(aaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccccccccc)}")\n',
+            'x = print(\n    f"{foo(aaaaaaaaaaaaaaa, bbbbbbbbbbbbbbbbbbbbbbb, ccccccccccccccccccccc)}",\n)\n',
+        ),
+        # a chain breaks at its first call, the tail stays on the closing line
+        (
+            "r = await tsk.override(resources=flyte.Resources(cpu=2), retries=3).aio(x=n)\n",
+            "r = await tsk.override(\n    resources=flyte.Resources(cpu=2),\n    retries=3,\n).aio(x=n)\n",
+        ),
+    ],
+)
+def test_fit_statement_breaks_black_s_way_and_writes_valid_code(source: str, expected: str) -> None:
+    import libcst as cst
+
+    from codemods._cst import code, fit_statement
+
+    stmt = cst.parse_statement(source)
+    assert isinstance(stmt, cst.SimpleStatementLine)
+    out = code(fit_statement(stmt, 40, 0))
+    assert out == expected
+    compile("async def f():\n" + "".join("    " + ln + "\n" for ln in out.splitlines()), "<fit>", "exec")
