@@ -646,3 +646,35 @@ def fit_signature(fn: cst.FunctionDef, original: Optional[cst.FunctionDef], widt
             seq[i] = seq[i].with_changes(comma=comma)  # type: ignore[index]
             changes[name] = seq
     return fn.with_changes(params=params.with_changes(**changes), whitespace_before_params=open_paren_newline())
+
+
+def fit_body(fn: cst.FunctionDef, width: int, indent: int, keep: Sequence[str], step: int = 4) -> cst.FunctionDef:
+    """`fit_statement` over the statements of a function body that a rule regrouped or wrote as
+    a whole (a driver's `asyncio.gather` of calls that were separate statements, a launch plan's
+    task); lines in `keep` (the function's lines before the rewrite) are the user's."""
+
+    def block(suite: cst.BaseSuite, depth: int) -> cst.BaseSuite:
+        if not isinstance(suite, cst.IndentedBlock):
+            return suite
+        return suite.with_changes(body=[statement(s, depth) for s in suite.body])
+
+    def statement(s: cst.BaseStatement, depth: int) -> cst.BaseStatement:
+        if isinstance(s, cst.SimpleStatementLine):
+            return fit_statement(s, width, indent + depth * step, keep)
+        if isinstance(s, (cst.FunctionDef, cst.ClassDef)):
+            return s  # fitted when the engine left it
+        changes: dict[str, object] = {}
+        if hasattr(s, "body"):
+            changes["body"] = block(s.body, depth + 1)  # type: ignore[attr-defined]
+        orelse = getattr(s, "orelse", None)
+        if isinstance(orelse, cst.If):
+            changes["orelse"] = statement(orelse, depth)
+        elif isinstance(orelse, cst.Else):
+            changes["orelse"] = orelse.with_changes(body=block(orelse.body, depth + 1))
+        if isinstance(s, cst.Try):
+            changes["handlers"] = [h.with_changes(body=block(h.body, depth + 1)) for h in s.handlers]
+            if s.finalbody is not None:
+                changes["finalbody"] = s.finalbody.with_changes(body=block(s.finalbody.body, depth + 1))
+        return s.with_changes(**changes)
+
+    return fn.with_changes(body=block(fn.body, 1))

@@ -27,7 +27,7 @@ from libcst.metadata import MetadataWrapper, ScopeProvider
 from ._analysis._index import EntityIndex, module_name_for
 from ._analysis._model import analyze
 from ._context import FileContext, Frame, StatementFrame
-from ._cst import add_todos, code, fit_signature, fit_statement, keep_comments
+from ._cst import add_todos, code, fit_body, fit_signature, fit_statement, keep_comments
 from ._report import TODO_MARK, FileResult, locate_todos, open_todos
 from .rules import Rule, rules_for
 
@@ -139,7 +139,11 @@ class _Combined(cst.CSTTransformer):
         if frame.before:
             frame.before = [fit_statement(b, width, indent) if isinstance(b, cst.SimpleStatementLine) else b for b in frame.before]
         if isinstance(result, cst.FunctionDef):
-            return fit_signature(result, original if isinstance(original, cst.FunctionDef) else None, width, indent)
+            before = original if isinstance(original, cst.FunctionDef) else None
+            result = fit_signature(result, before, width, indent)
+            if any(indent + len(line) > width for line in code(result.body).splitlines()):
+                result = fit_body(result, width, indent, code(original).splitlines(), self.indent)
+            return result
         if not isinstance(result, cst.SimpleStatementLine):
             return result
         text = code(result)

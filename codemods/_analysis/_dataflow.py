@@ -86,13 +86,19 @@ def schedule_block(
             segment.clear()
             names_at.clear()
 
+    carry: list[cst.EmptyLine] = []  # comments above a `a >> b` that left no statement behind
     for stmt in body:
+        if carry and isinstance(stmt, (cst.SimpleStatementLine, cst.BaseCompoundStatement)):
+            stmt = stmt.with_changes(leading_lines=[*carry, *stmt.leading_lines])
+            carry = []
         node = _classify(stmt, len(segment), is_task_await, pseudo_writes)
         if node is None and chains_enabled:
             chain = _chain_nodes(stmt, len(segment), is_task_await, names_at)
             if chain is not None:
                 result.chain_names |= reads(stmt) - set().union(*(n.reads for n in chain[0]))
                 new_nodes, edges = chain
+                if not new_nodes and isinstance(stmt, cst.SimpleStatementLine):
+                    carry = [ln for ln in stmt.leading_lines if ln.comment is not None]
                 segment.extend(new_nodes)
                 for before, after in edges:
                     segment[after].deps.add(before)

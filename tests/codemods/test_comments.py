@@ -134,3 +134,19 @@ def test_a_mapped_partial_is_overridden_through_its_task() -> None:
     out = migrate_source(SOURCE, path="<comments>").code
     assert "functools.partial(\n            scale.override(" in out, out
     assert ").override(" not in out.replace("scale.override(", "").replace("square.override(", ""), out
+
+
+def test_the_comment_above_a_chain_that_disappears_moves_to_the_next_statement() -> None:
+    source = (
+        "from flytekit import task, workflow\n\n\n"
+        "@task\ndef a() -> int:\n    return 1\n\n\n"
+        "@task\ndef b() -> int:\n    return 2\n\n\n"
+        "@workflow\ndef wf() -> int:\n"
+        "    x = a()\n    y = b()\n"
+        "    # b reads what a wrote to the bucket\n"
+        "    x >> y\n"
+        "    return y\n"
+    )
+    out = migrate_source(source, path="<chain>").code
+    assert ">>" not in out
+    assert "    # b reads what a wrote to the bucket\n    return y\n" in out, out
