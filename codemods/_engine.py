@@ -136,13 +136,16 @@ class _Combined(cst.CSTTransformer):
         put before it."""
         width = self.fx.line_length
         indent = self.depth * self.indent
+        if self.fx.frames and not isinstance(result, cst.FunctionDef):
+            # inside a function, rules still recognise the nodes they wrote by identity (a
+            # driver's scheduling finds its task awaits so): its body is fitted when it is left
+            return result
         if frame.before:
             frame.before = [fit_statement(b, width, indent) if isinstance(b, cst.SimpleStatementLine) else b for b in frame.before]
         if isinstance(result, cst.FunctionDef):
             before = original if isinstance(original, cst.FunctionDef) else None
             result = fit_signature(result, before, width, indent)
-            if any(indent + len(line) > width for line in code(result.body).splitlines()):
-                result = fit_body(result, width, indent, code(original).splitlines(), self.indent)
+            result = fit_body(result, width, indent, code(original).splitlines(), self.indent)
             return result
         if not isinstance(result, cst.SimpleStatementLine):
             return result

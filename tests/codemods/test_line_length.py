@@ -182,3 +182,28 @@ def test_fit_statement_breaks_black_s_way_and_writes_valid_code(source: str, exp
     out = code(fit_statement(stmt, 40, 0))
     assert out == expected
     compile("async def f():\n" + "".join("    " + ln + "\n" for ln in out.splitlines()), "<fit>", "exec")
+
+
+def test_calls_broken_to_fit_are_still_gathered_and_loop_todos_still_written() -> None:
+    # fitting happens after a driver's scheduling: the rules still recognise their awaits
+    from codemods import migrate_source
+
+    source = (
+        "from flytekit import dynamic, task, workflow\n\n\n"
+        "@task\ndef load(number_of_rows_to_load: int, random_seed_for_sampling: int) -> int:\n    return number_of_rows_to_load\n\n\n"
+        "@workflow\ndef wf(number_of_rows_to_load: int = 3, random_seed_for_sampling: int = 1) -> int:\n"
+        "    first = load(number_of_rows_to_load=number_of_rows_to_load, random_seed_for_sampling=random_seed_for_sampling)\n"
+        "    second = load(number_of_rows_to_load=number_of_rows_to_load, random_seed_for_sampling=random_seed_for_sampling)\n"
+        "    return first + second\n\n\n"
+        "@dynamic\ndef loop(regions: list[int], random_seed_for_sampling: int = 1) -> list[int]:\n"
+        "    out = []\n"
+        "    for region in regions:\n"
+        "        rows = load(number_of_rows_to_load=region, random_seed_for_sampling=random_seed_for_sampling)\n"
+        "        out.append(rows)\n"
+        "        print(rows)\n"
+        "    return out\n"
+    )
+    out = migrate_source(source, path="<gather>").code
+    assert "first, second = await asyncio.gather(\n" in out, out
+    assert "FM103 this loop now awaits one task call at a time" in out, out
+    assert all(len(ln) <= 88 for ln in out.splitlines() if "TODO(flyte-migrate)" not in ln), out
