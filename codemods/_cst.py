@@ -496,8 +496,9 @@ def fit_statement(stmt: cst.SimpleStatementLine, width: int, indent: int, keep: 
             notes, footer = arg_notes(node)
             new = _break(node, notes, footer, width - indent, level)
         else:
+            assert isinstance(node, (cst.List, cst.Tuple))
             new = _break_elements(node, level)
-        stmt = stmt.deep_replace(node, new)  # type: ignore[assignment]
+        stmt = stmt.deep_replace(node, new)  # type: ignore[arg-type,assignment]
     return stmt
 
 

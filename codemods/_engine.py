@@ -120,7 +120,7 @@ class _Combined(cst.CSTTransformer):
                 if top is not None and top in fx.insert_top:
                     frame.before[:0] = fx.insert_top.pop(top)
             if frame.comments and result is not original_node:
-                result = keep_comments([c for c in frame.comments if c.value not in fx.moved_comments], result)
+                result = keep_comments([c for c in frame.comments if c.value not in fx.moved_comments], result)  # type: ignore[arg-type]
             if result is not original_node or frame.before:
                 result = self._fit(original_node, result, frame)
             result = self._attach(frame, result)
