@@ -1,0 +1,67 @@
+"""What flyte-sdk's own example programs rely on beyond the public API, in our own cases
+(scripts/sdk_examples_corpus.py runs the programs themselves against the real SDK)."""
+
+from __future__ import annotations
+
+import dataclasses
+
+from pydantic import BaseModel, Field
+
+import flyte
+from flyte.types import TypeEngine
+
+# -- flyte.types._type_engine: the SDK's address for the built-in transformers ---------------------
+
+class Inner(BaseModel):
+    count: int = 0
+    labels: list[str] = Field(default_factory=list)
+
+
+class Order(BaseModel):
+    ident: str
+    state: str = "new"
+    extras: dict[str, str] = Field(default_factory=dict)
+    inner: Inner = Field(default_factory=Inner)
+
+
+def test_type_engine_module_names_the_engines_own_transformers():
+    from flyte.types import _type_engine as sdk_address
+
+    assert sdk_address.TypeEngine is TypeEngine
+    assert type(TypeEngine.get_transformer(Order)) is sdk_address.PydanticTransformer
+    assert sdk_address.PydanticTransformer().get_literal_type(Order) == TypeEngine.to_literal_type(Order)
+    for name in sdk_address.__all__:
+        assert getattr(sdk_address, name) is not None, name
+
+
+def _fields(cls) -> list[str]:
+    return sorted(f.name for f in dataclasses.fields(cls)) if dataclasses.is_dataclass(cls) else sorted(cls.model_fields)
+
+
+def test_model_literal_type_reverses_with_every_field_tagged_or_not():
+    from flyte.types._type_engine import PydanticTransformer
+
+    lt = PydanticTransformer().get_literal_type(Order)
+    assert lt.structure.tag == "Pydantic Transformer"
+    tagged = TypeEngine.guess_python_type(lt)
+    untagged_lt = type(lt)()
+    untagged_lt.CopyFrom(lt)
+    untagged_lt.ClearField("structure")
+    untagged = TypeEngine.guess_python_type(untagged_lt)
+    assert _fields(tagged) == _fields(untagged) == ["extras", "ident", "inner", "state"]
+    # the reconstructed class takes the plain data a model of the original class dumps to
+    rebuilt = tagged(**Order(ident="a").model_dump()) if dataclasses.is_dataclass(tagged) else \
+        tagged.model_validate(Order(ident="a").model_dump())
+    assert rebuilt.ident == "a"
+
+
+def test_run_fills_a_partial_dict_into_a_model_with_default_factories(tmp_path):
+    env = flyte.TaskEnvironment(name="sdk_examples_dict_inputs")
+
+    @env.task
+    async def describe(order: Order) -> str:
+        return f"{order.ident}|{order.state}|{order.extras}|{order.inner.count}|{order.inner.labels}"
+
+    flyte.init(local_home=str(tmp_path))
+    run = flyte.run(describe, order={"ident": "o-1"})
+    assert run.outputs()[0] == "o-1|new|{}|0|[]"
