@@ -1,18 +1,22 @@
 """SDK entry points that need a Flyte backend (deploying, building images, serving apps).
 
 This runtime executes locally, so these fail with the error the SDK gives when no backend is
-configured, naming what to do instead. `build(..., dry_run=True)` and `build_images` answer
-without building, as the SDK's local mode does.
+configured, naming what to do instead. `build(..., dry_run=True)`, `build` of an image whose
+existence cannot be checked, and `build_images` answer without building, as the SDK's local mode
+does.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol, runtime_checkable
 
 from ._syncify import Immediate
 from .errors import ImageBuildError, InitializationError
+
+logger = logging.getLogger("flyte")
 
 _NO_BACKEND = (
     "{what} needs a Flyte backend; this runtime runs tasks locally. Run tasks with flyte.run(...) "
@@ -56,10 +60,34 @@ def _deploy(*envs: Any, dry_run: bool = False, version: Optional[str] = None, in
     raise _no_backend("flyte.deploy")
 
 
+def _existing_uri(image: Any) -> Optional[str]:
+    """The URI `flyte.build` may treat as already built, as the SDK decides before building: an
+    unmodified base image is published with the SDK, an image without a name cannot be looked
+    up, and a `latest` tag is always rebuilt. Any other image would be looked up in its registry;
+    this runtime queries no registry, which is the SDK's case where every existence check fails,
+    and the SDK then assumes the image exists."""
+    if image is None or image == "auto" or isinstance(image, str):
+        return _image_uri(image)
+    uri = image.uri
+    if not getattr(image, "_cloned", False) and not getattr(image, "_layers", ()):
+        return uri
+    if uri.rsplit(":", 1)[-1] == "latest":
+        return None
+    logger.info("Could not check whether image %s exists (this runtime queries no registry), assuming it exists", uri)
+    return uri
+
+
 def _build(image: Any, dry_run: bool = False, force: bool = False, wait: bool = True) -> ImageBuild:
-    """Build an image (with dry_run=True: only name it)."""
+    """Build an image, as far as a machine without a builder can: with dry_run=True only name it;
+    otherwise an image that already exists, or whose existence cannot be checked, is not built
+    again (the SDK's rule, see `_existing_uri`), and only a forced or `latest` build fails."""
     if dry_run:
         return ImageBuild(uri=_image_uri(image), remote_run=None)
+    if not force:
+        uri = _existing_uri(image)
+        if uri is not None:
+            logger.info("Image %s already exists, skipping build", uri)
+            return ImageBuild(uri=uri, remote_run=None)
     raise ImageBuildError(
         f"Building {_image_uri(image)} needs a Flyte backend or Docker with BuildKit, and this runtime does not "
         "build images: tasks run in your Python environment. Use Image.dockerfile() with `docker build` if you "

@@ -115,5 +115,5 @@ def test_build_dry_run_names_the_image_and_a_real_build_explains():
     image = flyte.Image.from_debian_base().with_pip_packages("pandas")
     assert flyte.build(image, dry_run=True).uri == image.uri
     with pytest.raises(flyte.errors.ImageBuildError, match="does not build images"):
-        flyte.build(image)
+        flyte.build(image, force=True)
     assert flyte.build_images(env).image_lookup == {"checkpoints": flyte.Image.from_debian_base().uri}

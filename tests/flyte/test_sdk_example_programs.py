@@ -3,11 +3,14 @@
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 
+import pytest
 from pydantic import BaseModel, Field
 
 import flyte
+import flyte.errors
 from flyte.types import TypeEngine
 
 # -- flyte.types._type_engine: the SDK's address for the built-in transformers ---------------------
@@ -65,3 +68,24 @@ def test_run_fills_a_partial_dict_into_a_model_with_default_factories(tmp_path):
     flyte.init(local_home=str(tmp_path))
     run = flyte.run(describe, order={"ident": "o-1"})
     assert run.outputs()[0] == "o-1|new|{}|0|[]"
+
+
+# -- flyte.build: an image whose existence cannot be checked is assumed built (SDK rule) -----------
+
+def test_build_without_a_registry_check_assumes_the_image_exists(caplog):
+    layered = flyte.Image.from_debian_base().with_apt_packages("vim").with_env_vars({"k": "v"})
+
+    async def build_all():
+        return await asyncio.gather(*(flyte.build.aio(i) for i in (layered, flyte.Image.from_debian_base())))
+
+    with caplog.at_level("INFO", logger="flyte"):
+        built, base = asyncio.run(build_all())
+    assert built.uri == layered.uri and built.remote_run is None
+    assert base.uri == flyte.Image.from_debian_base().uri
+    assert any("assuming it exists" in r.getMessage() and layered.uri in r.getMessage() for r in caplog.records)
+
+
+def test_build_that_must_build_says_this_runtime_does_not():
+    layered = flyte.Image.from_debian_base().with_pip_packages("numpy")
+    with pytest.raises(flyte.errors.ImageBuildError, match="does not build images"):
+        flyte.build(layered, force=True)
