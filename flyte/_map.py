@@ -400,6 +400,19 @@ async def _map_sync_task_from_async(task: TaskTemplate, pargs: tuple, pkwargs: d
         tm.cancel()
 
 
+def _blocked_in_loop(n: int, return_exceptions: bool) -> Iterator[Any]:
+    """The blocking `flyte.map` called on a task's event loop: it would stall the loop its items
+    need, so none runs. As in the SDK's local mode, each item is an `AssertionError` naming the
+    deadlock (yielded with return_exceptions, raised at the first item without), so a task that
+    returns the list fails on its output type, as it does there."""
+    for _ in range(n):
+        # short enough that a type error quoting it still shows the way out
+        err = AssertionError("Deadlock detected: blocking call flyte.map in an async task, use flyte.map.aio() there")
+        if not return_exceptions:
+            raise err
+        yield err
+
+
 # -- the public callable -----------------------------------------------------------------------------
 
 
@@ -414,12 +427,9 @@ class _Mapper:
             in_loop = True
         except RuntimeError:
             in_loop = False
-        if in_loop and current_frame.get() is not None:
-            raise RuntimeError(
-                "flyte.map(...) blocks until its items finish, which would stall this task's event loop. "
-                "In async code use `async for r in flyte.map.aio(...)` instead."
-            )
         items = list(zip(*iterables))
+        if in_loop and current_frame.get() is not None:
+            return _blocked_in_loop(len(items), return_exceptions)
         return self._iterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
 
     def _iterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], group_name: Optional[str],

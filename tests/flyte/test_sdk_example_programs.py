@@ -58,14 +58,13 @@ def test_model_literal_type_reverses_with_every_field_tagged_or_not():
     assert rebuilt.ident == "a"
 
 
-def test_run_fills_a_partial_dict_into_a_model_with_default_factories(tmp_path):
+def test_run_fills_a_partial_dict_into_a_model_with_default_factories(flyte_home):
     env = flyte.TaskEnvironment(name="sdk_examples_dict_inputs")
 
     @env.task
     async def describe(order: Order) -> str:
         return f"{order.ident}|{order.state}|{order.extras}|{order.inner.count}|{order.inner.labels}"
 
-    flyte.init(local_home=str(tmp_path))
     run = flyte.run(describe, order={"ident": "o-1"})
     assert run.outputs()[0] == "o-1|new|{}|0|[]"
 
@@ -89,3 +88,63 @@ def test_build_that_must_build_says_this_runtime_does_not():
     layered = flyte.Image.from_debian_base().with_pip_packages("numpy")
     with pytest.raises(flyte.errors.ImageBuildError, match="does not build images"):
         flyte.build(layered, force=True)
+
+
+# -- the blocking flyte.map inside an async task, and output type errors across a call -------------
+
+_blocking_env = flyte.TaskEnvironment(name="sdk_examples_blocking_map")
+
+
+@_blocking_env.task
+async def _square(x: int) -> int:
+    return x * x
+
+
+@_blocking_env.task
+async def _blocking_map_as_list() -> list[int]:
+    return list(flyte.map(_square, [1, 2, 3]))
+
+
+@_blocking_env.task
+async def _blocking_map_items() -> list[str]:
+    return [type(r).__name__ + ": " + str(r) for r in flyte.map(_square, [1, 2])]
+
+
+@_blocking_env.task
+async def _blocking_map_strict() -> list[int]:
+    return list(flyte.map(_square, [1, 2], return_exceptions=False))
+
+
+@_blocking_env.task
+async def _returns_wrong_type() -> str:
+    return 2.5j  # type: ignore[return-value]
+
+
+@_blocking_env.task
+async def _catches_child_error() -> str:
+    try:
+        await _returns_wrong_type()
+    except flyte.errors.RuntimeDataValidationError as e:
+        return f"{type(e).__name__}|{e}"
+    return "no error"
+
+
+def test_blocking_map_in_an_async_task_yields_the_deadlock_per_item(flyte_home):
+    items = flyte.run(_blocking_map_items).outputs()[0]
+    assert len(items) == 2
+    assert all(i.startswith("AssertionError: Deadlock detected: blocking call flyte.map ") for i in items)
+    assert all("flyte.map.aio" in i for i in items)
+    # returned as the task's list[int], the errors fail the output's type, as on the SDK
+    with pytest.raises(flyte.errors.RuntimeDataValidationError,
+                       match=r"variable o0, failed to serialize/deserialize because of .*AssertionError.*flyte.map.aio"):
+        flyte.run(_blocking_map_as_list)
+    with pytest.raises(flyte.errors.RuntimeUserError, match="Deadlock detected"):
+        flyte.run(_blocking_map_strict)
+
+
+def test_output_type_error_keeps_its_class_across_a_call(flyte_home):
+    got = flyte.run(_catches_child_error).outputs()[0]
+    name, message = got.split("|", 1)
+    assert name == "RuntimeDataValidationError"
+    assert message.startswith("In task sdk_examples_blocking_map._returns_wrong_type variable o0, "
+                              "failed to serialize/deserialize because of ")
