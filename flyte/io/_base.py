@@ -227,6 +227,13 @@ class IOValue:
         """The value `io_record` described, as an instance of `cls`."""
         return cls(**record)
 
+    def __flyte_cache_hash__(self) -> Optional[str]:
+        """A cached task keys this input by its `hash` when it has one (`File.from_local(...,
+        hash_method="...")`, `Dir.from_local(..., dir_cache_key=...)`), not by where its bytes are:
+        the SDK's content-based caching. Without a hash, by the value as usual."""
+        own = getattr(self, "hash", None)
+        return own if isinstance(own, str) and own else None
+
     # -- value semantics ---------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:

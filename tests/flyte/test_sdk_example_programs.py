@@ -11,6 +11,7 @@ from pydantic import BaseModel, Field
 
 import flyte
 import flyte.errors
+from flyte.io import Dir, File
 from flyte.types import TypeEngine
 
 # -- flyte.types._type_engine: the SDK's address for the built-in transformers ---------------------
@@ -148,3 +149,48 @@ def test_output_type_error_keeps_its_class_across_a_call(flyte_home):
     assert name == "RuntimeDataValidationError"
     assert message.startswith("In task sdk_examples_blocking_map._returns_wrong_type variable o0, "
                               "failed to serialize/deserialize because of ")
+
+
+# -- content-based caching: a File or Dir with a preset hash is keyed by it ------------------------
+
+_hash_env = flyte.TaskEnvironment(name="sdk_examples_content_hash")
+READS: list[str] = []
+
+
+@_hash_env.task(cache="auto")
+async def _read_text(f: File) -> str:
+    READS.append(f.path)
+    async with f.open("rb") as fh:
+        return bytes(await fh.read()).decode()
+
+
+@_hash_env.task(cache="auto")
+async def _count_files(d: Dir) -> int:
+    READS.append(d.path)
+    return len(await d.list_files())
+
+
+@_hash_env.task
+async def _content_hash_calls(first: str, second: str, third: str, d1: str, d2: str) -> list:
+    same_a = await _read_text(await File.from_local(first, hash_method="report-v1"))
+    same_b = await _read_text(await File.from_local(second, hash_method="report-v1"))
+    unhashed = await _read_text(await File.from_local(third))
+    dir_a = await _count_files(await Dir.from_local(d1, dir_cache_key="inputs-v1"))
+    dir_b = await _count_files(await Dir.from_local(d2, dir_cache_key="inputs-v1"))
+    return [same_a, same_b, unhashed, dir_a, dir_b]
+
+
+def test_preset_hash_keys_the_cache_instead_of_the_bytes(flyte_home, tmp_path):
+    first, second, third = tmp_path / "a.txt", tmp_path / "b.txt", tmp_path / "c.txt"
+    first.write_text("first contents")
+    second.write_text("other contents")
+    third.write_text("third contents")
+    d1, d2 = tmp_path / "d1", tmp_path / "d2"
+    d1.mkdir()
+    d2.mkdir()
+    (d2 / "extra.txt").write_text("x")
+    READS.clear()
+    out = flyte.run(_content_hash_calls, str(first), str(second), str(third), str(d1), str(d2)).outputs()[0]
+    # the second file carries the first's hash, so its call is the first call's cached result
+    assert out == ["first contents", "first contents", "third contents", 0, 0]
+    assert len(READS) == 3
