@@ -62,17 +62,14 @@ def _deploy(*envs: Any, dry_run: bool = False, version: Optional[str] = None, in
 
 def _existing_uri(image: Any) -> Optional[str]:
     """The URI `flyte.build` may treat as already built, as the SDK decides before building: an
-    unmodified base image is published with the SDK, an image without a name cannot be looked
-    up, and a `latest` tag is always rebuilt. Any other image would be looked up in its registry;
-    this runtime queries no registry, which is the SDK's case where every existence check fails,
-    and the SDK then assumes the image exists."""
+    unmodified base image is published with the SDK; any other image would be looked up in its
+    registry. This runtime queries no registry, which is the SDK's case where every existence
+    check fails, and the SDK then assumes the image exists."""
     if image is None or image == "auto" or isinstance(image, str):
         return _image_uri(image)
     uri = image.uri
     if not getattr(image, "_cloned", False) and not getattr(image, "_layers", ()):
         return uri
-    if uri.rsplit(":", 1)[-1] == "latest":
-        return None
     logger.info("Could not check whether image %s exists (this runtime queries no registry), assuming it exists", uri)
     return uri
 
@@ -80,7 +77,7 @@ def _existing_uri(image: Any) -> Optional[str]:
 def _build(image: Any, dry_run: bool = False, force: bool = False, wait: bool = True) -> ImageBuild:
     """Build an image, as far as a machine without a builder can: with dry_run=True only name it;
     otherwise an image that already exists, or whose existence cannot be checked, is not built
-    again (the SDK's rule, see `_existing_uri`), and only a forced or `latest` build fails."""
+    again (the SDK's rule, see `_existing_uri`), and only a forced build fails."""
     if dry_run:
         return ImageBuild(uri=_image_uri(image), remote_run=None)
     if not force:

@@ -617,7 +617,10 @@ class Image:
         if not self._layers and self.base_image and not self.dockerfile_path and not self._cloned:
             return self.base_image
         repo = f"{self.registry}/{self.name or _DEFAULT_NAME}" if self.registry else (self.name or _DEFAULT_NAME)
-        return f"{repo}:{self._digest()}"
+        # a fixed tag set on the instance (the SDK's `_tag`, which CI scripts set to push a
+        # release tag) replaces the content hash
+        tag = self.__dict__.get("_tag")
+        return f"{repo}:{tag if isinstance(tag, str) and tag else self._digest()}"
 
     def dockerfile(self) -> str:
         """The Dockerfile that builds this image."""

@@ -249,9 +249,11 @@ _NORMALISERS = [
 
 # Differences by design, not compared: the real SDK's local runs are all named "dry-run" and keep
 # their files under /tmp/flyte; ours get unique, resumable names (r + 16 base-36 characters) and
-# live under FLYTE_HOME.
+# live under FLYTE_HOME. A `File`/`Dir.from_local` of a temporary file keeps its temp path on the
+# SDK (`<home>/tmpXXXX`, the example's TMPDIR) and is copied into the run's storage on ours.
 _BY_DESIGN = [
     (re.compile(r"<home>/flyte-home[^\s'\",)\]}]*"), "<tmp>"),
+    (re.compile(r"<home><tmp>"), "<tmp>"),
     (re.compile(r"\br[a-z0-9]{16}\b|\bdry-run\b"), "<run-name>"),
 ]
 

@@ -194,3 +194,61 @@ def test_preset_hash_keys_the_cache_instead_of_the_bytes(flyte_home, tmp_path):
     # the second file carries the first's hash, so its call is the first call's cached result
     assert out == ["first contents", "first contents", "third contents", 0, 0]
     assert len(READS) == 3
+
+
+# -- flyte.extend: what plugin and CI code builds on -----------------------------------------------
+
+def test_image_build_engine_keeps_a_release_tag_and_builds_nothing():
+    from flyte.extend import ImageBuildEngine
+
+    image = flyte.Image.from_base("ghcr.io/example/base:1.0").clone(registry="registry.example.com/team", name="app")
+    object.__setattr__(image, "_tag", "v1.2.3")
+    assert image.uri == "registry.example.com/team/app:v1.2.3"
+    built = asyncio.run(ImageBuildEngine.build(image, builder="local"))
+    assert built.uri == "registry.example.com/team/app:v1.2.3"
+    assert asyncio.run(ImageBuildEngine.image_exists(image)) == built.uri
+    with pytest.raises(flyte.errors.ImageBuildError, match="does not build images"):
+        asyncio.run(ImageBuildEngine.build(image, force=True))
+    with pytest.raises(ValueError, match="Unknown image builder 'kaniko'"):
+        asyncio.run(ImageBuildEngine.build(image, builder="kaniko"))
+
+
+class _EchoConfig:
+    pass
+
+
+def test_task_plugin_registry_decides_the_task_class_of_an_environment():
+    from flyte.extend import AsyncFunctionTaskTemplate, TaskPluginRegistry
+
+    class EchoTask(AsyncFunctionTaskTemplate):
+        pass
+
+    assert TaskPluginRegistry.find(_EchoConfig) is None
+    TaskPluginRegistry.register(_EchoConfig, EchoTask)
+    try:
+        assert TaskPluginRegistry.find(_EchoConfig) is EchoTask
+        assert _EchoConfig in TaskPluginRegistry.list_plugins()
+        plugin_env = flyte.TaskEnvironment(name="sdk_examples_plugin", plugin_config=_EchoConfig())
+
+        @plugin_env.task
+        async def echo(x: int) -> int:
+            return x
+
+        assert type(echo) is EchoTask
+    finally:
+        from flyte._environment import TASK_PLUGINS
+
+        TASK_PLUGINS.pop(_EchoConfig, None)
+
+
+def test_lazy_module_defers_import_and_missing_modules_fail_on_use():
+    import sys
+
+    from flyte.extend import lazy_module
+
+    sys.modules.pop("colorsys", None)
+    mod = lazy_module("colorsys")
+    assert mod.rgb_to_hsv(1.0, 0.0, 0.0)[2] == 1.0
+    missing = lazy_module("no_such_module_for_flyte_tests")
+    with pytest.raises(ImportError, match="no_such_module_for_flyte_tests is not installed"):
+        missing.anything  # noqa: B018
