@@ -252,3 +252,12 @@ def test_lazy_module_defers_import_and_missing_modules_fail_on_use():
     missing = lazy_module("no_such_module_for_flyte_tests")
     with pytest.raises(ImportError, match="no_such_module_for_flyte_tests is not installed"):
         missing.anything  # noqa: B018
+
+
+# -- Run.get_debug_url: a debug server exists only on a backend -------------------------------------
+
+def test_debug_url_of_a_local_run_fails_as_without_a_backend(flyte_home):
+    run = flyte.with_runcontext(debug=True).run(_square, 3)
+    assert run.outputs()[0] == 9
+    with pytest.raises(flyte.errors.InitializationError, match=r"Client has not been initialized.*needs a Flyte backend"):
+        run.get_debug_url()
