@@ -50,8 +50,11 @@ BACKEND_MODULES = ("flyte.remote", "flyte.app", "flyte.connectors", "flyte.ai", 
                    "flyte.clustered")
 NETWORK_MODULES = {"openai", "anthropic", "httpx", "requests", "aiohttp", "boto3", "aioboto3", "s3fs", "gcsfs",
                    "huggingface_hub", "datasets", "slack_sdk", "gql", "wandb", "langchain", "langchain_core",
-                   "langgraph", "google", "urllib", "http", "socket"}
+                   "langgraph", "google", "urllib", "http"}
 URL_RE = re.compile(r"^(https?|s3|gs|abfss?|hf)://")
+# calls that fetch what a URL names: File/Dir(...), from_existing_remote, read_csv, urlopen, ...
+_READS_RE = re.compile(r"^(File|Dir|DataFrame|open|urlopen|fetch|load.*|read.*|download.*|from_existing_remote|"
+                       r"from_uri|from_url|from_pretrained|load_dataset)$", re.IGNORECASE)
 
 
 @dataclass
@@ -92,10 +95,52 @@ def _has_main(tree: ast.Module) -> bool:
     return False
 
 
+def _annotations(tree: ast.AST) -> set[int]:
+    """ids of every node inside a type annotation (arguments, returns, annotated assignments)."""
+    roots: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.returns is not None:
+                roots.append(node.returns)
+            a = node.args
+            roots += [x.annotation for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+                      if x is not None and x.annotation is not None]
+        elif isinstance(node, ast.AnnAssign):
+            roots.append(node.annotation)
+    return {id(n) for r in roots for n in ast.walk(r)}
+
+
+def _uses_module(tree: ast.AST, prefix: str) -> bool:
+    """Whether the program uses what it imports from `prefix` other than in type annotations (a
+    program that only annotates with `flyte.remote.Run` runs locally)."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and (
+                node.module == prefix or node.module.startswith(prefix + ".")):
+            bound |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and \
+                prefix.startswith(node.module + "."):
+            bound |= {a.asname or a.name for a in node.names if f"{node.module}.{a.name}" == prefix}
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == prefix or a.name.startswith(prefix + "."):
+                    bound.add(a.asname or a.name.split(".")[0])
+    skip = _annotations(tree)
+    dotted = prefix + "."
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Attribute) and (ast.unparse(node) + ".").startswith(dotted):
+            return True
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in bound and node.id != "flyte":
+            return True
+    return False
+
+
 def _backend_reason(tree: ast.AST, mods: list[str]) -> str:
     for m in mods:
         for prefix in BACKEND_MODULES:
-            if m == prefix or m.startswith(prefix + "."):
+            if (m == prefix or m.startswith(prefix + ".")) and _uses_module(tree, prefix):
                 return f"uses {prefix}"
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -120,10 +165,17 @@ def _network_reason(tree: ast.AST, mods: list[str]) -> str:
     docstrings = {id(n.body[0].value) for n in ast.walk(tree)
                   if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                   and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    # An http(s) URL is often plain data (a record's `avatar_url`, a webhook's default address
+    # that local mode never calls); it counts only where a call reads from it. Object-store URLs
+    # (s3://, gs://, hf://) count wherever they appear.
+    read_args: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _READS_RE.search(ast.unparse(node.func).rsplit(".", 1)[-1]):
+            read_args |= {id(n) for a in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(a)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             m = URL_RE.match(node.value.strip())
-            if m:
+            if m and (not m.group(1).startswith("http") or id(node) in read_args):
                 return f"reads {m.group(1)}:// data"
     return ""
 
