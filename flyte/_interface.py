@@ -396,25 +396,47 @@ def _is_typeddict(tp: Any) -> bool:
     return ext is not None and ext.is_typeddict(tp)
 
 
+def _typeddict_keys(tp: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A TypedDict's value types (Required/NotRequired unwrapped) and required keys, read from its
+    hints: `__required_keys__` misses a NotRequired written as a string annotation (PEP 563)
+    before Python 3.12."""
+    ext = sys.modules.get("typing_extensions")
+    not_required = {getattr(typing, "NotRequired", None), getattr(ext, "NotRequired", None)} - {None}
+    required_mark = {getattr(typing, "Required", None), getattr(ext, "Required", None)} - {None}
+    types_: dict[str, Any] = {}
+    required: set[str] = set()
+    for k, t in _record_hints(tp).items():
+        origin = typing.get_origin(t)
+        if origin in not_required or origin in required_mark:
+            if origin in required_mark:
+                required.add(k)
+            t = typing.get_args(t)[0]
+        elif k in getattr(tp, "__required_keys__", ()):
+            required.add(k)
+        types_[k] = t
+    return types_, frozenset(required)
+
+
 class _TypedDictConverter:
     """A dict with a TypedDict's keys and value types; stays a plain dict (as in the SDK).
     Keys it does not declare are dropped, as pydantic's validation of a TypedDict drops them."""
 
-    __slots__ = ("_convs", "tp")
+    __slots__ = ("_convs", "_required", "tp")
 
     def __init__(self, tp: type):
         self.tp = tp
         self._convs: Optional[dict[str, Optional[Converter]]] = None
+        self._required: frozenset[str] = frozenset()
 
     def __call__(self, v: Any) -> Any:
         tp = self.tp
         if not isinstance(v, dict):
             _fail(v, tp)
         if self._convs is None:
-            hints = _record_hints(tp)
+            hints, self._required = _typeddict_keys(tp)
             self._convs = {k: _compile(t, True) for k, t in hints.items()}
         convs = self._convs
-        missing = [k for k in getattr(tp, "__required_keys__", ()) if k not in v]
+        missing = [k for k in self._required if k not in v]
         if missing:
             raise _Mismatch(f"{tp.__qualname__} is missing required key(s) {', '.join(map(repr, missing))}")
         out = {}

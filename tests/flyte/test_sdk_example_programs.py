@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import typing
 
 import pytest
+import typing_extensions
 from pydantic import BaseModel, Field
 
 import flyte
@@ -261,3 +263,43 @@ def test_debug_url_of_a_local_run_fails_as_without_a_backend(flyte_home):
     assert run.outputs()[0] == 9
     with pytest.raises(flyte.errors.InitializationError, match=r"Client has not been initialized.*needs a Flyte backend"):
         run.get_debug_url()
+
+
+# -- TypedDict NotRequired/Required keys written as string annotations (PEP 563) -------------------
+# (this module has `from __future__ import annotations`, so these hints are strings and
+# `__required_keys__` lists every key before Python 3.12)
+
+class _Reply(typing.TypedDict):
+    text: str
+    attachments: typing_extensions.NotRequired[list[str]]
+    score: typing.NotRequired[float]
+
+
+class _Sparse(typing.TypedDict, total=False):
+    ident: typing_extensions.Required[str]
+    note: str
+
+
+_td_env = flyte.TaskEnvironment(name="sdk_examples_typeddict_keys")
+
+
+@_td_env.task
+async def _bare_reply() -> _Reply:
+    return _Reply(text="hi")
+
+
+@_td_env.task
+async def _keys_of(r: _Reply, s: _Sparse) -> list[str]:
+    return sorted(r) + sorted(s)
+
+
+@_td_env.task
+async def _sparse_without_ident() -> _Sparse:
+    return {"note": "no ident"}  # type: ignore[typeddict-item]
+
+
+def test_typeddict_optional_keys_in_string_annotations_stay_absent(flyte_home):
+    assert flyte.run(_bare_reply).outputs()[0] == {"text": "hi"}
+    assert flyte.run(_keys_of, {"text": "a", "score": 1.0}, {"ident": "x"}).outputs()[0] == ["score", "text", "ident"]
+    with pytest.raises(flyte.errors.RuntimeDataValidationError, match=r"_Sparse is missing required key.*'ident'"):
+        flyte.run(_sparse_without_ident)
