@@ -303,3 +303,15 @@ def test_typeddict_optional_keys_in_string_annotations_stay_absent(flyte_home):
     assert flyte.run(_keys_of, {"text": "a", "score": 1.0}, {"ident": "x"}).outputs()[0] == ["score", "text", "ident"]
     with pytest.raises(flyte.errors.RuntimeDataValidationError, match=r"_Sparse is missing required key.*'ident'"):
         flyte.run(_sparse_without_ident)
+
+
+def test_run_action_is_the_root_action_read_from_the_store(flyte_home):
+    run = flyte.run(_square, 4)
+
+    async def wait_on_it():
+        await run.action.wait()
+        return run.action
+
+    root = asyncio.run(wait_on_it())
+    assert root.run_name == run.name
+    assert root.phase == flyte.models.ActionPhase.SUCCEEDED
