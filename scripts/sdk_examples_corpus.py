@@ -8,10 +8,12 @@ commit, so the selection does not move with the mirror) into a temporary directo
 enter this repository. Every example with a `__main__` block is a standalone program. Those that
 cannot run locally on either side are counted apart, by the first reason found in their source:
 
-- *backend*: deploys, serves, builds images, forces `mode="remote"`, uses `flyte.remote`, apps;
+- *backend*: deploys, serves, builds images, forces `mode="remote"`, uses `flyte.remote` (other
+  than in type hints), apps;
 - *missing package*: imports a module installed in neither or only one of the two environments
   (torch, openai, flyteplugins, ...);
-- *network*: reads http(s) URLs or object storage (s3://, gs://), or calls a hosted API;
+- *network*: reads an http(s) URL (passed to a call that fetches it) or object storage (s3://,
+  gs://), or calls a hosted API;
 - *terminal*: waits for input (prompts, conditions answered on a terminal).
 
 The rest run once per side, as `python FILE` from the example's directory with an empty HOME,
