@@ -399,6 +399,8 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
             finally:
                 current_frame.reset(token)
     finally:
+        if item_started is not None:
+            item_started[0] = None  # committing is not a call: a long commit must not read as a slow item
         if gtoken is not None:
             current_group.reset(gtoken)
         recorder.commit(batch)
