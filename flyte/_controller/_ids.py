@@ -9,7 +9,10 @@ from typing import TYPE_CHECKING, Optional
 if TYPE_CHECKING:
     from .._context import Frame
 
-_md5 = hashlib.md5
+try:  # CPython's own md5: for the few dozen bytes hashed here, ~4x cheaper than OpenSSL's (same digest)
+    from _md5 import md5 as _md5
+except ImportError:  # pragma: no cover - an interpreter built without it
+    _md5 = hashlib.md5
 
 
 def action_id(parent: str, packed_inputs: bytes, task_name: str, seq: int, group: Optional[str]) -> str:
