@@ -132,6 +132,38 @@ def test_codec_round_trips_python_values():
         assert out == v and type(out) is type(v)
 
 
+def test_codec_packs_from_many_threads_at_once_and_after_a_failed_pack():
+    """The codec reuses its packers: threads packing at the same time (map items, sync bodies),
+    and the nested packs of tuples inside a value, never share one; a value that cannot be packed
+    leaves nothing behind in the next one."""
+    import pickle
+    import threading
+
+    codec = Codec()
+    barrier = threading.Barrier(8)
+    failures: list = []
+
+    def work(t: int) -> None:
+        barrier.wait()
+        for i in range(300):
+            value = {"t": t, "i": i, "nested": ((t, i), [(i,)]), "s": "x" * (i % 40)}
+            out = codec.unpack(codec.pack(value))
+            if out != value:
+                failures.append((value, out))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not failures
+    with pytest.raises(TypeError, match="cannot be serialized"):
+        codec.pack({"a": 1, "lock": threading.Lock()})
+    assert codec.unpack(codec.pack([1, (2,)])) == [1, (2,)]
+    again = pickle.loads(pickle.dumps(codec))  # a codec crosses processes without its packers
+    assert again.unpack(again.pack((1, "a"))) == (1, "a")
+
+
 def test_quick_check_runs_only_when_the_file_changed_since_a_clean_close(tmp_path, monkeypatch):
     checks = []
     original = SQLiteStore._quick_check
