@@ -10,7 +10,7 @@ if TYPE_CHECKING:
     from .._context import Frame
 
 try:  # CPython's own md5: for the few dozen bytes hashed here, ~4x cheaper than OpenSSL's (same digest)
-    from _md5 import md5 as _md5
+    from _md5 import md5 as _md5  # type: ignore[import-not-found]
 except ImportError:  # pragma: no cover - an interpreter built without it
     _md5 = hashlib.md5
 

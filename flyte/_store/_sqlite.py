@@ -997,7 +997,7 @@ class SQLiteStore:
                 if group is None:
                     group = siblings[(r[0], r[2])] = []
                 group.append(r)
-        packed = []
+        packed: list[list] = []
         for group in siblings.values():
             if len(group) < PACK_MIN:
                 table.extend(group)
