@@ -7,8 +7,9 @@ flags; `auto_io=False`) and *command* (an arbitrary command). Inputs and outputs
 str, bool, datetime, timedelta, File or Dir.
 
 The sandbox runs as a `flyte.extras.ContainerTask` (locally: docker). Its image is `image=` when
-given; otherwise one is built from `packages`/`system_packages`, which needs an image builder
-(`flyte.build`): locally that fails with the builder's error, so pass a pre-built `image`.
+given; otherwise the one `packages`/`system_packages` describe, through `flyte.build`: this
+runtime builds no image and, as the SDK does when it cannot look an image up, assumes it exists,
+so running needs docker and that image (or pass a pre-built `image`).
 """
 
 from __future__ import annotations
