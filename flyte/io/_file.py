@@ -255,7 +255,8 @@ class File(IOValue):
         """A local path with the file's bytes (the file itself when it is already local)."""
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
-        target = Path(local_path) if local_path is not None else Path(new_local_path(self.name))
+        leaf = os.path.basename(self.path.rstrip("/")) or self.name  # named as the source is, as in the SDK
+        target = Path(local_path) if local_path is not None else Path(new_local_path(leaf))
         # An existing directory, or a path ending in a separator, receives the file under its name.
         if target.is_dir() or (local_path is not None and str(local_path).endswith(os.sep)):
             target = target / (os.path.basename(self.path.rstrip("/")) or self.name or "file")
