@@ -261,8 +261,19 @@ class File(IOValue):
         if target.is_dir() or (local_path is not None and str(local_path).endswith(os.sep)):
             target = target / (os.path.basename(self.path.rstrip("/")) or self.name or "file")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with _open_any(self.path, "rb") as fin, open(target, "wb") as fout:
-            shutil.copyfileobj(fin, fout)
+        if not is_remote(self.path):
+            shutil.copyfile(local_path_of(self.path), target)
+            return str(target)
+        # the store's own `get` (as the SDK downloads), from the filesystem `flyte.storage` gives:
+        # credentials are resolved by that filesystem when it first needs them, not before
+        from .. import storage
+
+        fs = storage.get_underlying_filesystem(path=self.path)
+        try:
+            fs.get(self.path, str(target))
+        except BaseException:
+            target.unlink(missing_ok=True)  # no half-downloaded file left behind
+            raise
         return str(target)
 
     async def download(self, local_path: Optional[Union[str, Path]] = None) -> str:

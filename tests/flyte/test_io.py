@@ -231,3 +231,32 @@ def test_download_of_a_stored_dir_or_file_goes_to_a_fresh_directory_named_as_the
         assert local.download_sync() == str(tmp_path)  # already local: its own path, nothing copied
     finally:
         fs.rm("memory://dl-test", recursive=True)
+
+
+def test_a_stored_file_is_downloaded_by_its_filesystem_get_and_a_failed_download_leaves_nothing(tmp_path):
+    import fsspec
+
+    calls: list[tuple] = []
+
+    class HalfwayFS(fsspec.AbstractFileSystem):
+        """A store whose transfers write part of the file, then fail when the path says so."""
+
+        protocol = ("halfway-test",)
+
+        def get(self, rpath, lpath, **kwargs):
+            calls.append(("get", rpath, lpath))
+            with open(lpath, "wb") as f:
+                f.write(b"partial")
+                if "broken" in rpath:
+                    raise OSError("connection reset in the middle of the transfer")
+                f.write(b" and the rest")
+
+    fsspec.register_implementation("halfway-test", HalfwayFS, clobber=True)
+    target = tmp_path / "got.bin"
+    assert File(path="halfway-test://bucket/ok.bin").download_sync(str(target)) == str(target)
+    assert target.read_bytes() == b"partial and the rest"
+    assert calls == [("get", "halfway-test://bucket/ok.bin", str(target))]  # the store's get, nothing before it
+    broken = tmp_path / "broken.bin"
+    with pytest.raises(OSError, match="connection reset"):
+        File(path="halfway-test://bucket/broken.bin").download_sync(str(broken))
+    assert not broken.exists()  # no half-downloaded file
