@@ -410,7 +410,9 @@ class Image:
         platform: Optional[tuple[Architecture, ...]] = None,
         secret_mounts: Optional[SecretRequest] = None,
     ) -> Image:
-        base = cls.from_debian_base(python_version=python_version, registry=registry, registry_secret=registry_secret, name=name, platform=platform)
+        # the script's own dependencies are all it gets: a plain Python image, without flyte (as the SDK builds it)
+        base = cls.from_debian_base(python_version=python_version, registry=registry, registry_secret=registry_secret,
+                                    name=name, platform=platform, install_flyte=False)
         return base._add(
             UVScript(
                 script=Path(script), index_url=index_url, extra_index_urls=_tuple(extra_index_urls), pre=pre,

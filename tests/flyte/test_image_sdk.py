@@ -107,3 +107,11 @@ def test_a_layers_secret_mount_given_by_name_is_kept_as_written_until_the_docker
     assert "--mount=type=secret,id=gh-token,env=GH_TOKEN" in named.dockerfile()
     with pytest.raises(TypeError, match=r"secret name or flyte\.Secret"):
         Image.from_debian_base().with_apt_packages("vim", secret_mounts=[3])  # type: ignore[list-item]
+
+
+def test_a_uv_script_image_starts_from_plain_python_without_flyte(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text("# /// script\n# dependencies = ['requests']\n# ///\nprint('hi')\n")
+    img = Image.from_uv_script(script, name="job", registry="ghcr.io/me", python_version=(3, 12))
+    assert img.base_image == "python:3.12-slim-bookworm"
+    assert "ghcr.io/me/job:" in img.uri
