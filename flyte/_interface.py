@@ -52,6 +52,7 @@ def _exact(tp: type) -> Converter:
             return v
         _fail(v, tp)
 
+    conv.exact = tp  # type: ignore[attr-defined]  # a value of exactly this type passes as it is: callers skip the call
     return conv
 
 
@@ -499,12 +500,14 @@ class TaskInterface(NativeInterface):
         self.required = tuple(n for n in self.names if n not in self.defaults)
         self._positional_only = tuple(p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY)
         self._compiled = False
-        self._converters: tuple[tuple[str, Converter], ...] = ()
+        # (name, converter, the type whose values pass unconverted or None): see _exact
+        self._converters: tuple[tuple[str, Converter, Optional[type]], ...] = ()
         self.input_types: dict[str, Any] = {}
         self.output_names: tuple[str, ...] = ()
         self.output_types: tuple[Any, ...] = ()
         self.multi_output = False
         self._output_convs: tuple[Optional[Converter], ...] = ()
+        self._output_exact: Optional[type] = None  # a single output of exactly this type passes as it is
         self.has_return_annotation = sig.return_annotation is not _EMPTY
 
     def __getstate__(self) -> dict[str, Any]:
@@ -525,7 +528,7 @@ class TaskInterface(NativeInterface):
         for n in self.names:
             c = _compile(hints[n]) if n in hints else None
             if c is not None:
-                convs.append((n, c))
+                convs.append((n, c, getattr(c, "exact", None)))
         self._converters = tuple(convs)
         ret = hints.get("return", self.signature.return_annotation)
         if isinstance(ret, str):
@@ -536,6 +539,8 @@ class TaskInterface(NativeInterface):
         # callers get the bare value (the SDK's behaviour).
         self._single_namedtuple = ret if _is_namedtuple(ret) and len(ret._fields) == 1 else None
         self._output_convs = tuple(_compile(t) for t in self.output_types)
+        self._output_exact = (getattr(self._output_convs[0], "exact", None)
+                              if len(self._output_convs) == 1 and not self.multi_output else None)
         self._compiled = True
 
     def ensure_compiled(self) -> None:
@@ -578,8 +583,10 @@ class TaskInterface(NativeInterface):
             bound = {n: bound[n] if n in bound else self.defaults[n] for n in names}
         elif kwargs:
             bound = {n: bound[n] for n in names}
-        for name, conv in self._converters:
+        for name, conv, exact in self._converters:
             value = bound[name]
+            if type(value) is exact:
+                continue
             try:
                 new = conv(value)
             except _Mismatch as m:
@@ -627,6 +634,8 @@ class TaskInterface(NativeInterface):
                         raise RuntimeDataValidationError(name, m, task_name) from None
                 converted.append(v)
             return tuple(converted)  # a NamedTuple reaches callers as a plain tuple
+        if type(value) is self._output_exact:
+            return value
         if self._single_namedtuple is not None and isinstance(value, self._single_namedtuple):
             value = value[0]
         conv = self._output_convs[0]

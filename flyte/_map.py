@@ -271,13 +271,23 @@ class _ThreadedMap:
             self._run(i)
 
     def _watch(self) -> None:
+        # An item counts as slow (blocked: worth overlapping) when the watchdog finds the same one
+        # running past _GROW_AFTER at two looks in a row: once may be a fast item held up by
+        # something else (the store's writer holding the GIL, the OS running another process),
+        # which more threads only make worse. Helpers double per slow look, up to the limit.
+        seen = None
         while not self.stop:
             time.sleep(_GROW_AFTER)
             since = self._item_started[0]
-            if since is not None and time.time() - since >= _GROW_AFTER:  # items block: overlap them
-                while len(self.threads) < self._helpers_allowed() and not self.stop:
-                    self.grow()
-                return
+            if since is not None and time.time() - since >= _GROW_AFTER:
+                if since == seen:
+                    for _ in range(max(1, len(self.threads))):
+                        self.grow()
+                    if len(self.threads) >= self._helpers_allowed():
+                        return
+                seen = since
+            else:
+                seen = None
             if self._claimed >= len(self.items) - 1:
                 return  # nothing left to start
 
