@@ -13,6 +13,7 @@ from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol, runtime_checkable
 
+from ._run_python_script import load_plugin_config, run_python_script  # noqa: F401  (the SDK's names, here)
 from ._syncify import Immediate
 from .errors import ImageBuildError, InitializationError
 
@@ -114,18 +115,12 @@ def _init_passthrough(endpoint: Optional[str] = None, org: Optional[str] = None,
     raise _no_backend("flyte.init_passthrough")
 
 
-def _run_python_script(script: Any, **kwargs: Any) -> Any:
-    """Run a Python script as a task on a Flyte backend."""
-    raise _no_backend("flyte.run_python_script")
-
-
 deploy = Immediate(_deploy)
 build = Immediate(_build)
 build_images = Immediate(_build_images)
 serve = Immediate(_serve)
 init_in_cluster = Immediate(_init_in_cluster)
 init_passthrough = Immediate(_init_passthrough)
-run_python_script = Immediate(_run_python_script)
 
 
 def with_servecontext(*args: Any, **kwargs: Any) -> Any:
@@ -138,9 +133,6 @@ def load_interactive_ctx(path: Any = None) -> Any:
     raise _no_backend("flyte.load_interactive_ctx")
 
 
-def load_plugin_config(path: Any) -> Any:
-    """Load a backend plugin configuration."""
-    raise _no_backend("flyte.load_plugin_config")
 
 
 @runtime_checkable

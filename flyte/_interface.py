@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from .errors import RuntimeDataValidationError
+from .models import NativeInterface
 
 logger = logging.getLogger("flyte")
 _UTC = datetime.timezone.utc
@@ -485,8 +486,18 @@ def _is_namedtuple(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields")
 
 
-class TaskInterface:
-    """Parameters and outputs of a task function, with compiled binders and type converters."""
+class TaskInterface(NativeInterface):
+    """Parameters and outputs of a task function, with compiled binders and type converters.
+
+    It is a `flyte.models.NativeInterface` (code written for the SDK checks
+    `isinstance(task.interface, NativeInterface)`), whose `inputs`/`outputs` are computed from the
+    function; unlike that frozen record it is mutable inside and compares by identity."""
+
+    # NativeInterface is a frozen dataclass; this class keeps plain-object semantics
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+    __delattr__ = object.__delattr__  # type: ignore[assignment]
+    __eq__ = object.__eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
     def __init__(self, func: Callable[..., Any]):
         self.func = func
@@ -674,7 +685,7 @@ class TaskInterface:
         """This interface as a `flyte.models.NativeInterface`."""
         native = self.__dict__.get("_native")
         if native is None:
-            from .models import NativeInterface, _as_interface_type, extract_return_annotation
+            from .models import _as_interface_type, extract_return_annotation
 
             if not self._compiled:
                 self._compile()

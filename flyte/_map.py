@@ -52,6 +52,12 @@ def _resolve(func: Any, n_iterables: int) -> tuple[TaskTemplate, tuple, dict]:
         )
     if isinstance(func, functools.partial) and not free:
         raise TypeError(f"Partial function must leave at least one parameter of {base.name!r} unspecified for map")
+    # the mapped values go in positionally after the partial's own: one of those positions named
+    # by a keyword of the partial would get two values (the SDK refuses it here, before any item runs)
+    for name in iface.names[:len(args) + n_iterables]:
+        if name in kwargs:
+            raise TypeError(f"Parameter '{name}' is provided both as positional argument and keyword argument "
+                            f"in partial function {base.name}.")
     return base, args, kwargs
 
 

@@ -246,6 +246,11 @@ class IOValue:
         inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields())
         return f"{type(self).__name__}({inner})"
 
+    def __str__(self) -> str:
+        # the SDK's File/Dir/DataFrame are pydantic models, and print as pydantic prints a model:
+        # its fields separated by spaces, without the class name
+        return " ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields())
+
     def _repr_fields(self) -> tuple[str, ...]:
         return self._fields
 

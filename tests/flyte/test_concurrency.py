@@ -304,6 +304,23 @@ def test_map_rejects_non_tasks_and_bad_partials():
         list(flyte.map(add3, [1], [2], [3], [4]))
 
 
+@env.task
+def map_partial_clash() -> list[int]:
+    # x is bound by keyword, and the mapped values go in positionally, i.e. to x as well
+    return list(flyte.map(functools.partial(add3, x=1, y=2), [3, 4]))
+
+
+def test_map_over_a_partial_whose_keyword_clashes_with_the_mapped_position_is_a_type_error():
+    with pytest.raises(flyte.errors.RuntimeUserError) as e:
+        flyte.run(map_partial_clash)
+    assert e.value.code == "TypeError" and "Parameter 'x' is provided both as positional argument and keyword" in str(e.value)
+    with pytest.raises(TypeError, match="Parameter 'y' is provided both"):
+        list(flyte.map(functools.partial(add3, 1, y=2), [3]))  # y is also the mapped position
+    with pytest.raises(TypeError, match="Parameter 'x' is provided both"):
+        flyte.map.aio(functools.partial(add3, 1, x=2), [3])
+    assert list(flyte.map(functools.partial(add3, 1, z=3), [10])) == [14]  # no clash: maps y
+
+
 def test_map_outside_a_run_calls_the_functions():
     MEET.reset(size=2, total=3)
     assert list(flyte.map(slow_sync, [1, 2, 3], concurrency=2)) == [2, 4, 6]
