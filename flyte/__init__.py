@@ -7,11 +7,12 @@ action recorded in the metadata store), and start runs with `flyte.run(task, ...
 from __future__ import annotations
 
 import importlib as _importlib
-import logging as _logging
-from typing import TYPE_CHECKING, Any
 
-from ._user_logger import user_logger as _user_logger
 from ._version import __version__
+
+# not `from typing import TYPE_CHECKING`: `import flyte` does not load typing (nor logging, which
+# the loggers below need: they load on first use like the rest)
+TYPE_CHECKING = False
 
 # THE table of the public API: every name `flyte` exports that loads on first use (PEP 562), so
 # `import flyte` stays cheap: a CLI or a worker process that only needs part of the API does not
@@ -101,13 +102,15 @@ _LAZY: dict[str, tuple[str, str | None]] = {
     "TriggeredArtifact": ("._trigger", "TriggeredArtifact"),
     "TriggeredPartition": ("._trigger", "TriggeredPartition"),
     "TriggerTime": ("._trigger", "TriggerTime"),
+    "logger": ("._user_logger", "logger"),
+    "system_logger": ("._user_logger", "system_logger"),
 }
 
 # Names defined here, loaded with the package.
-_EAGER = ("__version__", "logger", "system_logger", "version")
+_EAGER = ("__version__", "version")
 
 
-def __getattr__(name: str) -> Any:
+def __getattr__(name: str) -> object:
     target = _LAZY.get(name)
     if target is None:
         raise AttributeError(f"module 'flyte' has no attribute {name!r}")
@@ -204,9 +207,8 @@ if TYPE_CHECKING:  # `X as X`: an explicit re-export, for type checkers and lint
     from ._trigger import TriggeredArtifact as TriggeredArtifact
     from ._trigger import TriggeredPartition as TriggeredPartition
     from ._trigger import TriggerTime as TriggerTime
-
-logger = _user_logger()  # INFO and above on stderr, as in the SDK
-system_logger = _logging.getLogger("flyte")
+    from ._user_logger import logger as logger
+    from ._user_logger import system_logger as system_logger
 
 __all__ = [*_EAGER, *_LAZY]
 

@@ -1,18 +1,23 @@
 """SDK entry points that need a Flyte backend (deploying, building images, serving apps).
 
 This runtime executes locally, so these fail with the error the SDK gives when no backend is
-configured, naming what to do instead. `build(..., dry_run=True)` and `build_images` answer
-without building, as the SDK's local mode does.
+configured, naming what to do instead. `build(..., dry_run=True)`, `build` of an image whose
+existence cannot be checked, and `build_images` answer without building, as the SDK's local mode
+does.
 """
 
 from __future__ import annotations
 
+import logging
 from contextlib import AbstractAsyncContextManager, AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Optional, Protocol, runtime_checkable
 
+from ._run_python_script import load_plugin_config, run_python_script  # noqa: F401  (the SDK's names, here)
 from ._syncify import Immediate
 from .errors import ImageBuildError, InitializationError
+
+logger = logging.getLogger("flyte")
 
 _NO_BACKEND = (
     "{what} needs a Flyte backend; this runtime runs tasks locally. Run tasks with flyte.run(...) "
@@ -56,10 +61,31 @@ def _deploy(*envs: Any, dry_run: bool = False, version: Optional[str] = None, in
     raise _no_backend("flyte.deploy")
 
 
+def _existing_uri(image: Any) -> Optional[str]:
+    """The URI `flyte.build` may treat as already built, as the SDK decides before building: an
+    unmodified base image is published with the SDK; any other image would be looked up in its
+    registry. This runtime queries no registry, which is the SDK's case where every existence
+    check fails, and the SDK then assumes the image exists."""
+    if image is None or image == "auto" or isinstance(image, str):
+        return _image_uri(image)
+    uri = image.uri
+    if not getattr(image, "_cloned", False) and not getattr(image, "_layers", ()):
+        return uri
+    logger.info("Could not check whether image %s exists (this runtime queries no registry), assuming it exists", uri)
+    return uri
+
+
 def _build(image: Any, dry_run: bool = False, force: bool = False, wait: bool = True) -> ImageBuild:
-    """Build an image (with dry_run=True: only name it)."""
+    """Build an image, as far as a machine without a builder can: with dry_run=True only name it;
+    otherwise an image that already exists, or whose existence cannot be checked, is not built
+    again (the SDK's rule, see `_existing_uri`), and only a forced build fails."""
     if dry_run:
         return ImageBuild(uri=_image_uri(image), remote_run=None)
+    if not force:
+        uri = _existing_uri(image)
+        if uri is not None:
+            logger.info("Image %s already exists, skipping build", uri)
+            return ImageBuild(uri=uri, remote_run=None)
     raise ImageBuildError(
         f"Building {_image_uri(image)} needs a Flyte backend or Docker with BuildKit, and this runtime does not "
         "build images: tasks run in your Python environment. Use Image.dockerfile() with `docker build` if you "
@@ -89,18 +115,12 @@ def _init_passthrough(endpoint: Optional[str] = None, org: Optional[str] = None,
     raise _no_backend("flyte.init_passthrough")
 
 
-def _run_python_script(script: Any, **kwargs: Any) -> Any:
-    """Run a Python script as a task on a Flyte backend."""
-    raise _no_backend("flyte.run_python_script")
-
-
 deploy = Immediate(_deploy)
 build = Immediate(_build)
 build_images = Immediate(_build_images)
 serve = Immediate(_serve)
 init_in_cluster = Immediate(_init_in_cluster)
 init_passthrough = Immediate(_init_passthrough)
-run_python_script = Immediate(_run_python_script)
 
 
 def with_servecontext(*args: Any, **kwargs: Any) -> Any:
@@ -113,9 +133,6 @@ def load_interactive_ctx(path: Any = None) -> Any:
     raise _no_backend("flyte.load_interactive_ctx")
 
 
-def load_plugin_config(path: Any) -> Any:
-    """Load a backend plugin configuration."""
-    raise _no_backend("flyte.load_plugin_config")
 
 
 @runtime_checkable

@@ -5,7 +5,8 @@ resumed run) can pick up where it stopped.
 source is the newest checkpoint an earlier attempt of the same action saved. A checkpoint is one
 object: saving a directory stores a gzip tar of it, saving a file or bytes stores them as they are.
 Loading unpacks a tar into `checkpoint.path` (and returns it) or puts a single object at
-`checkpoint.path / "payload"` (and returns that).
+`checkpoint.path / "payload"` (and returns that). Locations are local paths (the runtime's own
+checkpoints) or object-store URLs (s3://, gs://, ... through fsspec, as `flyte.io` reaches them).
 """
 
 from __future__ import annotations
@@ -36,12 +37,12 @@ def latest_checkpoint(root: pathlib.Path, glob_pattern: str = "**/last.ckpt", *,
     return max(candidates, key=key or (lambda p: p.stat().st_mtime))
 
 
+def _is_remote(uri: str) -> bool:
+    return "://" in uri and not uri.startswith("file://")
+
+
 def _local(uri: str) -> pathlib.Path:
-    if uri.startswith("file://"):
-        uri = uri[len("file://"):]
-    if "://" in uri:
-        raise ValueError(f"Checkpoint location {uri!r} is not on this machine; local runs keep checkpoints on disk")
-    return pathlib.Path(uri)
+    return pathlib.Path(uri[len("file://"):] if uri.startswith("file://") else uri)
 
 
 class BaseCheckpoint(ABC):
@@ -92,7 +93,11 @@ class Checkpoint(BaseCheckpoint):
         return p
 
     def prev_exists(self) -> bool:
-        return self._src is not None and _local(self._src).exists()
+        """Whether there is a previous checkpoint: on disk, whether its file exists; in an object
+        store (s3://, gs://, ...), whether a source was given, as the SDK answers (no request)."""
+        if self._src is None:
+            return False
+        return True if _is_remote(self._src) else _local(self._src).exists()
 
     # loading
 
@@ -101,9 +106,22 @@ class Checkpoint(BaseCheckpoint):
         if not self.prev_exists():
             return None
         assert self._src is not None
-        source = _local(self._src)
         for child in self.path.iterdir():
             shutil.rmtree(child) if child.is_dir() else child.unlink()
+        if _is_remote(self._src):
+            from . import _fsspec
+
+            fd, name = tempfile.mkstemp(prefix="flyte-checkpoint-fetch-")  # outside `path`, which receives it
+            fetched = pathlib.Path(name)
+            try:
+                with os.fdopen(fd, "wb") as out:
+                    out.write(_fsspec.read_bytes(self._src))  # the whole object, or the store's error
+                return self._unpack(fetched)
+            finally:
+                fetched.unlink(missing_ok=True)
+        return self._unpack(_local(self._src))
+
+    def _unpack(self, source: pathlib.Path) -> pathlib.Path:
         with open(source, "rb") as f:
             is_tar = f.read(2) == _TAR_MAGIC and tarfile.is_tarfile(source)
         if is_tar:
@@ -122,8 +140,11 @@ class Checkpoint(BaseCheckpoint):
     # saving
 
     def save_sync(self, data: Union[pathlib.Path, str, bytes]) -> None:
-        """Store a directory (as a gzip tar of its contents), a file, or bytes; atomically."""
-        dest = _local(self._dest)
+        """Store a directory (as a gzip tar of its contents), a file, or bytes; atomically (on
+        disk by a rename; in an object store as one object, which a store shows whole or not at all)."""
+        remote = _is_remote(self._dest)
+        # staged outside `path` (which may be what is saved) when the destination is a store
+        dest = pathlib.Path(tempfile.gettempdir()) / "upload" if remote else _local(self._dest)
         dest.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=dest.parent, prefix=".checkpoint-")
         try:
@@ -143,7 +164,13 @@ class Checkpoint(BaseCheckpoint):
                             shutil.copyfileobj(f, out)
                     else:
                         raise FileNotFoundError(f"Cannot save checkpoint: {source} does not exist")
-            os.replace(tmp, dest)
+            if remote:
+                from . import _fsspec
+
+                _fsspec.put_file(tmp, self._dest)
+                os.unlink(tmp)
+            else:
+                os.replace(tmp, dest)
         except BaseException:
             if os.path.exists(tmp):
                 os.unlink(tmp)

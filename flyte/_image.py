@@ -261,6 +261,75 @@ class CodeBundleLayer(Layer):
         return [f"# code bundle ({self.copy_style}) is copied to {self.dst} at build time"]
 
 
+def _dockerignore_patterns(layer: DockerIgnore) -> tuple[Path, list[str]]:
+    """(the directory its patterns are relative to, the patterns) of a .dockerignore layer."""
+    path = Path(layer.path)
+    try:
+        lines = path.read_text().splitlines()
+    except OSError:
+        lines = []
+    return path.parent.resolve(), [ln.strip() for ln in lines if ln.strip() and not ln.strip().startswith("#")]
+
+
+def _ignored(rel: str, patterns: list[str]) -> bool:
+    """Whether the path `rel` (posix, relative to the .dockerignore) is excluded: the last pattern
+    that matches it or one of its parent directories decides, `!pattern` re-including."""
+    import fnmatch
+
+    parts = rel.split("/")
+    candidates = ["/".join(parts[:i]) for i in range(1, len(parts) + 1)]
+    excluded = False
+    for pattern in patterns:
+        negate = pattern.startswith("!")
+        body = pattern[1:] if negate else pattern
+        body = body.strip("/").replace("**/", "*").replace("/**", "/*")
+        if any(fnmatch.fnmatchcase(c, body) for c in candidates):
+            excluded = not negate
+    return excluded
+
+
+def _copy_identity(layer: CopyConfig, ignores: list[tuple[Path, list[str]]]) -> str:
+    """What a copy layer puts in the image: each copied file's place and content (files the
+    image's .dockerignore excludes do not count), not where the source sits on this machine."""
+    src = Path(layer.src)
+    head = f"CopyConfig(name={src.name!r}, dst={layer.dst!r}, contents_only={layer.copy_contents_only!r}"
+    if not src.exists():
+        return f"{head}, missing={str(src)!r})"  # validate() reports it; the path is all there is to hash
+    h = hashlib.sha256()
+    files = sorted(p for p in src.rglob("*") if p.is_file()) if src.is_dir() else [src]
+    for file in files:
+        absolute = file.resolve()
+        skip = False
+        for root, patterns in ignores:
+            try:
+                rel = absolute.relative_to(root).as_posix()
+            except ValueError:
+                continue  # outside the .dockerignore's directory: its patterns do not reach it
+            skip = skip or _ignored(rel, patterns)
+        if skip:
+            continue
+        h.update(file.relative_to(src).as_posix().encode() if src.is_dir() else b"")
+        h.update(b"\0")
+        h.update(hashlib.sha256(file.read_bytes()).digest())
+    return f"{head}, content={h.hexdigest()})"
+
+
+def _layer_identities(layers: tuple[Layer, ...]) -> str:
+    """The layers as the image's hash sees them: a .dockerignore by its contents, a copy layer by
+    what it copies, any other layer by its settings (its repr)."""
+    out, ignores = [], []
+    for layer in layers:
+        if isinstance(layer, DockerIgnore):
+            root, patterns = _dockerignore_patterns(layer)
+            ignores.append((root, patterns))
+            out.append(f"DockerIgnore({patterns!r})" if Path(layer.path).exists() else repr(layer))
+        elif isinstance(layer, CopyConfig):
+            out.append(_copy_identity(layer, ignores))
+        else:
+            out.append(repr(layer))
+    return "(" + ", ".join(out) + ")"
+
+
 # where a source checkout keeps the wheels it builds (`PythonWheels(wheel_dir=DIST_FOLDER, ...)`)
 DIST_FOLDER = Path(__file__).resolve().parent.parent / "dist"
 
@@ -410,7 +479,9 @@ class Image:
         platform: Optional[tuple[Architecture, ...]] = None,
         secret_mounts: Optional[SecretRequest] = None,
     ) -> Image:
-        base = cls.from_debian_base(python_version=python_version, registry=registry, registry_secret=registry_secret, name=name, platform=platform)
+        # the script's own dependencies are all it gets: a plain Python image, without flyte (as the SDK builds it)
+        base = cls.from_debian_base(python_version=python_version, registry=registry, registry_secret=registry_secret,
+                                    name=name, platform=platform, install_flyte=False)
         return base._add(
             UVScript(
                 script=Path(script), index_url=index_url, extra_index_urls=_tuple(extra_index_urls), pre=pre,
@@ -602,12 +673,20 @@ class Image:
     # --- identity and rendering -------------------------------------------------------------------
 
     def _digest(self) -> str:
+        """The content hash in the URI, computed once per image object: the settings and layers,
+        with what copy layers copy counted by content (see `_layer_identities`)."""
+        cached = self.__dict__.get("_digest_cache")
+        if cached is not None:
+            return cached  # type: ignore[no-any-return]
         h = hashlib.md5()
         for f in fields(self):
             if f.name == "_guard":
                 continue
-            h.update(f"{f.name}={getattr(self, f.name)!r};".encode())
-        return h.hexdigest()
+            value = _layer_identities(self._layers) if f.name == "_layers" else repr(getattr(self, f.name))
+            h.update(f"{f.name}={value};".encode())
+        digest = h.hexdigest()
+        object.__setattr__(self, "_digest_cache", digest)
+        return digest
 
     @property
     def uri(self) -> str:
@@ -617,7 +696,10 @@ class Image:
         if not self._layers and self.base_image and not self.dockerfile_path and not self._cloned:
             return self.base_image
         repo = f"{self.registry}/{self.name or _DEFAULT_NAME}" if self.registry else (self.name or _DEFAULT_NAME)
-        return f"{repo}:{self._digest()}"
+        # a fixed tag set on the instance (the SDK's `_tag`, which CI scripts set to push a
+        # release tag) replaces the content hash
+        tag = self.__dict__.get("_tag")
+        return f"{repo}:{tag if isinstance(tag, str) and tag else self._digest()}"
 
     def dockerfile(self) -> str:
         """The Dockerfile that builds this image."""

@@ -18,6 +18,7 @@ from collections.abc import Callable
 from typing import Any, Optional
 
 from .errors import RuntimeDataValidationError
+from .models import NativeInterface
 
 logger = logging.getLogger("flyte")
 _UTC = datetime.timezone.utc
@@ -51,6 +52,7 @@ def _exact(tp: type) -> Converter:
             return v
         _fail(v, tp)
 
+    conv.exact = tp  # type: ignore[attr-defined]  # a value of exactly this type passes as it is: callers skip the call
     return conv
 
 
@@ -396,25 +398,47 @@ def _is_typeddict(tp: Any) -> bool:
     return ext is not None and ext.is_typeddict(tp)
 
 
+def _typeddict_keys(tp: type) -> tuple[dict[str, Any], frozenset[str]]:
+    """A TypedDict's value types (Required/NotRequired unwrapped) and required keys, read from its
+    hints: `__required_keys__` misses a NotRequired written as a string annotation (PEP 563)
+    before Python 3.12."""
+    ext = sys.modules.get("typing_extensions")
+    not_required = {getattr(typing, "NotRequired", None), getattr(ext, "NotRequired", None)} - {None}
+    required_mark = {getattr(typing, "Required", None), getattr(ext, "Required", None)} - {None}
+    types_: dict[str, Any] = {}
+    required: set[str] = set()
+    for k, t in _record_hints(tp).items():
+        origin = typing.get_origin(t)
+        if origin in not_required or origin in required_mark:
+            if origin in required_mark:
+                required.add(k)
+            t = typing.get_args(t)[0]
+        elif k in getattr(tp, "__required_keys__", ()):
+            required.add(k)
+        types_[k] = t
+    return types_, frozenset(required)
+
+
 class _TypedDictConverter:
     """A dict with a TypedDict's keys and value types; stays a plain dict (as in the SDK).
     Keys it does not declare are dropped, as pydantic's validation of a TypedDict drops them."""
 
-    __slots__ = ("_convs", "tp")
+    __slots__ = ("_convs", "_required", "tp")
 
     def __init__(self, tp: type):
         self.tp = tp
         self._convs: Optional[dict[str, Optional[Converter]]] = None
+        self._required: frozenset[str] = frozenset()
 
     def __call__(self, v: Any) -> Any:
         tp = self.tp
         if not isinstance(v, dict):
             _fail(v, tp)
         if self._convs is None:
-            hints = _record_hints(tp)
+            hints, self._required = _typeddict_keys(tp)
             self._convs = {k: _compile(t, True) for k, t in hints.items()}
         convs = self._convs
-        missing = [k for k in getattr(tp, "__required_keys__", ()) if k not in v]
+        missing = [k for k in self._required if k not in v]
         if missing:
             raise _Mismatch(f"{tp.__qualname__} is missing required key(s) {', '.join(map(repr, missing))}")
         out = {}
@@ -462,8 +486,18 @@ def _is_namedtuple(t: Any) -> bool:
     return isinstance(t, type) and issubclass(t, tuple) and hasattr(t, "_fields")
 
 
-class TaskInterface:
-    """Parameters and outputs of a task function, with compiled binders and type converters."""
+class TaskInterface(NativeInterface):
+    """Parameters and outputs of a task function, with compiled binders and type converters.
+
+    It is a `flyte.models.NativeInterface` (code written for the SDK checks
+    `isinstance(task.interface, NativeInterface)`), whose `inputs`/`outputs` are computed from the
+    function; unlike that frozen record it is mutable inside and compares by identity."""
+
+    # NativeInterface is a frozen dataclass; this class keeps plain-object semantics
+    __setattr__ = object.__setattr__  # type: ignore[assignment]
+    __delattr__ = object.__delattr__  # type: ignore[assignment]
+    __eq__ = object.__eq__  # type: ignore[assignment]
+    __hash__ = object.__hash__  # type: ignore[assignment]
 
     def __init__(self, func: Callable[..., Any]):
         self.func = func
@@ -488,12 +522,14 @@ class TaskInterface:
         self.required = tuple(n for n in self.names if n not in self.defaults)
         self._positional_only = tuple(p.name for p in sig.parameters.values() if p.kind is p.POSITIONAL_ONLY)
         self._compiled = False
-        self._converters: tuple[tuple[str, Converter], ...] = ()
+        # (name, converter, the type whose values pass unconverted or None): see _exact
+        self._converters: tuple[tuple[str, Converter, Optional[type]], ...] = ()
         self.input_types: dict[str, Any] = {}
         self.output_names: tuple[str, ...] = ()
         self.output_types: tuple[Any, ...] = ()
         self.multi_output = False
         self._output_convs: tuple[Optional[Converter], ...] = ()
+        self._output_exact: Optional[type] = None  # a single output of exactly this type passes as it is
         self.has_return_annotation = sig.return_annotation is not _EMPTY
 
     def __getstate__(self) -> dict[str, Any]:
@@ -514,7 +550,7 @@ class TaskInterface:
         for n in self.names:
             c = _compile(hints[n]) if n in hints else None
             if c is not None:
-                convs.append((n, c))
+                convs.append((n, c, getattr(c, "exact", None)))
         self._converters = tuple(convs)
         ret = hints.get("return", self.signature.return_annotation)
         if isinstance(ret, str):
@@ -525,6 +561,8 @@ class TaskInterface:
         # callers get the bare value (the SDK's behaviour).
         self._single_namedtuple = ret if _is_namedtuple(ret) and len(ret._fields) == 1 else None
         self._output_convs = tuple(_compile(t) for t in self.output_types)
+        self._output_exact = (getattr(self._output_convs[0], "exact", None)
+                              if len(self._output_convs) == 1 and not self.multi_output else None)
         self._compiled = True
 
     def ensure_compiled(self) -> None:
@@ -567,8 +605,10 @@ class TaskInterface:
             bound = {n: bound[n] if n in bound else self.defaults[n] for n in names}
         elif kwargs:
             bound = {n: bound[n] for n in names}
-        for name, conv in self._converters:
+        for name, conv, exact in self._converters:
             value = bound[name]
+            if type(value) is exact:
+                continue
             try:
                 new = conv(value)
             except _Mismatch as m:
@@ -616,6 +656,8 @@ class TaskInterface:
                         raise RuntimeDataValidationError(name, m, task_name) from None
                 converted.append(v)
             return tuple(converted)  # a NamedTuple reaches callers as a plain tuple
+        if type(value) is self._output_exact:
+            return value
         if self._single_namedtuple is not None and isinstance(value, self._single_namedtuple):
             value = value[0]
         conv = self._output_convs[0]
@@ -643,7 +685,7 @@ class TaskInterface:
         """This interface as a `flyte.models.NativeInterface`."""
         native = self.__dict__.get("_native")
         if native is None:
-            from .models import NativeInterface, _as_interface_type, extract_return_annotation
+            from .models import _as_interface_type, extract_return_annotation
 
             if not self._compiled:
                 self._compile()

@@ -52,6 +52,12 @@ def _resolve(func: Any, n_iterables: int) -> tuple[TaskTemplate, tuple, dict]:
         )
     if isinstance(func, functools.partial) and not free:
         raise TypeError(f"Partial function must leave at least one parameter of {base.name!r} unspecified for map")
+    # the mapped values go in positionally after the partial's own: one of those positions named
+    # by a keyword of the partial would get two values (the SDK refuses it here, before any item runs)
+    for name in iface.names[:len(args) + n_iterables]:
+        if name in kwargs:
+            raise TypeError(f"Parameter '{name}' is provided both as positional argument and keyword argument "
+                            f"in partial function {base.name}.")
     return base, args, kwargs
 
 
@@ -265,13 +271,23 @@ class _ThreadedMap:
             self._run(i)
 
     def _watch(self) -> None:
+        # An item counts as slow (blocked: worth overlapping) when the watchdog finds the same one
+        # running past _GROW_AFTER at two looks in a row: once may be a fast item held up by
+        # something else (the store's writer holding the GIL, the OS running another process),
+        # which more threads only make worse. Helpers double per slow look, up to the limit.
+        seen = None
         while not self.stop:
             time.sleep(_GROW_AFTER)
             since = self._item_started[0]
-            if since is not None and time.time() - since >= _GROW_AFTER:  # items block: overlap them
-                while len(self.threads) < self._helpers_allowed() and not self.stop:
-                    self.grow()
-                return
+            if since is not None and time.time() - since >= _GROW_AFTER:
+                if since == seen:
+                    for _ in range(max(1, len(self.threads))):
+                        self.grow()
+                    if len(self.threads) >= self._helpers_allowed():
+                        return
+                seen = since
+            else:
+                seen = None
             if self._claimed >= len(self.items) - 1:
                 return  # nothing left to start
 
@@ -400,6 +416,19 @@ async def _map_sync_task_from_async(task: TaskTemplate, pargs: tuple, pkwargs: d
         tm.cancel()
 
 
+def _blocked_in_loop(n: int, return_exceptions: bool) -> Iterator[Any]:
+    """The blocking `flyte.map` called on a task's event loop: it would stall the loop its items
+    need, so none runs. As in the SDK's local mode, each item is an `AssertionError` naming the
+    deadlock (yielded with return_exceptions, raised at the first item without), so a task that
+    returns the list fails on its output type, as it does there."""
+    for _ in range(n):
+        # short enough that a type error quoting it still shows the way out
+        err = AssertionError("Deadlock detected: blocking call flyte.map in an async task, use flyte.map.aio() there")
+        if not return_exceptions:
+            raise err
+        yield err
+
+
 # -- the public callable -----------------------------------------------------------------------------
 
 
@@ -414,12 +443,9 @@ class _Mapper:
             in_loop = True
         except RuntimeError:
             in_loop = False
-        if in_loop and current_frame.get() is not None:
-            raise RuntimeError(
-                "flyte.map(...) blocks until its items finish, which would stall this task's event loop. "
-                "In async code use `async for r in flyte.map.aio(...)` instead."
-            )
         items = list(zip(*iterables))
+        if in_loop and current_frame.get() is not None:
+            return _blocked_in_loop(len(items), return_exceptions)
         return self._iterate(task, pargs, pkwargs, items, group_name, concurrency, return_exceptions)
 
     def _iterate(self, task: TaskTemplate, pargs: tuple, pkwargs: dict, items: list[tuple], group_name: Optional[str],

@@ -152,6 +152,25 @@ class Run:
         if row.phase != Phase.SUCCEEDED:
             raise RuntimeError(f"Run {self.name!r} {row.phase}: {row.error_code}: {row.error}")
 
+    @property
+    def action(self) -> Any:
+        """The run's root action as `flyte.remote.Action` reads it from the store (`await
+        run.action.wait()`, `run.action.phase`, ...)."""
+        from .remote._run import Run as StoredRun
+        from .remote._run import _run_record_or_raise
+
+        return StoredRun(_run_record_or_raise(self.name)).action
+
+    def get_debug_url(self) -> str:
+        """The VS Code URL of a run started with `with_runcontext(debug=True)`. A debug server runs
+        in a backend's task pod; a local run has none (attach a debugger to this process), so
+        this fails as the SDK does without a backend client."""
+        raise InitializationError(
+            "ClientNotInitializedError", "user",
+            "Client has not been initialized. Run.get_debug_url() needs a Flyte backend: call flyte.init() with a "
+            "valid endpoint/api-key, or flyte.init_from_config() with a valid config file. Local runs have no debug "
+            "server; attach a debugger to this process instead.")
+
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, url={self.url!r})"
 

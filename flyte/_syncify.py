@@ -77,6 +77,7 @@ class Immediate:
         self._fn = fn
         self.__doc__ = fn.__doc__
         self.__name__ = getattr(fn, "__name__", type(fn).__name__)
+        self.__wrapped__ = fn  # inspect.signature shows the function's
 
     def __get__(self, obj: Any, objtype: Any = None) -> Any:
         # as a method (`run.wait()`, `await run.wait.aio()`), bound to its instance

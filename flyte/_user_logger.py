@@ -49,3 +49,7 @@ def user_logger() -> logging.Logger:
         logger.setLevel(_level())
         logger.propagate = False
     return logger
+
+
+logger = user_logger()  # `flyte.logger`: INFO and above on stderr, as in the SDK
+system_logger = logging.getLogger("flyte")  # `flyte.system_logger`: the runtime's own messages

@@ -170,7 +170,7 @@ class RuntimeDataValidationError(RuntimeUserError):
     def __init__(self, var: str, e: Exception | str, task_name: str = ""):
         super().__init__(
             "DataValidationError",
-            f"In task {task_name!r}, failed to convert variable {var!r}: {e}",
+            f"In task {task_name} variable {var}, failed to serialize/deserialize because of {e}",
         )
 
 

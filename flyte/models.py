@@ -293,6 +293,22 @@ class NativeInterface:
     def get_input_types(self) -> dict[str, Any]:
         return {k: t for k, (t, _) in self.inputs.items()}
 
+    @property
+    def json_schema(self) -> dict[str, Any]:
+        """The inputs as one JSON schema object: each input's schema from its Flyte literal type
+        (`flyte._json_schema`; an unannotated input is a string), inputs without a default
+        required."""
+        from ._json_schema import literal_type_to_json_schema
+        from .types import TypeEngine
+
+        properties: dict[str, Any] = {}
+        for name, (tp, _) in self.inputs.items():
+            if tp is inspect.Parameter.empty:
+                properties[name] = {"type": "string"}
+            else:
+                properties[name] = literal_type_to_json_schema(TypeEngine.to_literal_type(tp))
+        return {"type": "object", "properties": properties, "required": self.required_inputs()}
+
     @classmethod
     def from_types(cls, inputs: dict[str, tuple[Any, Any]], outputs: dict[str, Any],
                    default_inputs: Optional[dict[str, Any]] = None) -> NativeInterface:

@@ -8,10 +8,12 @@ commit, so the selection does not move with the mirror) into a temporary directo
 enter this repository. Every example with a `__main__` block is a standalone program. Those that
 cannot run locally on either side are counted apart, by the first reason found in their source:
 
-- *backend*: deploys, serves, builds images, forces `mode="remote"`, uses `flyte.remote`, apps;
+- *backend*: deploys, serves, builds images, forces `mode="remote"`, uses `flyte.remote` (other
+  than in type hints), apps;
 - *missing package*: imports a module installed in neither or only one of the two environments
   (torch, openai, flyteplugins, ...);
-- *network*: reads http(s) URLs or object storage (s3://, gs://), or calls a hosted API;
+- *network*: reads an http(s) URL (passed to a call that fetches it) or object storage (s3://,
+  gs://), or calls a hosted API;
 - *terminal*: waits for input (prompts, conditions answered on a terminal).
 
 The rest run once per side, as `python FILE` from the example's directory with an empty HOME,
@@ -50,8 +52,11 @@ BACKEND_MODULES = ("flyte.remote", "flyte.app", "flyte.connectors", "flyte.ai", 
                    "flyte.clustered")
 NETWORK_MODULES = {"openai", "anthropic", "httpx", "requests", "aiohttp", "boto3", "aioboto3", "s3fs", "gcsfs",
                    "huggingface_hub", "datasets", "slack_sdk", "gql", "wandb", "langchain", "langchain_core",
-                   "langgraph", "google", "urllib", "http", "socket"}
+                   "langgraph", "google", "urllib", "http"}
 URL_RE = re.compile(r"^(https?|s3|gs|abfss?|hf)://")
+# calls that fetch what a URL names: File/Dir(...), from_existing_remote, read_csv, urlopen, ...
+_READS_RE = re.compile(r"^(File|Dir|DataFrame|open|urlopen|fetch|load.*|read.*|download.*|from_existing_remote|"
+                       r"from_uri|from_url|from_pretrained|load_dataset)$", re.IGNORECASE)
 
 
 @dataclass
@@ -92,10 +97,52 @@ def _has_main(tree: ast.Module) -> bool:
     return False
 
 
+def _annotations(tree: ast.AST) -> set[int]:
+    """ids of every node inside a type annotation (arguments, returns, annotated assignments)."""
+    roots: list[ast.AST] = []
+    for node in ast.walk(tree):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
+            if node.returns is not None:
+                roots.append(node.returns)
+            a = node.args
+            roots += [x.annotation for x in [*a.posonlyargs, *a.args, *a.kwonlyargs, a.vararg, a.kwarg]
+                      if x is not None and x.annotation is not None]
+        elif isinstance(node, ast.AnnAssign):
+            roots.append(node.annotation)
+    return {id(n) for r in roots for n in ast.walk(r)}
+
+
+def _uses_module(tree: ast.AST, prefix: str) -> bool:
+    """Whether the program uses what it imports from `prefix` other than in type annotations (a
+    program that only annotates with `flyte.remote.Run` runs locally)."""
+    bound: set[str] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and (
+                node.module == prefix or node.module.startswith(prefix + ".")):
+            bound |= {a.asname or a.name for a in node.names}
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and \
+                prefix.startswith(node.module + "."):
+            bound |= {a.asname or a.name for a in node.names if f"{node.module}.{a.name}" == prefix}
+        elif isinstance(node, ast.Import):
+            for a in node.names:
+                if a.name == prefix or a.name.startswith(prefix + "."):
+                    bound.add(a.asname or a.name.split(".")[0])
+    skip = _annotations(tree)
+    dotted = prefix + "."
+    for node in ast.walk(tree):
+        if id(node) in skip:
+            continue
+        if isinstance(node, ast.Attribute) and (ast.unparse(node) + ".").startswith(dotted):
+            return True
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Load) and node.id in bound and node.id != "flyte":
+            return True
+    return False
+
+
 def _backend_reason(tree: ast.AST, mods: list[str]) -> str:
     for m in mods:
         for prefix in BACKEND_MODULES:
-            if m == prefix or m.startswith(prefix + "."):
+            if (m == prefix or m.startswith(prefix + ".")) and _uses_module(tree, prefix):
                 return f"uses {prefix}"
     for node in ast.walk(tree):
         if isinstance(node, ast.Call):
@@ -120,10 +167,17 @@ def _network_reason(tree: ast.AST, mods: list[str]) -> str:
     docstrings = {id(n.body[0].value) for n in ast.walk(tree)
                   if isinstance(n, (ast.Module, ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))
                   and n.body and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    # An http(s) URL is often plain data (a record's `avatar_url`, a webhook's default address
+    # that local mode never calls); it counts only where a call reads from it. Object-store URLs
+    # (s3://, gs://, hf://) count wherever they appear.
+    read_args: set[int] = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and _READS_RE.search(ast.unparse(node.func).rsplit(".", 1)[-1]):
+            read_args |= {id(n) for a in [*node.args, *(k.value for k in node.keywords)] for n in ast.walk(a)}
     for node in ast.walk(tree):
         if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in docstrings:
             m = URL_RE.match(node.value.strip())
-            if m:
+            if m and (not m.group(1).startswith("http") or id(node) in read_args):
                 return f"reads {m.group(1)}:// data"
     return ""
 
@@ -249,9 +303,11 @@ _NORMALISERS = [
 
 # Differences by design, not compared: the real SDK's local runs are all named "dry-run" and keep
 # their files under /tmp/flyte; ours get unique, resumable names (r + 16 base-36 characters) and
-# live under FLYTE_HOME.
+# live under FLYTE_HOME. A `File`/`Dir.from_local` of a temporary file keeps its temp path on the
+# SDK (`<home>/tmpXXXX`, the example's TMPDIR) and is copied into the run's storage on ours.
 _BY_DESIGN = [
     (re.compile(r"<home>/flyte-home[^\s'\",)\]}]*"), "<tmp>"),
+    (re.compile(r"<home><tmp>"), "<tmp>"),
     (re.compile(r"\br[a-z0-9]{16}\b|\bdry-run\b"), "<run-name>"),
 ]
 

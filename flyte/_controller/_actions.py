@@ -97,7 +97,10 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
         raise _nested_in_trace(rt, parent)
     run = parent.run
     inputs = rt.iface.bind(rt.name, args, kwargs)
-    packed = encode_inputs(rt, run, inputs)
+    try:
+        packed = run.codec.pack(inputs)
+    except SerializationError:
+        packed = encode_inputs(rt, run, inputs)  # raises, naming the input
     group = current_group.get()
     aid = next_action_id(parent, packed, rt.name, group)
     call = Call(rt, parent, packed, aid, group, inputs)
@@ -399,6 +402,8 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
             finally:
                 current_frame.reset(token)
     finally:
+        if item_started is not None:
+            item_started[0] = None  # committing is not a call: a long commit must not read as a slow item
         if gtoken is not None:
             current_group.reset(gtoken)
         recorder.commit(batch)

@@ -8,6 +8,7 @@ from ..errors import (
     ActionAbortedError,
     BaseRuntimeError,
     OOMError,
+    RuntimeDataValidationError,
     RuntimeSystemError,
     RuntimeUnknownError,
     RuntimeUserError,
@@ -18,7 +19,7 @@ from ..errors import (
 
 # Failures a caller may want to branch on by class keep their class; everything else becomes the
 # generic error of its kind, as it would after a trip through a Flyte backend.
-_KEEP_CLASS = (TaskTimeoutError, OOMError, TaskInterruptedError, ActionAbortedError)
+_KEEP_CLASS = (TaskTimeoutError, OOMError, TaskInterruptedError, ActionAbortedError, RuntimeDataValidationError)
 _BY_KIND = {"user": RuntimeUserError, "system": RuntimeSystemError, "unknown": RuntimeUnknownError}
 
 

@@ -52,12 +52,19 @@ class Codec:
     """Encodes values for one run. `io_hook` lets `flyte.io` values copy their data into the run's
     blob directory as they are encoded, so later actions do not depend on the producer's files."""
 
-    __slots__ = ("_blob_loader", "_packer_default", "io_context")
+    __slots__ = ("_blob_loader", "_packer_default", "_packers", "io_context")
 
     def __init__(self, io_context: Any = None, blob_loader: Optional[Callable[[str], bytes]] = None):
         self.io_context = io_context
         self._blob_loader = blob_loader
         self._packer_default = self._default
+        # Idle packers, reused: `msgpack.packb` makes a Packer per call, which costs several
+        # times the packing of a small value. A pack takes one off this list (list.pop and
+        # append are atomic), so threads and the nested packs of `_default` never share one.
+        self._packers: list[msgpack.Packer] = []
+
+    def __reduce__(self) -> Any:
+        return (Codec, (self.io_context, self._blob_loader))  # packers are per process
 
     def _default(self, obj: Any) -> msgpack.ExtType:
         if type(obj) is tuple:
@@ -89,7 +96,14 @@ class Codec:
         return msgpack.ExtType(code, data)
 
     def pack(self, value: Any) -> bytes:
-        return msgpack.packb(value, default=self._packer_default, use_bin_type=True, strict_types=True)
+        packers = self._packers
+        try:
+            packer = packers.pop()
+        except IndexError:
+            packer = msgpack.Packer(default=self._packer_default, use_bin_type=True, strict_types=True)
+        data = packer.pack(value)  # on an error the packer is dropped, whatever state it is in
+        packers.append(packer)
+        return data
 
     def unpack(self, data: bytes) -> Any:
         return msgpack.unpackb(data, ext_hook=self._ext_hook, raw=False, strict_map_key=False)

@@ -95,6 +95,10 @@ INLINE_LIMIT = 256 * 1024  # bytes; larger encoded values live in the blob store
 _BLOB_EXT = int(ExtCode.BLOB)
 DB_NAME = "metadata.db"
 CLEAN_MARK = "metadata.db.clean"  # the database's file state when it was last closed cleanly
+_RUNNING = Phase.RUNNING.value
+# Finished children of one parent committed together are stored packed (see _pack_finished) when
+# there are at least PACK_MIN of them, PACK_ROWS to a batch (what one page of a listing opens).
+PACK_MIN, PACK_ROWS = 16, 1024
 _JOURNAL_KEY = "journal:"  # meta key prefix: the highest journal segment of an owner that is committed
 
 logger = logging.getLogger("flyte")
@@ -900,8 +904,10 @@ class SQLiteStore:
             try:
                 # finished rows were offloaded when recorded; started rows may carry large inputs
                 rows = [self._offload_row(r) if r[12] is None else r for r in actions.values()]
-                replacing = self._replacements(rows, batches) if self._replaced else None
-                tallies, started, ended = self._tally(rows, batches, replacing.old if replacing else ())
+                rows, packed = self._pack_finished(rows)
+                packed[:0] = batches
+                replacing = self._replacements(rows, packed) if self._replaced else None
+                tallies, started, ended = self._tally(rows, packed, replacing.old if replacing else ())
                 with self._db_lock:
                     conn = self._conn
                     conn.execute("BEGIN")
@@ -912,8 +918,8 @@ class SQLiteStore:
                             conn.executemany("DELETE FROM actions WHERE run=? AND start_time=? AND id=?", replacing.keys)
                         if rows:
                             conn.executemany(_UPSERT_ACTION, rows)
-                        if batches:
-                            conn.executemany(_INSERT_BATCH, [_batch_row(b) for b in batches])
+                        if packed:
+                            conn.executemany(_INSERT_BATCH, [_batch_row(b) for b in packed])
                         if attempts:
                             conn.executemany(_UPSERT_ATTEMPT, attempts)
                         if cache:
@@ -967,6 +973,37 @@ class SQLiteStore:
                         self._spare = segment
                 if not keep:
                     segment.close_and_remove()
+
+    def _pack_finished(self, rows: list) -> tuple[list, list]:
+        """Split the rows of a commit into those for the actions table and batches to store packed.
+
+        An action that started and finished between two commits (most children of a fan-out or
+        a loop) is stored packed with its siblings, as a map's items are: one insert per
+        `PACK_ROWS` of them instead of one each (a table row costs SQLite ~10 µs, its share of a
+        batch ~1 µs). A running action, one whose running row is committed already (its finished
+        row replaces that one in place), and a parent with fewer than `PACK_MIN` such children in
+        this commit stay table rows. Old rows replaced by a resumed run are always table rows
+        (see `prepare_resume`), so a packed record is never the stale one."""
+        if len(rows) < PACK_MIN:
+            return rows, []
+        running = self._running
+        table: list = []
+        siblings: dict[tuple, list] = {}
+        for r in rows:
+            if r[7] == _RUNNING or (r[0], r[1]) in running:
+                table.append(r)
+            else:
+                group = siblings.get((r[0], r[2]))
+                if group is None:
+                    group = siblings[(r[0], r[2])] = []
+                group.append(r)
+        packed: list[list] = []
+        for group in siblings.values():
+            if len(group) < PACK_MIN:
+                table.extend(group)
+            else:
+                packed.extend(group[i : i + PACK_ROWS] for i in range(0, len(group), PACK_ROWS))
+        return table, packed
 
     def _replaced_committed(self, replacing: Optional[_Replacements], runs: dict[str, tuple]) -> None:
         """After a commit: the old rows just replaced are not replaced again; a resumed run that

@@ -45,6 +45,7 @@ from .._interface import TaskInterface
 from .._task import AsyncFunctionTaskTemplate
 from ..errors import RuntimeUserError
 from ..io import Dir, File
+from ..models import NativeInterface
 
 logger = logging.getLogger("flyte")
 
@@ -110,9 +111,12 @@ class ContainerSpecPolicy:
         return hashlib.sha256((body + salt).encode()).hexdigest()
 
 
-def _body_for(task: ContainerTask, inputs: Dict[str, Type], outputs: Dict[str, Type]) -> Any:
-    """An async function with the task's typed signature whose body runs the container. Several
-    outputs come back as a NamedTuple (so they keep their declared names), one as itself."""
+def _body_for(task: ContainerTask, inputs: Dict[str, Type], outputs: Dict[str, Type],
+              defaults: Optional[Dict[str, Any]] = None) -> Any:
+    """An async function with the task's typed signature (inputs with a value in `defaults` are
+    optional) whose body runs the container. Several outputs come back as a NamedTuple (so they
+    keep their declared names), one as itself."""
+    defaults = defaults or {}
     result_type: Any = None
     if len(outputs) > 1:
         result_type = typing.NamedTuple(f"{task.name.replace('.', '_').replace('-', '_')}_outputs",  # type: ignore[misc, no-redef]
@@ -126,11 +130,28 @@ def _body_for(task: ContainerTask, inputs: Dict[str, Type], outputs: Dict[str, T
             return result_type(*values)
         return values[0] if outputs else None
 
-    params = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, annotation=t) for k, t in inputs.items()]
+    params = [inspect.Parameter(k, inspect.Parameter.KEYWORD_ONLY, annotation=t,
+                                default=defaults.get(k, inspect.Parameter.empty)) for k, t in inputs.items()]
     run_container.__signature__ = inspect.Signature(params, return_annotation=result_type)  # type: ignore[attr-defined]
     run_container.__annotations__ = {**inputs, "return": result_type}
     run_container.__name__ = run_container.__qualname__ = task.name.rsplit(".", 1)[-1].replace("-", "_")
     return run_container
+
+
+class ContainerInterface(TaskInterface):
+    """A container task's interface: its outputs keep their declared names in the SDK's view
+    (`task.interface.outputs == {"result": int}`, where a function's single output is `o0`)."""
+
+    def __init__(self, func: Any, outputs: Dict[str, Type]):
+        super().__init__(func)
+        self.declared_outputs = dict(outputs)
+
+    def native(self) -> NativeInterface:
+        native = self.__dict__.get("_native")
+        if native is None:
+            native = super().native()
+            native = self.__dict__["_native"] = NativeInterface(native.inputs, dict(self.declared_outputs))
+        return native
 
 
 _docker_answers: Optional[bool] = None
@@ -207,7 +228,37 @@ class ContainerTask(AsyncFunctionTaskTemplate):
             kwargs["cache"] = replace(cache, policies=[ContainerSpecPolicy(spec), *kept])
         self.name = name  # _body_for names the function after it
         func = _body_for(self, self._inputs, self._outputs)
-        super().__init__(name=name, interface=TaskInterface(func), func=func, image=image, **kwargs)
+        super().__init__(name=name, interface=ContainerInterface(func, self._outputs), func=func, image=image,
+                         **kwargs)
+
+    # -- the interface, replaceable as in the SDK ------------------------------------------------------
+
+    @property  # type: ignore[override]
+    def interface(self) -> TaskInterface:
+        return self.__dict__["interface"]  # type: ignore[no-any-return]
+
+    @interface.setter
+    def interface(self, value: Any) -> None:
+        """Take a `NativeInterface` as the SDK's tasks do (`task.interface = NativeInterface(...)`,
+        how a sandbox gives its script input a default): its inputs must be this task's declared
+        inputs; their defaults are honoured on calls, and the outputs stay the declared ones."""
+        if isinstance(value, TaskInterface):
+            self.__dict__["interface"] = value
+            return
+        if not isinstance(value, NativeInterface):
+            raise TypeError(f"ContainerTask {self.name!r}: interface must be a flyte.models.NativeInterface, "
+                            f"got {type(value).__name__}")
+        if list(value.inputs) != list(self._inputs):
+            raise ValueError(f"ContainerTask {self.name!r}: the interface's inputs {list(value.inputs)} are not the "
+                             f"task's declared inputs {list(self._inputs)}")
+        if dict(value.outputs) != self._outputs:
+            raise ValueError(f"ContainerTask {self.name!r}: the interface's outputs {dict(value.outputs)} are not the "
+                             f"task's declared outputs {self._outputs}")
+        defaults = {k: d for k, (_, d) in value.inputs.items() if d is not inspect.Parameter.empty}
+        func = _body_for(self, self._inputs, self._outputs, defaults)
+        self.func = func
+        self.__dict__["interface"] = ContainerInterface(func, self._outputs)
+        self._rt = None  # the next call binds with the new defaults
 
     # -- what the command gets ----------------------------------------------------------------------
 

@@ -227,6 +227,13 @@ class IOValue:
         """The value `io_record` described, as an instance of `cls`."""
         return cls(**record)
 
+    def __flyte_cache_hash__(self) -> Optional[str]:
+        """A cached task keys this input by its `hash` when it has one (`File.from_local(...,
+        hash_method="...")`, `Dir.from_local(..., dir_cache_key=...)`), not by where its bytes are:
+        the SDK's content-based caching. Without a hash, by the value as usual."""
+        own = getattr(self, "hash", None)
+        return own if isinstance(own, str) and own else None
+
     # -- value semantics ---------------------------------------------------------------------------
 
     def __eq__(self, other: object) -> bool:
@@ -238,6 +245,11 @@ class IOValue:
     def __repr__(self) -> str:
         inner = ", ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields())
         return f"{type(self).__name__}({inner})"
+
+    def __str__(self) -> str:
+        # the SDK's File/Dir/DataFrame are pydantic models, and print as pydantic prints a model:
+        # its fields separated by spaces, without the class name
+        return " ".join(f"{f}={getattr(self, f)!r}" for f in self._repr_fields())
 
     def _repr_fields(self) -> tuple[str, ...]:
         return self._fields

@@ -35,14 +35,15 @@ def _is_pandas(df: Any) -> bool:
 
 
 class DataFrame(IOValue):
-    """A dataframe by value (wrapped) or by reference (`uri`, `format`)."""
+    """A dataframe by value (wrapped) or by reference (`uri`, `format`). A wrapped frame has no
+    format (`""`) until it is written, as in the SDK."""
 
     _fields = ("uri", "format", "hash")
     _schema = ("A tabular data reference backed by a remote file.", "dataframe", {
         "uri": (OPT_STR, None), "format": (OPT_STR, ""), "hash": (OPT_STR, None),
     })
 
-    def __init__(self, uri: Optional[str] = None, format: Optional[str] = PARQUET, hash: Optional[str] = None,
+    def __init__(self, uri: Optional[str] = None, format: Optional[str] = "", hash: Optional[str] = None,
                  val: Any = None, **_: Any):
         self.uri = uri
         self.format = format

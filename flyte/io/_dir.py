@@ -181,7 +181,9 @@ class Dir(IOValue):
     def download_sync(self, local_path: Optional[Union[str, Path]] = None) -> str:
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
-        target = Path(local_path) if local_path is not None else Path(new_local_path(self.name or "dir"))
+        # by default a fresh directory named as the source is (its path's last part, as the SDK names it)
+        leaf = Path(self.path.rstrip("/")).name or self.name or "dir"
+        target = Path(local_path) if local_path is not None else Path(new_local_path(leaf))
         if is_remote(self.path):
             _fsspec.get_tree(self.path, str(target))
         else:

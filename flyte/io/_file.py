@@ -255,13 +255,25 @@ class File(IOValue):
         """A local path with the file's bytes (the file itself when it is already local)."""
         if not is_remote(self.path) and local_path is None:
             return local_path_of(self.path)
-        target = Path(local_path) if local_path is not None else Path(new_local_path(self.name))
+        leaf = os.path.basename(self.path.rstrip("/")) or self.name  # named as the source is, as in the SDK
+        target = Path(local_path) if local_path is not None else Path(new_local_path(leaf))
         # An existing directory, or a path ending in a separator, receives the file under its name.
         if target.is_dir() or (local_path is not None and str(local_path).endswith(os.sep)):
             target = target / (os.path.basename(self.path.rstrip("/")) or self.name or "file")
         target.parent.mkdir(parents=True, exist_ok=True)
-        with _open_any(self.path, "rb") as fin, open(target, "wb") as fout:
-            shutil.copyfileobj(fin, fout)
+        if not is_remote(self.path):
+            shutil.copyfile(local_path_of(self.path), target)
+            return str(target)
+        # the store's own `get` (as the SDK downloads), from the filesystem `flyte.storage` gives:
+        # credentials are resolved by that filesystem when it first needs them, not before
+        from .. import storage
+
+        fs = storage.get_underlying_filesystem(path=self.path)
+        try:
+            fs.get(self.path, str(target))
+        except BaseException:
+            target.unlink(missing_ok=True)  # no half-downloaded file left behind
+            raise
         return str(target)
 
     async def download(self, local_path: Optional[Union[str, Path]] = None) -> str:

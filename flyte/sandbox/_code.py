@@ -7,8 +7,9 @@ flags; `auto_io=False`) and *command* (an arbitrary command). Inputs and outputs
 str, bool, datetime, timedelta, File or Dir.
 
 The sandbox runs as a `flyte.extras.ContainerTask` (locally: docker). Its image is `image=` when
-given; otherwise one is built from `packages`/`system_packages`, which needs an image builder
-(`flyte.build`): locally that fails with the builder's error, so pass a pre-built `image`.
+given; otherwise the one `packages`/`system_packages` describe, through `flyte.build`: this
+runtime builds no image and, as the SDK does when it cannot look an image up, assumes it exists,
+so running needs docker and that image (or pass a pre-built `image`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,6 +26,7 @@ from typing import Any, Dict, List, Optional
 from .._environment import TaskEnvironment
 from .._image import Image
 from ..io import Dir, File
+from ..models import NativeInterface
 from ..syncify import syncify
 
 SUPPORTED = (int, float, str, bool, datetime.datetime, datetime.timedelta, File, Dir)
@@ -199,8 +202,19 @@ class CodeSandbox:
 
     @syncify
     async def as_task(self, image: Optional[str] = None) -> Any:
-        """The ContainerTask, its image built first when none is given (see the module docstring)."""
-        return self.container_task(image or self.image or await self._build())
+        """The ContainerTask this sandbox runs as, its image built first when none is given (see
+        the module docstring). In code mode the script is stored now (a `File` named by the hash
+        of its text) and is the default of the task's `_script` input, so the task needs only
+        the declared inputs, wherever it is called or deployed."""
+        task = self.container_task(image or self.image or await self._build())
+        if self.code is not None:
+            script = self.code if not self.auto_io else auto_io_script(self.code, self.inputs, self.outputs)
+            digest = hashlib.sha256(script.encode()).hexdigest()
+            script_file = await File.from_local(str(_script_path(script, digest)), hash_method=digest)
+            inputs = dict(task.interface.inputs)
+            inputs["_script"] = (File, script_file)
+            task.interface = NativeInterface(inputs, dict(task.interface.outputs))
+        return task
 
     async def _build(self) -> str:
         import flyte
@@ -216,17 +230,28 @@ class CodeSandbox:
         the outputs: None, the one value, or a tuple in declaration order."""
         task = await self.as_task.aio(image=image)
         if self.code is not None:
-            script = self.code if not self.auto_io else auto_io_script(self.code, self.inputs, self.outputs)
-            with tempfile.TemporaryDirectory() as tmp:
-                path = Path(tmp) / f"{task.name}.py"
-                path.write_text(script)
-                kwargs["_script"] = await File.from_local(str(path))  # copied into storage now
+            kwargs["_script"] = task.interface.inputs["_script"][1]
         result = task.aio(**kwargs)
         result = await result if hasattr(result, "__await__") else result
         values = tuple(result) if result is not None else ()
         if not values:
             return None
         return values[0] if len(values) == 1 else values
+
+
+def _script_path(script: str, digest: str) -> Path:
+    """The script's text in a file named by its hash, under the temporary directory: it must
+    outlive this call, since outside a run a `File` refers to the local file until the task
+    that takes it is called. Written whole (temporary name, then rename), so a reader never
+    sees half a script."""
+    folder = Path(tempfile.gettempdir()) / "flyte-sandbox-scripts"
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / f"{digest}.py"
+    if not path.exists() or path.read_text() != script:
+        with tempfile.NamedTemporaryFile("w", dir=folder, suffix=".tmp", delete=False) as tmp:
+            tmp.write(script)
+        os.replace(tmp.name, path)
+    return path
 
 
 def create(name: Optional[str] = None, *, code: Optional[str] = None, inputs: Optional[Dict[str, type]] = None,

@@ -17,6 +17,12 @@ from collections.abc import AsyncGenerator, AsyncIterable
 from pathlib import Path
 from typing import IO, Any, Dict, Optional, Union
 
+# fsspec is this module's backend, loaded with it (as the SDK's storage module does: programs use
+# `fsspec.implementations.local` after `import flyte.storage`); `import flyte` does not load this
+# module, so plain programs do not pay for fsspec
+import fsspec
+import fsspec.implementations.local
+
 from ._config import config_for
 
 _DEFAULT_CHUNK = 10 * 1024 * 1024
@@ -78,14 +84,20 @@ def get_configured_fsspec_kwargs(protocol: Optional[str] = None, anonymous: bool
     return {}
 
 
+# the protocols obstore's fsspec adapter serves (when obstore is installed)
+_OBJECT_STORES = frozenset({"s3", "s3a", "gs", "gcs", "abfs", "abfss", "az"})
+
+
 def get_underlying_filesystem(protocol: Optional[str] = None, anonymous: bool = False, path: Optional[str] = None,
                               **kwargs: Any) -> Any:
     """An fsspec filesystem for `protocol` (or `path`'s), configured for this process."""
-    import fsspec
-
     protocol = protocol or (_protocol(path) if path else "file")
     if protocol in ("file", "local"):
         return fsspec.filesystem("file", **kwargs)
+    if protocol not in _OBJECT_STORES:
+        # fsspec's own implementation: memory:// is fsspec's process-wide store (the one flyte.io
+        # writes; obstore's would be another, empty one), and obstore knows no other protocols
+        return fsspec.filesystem(protocol, **kwargs)
     options = {**get_configured_fsspec_kwargs(protocol, anonymous), **kwargs}
     try:
         from obstore.fsspec import FsspecStore

@@ -80,8 +80,33 @@ def test_bytes_and_file_checkpoints_round_trip(tmp_path):
     with pytest.raises(FileNotFoundError, match="does not exist"):
         flyte.Checkpoint(str(tmp_path / "d")).save_sync(tmp_path / "missing")
     assert not (tmp_path / "d").exists()  # nothing half-written
-    with pytest.raises(ValueError, match="not on this machine"):
-        flyte.Checkpoint("s3://bucket/ckpt").save_sync(b"x")
+
+
+def test_a_checkpoint_in_an_object_store_round_trips_and_a_missing_one_is_the_stores_error(tmp_path):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    try:
+        state = tmp_path / "state"
+        (state / "sub").mkdir(parents=True)
+        (state / "step.txt").write_text("41")
+        (state / "sub" / "w.bin").write_bytes(b"\x01\x02")
+        first = flyte.Checkpoint("memory://ckpt-test/1/_flytecheckpoints")
+        assert not first.prev_exists()
+        first.save_sync(state)
+        assert fs.exists("memory://ckpt-test/1/_flytecheckpoints")
+        second = flyte.Checkpoint("memory://ckpt-test/2/_flytecheckpoints", "memory://ckpt-test/1/_flytecheckpoints")
+        assert second.prev_exists()  # a source was given (the SDK's answer; no request to the store)
+        restored = second.load_sync()
+        assert (restored / "step.txt").read_text() == "41" and (restored / "sub" / "w.bin").read_bytes() == b"\x01\x02"
+        second.save_sync(restored)  # saving the restored directory itself: nothing staged inside it
+        third = flyte.Checkpoint("memory://ckpt-test/3/_flytecheckpoints", "memory://ckpt-test/2/_flytecheckpoints")
+        assert sorted(p.name for p in third.load_sync().iterdir()) == ["step.txt", "sub"]
+        gone = flyte.Checkpoint("memory://ckpt-test/4/_flytecheckpoints", "memory://ckpt-test/nothing-here")
+        with pytest.raises(FileNotFoundError):
+            gone.load_sync()
+    finally:
+        fs.rm("memory://ckpt-test", recursive=True)
 
 
 def test_latest_checkpoint_picks_the_newest_match(tmp_path):
@@ -115,5 +140,5 @@ def test_build_dry_run_names_the_image_and_a_real_build_explains():
     image = flyte.Image.from_debian_base().with_pip_packages("pandas")
     assert flyte.build(image, dry_run=True).uri == image.uri
     with pytest.raises(flyte.errors.ImageBuildError, match="does not build images"):
-        flyte.build(image)
+        flyte.build(image, force=True)
     assert flyte.build_images(env).image_lookup == {"checkpoints": flyte.Image.from_debian_base().uri}

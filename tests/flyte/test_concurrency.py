@@ -304,6 +304,23 @@ def test_map_rejects_non_tasks_and_bad_partials():
         list(flyte.map(add3, [1], [2], [3], [4]))
 
 
+@env.task
+def map_partial_clash() -> list[int]:
+    # x is bound by keyword, and the mapped values go in positionally, i.e. to x as well
+    return list(flyte.map(functools.partial(add3, x=1, y=2), [3, 4]))
+
+
+def test_map_over_a_partial_whose_keyword_clashes_with_the_mapped_position_is_a_type_error():
+    with pytest.raises(flyte.errors.RuntimeUserError) as e:
+        flyte.run(map_partial_clash)
+    assert e.value.code == "TypeError" and "Parameter 'x' is provided both as positional argument and keyword" in str(e.value)
+    with pytest.raises(TypeError, match="Parameter 'y' is provided both"):
+        list(flyte.map(functools.partial(add3, 1, y=2), [3]))  # y is also the mapped position
+    with pytest.raises(TypeError, match="Parameter 'x' is provided both"):
+        flyte.map.aio(functools.partial(add3, 1, x=2), [3])
+    assert list(flyte.map(functools.partial(add3, 1, z=3), [10])) == [14]  # no clash: maps y
+
+
 def test_map_outside_a_run_calls_the_functions():
     MEET.reset(size=2, total=3)
     assert list(flyte.map(slow_sync, [1, 2, 3], concurrency=2)) == [2, 4, 6]
@@ -338,3 +355,37 @@ def test_asyncio_run_inside_sync_task_creates_actions():
     run = flyte.run(nested_asyncio_run, 3)
     assert run.outputs()[0] == 6
     assert len([a for a in run.actions() if a["parent"] == "a0"]) == 3
+
+
+@env.task
+def map_fast_sync(n: int) -> int:
+    return sum(flyte.map(twice_sync, range(n)))
+
+
+@env.task
+def twice_sync(x: int) -> int:
+    return x * 2
+
+
+def test_a_map_batch_commit_is_not_taken_for_a_slow_item(monkeypatch):
+    # The map's watchdog adds threads when the consumer's current item has run long; committing a
+    # batch (which can take milliseconds) comes after its items, with no item marked as running.
+    import flyte._controller as controller
+    from flyte._controller import Recorder
+
+    started: list = []  # the map's "current item began at" cell
+    at_commit = []
+    run_batch, commit = controller.execute_batch_sync, Recorder.commit
+
+    def run_batch_seeing(rt, parent, calls, stop_on_error=False, item_started=None):
+        started[:] = [item_started]
+        return run_batch(rt, parent, calls, stop_on_error, item_started)
+
+    def commit_seeing(self, batch):
+        at_commit.append(started[0][0])
+        return commit(self, batch)
+
+    monkeypatch.setattr(controller, "execute_batch_sync", run_batch_seeing)
+    monkeypatch.setattr(Recorder, "commit", commit_seeing)
+    assert flyte.run(map_fast_sync, 200).outputs()[0] == sum(range(200)) * 2
+    assert at_commit and all(s is None for s in at_commit), at_commit

@@ -107,3 +107,40 @@ def test_a_layers_secret_mount_given_by_name_is_kept_as_written_until_the_docker
     assert "--mount=type=secret,id=gh-token,env=GH_TOKEN" in named.dockerfile()
     with pytest.raises(TypeError, match=r"secret name or flyte\.Secret"):
         Image.from_debian_base().with_apt_packages("vim", secret_mounts=[3])  # type: ignore[list-item]
+
+
+def test_a_uv_script_image_starts_from_plain_python_without_flyte(tmp_path):
+    script = tmp_path / "job.py"
+    script.write_text("# /// script\n# dependencies = ['requests']\n# ///\nprint('hi')\n")
+    img = Image.from_uv_script(script, name="job", registry="ghcr.io/me", python_version=(3, 12))
+    assert img.base_image == "python:3.12-slim-bookworm"
+    assert "ghcr.io/me/job:" in img.uri
+
+
+def test_a_copy_layer_is_hashed_by_what_it_copies_and_the_dockerignore_by_its_contents(tmp_path):
+    def project(where, files):
+        src = tmp_path / where / "src"
+        src.mkdir(parents=True)
+        for name, text in files.items():
+            (src / name).parent.mkdir(parents=True, exist_ok=True)
+            (src / name).write_text(text)
+        return src
+
+    ignore = tmp_path / "a" / ".dockerignore"
+    a = project("a", {"main.py": "print(1)", "data.bin": "big", "logs/x.log": "l"})
+    ignore.write_text("# build context\nsrc/data.bin\nsrc/logs\n")
+    b = project("b", {"main.py": "print(1)"})
+    base = Image.from_debian_base(registry="localhost", name="t").with_dockerignore(ignore)
+    # the same copied content under the same name: the same image, wherever the sources are
+    assert base.with_source_folder(a).uri == base.with_source_folder(b).uri
+    (b / "main.py").write_text("print(2)")
+    assert base.with_source_folder(a).uri != base.with_source_folder(b).uri  # content counts
+    before, copied_before = base.uri, base.with_source_folder(a).uri  # the file is read when the URI is asked for
+    ignore.write_text("src/data.bin\n")  # logs/ now copied too
+    again = Image.from_debian_base(registry="localhost", name="t").with_dockerignore(ignore)
+    assert again.uri != before
+    assert again.with_source_folder(a).uri != copied_before
+    ignore.write_text("src/*\n!src/main.py\n")  # a re-included file counts again
+    only_main = Image.from_debian_base(registry="localhost", name="t").with_dockerignore(ignore)
+    (b / "main.py").write_text("print(1)")
+    assert only_main.with_source_folder(a).uri == only_main.with_source_folder(b).uri

@@ -183,3 +183,80 @@ def test_file_equality_repr_and_validation():
     with pytest.raises(FileNotFoundError):
         Dir.from_local_sync("/definitely/not/here")
     assert Batch.model_validate({"name": "n", "data": {"path": "/p"}}).data == File(path="/p")
+
+
+class FrameHolder(pydantic.BaseModel):
+    frame: DataFrame
+    rows: int = 0
+
+
+@env.task
+async def small_frame() -> DataFrame:
+    return DataFrame.from_df(pd.DataFrame({"a": [1, 2]}))
+
+
+@env.task
+async def print_frames() -> list[str]:
+    frame = await small_frame()
+    return [str(frame), repr(frame), str(FrameHolder(frame=frame, rows=2)), str(DataFrame.from_df(pd.DataFrame()))]
+
+
+def test_io_values_print_as_the_sdk_pydantic_models_print():
+    # print() shows pydantic's field list (no class name); repr() names the class
+    assert str(File(path="/x/y.txt")) == "path='/x/y.txt' name='y.txt' format='' hash=None hash_method=None"
+    assert str(Dir(path="/x/d")) == "path='/x/d' name='d' format='' hash=None"
+    printed, shown, nested, wrapped = flyte.run(print_frames).outputs()[0]
+    uri = shown.split("uri='")[1].split("'")[0]
+    assert printed == f"uri='{uri}' format='parquet' hash=None"
+    assert shown == f"DataFrame(uri='{uri}', format='parquet', hash=None)"
+    assert nested == f"frame=DataFrame(uri='{uri}', format='parquet', hash=None) rows=2"  # pydantic's str of a field is its repr
+    assert wrapped == "uri=None format='' hash=None"  # not written yet: no format
+
+
+def test_download_of_a_stored_dir_or_file_goes_to_a_fresh_directory_named_as_the_source(tmp_path):
+    import fsspec
+
+    fs = fsspec.filesystem("memory")
+    fs.pipe("memory://dl-test/data/a.txt", b"A")
+    fs.pipe("memory://dl-test/data/sub/b.txt", b"B")
+    fs.pipe("memory://dl-test/files/x.csv", b"x")
+    try:
+        d = Dir(path="memory://dl-test/data/", name="renamed")
+        first, second = Path(d.download_sync()), Path(d.download_sync())
+        assert first.name == second.name == "data" and first != second  # the path's name, a new place each time
+        assert (first / "a.txt").read_text() == "A" and (first / "sub" / "b.txt").read_text() == "B"
+        f = Path(File(path="memory://dl-test/files/x.csv", name="other.csv").download_sync())
+        assert f.name == "x.csv" and f.read_text() == "x"
+        local = Dir(path=str(tmp_path))
+        assert local.download_sync() == str(tmp_path)  # already local: its own path, nothing copied
+    finally:
+        fs.rm("memory://dl-test", recursive=True)
+
+
+def test_a_stored_file_is_downloaded_by_its_filesystem_get_and_a_failed_download_leaves_nothing(tmp_path):
+    import fsspec
+
+    calls: list[tuple] = []
+
+    class HalfwayFS(fsspec.AbstractFileSystem):
+        """A store whose transfers write part of the file, then fail when the path says so."""
+
+        protocol = ("halfway-test",)
+
+        def get(self, rpath, lpath, **kwargs):
+            calls.append(("get", rpath, lpath))
+            with open(lpath, "wb") as f:
+                f.write(b"partial")
+                if "broken" in rpath:
+                    raise OSError("connection reset in the middle of the transfer")
+                f.write(b" and the rest")
+
+    fsspec.register_implementation("halfway-test", HalfwayFS, clobber=True)
+    target = tmp_path / "got.bin"
+    assert File(path="halfway-test://bucket/ok.bin").download_sync(str(target)) == str(target)
+    assert target.read_bytes() == b"partial and the rest"
+    assert calls == [("get", "halfway-test://bucket/ok.bin", str(target))]  # the store's get, nothing before it
+    broken = tmp_path / "broken.bin"
+    with pytest.raises(OSError, match="connection reset"):
+        File(path="halfway-test://bucket/broken.bin").download_sync(str(broken))
+    assert not broken.exists()  # no half-downloaded file

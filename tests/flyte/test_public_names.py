@@ -49,3 +49,13 @@ def test_every_table_entry_loads_and_is_what_the_module_defines():
 def test_eager_names_exist_without_the_loader():
     for name in flyte._EAGER:
         assert name in vars(flyte), name
+
+
+def test_import_flyte_loads_nothing_but_its_version_until_a_name_is_used():
+    import subprocess
+    import sys
+
+    code = ("import sys; before = set(sys.modules); import flyte; "
+            "print(sorted(set(sys.modules) - before)); flyte.logger; print('logging' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.splitlines()
+    assert out == ["['flyte', 'flyte._version']", "True"]

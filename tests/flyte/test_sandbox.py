@@ -158,8 +158,10 @@ def test_running_without_docker_or_an_image_builder_says_which(tmp_path, monkeyp
     monkeypatch.setenv("PATH", str(tmp_path))  # no docker command
     with pytest.raises(Exception, match="docker command is not installed"):
         sb.run(image="python:3.12-slim", x=1)
-    with pytest.raises(Exception, match="build"):
-        sb.run(x=1)  # no image given: one must be built from the packages
+    # no image given: flyte.build names the packages' image without building it (assumed to
+    # exist, as the SDK assumes when it cannot look it up), and running it needs docker too
+    with pytest.raises(Exception, match=r"runs the image 'sandbox-[0-9a-f]+:[0-9a-f]+' with docker"):
+        sb.run(x=1)
 
 
 @env.sandbox.orchestrator
@@ -201,3 +203,52 @@ def test_a_sandbox_never_runs_its_code_on_this_machine_instead_of_a_container(tm
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(Exception, match="docker command is not installed"):
         sb.run(image="python:3.12-slim", x=1)
+
+
+# -- as_task: the deployable task, its script stored and made the default -------------------------
+
+
+def test_as_task_stores_the_script_and_makes_it_the_default_of_the_script_input(tmp_path):
+    sb = sandbox.create(name="doubler", code="y = x * 2", inputs={"x": int}, outputs={"y": int})
+    task = sb.as_task(image="python:3.12-slim")
+    assert isinstance(task, ContainerTask) and isinstance(task.interface, NativeInterface)
+    assert task.interface.required_inputs() == ["x"]  # the script is not asked of the caller
+    script_type, script = task.interface.inputs["_script"]
+    assert script_type is File and isinstance(script, File)
+    assert task.interface.outputs == {"y": int}  # the declared name, not o0
+    assert task.parent_env is None
+    # the stored script is the generated one: run it here as the container would
+    local = tmp_path / "script.py"
+    script.download_sync(str(local))
+    out = tmp_path / "out"
+    text = local.read_text().replace("'/var/outputs'", repr(str(out)))
+    local.write_text(text)
+    subprocess.run([sys.executable, str(local), "--x=21"], check=True)
+    assert (out / "y").read_text() == "42"
+    # the same code gives the same script, named by its hash
+    again = sb.as_task(image="python:3.12-slim").interface.inputs["_script"][1]
+    assert again.hash == script.hash and again.path == script.path
+
+
+def test_as_task_verbatim_and_command_modes():
+    raw = "import sys; print(sys.argv)"
+    verbatim = sandbox.create(name="raw", code=raw, auto_io=False).as_task(image="img")
+    script = verbatim.interface.inputs["_script"][1]
+    with open(script.download_sync()) as f:
+        assert f.read() == raw  # verbatim: the code as given
+    cmd = sandbox.create(name="cmd", command=["echo", "hi"]).as_task(image="img")
+    assert "_script" not in cmd.interface.inputs
+
+
+def test_a_container_task_honours_an_interface_given_as_the_sdk_gives_it(monkeypatch):
+    monkeypatch.setenv("FLYTE_CONTAINER_RUNTIME", "host")
+    task = ContainerTask(name="echoer", image="alpine", command=["sh", "-c", "echo {{.inputs.word}} > /var/outputs/out"],
+                         inputs={"word": str}, outputs={"out": str})
+    with pytest.raises(ValueError, match="word"):
+        flyte.run(task)  # no default yet
+    task.interface = NativeInterface({"word": (str, "hello")}, {"out": str})
+    assert task.interface.required_inputs() == []
+    assert flyte.run(task).outputs()[0].strip() == "hello"
+    assert flyte.run(task, word="bye").outputs()[0].strip() == "bye"
+    with pytest.raises(ValueError, match="declared inputs"):
+        task.interface = NativeInterface({"other": (str, "x")}, {"out": str})

@@ -178,3 +178,10 @@ def test_s3_through_the_configured_storage(s3_server, tmp_path):
         assert fs.exists("s3://flyte-data/s.bin")
 
     asyncio.run(go())
+
+
+def test_import_flyte_loads_no_storage_backend_and_import_flyte_storage_loads_fsspec():
+    code = ("import sys, flyte; print('fsspec' in sys.modules, 'flyte.storage' in sys.modules); "
+            "import flyte.storage, fsspec; print(fsspec.implementations.local.LocalFileSystem.__name__)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.split() == ["False", "False", "LocalFileSystem"]

@@ -132,6 +132,38 @@ def test_codec_round_trips_python_values():
         assert out == v and type(out) is type(v)
 
 
+def test_codec_packs_from_many_threads_at_once_and_after_a_failed_pack():
+    """The codec reuses its packers: threads packing at the same time (map items, sync bodies),
+    and the nested packs of tuples inside a value, never share one; a value that cannot be packed
+    leaves nothing behind in the next one."""
+    import pickle
+    import threading
+
+    codec = Codec()
+    barrier = threading.Barrier(8)
+    failures: list = []
+
+    def work(t: int) -> None:
+        barrier.wait()
+        for i in range(300):
+            value = {"t": t, "i": i, "nested": ((t, i), [(i,)]), "s": "x" * (i % 40)}
+            out = codec.unpack(codec.pack(value))
+            if out != value:
+                failures.append((value, out))
+
+    threads = [threading.Thread(target=work, args=(t,)) for t in range(8)]
+    for th in threads:
+        th.start()
+    for th in threads:
+        th.join()
+    assert not failures
+    with pytest.raises(TypeError, match="cannot be serialized"):
+        codec.pack({"a": 1, "lock": threading.Lock()})
+    assert codec.unpack(codec.pack([1, (2,)])) == [1, (2,)]
+    again = pickle.loads(pickle.dumps(codec))  # a codec crosses processes without its packers
+    assert again.unpack(again.pack((1, "a"))) == (1, "a")
+
+
 def test_quick_check_runs_only_when_the_file_changed_since_a_clean_close(tmp_path, monkeypatch):
     checks = []
     original = SQLiteStore._quick_check
@@ -165,3 +197,68 @@ def test_newest_runs_are_read_through_an_index_even_in_an_existing_store(tmp_pat
     finally:
         store.close()
     assert any("USING INDEX runs_by_start" in str(step) for step in plan), plan
+
+
+FANNED: list[int] = []
+
+
+@env.task
+async def fan_child(x: int) -> int:
+    FANNED.append(x)
+    if x >= 20 and not FANNED_OK:
+        raise ValueError("fails the first time")
+    return x * 2
+
+
+FANNED_OK: list[bool] = []
+
+
+@env.task
+async def fan_out(n: int) -> int:
+    import asyncio
+
+    results = await asyncio.gather(*[fan_child(i) for i in range(n)], return_exceptions=True)
+    errors = [r for r in results if isinstance(r, BaseException)]
+    if errors:
+        raise errors[0]
+    return sum(results)
+
+
+def test_children_that_finish_between_commits_are_stored_packed_and_read_back_as_rows(flyte_home):
+    """A fan-out's finished children are stored as packed batches (one insert per batch), yet
+    every read, a resume, and the aggregates see each child as if it were a table row."""
+    from flyte._store import open_store
+
+    FANNED.clear()
+    FANNED_OK.clear()
+    with pytest.raises(flyte.errors.RuntimeUserError):
+        flyte.with_runcontext(name="packed").run(fan_out, 40)
+    store = open_store()
+    store.flush()
+    db = sqlite3.connect(store.path)
+    table = db.execute("SELECT count(*) FROM actions WHERE run='packed'").fetchone()[0]
+    packed = db.execute("SELECT count(*) FROM action_batches WHERE run='packed'").fetchone()[0]
+    assert packed >= 1 and table < 41  # not one table row per child
+    children = [a for a in store.list_actions("packed").actions if a.parent == "a0"]
+    assert sorted(a.phase for a in children).count("SUCCEEDED") == 20 and len(children) == 40
+    failed = store.list_actions("packed", phases=["FAILED"]).actions
+    assert sorted(a.id for a in failed if a.parent == "a0") == sorted(c.id for c in children if c.phase == "FAILED")
+    assert [a.id for a in failed if a.parent is None] == ["a0"]
+    one = children[5]
+    assert store.get_action("packed", one.id) == one
+    counts = store.run_counts(["packed"])["packed"]
+    assert counts.succeeded == 20 and counts.failed == 21  # the children and the root
+    # resumed: the 20 succeeded children are replayed; the failed ones run again, and their new
+    # records (packed again: 20 siblings) replace the old ones
+    before = db.execute("SELECT count(*) FROM action_batches WHERE run='packed'").fetchone()[0]
+    FANNED.clear()
+    FANNED_OK.append(True)
+    run = flyte.with_runcontext(name="packed").run(fan_out, 40)
+    assert run.outputs()[0] == sum(range(40)) * 2 and sorted(FANNED) == list(range(20, 40))
+    store.flush()
+    assert db.execute("SELECT count(*) FROM action_batches WHERE run='packed'").fetchone()[0] > before
+    children = [a for a in store.list_actions("packed").actions if a.parent == "a0"]
+    assert len(children) == 40 and {a.phase for a in children} == {"SUCCEEDED"}
+    counts = store.run_counts(["packed"])["packed"]
+    assert counts.succeeded == 41 and counts.failed == 0
+    db.close()
