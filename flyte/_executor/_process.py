@@ -51,7 +51,7 @@ import cloudpickle
 
 from .._controller import ActionStream, base_environment, capturing
 from ._inline import INLINE
-from ._protocol import AttemptExpired, WorkerLost
+from ._protocol import MAX_WORKERS_ENV_VAR, AttemptExpired, WorkerLost
 from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_request, safe_dumps, save_report
 from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, FrameBuffer, FrameSocket
 
@@ -59,7 +59,6 @@ if TYPE_CHECKING:
     from .._context import Frame, RunState
     from .._controller import Call
 
-MAX_WORKERS_ENV_VAR = "FLYTE_MAX_WORKERS"
 _RECV = 1 << 18
 _TAIL = 4096  # bytes of a dying worker's stderr quoted in its error
 
@@ -631,4 +630,4 @@ def _forget_after_fork() -> None:
 
 os.register_at_fork(after_in_child=_forget_after_fork)
 
-__all__ = ["MAX_WORKERS_ENV_VAR", "ProcessExecutor", "body_output", "process_executor"]
+__all__ = ["ProcessExecutor", "body_output", "process_executor"]

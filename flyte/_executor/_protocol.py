@@ -28,6 +28,11 @@ if TYPE_CHECKING:
     from .._controller import Call
 
 
+# How many worker processes the `process` executor starts when `flyte.init(max_workers=)` is not
+# given (`flyte run --max-workers` sets it for the run it starts).
+MAX_WORKERS_ENV_VAR = "FLYTE_MAX_WORKERS"
+
+
 class AttemptExpired(Exception):
     """An attempt ran out of its time budget (distinct from a TimeoutError the body raised)."""
 
