@@ -433,11 +433,13 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     return safe_dumps(answer)
 
 
-def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> AttemptOutcome:
+def run_attempt_here(payload: bytes, link: Link, capture: bool = True,
+                     on_start: Optional[Callable[[], None]] = None) -> AttemptOutcome:
     """Worker side: one attempt of one body under a remote frame, not yet pickled. With
     `capture`, what the body prints through `sys.stdout`/`sys.stderr` is forwarded to its action's
     log through the link; without it, the transport keeps the output itself (the process pool
-    reads the worker's file descriptors, which also carry C and subprocess output)."""
+    reads the worker's file descriptors, which also carry C and subprocess output). `on_start`
+    is called right before the body (after its task and inputs were unpickled and imported)."""
     run_info, this, packed = cloudpickle.loads(payload)
     info = _run_from_bytes(run_info)  # first: it sets the import paths the task may need
     task, kw = cloudpickle.loads(packed)
@@ -462,6 +464,8 @@ def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> Attemp
     if capture:
         capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
+        if on_start is not None:
+            on_start()
         value = task.func(**kw)
         if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
             value = asyncio.run(value)
