@@ -180,7 +180,7 @@ class TaskEnvironment(Environment):
     @property
     def sandbox(self) -> Any:
         """`env.sandbox.orchestrator`: sandboxed orchestrator tasks of this environment (flyte.sandbox)."""
-        from .sandbox._orchestrator import EnvironmentSandbox
+        from ._env_sandbox import EnvironmentSandbox
 
         return EnvironmentSandbox(self)
 

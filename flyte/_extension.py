@@ -36,7 +36,7 @@ def live_progress(enabled: bool = True) -> Any:
     console = Console(highlight=False, soft_wrap=True)
     if not console.is_terminal:
         return contextlib.nullcontext()
-    from ._cli._live import LiveRun
+    from ._live import LiveRun
 
     return LiveRun().shown(console)
 

@@ -46,8 +46,7 @@ from ._executor import select_executor
 from ._fsspec import is_url, join
 from ._run_spec import RunSpec, unpack_spec
 from ._serde import Codec
-from ._store import MetadataStore, Phase, StoreError, open_store
-from ._store._errors import translate
+from ._store import MetadataStore, Phase, StoreError, open_store, translate
 from ._syncify import Dual, Immediate
 from ._task import TaskTemplate
 from .errors import InitializationError
@@ -194,7 +193,7 @@ _config = _Config()
 def _recorder(store: MetadataStore, name: str, replay: Optional[dict[str, bytes]],
               raw_data_path: Optional[str]) -> Recorder:
     if raw_data_path is not None and is_url(raw_data_path):
-        from ._controller._offload import OffloadingRecorder
+        from ._controller import OffloadingRecorder
 
         return OffloadingRecorder(store, name, replay, join(raw_data_path, "blobs"))
     return Recorder(store, name, replay)
@@ -288,7 +287,7 @@ class _Runner:
         self._debug = debug  # kept, as the SDK's runner keeps it; a local run warns that it has no effect
         self._notifications: tuple = ()
         if notifications is not None:  # checked now: a wrong value fails before the run starts
-            from .notify._notifiers import normalize
+            from ._notify import normalize
 
             self._notifications = normalize(notifications, "with_runcontext")
         self.run = Dual(self._run_async)
@@ -414,7 +413,7 @@ class _Runner:
         # thread keeps up to date (queries in this process flush first), so nobody waits for it.
         run.recorder.run_finished(self._run_record(run, call.rt, call.packed, phase, time.time(), out, error))
         if self._notifications:
-            from .notify._local import deliver
+            from ._notify import deliver
 
             deliver(self._notifications, run_name=run.name, task_name=call.rt.name, phase=Phase(phase).public,
                     error=None if error is None else f"{type(error).__name__}: {error}",
@@ -739,9 +738,9 @@ def _init(org: Optional[str] = None, project: Optional[str] = None, domain: Opti
         sys.path.append(str(root))
     _config.home = Path(local_home) if local_home is not None else _config.home
     if storage is not None:
-        from .storage import _config as _storage_config
+        from ._fsspec import configure_storage
 
-        _storage_config.set_configured(storage)
+        configure_storage(storage)
     _config.project, _config.domain, _config.org = project, domain, org
     _config.raw_data_path = raw_data_path
     _config.initialized = True

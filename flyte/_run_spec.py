@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple, Optional
 
-from ._serde._codec import pack_plain, unpack_plain
+from ._serde import pack_plain, unpack_plain
 
 SPEC_VERSION = 1
 

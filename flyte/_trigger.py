@@ -121,7 +121,7 @@ class Trigger:
         if not self.name:
             raise ValueError("Trigger name cannot be empty")
         if self.notifications is not None:
-            from .notify._notifiers import normalize
+            from ._notify import normalize
 
             normalize(self.notifications, f"Trigger '{self.name}'")  # checked; kept as given
         inputs = self.inputs or {}

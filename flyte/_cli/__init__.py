@@ -153,7 +153,7 @@ def _live_view(name: str, out: Any, wanted: bool, progress: bool, output_format:
         if wanted and not out.is_terminal:
             click.echo("(--tui: the live view needs a terminal; showing plain output)", err=True)
         return None
-    from ._live import LiveRun
+    from .._live import LiveRun
 
     return LiveRun(name)
 
@@ -242,7 +242,7 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
     tasks FILE defines."""
     extra = list(ctx.args)
     if max_workers is not None:
-        from .._executor._process import MAX_WORKERS_ENV_VAR
+        from .._executor import MAX_WORKERS_ENV_VAR
 
         os.environ[MAX_WORKERS_ENV_VAR] = str(max_workers)
     if executor is not None:

@@ -3,7 +3,7 @@
 Runs and actions are read through the store's read API a page at a time, and a run's shape comes
 from its fan-out aggregates, so the first page of a run of 100,000 actions is as quick as one of
 ten. Values are shown decoded (`table`) or described without running their code (`json`, see
-`flyte._serde._describe`); failed actions show their error, and their traceback where asked.
+`flyte._serde.describe`); failed actions show their error, and their traceback where asked.
 """
 
 from __future__ import annotations
@@ -15,8 +15,8 @@ from typing import Any, Optional
 
 import click
 
+from .._show import CACHE_MARK, counts_text, duration, error_line, iso, mark, user_traceback, when
 from ._format import Column, console, emit_json, emit_table, fail, output_format, show
-from ._show import CACHE_MARK, counts_text, duration, error_line, iso, mark, user_traceback, when
 
 FOLD = 10  # a fan-out with more members than this is shown as one line in the action tree
 FAILED_PHASES = ("FAILED", "TIMED_OUT")
@@ -46,7 +46,7 @@ def _phases(values: tuple) -> Optional[list[str]]:
 
 
 def _describe_json(store: Any, data: Optional[bytes]) -> Any:
-    from .._serde._describe import describe, to_json
+    from .._serde import describe, to_json
 
     return to_json(describe(data, store.load_blob))
 
@@ -61,7 +61,7 @@ def _decoded(store: Any, data: Optional[bytes]) -> str:
     try:
         return repr(Codec(blob_loader=store.load_blob).unpack(data))
     except Exception:
-        from .._serde._describe import describe
+        from .._serde import describe
 
         return repr(describe(data, store.load_blob))
 
@@ -296,7 +296,7 @@ def _tree(store: Any, run: str, actions: list, fold: bool, now: float) -> Any:
                 hidden += 1
                 continue
             shown_fans.add(key)
-            from ._show import phase_of
+            from .._show import phase_of
 
             parent.add(f"{mark(phase_of(fan.counts))} {escape(a.short_name)} [bold]x{fan.counts.total:,}[/bold]  "
                        f"{counts_text(fan.counts)}  [dim]{duration(fan.first_start, fan.last_end, now)} "

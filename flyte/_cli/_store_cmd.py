@@ -39,7 +39,7 @@ def check(home: Optional[str]) -> None:
     """Check the database (SQLite's integrity_check) and the journal; change nothing.
 
     Exits 1 when the store needs `flyte store recover`."""
-    from .._store._maintenance import check_store
+    from .._store import check_store
 
     path = _home(home)
     report = check_store(path)
@@ -85,8 +85,7 @@ def check(home: Optional[str]) -> None:
 def recover(home: Optional[str], force: bool) -> None:
     """Copy everything that can be read into a fresh store, apply what died processes journaled,
     and keep the damaged files in <home>/damaged-<time>/ (nothing is deleted)."""
-    from .._store import StoreError
-    from .._store._maintenance import check_store, recover_store
+    from .._store import StoreError, check_store, recover_store
 
     path = _home(home)
     console = _console()

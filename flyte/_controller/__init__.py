@@ -11,6 +11,7 @@ from ._actions import (
     execute_sync,
     prepare,
     prepare_root,
+    publish_report,
     submit_async,
     submit_sync,
     submit_sync_in_thread,
@@ -21,6 +22,7 @@ from ._environ import pop as pop_env
 from ._environ import push as push_env
 from ._errors import WORKER_TRACEBACK, crossing_error, error_code, format_failure
 from ._ids import action_id, next_action_id
+from ._offload import OffloadingRecorder
 from ._pool import run_in_worker
 from ._recorder import Failure, Recorder, RunListener, add_listener, remove_listener
 
@@ -30,6 +32,7 @@ __all__ = [
     "ActionStream",
     "Call",
     "Failure",
+    "OffloadingRecorder",
     "Recorder",
     "RunListener",
     "action_id",
@@ -52,6 +55,7 @@ __all__ = [
     "pop_env",
     "prepare",
     "prepare_root",
+    "publish_report",
     "push_env",
     "remove_listener",
     "run_in_worker",

@@ -153,7 +153,7 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     if frame.report is not None and rt.report:
-        _publish_report(frame)
+        publish_report(frame)
     run.recorder.finished(call.record, _SUCCEEDED, frame.attempt, out)
     if call.cache_key is not None and run.cache_write:
         run.recorder.cache_put(call.cache_key, rt.name, rt.cache_version, out)
@@ -164,16 +164,18 @@ def _failed(call: Call, frame: Frame, e: BaseException, phase: str) -> None:
     rt, run = call.rt, call.run
     if frame.report is not None and rt.report:
         try:
-            _publish_report(frame)
+            publish_report(frame)
         except OSError:
             pass
     run.recorder.finished(call.record, phase, frame.attempt, None, e)
 
 
-def _publish_report(frame: Frame) -> None:
-    from ..report._report import publish
-
-    publish(frame)
+def publish_report(frame: Frame) -> None:
+    """Write `frame`'s report to its action's directory (atomically) and record it with the
+    action, where `flyte get` and the UI find it; durable when this returns."""
+    html = frame.report.get_final_report()
+    frame.report.write(frame.run.run_dir / frame.id / "report.html", html)
+    frame.run.recorder.report(frame.id, html)
 
 
 def _should_retry(rt: TaskRuntime, call: Call, attempt: int, e: BaseException) -> Optional[float]:

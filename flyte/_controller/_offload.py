@@ -15,8 +15,7 @@ from typing import Any, Optional
 import msgpack
 
 from .._serde import ExtCode
-from .._store import INLINE_LIMIT
-from .._store._blobs import UrlBlobStore
+from .._store import INLINE_LIMIT, UrlBlobStore
 from ._recorder import Recorder
 
 _BLOB = int(ExtCode.BLOB)

@@ -1,5 +1,32 @@
 """The inline executor: bodies run in this process (async ones on the run's loop, sync ones in
-the calling thread)."""
+the calling thread), except a sync body with a time limit, which runs where its timeout can stop it.
+
+A timed sync body (`timeout=` or a `Timeout` deadline) runs in a worker process of the process
+executor's pool (`flyte._executor._process`, shared with `executor="process"`), when its task
+and inputs can be pickled. At the deadline the worker is killed (its process group: whatever the
+body started dies too), the attempt fails with the SDK's timeout error (`TaskTimeoutError`,
+MaxRuntimeExceededError) and is retried per the task's policy. Nothing the body would have done
+after the deadline happens: no file written, no nested call, nothing recorded. Why this and not
+a thread: Python cannot stop a thread. An exception injected into it fires only at its next
+bytecode, so a body blocked in C (time.sleep, a socket read, a C extension's loop) runs on past
+its deadline, alongside its own retry, and whatever it does then (writing files, calling tasks,
+printing into the action's log) lands in the run as if it belonged to it. A killed process is the
+only real stop, and it is what a Flyte backend does: there every action is a container of its
+own, which a timeout kills. The price, documented for users: the body does not share this
+process's memory (module globals it changes stay in its worker, as on a backend; inputs were
+always private copies), at most `max_workers` timed sync bodies ($FLYTE_MAX_WORKERS, default one
+per CPU) compute at once (a wide fan-out of I/O-bound calls with timeouts is better written as
+async tasks, whose timeouts cancel them for real), and each worker's start is paid once per pool.
+
+Otherwise (a task or an input that cannot be pickled: a lock, an open file, a local object the
+pickler refuses; or one a worker cannot load: a module loaded from a file under a name no import
+finds), the body runs in a thread as before, and the attempt still fails at the deadline
+and is retried. The thread gets an exception injected and, until it stops, is fenced: it runs
+under a frame of its own, which at the deadline stops leading to the run, so any nested call,
+report, checkpoint or `flyte.ctx()` it makes raises `AttemptAbandoned`, and what it prints goes
+to the terminal, not to the action's log. The action's log says what happened, naming the action
+and why its body could not be stopped. This process does not wait for such a thread when it exits.
+"""
 
 from __future__ import annotations
 
@@ -11,20 +38,75 @@ import threading
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Optional
 
+from .._context import Frame, current_frame
 from ._protocol import AttemptExpired
 
 if TYPE_CHECKING:
-    from .._context import Frame
     from .._controller import Call
+
+
+class AttemptAbandoned(RuntimeError):
+    """Raised in a timed-out body that could not be stopped, when it touches the run again."""
 
 
 class _Interrupt(BaseException):
     """Injected into a sync body's thread when its time is up."""
 
 
-def _run_sync_with_timeout(func: Any, kw: dict, seconds: float) -> Any:
+class _AbandonedRun:
+    """Stands in for the run in the frame of a body abandoned at its deadline."""
+
+    __slots__ = ("_message",)
+
+    def __init__(self, message: str):
+        self._message = message
+
+    def __getattr__(self, name: str) -> Any:
+        raise AttemptAbandoned(self._message)
+
+
+def _own_frame(frame: Frame) -> Frame:
+    """A frame for one attempt in a thread: the action's, except that it can be cut loose from
+    the run without touching the action's frame, which the next attempt uses."""
+    if frame.lock is None:
+        frame.lock = threading.Lock()  # shared with the copy, so calls are numbered as one
+    own = Frame.__new__(Frame)
+    for slot in Frame.__slots__:
+        setattr(own, slot, getattr(frame, slot))
+    return own
+
+
+def _take_back(frame: Frame, own: Frame) -> None:
+    """What the attempt changed on its frame becomes the action's (under the frame's lock, as a
+    call's number is taken): its calls' numbers, its report, its checkpoint."""
+    with frame.lock:  # type: ignore[union-attr]
+        frame.counts, frame.report, frame.checkpoint = own.counts, own.report, own.checkpoint
+
+
+def _abandon(frame: Frame, own: Frame, worker: threading.Thread, budget: float, why: str) -> None:
+    _take_back(frame, own)
+    run = frame.run
+    message = (f"action {frame.id} ({frame.task_name}, attempt {frame.attempt}) of run {run.name} timed out after "
+               f"{budget:g}s; its body goes on in a thread that cannot be stopped and may not record into the run")
+    own.run = _AbandonedRun(message)  # type: ignore[assignment]
+    own.id = None  # type: ignore[assignment]  # what it prints is no longer the action's
+    own.lock, own.counts, own.report = None, None, None
+    # Python cannot kill a thread; ask it to stop at its next bytecode (a body blocked in C stops
+    # when that call returns).
+    ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Interrupt))
+    print(f"flyte: {message}. It ran in a thread because {why}; a body blocked in C (time.sleep, I/O, a C "
+          f"extension) runs on until that call returns, and the action's next attempt may start meanwhile. A sync "
+          f"task whose function and inputs can be pickled runs in a worker process that its timeout kills, as "
+          f'every sync task does with flyte.init(executor="process").', file=sys.stderr, flush=True)
+
+
+def run_sync_in_thread(frame: Frame, func: Any, kw: dict, budget: float, why: str) -> Any:
+    """One attempt of a sync body in a thread of its own, given `budget` seconds; `why` it could
+    not run in a worker process goes into the action's log if it overruns."""
     box: list = []
+    own = _own_frame(frame)
     ctx = contextvars.copy_context()
+    ctx.run(current_frame.set, own)
 
     def target() -> None:
         try:
@@ -32,18 +114,35 @@ def _run_sync_with_timeout(func: Any, kw: dict, seconds: float) -> Any:
         except BaseException as e:
             box.append((False, e))
 
-    worker = threading.Thread(target=target, name="flyte-timed-task", daemon=True)
+    worker = threading.Thread(target=target, name=f"flyte-timed-{frame.id}", daemon=True)
     worker.start()
-    worker.join(seconds)
+    worker.join(budget)
     if worker.is_alive():
-        # Python cannot kill a thread; ask it to stop at its next bytecode. A body blocked in C
-        # (a long sleep, a socket read) stops when that call returns; the action fails now.
-        ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Interrupt))
+        _abandon(frame, own, worker, budget, why)
         raise AttemptExpired()
+    _take_back(frame, own)
     ok, value = box[0]
     if ok:
         return value
     raise value
+
+
+def run_sync_timed(call: Call, frame: Frame, kw: dict, budget: float) -> Any:
+    """One attempt of a timed sync body: in a worker process that the deadline kills, if its
+    task and inputs can be pickled; otherwise in a fenced thread (see the module's docstring)."""
+    from ._process import BodyNotLoaded, process_executor
+    from ._remote import attempt_payload
+
+    try:
+        payload = attempt_payload(call, frame, kw, reuse_task=True)
+    except Exception as e:  # the pickler's errors are of many types; any means "not in a worker"
+        why = f"its task or inputs cannot be pickled ({type(e).__name__}: {e})"
+    else:
+        try:
+            return process_executor(prestart=False).run_in_worker(call, frame, payload, budget, require_start=True)
+        except BodyNotLoaded as e:  # e.g. a module loaded from a file under a name no import finds
+            why = f"a worker process could not load its task or inputs ({e})"
+    return run_sync_in_thread(frame, call.rt.func, kw, budget, why)
 
 
 if sys.version_info >= (3, 11):
@@ -69,7 +168,7 @@ else:  # pragma: no cover - Python 3.10
 
 
 class InlineExecutor:
-    """Implements `Executor` in this process."""
+    """Implements `Executor` in this process (timed sync bodies: see the module's docstring)."""
 
     name = "inline"
     batches_inline = True
@@ -78,7 +177,7 @@ class InlineExecutor:
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         if budget is None:
             return call.rt.func(**kwargs)
-        return _run_sync_with_timeout(call.rt.func, kwargs, budget)
+        return run_sync_timed(call, frame, kwargs, budget)
 
     def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         if budget is None:

@@ -12,8 +12,11 @@ here, once, and resumes, caching and retries work as they do inline.
 What the pool guarantees:
 - at most `max_workers` bodies compute at once. A body waiting for a nested call it made does
   not count (another worker runs the callee), so nesting never deadlocks the pool;
-- a timeout kills the worker (its whole process group) and the attempt fails as timed out,
-  retried per the task's policy; the killed worker is replaced;
+- a timeout kills the worker (its whole process group) and the attempt fails as timed out once
+  the worker is gone, retried per the task's policy; the killed worker is replaced. The time
+  budget is the body's: it starts when the worker has unpickled the task and its inputs (a
+  worker's start and the first import of the task's module do not count). The inline executor
+  runs timed sync bodies on this pool too (`flyte._executor._inline`);
 - a worker that dies under an attempt (killed, out of memory, a segfault, `os._exit`) fails that
   attempt with `WorkerLost` naming the cause and the last lines the worker wrote to stderr (a
   segfault's Python stack, from `faulthandler`); the controller maps it to a system error
@@ -51,15 +54,14 @@ import cloudpickle
 
 from .._controller import ActionStream, base_environment, capturing
 from ._inline import INLINE
-from ._protocol import AttemptExpired, WorkerLost
+from ._protocol import MAX_WORKERS_ENV_VAR, AttemptExpired, WorkerLost
 from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_request, safe_dumps, save_report
-from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, FrameBuffer, FrameSocket
+from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameBuffer, FrameSocket
 
 if TYPE_CHECKING:
     from .._context import Frame, RunState
     from .._controller import Call
 
-MAX_WORKERS_ENV_VAR = "FLYTE_MAX_WORKERS"
 _RECV = 1 << 18
 _TAIL = 4096  # bytes of a dying worker's stderr quoted in its error
 
@@ -167,7 +169,7 @@ class _Attempt:
     """One attempt running in a worker. Its CPU slot is the calling thread's; while the body
     waits for nested calls, the event loop lends the slot out (`lent`) and takes it back."""
 
-    __slots__ = ("aid", "calls", "finished", "future", "lent", "number", "rid", "run", "task")
+    __slots__ = ("aid", "began", "calls", "finished", "future", "lent", "number", "rid", "run", "started", "task")
 
     def __init__(self, rid: int, run: RunState, aid: str, number: int, task: str):
         self.rid = rid
@@ -176,6 +178,9 @@ class _Attempt:
         self.number = number  # the action's attempt number
         self.task = task
         self.future: concurrent.futures.Future = concurrent.futures.Future()
+        # done when the body starts, or when the attempt ends or its worker dies before that
+        self.started: concurrent.futures.Future = concurrent.futures.Future()
+        self.began = False  # the body started (its task and inputs loaded in the worker)
         self.calls = 0
         self.lent = False
         self.finished = False
@@ -199,6 +204,15 @@ class _Worker:
         self.pipes = {"stdout": proc.stdout.fileno(), "stderr": proc.stderr.fileno()}
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")(errors="replace") for s in self.pipes}
         self.tail = bytearray()  # the end of the current attempt's stderr
+
+
+class BodyNotLoaded(Exception):
+    """A worker could not load an attempt's task or inputs; the body did not start."""
+
+
+def _resolve(future: concurrent.futures.Future) -> None:
+    if not future.done():
+        future.set_result(None)
 
 
 def _oom_kills() -> Optional[int]:
@@ -225,7 +239,7 @@ class ProcessExecutor:
     batches_inline = False  # every call goes through run_sync, so that it reaches a worker
     awaits_sync_bodies = False  # an attempt waits for its CPU slot and worker in a thread
 
-    def __init__(self, max_workers: Optional[int] = None):
+    def __init__(self, max_workers: Optional[int] = None, prestart: bool = True):
         self.max_workers = max_workers or os.cpu_count() or 1
         self._slots = _Slots(self.max_workers)
         self._lock = threading.Lock()  # guards the pool (idle, workers) and worker/attempt state
@@ -241,8 +255,10 @@ class ProcessExecutor:
         self._thread.start()
         atexit.register(self.shutdown)
         # Started now (they take attempts once their interpreters are up): the first attempts
-        # find them idle instead of starting more.
-        asyncio.run_coroutine_threadsafe(self._prestart(self.max_workers), self._loop).result()
+        # find them idle instead of starting more. A pool made for the inline executor's timed
+        # bodies (`prestart=False`) starts workers as attempts need them.
+        if prestart:
+            asyncio.run_coroutine_threadsafe(self._prestart(self.max_workers), self._loop).result()
 
     # -- the Executor protocol -------------------------------------------------------------------------
 
@@ -251,8 +267,17 @@ class ProcessExecutor:
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         if call.parent.id is None:
-            return INLINE.run_sync(call, frame, kwargs, budget)  # the root orchestrates: it stays here
-        payload = attempt_payload(call, frame, kwargs, reuse_task=True)
+            # the root orchestrates: it stays here (a timed one, in a worker of this pool after all)
+            return INLINE.run_sync(call, frame, kwargs, budget)
+        return self.run_in_worker(call, frame, attempt_payload(call, frame, kwargs, reuse_task=True), budget)
+
+    def run_in_worker(self, call: Call, frame: Frame, payload: bytes, budget: Optional[float],
+                      require_start: bool = False) -> Any:
+        """One attempt of a sync body (`payload`, from `attempt_payload`) in a worker process,
+        blocking this thread; after `budget` seconds the worker is killed and `AttemptExpired`
+        raised. Nothing the body does after that reaches the run: a killed worker's requests
+        are no longer served. With `require_start`, a worker that cannot load the task or its
+        inputs (a module it cannot import) raises `BodyNotLoaded`: the body did not run."""
         attempt = _Attempt(next(self._rids), call.run, call.aid, frame.attempt, call.rt.name)
         self._slots.acquire()
         self._server.frames[call.aid] = frame
@@ -266,6 +291,8 @@ class ProcessExecutor:
             if give_back:
                 self._slots.release()
         answer: AttemptOutcome = cloudpickle.loads(response)
+        if require_start and not attempt.began and not answer.ok:
+            raise BodyNotLoaded(f"{type(answer.value).__name__}: {answer.value}") from answer.value
         save_report(call, answer.report)
         return answer.result()
 
@@ -324,6 +351,7 @@ class ProcessExecutor:
                 if worker.dead:
                     continue
                 attempt.future = concurrent.futures.Future()
+                attempt.started = concurrent.futures.Future()
                 worker.attempt = attempt
                 worker.tail.clear()
             try:
@@ -336,9 +364,16 @@ class ProcessExecutor:
                 if tries >= 3:
                     raise WorkerLost(f"No worker process could be started for task {attempt.task!r}") from None
         try:
+            if budget is not None:
+                # The budget is the body's: a worker's start and the import of the task's module
+                # (the first time this worker runs it) do not count.
+                attempt.started.result()
             return attempt.future.result(timeout=budget)
         except concurrent.futures.TimeoutError:
             self._kill(worker, "its attempt timed out")
+            # The attempt ends once its body is gone (a SIGKILL takes effect when the kernel next
+            # schedules the process): nothing it does can follow its failure, or meet its retry.
+            worker.proc.wait()
             raise AttemptExpired() from None
         except WorkerLost:
             raise
@@ -422,10 +457,15 @@ class ProcessExecutor:
         for kind, rid, payload in worker.buffer.feed(data):
             if kind == DONE or kind == DONE_RETIRING:
                 self._attempt_done(worker, rid, payload, retiring=kind == DONE_RETIRING)
-            elif kind == REQUEST:
+            elif kind == REQUEST and worker.killed is None:  # a killed body's last words are not obeyed
                 task = self._loop.create_task(self._serve(worker, rid, payload))
                 self._serving.add(task)
                 task.add_done_callback(self._serving.discard)
+            elif kind == STARTED:
+                attempt = worker.attempt
+                if attempt is not None and attempt.rid == rid:
+                    attempt.began = True
+                    _resolve(attempt.started)
             elif kind == HELLO:
                 worker.ready = True
 
@@ -443,6 +483,7 @@ class ProcessExecutor:
             self._retire(worker)
         if attempt is not None and attempt.rid == rid and not attempt.future.done():
             attempt.future.set_result(payload)
+            _resolve(attempt.started)
 
     async def _serve(self, worker: _Worker, rid: int, request: bytes) -> None:
         try:
@@ -565,6 +606,7 @@ class ProcessExecutor:
             self._spawn_idle()
         if attempt is not None and not attempt.future.done():
             attempt.future.set_exception(self._lost_error(worker, attempt, code))
+            _resolve(attempt.started)
 
     def _lost_error(self, worker: _Worker, attempt: _Attempt, code: int) -> WorkerLost:
         oom = False
@@ -603,9 +645,10 @@ _executor: Optional[ProcessExecutor] = None
 _executor_lock = threading.Lock()
 
 
-def process_executor(max_workers: Optional[int] = None) -> ProcessExecutor:
+def process_executor(max_workers: Optional[int] = None, prestart: bool = True) -> ProcessExecutor:
     """The process's pool of workers, started on first use; `max_workers` (else
-    $FLYTE_MAX_WORKERS, else the number of CPUs) bodies compute at once."""
+    $FLYTE_MAX_WORKERS, else the number of CPUs) bodies compute at once. Without `prestart`, a
+    new pool starts its workers when attempts need them."""
     global _executor
     if max_workers is None:
         raw = os.environ.get(MAX_WORKERS_ENV_VAR, "").strip()
@@ -618,7 +661,7 @@ def process_executor(max_workers: Optional[int] = None) -> ProcessExecutor:
         raise ValueError(f"max_workers must be at least 1, got {max_workers}")
     with _executor_lock:
         if _executor is None or _executor._closed:
-            _executor = ProcessExecutor(max_workers)
+            _executor = ProcessExecutor(max_workers, prestart)
         elif max_workers is not None and max_workers != _executor.max_workers:
             _executor.resize(max_workers)
         return _executor
@@ -631,4 +674,4 @@ def _forget_after_fork() -> None:
 
 os.register_at_fork(after_in_child=_forget_after_fork)
 
-__all__ = ["MAX_WORKERS_ENV_VAR", "ProcessExecutor", "body_output", "process_executor"]
+__all__ = ["BodyNotLoaded", "ProcessExecutor", "body_output", "process_executor"]

@@ -6,9 +6,10 @@ recording stay in the controller, whatever the executor. An executor:
 
 - runs the body with the keyword arguments it is given (a private copy of the inputs);
 - returns the body's result or raises the body's exception;
-- raises `AttemptExpired` when `budget` seconds pass first, after stopping the body as well as
-  it can (the inline executor cannot stop a thread; Ray cancels the task; a process executor
-  kills the worker);
+- raises `AttemptExpired` when `budget` seconds of the body's run pass first, after stopping the
+  body as well as it can (a process executor kills the worker, and so does the inline executor,
+  which runs a timed sync body in one when it can be pickled, else fences the thread it cannot
+  stop; Ray cancels the task);
 - raises `WorkerLost` when the place the body ran in died under it (an OOM kill, a segfault);
 - lets the body's nested task calls reach the controller: in this process they do by
   themselves (the current frame is a context variable); a body elsewhere runs under a remote
@@ -26,6 +27,11 @@ from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
 if TYPE_CHECKING:
     from .._context import Frame
     from .._controller import Call
+
+
+# How many worker processes the `process` executor starts when `flyte.init(max_workers=)` is not
+# given (`flyte run --max-workers` sets it for the run it starts).
+MAX_WORKERS_ENV_VAR = "FLYTE_MAX_WORKERS"
 
 
 class AttemptExpired(Exception):

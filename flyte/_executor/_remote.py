@@ -46,7 +46,7 @@ from .._controller import (
 )
 from .._fsspec import is_url, protocol_of
 from .._serde import Codec, dumps
-from .._store._blobs import is_blob_url, read_blob_url
+from .._store import is_blob_url, read_blob_url
 
 if TYPE_CHECKING:
     from .._controller import Call
@@ -114,9 +114,9 @@ def _import_roots(task: Any) -> tuple[str, ...]:
 
 
 def _configured_storage() -> Any:
-    from ..storage import _config as storage_config
+    from .._fsspec import configured_storage
 
-    return storage_config._configured
+    return configured_storage()
 
 
 def _storage_for_workers(configured: Any, raw_data_path: str) -> Any:
@@ -127,9 +127,9 @@ def _storage_for_workers(configured: Any, raw_data_path: str) -> Any:
     call flyte.init; either way every process of the run must reach the same store."""
     if configured is not None or not is_url(raw_data_path):
         return configured
-    from ..storage import _config as storage_config
+    from .._fsspec import storage_for
 
-    auto = storage_config.config_for(protocol_of(raw_data_path))
+    auto = storage_for(protocol_of(raw_data_path))
     return auto if auto is not None and auto != type(auto)() else None
 
 
@@ -407,9 +407,9 @@ def _run_from_bytes(data: bytes) -> dict:
                 sys.path.append(p)
         _runs[data] = info
     if info.get("storage") is not None:
-        from ..storage import _config as storage_config
+        from .._fsspec import configure_storage
 
-        storage_config.set_configured(info["storage"])  # the driver's flyte.init(storage=...)
+        configure_storage(info["storage"])  # the driver's flyte.init(storage=...)
     return info
 
 
@@ -433,11 +433,13 @@ def run_remote_attempt(payload: bytes, link: Link) -> bytes:
     return safe_dumps(answer)
 
 
-def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> AttemptOutcome:
+def run_attempt_here(payload: bytes, link: Link, capture: bool = True,
+                     on_start: Optional[Callable[[], None]] = None) -> AttemptOutcome:
     """Worker side: one attempt of one body under a remote frame, not yet pickled. With
     `capture`, what the body prints through `sys.stdout`/`sys.stderr` is forwarded to its action's
     log through the link; without it, the transport keeps the output itself (the process pool
-    reads the worker's file descriptors, which also carry C and subprocess output)."""
+    reads the worker's file descriptors, which also carry C and subprocess output). `on_start`
+    is called right before the body (after its task and inputs were unpickled and imported)."""
     run_info, this, packed = cloudpickle.loads(payload)
     info = _run_from_bytes(run_info)  # first: it sets the import paths the task may need
     task, kw = cloudpickle.loads(packed)
@@ -462,6 +464,8 @@ def run_attempt_here(payload: bytes, link: Link, capture: bool = True) -> Attemp
     if capture:
         capture_begin(info["run"])  # what the body prints goes to its action's log, through the link
     try:
+        if on_start is not None:
+            on_start()
         value = task.func(**kw)
         if inspect.iscoroutine(value):  # an async body sent to run here: its own event loop
             value = asyncio.run(value)

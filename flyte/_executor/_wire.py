@@ -22,6 +22,7 @@ DONE = 3  # the outcome of attempt `rid` (flyte._executor._remote.run_remote_att
 DONE_RETIRING = 4  # the same, and the worker exits after it (it ran out of memory)
 REQUEST = 5  # a nested call, a record or a blob request (flyte._executor._remote.RequestServer)
 HELLO = 6  # the worker started (rid: its pid) and takes attempts
+STARTED = 7  # attempt `rid`'s body begins now (its task and inputs unpickled): its time budget starts
 
 
 class FrameBuffer:

@@ -25,7 +25,7 @@ from typing import Any, Optional
 from .._controller import format_failure
 from ..errors import OOMError
 from ._remote import AttemptOutcome, run_attempt_here, safe_dumps
-from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, FrameSocket
+from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameSocket
 
 
 class ProcessLink:
@@ -130,13 +130,14 @@ def _c_flush() -> Callable[[], Any]:
         return lambda: None
 
 
-def _outcome(payload: bytes, link: ProcessLink) -> tuple[bytes, bool]:
+def _outcome(rid: int, payload: bytes, link: ProcessLink) -> tuple[bytes, bool]:
     """One attempt, pickled; and whether this worker must retire after it."""
     retire = False
     try:
         # not captured here: the controller reads this process's stdout and stderr (Python, C,
         # threads) and files them under the attempt running (`_process.body_output`)
-        answer = run_attempt_here(payload, link, capture=False)
+        answer = run_attempt_here(payload, link, capture=False,
+                                  on_start=lambda: _send(link.frames, STARTED, rid, b""))
     except BaseException as e:  # the attempt could not even start (inputs or task that do not unpickle)
         answer = AttemptOutcome(False, e, None, format_failure(e))
     if not answer.ok and isinstance(answer.value, MemoryError):
@@ -171,7 +172,7 @@ def main(argv: Optional[list[str]] = None) -> None:
     _send(frames, HELLO, os.getpid(), b"")
     while True:
         rid, payload = link.next_attempt()
-        out, retire = _outcome(payload, link)
+        out, retire = _outcome(rid, payload, link)
         for stream in (sys.stdout, sys.stderr):
             try:
                 stream.flush()

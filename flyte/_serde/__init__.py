@@ -1,10 +1,31 @@
-"""Values to bytes and back: msgpack for plain data, cloudpickle for everything else."""
+"""Values to bytes and back: msgpack for plain data, cloudpickle for everything else; and what
+a stored value looks like without running its code (`describe`, for `flyte get` and the UI)."""
+
+from typing import TYPE_CHECKING, Any
 
 from ._codec import Codec, ExtCode, SerializationError, digest, pack_plain, unpack_plain
 from ._pickling import dumps
 from ._records import RecordType, register_record_type, resolve, type_key
 
+if TYPE_CHECKING:
+    from ._describe import Bytes, IORecord, Pickled, Tuple, Undecodable, describe, to_json
+
+# Loaded when first asked for (by `flyte get` and the UI), not by every run.
+_LAZY = {name: "._describe" for name in ("Bytes", "IORecord", "Pickled", "Tuple", "Undecodable", "describe", "to_json")}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(importlib.import_module(module, __name__), name)
+    return value
+
+
 __all__ = [
-    "Codec", "ExtCode", "RecordType", "SerializationError", "digest", "dumps", "pack_plain", "register_record_type",
-    "resolve", "type_key", "unpack_plain",
+    "Bytes", "Codec", "ExtCode", "IORecord", "Pickled", "RecordType", "SerializationError", "Tuple", "Undecodable",
+    "describe", "digest", "dumps", "pack_plain", "register_record_type", "resolve", "to_json", "type_key",
+    "unpack_plain",
 ]

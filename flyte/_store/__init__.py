@@ -8,8 +8,10 @@ is a `StoreError` (full, read-only, damaged) that names the path; `_maintenance`
 recovers a store (`flyte store check|recover`).
 """
 
-from ._blobs import BlobStore
-from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError
+from typing import TYPE_CHECKING, Any
+
+from ._blobs import BlobStore, UrlBlobStore, is_blob_url, read_blob_url
+from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError, translate
 from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV
 from ._memory import MemoryStore
 from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
@@ -33,6 +35,24 @@ from ._records import (
 )
 from ._sqlite import INLINE_LIMIT, SQLiteStore
 
+if TYPE_CHECKING:
+    from ._maintenance import CheckReport, RecoverReport, check_store, recover_store
+
+# Loaded when first asked for (by `flyte store check|recover`), not by every run.
+_LAZY = {"CheckReport": "._maintenance", "RecoverReport": "._maintenance", "check_store": "._maintenance",
+         "recover_store": "._maintenance"}
+
+
+def __getattr__(name: str) -> Any:
+    import importlib
+
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = globals()[name] = getattr(importlib.import_module(module, __name__), name)
+    return value
+
+
 __all__ = [
     "ACTION_COLUMNS",
     "DEFAULT_LOG_LIMIT",
@@ -50,19 +70,27 @@ __all__ = [
     "AttemptRecord",
     "BlobStore",
     "CacheRecord",
+    "CheckReport",
     "CacheStatus",
     "LogPage",
     "MemoryStore",
     "MetadataStore",
     "Phase",
+    "RecoverReport",
     "RunRecord",
     "SQLiteStore",
     "StoreDamagedError",
     "StoreError",
     "StoreFullError",
     "StoreReadOnlyError",
+    "UrlBlobStore",
+    "check_store",
     "default_home",
+    "is_blob_url",
     "open_store",
+    "read_blob_url",
+    "recover_store",
     "run_directory",
     "store_kind",
+    "translate",
 ]

@@ -31,7 +31,7 @@ from starlette.responses import FileResponse, HTMLResponse, JSONResponse, Redire
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 
-from .._cli._show import counts_text, duration, error_line, when
+from .._show import counts_text, duration, error_line, when
 from .._store import MetadataStore, Phase
 from . import _views as views
 from ._security import DOWNLOAD_POLICY, REPORT_POLICY, STYLESHEET, CsrfToken, Guard, allowed_hosts, same_origin

@@ -1,6 +1,6 @@
 """What the pages show, read from the store: plain objects the templates render (and escape).
 
-Nothing here decodes a value by running its code: values are described (`flyte._serde._describe`)
+Nothing here decodes a value by running its code: values are described (`flyte._serde.describe`)
 and rendered by type. A run of any size costs a few aggregate reads: its tree is built from the
 store's fan-out aggregates a level at a time, and the members of a large fan-out a page at a time.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
 
-from .._cli._show import MARKS, counts_text, duration, error_line, phase_of, user_traceback, when
-from .._serde._describe import Bytes, IORecord, Pickled, Tuple, Undecodable, describe
+from .._serde import Bytes, IORecord, Pickled, Tuple, Undecodable, describe
+from .._show import MARKS, counts_text, duration, error_line, phase_of, user_traceback, when
 from .._store import ActionCounts, ActionGroup, ActionRecord, MetadataStore, RunRecord
 
 FOLD = 10  # a fan-out with more members than this is one row, with its members a page at a time

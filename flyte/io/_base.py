@@ -205,7 +205,7 @@ class IOValue:
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)
-        from .._serde._records import register_record_type
+        from .._serde import register_record_type
 
         register_record_type(cls, _encode, cls.from_io_record)
 

@@ -138,17 +138,3 @@ class NamedRule:
 
 
 Notifications = Union[NamedRule, Notification, Tuple[Notification, ...]]
-
-
-def normalize(notifications: Any, where: str) -> Tuple[Union[Notification, NamedRule], ...]:
-    """The notifications given to `where` as a tuple, or a TypeError naming what is wrong."""
-    if notifications is None:
-        return ()
-    items = (notifications,) if isinstance(notifications, (Notification, NamedRule)) else notifications
-    if not isinstance(items, (tuple, list)):
-        raise TypeError(f"{where}: notifications must be a flyte.notify Notification, a NamedRule or a tuple of "
-                        f"Notifications, got {type(notifications).__name__}")
-    for item in items:
-        if not isinstance(item, (Notification, NamedRule)):
-            raise TypeError(f"{where}: notifications must be flyte.notify objects, got {type(item).__name__}")
-    return tuple(items)

@@ -128,7 +128,7 @@ def typed(values: Dict[str, Any], types: Dict[str, type],
         elif isinstance(tp, type) and isinstance(value, tp):
             out[name] = value
         else:
-            from ..types._msgpack import adapter
+            from .._pydantic import adapter
 
             out[name] = adapter(tp).validate_python(value)
     return out

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional
 
-from .._store import MetadataStore
-from .._store._records import ActionRecord, AttemptRecord, RunRecord
+from .._store import ActionRecord, AttemptRecord, MetadataStore, RunRecord
 
 ROOT = "a0"  # the root action of every run
 _PAGE = 500  # actions read per store call when walking a run

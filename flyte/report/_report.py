@@ -84,21 +84,14 @@ def current_report() -> Report:
     return frame.report
 
 
-def publish(frame: Any) -> None:
-    """Write `frame`'s report to its action's directory and record it with the action (where
-    `flyte get` and the UI find it)."""
-    report = frame.report
-    html = report.get_final_report()
-    report.write(frame.run.run_dir / frame.id / "report.html", html)
-    frame.run.recorder.report(frame.id, html)
-
-
 def _flush() -> None:
     """Write the current task's report now (it is also written when the task ends)."""
     frame = current_frame.get()
     if frame is None or frame.report is None or not getattr(frame.task, "report", False):
         return
-    publish(frame)
+    from .._controller import publish_report  # the controller records it with the action
+
+    publish_report(frame)
 
 
 def _get_tab(name: str, /, create_if_missing: bool = True) -> Optional[Tab]:

@@ -2,8 +2,8 @@
 
 `get_fsspec_kwargs()` gives the keyword arguments of an obstore-backed fsspec filesystem, as the
 SDK builds them (`config`, `client_options`, `retry_config`), so a configuration written for the
-SDK means the same here. `flyte.init(storage=...)` sets the one in use; otherwise each protocol's
-`auto()` reads the environment (FLYTE_AWS_*, AZURE_*, FLYTE_STORAGE_*).
+SDK means the same here. `flyte.init(storage=...)` sets the one in use (kept by the runtime, `flyte._fsspec`); otherwise each
+protocol's `auto()` reads the environment (FLYTE_AWS_*, AZURE_*, FLYTE_STORAGE_*).
 """
 
 from __future__ import annotations
@@ -191,26 +191,3 @@ class ABFS(Storage):
         if config:
             kwargs["config"] = config
         return kwargs
-
-
-_PROTOCOL_CONFIG: Dict[str, type[Storage]] = {"s3": S3, "s3a": S3, "gs": GCS, "gcs": GCS, "abfs": ABFS, "abfss": ABFS,
-                                     "az": ABFS}
-
-# The configuration flyte.init(storage=...) chose (None: each protocol's auto()).
-_configured: Optional[Storage] = None
-
-
-def set_configured(storage: Optional[Storage]) -> None:
-    global _configured
-    if storage is not None and not isinstance(storage, Storage):
-        raise TypeError(f"storage must be a flyte.storage.Storage (S3, GCS, ABFS), got {type(storage).__name__}")
-    _configured = storage
-
-
-def config_for(protocol: str) -> Optional[Storage]:
-    cls = _PROTOCOL_CONFIG.get(protocol)
-    if cls is None:
-        return None
-    if isinstance(_configured, cls):
-        return _configured
-    return cls.auto()

@@ -1,5 +1,5 @@
 """Reading and writing data by path or URL: local paths directly, object stores through fsspec
-(obstore's filesystem when obstore is installed, configured as `_config` describes).
+(obstore's filesystem when obstore is installed, configured as `flyte.init(storage=...)` or the environment describes).
 
 Paths without a scheme, and `file://` URLs, are local. A write goes to a temporary name first
 and is renamed into place, so a reader never sees half a file.
@@ -23,7 +23,7 @@ from typing import IO, Any, Dict, Optional, Union
 import fsspec
 import fsspec.implementations.local
 
-from ._config import config_for
+from .._fsspec import classic_fsspec_kwargs, storage_for
 
 _DEFAULT_CHUNK = 10 * 1024 * 1024
 
@@ -78,7 +78,7 @@ def get_random_local_path(file_path_or_file_name: Union[Path, str, None] = None)
 def get_configured_fsspec_kwargs(protocol: Optional[str] = None, anonymous: bool = False) -> Dict[str, Any]:
     """The filesystem kwargs for `protocol` from the configured (or environment's) storage."""
     if protocol:
-        cfg = config_for(protocol)
+        cfg = storage_for(protocol)
         if cfg is not None:
             return cfg.get_fsspec_kwargs(anonymous=anonymous)
     return {}
@@ -102,33 +102,8 @@ def get_underlying_filesystem(protocol: Optional[str] = None, anonymous: bool = 
     try:
         from obstore.fsspec import FsspecStore
     except ImportError:
-        return fsspec.filesystem(protocol, **_plain_fsspec_kwargs(protocol, options))
+        return fsspec.filesystem(protocol, **classic_fsspec_kwargs(protocol, options))
     return FsspecStore(protocol, **options)  # type: ignore[call-overload]  # options match the protocol
-
-
-def _plain_fsspec_kwargs(protocol: str, options: Dict[str, Any]) -> Dict[str, Any]:
-    """obstore-style options as the classic fsspec filesystems (s3fs, gcsfs, adlfs) take them."""
-    config = options.get("config", {})
-    if protocol.startswith("s3"):
-        out: Dict[str, Any] = {}
-        if "access_key_id" in config:
-            out["key"] = config["access_key_id"]
-        if "secret_access_key" in config:
-            out["secret"] = config["secret_access_key"]
-        if config.get("skip_signature"):
-            out["anon"] = True
-        client: Dict[str, Any] = {}
-        if "endpoint" in config:
-            client["endpoint_url"] = config["endpoint"]
-        if options.get("region"):
-            client["region_name"] = options["region"]
-        if client:
-            out["client_kwargs"] = client
-        return out
-    if protocol in ("abfs", "abfss", "az"):
-        return {k: v for k, v in config.items() if k != "skip_signature"} | ({"anon": True}
-                                                                               if config.get("skip_signature") else {})
-    return {"token": "anon"} if config.get("skip_signature") else {}
 
 
 def _fs_and_path(path: str) -> tuple[Any, str]:

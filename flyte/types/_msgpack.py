@@ -21,29 +21,8 @@ from typing import Any
 
 import msgpack
 
+from .._pydantic import adapter
 from ._engine import is_typed_dict
-
-_adapters: dict[Any, Any] = {}
-
-
-def adapter(tp: Any) -> Any:
-    """A cached pydantic TypeAdapter for `tp` (building one costs milliseconds)."""
-    try:
-        found = _adapters.get(tp)
-    except TypeError:  # unhashable type hint
-        found = None
-    if found is None:
-        from pydantic import ConfigDict, TypeAdapter
-
-        try:
-            found = TypeAdapter(tp, config=ConfigDict(arbitrary_types_allowed=True))
-        except Exception:  # a pydantic model or dataclass carries its own config
-            found = TypeAdapter(tp)
-        try:
-            _adapters[tp] = found
-        except TypeError:
-            pass
-    return found
 
 
 def _plain(obj: Any) -> Any:

@@ -16,8 +16,8 @@ import pytest
 from rich.console import Console
 
 import flyte
-from flyte._cli._live import LiveRun
 from flyte._controller import add_listener, remove_listener
+from flyte._live import LiveRun
 
 env = flyte.TaskEnvironment("live_view")
 _tries = {"n": 0}

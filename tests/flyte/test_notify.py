@@ -84,7 +84,7 @@ def test_failure_carries_the_error(flyte_home, capsys):
 
 def test_an_unwritable_log_is_reported_not_raised(tmp_path, caplog):
     """Delivery must never change a run's outcome: a log that cannot be written is a warning."""
-    from flyte.notify._local import deliver
+    from flyte._notify import deliver
 
     blocker = tmp_path / "not-a-dir"
     blocker.write_text("a file where the run directory should be")

@@ -22,7 +22,7 @@ import flyte._run
 from flyte._executor import INLINE, select_executor
 from flyte._executor._process import ProcessExecutor, process_executor
 
-from .executor_checks import check_distribute_run
+from .executor_checks import alive, check_distribute_run
 
 PROGRAMS = Path(__file__).parent / "executor_programs"
 
@@ -37,21 +37,6 @@ def run_program(name: str, tmp_path: Path, *args: str, workers: int = 2, timeout
     assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-5000:]
     line = proc.stdout.strip().splitlines()[-1]
     return {**json.loads(line.removeprefix("@@RESULT@@")), "_stdout": proc.stdout, "_stderr": proc.stderr}
-
-
-def alive(pid: int) -> bool:
-    """Whether `pid` runs (a zombie waiting to be reaped by init does not)."""
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except FileNotFoundError:
-        return False
-    except OSError:  # no /proc: ask the kernel
-        try:
-            os.kill(pid, 0)
-        except ProcessLookupError:
-            return False
-        return True
 
 
 # -- the same programs as on Ray -----------------------------------------------------------------------

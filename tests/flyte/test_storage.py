@@ -14,13 +14,13 @@ import pytest
 
 import flyte
 import flyte.storage as storage
-from flyte.storage import _config
+from flyte._fsspec import configure_storage
 
 
 @pytest.fixture(autouse=True)
 def no_configured_storage():
     yield
-    _config.set_configured(None)
+    configure_storage(None)
 
 
 def test_storage_kwargs_have_the_sdk_shape():

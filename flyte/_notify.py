@@ -1,7 +1,14 @@
-"""Local delivery: a run's notifications are written where its user looks, not sent.
+"""What the runtime does with notifications: accept them, and deliver them when a local run ends.
 
-When a local run ends, every notification whose `on_phase` includes the run's phase is rendered
-(placeholders filled in) and delivered to the console (stderr) and to the run's notification log,
+`flyte.notify` is one of the SDK's public modules and holds exactly its names: the objects users
+build (`Email`, `Slack`, `Teams`, `Webhook`, `NamedDelivery`, `NamedRule`). The runtime needs more
+(checking the value given to `with_runcontext(notifications=)` or `Trigger(notifications=)`,
+delivering at a run's end), and that lives here, written on `flyte.notify`'s public names only:
+the public module stays the SDK's surface, and no runtime module reaches into its privates.
+
+Local delivery: a run's notifications are written where its user looks, not sent. When a local
+run ends, every notification whose `on_phase` includes the run's phase is rendered (placeholders
+filled in) and delivered to the console (stderr) and to the run's notification log,
 `<run dir>/notifications.jsonl`, one JSON object per delivery, appended and flushed before the
 run's result is returned. Nothing is e-mailed or posted: e-mail, Slack, Teams and webhooks need
 the Flyte backend's delivery service; named rules and deliveries live on a backend.
@@ -15,10 +22,10 @@ import os
 import sys
 import time
 from pathlib import Path
-from typing import Any, Optional, Union
+from typing import Any, Optional, Tuple, Union
 
-from ..models import ActionPhase
-from ._notifiers import Email, NamedDelivery, NamedRule, Notification, Slack, Teams, Webhook
+from .models import ActionPhase
+from .notify import Email, NamedDelivery, NamedRule, Notification, Slack, Teams, Webhook
 
 logger = logging.getLogger("flyte.notify")
 
@@ -96,3 +103,17 @@ def deliver(notifications: tuple, *, run_name: str, task_name: str, phase: Actio
         except OSError as e:
             logger.warning("Run %s: could not write %s: %s", run_name, run_dir / "notifications.jsonl", e)
     return delivered
+
+
+def normalize(notifications: Any, where: str) -> Tuple[Union[Notification, NamedRule], ...]:
+    """The notifications given to `where` as a tuple, or a TypeError naming what is wrong."""
+    if notifications is None:
+        return ()
+    items = (notifications,) if isinstance(notifications, (Notification, NamedRule)) else notifications
+    if not isinstance(items, (tuple, list)):
+        raise TypeError(f"{where}: notifications must be a flyte.notify Notification, a NamedRule or a tuple of "
+                        f"Notifications, got {type(notifications).__name__}")
+    for item in items:
+        if not isinstance(item, (Notification, NamedRule)):
+            raise TypeError(f"{where}: notifications must be flyte.notify objects, got {type(item).__name__}")
+    return tuple(items)

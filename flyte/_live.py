@@ -22,9 +22,9 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any, Optional
 
-from .._controller import RunListener, add_listener, remove_listener
-from .._store import ActionCounts
+from ._controller import RunListener, add_listener, remove_listener
 from ._show import CACHE_MARK, counts_text, duration, mark, phase_of
+from ._store import ActionCounts
 
 _PHASES = ("QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "ABORTED", "TIMED_OUT")
 _INDEX = {p: i for i, p in enumerate(_PHASES)}

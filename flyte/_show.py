@@ -1,4 +1,4 @@
-"""How the CLI and the live view show phases, durations, counts and errors.
+"""How the CLI, the live view and the UI show phases, durations, counts and errors.
 
 Every phase has a mark of its own (a running action never looks like an aborted one), errors are
 shown with the user's part of the traceback (the runtime's own frames are left out unless asked
@@ -13,7 +13,7 @@ import sysconfig
 from collections.abc import Iterable
 from typing import Optional
 
-from .._store import ActionCounts
+from ._store import ActionCounts
 
 # phase -> (mark, rich style)
 MARKS = {
