@@ -155,10 +155,9 @@ class Run:
     def action(self) -> Any:
         """The run's root action as `flyte.remote.Action` reads it from the store (`await
         run.action.wait()`, `run.action.phase`, ...)."""
-        from .remote._run import Run as StoredRun
-        from .remote._run import _run_record_or_raise
+        from .remote import Run as StoredRun
 
-        return StoredRun(_run_record_or_raise(self.name)).action
+        return StoredRun.get(self.name).action
 
     def get_debug_url(self) -> str:
         """The VS Code URL of a run started with `with_runcontext(debug=True)`. A debug server runs
