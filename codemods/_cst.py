@@ -13,6 +13,8 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from ._walk import visit
+
 _EMPTY = cst.Module(body=[])
 TODO_PREFIX = "# TODO(flyte-migrate): "
 
@@ -186,11 +188,11 @@ class _Reads(cst.CSTVisitor):
         self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        visit(node.value, self)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        visit(node.value, self)
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -199,7 +201,7 @@ class _Reads(cst.CSTVisitor):
 
 def reads(node: cst.CSTNode) -> set[str]:
     v = _Reads()
-    node.visit(v)
+    visit(node, v)
     return v.names
 
 
@@ -230,7 +232,7 @@ def contains(node: cst.CSTNode, kinds: tuple) -> bool:
             # awaits inside nested functions belong to those functions
             return not isinstance(n, (cst.FunctionDef, cst.Lambda))
 
-    node.visit(_V())
+    visit(node, _V())
     return found
 
 
@@ -284,10 +286,10 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
             read.add(key if key in names else ("", node.value))
 
         def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
+            visit(node.value, self)
             return False
 
-    module.visit(_Collect())
+    visit(module, _Collect())
     dead = set(names) - read
     if not dead:
         return module
