@@ -238,6 +238,12 @@ def _migrate_module(
     new_module = module.visit(_Combined(fx, visit, leave))
     for rule in rules:
         new_module = rule.finish(fx, new_module)
+    if ("flytekit.remote" in text or "flytekit.configuration" in text) and "FM501" in codes:
+        from ._remote import defer_remote_imports
+
+        deferred = defer_remote_imports(new_module)
+        if deferred is not None:  # kept remote helpers import flytekit when they run, not on import
+            new_module = deferred
     if fx.module_todos:
         fx.findings.extend(fx.module_todos)
     text_out = new_module.code
