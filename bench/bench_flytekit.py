@@ -79,9 +79,14 @@ print(json.dumps({"times": times}))
 '''
 
 
-def _env(home: str) -> dict:
-    return {**os.environ, "HOME": home, "FLYTE_HOME": home, "FLYTE_LOCAL_CACHE_ENABLED": "false",
-            "FLYTE_SDK_RICH_TRACEBACKS": "0", "FLYTE_DISABLE_SENTRY": "true", "DO_NOT_TRACK": "1"}
+def _env(python: str, home: str) -> dict:
+    """The real flytekit's interpreter never sees PYTHONPATH: a checkout of this project on it would
+    make it import our `flytekit` shim instead of its own."""
+    env = {**os.environ, "HOME": home, "FLYTE_HOME": home, "FLYTE_LOCAL_CACHE_ENABLED": "false",
+           "FLYTE_SDK_RICH_TRACEBACKS": "0", "FLYTE_DISABLE_SENTRY": "true", "DO_NOT_TRACK": "1"}
+    if python != sys.executable:
+        env.pop("PYTHONPATH", None)
+    return env
 
 
 def run(python: str, mode: str, home: str) -> dict:
@@ -89,7 +94,7 @@ def run(python: str, mode: str, home: str) -> dict:
     script = os.path.join(home, "bench_worker.py")
     with open(script, "w") as f:
         f.write(WORKER)
-    proc = subprocess.run([python, script, mode], capture_output=True, text=True, env=_env(home), cwd=home, timeout=1800)
+    proc = subprocess.run([python, script, mode], capture_output=True, text=True, env=_env(python, home), cwd=home, timeout=1800)
     if proc.returncode != 0:
         raise RuntimeError(f"{python} {mode} failed:\n{proc.stderr[-3000:]}")
     return json.loads(proc.stdout.strip().splitlines()[-1])
@@ -99,7 +104,7 @@ def import_time(python: str, home: str) -> float:
     best = float("inf")
     for _ in range(5):
         t0 = time.perf_counter()
-        subprocess.run([python, "-c", "import flytekit"], check=True, env=_env(home), cwd=home, capture_output=True)
+        subprocess.run([python, "-c", "import flytekit"], check=True, env=_env(python, home), cwd=home, capture_output=True)
         best = min(best, time.perf_counter() - t0)
     return best
 

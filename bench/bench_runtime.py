@@ -110,8 +110,17 @@ print(json.dumps({"cpu": c1 - c0, "wall": w1 - w0, "rss_mb": resource.getrusage(
 '''
 
 
-def run_worker(python: str, mode: str, n: int, home: str) -> dict:
+def _env(python: str, home: str) -> dict:
+    """The real SDK's interpreter never sees PYTHONPATH: a checkout of this project on it would make
+    it import our `flyte` instead of its own."""
     env = {**os.environ, "FLYTE_HOME": home, "HOME": home, "FLYTE_DISABLE_SENTRY": "true", "DO_NOT_TRACK": "1"}
+    if python != sys.executable:
+        env.pop("PYTHONPATH", None)
+    return env
+
+
+def run_worker(python: str, mode: str, n: int, home: str) -> dict:
+    env = _env(python, home)
     # cwd=home: a "-c" worker puts the cwd first on sys.path, which must not be this checkout
     proc = subprocess.run([python, "-c", WORKER, mode, str(n)], capture_output=True, text=True, env=env, timeout=900, cwd=home)
     if proc.returncode != 0:
@@ -120,7 +129,7 @@ def run_worker(python: str, mode: str, n: int, home: str) -> dict:
 
 
 def import_time(python: str, home: str) -> float:
-    env = {**os.environ, "FLYTE_HOME": home, "HOME": home, "FLYTE_DISABLE_SENTRY": "true"}
+    env = _env(python, home)
     best = float("inf")
     for _ in range(5):
         t0 = time.perf_counter()

@@ -104,8 +104,27 @@ RUN_MIGRATED = textwrap.dedent(
 ).replace("{norm}", NORM)
 
 
+def reference_env(home: str) -> dict:
+    """The environment of a reference interpreter: this one's, less anything that could make it
+    import another copy of `flyte` or `flytekit` than its own (PYTHONPATH pointing at a checkout of
+    this project, whose `flyte/` and `flytekit/` directories would shadow the real packages)."""
+    env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "PYTHONHOME", "PYTHONSTARTUP", "PYTHONSAFEPATH")}
+    env.update({"HOME": home, "FLYTE_DISABLE_SENTRY": "true", "FLYTE_LOCAL_CACHE_ENABLED": "false", "FLYTE_SDK_RICH_TRACEBACKS": "0"})
+    return env
+
+
+def check_reference(python: str, module: str) -> str:
+    """Exit unless `python` imports `module` from its own installation; returns its version."""
+    probe = f"import sys, {module} as m, importlib.metadata as md; print(m.__file__.startswith(sys.prefix), md.version('{module}'))"
+    proc = subprocess.run([python, "-c", probe], capture_output=True, text=True, env=reference_env(os.environ.get("HOME", "/")), cwd="/", stdin=subprocess.DEVNULL)
+    inside, _, version = proc.stdout.strip().partition(" ")
+    if proc.returncode or inside != "True":
+        raise SystemExit(f"error: {python} does not import its own {module} ({proc.stdout.strip() or proc.stderr.strip()[-300:]})")
+    return version
+
+
 def run(python: str, script: str, args: list, cwd: str, home: str, timeout: int = 240) -> list:
-    env = {**os.environ, "HOME": home, "FLYTE_DISABLE_SENTRY": "true", "FLYTE_LOCAL_CACHE_ENABLED": "false", "FLYTE_SDK_RICH_TRACEBACKS": "0"}
+    env = reference_env(home)
     try:
         proc = subprocess.run([python, "-c", script, *args], capture_output=True, text=True, cwd=cwd, env=env, timeout=timeout, stdin=subprocess.DEVNULL)
     except subprocess.TimeoutExpired:

@@ -42,7 +42,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _inputs import collect
-from _workers import DISCOVER_AND_RUN, RUN_MIGRATED, run
+from _workers import DISCOVER_AND_RUN, RUN_MIGRATED, check_reference, run
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -148,6 +148,9 @@ def main() -> int:
     parser.add_argument("--keep", action="store_true", help="keep the scratch directory (printed)")
     parser.add_argument("--flytekit-cache", help="reuse (or write) the flytekit side's results here: they depend only on the corpus and the flytekit venv")
     args = parser.parse_args()
+    if not args.no_run:
+        versions = (check_reference(args.flytekit, 'flytekit'), check_reference(args.flyte2, 'flyte'))
+        print(f"reference packages: flytekit {versions[0]} ({args.flytekit}), flyte {versions[1]} ({args.flyte2})")
 
     corpus = Path(args.corpus)
     corpus.mkdir(parents=True, exist_ok=True)

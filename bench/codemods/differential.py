@@ -27,8 +27,9 @@ RUNNER = Path(__file__).with_name("run_case.py")
 
 
 def run(python: str, mode: str, fixture: Path, env: dict, home: str) -> list:
+    # never PYTHONPATH: a checkout of this project on it shadows the reference venv's real packages
     full_env = {
-        **os.environ,
+        **{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
         **env,
         "HOME": home,
         "FLYTE_DISABLE_SENTRY": "true",

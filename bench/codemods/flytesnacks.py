@@ -28,7 +28,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _inputs import collect
-from _workers import DISCOVER_AND_RUN, RUN_MIGRATED, run
+from _workers import DISCOVER_AND_RUN, RUN_MIGRATED, check_reference, run
 
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
@@ -85,6 +85,8 @@ def main() -> int:
     parser.add_argument("--jobs", type=int, default=2)
     parser.add_argument("--json", help="write the per-entry results here")
     args = parser.parse_args()
+    versions = (check_reference(args.flytekit, 'flytekit'), check_reference(args.flyte2, 'flyte'))
+    print(f"reference packages: flytekit {versions[0]} ({args.flytekit}), flyte {versions[1]} ({args.flyte2})")
     source = Path(args.tree)
     if not source.is_dir():
         print(f"error: {source} is not a directory (clone flyteorg/flytesnacks)", file=sys.stderr)
