@@ -675,7 +675,7 @@ def defer_remote_imports(module: cst.Module) -> Optional[cst.Module]:
             body[last + 2] = body[last + 2].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
         if not _imports_name(body, "typing", "TYPE_CHECKING"):
             # with the standard-library imports: after the last of them, else above the first import
-            stdlib = [i for i, stmt in enumerate(body) if _is_import(stmt) and _is_stdlib(stmt)]
+            stdlib = [i for i, stmt in enumerate(body) if isinstance(stmt, cst.SimpleStatementLine) and _is_import(stmt) and _is_stdlib(stmt)]
             at = stdlib[-1] + 1 if stdlib else next((i for i, stmt in enumerate(body) if _is_import(stmt)), last + 1)
             line = _stmt("from typing import TYPE_CHECKING\n")
             if at == 0 or not _is_import(body[at - 1]):
@@ -697,8 +697,10 @@ def _is_stdlib(stmt: cst.SimpleStatementLine) -> bool:
     for small in stmt.body:
         if isinstance(small, cst.ImportFrom):
             names = [code(small.module)] if small.module is not None and not small.relative else []
+        elif isinstance(small, cst.Import):
+            names = [code(a.name) for a in small.names]
         else:
-            names = [code(a.name) for a in small.names]  # type: ignore[union-attr]
+            return False
         if not names or any(n.split(".")[0] not in sys.stdlib_module_names or n == "__future__" for n in names):
             return False
     return True
