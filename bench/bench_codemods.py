@@ -15,8 +15,12 @@ Three measurements over the same files, each the best of R repeats:
 * flyte-migrate: `migrate_paths(TREE, write=False)` -- discovery, pre-filter, index, full
   migration of every file, no writes.
 
-It prints wall and CPU seconds (CPU includes worker processes) and the ratios to the baselines.
-No thresholds are asserted here; read the ratios.
+The three are interleaved (round 1 of each, then round 2, ...) so that a change of load on a
+shared machine hits them alike; the load average is printed before and after. It prints wall
+and CPU seconds (CPU includes worker processes), the ratios to the baselines, and how well the
+workers were used: CPU / wall against the number of jobs, and flyte-migrate's serial prelude
+(discovery, reading, the index: the time before the first worker starts). No thresholds are
+asserted here; read the ratios.
 """
 
 from __future__ import annotations
@@ -60,20 +64,26 @@ def baseline(paths, jobs: int) -> None:
         list(pool.map(_baseline_one, ordered, chunksize=1))
 
 
+PRELUDE: list[float] = []  # per run of ours: seconds from the call until the workers exist
+
+
 def ours(tree: str, jobs: int):
     from codemods import migrate_paths
 
-    return migrate_paths([tree], jobs=jobs, write=False)
+    t0 = time.perf_counter()
+    return migrate_paths([tree], jobs=jobs, write=False, on_start=lambda _n: PRELUDE.append(time.perf_counter() - t0))
 
 
-def measure(fn, repeat: int):
-    best_wall, best_cpu, result = float("inf"), float("inf"), None
+def measure_interleaved(fns, repeat: int):
+    """Best wall and best CPU of each of `fns`, run in rounds: fn1, fn2, ..., then again."""
+    best = [[float("inf"), float("inf"), None] for _ in fns]
     for _ in range(repeat):
-        c0, w0 = _cpu(), time.perf_counter()
-        result = fn()
-        w1, c1 = time.perf_counter(), _cpu()
-        best_wall, best_cpu = min(best_wall, w1 - w0), min(best_cpu, c1 - c0)
-    return best_wall, best_cpu, result
+        for k, fn in enumerate(fns):
+            c0, w0 = _cpu(), time.perf_counter()
+            result = fn()
+            w1, c1 = time.perf_counter(), _cpu()
+            best[k][0], best[k][1], best[k][2] = min(best[k][0], w1 - w0), min(best[k][1], c1 - c0), result
+    return best
 
 
 def main() -> int:
@@ -102,15 +112,21 @@ def main() -> int:
 
     import codemods  # noqa: F401
 
-    rows = []
-    bw, bc, _ = measure(lambda: baseline(flytekit_files, args.jobs), args.repeat)
-    rows.append(("baseline: parse + QualifiedNameProvider, flytekit files", bw, bc))
-    aw, ac, _ = measure(lambda: baseline(files, args.jobs), args.repeat)
-    rows.append(("baseline: parse + QualifiedNameProvider, all files", aw, ac))
-    ow, oc, report = measure(lambda: ours(str(tree), args.jobs), args.repeat)
-    rows.append(("flyte-migrate (discover, index, migrate, no writes)", ow, oc))
+    load0 = os.getloadavg()
+    (bw, bc, _), (aw, ac, _), (ow, oc, report) = measure_interleaved(
+        [lambda: baseline(flytekit_files, args.jobs), lambda: baseline(files, args.jobs), lambda: ours(str(tree), args.jobs)],
+        args.repeat,
+    )
+    load1 = os.getloadavg()
+    rows = [
+        ("baseline: parse + QualifiedNameProvider, flytekit files", bw, bc),
+        ("baseline: parse + QualifiedNameProvider, all files", aw, ac),
+        ("flyte-migrate (discover, index, migrate, no writes)", ow, oc),
+    ]
     for name, wall, cpu in rows:
-        print(f"{name:<58} wall {wall:6.2f}s   cpu {cpu:6.2f}s")
+        print(f"{name:<58} wall {wall:6.2f}s   cpu {cpu:6.2f}s   cpu/wall {cpu / wall:4.2f} (of {args.jobs})")
+    print(f"flyte-migrate's serial prelude (discover, read, index): best {min(PRELUDE):.2f}s")
+    print(f"load average (1, 5, 15 min): before {load0[0]:.1f} {load0[1]:.1f} {load0[2]:.1f}, after {load1[0]:.1f} {load1[1]:.1f} {load1[2]:.1f}")
     changed = len(report.changed)
     print(f"\nflyte-migrate changed {changed} files, {len(report.errors)} errors, {len(report.findings)} TODOs")
     print(f"ratio to baseline (flytekit files): wall {ow / bw:.2f}x  cpu {oc / bc:.2f}x")

@@ -14,6 +14,8 @@ from typing import Optional, Union
 
 import libcst as cst
 
+from ._walk import visit
+
 _EMPTY = cst.Module(body=[])
 TODO_PREFIX = "# TODO(flyte-migrate): "
 
@@ -279,11 +281,11 @@ class _Reads(cst.CSTVisitor):
         self.names.add(node.value)
 
     def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
+        visit(node.value, self)
         return False
 
     def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
+        visit(node.value, self)
         return False
 
     def visit_Lambda(self, node: cst.Lambda) -> bool:
@@ -292,7 +294,7 @@ class _Reads(cst.CSTVisitor):
 
 def reads(node: cst.CSTNode) -> set[str]:
     v = _Reads()
-    node.visit(v)
+    visit(node, v)
     return v.names
 
 
@@ -323,7 +325,7 @@ def contains(node: cst.CSTNode, kinds: tuple) -> bool:
             # awaits inside nested functions belong to those functions
             return not isinstance(n, (cst.FunctionDef, cst.Lambda))
 
-    node.visit(_V())
+    visit(node, _V())
     return found
 
 
@@ -377,10 +379,10 @@ def drop_unused_assignments(module: cst.Module, names: set[tuple]) -> cst.Module
             read.add(key if key in names else ("", node.value))
 
         def visit_Attribute(self, node: cst.Attribute) -> bool:
-            node.value.visit(self)
+            visit(node.value, self)
             return False
 
-    module.visit(_Collect())
+    visit(module, _Collect())
     dead = set(names) - read
     if not dead:
         return module

@@ -18,11 +18,12 @@ rule that fails, gives an `error` result and the original bytes are kept.
 from __future__ import annotations
 
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Optional
 
 import libcst as cst
-from libcst.metadata import MetadataWrapper, ScopeProvider
+from libcst.metadata import ExpressionContextProvider, ScopeProvider
+from libcst.metadata.scope_provider import Scope
 
 from ._analysis._index import EntityIndex, module_name_for
 from ._analysis._model import analyze
@@ -178,6 +179,23 @@ class _Combined(cst.CSTTransformer):
         return cst.FlattenSentinel(nodes)
 
 
+def resolve_scopes(module: cst.Module) -> Mapping[cst.CSTNode, Optional[Scope]]:
+    """What `MetadataWrapper(module).resolve(ScopeProvider)` gives, for `module` itself (no copy).
+
+    The wrapper runs each provider in a batched traversal of the whole tree, and both providers
+    involved do all their work in `visit_Module` with a walk of their own: the batched walks
+    visit every node for nothing, which cost a third of the scope analysis. Calling the two
+    `visit_Module`s directly runs the same visitors on the same tree and skips them
+    (tests/codemods/test_engine_scopes.py compares the two on every fixture).
+    """
+    contexts = ExpressionContextProvider()
+    contexts.visit_Module(module)
+    scopes = ScopeProvider()
+    scopes.metadata = {ExpressionContextProvider: contexts._computed}
+    scopes.visit_Module(module)
+    return scopes._computed  # type: ignore[return-value]
+
+
 def migrate_bytes(
     data: bytes,
     path: str,
@@ -243,8 +261,7 @@ def _migrate_module(
         expanded = expand_file_sensors(module)
         if expanded is not None:  # the sensors are flytekit tasks now; the rules migrate them
             module, text = expanded, expanded.code
-    wrapper = MetadataWrapper(module, unsafe_skip_copy=True)
-    scopes = wrapper.resolve(ScopeProvider)
+    scopes = resolve_scopes(module)
     is_package = path.endswith("__init__.py")
     name = module_name if module_name is not None else (module_name_for(path) if path and not path.startswith("<") else "")
     model = analyze(module, scopes, text, path, name)  # type: ignore[arg-type]
@@ -257,6 +274,12 @@ def _migrate_module(
     new_module = module.visit(_Combined(fx, visit, leave))
     for rule in rules:
         new_module = rule.finish(fx, new_module)
+    if ("flytekit.remote" in text or "flytekit.configuration" in text) and "FM501" in codes:
+        from ._remote import defer_remote_imports
+
+        deferred = defer_remote_imports(new_module)
+        if deferred is not None:  # kept remote helpers import flytekit when they run, not on import
+            new_module = deferred
     if fx.module_todos:
         fx.findings.extend(fx.module_todos)
     text_out = new_module.code

@@ -27,13 +27,16 @@ removed by FM001.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
 
 import libcst as cst
 
-from ._cst import TODO_PREFIX, code, dotted, kwarg, leading_lines
+from ._cst import TODO_PREFIX, code, dotted, kwarg, leading_lines, todo_line
 from ._shell import _symbol, _table
+from ._walk import visit
 from .rules._args import bind
 
 CODE = "FM501"
@@ -489,3 +492,229 @@ def _imports(module: cst.Module, name: str) -> bool:
                     return True
     return False
 
+
+
+# Modules whose names only a remote client uses: when a helper keeps them (a FlyteRemote returned
+# to callers, `remote.client`, `remote.file_access`), they are imported where they are used.
+_REMOTE_MODULES = ("flytekit.remote", "flytekit.configuration")
+_LAZY_TODO = (
+    "{fn} still needs flytekit ({names}): Flyte 2 has no remote object (flyte.init_from_config(...) "
+    "configures the process; flyte.remote.Run.get(name), flyte.remote.Action.get(run_name=..., name=...) "
+    "with .outputs() and .get_report() look runs up); flytekit is imported when it runs, so the module "
+    "imports without it"
+)
+
+
+def _remote_import(stmt: cst.BaseStatement) -> Optional[tuple[str, list[cst.ImportAlias]]]:
+    """`from flytekit.remote import A, B` (or flytekit.configuration) as its own line: (module, names)."""
+    if not isinstance(stmt, cst.SimpleStatementLine) or len(stmt.body) != 1:
+        return None
+    small = stmt.body[0]
+    if not isinstance(small, cst.ImportFrom) or small.relative or small.module is None or isinstance(small.names, cst.ImportStar):
+        return None
+    mod = code(small.module)
+    if not any(mod == m or mod.startswith(m + ".") for m in _REMOTE_MODULES):
+        return None
+    return mod, list(small.names)
+
+
+class _Uses(cst.CSTVisitor):
+    """Where each of `names` is read: in an annotation, in the body of a top-level function
+    (or method), or elsewhere (module level, decorators, defaults: needed on import)."""
+
+    def __init__(self, names: set[str]):
+        super().__init__()
+        self.names = names
+        self.in_annotation = 0
+        self.owner: list[Optional[cst.FunctionDef]] = [None]  # top-level function whose body we are in
+        self.depth = 0  # function nesting
+        self.in_functions: dict[cst.FunctionDef, list[str]] = {}
+        self.annotations: set[str] = set()
+        self.on_import = False
+
+    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
+        return False
+
+    def visit_Import(self, node: cst.Import) -> bool:
+        return False
+
+    def visit_Annotation(self, node: cst.Annotation) -> None:
+        self.in_annotation += 1
+
+    def leave_Annotation(self, original_node: cst.Annotation) -> None:
+        self.in_annotation -= 1
+
+    def visit_Attribute(self, node: cst.Attribute) -> bool:
+        visit(node.value, self)  # `x.Config` is not a read of Config
+        return False
+
+    def visit_Arg(self, node: cst.Arg) -> bool:
+        visit(node.value, self)  # nor is a keyword `Config=...`
+        return False
+
+    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+        for part in (*node.decorators, node.params):  # evaluated where the function is defined
+            visit(part, self)
+        if node.returns is not None:
+            visit(node.returns, self)
+        self.depth += 1
+        top = self.owner[-1] is None
+        self.owner.append(node if top else self.owner[-1])
+        visit(node.body, self)
+        self.owner.pop()
+        self.depth -= 1
+        return False
+
+    def visit_Name(self, node: cst.Name) -> None:
+        if node.value not in self.names:
+            return
+        if self.in_annotation:
+            self.annotations.add(node.value)
+            return
+        fn = self.owner[-1]
+        if fn is None:
+            self.on_import = True
+        else:
+            used = self.in_functions.setdefault(fn, [])
+            if node.value not in used:
+                used.append(node.value)
+
+
+def _after_docstring(body: Sequence[cst.BaseStatement]) -> int:
+    first = body[0] if body else None
+    if isinstance(first, cst.SimpleStatementLine) and len(first.body) == 1 and isinstance(first.body[0], cst.Expr):
+        if isinstance(first.body[0].value, (cst.SimpleString, cst.ConcatenatedString)):
+            return 1
+    return 0
+
+
+def _from_line(mod: str, aliases: list[cst.ImportAlias]) -> cst.SimpleStatementLine:
+    names = [a.with_changes(comma=cst.MaybeSentinel.DEFAULT) for a in aliases]
+    names = [a.with_changes(comma=cst.Comma(whitespace_after=cst.SimpleWhitespace(" "))) for a in names[:-1]] + names[-1:]
+    return cst.SimpleStatementLine(body=[cst.ImportFrom(module=cst.parse_expression(mod), names=names)])  # type: ignore[arg-type]
+
+
+def defer_remote_imports(module: cst.Module) -> Optional[cst.Module]:
+    """The migrated module with its flytekit remote-client imports (`flytekit.remote`,
+    `flytekit.configuration`) moved into the functions that use them, each with an FM501 TODO,
+    and names used only in annotations imported under `TYPE_CHECKING` (annotations postponed);
+    None when a name is needed on import (module-level code, a decorator, a default), when
+    another flytekit import stays at module level, or when there is nothing to move. It runs
+    after the rules, on their output, so it knows which flytekit imports the migration kept.
+
+    A helper that hands a FlyteRemote to its callers or uses `remote.client`/`remote.file_access`
+    has no Flyte 2 form this tool can write; moved, its flytekit imports stop the whole package
+    from importing only when such a function is called, so the workflows next to it run on
+    Flyte 2.
+    """
+    body = list(module.body)
+    found: list[tuple[int, str, list[cst.ImportAlias]]] = []
+    for i, stmt in enumerate(body):
+        got = _remote_import(stmt)
+        if got is not None:
+            found.append((i, *got))
+    if not found:
+        return None
+    moved = {i for i, _, _ in found}
+    if any(_is_import(stmt) and "flytekit" in code(stmt) for i, stmt in enumerate(body) if i not in moved):
+        return None  # the module needs flytekit on import anyway: moving these would only scatter them
+    local: dict[str, tuple[str, cst.ImportAlias]] = {}
+    for _, mod, aliases in found:
+        for alias in aliases:
+            local[code(alias.asname.name) if alias.asname else code(alias.name).split(".")[0]] = (mod, alias)
+    uses = _Uses(set(local))
+    visit(module, uses)
+    if uses.on_import or not uses.in_functions:
+        return None
+
+    def lines(names: Sequence[str]) -> list[cst.SimpleStatementLine]:
+        by_module: dict[str, list[cst.ImportAlias]] = {}
+        for name in local:  # in the order they were imported
+            if name in names:
+                mod, alias = local[name]
+                by_module.setdefault(mod, []).append(alias)
+        return [_from_line(mod, aliases) for mod, aliases in by_module.items()]
+
+    class _Insert(cst.CSTTransformer):
+        def leave_FunctionDef(self, original_node: cst.FunctionDef, updated_node: cst.FunctionDef) -> cst.FunctionDef:
+            names = uses.in_functions.get(original_node)
+            if not names or not isinstance(updated_node.body, cst.IndentedBlock):
+                return updated_node
+            new = lines(names)
+            todo = _LAZY_TODO.format(fn=original_node.name.value, names=", ".join(sorted(names, key=list(local).index)))
+            new[0] = new[0].with_changes(leading_lines=[todo_line(f"{CODE} {todo}")])
+            inner = list(updated_node.body.body)
+            at = _after_docstring(inner)
+            inner[at:at] = new
+            if at < len(inner) - len(new):
+                nxt = inner[at + len(new)]
+                above = leading_lines(nxt)
+                if not above or above[0].comment is not None:
+                    inner[at + len(new)] = nxt.with_changes(leading_lines=[cst.EmptyLine(indent=False), *above])
+            return updated_node.with_changes(body=updated_node.body.with_changes(body=inner))
+
+    new_module = module.visit(_Insert())
+    body = list(new_module.body)
+    first = found[0][0]
+    keep_lines = leading_lines(body[first])
+    for i, _, _ in reversed(found):
+        del body[i]
+    if first < len(body) and keep_lines:
+        body[first] = body[first].with_changes(leading_lines=[*keep_lines, *leading_lines(body[first])])
+    annotated = sorted(uses.annotations, key=list(local).index)
+    if annotated:
+        guard = cst.parse_statement("if TYPE_CHECKING:\n    pass\n")
+        assert isinstance(guard, cst.If)
+        guard = guard.with_changes(body=guard.body.with_changes(body=lines(annotated)), leading_lines=[cst.EmptyLine(indent=False)])
+        # after the module's imports, where the removed lines stood or below
+        last = first - 1
+        while last + 1 < len(body) and _is_import(body[last + 1]):
+            last += 1
+        body.insert(last + 1, guard)
+        if last + 2 < len(body) and not leading_lines(body[last + 2]):
+            body[last + 2] = body[last + 2].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        if not _imports_name(body, "typing", "TYPE_CHECKING"):
+            # with the standard-library imports: after the last of them, else above the first import
+            stdlib = [i for i, stmt in enumerate(body) if isinstance(stmt, cst.SimpleStatementLine) and _is_import(stmt) and _is_stdlib(stmt)]
+            at = stdlib[-1] + 1 if stdlib else next((i for i, stmt in enumerate(body) if _is_import(stmt)), last + 1)
+            line = _stmt("from typing import TYPE_CHECKING\n")
+            if at == 0 or not _is_import(body[at - 1]):
+                line = line.with_changes(leading_lines=leading_lines(body[at]))
+                body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+            body.insert(at, line)
+    if annotated and not _imports_name(body, "__future__", "annotations"):
+        # the annotations naming flytekit types are no longer evaluated when the module is imported
+        at = _after_docstring(body)
+        line = _stmt("from __future__ import annotations\n")
+        if at < len(body):
+            line = line.with_changes(leading_lines=leading_lines(body[at]))
+            body[at] = body[at].with_changes(leading_lines=[cst.EmptyLine(indent=False)])
+        body.insert(at, line)
+    return new_module.with_changes(body=body)
+
+
+def _is_stdlib(stmt: cst.SimpleStatementLine) -> bool:
+    for small in stmt.body:
+        if isinstance(small, cst.ImportFrom):
+            names = [code(small.module)] if small.module is not None and not small.relative else []
+        elif isinstance(small, cst.Import):
+            names = [code(a.name) for a in small.names]
+        else:
+            return False
+        if not names or any(n.split(".")[0] not in sys.stdlib_module_names or n == "__future__" for n in names):
+            return False
+    return True
+
+
+def _is_import(stmt: cst.BaseStatement) -> bool:
+    return isinstance(stmt, cst.SimpleStatementLine) and all(isinstance(s, (cst.Import, cst.ImportFrom)) for s in stmt.body)
+
+
+def _imports_name(body: Sequence[cst.BaseStatement], mod: str, name: str) -> bool:
+    for stmt in body:
+        if isinstance(stmt, cst.SimpleStatementLine):
+            for small in stmt.body:
+                if isinstance(small, cst.ImportFrom) and small.module is not None and code(small.module) == mod:
+                    if not isinstance(small.names, cst.ImportStar) and any(code(a.name) == name and a.asname is None for a in small.names):
+                        return True
+    return False

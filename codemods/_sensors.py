@@ -56,13 +56,11 @@ def _function(target: str, call: cst.Call) -> Optional[cst.FunctionDef]:
 def expand_file_sensors(module: cst.Module) -> Optional[cst.Module]:
     """The module with every readable module-level `NAME = FileSensor(...)` written out as a
     flytekit task, and the imports that code needs; None when there was none."""
-    from .rules.imports import _place_stdlib, _Used
+    from .rules.imports import _place_stdlib, used_names
 
     table = _table(module)
-    used = _Used()
-    module.visit(used)
     plain = {name for name, qualified in table.items() if name == qualified}
-    if (used.names & _NEEDED) - plain:
+    if (used_names(module) & _NEEDED) - plain:
         return None  # a name of the user's own would shadow a module the new code needs
     body = defs_for_assigned_calls(module, table, "FileSensor", _function)
     if body is None:

@@ -219,12 +219,10 @@ def _fit(stmt: cst.BaseStatement, width: int) -> cst.BaseStatement:
 def expand_shell_tasks(module: cst.Module, width: int = 88) -> Optional[cst.Module]:
     """The module with every readable module-level `NAME = ShellTask(...)` written out as a
     flytekit task, and the imports that code needs; None when there was none."""
-    from .rules.imports import _place_stdlib, _Used
+    from .rules.imports import _place_stdlib, used_names
 
     table = _table(module)
-    used = _Used()
-    module.visit(used)
-    if used.names & {"types", "subprocess"} - set(table):
+    if used_names(module) & {"types", "subprocess"} - set(table):
         return None  # a name of the user's own would shadow the modules the new code needs
     body = defs_for_assigned_calls(module, table, "ShellTask",
                                    lambda target, call: _function(target, call, table, width))

@@ -28,6 +28,7 @@ from typing import Optional
 import libcst as cst
 
 from .._cst import contains, fresh_name, multiline_args, normalize_commas, open_paren_newline, reads, target_names
+from .._walk import visit
 
 _AWAIT, _SOLO, _LOCAL = "await", "solo", "local"
 
@@ -158,7 +159,7 @@ def _has_async_comp(node: cst.CSTNode) -> bool:
             if n.asynchronous is not None:
                 found = True
 
-    node.visit(_V())
+    visit(node, _V())
     return found
 
 

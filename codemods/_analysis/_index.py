@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Optional
@@ -158,6 +159,7 @@ def index_source(text: str) -> dict[str, IndexedEntity]:
         return {}
     table = _import_table(tree)
     envs = _environments(tree, table)
+    src = _Source(text)
     out: dict[str, IndexedEntity] = {}
     for node in tree.body:
         if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)):
@@ -166,14 +168,14 @@ def index_source(text: str) -> dict[str, IndexedEntity]:
                 if isinstance(target, ast.Attribute) and target.attr == "task" and isinstance(target.value, ast.Name) and target.value.id in envs:
                     # migrated already: a sync task stays a task; an async one is a driver now
                     is_async = isinstance(node, ast.AsyncFunctionDef)
-                    out[node.name] = IndexedEntity("workflow" if is_async else "task", is_async, _params(node, text), _src(text, node.returns))
+                    out[node.name] = IndexedEntity("workflow" if is_async else "task", is_async, _params(node, src), src.segment(node.returns))
                     break
                 qn = _qualified(target, table)
                 sym = symbol_for(qn) if qn else None
                 if sym is None or sym.rest or sym.name not in _DECORATORS:
                     continue
                 is_async = isinstance(node, ast.AsyncFunctionDef) or sym.name != "task"
-                out[node.name] = IndexedEntity(sym.name, is_async, _params(node, text), _src(text, node.returns))
+                out[node.name] = IndexedEntity(sym.name, is_async, _params(node, src), src.segment(node.returns))
                 break
         elif isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
             value = node.value
@@ -201,17 +203,39 @@ def _environments(tree: ast.Module, table: dict[str, str]) -> set[str]:
     return names
 
 
-def _src(text: str, node: Optional[ast.AST]) -> Optional[str]:
-    return ast.get_source_segment(text, node) if node is not None else None
+# a line with its end, as the parser splits them (not at form feeds, unlike str.splitlines)
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+\Z")
 
 
-def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef, text: str) -> tuple[IndexedParam, ...]:
+class _Source:
+    """`ast.get_source_segment` for many nodes of one text: that function splits the whole text
+    into lines again for every node it is asked about, which made indexing quadratic in file
+    size (most of pass 1's time on flytesnacks)."""
+
+    def __init__(self, text: str):
+        self.lines = _LINE.findall(text)
+
+    def segment(self, node: Optional[ast.AST]) -> Optional[str]:
+        if node is None:
+            return None
+        end_lineno, end_col = getattr(node, "end_lineno", None), getattr(node, "end_col_offset", None)
+        if end_lineno is None or end_col is None:
+            return None
+        first, last, col = node.lineno - 1, end_lineno - 1, node.col_offset  # type: ignore[attr-defined]
+        if first == last:
+            return self.lines[first].encode()[col:end_col].decode()
+        head = self.lines[first].encode()[col:].decode()
+        tail = self.lines[last].encode()[:end_col].decode()
+        return "".join([head, *self.lines[first + 1 : last], tail])
+
+
+def _params(fn: ast.FunctionDef | ast.AsyncFunctionDef, src: _Source) -> tuple[IndexedParam, ...]:
     args = fn.args
     positional = list(args.posonlyargs) + list(args.args)
     defaults: list[Optional[ast.expr]] = [None] * (len(positional) - len(args.defaults)) + list(args.defaults)
-    out = [IndexedParam(a.arg, _src(text, a.annotation), _src(text, d)) for a, d in zip(positional, defaults, strict=False)]
+    out = [IndexedParam(a.arg, src.segment(a.annotation), src.segment(d)) for a, d in zip(positional, defaults, strict=False)]
     out += [
-        IndexedParam(a.arg, _src(text, a.annotation), _src(text, d)) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False)
+        IndexedParam(a.arg, src.segment(a.annotation), src.segment(d)) for a, d in zip(args.kwonlyargs, args.kw_defaults, strict=False)
     ]
     return tuple(out)
 

@@ -24,6 +24,7 @@ from typing import Optional
 import libcst as cst
 from libcst.metadata import Scope
 
+from .._walk import visit
 from ._names import DIR_ALIASES, FILE_ALIASES, TYPE_EXTENSIONS, Symbol, symbol_for
 
 ENTITY_DECORATORS = {"task": "task", "workflow": "workflow", "dynamic": "dynamic", "eager": "eager"}
@@ -547,7 +548,7 @@ class _Analyzer(cst.CSTVisitor):
             def visit_Attribute(self, n: cst.Attribute) -> None:
                 analyzer._resolve_expr(n)
 
-        node.visit(_R())
+        visit(node, _R())
 
     # -- facts inside function bodies --------------------------------------------------------
     def leave_Call(self, node: cst.Call) -> None:
@@ -683,7 +684,7 @@ def analyze(module: cst.Module, scopes: dict[cst.CSTNode, Optional[Scope]], text
     """Read `module` once and return its model; `scopes` is LibCST's ScopeProvider mapping."""
     model = ModuleModel(module, path, module_name)
     analyzer = _Analyzer(model, scopes, candidate_names(text))
-    module.visit(analyzer)
+    visit(module, analyzer)
     return model
 
 
@@ -702,5 +703,5 @@ def _mentions_io(model: ModuleModel, node: cst.CSTNode) -> bool:
             sym = model.symbol(n)
             found = found or (sym is not None and not sym.rest and (sym.name in FILE_ALIASES or sym.name in DIR_ALIASES))
 
-    node.visit(_Find())
+    visit(node, _Find())
     return found

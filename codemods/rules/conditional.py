@@ -39,6 +39,7 @@ from typing import TYPE_CHECKING, Optional, Union
 import libcst as cst
 
 from .._cst import code
+from .._walk import visit
 from ._args import bind
 from ._base import Rule
 
@@ -195,5 +196,5 @@ def _mentions_conditional(fx: FileContext, node: cst.CSTNode) -> bool:
             if fx.is_sym(n.func, "conditional"):
                 found = True
 
-    node.visit(_V())
+    visit(node, _V())  # reads only: no rebuilt tree
     return found

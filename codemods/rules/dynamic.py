@@ -33,6 +33,7 @@ import libcst as cst
 
 from .._context import FileContext
 from .._cst import contains, reads, target_names
+from .._walk import visit
 from ._driver import DriverRule, is_task_await, register_await
 
 
@@ -187,5 +188,5 @@ def _has_task_await(fx: FileContext, node: cst.CSTNode) -> bool:
             if is_task_await(fx, n):
                 found.append(True)
 
-    node.visit(_V())
+    visit(node, _V())
     return bool(found)

@@ -36,6 +36,7 @@ import libcst as cst
 
 from .._context import Callee, FileContext
 from .._cst import dotted_name
+from .._walk import visit
 from ._driver import DriverRule, call_entity
 
 _COROUTINE_SINKS = {"asyncio.gather", "asyncio.create_task", "asyncio.ensure_future", "asyncio.wait"}
@@ -95,6 +96,6 @@ def _gathered_lists(fx: FileContext, fn: cst.FunctionDef) -> set[str]:
                     if a.star == "*" and isinstance(a.value, cst.Name):
                         names.add(a.value.value)
 
-    fn.visit(_V())
+    visit(fn, _V())
     cache[fn] = names
     return names

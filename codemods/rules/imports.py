@@ -32,6 +32,7 @@ from typing import TYPE_CHECKING, Optional, Union
 import libcst as cst
 
 from .._cst import code, dotted, leading_lines
+from .._walk import children
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -53,58 +54,49 @@ def _is_flytekit(module: str) -> bool:
     return module.split(".")[0] in ("flytekit", "flytekitplugins")
 
 
-class _Used(cst.CSTVisitor):
-    """Every module-level name the module reads, outside import statements: a keyword argument's
+def used_names(node: cst.CSTNode) -> set[str]:
+    """Every module-level name `node` reads, outside import statements: a keyword argument's
     name is not a read, and a name a function binds itself (a parameter called `task`, a local
     variable) is that function's own, not the import's."""
+    names: set[str] = set()
+    _collect(node, names, [])
+    return names
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.names: set[str] = set()
-        self.local: list[set[str]] = []
 
-    def visit_Import(self, node: cst.Import) -> bool:
-        return False
-
-    def visit_ImportFrom(self, node: cst.ImportFrom) -> bool:
-        return False
-
-    def visit_Name(self, node: cst.Name) -> None:
-        if not any(node.value in frame for frame in self.local):
-            self.names.add(node.value)
-
-    def visit_Attribute(self, node: cst.Attribute) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Arg(self, node: cst.Arg) -> bool:
-        node.value.visit(self)
-        return False
-
-    def visit_Param(self, node: cst.Param) -> bool:
-        for part in (node.annotation, node.default):
+def _collect(node: cst.CSTNode, names: set[str], local: list[set[str]]) -> None:
+    t = type(node)
+    if t is cst.Name:
+        value = node.value  # type: ignore[attr-defined]
+        if not any(value in frame for frame in local):
+            names.add(value)
+    elif t is cst.Import or t is cst.ImportFrom:
+        return
+    elif t is cst.Attribute or t is cst.Arg:
+        _collect(node.value, names, local)  # type: ignore[attr-defined]
+    elif t is cst.Param:
+        for part in (node.annotation, node.default):  # type: ignore[attr-defined]
             if part is not None:
-                part.visit(self)
-        return False
-
-    def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
+                _collect(part, names, local)
+    elif t is cst.FunctionDef:
+        fn: cst.FunctionDef = node  # type: ignore[assignment]
         # decorators, annotations and defaults are read where the function is defined
-        for dec in node.decorators:
-            dec.visit(self)
-        node.params.visit(self)
-        if node.returns is not None:
-            node.returns.visit(self)
-        self.local.append(_bound_in(node))
-        node.body.visit(self)
-        self.local.pop()
-        return False
-
-    def visit_Lambda(self, node: cst.Lambda) -> bool:
-        node.params.visit(self)
-        self.local.append({p.name.value for p in (*node.params.params, *node.params.kwonly_params, *node.params.posonly_params)})
-        node.body.visit(self)
-        self.local.pop()
-        return False
+        for dec in fn.decorators:
+            _collect(dec, names, local)
+        _collect(fn.params, names, local)
+        if fn.returns is not None:
+            _collect(fn.returns, names, local)
+        local.append(_bound_in(fn))
+        _collect(fn.body, names, local)
+        local.pop()
+    elif t is cst.Lambda:
+        lam: cst.Lambda = node  # type: ignore[assignment]
+        _collect(lam.params, names, local)
+        local.append({p.name.value for p in (*lam.params.params, *lam.params.kwonly_params, *lam.params.posonly_params)})
+        _collect(lam.body, names, local)
+        local.pop()
+    else:
+        for child in children(node):
+            _collect(child, names, local)
 
 
 def _bound_in(fn: cst.FunctionDef) -> set[str]:
@@ -117,28 +109,19 @@ def _bound_in(fn: cst.FunctionDef) -> set[str]:
             names.add(star.name.value)
     declared: set[str] = set()
 
-    class _Binds(cst.CSTVisitor):
-        def visit_FunctionDef(self, node: cst.FunctionDef) -> bool:
-            if node is not fn:
-                names.add(node.name.value)
-                return False
-            return True
+    def walk(node: cst.CSTNode) -> None:
+        for child in children(node):
+            t = type(child)
+            if t is cst.FunctionDef or t is cst.ClassDef:
+                names.add(child.name.value)  # type: ignore[attr-defined]
+                continue
+            if t is cst.AssignTarget and type(child.target) is cst.Name:  # type: ignore[attr-defined]
+                names.add(child.target.value)  # type: ignore[attr-defined]
+            elif t is cst.Global or t is cst.Nonlocal:
+                declared.update(n.name.value for n in child.names)  # type: ignore[attr-defined]
+            walk(child)
 
-        def visit_ClassDef(self, node: cst.ClassDef) -> bool:
-            names.add(node.name.value)
-            return False
-
-        def visit_AssignTarget(self, node: cst.AssignTarget) -> None:
-            if isinstance(node.target, cst.Name):
-                names.add(node.target.value)
-
-        def visit_Global(self, node: cst.Global) -> None:
-            declared.update(n.name.value for n in node.names)
-
-        def visit_Nonlocal(self, node: cst.Nonlocal) -> None:
-            declared.update(n.name.value for n in node.names)
-
-    fn.visit(_Binds())
+    walk(fn)
     return names - declared
 
 
@@ -282,9 +265,7 @@ class ImportsRule(Rule):
     summary = "flytekit imports are removed once unused; the flyte and standard-library imports the new code needs are added"
 
     def finish(self, fx: FileContext, module: cst.Module) -> cst.Module:
-        collector = _Used()
-        module.visit(collector)
-        used = collector.names
+        used = used_names(module)
         body = list(module.body)
         plain, froms = _existing(body)
         orphaned = fx.model.read_imports - used  # imports only the rewritten constructs used

@@ -49,6 +49,7 @@ import libcst as cst
 
 from .._analysis._names import DIR_ALIASES, FILE_ALIASES
 from .._cst import call, code, contains, dotted, fresh_name, kwarg
+from .._walk import visit
 from ._args import bind
 from ._base import Rule
 
@@ -145,7 +146,7 @@ def _calls_in(node: cst.CSTNode) -> list[cst.Call]:
         def visit_Call(self, n: cst.Call) -> None:
             found.append(n)
 
-    node.visit(_Collect())
+    visit(node, _Collect())
     return found
 
 
@@ -500,7 +501,7 @@ def _bound_listings(body: cst.CSTNode, calls: set) -> tuple[frozenset[str], froz
         def visit_CompFor(self, node: cst.CompFor) -> None:
             self._loop(node.target, node.iter)
 
-    body.visit(_V())
+    visit(body, _V())
     return frozenset(listings), frozenset(items)
 
 
@@ -548,7 +549,7 @@ def _path_names(fn: cst.FunctionDef) -> set[str]:
             if node.asname is not None and isinstance(node.asname.name, cst.Name):
                 assigned.setdefault(node.asname.name.value, []).append(cst.Name("__unknown__"))
 
-    fn.visit(_Assigns())
+    visit(fn, _Assigns())
     params = {p.name.value for p in (*fn.params.params, *fn.params.kwonly_params, *fn.params.posonly_params)}
     names: set[str] = set()
     # a name assigned from another path name: iterate to a fixed point
@@ -608,7 +609,7 @@ def _free_name(fn: cst.FunctionDef, preferred: str) -> str:
         def visit_Name(self, node: cst.Name) -> None:
             used.add(node.value)
 
-    fn.visit(_Names())
+    visit(fn, _Names())
     return fresh_name(preferred, used)
 
 

@@ -42,6 +42,7 @@ from typing import TYPE_CHECKING, Optional
 
 import libcst as cst
 
+from .._walk import visit
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -211,5 +212,5 @@ def _returned_values(fn: cst.FunctionDef) -> list[Optional[cst.BaseExpression]]:
         def visit_Return(self, node: cst.Return) -> None:
             found.append(node.value)
 
-    fn.visit(_Collect())
+    visit(fn, _Collect())  # reads only: no rebuilt tree
     return found

@@ -30,6 +30,7 @@ from typing import TYPE_CHECKING, Optional
 import libcst as cst
 
 from .._cst import Note, code, kwarg, normalize_commas, with_notes
+from .._walk import visit
 from ._args import bind, notes
 from ._base import Rule
 from ._driver import register_await
@@ -173,5 +174,5 @@ def _mapped_call(fx: FileContext, original: cst.Call, inner: cst.BaseExpression)
             if code(node.func) == "flyte.map.aio" and node.args and node.args[0].keyword is None:
                 found.append(node)
 
-    inner.visit(_Find())
+    visit(inner, _Find())
     return found[0] if len(found) == 1 else None

@@ -43,6 +43,7 @@ from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
+from .._walk import visit
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -157,9 +158,9 @@ def _names_read(node: cst.CSTNode) -> set[str]:
             found.add(n.value)
 
         def visit_Attribute(self, n: cst.Attribute) -> bool:
-            n.value.visit(self)
+            visit(n.value, self)
             return False  # `x.ctx` reads x, not ctx
 
-    node.visit(_Find())
+    visit(node, _Find())
     return found
 

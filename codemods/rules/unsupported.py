@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Union
 
 import libcst as cst
 
+from .._walk import visit
 from ._base import Rule
 
 if TYPE_CHECKING:
@@ -138,7 +139,7 @@ class UnsupportedRule(Rule):
         if not fx.statements or not fx.statements[-1].has_flytekit:
             return
         scan = _Scan(fx)
-        node.visit(scan)
+        visit(node, scan)
         for label in scan.found:
             name = label.split(" ")[0]
             plugin = "flytekitplugins" in label

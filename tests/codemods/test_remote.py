@@ -78,3 +78,46 @@ def test_endpoint_config_file_and_launch_plan_forms() -> None:
     )
     assert 'flyte.init_from_config("~/.flyte/config.yaml", project="p", domain="d")' in out
     assert 'flyte.run(flyte.remote.Task.get("t", version="v"), x=1).wait()' in out
+
+
+def test_helper_kept_for_flytekit_moves_its_imports_in_and_a_second_run_changes_nothing() -> None:
+    source = """
+        from flytekit.configuration import Config
+        from flytekit.remote import FlyteRemote
+
+
+        def remote_for(endpoint: str):
+            return FlyteRemote(Config.for_endpoint(endpoint))
+        """
+    out, findings = _migrate(source)
+    assert "from flytekit" not in out.split("def remote_for")[0]  # the module imports without flytekit
+    body = out.split("def remote_for")[1]
+    assert "    from flytekit.configuration import Config\n    from flytekit.remote import FlyteRemote\n" in body
+    assert "TYPE_CHECKING" not in out and "__future__" not in out  # no annotation names a flytekit type
+    assert any(f.code == "FM501" and f.message.startswith("remote_for still needs flytekit (Config, FlyteRemote)") for f in findings)
+    again, _ = _migrate(out)
+    assert again == out
+
+
+def test_remote_names_needed_on_import_stay_where_they_are() -> None:
+    for source in (
+        """
+        from flytekit.remote import FlyteRemote
+
+        REMOTE_TYPE = FlyteRemote
+
+
+        def connect():
+            return FlyteRemote.for_sandbox()
+        """,
+        """
+        from flytekit.configuration import Config
+
+
+        def connect(config=Config.for_sandbox()):
+            return config
+        """,
+    ):
+        out, findings = _migrate(source)
+        assert out.lstrip().startswith("from flytekit"), out
+        assert not any(f.code == "FM501" for f in findings)
