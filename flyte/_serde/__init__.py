@@ -1,8 +1,9 @@
 """Values to bytes and back: msgpack for plain data, cloudpickle for everything else; and what
 a stored value looks like without running its code (`describe`, for `flyte get` and the UI)."""
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from ._codec import Codec, ExtCode, SerializationError, digest, pack_plain, unpack_plain
 from ._pickling import dumps
 from ._records import RecordType, register_record_type, resolve, type_key
@@ -13,15 +14,7 @@ if TYPE_CHECKING:
 # Loaded when first asked for (by `flyte get` and the UI), not by every run.
 _LAZY = {name: "._describe" for name in ("Bytes", "IORecord", "Pickled", "Tuple", "Undecodable", "describe", "to_json")}
 
-
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = globals()[name] = getattr(importlib.import_module(module, __name__), name)
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [

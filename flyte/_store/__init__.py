@@ -8,8 +8,9 @@ is a `StoreError` (full, read-only, damaged) that names the path; `_maintenance`
 recovers a store (`flyte store check|recover`).
 """
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from .._lazy import lazy_attributes
 from ._blobs import BlobStore, UrlBlobStore, is_blob_url, read_blob_url
 from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError, translate
 from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV
@@ -42,15 +43,7 @@ if TYPE_CHECKING:
 _LAZY = {"CheckReport": "._maintenance", "RecoverReport": "._maintenance", "check_store": "._maintenance",
          "recover_store": "._maintenance"}
 
-
-def __getattr__(name: str) -> Any:
-    import importlib
-
-    module = _LAZY.get(name)
-    if module is None:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    value = globals()[name] = getattr(importlib.import_module(module, __name__), name)
-    return value
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 
 __all__ = [
