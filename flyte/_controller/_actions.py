@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
-from .._executor import AttemptExpired, WorkerLost
+from .._executor import INLINE, AttemptExpired, WorkerLost
 from .._serde import SerializationError, digest
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
@@ -228,8 +228,12 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     gtoken = current_group.set(None) if call.group is not None else None  # a child starts outside its caller's group
     env = _environ.push(rt.env) if rt.env else None
     blocking = how.blocking
-    run_body = run.executor.run_sync if blocking else run.executor.run_async
+    executor = run.executor
     timed = rt.timeout or rt.deadline
+    # The inline executor runs an untimed body as a plain call (InlineExecutor.run_sync and
+    # run_async): made here, that saves a call per attempt on the most common path.
+    direct = executor is INLINE and not timed
+    run_body = executor.run_sync if blocking else executor.run_async
     # The body's inputs: a private copy, except that immutable scalars need none.
     inputs = call.inputs if _SCALARS.issuperset(map(type, call.inputs.values())) else None
     attempt = 0
@@ -237,14 +241,17 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
         while True:
             attempt += 1
             frame.attempt = attempt
-            astart = _now()
+            astart = call.start if attempt == 1 else _now()  # the first attempt starts with its action
             try:
-                budget = _attempt_budget(rt, call) if timed else None
                 kw = inputs if inputs is not None else run.codec.unpack(call.packed)
-                if blocking:
-                    result = run_body(call, frame, kw, budget)
+                if direct:
+                    result = rt.func(**kw) if blocking else await rt.func(**kw)
                 else:
-                    result = await run_body(call, frame, kw, budget)
+                    budget = _attempt_budget(rt, call) if timed else None
+                    if blocking:
+                        result = run_body(call, frame, kw, budget)
+                    else:
+                        result = await run_body(call, frame, kw, budget)
                 return _succeeded(call, frame, result)
             except how.aborts as e:
                 _failed(call, frame, e, _ABORTED)
