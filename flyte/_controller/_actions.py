@@ -218,7 +218,9 @@ class _Strategy(NamedTuple):
 
 
 async def _attempts(call: Call, how: _Strategy) -> Any:
-    """Every attempt of one action, from its start record to its end record."""
+    """Every attempt of one action, from its start record to its end record. Returns the value,
+    except a blocking loop (`_SYNC`), which leaves it in `call.value` and returns None: iterated
+    to its end (see `submit_sync`), it then ends with no StopIteration object made and caught."""
     rt, run = call.rt, call.run
     rec = call.record = run.recorder.action(call.aid, call.parent.id, rt.name, rt.short_name, call.group, _TASK,
                                             call.packed, _MISS if call.cache_key else None)
@@ -252,6 +254,9 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                         result = run_body(call, frame, kw, budget)
                     else:
                         result = await run_body(call, frame, kw, budget)
+                if blocking:  # the value goes on the call: the loop ends without a StopIteration to catch
+                    call.value = _succeeded(call, frame, result)
+                    return None
                 return _succeeded(call, frame, result)
             except how.aborts as e:
                 _failed(call, frame, e, _ABORTED)
@@ -303,7 +308,8 @@ def execute_sync(call: Call) -> Any:
     """Run a prepared call's attempts in this thread (which must not be running an event loop)."""
     if call.cache_key is not None and call.rt.cache_serialize:
         return _serialized_sync(call)
-    return drive(_attempts(call, _SYNC))
+    drive(_attempts(call, _SYNC))
+    return call.value
 
 
 async def _serialized_async(call: Call) -> Any:
@@ -477,12 +483,10 @@ def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> An
     if call.cache_key is not None and rt.cache_serialize:
         return _serialized_sync(call)
     coro = _attempts(call, _SYNC)  # execute_sync's drive(), inlined: a sync child's hot path
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("a blocking attempt loop suspended")
+    for _ in coro.__await__():  # never suspends: the loop body does not run
+        coro.close()
+        raise RuntimeError("a blocking attempt loop suspended")
+    return call.value
 
 
 async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
