@@ -8,7 +8,9 @@ so this counts instructions with valgrind's cachegrind (`I refs`), which does no
 Each scenario runs one `flyte.run` with n children in a fresh interpreter (the source tree first
 on PYTHONPATH, the store in a temporary FLYTE_HOME, everything committed to SQLite before it
 ends), at two sizes; the per-child cost is the difference divided by the difference in n, so
-interpreter start-up and imports cancel out.
+interpreter start-up and imports cancel out. Start-up (~1e9 instructions) still moves by ~1e6
+between identical runs (threads, whatever PYTHONHASHSEED), which is ~1% of a per-child figure
+at the sizes 200,1200: for differences of a few percent, use 200,5200 (~0.2%).
 """
 
 from __future__ import annotations

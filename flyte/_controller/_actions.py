@@ -18,11 +18,12 @@ import asyncio
 import contextvars
 import threading
 import time
-from collections.abc import Awaitable, Callable
+import types
+from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
-from .._executor import AttemptExpired, WorkerLost
+from .._executor import INLINE, AttemptExpired, WorkerLost
 from .._serde import SerializationError, digest
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
@@ -217,7 +218,9 @@ class _Strategy(NamedTuple):
 
 
 async def _attempts(call: Call, how: _Strategy) -> Any:
-    """Every attempt of one action, from its start record to its end record."""
+    """Every attempt of one action, from its start record to its end record. Returns the value,
+    except a blocking loop (`_SYNC`), which leaves it in `call.value` and returns None: iterated
+    to its end (see `submit_sync`), it then ends with no StopIteration object made and caught."""
     rt, run = call.rt, call.run
     rec = call.record = run.recorder.action(call.aid, call.parent.id, rt.name, rt.short_name, call.group, _TASK,
                                             call.packed, _MISS if call.cache_key else None)
@@ -227,8 +230,12 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     gtoken = current_group.set(None) if call.group is not None else None  # a child starts outside its caller's group
     env = _environ.push(rt.env) if rt.env else None
     blocking = how.blocking
-    run_body = run.executor.run_sync if blocking else run.executor.run_async
+    executor = run.executor
     timed = rt.timeout or rt.deadline
+    # The inline executor runs an untimed body as a plain call (InlineExecutor.run_sync and
+    # run_async): made here, that saves a call per attempt on the most common path.
+    direct = executor is INLINE and not timed
+    run_body = executor.run_sync if blocking else executor.run_async
     # The body's inputs: a private copy, except that immutable scalars need none.
     inputs = call.inputs if _SCALARS.issuperset(map(type, call.inputs.values())) else None
     attempt = 0
@@ -236,14 +243,20 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
         while True:
             attempt += 1
             frame.attempt = attempt
-            astart = _now()
+            astart = call.start if attempt == 1 else _now()  # the first attempt starts with its action
             try:
-                budget = _attempt_budget(rt, call) if timed else None
                 kw = inputs if inputs is not None else run.codec.unpack(call.packed)
-                if blocking:
-                    result = run_body(call, frame, kw, budget)
+                if direct:
+                    result = rt.func(**kw) if blocking else await rt.func(**kw)
                 else:
-                    result = await run_body(call, frame, kw, budget)
+                    budget = _attempt_budget(rt, call) if timed else None
+                    if blocking:
+                        result = run_body(call, frame, kw, budget)
+                    else:
+                        result = await run_body(call, frame, kw, budget)
+                if blocking:  # the value goes on the call: the loop ends without a StopIteration to catch
+                    call.value = _succeeded(call, frame, result)
+                    return None
                 return _succeeded(call, frame, result)
             except how.aborts as e:
                 _failed(call, frame, e, _ABORTED)
@@ -295,7 +308,8 @@ def execute_sync(call: Call) -> Any:
     """Run a prepared call's attempts in this thread (which must not be running an event loop)."""
     if call.cache_key is not None and call.rt.cache_serialize:
         return _serialized_sync(call)
-    return drive(_attempts(call, _SYNC))
+    drive(_attempts(call, _SYNC))
+    return call.value
 
 
 async def _serialized_async(call: Call) -> Any:
@@ -415,7 +429,8 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
 # -- entry points used by TaskTemplate ------------------------------------------------------------
 
 
-class _OwnContext:
+@types.coroutine
+def _in_own_context(coro: Any) -> Generator[Any, Any, Any]:
     """Awaits a coroutine inside a context of its own (a copy of the caller's).
 
     A child action sets the current frame (and group, environment) while it runs. Set in the
@@ -428,31 +443,24 @@ class _OwnContext:
 
     The coroutine is stepped with `Context.run`, as an asyncio task steps its own; what it
     yields (futures, bare yields) passes through to the task untouched, and what the task
-    throws in (cancellation) is thrown into it."""
-
-    __slots__ = ("coro",)
-
-    def __init__(self, coro: Any):
-        self.coro = coro
-
-    def __await__(self) -> Any:
-        coro = self.coro
-        run = contextvars.copy_context().run
-        send = coro.send
-        try:
-            signal = run(send, None)
-            while True:
-                try:
-                    value = yield signal
-                except GeneratorExit:
-                    coro.close()
-                    raise
-                except BaseException as e:
-                    signal = run(coro.throw, e)
-                else:
-                    signal = run(send, value)
-        except StopIteration as done:
-            return done.value
+    throws in (cancellation) is thrown into it. A generator-based coroutine rather than an
+    awaitable object: one object per call instead of two (and no `__init__` call)."""
+    run = contextvars.copy_context().run
+    send = coro.send
+    try:
+        signal = run(send, None)
+        while True:
+            try:
+                value = yield signal
+            except GeneratorExit:
+                coro.close()
+                raise
+            except BaseException as e:
+                signal = run(coro.throw, e)
+            else:
+                signal = run(send, value)
+    except StopIteration as done:
+        return done.value
 
 
 async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
@@ -462,8 +470,8 @@ async def submit_async(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict
     if call.done:
         return call.value
     if call.cache_key is not None and rt.cache_serialize:
-        return await _OwnContext(_serialized_async(call))
-    return await _OwnContext(_attempts(call, _ASYNC))
+        return await _in_own_context(_serialized_async(call))
+    return await _in_own_context(_attempts(call, _ASYNC))
 
 
 def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:
@@ -475,12 +483,10 @@ def submit_sync(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> An
     if call.cache_key is not None and rt.cache_serialize:
         return _serialized_sync(call)
     coro = _attempts(call, _SYNC)  # execute_sync's drive(), inlined: a sync child's hot path
-    try:
-        coro.send(None)
-    except StopIteration as done:
-        return done.value
-    coro.close()
-    raise RuntimeError("a blocking attempt loop suspended")
+    for _ in coro.__await__():  # never suspends: the loop body does not run
+        coro.close()
+        raise RuntimeError("a blocking attempt loop suspended")
+    return call.value
 
 
 async def submit_sync_in_thread(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Any:

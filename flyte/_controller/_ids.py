@@ -23,6 +23,16 @@ def action_id(parent: str, packed_inputs: bytes, task_name: str, seq: int, group
     return _md5(head.encode() + packed_inputs).hexdigest()[:25]
 
 
+def _encode_head(pid: str, task_name: str, group: Optional[str]) -> bytes:
+    global _last_head
+    head = (f"{pid}-{task_name}-1-" if group is None else f"{pid}-{task_name}-1-{group}-").encode()
+    _last_head = (pid, task_name, group, head)
+    return head
+
+
+_last_head: tuple = (None, None, None, b"")
+
+
 def next_action_id(parent: Frame, packed_inputs: bytes, task_name: str, group: Optional[str]) -> str:
     """`action_id` of the next call of `task_name` with these inputs in `group` made by `parent`.
 
@@ -31,8 +41,16 @@ def next_action_id(parent: Frame, packed_inputs: bytes, task_name: str, group: O
     while the parent runs (see `flyte._context.CallCounts`), not 100,000 copies of the inputs.
     Two different calls sharing that number (about 1 in 10^8 at that width) only number each
     other's repeats; their ids still differ, since the inputs are hashed into them."""
-    # action_id(parent.id, packed_inputs, task_name, 1, group), inlined: this is every call's path
-    head = f"{parent.id}-{task_name}-1-" if group is None else f"{parent.id}-{task_name}-1-{group}-"
-    first = _md5(head.encode() + packed_inputs).hexdigest()[:25]
+    # action_id(parent.id, packed_inputs, task_name, 1, group), inlined: this is every call's path.
+    # The encoded head is the same for every call of one task by one parent: kept from the last
+    # call (matched by identity, so a miss only costs the encoding; swapped whole, so threads
+    # racing here only miss).
+    pid = parent.id
+    last = _last_head
+    if last[0] is pid and last[1] is task_name and last[2] is group:
+        head = last[3]
+    else:
+        head = _encode_head(pid, task_name, group)
+    first = _md5(head + packed_inputs).hexdigest()[:25]
     seq = parent.next_seq(int(first[:15], 16) or 1)
     return first if seq == 1 else action_id(parent.id, packed_inputs, task_name, seq, group)

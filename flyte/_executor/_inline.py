@@ -174,6 +174,9 @@ class InlineExecutor:
     batches_inline = True
     awaits_sync_bodies = False
 
+    # With no budget both methods are a plain call of the body, which the controller's attempt
+    # loop makes itself for this executor (flyte._controller._actions._attempts): keep them so.
+
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         if budget is None:
             return call.rt.func(**kwargs)
