@@ -23,7 +23,7 @@ from collections.abc import Awaitable, Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
-from .._executor import INLINE, AttemptExpired, WorkerLost
+from .._executor import AttemptExpired, WorkerLost
 from .._serde import SerializationError, digest
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
@@ -232,9 +232,10 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     blocking = how.blocking
     executor = run.executor
     timed = rt.timeout or rt.deadline
-    # The inline executor runs an untimed body as a plain call (InlineExecutor.run_sync and
-    # run_async): made here, that saves a call per attempt on the most common path.
-    direct = executor is INLINE and not timed
+    # An executor that runs an untimed body as a plain call in this thread says so: made here,
+    # that call saves one per attempt on the most common path (the controller never asks which
+    # executor it has, only what it does).
+    direct = executor.calls_untimed_bodies_here and not timed
     run_body = executor.run_sync if blocking else executor.run_async
     # The body's inputs: a private copy, except that immutable scalars need none.
     inputs = call.inputs if _SCALARS.issuperset(map(type, call.inputs.values())) else None

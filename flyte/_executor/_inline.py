@@ -175,7 +175,8 @@ class InlineExecutor:
     awaits_sync_bodies = False
 
     # With no budget both methods are a plain call of the body, which the controller's attempt
-    # loop makes itself for this executor (flyte._controller._actions._attempts): keep them so.
+    # loop then makes itself (flyte._controller._actions._attempts): keep them so.
+    calls_untimed_bodies_here = True
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         if budget is None:

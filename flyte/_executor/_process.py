@@ -238,6 +238,7 @@ class ProcessExecutor:
     name = "process"
     batches_inline = False  # every call goes through run_sync, so that it reaches a worker
     awaits_sync_bodies = False  # an attempt waits for its CPU slot and worker in a thread
+    calls_untimed_bodies_here = False  # bodies run in worker processes
 
     def __init__(self, max_workers: Optional[int] = None, prestart: bool = True):
         self.max_workers = max_workers or os.cpu_count() or 1

@@ -59,6 +59,9 @@ class Executor(Protocol):
     # `await sync_task.aio(...)` awaits `run_async` with the sync body (which runs elsewhere)
     # instead of holding a thread that waits in `run_sync`
     awaits_sync_bodies: bool
+    # with no budget, `run_sync`/`run_async` are a plain call of the body in this thread/loop, so
+    # the controller may make that call itself (one call less per attempt on the common path)
+    calls_untimed_bodies_here: bool
 
     def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
         """One attempt of a sync body; blocks the calling thread (never an event loop's)."""

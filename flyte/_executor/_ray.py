@@ -180,6 +180,7 @@ class RayExecutor:
     name = "ray"
     batches_inline = False  # every call goes through the executor, so that it reaches Ray
     awaits_sync_bodies = True
+    calls_untimed_bodies_here = False  # bodies run as Ray tasks
 
     def __init__(self) -> None:
         if not ray.is_initialized():
