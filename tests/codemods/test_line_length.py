@@ -17,6 +17,18 @@ SOURCE = (
 )
 
 
+def migrate_in_repo(repo: Path, config: tuple[str, str], source: str) -> tuple[Path, str]:
+    """`source` as `wf.py` in a repository root whose lint config file `config[0]` holds
+    `config[1]`, migrated in place; returns the file and its migrated text."""
+    (repo / ".git").mkdir()
+    (repo / config[0]).write_text(config[1])
+    path = repo / "wf.py"
+    path.write_text(source)
+    _for_directory.cache_clear()
+    migrate_paths([str(path)], jobs=1)
+    return path, path.read_text()
+
+
 @pytest.mark.parametrize(
     ("name", "text", "expected"),
     [
@@ -47,13 +59,7 @@ def test_default_is_88_and_the_search_stops_at_the_repository(tmp_path: Path) ->
 
 @pytest.mark.parametrize("width", [60, 88, 120])
 def test_generated_environment_fits_the_width(tmp_path: Path, width: int) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text(f"[tool.ruff]\nline-length = {width}\n")
-    path = tmp_path / "wf.py"
-    path.write_text(SOURCE)
-    _for_directory.cache_clear()
-    migrate_paths([str(path)], jobs=1)
-    out = path.read_text()
+    _, out = migrate_in_repo(tmp_path, ("pyproject.toml", f"[tool.ruff]\nline-length = {width}\n"), SOURCE)
     start = out.index("env = flyte.TaskEnvironment(")
     env_lines = out[start : out.index("\n\n\n", start)].splitlines()
     assert max(len(line) for line in env_lines) <= width, out
@@ -76,13 +82,7 @@ DRIVER = (
 
 @pytest.mark.parametrize("width", [60, 79, 88, 120])
 def test_rewritten_lines_fit_the_width_and_user_lines_are_kept(tmp_path: Path, width: int) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text(f"[tool.black]\nline-length = {width}\n")
-    path = tmp_path / "wf.py"
-    path.write_text(DRIVER)
-    _for_directory.cache_clear()
-    migrate_paths([str(path)], jobs=1)
-    out = path.read_text()
+    path, out = migrate_in_repo(tmp_path, ("pyproject.toml", f"[tool.black]\nline-length = {width}\n"), DRIVER)
     user = "    # a comment line the user wrote, longer than any width this test sets, and kept as it is ......"
     assert user in out.splitlines()
     theirs = set(DRIVER.splitlines())  # lines the migration kept as the user wrote them
@@ -99,18 +99,12 @@ def test_rewritten_lines_fit_the_width_and_user_lines_are_kept(tmp_path: Path, w
 
 
 def test_long_lines_the_migration_did_not_change_are_left_alone(tmp_path: Path) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "setup.cfg").write_text("[flake8]\nmax-line-length = 60\n")
-    path = tmp_path / "wf.py"
     long_plain = "    total = sum([value_one, value_two, value_three, value_four, value_five])"
     source = (
         "from flytekit import task\n\n\n@task\ndef add(value_one: int, value_two: int, value_three: int, value_four: int, value_five: int) -> int:\n"
         f"{long_plain}\n    return total\n"
     )
-    path.write_text(source)
-    _for_directory.cache_clear()
-    migrate_paths([str(path)], jobs=1)
-    out = path.read_text()
+    _, out = migrate_in_repo(tmp_path, ("setup.cfg", "[flake8]\nmax-line-length = 60\n"), source)
     assert long_plain in out.splitlines()
     assert "def add(value_one: int, value_two: int, value_three: int, value_four: int, value_five: int) -> int:" in out
 
@@ -126,13 +120,7 @@ SIGNATURE = (
 
 @pytest.mark.parametrize("width", [88, 120])
 def test_a_def_line_made_too_long_by_async_gets_one_parameter_per_line(tmp_path: Path, width: int) -> None:
-    (tmp_path / ".git").mkdir()
-    (tmp_path / "pyproject.toml").write_text(f"[tool.ruff]\nline-length = {width}\n")
-    path = tmp_path / "wf.py"
-    path.write_text(SIGNATURE)
-    _for_directory.cache_clear()
-    migrate_paths([str(path)], jobs=1)
-    out = path.read_text()
+    path, out = migrate_in_repo(tmp_path, ("pyproject.toml", f"[tool.ruff]\nline-length = {width}\n"), SIGNATURE)
     compile(out, "wf.py", "exec")
     one_line = "async def add_workflow(first_value: int = 1, second_value: int = 2, third_value: int = 3) -> int:"
     if width == 120:
