@@ -219,13 +219,18 @@ KILLED = textwrap.dedent(
 )
 
 
-def test_output_written_before_an_actions_end_survives_a_kill(tmp_path):
-    proc = subprocess.Popen([sys.executable, "-c", KILLED, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+def kill_when_ready(program: str, store_dir) -> None:
+    """Run `program` on `store_dir` and kill -9 it once it prints "ready" (its writes are done)."""
+    proc = subprocess.Popen([sys.executable, "-c", program, str(store_dir)], stdout=subprocess.PIPE, text=True)
     try:
         assert proc.stdout.readline().strip() == "ready"
     finally:
         os.kill(proc.pid, signal.SIGKILL)
         proc.wait()
+
+
+def test_output_written_before_an_actions_end_survives_a_kill(tmp_path):
+    kill_when_ready(KILLED, tmp_path)
     store = SQLiteStore(tmp_path, flush_interval=3600)
     try:
         assert store.recovered_runs == ["r"]
@@ -259,12 +264,7 @@ KILLED_WITH_TIMES = textwrap.dedent(
 def test_times_of_log_lines_survive_a_kill_and_a_recovery(tmp_path):
     from flyte._store._maintenance import recover_store
 
-    proc = subprocess.Popen([sys.executable, "-c", KILLED_WITH_TIMES, str(tmp_path)], stdout=subprocess.PIPE, text=True)
-    try:
-        assert proc.stdout.readline().strip() == "ready"
-    finally:
-        os.kill(proc.pid, signal.SIGKILL)
-        proc.wait()
+    kill_when_ready(KILLED_WITH_TIMES, tmp_path)
     recover_store(tmp_path)  # copies what SQLite has, applies what the journal has
     store = SQLiteStore(tmp_path, flush_interval=3600)
     try:
