@@ -2,8 +2,9 @@
 
 The programs are text, because benches run them in a fresh interpreter (so that a chosen source
 tree or executor is the one imported):
-- `TASKS`: trivial children in four shapes; binds `task` to the one `mode` names. The program that
-  includes it must first bind `mode` and import `flyte` and `asyncio`.
+- `TRIVIAL_TASKS`: trivial children (`child`, `schild`) in four shapes (`seq`, `gather`, `sync_seq`,
+  `map_sync`) in the environment `env`; `TASKS` is the same and binds `task` to the one `mode` names.
+  The program that includes either must first import `flyte` and `asyncio` (and bind `mode`).
 - `CPU_BOUND_TASKS`: `burn` (pure-Python work holding the GIL), the trivial `inc`, and `cpu`, a
   `flyte.map` of `burn`, all in the environment `env`. The program must first import `flyte` and
   `time`.
@@ -17,7 +18,7 @@ from collections.abc import Mapping, Sequence
 
 MODES = ("seq", "sync_seq", "map_sync", "gather")
 
-TASKS = r'''
+TRIVIAL_TASKS = r'''
 env = flyte.TaskEnvironment("trivial_children")
 
 @env.task
@@ -46,9 +47,9 @@ def sync_seq(n: int) -> int:
 @env.task
 def map_sync(n: int) -> int:
     return sum(flyte.map(schild, range(n)))
-
-task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]
 '''
+
+TASKS = TRIVIAL_TASKS + 'task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]\n'
 
 CPU_BOUND_TASKS = r'''
 env = flyte.TaskEnvironment(name="cpu_bound")

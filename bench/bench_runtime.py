@@ -27,7 +27,10 @@ import os
 import subprocess
 import sys
 import tempfile
+import textwrap
 import time
+
+from _workloads import TRIVIAL_TASKS
 
 SCENARIOS = ["gather", "seq", "map_aio", "map_sync", "sync_seq"]
 
@@ -135,38 +138,10 @@ elif mode.startswith("plain_"):
     c1, w1 = time.process_time(), time.perf_counter()
 else:
     import flyte
-    env = flyte.TaskEnvironment("bench")
-
-    @env.task
-    async def child(x: int) -> int:
-        return x + 1
-
-    @env.task
-    def schild(x: int) -> int:
-        return x + 1
-
-    @env.task
-    async def gather(n: int) -> int:
-        return sum(await asyncio.gather(*[child(i) for i in range(n)]))
-
-    @env.task
-    async def seq(n: int) -> int:
-        s = 0
-        for i in range(n):
-            s += await child(i)
-        return s
-
+''' + textwrap.indent(TRIVIAL_TASKS, "    ") + r'''
     @env.task
     async def map_aio(n: int) -> int:
         return sum([v async for v in flyte.map.aio(child, range(n))])
-
-    @env.task
-    def map_sync(n: int) -> int:
-        return sum(flyte.map(schild, range(n)))
-
-    @env.task
-    def sync_seq(n: int) -> int:
-        return sum(schild(i) for i in range(n))
 
     @env.task
     async def slow(x: int) -> int:
