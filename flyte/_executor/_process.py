@@ -783,9 +783,23 @@ def killable_pool() -> ProcessExecutor:
         raise ValueError(f"{IDLE_SECONDS_ENV_VAR}={raw!r} is not a number of seconds") from None
     with _executor_lock:
         if _killable is None or _killable._closed:
+            _allow_open_files(3 * MAX_SYNC_WORKERS + 1024)  # a worker holds 3 here: its socket, 2 pipes
             _killable = ProcessExecutor(MAX_SYNC_WORKERS, prestart=False, keep_idle=min(keep, MAX_SYNC_WORKERS),
                                         idle_seconds=idle_seconds)
         return _killable
+
+
+def _allow_open_files(n: int) -> None:
+    """Raise this process's soft limit of open files to `n` if it is lower (and the hard limit
+    allows): a wide fan-out holds a few descriptors per worker, and a soft limit of 1024 is common."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < n:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n if hard == resource.RLIM_INFINITY else min(n, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass
 
 
 def _forget_after_fork() -> None:
