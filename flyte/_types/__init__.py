@@ -6,7 +6,9 @@ Everything else in the runtime imports the names below, never the modules behind
 Importing this loads `flyteidl2`; `import flyte` does not import it.
 """
 
-from ._containers import DictTransformer, ListTransformer, UnionTransformer
+from typing import TYPE_CHECKING
+
+from .._lazy import lazy_attributes
 from ._engine import (
     RestrictedTypeTransformer,
     SimpleTransformer,
@@ -15,11 +17,25 @@ from ._engine import (
     TypeTransformerFailedError,
 )
 from ._interface import guess_interface
-from ._io import DataFrameDecoder, DataFrameEncoder, DataFrameTransformerEngine
 from ._pickle import FlytePickle
 from ._renderer import Renderable
 from ._repr import literal_string_repr
-from ._structs import DataclassTransformer, EnumTransformer, ProtobufTransformer, PydanticTransformer
+
+if TYPE_CHECKING:
+    from ._containers import DictTransformer, ListTransformer, UnionTransformer
+    from ._io import DataFrameDecoder, DataFrameEncoder, DataFrameTransformerEngine
+    from ._structs import DataclassTransformer, EnumTransformer, ProtobufTransformer, PydanticTransformer
+
+# The built-in transformers and the DataFrame engine load when first asked for (TypeEngine loads
+# them on its first conversion anyway), so `import flyte.types` costs what the engine costs.
+_LAZY = {
+    **{name: "._containers" for name in ("DictTransformer", "ListTransformer", "UnionTransformer")},
+    **{name: "._io" for name in ("DataFrameDecoder", "DataFrameEncoder", "DataFrameTransformerEngine")},
+    **{name: "._structs" for name in ("DataclassTransformer", "EnumTransformer", "ProtobufTransformer",
+                                      "PydanticTransformer")},
+}
+
+__getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "DataFrameDecoder",
