@@ -83,6 +83,8 @@ class FlytePickleTransformer(TypeTransformer[FlytePickle]):
         inline = LiteralType(simple=types_pb2.BINARY)
         inline.structure.tag = self.name
         lt = LiteralType(union_type=types_pb2.UnionType(variants=[blob, inline]))
+        # which class is pickled, for a reader of the interface (the SDK's key and wording)
+        lt.metadata.update({"python_class_name": str(t)})
         return lt
 
     async def to_literal(self, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
