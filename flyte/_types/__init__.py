@@ -1,7 +1,7 @@
 """The type system's implementation: the engine, its built-in transformers and the DataFrame
 engine. Two public modules present it, each with the SDK's names: `flyte.types` (the engine and
 the transformer base classes) and `flyte.io.extend` (the DataFrame encoder/decoder registry).
-Everything else in the runtime imports the names below, never the modules behind them.
+Other packages use the names below (or the two faces), never the modules behind them.
 
 Importing this loads `flyteidl2`; `import flyte` does not import it.
 """
