@@ -17,7 +17,7 @@ from ._engine import (
     TypeTransformerFailedError,
 )
 from ._interface import guess_interface
-from ._pickle import FlytePickle
+from ._pickle import DEFAULT_PICKLE_BYTES_LIMIT, FlytePickle, FlytePickleTransformer
 from ._renderer import Renderable
 from ._repr import literal_string_repr
 
@@ -38,6 +38,7 @@ _LAZY = {
 __getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
+    "DEFAULT_PICKLE_BYTES_LIMIT",
     "DataFrameDecoder",
     "DataFrameEncoder",
     "DataFrameTransformerEngine",
@@ -45,6 +46,7 @@ __all__ = [
     "DictTransformer",
     "EnumTransformer",
     "FlytePickle",
+    "FlytePickleTransformer",
     "ListTransformer",
     "ProtobufTransformer",
     "PydanticTransformer",
