@@ -173,3 +173,54 @@ def test_an_annotated_input_still_validates_and_runs():
     flyte.init()
     run = flyte.run(place, Order(sku="AB-1", quantity=2), weights=[0.5], copies=3)
     assert run.outputs()[0] == "AB-1"
+
+
+# -- a dataclass input's schema stands alone inside the interface's -------------------------------
+
+
+@dataclasses.dataclass
+class Dimensions:
+    width: int
+    shade: Colour = Colour.BLUE
+
+
+@dataclasses.dataclass
+class Parcel:
+    size: Dimensions
+    fragile: bool = False
+    extras: Optional[list[Dimensions]] = None
+
+
+@env.task
+def ship(parcel: Parcel, tint: Colour = Colour.RED) -> int:
+    return parcel.size.width
+
+
+def _refs(node) -> list[str]:
+    if isinstance(node, dict):
+        return ([node["$ref"]] if "$ref" in node else []) + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def _resolves(root: dict, ref: str) -> bool:
+    node = root
+    for part in ref.removeprefix("#/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def test_a_dataclass_inputs_nested_classes_are_written_out_so_no_reference_dangles():
+    schema = ship.native_interface.json_schema
+    assert [ref for ref in _refs(schema) if not _resolves(schema, ref)] == []
+    parcel = schema["properties"]["parcel"]
+    assert "$defs" not in parcel
+    size = parcel["properties"]["size"]
+    assert size["type"] == "object" and size["required"] == ["width"]
+    assert size["properties"]["shade"]["enum"] == ["red", "blue"]
+    assert size["properties"]["shade"]["default"] == "blue"  # the field's own keys are kept
+    extras = parcel["properties"]["extras"]["anyOf"][0]
+    assert extras["type"] == "array" and extras["items"]["properties"]["width"]["type"] == "integer"
