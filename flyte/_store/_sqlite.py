@@ -60,7 +60,7 @@ from ._journal import (
     segment_number,
     segments_of,
 )
-from ._logs import LogBuffer, log_limit, merge, pack_times, unpack_times
+from ._logs import EARLIER_LOGS_TABLE, LogBuffer, keep_earlier, log_limit, merge, pack_times, unpack_times
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -78,6 +78,7 @@ from ._records import (
     ActionPage,
     ActionRecord,
     AttemptRecord,
+    EarlierRun,
     LogPage,
     Phase,
     RunRecord,
@@ -157,6 +158,8 @@ CREATE TABLE IF NOT EXISTS logs (
     run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, text TEXT NOT NULL, dropped INTEGER NOT NULL,
     times BLOB, PRIMARY KEY (run, action, attempt)
 ) WITHOUT ROWID;
+-- What actions that ran again when their run resumed wrote before (see _logs).
+{EARLIER_LOGS_TABLE}
 -- Reports of report=True tasks, kept in the blob store.
 CREATE TABLE IF NOT EXISTS reports (
     run TEXT NOT NULL, action TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run, action)
@@ -1241,6 +1244,22 @@ class SQLiteStore:
                                                      (run, action))]
 
     @_reads
+    def earlier_logs(self, run: str, action: str) -> list[LogPage]:
+        self._sync()
+        times = self._log_times
+        try:
+            with self._db_lock:
+                rows = self._conn.execute(f"SELECT execution, attempt, text, dropped, {times}, phase, resumed FROM "
+                                          "earlier_logs WHERE run=? AND action=? ORDER BY execution, attempt",
+                                          (run, action)).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):  # a store written before earlier executions were kept, read as it is
+                return []
+            raise
+        return [log_page(run, action, att, text, dropped, None, unpack_times(marks), EarlierRun(ex, phase, resumed))
+                for ex, att, text, dropped, marks, phase, resumed in rows]
+
+    @_reads
     def get_report(self, run: str, action: str) -> Optional[str]:
         self._sync()
         with self._db_lock:
@@ -1303,10 +1322,17 @@ class SQLiteStore:
                     conn.execute(_INSERT_BATCH, _batch_row(kept))
                 moved.extend(r for r in items if r[1] not in keep)
             conn.executemany(_UPSERT_ACTION, moved)
-            for table in ("logs", "reports"):
-                gone = [(run, a) for (a,) in conn.execute(f"SELECT DISTINCT action FROM {table} WHERE run=?", (run,))
-                        if a not in keep]
-                conn.executemany(f"DELETE FROM {table} WHERE run=? AND action=?", gone)
+            gone = [(run, a) for (a,) in conn.execute("SELECT DISTINCT action FROM reports WHERE run=?", (run,))
+                    if a not in keep]
+            conn.executemany("DELETE FROM reports WHERE run=? AND action=?", gone)
+            # what runs again wrote before: kept aside as its earlier execution, marked as such
+            rerun = {a: _RUNNING for (a,) in conn.execute("SELECT DISTINCT action FROM logs WHERE run=?", (run,))
+                     if a not in keep}
+            if rerun:
+                for a, phase in conn.execute("SELECT id, phase FROM actions WHERE run=?", (run,)):
+                    if a in rerun:
+                        rerun[a] = phase
+                keep_earlier(conn, run, rerun, self.log_limit, time.time())
             self._recount(run)
             conn.execute("COMMIT")
         except BaseException:
@@ -1353,7 +1379,7 @@ class SQLiteStore:
             conn = self._conn
             conn.execute("BEGIN")
             try:
-                for table in ("actions", "action_batches", "attempts", "action_groups", "logs", "reports"):
+                for table in ("actions", "action_batches", "attempts", "action_groups", "logs", "earlier_logs", "reports"):
                     conn.execute(f"DELETE FROM {table} WHERE run=?", (name,))
                 conn.execute("DELETE FROM runs WHERE name=?", (name,))
                 conn.execute("COMMIT")
