@@ -7,8 +7,9 @@ yet replayed, segments without a lock).
 `recover_store` rebuilds the database from what can still be read, and never deletes anything:
 1. refuses while another process uses the store (a live journal owner);
 2. copies every readable row of every table into a fresh database (runs, actions, packed
-   batches, attempts, the cache, logs and reports), reading each table (and each run's actions)
-   from both ends so that a damaged page in the middle costs only its own rows;
+   batches, attempts, the cache, logs, logs of earlier executions and reports), reading each
+   table (and each run's actions) from both ends so that a damaged page in the middle costs
+   only its own rows;
 3. applies the journals of processes that died (records they never committed), once, and
    computes every run's fan-out aggregates (`action_groups`, which `run_counts` sums) afresh
    from the rows it kept: copied aggregates would count rows that were lost;
@@ -34,7 +35,7 @@ import msgpack
 
 from ._errors import StoreError, is_not_a_database
 from ._journal import claim_dead_owners, owner_alive, read_records, segment_number, segments_of
-from ._logs import log_limit
+from ._logs import EARLIER_COLUMNS, log_limit
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -68,9 +69,11 @@ _META = ("meta", ("key", "value"), ("key",))
 _LOGS = ("logs", ("run", "action", "attempt", "text", "dropped", "times"), ("run", "action", "attempt"))
 _LOGS_V4: tuple = ("logs", _LOGS[1][:5], _LOGS[2])  # before the times of log lines
 _REPORTS = ("reports", ("run", "action", "blob"), ("run", "action"))
+_EARLIER = ("earlier_logs", EARLIER_COLUMNS, ("run", "action", "execution", "attempt"))
 _BATCH_COLUMNS = ("seq", "run", "rows")  # the rest of a batch's row is computed from its items
 # What `check` counts; a store of an older schema lacks the later tables.
-_COUNTED = ("runs", "actions", "action_batches", "attempts", "cache", "logs", "reports", "action_groups")
+_COUNTED = ("runs", "actions", "action_batches", "attempts", "cache", "logs", "earlier_logs", "reports",
+            "action_groups")
 _CHUNK = 200
 _PROBES = 32  # seek points per run with a damaged page
 
@@ -376,8 +379,8 @@ def recover_store(home: Path) -> RecoverReport:
                         logs_spec = _LOGS_V4
                     else:
                         logs_spec = _LOGS
-                    for spec, what in ((logs_spec, "logs"), (_REPORTS, "reports")):
-                        if spec[0] in tables:  # a store of schema 3 or older has none
+                    for spec, what in ((logs_spec, "logs"), (_EARLIER, "logs of earlier executions"), (_REPORTS, "reports")):
+                        if spec[0] in tables:  # a store of schema 3 or older has none; of 5, maybe no earlier_logs
                             report.copied[what] = _copy(src, dst, spec, errors)
                     for k, v in _scan(src, "meta", ("key", "value"), ("key",), errors=errors):
                         if k.startswith(_JOURNAL_KEY):
