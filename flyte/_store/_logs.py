@@ -277,10 +277,19 @@ def merge(stored: Optional[tuple], offset: int, text: str, limit: int,
 
 EARLIER_LOGS_TABLE = """CREATE TABLE IF NOT EXISTS earlier_logs (
     run TEXT NOT NULL, action TEXT NOT NULL, execution INTEGER NOT NULL, attempt INTEGER NOT NULL,
-    text TEXT NOT NULL, dropped INTEGER NOT NULL, times BLOB, phase TEXT, resumed REAL,
+    text TEXT NOT NULL, dropped INTEGER NOT NULL, times BLOB, phase TEXT, error_code TEXT, error TEXT, resumed REAL,
     PRIMARY KEY (run, action, execution, attempt)
 ) WITHOUT ROWID;"""
-EARLIER_COLUMNS = ("run", "action", "execution", "attempt", "text", "dropped", "times", "phase", "resumed")
+EARLIER_COLUMNS = ("run", "action", "execution", "attempt", "text", "dropped", "times", "phase", "error_code", "error",
+                   "resumed")
+
+
+def error_summary(error: Optional[str], limit: int = 300) -> Optional[str]:
+    """The line of an error (a message or a traceback) that says what happened: its last."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    return lines[-1] if len(lines[-1]) <= limit else lines[-1][: limit - 1] + "…"
 
 
 def bound_earlier(logs: list[list], limit: int) -> None:
@@ -297,14 +306,15 @@ def bound_earlier(logs: list[list], limit: int) -> None:
         over -= cut
 
 
-def keep_earlier(conn: sqlite3.Connection, run: str, phases: dict[str, str], limit: int, when: float) -> int:
-    """Move the logs of `run`'s actions in `phases` (id -> the phase its stored record has) to
+def keep_earlier(conn: sqlite3.Connection, run: str, ended: dict[str, tuple], limit: int, when: float) -> int:
+    """Move the logs of `run`'s actions in `ended` (id -> how its stored record ended: phase,
+    error code, error) to
     `earlier_logs`, as their next earlier execution, resumed at `when`. Caller holds a
     transaction. Returns how many logs moved."""
-    if not phases:
+    if not ended:
         return 0
     moved = 0
-    for action in sorted(phases):
+    for action in sorted(ended):
         rows = conn.execute("SELECT attempt, text, dropped, times FROM logs WHERE run=? AND action=? ORDER BY attempt",
                             (run, action)).fetchall()
         if not rows:
@@ -321,7 +331,8 @@ def keep_earlier(conn: sqlite3.Connection, run: str, phases: dict[str, str], lim
                              "AND attempt=?", (log[0], log[1], pack_times(log[2]), run, action, ex, att))
         conn.executemany(
             f"INSERT OR REPLACE INTO earlier_logs ({', '.join(EARLIER_COLUMNS)}) VALUES ({', '.join('?' * len(EARLIER_COLUMNS))})",
-            [(run, action, execution, att, log[0], log[1], pack_times(log[2]), phases[action], when)
+            [(run, action, execution, att, log[0], log[1], pack_times(log[2]), ended[action][0], ended[action][1],
+              error_summary(ended[action][2]), when)
              for (att, *_), log in zip(rows, logs[len(kept):])])
         conn.execute("DELETE FROM logs WHERE run=? AND action=?", (run, action))
         moved += len(rows)

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 from ._groups import GroupTallies, counts_of, wanted_parent
-from ._logs import Piece, Stamps, bound_earlier, log_limit, trim_marks
+from ._logs import Piece, Stamps, bound_earlier, error_summary, log_limit, trim_marks
 from ._records import (
     ActionCounts,
     ActionGroup,
@@ -140,7 +140,8 @@ class MemoryStore:
                 if not earlier or earlier[-1][0].resumed != now:
                     rec = self._actions.get(run, {}).get(action)
                     execution = earlier[-1][0].execution + 1 if earlier else 1
-                    marker = EarlierRun(execution, str(rec.phase) if rec else Phase.RUNNING.value, now)
+                    marker = (EarlierRun(execution, str(rec.phase), now, rec.error_code, error_summary(rec.error))
+                              if rec else EarlierRun(execution, Phase.RUNNING.value, now))
                 else:
                     marker = earlier[-1][0]
                 text, dropped, marks = self._stored_log(key)

@@ -182,12 +182,29 @@ class EarlierRun(NamedTuple):
     execution: int  # 1: the action's first execution; 2: the one after the first resume; ...
     phase: str  # its record's phase when the run resumed ("RUNNING": its process died mid-action)
     resumed: float  # when the run resumed (wall time)
+    error_code: Optional[str] = None  # its record's error, if any ("ProcessExited": killed with its process)
+    error: Optional[str] = None  # ...the line of it that says what happened
 
     def describe(self) -> str:
         """How it ended, in words."""
         how = {"RUNNING": "its process died before it finished", "FAILED": "it failed",
                "ABORTED": "it was aborted", "TIMED_OUT": "it timed out", "QUEUED": "it had not started"}
-        return how.get(self.phase, f"it ended {self.phase.lower()}")
+        said = how.get(self.phase, f"it ended {self.phase.lower()}")
+        why = ": ".join(x for x in (self.error_code, self.error) if x)
+        return f"{said} ({why})" if why else said
+
+    def heading(self, action: str, attempt: int) -> str:
+        """The line readers put above this execution's log of `attempt`."""
+        import datetime
+
+        at = datetime.datetime.fromtimestamp(self.resumed, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (f"── earlier execution {self.execution} of {action}, attempt {attempt}, before the run resumed at {at}: "
+                f"{self.describe()} ──")
+
+
+def current_heading(action: str) -> str:
+    """The line readers put between the earlier executions' logs of an action and its latest one's."""
+    return f"── this execution of {action} (since the run resumed) ──"
 
 
 class LogPage(NamedTuple):
