@@ -1249,15 +1249,15 @@ class SQLiteStore:
         times = self._log_times
         try:
             with self._db_lock:
-                rows = self._conn.execute(f"SELECT execution, attempt, text, dropped, {times}, phase, resumed FROM "
-                                          "earlier_logs WHERE run=? AND action=? ORDER BY execution, attempt",
+                rows = self._conn.execute(f"SELECT execution, attempt, text, dropped, {times}, phase, resumed, error_code, "
+                                          "error FROM earlier_logs WHERE run=? AND action=? ORDER BY execution, attempt",
                                           (run, action)).fetchall()
         except sqlite3.OperationalError as e:
             if "no such table" in str(e):  # a store written before earlier executions were kept, read as it is
                 return []
             raise
-        return [log_page(run, action, att, text, dropped, None, unpack_times(marks), EarlierRun(ex, phase, resumed))
-                for ex, att, text, dropped, marks, phase, resumed in rows]
+        return [log_page(run, action, att, text, dropped, None, unpack_times(marks), EarlierRun(ex, *ended))
+                for ex, att, text, dropped, marks, *ended in rows]
 
     @_reads
     def get_report(self, run: str, action: str) -> Optional[str]:
@@ -1326,12 +1326,12 @@ class SQLiteStore:
                     if a not in keep]
             conn.executemany("DELETE FROM reports WHERE run=? AND action=?", gone)
             # what runs again wrote before: kept aside as its earlier execution, marked as such
-            rerun = {a: _RUNNING for (a,) in conn.execute("SELECT DISTINCT action FROM logs WHERE run=?", (run,))
-                     if a not in keep}
+            rerun: dict[str, tuple] = {a: (_RUNNING, None, None) for (a,) in
+                                       conn.execute("SELECT DISTINCT action FROM logs WHERE run=?", (run,)) if a not in keep}
             if rerun:
-                for a, phase in conn.execute("SELECT id, phase FROM actions WHERE run=?", (run,)):
+                for a, *ended in conn.execute("SELECT id, phase, error_code, error FROM actions WHERE run=?", (run,)):
                     if a in rerun:
-                        rerun[a] = phase
+                        rerun[a] = tuple(ended)
                 keep_earlier(conn, run, rerun, self.log_limit, time.time())
             self._recount(run)
             conn.execute("COMMIT")
