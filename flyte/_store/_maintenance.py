@@ -58,6 +58,7 @@ from ._sqlite import (
     SCHEMA_VERSION,
     _batch_row,
     _mark_clean,
+    _unlocked_state,
     merge_piece,
     recount,
 )
@@ -96,6 +97,7 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     owners: list[JournalOwner] = field(default_factory=list)
     run_folders: int = 0
+    unlocked: bool = False  # the database was read without SQLite's locks (immutable=1)
 
     @property
     def new(self) -> bool:
@@ -130,15 +132,16 @@ def _db_state(db: Path) -> str:
     return "ok"
 
 
-def _connect_ro(db: Path) -> sqlite3.Connection:
-    """A read-only connection that sees the write-ahead log when SQLite can use it."""
+def _connect_ro(db: Path) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection that sees the write-ahead log when SQLite can use it, and whether
+    it reads the database file alone, without locks (`immutable=1`: see `SQLiteStore`)."""
     uri = "file:" + urllib.parse.quote(str(db.resolve()))
     last: Optional[sqlite3.Error] = None
     for params in ("mode=ro", "immutable=1"):
         conn = sqlite3.connect(f"{uri}?{params}", uri=True)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return conn
+            return conn, params == "immutable=1"
         except sqlite3.Error as e:
             conn.close()
             last = e
@@ -168,7 +171,21 @@ def _journal_owners(journal: Path, applied: dict[str, int]) -> list[JournalOwner
 
 
 def check_store(home: Path) -> CheckReport:
-    """What state the store at `home` is in; changes nothing."""
+    """What state the store at `home` is in; changes nothing. Where SQLite reads the database
+    without locks (`immutable=1`: a read-only directory), a check during which the files changed
+    (a process began writing) is run again: its reads may have mixed old and new pages."""
+    for _ in range(_CHECK_TRIES - 1):
+        before = _unlocked_state(Path(home))
+        report = _check_store(home)
+        if not report.unlocked or _unlocked_state(Path(home)) == before:
+            return report
+    return _check_store(home)
+
+
+_CHECK_TRIES = 5
+
+
+def _check_store(home: Path) -> CheckReport:
     home = Path(home)
     db = home / DB_NAME
     report = CheckReport(home, _db_state(db))
@@ -177,7 +194,7 @@ def check_store(home: Path) -> CheckReport:
     applied: dict[str, int] = {}
     if report.database == "ok":
         try:
-            conn = _connect_ro(db)
+            conn, report.unlocked = _connect_ro(db)
         except sqlite3.Error as e:
             report.database = "not SQLite" if is_not_a_database(e) else "unreadable"
             report.problems.append(f"{db} is not an SQLite database ({e})" if is_not_a_database(e) else f"{db}: {e}")
@@ -362,7 +379,7 @@ def recover_store(home: Path) -> RecoverReport:
         applied: dict[str, int] = {}
         if report.previous == "ok":
             try:
-                src = _connect_ro(db)
+                src, _ = _connect_ro(db)  # nobody writes it: recovery refuses a store in use
             except sqlite3.Error as e:
                 report.read_errors.append(f"{db}: {e}")
             else:
