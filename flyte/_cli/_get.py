@@ -542,7 +542,7 @@ def _earlier_logs(store: Any, run: str, a: Any, attempt: Optional[int], lines: O
     """What the action wrote in executions before its run was resumed (it ran again then): printed
     first, each under a marked heading, when the whole output is asked for (no --attempt, --lines,
     --pretty); else a note says how to see it. As JSON: an "earlier" list for the first page."""
-    from .._store._records import current_heading
+    from .._store import current_heading
 
     pages = store.earlier_logs(run, a.id) if attempt is None else []
     if not pages:

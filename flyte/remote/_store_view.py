@@ -72,7 +72,7 @@ def log_lines(run: str, action: str, attempt: Optional[int], show_ts: bool) -> l
     """What an action printed and logged, a line each (without its newline; `show_ts`: with the
     time it was written). Without `attempt`: its latest attempt's, after what its executions
     before a resume of the run wrote (each under a marked heading line)."""
-    from .._store._records import current_heading
+    from .._store import current_heading
 
     s = store()
     pages = s.earlier_logs(run, action) if attempt is None else []
