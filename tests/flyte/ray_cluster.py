@@ -21,6 +21,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+# Ray (2.5x+) turns on token authentication for every cluster started once ~/.ray/auth_token
+# exists, which any local `ray.init()` on this machine writes; a token-auth head then advertises
+# the machine's network address instead of loopback and refuses this loopback address. These
+# clusters are private to the tests, on loopback: set here, the choice reaches the nodes, the
+# probe and the test's own driver, whatever an earlier Ray user left in the home directory.
+os.environ.setdefault("RAY_AUTH_MODE", "disabled")
+
 NODE = ["--block", "--node-ip-address=127.0.0.1", "--object-store-memory=80000000", "--disable-usage-stats"]
 # Each node is small: this machine's two cores are shared, and the tests only need two places.
 HEAD_CPUS = 1
