@@ -397,13 +397,41 @@ def line_time(t: Optional[float]) -> str:
     return f"[{datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None).isoformat()}]"
 
 
+_LogLine = tuple  # (time or None, starts a line, [(written by the runtime, text), ...])
+
+
+def _log_lines(page: Any, continuing: bool, filter_system: bool) -> tuple[list[_LogLine], bool]:
+    """Each line of `page` as (when it was written, whether it starts a line, its parts as shown:
+    (written by the runtime, text without marks)), without the runtime's parts if
+    `filter_system` (a line left with nothing is left out); and whether the page ends inside a
+    line the runtime wrote. `continuing`: the page starts inside a line the runtime began."""
+    from .._store._logs import line_parts
+
+    out: list[_LogLine] = []
+    for k, (t, line) in enumerate(page.lines()):
+        parts = line_parts(line, continuing and k == 0)
+        continuing = not line.endswith("\n") and parts[-1][0]
+        if len(parts) > 1:  # the runtime's line began inside one of the body's: each on a line of its own
+            parts = [(system, text if i == len(parts) - 1 or text.endswith("\n") else text + "\n")
+                     for i, (system, text) in enumerate(parts)]
+        if filter_system:
+            parts = [p for p in parts if not p[0]]
+            if not parts:
+                continue
+        out.append((t, k > 0, parts))
+    return out, continuing
+
+
 class _LogPrinter:
     """Prints pages of a log as they come: as written, with each line's time (`show_ts`), or in
-    an auto-scrolling box of the last `box_lines` lines (`--pretty`)."""
+    an auto-scrolling box of the last `box_lines` lines (`--pretty`). The runtime's own lines
+    are shown dimmed (left out with `filter_system`), as the SDK shows its system lines."""
 
-    def __init__(self, show_ts: bool, pretty: bool, box_lines: int, title: str):
+    def __init__(self, show_ts: bool, pretty: bool, box_lines: int, title: str, filter_system: bool = False):
         self.show_ts = show_ts
+        self.filter_system = filter_system
         self.mid_line = False  # the last page ended inside a line: the next one begins with its rest
+        self.in_system = False  # ...inside a line the runtime wrote
         self.shown = 0
         self.live: Any = None
         if pretty:
@@ -420,13 +448,19 @@ class _LogPrinter:
         from rich.panel import Panel
         from rich.text import Text
 
-        return Panel(Text("".join(self.box).rstrip("\n")), title=self.title, border_style="yellow", title_align="left")
+        text = Text()
+        for parts in self.box:
+            for system, part in parts:
+                text.append(part, style="dim" if system else "")
+        text.rstrip()
+        return Panel(text, title=self.title, border_style="yellow", title_align="left")
 
-    def lines(self, page: Any, last: Optional[int]) -> list[tuple[Optional[float], str, bool]]:
-        """(time, line, starts a line) of `page`, only the last `last` lines when given."""
-        out = []
-        for k, (t, line) in enumerate(page.lines()):
-            out.append((t, line, not (k == 0 and self.mid_line)))
+    def lines(self, page: Any, last: Optional[int]) -> list[_LogLine]:
+        """The lines of `page` as shown (see `_log_lines`), only the last `last` when given; the
+        first starts a line unless the previous page ended inside one."""
+        out, self.in_system = _log_lines(page, self.in_system, self.filter_system)
+        if out and out[0][1] is False and not self.mid_line:
+            out[0] = (out[0][0], True, out[0][2])
         if page.text:
             self.mid_line = not page.text.endswith("\n")
         if last is None:
@@ -434,8 +468,10 @@ class _LogPrinter:
         return out[-last:] if last else []
 
     def page(self, page: Any, last: Optional[int]) -> None:
-        if not self.show_ts and self.live is None:
-            text = page.text
+        from .._store._logs import SYSTEM_MARK
+
+        if not self.show_ts and self.live is None and SYSTEM_MARK not in page.text and not self.in_system:
+            text = page.text  # the common case: the body's output only, shown as written
             if last is not None:
                 kept = text.splitlines(keepends=True)
                 text = "".join(kept[-last:]) if last else ""
@@ -444,16 +480,18 @@ class _LogPrinter:
             click.echo(text, nl=False)
             return
         lines = self.lines(page, last)
-        self.shown += sum(1 for _, _, starts in lines if starts)
-        shown = [(f"{line_time(t)} " if self.show_ts and starts else "") + line for t, line, starts in lines]
+        self.shown += sum(1 for _, starts, _ in lines if starts)
+        shown = [[(False, line_time(t) + " "), *parts] if self.show_ts and starts else parts
+                 for t, starts, parts in lines]
         if self.live is None:
-            click.echo("".join(shown), nl=False)
+            click.echo("".join(click.style(part, dim=True) if system else part
+                               for parts in shown for system, part in parts), nl=False)
             return
-        for line in shown:
-            if self.box and not self.box[-1].endswith("\n"):
-                self.box[-1] += line
+        for (_, starts, _), parts in zip(lines, shown):
+            if self.box and not starts:
+                self.box[-1] = self.box[-1] + parts
             else:
-                self.box.append(line)
+                self.box.append(parts)
         self.live.update(self._render())
 
     def close(self) -> None:
@@ -463,7 +501,8 @@ class _LogPrinter:
 
 
 def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines: Optional[int],
-              poll: float = 0.5, show_ts: bool = False, pretty: bool = False) -> None:
+              poll: float = 0.5, show_ts: bool = False, pretty: bool = False, filter_system: bool = False) -> None:
+    """What an attempt of an action wrote; `filter_system`: without the runtime's own lines."""
     store = _store()
     fmt = output_format()
     if store.get_run(run) is None:
@@ -475,33 +514,35 @@ def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines
     a = _wait_for_action(store, run, action, follow, poll)
     json_out = fmt.startswith("json")
     printer = None if json_out else _LogPrinter(show_ts, pretty, lines if lines is not None else 30,
-                                                f"{run}:{a.id} ({a.short_name})")
+                                                f"{run}:{a.id} ({a.short_name})", filter_system)
     try:
         _follow_log(store, run, a, attempt, follow, None if pretty and not json_out else lines, poll, fmt, show_ts,
-                    printer)
+                    printer, filter_system)
     finally:
         if printer is not None:
             printer.close()
 
 
 def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bool, lines: Optional[int], poll: float,
-                fmt: str, show_ts: bool, printer: Optional[_LogPrinter]) -> None:
+                fmt: str, show_ts: bool, printer: Optional[_LogPrinter], filter_system: bool = False) -> None:
     token: Optional[str] = None
     first = True
+    in_system = False  # (json) the last page ended inside a line the runtime wrote
     while True:
         page = store.get_log(run, a.id, attempt, after=token)
         if page is not None and (page.text or first):
             last = lines if first else None
             if printer is None:
-                text = page.text
-                timed = page.lines()
+                shown, in_system = _log_lines(page, in_system, filter_system)
                 if last is not None:
-                    timed = timed[-last:] if last else []
-                    text = "".join(line for _, line in timed)
+                    shown = shown[-last:] if last else []
+                text = "".join(part for _, _, parts in shown for _, part in parts)
                 data = {"run": run, "action": a.id, "attempt": page.attempt, "text": text, "dropped": page.dropped,
                         "next_token": page.next_token}
                 if show_ts:
-                    data["lines"] = [{"time": None if t is None else line_time(t)[1:-1], "text": line} for t, line in timed]
+                    data["lines"] = [{"time": None if t is None else line_time(t)[1:-1],
+                                      "text": "".join(part for _, part in parts),
+                                      "system": any(system for system, _ in parts)} for t, _, parts in shown]
                 emit_json(data, fmt="json-raw" if follow else fmt)
             else:
                 if page.dropped:
@@ -633,9 +674,12 @@ def get_io(run_name: str, action_name: str, inputs_only: bool, outputs_only: boo
               help="Only the last LINES lines (then follow); with --pretty, the lines the box shows (default 30).")
 @click.option("--show-ts", is_flag=True, help="Each line with the time it was written (UTC).")
 @click.option("--pretty", is_flag=True, help="In an auto-scrolling box of the last --lines lines.")
-@click.option("--filter-system", is_flag=True, hidden=True)  # the SDK's: local logs hold only the task's own output
+@click.option("--filter-system", is_flag=True,
+              help="Leave out the runtime's own lines (notes on failed attempts and timeouts, warnings of the "
+                   "'flyte' logger), shown dimmed otherwise.")
 @_sdk_scope
 def get_logs(run_name: str, action_name: str, attempt: Optional[int], follow: bool, lines: Optional[int],
              pretty: bool, show_ts: bool, filter_system: bool) -> None:
     """What an action (the run's root by default; an id or a short name) printed and logged."""
-    show_logs(run_name, action_name, attempt, follow, lines, show_ts=show_ts, pretty=pretty)
+    show_logs(run_name, action_name, attempt, follow, lines, show_ts=show_ts, pretty=pretty,
+              filter_system=filter_system)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Literal, Optional, Tuple
@@ -21,6 +22,13 @@ from ._common import ActionInputs, ActionOutputs, ToJSONMixin, needs_backend, ph
 ROOT = view.ROOT
 WaitFor = Literal["terminal", "running"]
 _POLL = 0.2  # seconds between looks at an action another process is still running
+
+
+def _line_time(t: Optional[float]) -> str:
+    """When a log line was written as `flyte get logs --show-ts` shows it ([-]: not recorded)."""
+    if t is None:
+        return "[-]"
+    return f"[{datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None).isoformat()}]"
 
 
 def parse_action_uri(uri: Optional[str], run_name: Optional[str], name: Optional[str]) -> Tuple[str, str]:
@@ -209,15 +217,54 @@ class Action(_ActionView):
     @syncify
     async def get_logs(self, attempt: Optional[int] = None, filter_system: bool = False,
                        show_ts: bool = False) -> AsyncGenerator[str, None]:
-        """A local task logs to the console of the process that ran it; no lines are stored."""
-        lines: Tuple[str, ...] = ()
-        for line in lines:
-            yield line
+        """What the action printed and logged, a line at a time (without its newline), as it is
+        written, until the action ends: `attempt` (default: the latest that wrote), without the
+        runtime's own lines (notes on failed attempts, the `flyte` logger's warnings) if
+        `filter_system`, each line after its time (`[ISO 8601, UTC]`) if `show_ts`."""
+        async for t, _, line in self._log_lines(attempt, filter_system):
+            yield f"{_line_time(t)} {line}" if show_ts else line
+
+    async def _log_lines(self, attempt: Optional[int], filter_system: bool) -> AsyncIterator[tuple]:
+        after: Optional[str] = None
+        continuing = False
+        pending: Optional[tuple] = None  # the start of a line the next page goes on with
+        while True:
+            self._refresh()
+            done = self.phase.is_terminal  # read before the log: nothing is written after the end
+            lines, after, continuing = view.log_lines(self.run_name, self.name, attempt, after, continuing)
+            for k, (t, system, text) in enumerate(lines):
+                if pending is not None:
+                    t, system, text = pending[0], pending[1], pending[2] + text
+                    pending = None
+                if k == len(lines) - 1 and not text.endswith("\n"):
+                    pending = (t, system, text)
+                elif not (system and filter_system):
+                    yield t, system, text[:-1] if text.endswith("\n") else text
+            if done:
+                if pending is not None and not (pending[1] and filter_system):
+                    yield pending
+                return
+            await asyncio.sleep(_POLL)
 
     @syncify
     async def show_logs(self, attempt: Optional[int] = None, max_lines: int = 30, show_ts: bool = False,
                         raw: bool = False, filter_system: bool = False) -> None:
-        print(f"Logs of local action {self.run_name}/{self.name} went to the console of the process that ran it.")
+        """Print what the action printed and logged as it is written, until it ends (the
+        runtime's own lines dimmed, or left out with `filter_system`); without `raw`, only the
+        last `max_lines` lines once the action has ended."""
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console()
+        shown: deque = deque(maxlen=max(max_lines, 1))
+        async for t, system, line in self._log_lines(attempt, filter_system):
+            text = Text(f"{_line_time(t)} {line}" if show_ts else line, style="dim" if system else "")
+            if raw:
+                console.print(text)
+            else:
+                shown.append(text)
+        for text in shown:
+            console.print(text)
 
     @syncify
     async def abort(self, reason: str = "Manually aborted from the SDK.") -> None:

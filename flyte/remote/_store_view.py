@@ -13,7 +13,8 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional
 
-from .._store import ActionRecord, AttemptRecord, MetadataStore, RunRecord
+from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord
+from .._store._logs import line_parts
 
 ROOT = "a0"  # the root action of every run
 _PAGE = 500  # actions read per store call when walking a run
@@ -127,3 +128,23 @@ def known_task_names() -> dict[str, float]:
     for record in list_runs(10_000):
         names[record.task] = max(names.get(record.task, 0.0), record.start_time or 0.0)
     return names
+
+
+LogLine = tuple  # (when it was written or None, written by the runtime (not the body), text without marks)
+
+
+def log_lines(run: str, action_id: str, attempt: Optional[int], after: Optional[str],
+              continuing: bool) -> tuple[list[LogLine], Optional[str], bool]:
+    """What attempt `attempt` of an action wrote since `after` (None: from the start; attempt
+    None: its latest attempt that wrote), a line at a time with who wrote it (a runtime's line
+    that began inside one of the body's is a line of its own); the token to read on from; and
+    whether it ends inside a line the runtime wrote (pass it back as `continuing`)."""
+    page: Optional[LogPage] = store().get_log(run, action_id, attempt, after=after)
+    if page is None:
+        return [], after, continuing
+    out: list[LogLine] = []
+    for t, line in page.lines():
+        for system, part in line_parts(line, continuing):
+            out.append((t, system, part))
+        continuing = bool(out) and not line.endswith("\n") and out[-1][1]
+    return out, page.next_token, continuing
