@@ -217,3 +217,51 @@ def test_line_parts_split_where_the_runtime_began_inside_a_line():
     assert line_parts(f"{SYSTEM_MARK}note\n") == [(True, "note\n")]
     assert line_parts(f"half{SYSTEM_MARK}note\n") == [(False, "half"), (True, "note\n")]
     assert line_parts("rest of a runtime line\n", system=True) == [(True, "rest of a runtime line\n")]
+
+
+def test_the_ui_sets_the_runtime_lines_apart(program_home):
+    import html
+
+    from flyte._store import SQLiteStore
+    from tests.flyte.ui_support import request, serving
+
+    store = SQLiteStore(program_home)
+    try:
+        with serving(store) as base:
+            page = request(base + "/runs/wobbly/actions/a0?attempt=1").text
+            last = request(base + "/runs/wobbly/actions/a0/logs?attempt=1").text
+    finally:
+        store.close()
+    assert SYSTEM_MARK not in page and 'id="hide-system"' in page
+    note = html.escape("flyte: attempt 1 failed (ValueError: first try fails); attempt 2 of 2 starts\n", quote=True)
+    assert f'<span class="sys"><span class="ts"></span>{note}</span>' in page, page  # began inside a body's line
+    assert '<span class="ts">' in page and "no newline yet\n" in page
+    lines = json.loads(last)["lines"]
+    assert [(text, system) for _, text, system in lines] == [
+        ("body try 1\n", False), ("WARNING flyte: a warning of the runtime\n", True),
+        ("INFO the task's own log line\n", False), ("no newline yet\n", False),
+        ("flyte: attempt 1 failed (ValueError: first try fails); attempt 2 of 2 starts\n", True)]
+
+
+def test_a_hostile_error_in_a_runtime_note_is_escaped_in_the_ui(flyte_home):
+    from flyte._store import SQLiteStore
+    from tests.flyte.ui_support import EVIL, request, serving
+
+    tries = {"n": 0}
+
+    @env.task(retries=1)
+    async def hostile_once() -> int:
+        tries["n"] += 1
+        if tries["n"] == 1:
+            raise ValueError(EVIL)
+        return 1
+
+    flyte.with_runcontext(name="hostile-note").run(hostile_once)
+    store = SQLiteStore(flyte_home)
+    try:
+        with serving(store) as base:
+            page = request(base + "/runs/hostile-note/actions/a0?attempt=1").text
+    finally:
+        store.close()
+    assert "<script>document" not in page and "<img src=x" not in page
+    assert '<span class="sys">' in page and "&lt;script&gt;document.body.dataset.pwned" in page
