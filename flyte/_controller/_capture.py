@@ -36,8 +36,8 @@ from typing import Any, Optional
 from .._context import current_frame
 from .._store._logs import system_text
 
-__all__ = ["ActionStream", "capture_begin", "capture_end", "capture_for_process", "capturing", "open_writers",
-           "system_note", "system_print"]
+__all__ = ["ActionStream", "capture_begin", "capture_end", "capture_for_process", "capturing",
+           "mark_runtime_output_of_worker", "open_writers", "system_note", "system_print"]
 
 
 class _Writer(threading.local):
@@ -150,6 +150,34 @@ def system_note(recorder: Any, aid: str, attempt: int, message: str) -> None:
         recorder.output(aid, attempt, system_text(message if message.endswith("\n") else message + "\n"))
     except Exception:  # a note must never fail the action it is about
         pass
+
+
+class _MarkingStream:
+    """A worker process's stdout or stderr, a pipe that its controller reads and files under the
+    attempt running (`flyte._executor._process.body_output`): what the runtime writes through it
+    is marked as the runtime's in the text itself."""
+
+    def __init__(self, target: Any):
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(system_text(text) if _writer.system and text else text)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, buffer, reconfigure, ...
+        return getattr(self.target, name)
+
+
+def mark_runtime_output_of_worker() -> None:
+    """In a worker process whose stdout and stderr its controller keeps per attempt: mark what
+    the runtime's loggers write there as the runtime's, as `ActionStream` does in a controller."""
+    _mark_runtime_loggers()
+    if not isinstance(sys.stderr, _MarkingStream):
+        sys.stdout, sys.stderr = _MarkingStream(sys.stdout), _MarkingStream(sys.stderr)  # type: ignore[assignment]
 
 
 def _runtime_logger(name: str) -> bool:
