@@ -30,7 +30,7 @@ from flyte._store._logs import SYSTEM_MARK, line_parts, system_text
 env = flyte.TaskEnvironment("system_logs")
 
 PROGRAM = '''
-import logging, os, signal
+import logging, os, signal, sys
 import flyte
 
 env = flyte.TaskEnvironment("wobbly")
@@ -54,7 +54,8 @@ def dies_once(marker: str) -> int:
     if os.path.exists(marker):
         print("second life", flush=True)
         return 2
-    print("about to be killed", flush=True)
+    print("about to be killed", file=sys.stderr, flush=True)  # one pipe for both lines: their order is kept
+    logging.getLogger("flyte").warning("the runtime warns in a worker")
     open(marker, "w").close()
     os.kill(os.getpid(), signal.SIGKILL)
     return 1
@@ -86,6 +87,9 @@ def program_home(tmp_path_factory):
                               text=True, timeout=300, env={**run_env, "FLYTE_EXECUTOR": "process"}
                               if args[1] == "dies" else run_env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
+        # the terminal shows the runtime's lines as they are, without the mark the log keeps
+        assert SYSTEM_MARK not in proc.stdout + proc.stderr
+        assert ("the runtime warns in a worker" if args[1] == "dies" else "a warning of the runtime") in proc.stderr
     return home
 
 
@@ -137,14 +141,22 @@ def test_filter_system_with_tail_timestamps_json_and_the_box(in_home):
     assert "no newline yet" in out
 
 
-def test_a_killed_worker_is_noted_in_the_attempt_it_ended(in_home):
+def test_a_killed_worker_is_noted_in_the_attempt_it_ended_and_its_runtime_lines_are_marked(in_home):
     code, out, _ = cli("get", "logs", "dies", "dies_once", "-a", "1")
     lines = out.splitlines()
-    assert code == 0 and lines[0] == "about to be killed", out
-    assert lines[1].startswith("flyte: attempt 1 failed (RuntimeSystemError: ") and "SIGKILL" in lines[1], out
-    assert lines[1].endswith("; attempt 2 of 2 starts")
+    assert code == 0 and lines[:2] == ["about to be killed", "the runtime warns in a worker"], out
+    assert lines[2].startswith("flyte: attempt 1 failed (RuntimeSystemError: ") and "SIGKILL" in lines[2], out
+    assert lines[2].endswith("; attempt 2 of 2 starts")
+    # the worker's own record is marked in the worker, the note by the controller
+    stored = open_store().get_log("dies", _action_id("dies", "dies_once"), attempt=1).text
+    assert stored.startswith("about to be killed\n" + SYSTEM_MARK + "the runtime warns in a worker\n"), stored
     assert cli("get", "logs", "dies", "dies_once", "-a", "1", "--filter-system")[1] == "about to be killed\n"
     assert cli("get", "logs", "dies", "dies_once", "--filter-system")[1] == "second life\n"
+
+
+def _action_id(run: str, short_name: str) -> str:
+    [action] = open_store().list_actions(run, short_name=short_name).actions
+    return action.id
 
 
 def test_remote_action_logs_have_the_same_switch(in_home, capsys):
