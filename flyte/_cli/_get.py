@@ -453,7 +453,7 @@ def _log_lines(page: Any, continuing: bool, filter_system: bool) -> tuple[list[_
     (written by the runtime, text without marks)), without the runtime's parts if
     `filter_system` (a line left with nothing is left out); and whether the page ends inside a
     line the runtime wrote. `continuing`: the page starts inside a line the runtime began."""
-    from .._store._logs import line_parts
+    from .._store import line_parts
 
     out: list[_LogLine] = []
     for k, (t, line) in enumerate(page.lines()):
@@ -516,7 +516,7 @@ class _LogPrinter:
         return out[-last:] if last else []
 
     def page(self, page: Any, last: Optional[int]) -> None:
-        from .._store._logs import SYSTEM_MARK
+        from .._store import SYSTEM_MARK
 
         if not self.show_ts and self.live is None and SYSTEM_MARK not in page.text and not self.in_system:
             text = page.text  # the common case: the body's output only, shown as written

@@ -34,7 +34,7 @@ import threading
 from typing import Any, Optional
 
 from .._context import current_frame
-from .._store._logs import system_text
+from .._store import system_text
 
 __all__ = ["ActionStream", "capture_begin", "capture_end", "capture_for_process", "capturing",
            "mark_runtime_output_of_worker", "open_writers", "system_note", "system_print"]

@@ -84,7 +84,7 @@ def _take_back(frame: Frame, own: Frame) -> None:
 
 
 def _abandon(frame: Frame, own: Frame, worker: threading.Thread, budget: float, why: str) -> None:
-    from .._controller._capture import system_print  # the runtime's own line in the action's log
+    from .._controller import system_print  # the runtime's own line in the action's log
 
     _take_back(frame, own)
     run = frame.run

@@ -53,7 +53,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import cloudpickle
 
 from .._controller import ActionStream, base_environment, capturing
-from .._store._logs import SYSTEM_MARK
+from .._store import SYSTEM_MARK
 from ._inline import INLINE
 from ._protocol import MAX_WORKERS_ENV_VAR, AttemptExpired, WorkerLost
 from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_request, safe_dumps, save_report

@@ -22,8 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Optional
 
-from .._controller import format_failure
-from .._controller._capture import mark_runtime_output_of_worker
+from .._controller import format_failure, mark_runtime_output_of_worker
 from ..errors import OOMError
 from ._remote import AttemptOutcome, run_attempt_here, safe_dumps
 from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameSocket

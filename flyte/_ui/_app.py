@@ -54,7 +54,7 @@ def timed_lines(page: Any, continuing: bool = False) -> list[tuple[str, str, boo
     inside one of the body's is a line of its own, without a time."""
     import datetime
 
-    from .._store._logs import line_parts
+    from .._store import line_parts
 
     out: list[tuple[str, str, bool]] = []
     for t, line in page.lines():

@@ -13,8 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional
 
-from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord
-from .._store._logs import line_parts
+from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord, line_parts
 
 ROOT = "a0"  # the root action of every run
 _PAGE = 500  # actions read per store call when walking a run
