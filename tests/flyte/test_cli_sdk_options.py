@@ -158,3 +158,27 @@ def test_list_options_with_one_named_thing_are_warned_about(runs):
     code, out, err = cli("get", "actions", "r-old", "a0", "--in-phase", "failed")
     assert code == 0 and "--in-phase narrows the list of actions; with ACTION_NAME there is one" in err
     assert cli("get", "run", "r-old")[2] == ""  # nothing to say without them
+
+
+WHERE = '''
+import flyte
+
+env = flyte.TaskEnvironment("where_cli")
+
+
+@env.task
+async def where() -> str:
+    action = flyte.ctx().action
+    return f"{action.project}/{action.domain}"
+'''
+
+
+def test_run_takes_the_sdks_project_domain_and_follow(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    (tmp_path / "where_prog.py").write_text(WHERE)
+    result = CliRunner().invoke(main, ["-of", "json", "run", "-p", "flytesnacks", "-d", "staging", "--follow",
+                                       str(tmp_path / "where_prog.py"), "where"], catch_exceptions=False)
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["outputs"] == {"o0": "flytesnacks/staging"}
+    help_text = cli("run", "--help")[1]
+    assert all(flag in help_text for flag in ("--project", "--domain", "--follow"))
