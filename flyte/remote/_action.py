@@ -220,11 +220,16 @@ class Action(_ActionView):
         """What the action printed and logged, a line at a time (without its newline), as it is
         written, until the action ends: `attempt` (default: the latest that wrote), without the
         runtime's own lines (notes on failed attempts, the `flyte` logger's warnings) if
-        `filter_system`, each line after its time (`[ISO 8601, UTC]`) if `show_ts`."""
-        async for t, _, line in self._log_lines(attempt, filter_system):
-            yield f"{_line_time(t)} {line}" if show_ts else line
+        `filter_system`, each line after its time (`[ISO 8601, UTC]`) if `show_ts`. For an action
+        that ran again when its run was resumed (and no `attempt`), first what its earlier
+        executions wrote, each under a heading line that says so."""
+        async for t, _, line, heading in self._log_lines(attempt, filter_system):
+            yield f"{_line_time(t)} {line}" if show_ts and not heading else line
 
     async def _log_lines(self, attempt: Optional[int], filter_system: bool) -> AsyncIterator[tuple]:
+        for t, system, text in view.earlier_log_lines(self.run_name, self.name, attempt):
+            if not (system and filter_system):
+                yield t, bool(system), text[:-1], system is None
         after: Optional[str] = None
         continuing = False
         pending: Optional[tuple] = None  # the start of a line the next page goes on with
@@ -239,10 +244,10 @@ class Action(_ActionView):
                 if k == len(lines) - 1 and not text.endswith("\n"):
                     pending = (t, system, text)
                 elif not (system and filter_system):
-                    yield t, system, text[:-1] if text.endswith("\n") else text
+                    yield t, system, text[:-1] if text.endswith("\n") else text, False
             if done:
                 if pending is not None and not (pending[1] and filter_system):
-                    yield pending
+                    yield (*pending, False)
                 return
             await asyncio.sleep(_POLL)
 
@@ -257,12 +262,17 @@ class Action(_ActionView):
 
         console = Console()
         shown: deque = deque(maxlen=max(max_lines, 1))
-        async for t, system, line in self._log_lines(attempt, filter_system):
-            text = Text(f"{_line_time(t)} {line}" if show_ts else line, style="dim" if system else "")
+        count = 0
+        async for t, system, line, heading in self._log_lines(attempt, filter_system):
+            count += 1
+            text = Text(f"{_line_time(t)} {line}" if show_ts and not heading else line,
+                        style="dim" if system else "")
             if raw:
                 console.print(text)
             else:
                 shown.append(text)
+        if not count:
+            print(f"Action {self.run_name}/{self.name} wrote nothing.")
         for text in shown:
             console.print(text)
 
@@ -391,7 +401,8 @@ class ActionDetails(_ActionView):
         return self.runtime
 
     def logs_available(self, attempt: Optional[int] = None) -> bool:
-        return False
+        return bool(view.earlier_log_lines(self.run_name, self.name, attempt)
+                    or view.log_lines(self.run_name, self.name, attempt, None, False)[0])
 
     async def inputs(self) -> ActionInputs:
         if self._inputs is None:

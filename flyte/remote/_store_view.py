@@ -16,6 +16,7 @@ from typing import Any, Collection, Iterator, Optional
 from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord, line_parts
 
 ROOT = "a0"  # the root action of every run
+LogLine = tuple  # (when it was written or None, written by the runtime (not the body), text without marks)
 _PAGE = 500  # actions read per store call when walking a run
 
 
@@ -66,6 +67,28 @@ def decode(data: Optional[bytes]) -> Any:
     from .._serde import Codec
 
     return Codec(blob_loader=store().load_blob).unpack(data)
+
+
+def earlier_log_lines(run: str, action: str, attempt: Optional[int]) -> list[LogLine]:
+    """Without `attempt`: what the action wrote in its executions before its run was resumed
+    (it ran again then), each under a heading line, then a heading for the current execution;
+    as `log_lines` gives lines (a heading is the runtime's line that is never filtered: None
+    for its second field). With `attempt`, or for an action that ran once: nothing."""
+    from .._store import current_heading
+
+    pages = store().earlier_logs(run, action) if attempt is None else []
+    out: list[LogLine] = []
+    for page in pages:
+        assert page.earlier is not None
+        out.append((None, None, page.earlier.heading(action, page.attempt) + "\n"))
+        continuing = False
+        for t, line in page.lines():
+            for system, part in line_parts(line, continuing):
+                out.append((t, system, part if part.endswith("\n") else part + "\n"))
+            continuing = not line.endswith("\n") and out[-1][1] is True
+    if pages:
+        out.append((None, None, current_heading(action) + "\n"))
+    return out
 
 
 def run_dir(name: str) -> Path:
@@ -127,9 +150,6 @@ def known_task_names() -> dict[str, float]:
     for record in list_runs(10_000):
         names[record.task] = max(names.get(record.task, 0.0), record.start_time or 0.0)
     return names
-
-
-LogLine = tuple  # (when it was written or None, written by the runtime (not the body), text without marks)
 
 
 def log_lines(run: str, action_id: str, attempt: Optional[int], after: Optional[str],

@@ -167,7 +167,10 @@
     const log = document.getElementById("log");
     const hide = document.getElementById("hide-system");
     if (hide && log) {
-      hide.addEventListener("change", function () { log.classList.toggle("hide-system", hide.checked); });
+      hide.addEventListener("change", function () {
+        // this execution's log and those of earlier executions (before the run was resumed)
+        document.querySelectorAll("pre.log").forEach(function (pre) { pre.classList.toggle("hide-system", hide.checked); });
+      });
     }
     if (action.dataset.running && log) {
       const base = "/runs/" + encodeURIComponent(action.dataset.run) + "/actions/" + encodeURIComponent(action.dataset.action);
