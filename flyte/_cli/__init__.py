@@ -222,10 +222,12 @@ def _jsonable(value: Any) -> Any:
 @click.option("--max-workers", type=click.IntRange(min=1), default=None,
               help="With --executor process: how many bodies compute at once (default: one per CPU). "
                    "Same as $FLYTE_MAX_WORKERS.")
-@click.option("-f", "--follow", is_flag=True, hidden=True)
+@click.option("-f", "--follow", is_flag=True,
+              help="Accepted for compatibility: a local run always runs in the foreground, its output shown as it "
+                   "comes.")
 @click.option("--tui", is_flag=True, help="Show the run's live tree (the default in a terminal).")
-@click.option("-p", "--project", default=None, hidden=True)
-@click.option("-d", "--domain", default=None, hidden=True)
+@click.option("-p", "--project", default=None, help="The run's project (seen in flyte.ctx()).")
+@click.option("-d", "--domain", default=None, help="The run's domain (seen in flyte.ctx()).")
 @click.option("--help", "-h", "show_help", is_flag=True, help="Show this message (or, after TASK, the task's options).")
 @click.argument("file", required=False)
 @click.argument("task_name", required=False)
@@ -284,6 +286,7 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
     runner_opts: dict[str, Any] = {
         "name": name, "raw_data_path": raw_data_path, "run_base_dir": run_base_dir, "env_vars": _parse_env(env) or None,
         "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "replace": replace,
+        "project": project, "domain": domain,
         "live": tui, "progress": ctx.obj.get("progress", True) if ctx.obj else True,
         "verbose": ctx.obj.get("verbose", 0) if ctx.obj else 0,
     }

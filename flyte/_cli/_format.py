@@ -88,6 +88,13 @@ def show(renderable: Any) -> None:
     out.print(renderable)
 
 
+def warn(message: str) -> None:
+    """Tell the user (on stderr) that something they asked for is not done as asked, and why."""
+    from rich.markup import escape
+
+    console(stderr=True).print(f"[yellow]⚠ {escape(message)}[/yellow]")
+
+
 def fail(message: str, code: int = 1) -> None:
     from rich.markup import escape
 

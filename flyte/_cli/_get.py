@@ -11,16 +11,19 @@ from __future__ import annotations
 import functools
 import sys
 import time
-from typing import Any, Optional
+from typing import Any, NamedTuple, Optional
 
 import click
 
 from .._show import CACHE_MARK, counts_text, duration, error_line, iso, mark, user_traceback, when
-from ._format import Column, console, emit_json, emit_table, fail, output_format, show
+from ._format import Column, console, emit_json, emit_table, fail, output_format, show, warn
 
 FOLD = 10  # a fan-out with more members than this is shown as one line in the action tree
 FAILED_PHASES = ("FAILED", "TIMED_OUT")
-PHASE_CHOICES = ["queued", "running", "succeeded", "failed", "aborted", "timed_out"]
+# The SDK's phases; a local action is never waiting_for_resources, initializing, paused or
+# recovered, so those select nothing.
+PHASE_CHOICES = ["queued", "waiting_for_resources", "initializing", "running", "paused", "succeeded", "failed",
+                 "aborted", "timed_out", "recovered"]
 
 
 def _store() -> Any:
@@ -98,9 +101,54 @@ def _run_json(r: Any, counts: Any) -> dict:
     }
 
 
-def list_runs(limit: int, in_phase: tuple, task_name: Optional[str], name: Optional[str]) -> None:
+class RunFilters(NamedTuple):
+    """The SDK's filters of `flyte get run` beyond phase and task (times are epoch seconds)."""
+
+    created_after: Optional[float] = None
+    created_before: Optional[float] = None
+    updated_after: Optional[float] = None
+    updated_before: Optional[float] = None
+    paused_only: bool = False
+
+    @property
+    def by_update(self) -> bool:
+        return self.updated_after is not None or self.updated_before is not None
+
+
+def _updated(r: Any) -> float:
+    """When a run last changed, as far as its record says: its end, or now while it runs."""
+    return r.end_time if r.end_time is not None else time.time()
+
+
+def _select_runs(store: Any, limit: int, phases: Optional[list[str]], task_name: Optional[str], name: Optional[str],
+                 filters: RunFilters) -> list[Any]:
+    """The newest `limit` runs that pass the filters; by update time, older runs are read a page
+    at a time until `limit` pass (a run that started long ago may have ended within the window)."""
+    if filters.paused_only:
+        return []  # a local condition waits in its run's own process and is not recorded as paused
+    before = filters.created_before
+    if filters.updated_before is not None:  # a run changes no earlier than it starts
+        before = filters.updated_before if before is None else min(before, filters.updated_before)
+    if not filters.by_update:
+        return store.list_runs(limit, task=task_name, phases=phases, name=name, since=filters.created_after,
+                               before=before)
+    lo, hi = filters.updated_after, filters.updated_before
+    out: list[Any] = []
+    page = max(limit, 100)
+    while len(out) < limit:
+        runs = store.list_runs(page, task=task_name, phases=phases, name=name, since=filters.created_after,
+                               before=before)
+        out.extend(r for r in runs if (lo is None or _updated(r) >= lo) and (hi is None or _updated(r) < hi))
+        if len(runs) < page or runs[-1].start_time is None:
+            break
+        before = runs[-1].start_time
+    return out[:limit]
+
+
+def list_runs(limit: int, in_phase: tuple, task_name: Optional[str], name: Optional[str],
+              filters: RunFilters = RunFilters()) -> None:
     store = _store()
-    runs = store.list_runs(limit, task=task_name, phases=_phases(in_phase), name=name)
+    runs = _select_runs(store, limit, _phases(in_phase), task_name, name, filters)
     counts = store.run_counts([r.name for r in runs])
     fmt = output_format()
     if fmt.startswith("json"):
@@ -403,13 +451,41 @@ def line_time(t: Optional[float]) -> str:
     return f"[{datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None).isoformat()}]"
 
 
+_LogLine = tuple  # (time or None, starts a line, [(written by the runtime, text), ...])
+
+
+def _log_lines(page: Any, continuing: bool, filter_system: bool) -> tuple[list[_LogLine], bool]:
+    """Each line of `page` as (when it was written, whether it starts a line, its parts as shown:
+    (written by the runtime, text without marks)), without the runtime's parts if
+    `filter_system` (a line left with nothing is left out); and whether the page ends inside a
+    line the runtime wrote. `continuing`: the page starts inside a line the runtime began."""
+    from .._store import line_parts
+
+    out: list[_LogLine] = []
+    for k, (t, line) in enumerate(page.lines()):
+        parts = line_parts(line, continuing and k == 0)
+        continuing = not line.endswith("\n") and parts[-1][0]
+        if len(parts) > 1:  # the runtime's line began inside one of the body's: each on a line of its own
+            parts = [(system, text if i == len(parts) - 1 or text.endswith("\n") else text + "\n")
+                     for i, (system, text) in enumerate(parts)]
+        if filter_system:
+            parts = [p for p in parts if not p[0]]
+            if not parts:
+                continue
+        out.append((t, k > 0, parts))
+    return out, continuing
+
+
 class _LogPrinter:
     """Prints pages of a log as they come: as written, with each line's time (`show_ts`), or in
-    an auto-scrolling box of the last `box_lines` lines (`--pretty`)."""
+    an auto-scrolling box of the last `box_lines` lines (`--pretty`). The runtime's own lines
+    are shown dimmed (left out with `filter_system`), as the SDK shows its system lines."""
 
-    def __init__(self, show_ts: bool, pretty: bool, box_lines: int, title: str):
+    def __init__(self, show_ts: bool, pretty: bool, box_lines: int, title: str, filter_system: bool = False):
         self.show_ts = show_ts
+        self.filter_system = filter_system
         self.mid_line = False  # the last page ended inside a line: the next one begins with its rest
+        self.in_system = False  # ...inside a line the runtime wrote
         self.shown = 0
         self.live: Any = None
         if pretty:
@@ -426,13 +502,19 @@ class _LogPrinter:
         from rich.panel import Panel
         from rich.text import Text
 
-        return Panel(Text("".join(self.box).rstrip("\n")), title=self.title, border_style="yellow", title_align="left")
+        text = Text()
+        for parts in self.box:
+            for system, part in parts:
+                text.append(part, style="dim" if system else "")
+        text.rstrip()
+        return Panel(text, title=self.title, border_style="yellow", title_align="left")
 
-    def lines(self, page: Any, last: Optional[int]) -> list[tuple[Optional[float], str, bool]]:
-        """(time, line, starts a line) of `page`, only the last `last` lines when given."""
-        out = []
-        for k, (t, line) in enumerate(page.lines()):
-            out.append((t, line, not (k == 0 and self.mid_line)))
+    def lines(self, page: Any, last: Optional[int]) -> list[_LogLine]:
+        """The lines of `page` as shown (see `_log_lines`), only the last `last` when given; the
+        first starts a line unless the previous page ended inside one."""
+        out, self.in_system = _log_lines(page, self.in_system, self.filter_system)
+        if out and out[0][1] is False and not self.mid_line:
+            out[0] = (out[0][0], True, out[0][2])
         if page.text:
             self.mid_line = not page.text.endswith("\n")
         if last is None:
@@ -440,8 +522,10 @@ class _LogPrinter:
         return out[-last:] if last else []
 
     def page(self, page: Any, last: Optional[int]) -> None:
-        if not self.show_ts and self.live is None:
-            text = page.text
+        from .._store import SYSTEM_MARK
+
+        if not self.show_ts and self.live is None and SYSTEM_MARK not in page.text and not self.in_system:
+            text = page.text  # the common case: the body's output only, shown as written
             if last is not None:
                 kept = text.splitlines(keepends=True)
                 text = "".join(kept[-last:]) if last else ""
@@ -450,16 +534,18 @@ class _LogPrinter:
             click.echo(text, nl=False)
             return
         lines = self.lines(page, last)
-        self.shown += sum(1 for _, _, starts in lines if starts)
-        shown = [(f"{line_time(t)} " if self.show_ts and starts else "") + line for t, line, starts in lines]
+        self.shown += sum(1 for _, starts, _ in lines if starts)
+        shown = [[(False, line_time(t) + " "), *parts] if self.show_ts and starts else parts
+                 for t, starts, parts in lines]
         if self.live is None:
-            click.echo("".join(shown), nl=False)
+            click.echo("".join(click.style(part, dim=True) if system else part
+                               for parts in shown for system, part in parts), nl=False)
             return
-        for line in shown:
-            if self.box and not self.box[-1].endswith("\n"):
-                self.box[-1] += line
+        for (_, starts, _), parts in zip(lines, shown):
+            if self.box and not starts:
+                self.box[-1] = self.box[-1] + parts
             else:
-                self.box.append(line)
+                self.box.append(parts)
         self.live.update(self._render())
 
     def close(self) -> None:
@@ -469,7 +555,8 @@ class _LogPrinter:
 
 
 def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines: Optional[int],
-              poll: float = 0.5, show_ts: bool = False, pretty: bool = False) -> None:
+              poll: float = 0.5, show_ts: bool = False, pretty: bool = False, filter_system: bool = False) -> None:
+    """What an attempt of an action wrote; `filter_system`: without the runtime's own lines."""
     store = _store()
     fmt = output_format()
     if store.get_run(run) is None:
@@ -481,20 +568,22 @@ def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines
     a = _wait_for_action(store, run, action, follow, poll)
     json_out = fmt.startswith("json")
     printer = None if json_out else _LogPrinter(show_ts, pretty, lines if lines is not None else 30,
-                                                f"{run}:{a.id} ({a.short_name})")
-    earlier = _earlier_logs(store, run, a, attempt, lines, pretty, json_out, show_ts)
+                                                f"{run}:{a.id} ({a.short_name})", filter_system)
+    earlier = _earlier_logs(store, run, a, attempt, lines, pretty, json_out, show_ts, filter_system)
     try:
         _follow_log(store, run, a, attempt, follow, None if pretty and not json_out else lines, poll, fmt, show_ts,
-                    printer, earlier)
+                    printer, earlier, filter_system)
     finally:
         if printer is not None:
             printer.close()
 
 
 def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bool, lines: Optional[int], poll: float,
-                fmt: str, show_ts: bool, printer: Optional[_LogPrinter], earlier: Optional[dict] = None) -> None:
+                fmt: str, show_ts: bool, printer: Optional[_LogPrinter], earlier: Optional[dict] = None,
+                filter_system: bool = False) -> None:
     token: Optional[str] = None
     first = True
+    in_system = False  # (json) the last page ended inside a line the runtime wrote
     while True:
         page = store.get_log(run, a.id, attempt, after=token)
         if page is None and first and earlier:  # only the earlier execution wrote: said in an empty page
@@ -504,15 +593,14 @@ def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bo
         if page is not None and (page.text or first):
             last = lines if first else None
             if printer is None:
-                text = page.text
-                timed = page.lines()
+                shown, in_system = _log_lines(page, in_system, filter_system)
                 if last is not None:
-                    timed = timed[-last:] if last else []
-                    text = "".join(line for _, line in timed)
+                    shown = shown[-last:] if last else []
+                text = "".join(part for _, _, parts in shown for _, part in parts)
                 data = {"run": run, "action": a.id, "attempt": page.attempt, "text": text, "dropped": page.dropped,
                         "next_token": page.next_token}
                 if show_ts:
-                    data["lines"] = [{"time": None if t is None else line_time(t)[1:-1], "text": line} for t, line in timed]
+                    data["lines"] = _json_lines(shown)
                 if first and earlier:
                     data.update(earlier)
                 emit_json(data, fmt="json-raw" if follow else fmt)
@@ -537,8 +625,14 @@ def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bo
         time.sleep(poll)
 
 
+def _json_lines(shown: list[_LogLine]) -> list[dict]:
+    """Lines as `_log_lines` gives them, as `-of json --show-ts` shows them."""
+    return [{"time": None if t is None else line_time(t)[1:-1], "text": "".join(part for _, part in parts),
+             "system": any(system for system, _ in parts)} for t, _, parts in shown]
+
+
 def _earlier_logs(store: Any, run: str, a: Any, attempt: Optional[int], lines: Optional[int], pretty: bool,
-                  json_out: bool, show_ts: bool) -> Optional[dict]:
+                  json_out: bool, show_ts: bool, filter_system: bool = False) -> Optional[dict]:
     """What the action wrote in executions before its run was resumed (it ran again then): printed
     first, each under a marked heading, when the whole output is asked for (no --attempt, --lines,
     --pretty); else a note says how to see it. As JSON: an "earlier" list for the first page."""
@@ -548,12 +642,12 @@ def _earlier_logs(store: Any, run: str, a: Any, attempt: Optional[int], lines: O
     if not pages:
         return None
     if json_out:
+        shown = [_log_lines(p, False, filter_system)[0] for p in pages]
         return {"earlier": [
             {"execution": p.earlier.execution, "attempt": p.attempt, "ended": p.earlier.phase,
-             "resumed": iso(p.earlier.resumed), "text": p.text, "dropped": p.dropped}
-            | ({"lines": [{"time": None if t is None else line_time(t)[1:-1], "text": line} for t, line in p.lines()]}
-               if show_ts else {})
-            for p in pages]}
+             "resumed": iso(p.earlier.resumed), "text": "".join(part for _, _, parts in kept for _, part in parts),
+             "dropped": p.dropped} | ({"lines": _json_lines(kept)} if show_ts else {})
+            for p, kept in zip(pages, shown)]}
     executions = sorted({p.earlier.execution for p in pages})
     if lines is not None or pretty:
         click.echo(f"[{a.id} also ran before its run was resumed; what it wrote then (execution"
@@ -567,7 +661,7 @@ def _earlier_logs(store: Any, run: str, a: Any, attempt: Optional[int], lines: O
         if p.dropped:
             click.echo(f"[… {p.dropped:,} earlier characters were not kept: the earlier executions of an action keep "
                        f"the last {store.log_limit:,} together]", err=True)
-        _LogPrinter(show_ts, False, 0, "").page(p, None)
+        _LogPrinter(show_ts, False, 0, "", filter_system).page(p, None)
         if p.text and not p.text.endswith("\n"):
             click.echo("")
     click.echo(current_heading(f"{a.id} ({a.short_name})"))
@@ -599,19 +693,125 @@ def get() -> None:
 
 
 def _sdk_scope(f: Any) -> Any:
-    """The SDK's -p/--project and -d/--domain, accepted so that scripts written for it run here
-    (the local store has a single scope)."""
+    """The SDK's -p/--project and -d/--domain, accepted so that scripts written for it run here;
+    the local store has a single scope, which a warning says when either is given."""
 
     @functools.wraps(f)
     def command(*args: Any, project: Optional[str] = None, domain: Optional[str] = None, **kwargs: Any) -> Any:
+        given = [flag for flag, value in (("--project", project), ("--domain", domain)) if value is not None]
+        if given:
+            two = len(given) > 1
+            warn(f"{' and '.join(given)} {'choose' if two else 'chooses'} a backend's "
+                 f"{'project and domain' if two else given[0][2:]}; the local store at {_store().home} keeps every "
+                 f"run in one scope, so {'they select' if two else 'it selects'} nothing here")
         return f(*args, **kwargs)
 
-    command = click.option("-p", "--project", default=None, hidden=True)(command)
-    return click.option("-d", "--domain", default=None, hidden=True)(command)
+    command = click.option("-d", "--domain", default=None, help="Accepted for compatibility: one local scope.")(command)
+    return click.option("-p", "--project", default=None, help="Accepted for compatibility: one local scope.")(command)
 
 
 _in_phase = click.option("--in-phase", multiple=True, type=click.Choice(PHASE_CHOICES, case_sensitive=False),
-                         help="Only these phases (repeat for several).")
+                         help="Only these phases (repeat for several; a local action is never "
+                              "waiting_for_resources, initializing, paused or recovered).")
+
+
+class When(click.ParamType):
+    """A moment as the SDK's `flyte get run` takes it: an ISO 8601 date or time (UTC unless it
+    says otherwise), `now` or `today` (midnight UTC), optionally `- DURATION` or `+ DURATION`,
+    where DURATION is ISO 8601 (`P1D`, `PT2H30M`) or words (`1 day`, `3 hours`, `90 minutes`)."""
+
+    name = "when"
+    _UNITS = {"s": 1, "sec": 1, "second": 1, "m": 60, "min": 60, "minute": 60, "h": 3600, "hour": 3600,
+              "d": 86400, "day": 86400, "w": 604800, "week": 604800}
+
+    def convert(self, value: Any, param: Optional[click.Parameter], ctx: Optional[click.Context]) -> Any:
+        if isinstance(value, float):
+            return value
+        import re
+        from datetime import datetime, timezone
+
+        text = str(value).strip()
+        shift = 0.0
+        parts = re.fullmatch(r"(.+?)\s+([-+])\s+(.+)", text)
+        if parts:
+            text = parts.group(1)
+            seconds = self._duration(parts.group(3))
+            if seconds is None:
+                self.fail(f"{parts.group(3)!r} is not a duration (e.g. P1D, PT2H, 1 day, 3 hours)", param, ctx)
+            shift = seconds if parts.group(2) == "+" else -seconds
+        now = datetime.now(timezone.utc)
+        if text == "now":
+            moment = now
+        elif text == "today":
+            moment = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        else:
+            try:
+                moment = datetime.fromisoformat(text)
+            except ValueError:
+                self.fail(f"{text!r} is not a date or time (ISO 8601, e.g. 2026-12-01 or 2026-12-01T08:30, "
+                          f"or now or today)", param, ctx)
+            if moment.tzinfo is None:
+                moment = moment.replace(tzinfo=timezone.utc)
+        return moment.timestamp() + shift
+
+    @classmethod
+    def _duration(cls, text: str) -> Optional[float]:
+        import re
+
+        iso = re.fullmatch(r"P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+(?:\.\d+)?)S)?)?", text.upper())
+        if iso and text.upper() not in ("P", "PT"):
+            w, d, h, m, sec = (float(g) if g else 0.0 for g in iso.groups())
+            return w * 604800 + d * 86400 + h * 3600 + m * 60 + sec
+        total, found = 0.0, False
+        for amount, unit in re.findall(r"(\d+(?:\.\d+)?)\s*([a-zA-Z]+)", text):
+            unit = unit.lower().rstrip("s") if len(unit) > 1 else unit.lower()
+            if unit not in cls._UNITS:
+                return None
+            total += float(amount) * cls._UNITS[unit]
+            found = True
+        return total if found and re.fullmatch(r"(\s*\d+(?:\.\d+)?\s*[a-zA-Z]+\s*)+", text) else None
+
+
+def _run_filters(command: Any) -> Any:
+    """The SDK's further filters of `flyte get run`, each done here or, where the local store
+    cannot tell, said so on stderr."""
+    options = [
+        click.option("--only-mine", is_flag=True, help="Only runs you started (locally: every run)."),
+        click.option("--paused-only", is_flag=True,
+                     help="Only runs with a paused action (locally none: a condition waits in its run's process)."),
+        click.option("--task-version", default=None, help="Only runs of this task version (not recorded locally: "
+                                                          "a warning, and not filtered)."),
+        click.option("--created-after", type=When(), default=None,
+                     help="Runs started at or after this (ISO 8601, UTC unless given; now, today, now - 1 day)."),
+        click.option("--created-before", type=When(), default=None, help="Runs started before this."),
+        click.option("--updated-after", type=When(), default=None,
+                     help="Runs that last changed (ended; a running run: now) at or after this."),
+        click.option("--updated-before", type=When(), default=None, help="Runs that last changed before this."),
+        click.option("--with-label", multiple=True, help="KEY=VALUE (not recorded locally: a warning, and not "
+                                                         "filtered)."),
+        click.option("--with-label-key", multiple=True, help="KEY (not recorded locally: a warning, and not filtered)."),
+    ]
+
+    @functools.wraps(command)
+    def wrapped(*args: Any, only_mine: bool, paused_only: bool, task_version: Optional[str],
+                created_after: Optional[float], created_before: Optional[float], updated_after: Optional[float],
+                updated_before: Optional[float], with_label: tuple, with_label_key: tuple, **kwargs: Any) -> Any:
+        for item in with_label:
+            key, sep, _ = item.partition("=")
+            if not sep or not key:
+                raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--with-label")
+        if task_version is not None:
+            warn(f"--task-version {task_version}: local runs do not record their task's version; runs are not "
+                 f"filtered by it")
+        if with_label or with_label_key:
+            warn("--with-label/--with-label-key: local runs keep no labels (with_runcontext(labels=...) says so "
+                 "when a run starts); runs are not filtered by them")
+        filters = RunFilters(created_after, created_before, updated_after, updated_before, paused_only)
+        return command(*args, filters=filters, **kwargs)
+
+    for option in reversed(options):
+        wrapped = option(wrapped)
+    return wrapped
 
 
 @get.command("runs")
@@ -619,10 +819,12 @@ _in_phase = click.option("--in-phase", multiple=True, type=click.Choice(PHASE_CH
 @_in_phase
 @click.option("--task-name", default=None, help="Only runs of this task.")
 @click.option("--name", "name_part", default=None, help="Only runs whose name contains this.")
+@_run_filters
 @_sdk_scope
-def get_runs(limit: int, in_phase: tuple, task_name: Optional[str], name_part: Optional[str]) -> None:
+def get_runs(limit: int, in_phase: tuple, task_name: Optional[str], name_part: Optional[str],
+             filters: RunFilters) -> None:
     """The most recent runs, with their action counts."""
-    list_runs(limit, in_phase, task_name, name_part)
+    list_runs(limit, in_phase, task_name, name_part, filters)
 
 
 @get.command("run")
@@ -630,13 +832,26 @@ def get_runs(limit: int, in_phase: tuple, task_name: Optional[str], name_part: O
 @click.option("--limit", default=50, show_default=True, help="Without NAME: how many runs.")
 @_in_phase
 @click.option("--task-name", default=None, help="Without NAME: only runs of this task.")
+@_run_filters
 @_sdk_scope
-def get_run(name: Optional[str], limit: int, in_phase: tuple, task_name: Optional[str]) -> None:
+def get_run(name: Optional[str], limit: int, in_phase: tuple, task_name: Optional[str], filters: RunFilters) -> None:
     """One run (phase, timing, counts, inputs, outputs, where it failed), or without NAME the runs."""
     if name is None:
-        list_runs(limit, in_phase, task_name, None)
+        list_runs(limit, in_phase, task_name, None, filters)
     else:
+        _warn_list_options("NAME", "the list of runs")
         show_run(name)
+
+
+def _warn_list_options(argument: str, what: str) -> None:
+    """Options given that only narrow a list, with the argument that shows one thing instead."""
+    ctx = click.get_current_context()
+    given = [f"--{p.name.replace('_', '-')}" for p in ctx.command.params
+             if isinstance(p, click.Option) and p.name not in ("project", "domain", "help")
+             and ctx.get_parameter_source(p.name) not in (click.core.ParameterSource.DEFAULT, None)]
+    if given:
+        warn(f"{', '.join(given)} narrow{'s' if len(given) == 1 else ''} {what}; with {argument} there is one, "
+             f"shown as it is")
 
 
 def _actions_command(name: str, hidden: bool = False) -> None:
@@ -654,6 +869,7 @@ def _actions_command(name: str, hidden: bool = False) -> None:
         """The actions of a run as a tree (a page at a time; large fan-outs folded into one line
         with their counts), or with ACTION_NAME (an id or a short name) one action in detail."""
         if action_name is not None:
+            _warn_list_options("ACTION_NAME", "the list of actions")
             show_action(run_name, action_name)
         else:
             list_actions(run_name, in_phase, limit, token, parent, everything)
@@ -683,9 +899,12 @@ def get_io(run_name: str, action_name: str, inputs_only: bool, outputs_only: boo
               help="Only the last LINES lines (then follow); with --pretty, the lines the box shows (default 30).")
 @click.option("--show-ts", is_flag=True, help="Each line with the time it was written (UTC).")
 @click.option("--pretty", is_flag=True, help="In an auto-scrolling box of the last --lines lines.")
-@click.option("--filter-system", is_flag=True, hidden=True)  # the SDK's: local logs hold only the task's own output
+@click.option("--filter-system", is_flag=True,
+              help="Leave out the runtime's own lines (notes on failed attempts and timeouts, warnings of the "
+                   "'flyte' logger), shown dimmed otherwise.")
 @_sdk_scope
 def get_logs(run_name: str, action_name: str, attempt: Optional[int], follow: bool, lines: Optional[int],
              pretty: bool, show_ts: bool, filter_system: bool) -> None:
     """What an action (the run's root by default; an id or a short name) printed and logged."""
-    show_logs(run_name, action_name, attempt, follow, lines, show_ts=show_ts, pretty=pretty)
+    show_logs(run_name, action_name, attempt, follow, lines, show_ts=show_ts, pretty=pretty,
+              filter_system=filter_system)

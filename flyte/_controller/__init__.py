@@ -16,7 +16,16 @@ from ._actions import (
     submit_sync,
     submit_sync_in_thread,
 )
-from ._capture import ActionStream, capture_begin, capture_end, capture_for_process, capturing
+from ._capture import (
+    ActionStream,
+    capture_begin,
+    capture_end,
+    capture_for_process,
+    capturing,
+    mark_runtime_output_of_worker,
+    system_note,
+    system_print,
+)
 from ._environ import base_environment
 from ._environ import pop as pop_env
 from ._environ import push as push_env
@@ -52,6 +61,7 @@ __all__ = [
     "execute_batch_sync",
     "execute_sync",
     "format_failure",
+    "mark_runtime_output_of_worker",
     "pop_env",
     "prepare",
     "prepare_root",
@@ -62,4 +72,6 @@ __all__ = [
     "submit_async",
     "submit_sync",
     "submit_sync_in_thread",
+    "system_note",
+    "system_print",
 ]

@@ -37,6 +37,7 @@ from ..errors import (
     TraceDoesNotAllowNestedTasksError,
 )
 from . import _environ
+from ._capture import system_note
 from ._errors import crossing_error
 from ._ids import next_action_id
 
@@ -189,6 +190,16 @@ def _should_retry(rt: TaskRuntime, call: Call, attempt: int, e: BaseException) -
     return delay
 
 
+def _note_failed_attempt(call: Call, attempt: int, err: BaseException, delay: Optional[float]) -> None:
+    """Say in the failed attempt's log, as the runtime's own line, what ended it and what follows."""
+    what = f"{type(err).__name__}: {err}".splitlines()[0][:300]
+    if delay is None:
+        follows = "the action fails"
+    else:
+        follows = f"attempt {attempt + 1} of {call.rt.retries + 1} starts" + (f" in {delay:g}s" if delay else "")
+    system_note(call.run.recorder, call.aid, attempt, f"flyte: attempt {attempt} failed ({what}); {follows}")
+
+
 def _timeout_error(rt: TaskRuntime) -> TaskTimeoutError:
     seconds = rt.timeout if rt.timeout is not None else (rt.deadline or 0.0)
     return MaxRuntimeExceededError(f"Task {rt.name!r} exceeded its timeout of {seconds:g}s and was stopped")
@@ -267,6 +278,8 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                                       _lost_error(e) if isinstance(e, WorkerLost) else e)
                 run.recorder.attempt_failed(call.record, attempt, astart, err)
                 delay = _should_retry(rt, call, attempt, err)
+                if delay is not None or err is not e:  # a retry follows, or the runtime ended it
+                    _note_failed_attempt(call, attempt, err, delay)
                 if delay is None:
                     _failed(call, frame, err, _TIMED_OUT if isinstance(err, TaskTimeoutError) else _FAILED)
                     raise crossing_error(err) from err

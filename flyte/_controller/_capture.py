@@ -13,6 +13,12 @@ interleaved output stays readable. A write made outside any action passes straig
 at the action streams while runs are in flight (and back afterwards), handlers created meanwhile
 bind to them anyway, and `flyte.logger` always writes to the current `sys.stderr`.
 
+What the runtime itself writes into an action's log is marked as the runtime's (see
+`flyte._store._logs.SYSTEM_MARK`; `flyte get logs --filter-system` leaves it out, as on the SDK):
+records of the runtime's loggers (`flyte` and `flyte.*`, not `flyte.user`, the SDK's rule) that
+reach an action stream, what runtime code writes with `system_print`, and the notes the controller
+files with `system_note` (a failed attempt and what follows it).
+
 `FLYTE_CAPTURE_OUTPUT=0` turns capturing off (output goes straight to the terminal, nothing is
 kept). Cost: an action that writes nothing pays nothing here (no per-action setup; the store checks one
 dict when the action ends). Output written by another process straight to the file descriptors
@@ -28,8 +34,17 @@ import threading
 from typing import Any, Optional
 
 from .._context import current_frame
+from .._store import system_text
 
-__all__ = ["ActionStream", "capture_begin", "capture_end", "capture_for_process", "capturing", "open_writers"]
+__all__ = ["ActionStream", "capture_begin", "capture_end", "capture_for_process", "capturing",
+           "mark_runtime_output_of_worker", "open_writers", "system_note", "system_print"]
+
+
+class _Writer(threading.local):
+    system = False  # this thread is writing the runtime's own output (a log record, a note)
+
+
+_writer = _Writer()
 
 
 # Actions that wrote something and have not ended, as (run, action id): who may be writing at
@@ -79,7 +94,7 @@ class ActionStream:
             raise TypeError(f"write() argument must be str, not {type(text).__name__}")
         run = frame.run
         try:
-            run.recorder.output(frame.id, frame.attempt, text)
+            run.recorder.output(frame.id, frame.attempt, system_text(text) if _writer.system else text)
         except Exception:  # output must never fail the task that printed it
             pass
         self._echo(run.name, frame.id, frame.parent_id, frame.short_name, text)
@@ -115,6 +130,92 @@ class ActionStream:
         return getattr(self.target, name)
 
 
+def system_print(message: str) -> None:
+    """Print `message` (one line or several) to stderr as the runtime's own: inside an action it
+    goes to the action's log marked as such, and to the terminal as it is."""
+    before = _writer.system
+    _writer.system = True
+    try:
+        print(message, file=sys.stderr, flush=True)
+    finally:
+        _writer.system = before
+
+
+def system_note(recorder: Any, aid: str, attempt: int, message: str) -> None:
+    """File `message` in attempt `attempt` of action `aid`'s log as the runtime's (not shown on
+    the terminal, which shows the run's own progress), if output is being kept at all."""
+    if _installed is None:
+        return
+    try:
+        recorder.output(aid, attempt, system_text(message if message.endswith("\n") else message + "\n"))
+    except Exception:  # a note must never fail the action it is about
+        pass
+
+
+class _MarkingStream:
+    """A worker process's stdout or stderr, a pipe that its controller reads and files under the
+    attempt running (`flyte._executor._process.body_output`): what the runtime writes through it
+    is marked as the runtime's in the text itself."""
+
+    def __init__(self, target: Any):
+        self.target = target
+
+    def write(self, text: str) -> int:
+        self.target.write(system_text(text) if _writer.system and text else text)
+        return len(text)
+
+    def writelines(self, lines: Any) -> None:
+        for line in lines:
+            self.write(line)
+
+    def __getattr__(self, name: str) -> Any:  # flush, fileno, buffer, reconfigure, ...
+        return getattr(self.target, name)
+
+
+def mark_runtime_output_of_worker() -> None:
+    """In a worker process whose stdout and stderr its controller keeps per attempt: mark what
+    the runtime's loggers write there as the runtime's, as `ActionStream` does in a controller."""
+    _mark_runtime_loggers()
+    if not isinstance(sys.stderr, _MarkingStream):
+        sys.stdout, sys.stderr = _MarkingStream(sys.stdout), _MarkingStream(sys.stderr)  # type: ignore[assignment]
+
+
+def _runtime_logger(name: str) -> bool:
+    """Whether records of logger `name` are the runtime's own (the SDK's rule: `flyte` and
+    `flyte.*`, except `flyte.user`, which is `flyte.logger`, the task's)."""
+    return (name == "flyte" or name.startswith("flyte.")) and not (name == "flyte.user"
+                                                                   or name.startswith("flyte.user."))
+
+
+_loggers_seen = -1  # how many loggers there were when `_mark_runtime_loggers` last looked
+
+
+def _mark_runtime_loggers() -> None:
+    """Make the runtime's loggers say, while they handle a record, that what gets written is the
+    runtime's (their `handle`, called once per record with every handler's writes inside it).
+    Looked at as each run starts, again only if loggers were made since."""
+    global _loggers_seen
+    logging.getLogger("flyte")  # made now if no module made it yet
+    known = logging.Logger.manager.loggerDict
+    if len(known) == _loggers_seen:
+        return
+    _loggers_seen = len(known)
+    for name, lg in list(known.items()):
+        if isinstance(lg, logging.Logger) and _runtime_logger(name) and "handle" not in vars(lg):
+            lg.handle = _marking(lg.handle)  # type: ignore[method-assign]
+
+
+def _marking(handle: Any) -> Any:
+    def marked(record: logging.LogRecord) -> None:
+        before = _writer.system
+        _writer.system = True
+        try:
+            handle(record)
+        finally:
+            _writer.system = before
+    return marked
+
+
 _lock = threading.Lock()
 _active = 0
 _installed: Optional[tuple[ActionStream, ActionStream]] = None
@@ -137,6 +238,7 @@ def capture_begin(run: str) -> None:
     with _lock:
         _echo[run] = _RunEcho()
         _active += 1
+        _mark_runtime_loggers()
         if _installed is not None:
             return
         out, err = ActionStream(sys.stdout), ActionStream(sys.stderr)

@@ -88,6 +88,8 @@ def _take_back(frame: Frame, own: Frame) -> None:
 
 
 def _abandon(frame: Frame, own: Frame, worker: threading.Thread, budget: float, why: str) -> None:
+    from .._controller import system_print  # the runtime's own line in the action's log
+
     _take_back(frame, own)
     run = frame.run
     message = (f"action {frame.id} ({frame.task_name}, attempt {frame.attempt}) of run {run.name} timed out after "
@@ -98,10 +100,10 @@ def _abandon(frame: Frame, own: Frame, worker: threading.Thread, budget: float, 
     # Python cannot kill a thread; ask it to stop at its next bytecode (a body blocked in C stops
     # when that call returns).
     ctypes.pythonapi.PyThreadState_SetAsyncExc(ctypes.c_ulong(worker.ident or 0), ctypes.py_object(_Interrupt))
-    print(f"flyte: {message}. It ran in a thread because {why}; a body blocked in C (time.sleep, I/O, a C "
-          f"extension) runs on until that call returns, and the action's next attempt may start meanwhile. A sync "
-          f"task whose function and inputs can be pickled runs in a worker process that its timeout kills, as "
-          f'every sync task does with flyte.init(executor="process").', file=sys.stderr, flush=True)
+    system_print(f"flyte: {message}. It ran in a thread because {why}; a body blocked in C (time.sleep, I/O, a C "
+                 f"extension) runs on until that call returns, and the action's next attempt may start meanwhile. "
+                 f"A sync task whose function and inputs can be pickled runs in a worker process that its timeout "
+                 f'kills, as every sync task does with flyte.init(executor="process").')
 
 
 def run_sync_in_thread(frame: Frame, func: Any, kw: dict, budget: float, why: str) -> Any:

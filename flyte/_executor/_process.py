@@ -60,6 +60,7 @@ from typing import TYPE_CHECKING, Any, Optional
 import cloudpickle
 
 from .._controller import ActionStream, base_environment, capturing
+from .._store import SYSTEM_MARK
 from ._forkserver import ForkedProcess, ForkFailed, ForkServer
 from ._inline import INLINE
 from ._protocol import MAX_SYNC_WORKERS, MAX_WORKERS_ENV_VAR, AttemptExpired, WorkerLost
@@ -95,7 +96,7 @@ def body_output(run: Optional[RunState], aid: Optional[str], attempt: int, strea
     if isinstance(target, ActionStream):
         target = target.target  # shown as is: this thread's context is no action's
     try:
-        target.write(text)
+        target.write(text.replace(SYSTEM_MARK, "") if SYSTEM_MARK in text else text)  # the runtime's lines, marked
         target.flush()
     except (OSError, ValueError):  # a closed or detached stream: the log below still keeps it
         pass
@@ -717,7 +718,7 @@ class ProcessExecutor:
         if not worker.ready:
             where = f"Worker process {worker.pid}, started for task {attempt.task!r}, could not start: it"
         message = f"{where} {what}"
-        tail = bytes(worker.tail).decode("utf-8", "replace").strip()
+        tail = bytes(worker.tail).decode("utf-8", "replace").replace(SYSTEM_MARK, "").strip()
         if tail:
             lines = tail.splitlines()[-20:]
             message += "; the end of its stderr:\n" + "\n".join(lines)

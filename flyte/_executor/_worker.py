@@ -22,7 +22,7 @@ import threading
 from collections.abc import Callable
 from typing import Any, Optional
 
-from .._controller import format_failure
+from .._controller import format_failure, mark_runtime_output_of_worker
 from ..errors import OOMError
 from ._remote import AttemptOutcome, run_attempt_here, safe_dumps
 from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameSocket
@@ -172,6 +172,7 @@ def main(argv: Optional[list[str]] = None) -> None:
         reconfigure = getattr(stream, "reconfigure", None)
         if reconfigure is not None:
             reconfigure(line_buffering=True)  # lines reach the controller as they are printed
+    mark_runtime_output_of_worker()  # the runtime's log records reach the action's log marked as its own
     frames = FrameSocket(socket.socket(fileno=fd))
     link = ProcessLink(frames)
     c_flush = _c_flush()

@@ -17,6 +17,13 @@ offset, t, ...` (offsets ascending, in the attempt's whole output). A write that
 a mark at the first line start in it, with the wall time of the write; a line was written at the
 time of the last mark at or before its first character. One mark per line at most (fewer when
 lines come several in one write or in one tick of the clock), and none for a write inside a line.
+
+Who wrote a line: what the runtime itself writes into an action's log (a note on a failed attempt,
+a timed-out body left running, a warning of the `flyte` logger while the body ran) begins with
+`SYSTEM_MARK`, in the text itself, so the mark goes wherever the text goes (a worker forwarding
+its output, the journal, both stores, a resumed run's copy). Readers show such a line without the
+mark, set apart, and leave it out when asked (`flyte get logs --filter-system`, as on the SDK). The
+mark ends at the end of its line; a mark met inside a line starts a system part there.
 """
 
 from __future__ import annotations
@@ -46,6 +53,24 @@ def log_limit() -> int:
     if value < 1:
         raise ValueError(f"{LOG_LIMIT_ENV}={raw!r} must be at least 1")
     return value
+
+
+SYSTEM_MARK = "\x1e"  # begins a line the runtime wrote (see the module's docstring)
+
+
+def system_text(text: str) -> str:
+    """`text` as the runtime writes it into an action's log: each of its lines marked."""
+    return "".join(SYSTEM_MARK + line for line in text.splitlines(keepends=True))
+
+
+def line_parts(line: str, system: bool = False) -> list[tuple[bool, str]]:
+    """One line of a log as (written by the runtime, text without marks) parts: one part, unless
+    a mark begins a system part inside it. `system`: the line continues one that the runtime began
+    (a page that starts inside a line)."""
+    if SYSTEM_MARK not in line:
+        return [(system, line)]
+    first, *rest = line.split(SYSTEM_MARK)
+    return ([(system, first)] if first else []) + [(True, part) for part in rest]
 
 
 LogKey = tuple  # (run, action, attempt)

@@ -46,13 +46,31 @@ def plain_text(text: str) -> str:
     return _ANSI.sub("", text)
 
 
-def timed_lines(page: Any) -> list[tuple[str, str]]:
+def timed_lines(page: Any, continuing: bool = False) -> list[tuple[str, str, bool]]:
     """A log page's lines, each with the local time it was written (`HH:MM:SS.mmm`; "" where the
-    store has none). A page that starts inside a line begins with the rest of it, and that line's time."""
+    store has none) and whether the runtime wrote it (not the task's body; shown apart, and
+    hidden by the page's toggle). A page that starts inside a line begins with the rest of it, and
+    that line's time; `continuing`: inside a line the runtime wrote. A runtime's line that began
+    inside one of the body's is a line of its own, without a time."""
     import datetime
 
-    return [("" if t is None else datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")[:-3], plain_text(line))
-            for t, line in page.lines()]
+    from .._store import line_parts
+
+    out: list[tuple[str, str, bool]] = []
+    for t, line in page.lines():
+        label = "" if t is None else datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")[:-3]
+        parts = line_parts(line, continuing)
+        for k, (system, text) in enumerate(parts):
+            if k < len(parts) - 1 and not text.endswith("\n"):
+                text += "\n"
+            out.append((label if k == 0 else "", plain_text(text), system))
+        continuing = parts[-1][0] and not line.endswith("\n")
+    return out
+
+
+def ends_in_system_line(lines: list[tuple[str, str, bool]]) -> bool:
+    """Whether `timed_lines` end inside a line the runtime wrote (the next page goes on with it)."""
+    return bool(lines) and lines[-1][2] and not lines[-1][1].endswith("\n")
 
 
 def _templates() -> Environment:
@@ -170,7 +188,10 @@ class UI:
         earlier = [(p.earlier.heading(f"{aid} ({view.record.short_name})", p.attempt) if p.earlier else "", p.dropped,
                     timed_lines(p)) for p in self.store.earlier_logs(name, aid)] if attempt is None else []
         return self.page("action.html", run_name=name, a=view, log=log, log_lines=lines, attempt=attempt,
-                         log_limit=self.store.log_limit, earlier=earlier)
+                         log_limit=self.store.log_limit, earlier=earlier,
+                         log_system=any(system for _, _, system in lines)
+                         or any(system for _, _, old in earlier for _, _, system in old),
+                         log_in_system=ends_in_system_line(lines))
 
     async def logs(self, request: Request) -> Response:
         name, aid = request.path_params["run"], request.path_params["aid"]
@@ -183,8 +204,10 @@ class UI:
         done = a is None or Phase(a.phase).is_terminal
         if page is None:
             return JSONResponse({"text": "", "dropped": 0, "next_token": q.get("after") or "0", "done": done})
-        return JSONResponse({"text": plain_text(page.text), "lines": timed_lines(page), "dropped": page.dropped,
-                             "next_token": page.next_token, "attempt": page.attempt, "done": done})
+        lines = timed_lines(page, q.get("sys") == "1")
+        return JSONResponse({"text": "".join(line for _, line, _ in lines), "lines": lines, "dropped": page.dropped,
+                             "next_token": page.next_token, "attempt": page.attempt, "done": done,
+                             "in_system": ends_in_system_line(lines)})
 
     async def report(self, request: Request) -> Response:
         name, aid = request.path_params["run"], request.path_params["aid"]

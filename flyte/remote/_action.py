@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime
+from collections import deque
 from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Literal, Optional, Tuple
@@ -21,6 +22,13 @@ from ._common import ActionInputs, ActionOutputs, ToJSONMixin, needs_backend, ph
 ROOT = view.ROOT
 WaitFor = Literal["terminal", "running"]
 _POLL = 0.2  # seconds between looks at an action another process is still running
+
+
+def _line_time(t: Optional[float]) -> str:
+    """When a log line was written as `flyte get logs --show-ts` shows it ([-]: not recorded)."""
+    if t is None:
+        return "[-]"
+    return f"[{datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None).isoformat()}]"
 
 
 def parse_action_uri(uri: Optional[str], run_name: Optional[str], name: Optional[str]) -> Tuple[str, str]:
@@ -209,22 +217,64 @@ class Action(_ActionView):
     @syncify
     async def get_logs(self, attempt: Optional[int] = None, filter_system: bool = False,
                        show_ts: bool = False) -> AsyncGenerator[str, None]:
-        """The lines the action's body printed and logged, as the local store keeps them (the
-        latest attempt unless `attempt`; `show_ts`: each with the time it was written). For an
-        action that ran again when its run was resumed, first what its earlier executions wrote,
-        each under a heading line that says so."""
-        for line in view.log_lines(self.run_name, self.name, attempt, show_ts):
-            yield line
+        """What the action printed and logged, a line at a time (without its newline), as it is
+        written, until the action ends: `attempt` (default: the latest that wrote), without the
+        runtime's own lines (notes on failed attempts, the `flyte` logger's warnings) if
+        `filter_system`, each line after its time (`[ISO 8601, UTC]`) if `show_ts`. For an action
+        that ran again when its run was resumed (and no `attempt`), first what its earlier
+        executions wrote, each under a heading line that says so."""
+        async for t, _, line, heading in self._log_lines(attempt, filter_system):
+            yield f"{_line_time(t)} {line}" if show_ts and not heading else line
+
+    async def _log_lines(self, attempt: Optional[int], filter_system: bool) -> AsyncIterator[tuple]:
+        for t, system, text in view.earlier_log_lines(self.run_name, self.name, attempt):
+            if not (system and filter_system):
+                yield t, bool(system), text[:-1], system is None
+        after: Optional[str] = None
+        continuing = False
+        pending: Optional[tuple] = None  # the start of a line the next page goes on with
+        while True:
+            self._refresh()
+            done = self.phase.is_terminal  # read before the log: nothing is written after the end
+            lines, after, continuing = view.log_lines(self.run_name, self.name, attempt, after, continuing)
+            for k, (t, system, text) in enumerate(lines):
+                if pending is not None:
+                    t, system, text = pending[0], pending[1], pending[2] + text
+                    pending = None
+                if k == len(lines) - 1 and not text.endswith("\n"):
+                    pending = (t, system, text)
+                elif not (system and filter_system):
+                    yield t, system, text[:-1] if text.endswith("\n") else text, False
+            if done:
+                if pending is not None and not (pending[1] and filter_system):
+                    yield (*pending, False)
+                return
+            await asyncio.sleep(_POLL)
 
     @syncify
     async def show_logs(self, attempt: Optional[int] = None, max_lines: int = 30, show_ts: bool = False,
                         raw: bool = False, filter_system: bool = False) -> None:
-        """Prints the last `max_lines` lines of `get_logs`."""
-        lines = view.log_lines(self.run_name, self.name, attempt, show_ts)
-        if not lines:
+        """Print what the action printed and logged as it is written, until it ends (the
+        runtime's own lines dimmed, or left out with `filter_system`); without `raw`, only the
+        last `max_lines` lines once the action has ended."""
+        from rich.console import Console
+        from rich.text import Text
+
+        console = Console()
+        shown: deque = deque(maxlen=max(max_lines, 1))
+        count = 0
+        async for t, system, line, heading in self._log_lines(attempt, filter_system):
+            count += 1
+            text = Text(f"{_line_time(t)} {line}" if show_ts and not heading else line,
+                        style="dim" if system else "")
+            if raw:
+                console.print(text)
+            else:
+                shown.append(text)
+        if not count:
             print(f"Action {self.run_name}/{self.name} wrote nothing.")
-        for line in lines[-max_lines:] if max_lines > 0 else lines:
-            print(line)
+        for text in shown:
+            console.print(text)
 
     @syncify
     async def abort(self, reason: str = "Manually aborted from the SDK.") -> None:
@@ -351,7 +401,8 @@ class ActionDetails(_ActionView):
         return self.runtime
 
     def logs_available(self, attempt: Optional[int] = None) -> bool:
-        return bool(view.log_lines(self.run_name, self.name, attempt, False))
+        return bool(view.earlier_log_lines(self.run_name, self.name, attempt)
+                    or view.log_lines(self.run_name, self.name, attempt, None, False)[0])
 
     async def inputs(self) -> ActionInputs:
         if self._inputs is None:

@@ -13,9 +13,10 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional
 
-from .._store import ActionRecord, AttemptRecord, MetadataStore, RunRecord
+from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord, line_parts
 
 ROOT = "a0"  # the root action of every run
+LogLine = tuple  # (when it was written or None, written by the runtime (not the body), text without marks)
 _PAGE = 500  # actions read per store call when walking a run
 
 
@@ -68,37 +69,25 @@ def decode(data: Optional[bytes]) -> Any:
     return Codec(blob_loader=store().load_blob).unpack(data)
 
 
-def log_lines(run: str, action: str, attempt: Optional[int], show_ts: bool) -> list[str]:
-    """What an action printed and logged, a line each (without its newline; `show_ts`: with the
-    time it was written). Without `attempt`: its latest attempt's, after what its executions
-    before a resume of the run wrote (each under a marked heading line)."""
+def earlier_log_lines(run: str, action: str, attempt: Optional[int]) -> list[LogLine]:
+    """Without `attempt`: what the action wrote in its executions before its run was resumed
+    (it ran again then), each under a heading line, then a heading for the current execution;
+    as `log_lines` gives lines (a heading is the runtime's line that is never filtered: None
+    for its second field). With `attempt`, or for an action that ran once: nothing."""
     from .._store import current_heading
 
-    s = store()
-    pages = s.earlier_logs(run, action) if attempt is None else []
-    out: list[str] = []
+    pages = store().earlier_logs(run, action) if attempt is None else []
+    out: list[LogLine] = []
     for page in pages:
         assert page.earlier is not None
-        out.append(page.earlier.heading(action, page.attempt))
-        out.extend(_lines(page, show_ts))
-    latest = s.get_log(run, action, attempt)
+        out.append((None, None, page.earlier.heading(action, page.attempt) + "\n"))
+        continuing = False
+        for t, line in page.lines():
+            for system, part in line_parts(line, continuing):
+                out.append((t, system, part if part.endswith("\n") else part + "\n"))
+            continuing = not line.endswith("\n") and out[-1][1] is True
     if pages:
-        out.append(current_heading(action))
-    if latest is not None:
-        out.extend(_lines(latest, show_ts))
-    return out
-
-
-def _lines(page: Any, show_ts: bool) -> list[str]:
-    import datetime
-
-    out = []
-    for t, line in page.lines():
-        line = line.rstrip("\n")
-        if show_ts:
-            at = "-" if t is None else datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None).isoformat()
-            line = f"[{at}] {line}"
-        out.append(line)
+        out.append((None, None, current_heading(action) + "\n"))
     return out
 
 
@@ -161,3 +150,20 @@ def known_task_names() -> dict[str, float]:
     for record in list_runs(10_000):
         names[record.task] = max(names.get(record.task, 0.0), record.start_time or 0.0)
     return names
+
+
+def log_lines(run: str, action_id: str, attempt: Optional[int], after: Optional[str],
+              continuing: bool) -> tuple[list[LogLine], Optional[str], bool]:
+    """What attempt `attempt` of an action wrote since `after` (None: from the start; attempt
+    None: its latest attempt that wrote), a line at a time with who wrote it (a runtime's line
+    that began inside one of the body's is a line of its own); the token to read on from; and
+    whether it ends inside a line the runtime wrote (pass it back as `continuing`)."""
+    page: Optional[LogPage] = store().get_log(run, action_id, attempt, after=after)
+    if page is None:
+        return [], after, continuing
+    out: list[LogLine] = []
+    for t, line in page.lines():
+        for system, part in line_parts(line, continuing):
+            out.append((t, system, part))
+        continuing = bool(out) and not line.endswith("\n") and out[-1][1]
+    return out, page.next_token, continuing

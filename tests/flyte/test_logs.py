@@ -12,6 +12,7 @@ import flyte
 import flyte.report
 from flyte._controller import Recorder, capturing
 from flyte._run import current_store
+from flyte._store._logs import SYSTEM_MARK
 
 env = flyte.TaskEnvironment("logs")
 
@@ -168,7 +169,9 @@ def test_each_attempt_keeps_its_own_output(any_store):
     store = current_store()
     aid = "a0"
     assert store.log_attempts(run.name, aid) == [1, 2]
-    assert store.get_log(run.name, aid, attempt=1).text == "try 1\n"
+    # the failed attempt's log ends with the runtime's note (marked as the runtime's) on what followed
+    assert store.get_log(run.name, aid, attempt=1).text == (
+        "try 1\n" + SYSTEM_MARK + "flyte: attempt 1 failed (ValueError: not yet); attempt 2 of 3 starts\n")
     assert store.get_log(run.name, aid).text == "try 2\n"
 
 

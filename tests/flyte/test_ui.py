@@ -203,8 +203,8 @@ def test_logs_are_followed_from_a_token(ui):
 
     first = json.loads(get(ui + "/runs/failed-run/actions/" + _boom_id(ui) + "/logs"))
     assert first["text"] == "about to fail on 3\n" and first["done"] is True
-    [(label, line)] = first["lines"]
-    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", label) and line == "about to fail on 3\n"
+    [(label, line, system)] = first["lines"]
+    assert re.fullmatch(r"\d\d:\d\d:\d\d\.\d{3}", label) and line == "about to fail on 3\n" and system is False
     later = json.loads(get(ui + "/runs/failed-run/actions/" + _boom_id(ui) + "/logs?after=" + first["next_token"]))
     assert later["text"] == ""
 

@@ -493,3 +493,41 @@ def test_a_report_runs_in_its_sandbox_and_cannot_reach_the_page(ui, page, shots,
     expect(frame.locator("#r")).to_have_text("kept in its sandbox")  # its script ran, and could not reach the UI
     assert page.evaluate("document.body.dataset.pwned") is None
     snap(page, shots, "report")
+
+
+RETRIED = """
+import flyte
+env = flyte.TaskEnvironment("retried_ui")
+tries = {"n": 0}
+
+@env.task(retries=1)
+async def main() -> int:
+    tries["n"] += 1
+    print(f"body try {tries['n']}")
+    if tries["n"] == 1:
+        raise ValueError("first try fails")
+    return tries["n"]
+"""
+
+
+def test_the_runtime_lines_of_a_log_are_dimmed_and_can_be_hidden(tmp_path, page, shots):
+    (tmp_path / "retried.py").write_text(RETRIED)
+    proc = flyte_run(tmp_path / "home", tmp_path / "retried.py", "main", "retried-run")
+    assert proc.returncode == 0, proc.stderr
+    store = SQLiteStore(tmp_path / "home")
+    try:
+        with serving(store) as base:
+            page.goto(base + "/runs/retried-run/actions/a0?attempt=1")
+            note = page.locator("#log .sys")
+            expect(note).to_have_count(1)
+            expect(note).to_contain_text("flyte: attempt 1 failed (ValueError: first try fails); attempt 2 of 2 starts")
+            expect(note).to_be_visible()
+            snap(page, shots, "log-with-runtime-lines")
+            page.locator("#hide-system").check()
+            expect(note).to_be_hidden()
+            expect(page.locator("#log")).to_contain_text("body try 1\n")
+            snap(page, shots, "log-runtime-lines-hidden")
+            page.locator("#hide-system").uncheck()
+            expect(note).to_be_visible()
+    finally:
+        store.close()

@@ -165,25 +165,42 @@
   if (page === "action") {
     const action = document.getElementById("action");
     const log = document.getElementById("log");
+    const hide = document.getElementById("hide-system");
+    if (hide && log) {
+      hide.addEventListener("change", function () {
+        // this execution's log and those of earlier executions (before the run was resumed)
+        document.querySelectorAll("pre.log").forEach(function (pre) { pre.classList.toggle("hide-system", hide.checked); });
+      });
+    }
     if (action.dataset.running && log) {
       const base = "/runs/" + encodeURIComponent(action.dataset.run) + "/actions/" + encodeURIComponent(action.dataset.action);
       const timer = setInterval(async function () {
         if (!visible()) return;
         try {
           const attempt = log.dataset.attempt ? "&attempt=" + encodeURIComponent(log.dataset.attempt) : "";
-          const page = await fetchJSON(base + "/logs?after=" + encodeURIComponent(log.dataset.token) + attempt);
+          const sys = log.dataset.sys ? "&sys=1" : "";
+          const page = await fetchJSON(base + "/logs?after=" + encodeURIComponent(log.dataset.token) + attempt + sys);
           if (page.text) {
-            page.lines.forEach(function (pair, k) {
+            page.lines.forEach(function (line, k) {
+              // a line the runtime wrote (line[2]) goes in a span of its own, which the toggle hides
+              let into = log;
+              if (line[2]) {
+                into = document.createElement("span");
+                into.className = "sys";
+                log.appendChild(into);
+              }
               // a page that starts inside a line carries on the line shown last: no second time for it
               if (!(k === 0 && log.dataset.open)) {
                 const ts = document.createElement("span");
                 ts.className = "ts";
-                ts.textContent = pair[0];
-                log.appendChild(ts);
+                ts.textContent = line[0];
+                into.appendChild(ts);
               }
-              log.appendChild(document.createTextNode(pair[1]));
+              into.appendChild(document.createTextNode(line[1]));
+              if (line[2]) document.querySelector(".log-options").hidden = false;
             });
             if (page.text.endsWith("\n")) delete log.dataset.open; else log.dataset.open = "1";
+            if (page.in_system) log.dataset.sys = "1"; else delete log.dataset.sys;
             const none = document.getElementById("no-output");
             if (none) none.hidden = true;
             log.scrollTop = log.scrollHeight;
