@@ -52,7 +52,6 @@ from ._journal import (
     DeadOwner,
     JournalSegment,
     OwnerLock,
-    SegmentFull,
     claim_dead_owners,
     new_owner_id,
     owner_alive,
@@ -687,15 +686,17 @@ class SQLiteStore:
         # Caller holds self._lock.
         payload = self._packer.pack((kind, row))  # = pack_record(kind, row), without a Packer per record
         seg = self._segment
-        if seg is None:
-            seg = self._segment = self._new_segment(len(payload))
-        try:
-            seg.append(payload)
-        except SegmentFull:
-            new = self._new_segment(len(payload))  # may raise: then nothing changed
-            self._full_segments.append(seg)  # kept until the batch that covers it is committed
-            seg = self._segment = new
-            seg.append(payload)
+        if seg is None or not seg.append(payload):
+            self._journal_in_new_segment(payload)
+
+    def _journal_in_new_segment(self, payload: bytes) -> None:
+        """Append `payload` to a new segment: there is none yet, or the current one is full.
+        Caller holds self._lock."""
+        new = self._new_segment(len(payload))  # may raise: then nothing changed
+        if self._segment is not None:
+            self._full_segments.append(self._segment)  # kept until the batch that covers it is committed
+        self._segment = new
+        new.append(payload)
 
     def _offload(self, data: Optional[bytes]) -> Optional[bytes]:
         if data is None or len(data) <= INLINE_LIMIT:
@@ -761,7 +762,10 @@ class SQLiteStore:
                     self._hot_run, self._hot_parent = row[0], parent
             if self._log_pending:  # some action wrote something: is it this one?
                 self._journal_log((row[0], row[1], row[8]))
-            self._journal(J_ACTION, row)
+            payload = self._packer.pack((J_ACTION, row))  # self._journal(J_ACTION, row), inlined
+            seg = self._segment
+            if seg is None or not seg.append(payload):
+                self._journal_in_new_segment(payload)
             self._actions[key] = row
 
     def _journal_log(self, key: tuple) -> None:
@@ -1041,8 +1045,7 @@ class SQLiteStore:
                 ended.append(key)
             add(r, was)
         for batch in batches:
-            for r in batch:
-                add(r)
+            tallies.add_finished(batch)
         return tallies.rows(), started, ended
 
     def close(self) -> None:
