@@ -123,6 +123,46 @@ def test_a_frame_counts_the_same_before_and_after_it_compacts_its_counts():
     assert isinstance(frame.counts, CallCounts)
 
 
+@pytest.mark.parametrize("compact_after", [64, 1 << 30])
+def test_threads_numbering_calls_of_one_frame_at_once_never_share_an_id(monkeypatch, compact_after):
+    """A sync body may fan out to threads that call tasks: the first call under a key is counted
+    without the frame's lock, so identical calls racing (and a compaction racing them) must
+    still get the numbers 1..k, each once."""
+    import collections
+    import random
+    import sys
+
+    from flyte._context import Frame
+    from flyte._controller import _ids
+
+    monkeypatch.setattr("flyte._context.COMPACT_COUNTS_AFTER", compact_after)
+    monkeypatch.setattr(_ids, "COMPACT_COUNTS_AFTER", compact_after)
+    frame = Frame(None, "a1", "t", "t")  # type: ignore[arg-type]
+    inputs = [bytes([i % 7]) + i.to_bytes(4, "little") if i % 3 else bytes([i % 5]) for i in range(600)]
+    threads, barrier, got = 8, threading.Barrier(8), collections.defaultdict(list)
+
+    def caller(seed: int) -> None:
+        mine = inputs[:]
+        random.Random(seed).shuffle(mine)
+        barrier.wait()
+        for packed in mine:
+            got[packed].append(_ids.next_action_id(frame, packed, "t", None))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter will
+    try:
+        workers = [threading.Thread(target=caller, args=(i,)) for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        sys.setswitchinterval(old)
+    for packed, ids in got.items():
+        want = {_ids.action_id("a1", packed, "t", seq, None) for seq in range(1, len(ids) + 1)}
+        assert sorted(ids) == sorted(want), packed
+
+
 @env.task
 async def fan_out_with_repeats(n: int) -> list[int]:
     # every input three times: 3n calls, n distinct
