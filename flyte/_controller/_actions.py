@@ -254,7 +254,6 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     # that call saves one per attempt on the most common path (the controller never asks which
     # executor it has, only what it does).
     direct = executor.calls_untimed_bodies_here and not timed
-    run_body = executor.run_sync if blocking else executor.run_async
     # The body's inputs: a private copy, except that immutable scalars need none.
     inputs = call.inputs if _SCALARS.issuperset(map(type, call.inputs.values())) else None
     attempt = 0
@@ -270,9 +269,9 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 else:
                     budget = _attempt_budget(rt, call) if timed else None
                     if blocking:
-                        result = run_body(call, frame, kw, budget)
+                        result = executor.run_sync(call, frame, kw, budget)
                     else:
-                        result = await run_body(call, frame, kw, budget)
+                        result = await executor.run_async(call, frame, kw, budget)
                 if blocking:  # the value goes on the call: the loop ends without a StopIteration to catch
                     call.value = _succeeded(call, frame, result)
                     return None

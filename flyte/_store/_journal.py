@@ -43,7 +43,7 @@ import msgpack
 from ._errors import translate
 
 _HEADER = struct.Struct("<II")  # payload length, crc32(payload)
-_pack_header, _crc32 = _HEADER.pack_into, zlib.crc32
+pack_header = _HEADER.pack_into  # (map, offset, payload length, crc32): also SQLiteStore.action_finished's
 SEGMENT_BYTES = 8 * 1024 * 1024
 MIN_SEGMENT_BYTES = 64 * 1024  # what is tried when a full segment does not fit on the disk
 NOTE_BYTES = 4096  # reserved in each owner's lock file for the reason its journal stopped
@@ -151,12 +151,13 @@ class JournalSegment:
         The payload is written before the header that makes it visible, the header straight
         into the map (no bytes object and slice for it): a kill between the two leaves zeros
         where a reader looks for the header."""
+        # SQLiteStore.action_finished has a copy of this (its hot path): change both together.
         offset = self.offset
         end = offset + 8 + len(payload)  # 8: _HEADER.size
         if end + 8 > self.size:
             return False
         self.map[offset + 8 : end] = payload
-        _pack_header(self.map, offset, len(payload), _crc32(payload))
+        pack_header(self.map, offset, len(payload), zlib.crc32(payload))
         self.offset = end
         return True
 

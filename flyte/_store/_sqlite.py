@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.parse
 import weakref
+import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional, TypeVar
@@ -55,6 +56,7 @@ from ._journal import (
     claim_dead_owners,
     new_owner_id,
     owner_alive,
+    pack_header,
     read_records,
     segment_number,
     segments_of,
@@ -803,7 +805,14 @@ class SQLiteStore:
                 self._journal_log((row[0], row[1], row[8]))
             payload = self._packer.pack((J_ACTION, row))  # self._journal(J_ACTION, row), inlined
             seg = self._segment
-            if seg is None or not seg.append(payload):
+            # seg.append(payload), inlined too (see JournalSegment.append: payload, then header)
+            n = len(payload)
+            offset = seg.offset if seg is not None else 0
+            if seg is not None and offset + n + 16 <= seg.size:
+                seg.map[offset + 8 : offset + 8 + n] = payload
+                pack_header(seg.map, offset, n, zlib.crc32(payload))
+                seg.offset = offset + 8 + n
+            else:
                 self._journal_in_new_segment(payload)
             self._actions[key] = row
             self._payloads[key] = payload
