@@ -529,7 +529,8 @@ class TaskInterface(NativeInterface):
         self.output_types: tuple[Any, ...] = ()
         self.multi_output = False
         self._output_convs: tuple[Optional[Converter], ...] = ()
-        self._output_exact: Optional[type] = None  # a single output of exactly this type passes as it is
+        # A single output of exactly this type passes check_outputs as it is: a caller may skip the call.
+        self.output_exact: Optional[type] = None
         self.has_return_annotation = sig.return_annotation is not _EMPTY
 
     def __getstate__(self) -> dict[str, Any]:
@@ -561,7 +562,7 @@ class TaskInterface(NativeInterface):
         # callers get the bare value (the SDK's behaviour).
         self._single_namedtuple = ret if _is_namedtuple(ret) and len(ret._fields) == 1 else None
         self._output_convs = tuple(_compile(t) for t in self.output_types)
-        self._output_exact = (getattr(self._output_convs[0], "exact", None)
+        self.output_exact = (getattr(self._output_convs[0], "exact", None)
                               if len(self._output_convs) == 1 and not self.multi_output else None)
         self._compiled = True
 
@@ -656,7 +657,7 @@ class TaskInterface(NativeInterface):
                         raise RuntimeDataValidationError(name, m, task_name) from None
                 converted.append(v)
             return tuple(converted)  # a NamedTuple reaches callers as a plain tuple
-        if type(value) is self._output_exact:
+        if type(value) is self.output_exact:
             return value
         if self._single_namedtuple is not None and isinstance(value, self._single_namedtuple):
             value = value[0]
