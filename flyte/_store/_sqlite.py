@@ -359,7 +359,7 @@ class SQLiteStore:
         "_durable", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
         "_lock", "_log_pending", "_log_times", "_logs", "_owner_lock", "_packer", "_payloads", "_replaced", "_reports", "_running",
         "_runs", "_segment",
-        "_segment_no", "_spare", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
+        "_segment_no", "_spare", "_started", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
         "read_only", "recovered_runs", "recovery_errors",
     )
 
@@ -380,6 +380,8 @@ class SQLiteStore:
         # buffered rows (plain tuples in record order) until the next commit
         self._actions: dict[tuple, tuple] = {}
         self._committing: dict[tuple, tuple] = {}  # the rows a flush in progress is committing
+        # Started rows of child actions (not run roots), added without the lock (action_started)
+        self._started: dict[tuple, tuple] = {}
         # The journal records of the finished rows in _actions: for a finished (non-RUNNING) row
         # there, the record action_finished journaled it with (only action_started writes other
         # rows there, and those are RUNNING).
@@ -770,7 +772,8 @@ class SQLiteStore:
             durable = self._durable[run] = set()
         elif aid in durable:
             return
-        row = self._actions.get((run, aid)) or self._committing.get((run, aid))
+        key = (run, aid)
+        row = self._started.get(key) or self._actions.get(key) or self._committing.get(key)
         if row is not None and row[12] is None and row[7] == Phase.RUNNING.value:
             self._journal(J_ACTION, self._offload_row(row))
         durable.add(aid)  # a row in neither buffer is committed already (or has no start record)
@@ -780,11 +783,14 @@ class SQLiteStore:
         """Buffered only, as an action that never finishes needs no durability beyond its run's;
         except a run's root, which is journaled: a tree read after a kill always has its root."""
         row = record[:]
-        key = (row[0], row[1])
+        if row[2] is not None:
+            # One dict store, atomic under the GIL: no lock. action_finished takes the row out
+            # (under the lock) or a commit does, moving it to the rows it commits.
+            self._started[(row[0], row[1])] = row
+            return
         with self._lock:
-            self._actions[key] = row
-            if row[2] is None:
-                self._durable_start(row[0], row[1])
+            self._actions[(row[0], row[1])] = row
+            self._durable_start(row[0], row[1])
 
     def action_finished(self, record: ActionRecord) -> None:
         """Durable when this returns, after its parent's start, with the output its last attempt wrote so far."""
@@ -816,6 +822,7 @@ class SQLiteStore:
                 self._journal_in_new_segment(payload)
             self._actions[key] = row
             self._payloads[key] = payload
+            self._started.pop(key, None)
 
     def _journal_log(self, key: tuple) -> None:
         # Caller holds self._lock. The piece stays pending: the next commit stores it.
@@ -940,11 +947,19 @@ class SQLiteStore:
         Raises a `StoreError` (the records stay buffered and journaled) when it cannot."""
         with self._flush_lock:
             with self._lock:
-                if not (self._actions or self._runs or self._attempts or self._cache or self._batches
-                        or self._log_pending or self._reports):
+                if not (self._actions or self._started or self._runs or self._attempts or self._cache
+                        or self._batches or self._log_pending or self._reports):
                     return
                 batches, self._batches = self._batches, []
                 actions, self._actions = self._actions, {}
+                started = self._started
+                if started:
+                    # Taken out key by key, not swapped: action_started adds to this dict without
+                    # the lock, and a row added after this copy stays for the next commit.
+                    running = list(started.items())
+                    for key, _ in running:
+                        del started[key]
+                    actions.update(running)  # newer than a finished row of the same action there
                 payloads, self._payloads = self._payloads, {}
                 self._committing = actions
                 runs, self._runs = self._runs, {}

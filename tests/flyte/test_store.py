@@ -290,3 +290,43 @@ def test_a_batch_stored_from_journal_records_decodes_to_its_rows(tmp_path):
         assert [store.get_action("r", f"id{i}") for i in (0, 7)] == [rows[0], rows[7]]
     finally:
         store.close()
+
+
+def test_running_children_started_while_commits_run_are_all_committed(tmp_path):
+    """A child's start row is buffered without the store's lock; a commit running at the same
+    time takes what is there and leaves what comes after for the next one: none is lost."""
+    import sys
+    import threading
+
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        store.action_started(_row("r", 0, phase="RUNNING", outputs=None)._replace(id="a0", parent=None))
+        per_thread, threads, barrier = 300, 3, threading.Barrier(4)
+
+        def starter(t: int) -> None:
+            barrier.wait()
+            for i in range(per_thread):
+                store.action_started(_row("r", t * 1000 + i, phase="RUNNING", outputs=None))
+
+        workers = [threading.Thread(target=starter, args=(t,)) for t in range(threads)]
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter will
+        try:
+            for w in workers:
+                w.start()
+            barrier.wait()
+            while any(w.is_alive() for w in workers):
+                store.flush()
+            for w in workers:
+                w.join()
+        finally:
+            sys.setswitchinterval(old)
+        store.flush()
+        running = [a for a in store.list_actions("r").actions if a.parent == "a0"]
+        assert len(running) == threads * per_thread and {a.phase for a in running} == {"RUNNING"}
+        store.action_finished(_row("r", 1001))  # a committed running row is replaced by its end
+        store.flush()
+        assert store.get_action("r", "id1001").phase == "SUCCEEDED"
+        assert store.run_counts(["r"])["r"].running == threads * per_thread  # the root and 899 children
+    finally:
+        store.close()
