@@ -2,6 +2,7 @@
 
     python bench/bench_runtime.py                      # this project's runtime
     python bench/bench_runtime.py --sdk-python /path/to/flyte-2.12.1-venv/bin/python
+    python bench/bench_runtime.py --base /path/to/another/checkout --repeat 5   # before/after, interleaved
 
 Each scenario runs in a fresh interpreter. "CPU/child" is the process CPU time (user+sys, all
 threads) of one `flyte.run` divided by the number of children, after a warm-up run in the same
@@ -17,6 +18,11 @@ same way. They keep no journal, so their rows are not durable when a child retur
 1,024 to a row of an `action_batches` table (one insert per 1,024 children instead of one each);
 "floor_seq_packed_journaled" also journals each row as ours does (msgpack'd into a mapped file
 behind a length and CRC header) before the child returns: the floor of a durable recorded child.
+
+`--base TREE` compares this checkout with another source tree of this project (a commit to
+compare against, checked out with `git worktree add --detach`): each scenario runs `--repeat`
+times per tree, the two trees alternating, so that both see the same machine; the table gives
+the least and the median CPU/child of each and the ratio of the least.
 """
 
 from __future__ import annotations
@@ -29,6 +35,8 @@ import sys
 import tempfile
 import textwrap
 import time
+from pathlib import Path
+from typing import Optional
 
 from _workloads import TRIVIAL_TASKS
 
@@ -178,8 +186,11 @@ def _env(python: str, home: str) -> dict:
     return env
 
 
-def run_worker(python: str, mode: str, n: int, home: str) -> dict:
+def run_worker(python: str, mode: str, n: int, home: str, tree: Optional[str] = None) -> dict:
+    """One scenario in a fresh interpreter; `tree`: the source tree it imports `flyte` from."""
     env = _env(python, home)
+    if tree is not None:
+        env["PYTHONPATH"] = tree
     # cwd=home: a "-c" worker puts the cwd first on sys.path, which must not be this checkout
     proc = subprocess.run([python, "-c", WORKER, mode, str(n)], capture_output=True, text=True, env=env, timeout=900, cwd=home)
     if proc.returncode != 0:
@@ -208,7 +219,13 @@ def main() -> None:
     parser.add_argument("--no-floor", action="store_true",
                         help="Skip the floor rows: plain asyncio plus one SQLite row per child, inserted in batches by a writer thread.")
     parser.add_argument("--sdk-sizes", default="1000", help="Sizes for the real SDK (it costs ~1 ms per child).")
+    parser.add_argument("--base", type=Path, default=None,
+                        help="Another source tree of this project: compare CPU/child with it, runs interleaved.")
+    parser.add_argument("--repeat", type=int, default=5, help="Runs per scenario and tree with --base.")
     args = parser.parse_args()
+    if args.base is not None:
+        compare_trees(args.base, [int(s) for s in args.sizes.split(",")], args.repeat)
+        return
     sizes = [int(s) for s in args.sizes.split(",")]
     me = sys.executable
     rows = []
@@ -247,6 +264,31 @@ def main() -> None:
             print(f"  {mode:<8} n={n:<6} ours {ours['cpu'] / n * 1e6:7.1f}us/child   SDK {theirs['cpu'] / n * 1e6:8.1f}us/child   "
                   f"=> {theirs['cpu'] / max(ours['cpu'], 1e-9):.0f}x less CPU")
         print(f"  import flyte: ours {imp * 1000:.0f} ms, SDK {sdk_imp * 1000:.0f} ms")
+
+
+def compare_trees(base: Path, sizes: list[int], repeat: int) -> None:
+    """CPU/child of this checkout and of `base`, each scenario run `repeat` times per tree, the
+    trees alternating."""
+    here = str(Path(__file__).resolve().parent.parent)
+    trees = {"this checkout": here, "base": str(base.resolve())}
+    for tree in trees.values():
+        if not (Path(tree) / "flyte" / "__init__.py").is_file():
+            raise SystemExit(f"--base: {tree} is not a source tree of this project (no flyte/__init__.py)")
+    cpu: dict[tuple, list[float]] = {}
+    for n in sizes:
+        for _ in range(repeat):
+            for mode in SCENARIOS:
+                for label, tree in trees.items():
+                    with tempfile.TemporaryDirectory() as home:  # each tree its own store: schemas differ
+                        r = run_worker(sys.executable, mode, n, home, tree)
+                    cpu.setdefault((mode, n, label), []).append(r["cpu"] / n * 1e6)
+    print(f"CPU/child, {repeat} runs per tree, interleaved; base = {base}")
+    print(f"{'scenario':<10} {'n':>6} {'this: least':>12} {'median':>8} {'base: least':>12} {'median':>8} {'ratio':>7}")
+    for n in sizes:
+        for mode in SCENARIOS:
+            mine, theirs = sorted(cpu[(mode, n, "this checkout")]), sorted(cpu[(mode, n, "base")])
+            print(f"{mode:<10} {n:>6} {mine[0]:>10.1f}us {mine[len(mine) // 2]:>6.1f}us {theirs[0]:>10.1f}us "
+                  f"{theirs[len(theirs) // 2]:>6.1f}us {mine[0] / theirs[0]:>7.2f}")
 
 
 if __name__ == "__main__":
