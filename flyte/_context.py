@@ -196,7 +196,8 @@ class Frame:
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: Union[dict[int, int], CallCounts, None] = None  # made on first use: most actions call nothing
+        # made on first use (most actions call nothing); a count of 1 may be the first call's id (see next_seq)
+        self.counts: Union[dict[int, Any], CallCounts, None] = None  # int counts, or a str for 1
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None

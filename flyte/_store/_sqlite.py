@@ -224,11 +224,8 @@ class PackedRows(list):
     the journal has made it already (`blob`): a commit then copies bytes instead of encoding
     every row a second time (~5,000 instructions a row)."""
 
-    __slots__ = ("blob",)
-
-    def __init__(self, rows: Iterable[tuple], blob: Optional[bytes] = None):
-        super().__init__(rows)
-        self.blob = blob
+    __slots__ = ("blob",)  # set by whoever has the encoding; unset: none (list's own __init__, no Python call)
+    blob: bytes
 
 
 # A journal record is the msgpack array (kind, row): this many bytes come before the row.
@@ -847,7 +844,9 @@ class SQLiteStore:
                 for r in offloaded:
                     self._journal_log((r[0], r[1], r[8]))
             payload = self._journal(J_ACTIONS, tuple(offloaded))
-            self._batches.append(PackedRows(offloaded, payload[_KIND_PREFIX:]))
+            batch = PackedRows(offloaded)
+            batch.blob = payload[_KIND_PREFIX:]
+            self._batches.append(batch)
 
     def attempt_failed(self, record: AttemptRecord) -> None:
         """Durable when this returns, with the output the attempt wrote."""
@@ -952,14 +951,13 @@ class SQLiteStore:
                     return
                 batches, self._batches = self._batches, []
                 actions, self._actions = self._actions, {}
-                started = self._started
-                if started:
+                if self._started:
                     # Taken out key by key, not swapped: action_started adds to this dict without
                     # the lock, and a row added after this copy stays for the next commit.
-                    running = list(started.items())
-                    for key, _ in running:
-                        del started[key]
-                    actions.update(running)  # newer than a finished row of the same action there
+                    moved = list(self._started.items())
+                    for key, _ in moved:
+                        del self._started[key]
+                    actions.update(moved)  # newer than a finished row of the same action there
                 payloads, self._payloads = self._payloads, {}
                 self._committing = actions
                 runs, self._runs = self._runs, {}
