@@ -829,7 +829,10 @@ class SQLiteStore:
 
     def actions_finished(self, rows: Sequence[ActionRecord]) -> None:
         """Several finished actions of one run, durable together when this returns (one journal
-        record) and stored together (one batch row), with the output they wrote."""
+        record) and stored together (one batch row), with the output they wrote. Fewer than
+        `PACK_MIN` (a map's chunk while its items are slow) are buffered as single finished rows
+        instead, which the commit packs with their siblings: one batch row per item would cost
+        an insert each."""
         if not rows:
             return
         offloaded = [self._offload_row(r[:]) for r in rows]
@@ -844,6 +847,13 @@ class SQLiteStore:
                 for r in offloaded:
                     self._journal_log((r[0], r[1], r[8]))
             payload = self._journal(J_ACTIONS, tuple(offloaded))
+            if len(offloaded) < PACK_MIN:
+                actions, payloads = self._actions, self._payloads
+                for r in offloaded:
+                    key = (r[0], r[1])
+                    actions[key] = r
+                    payloads.pop(key, None)  # a record of an earlier end of this action would be stale
+                return
             batch = PackedRows(offloaded)
             batch.blob = payload[_KIND_PREFIX:]
             self._batches.append(batch)
