@@ -100,6 +100,8 @@ def _struct(lt: Any) -> Dict[str, Any]:
     schema = _metadata(lt) if lt.HasField("metadata") else {}
     if not schema:
         return {"type": "object"}
+    if lt.structure.tag == _DATACLASS_TAG and "$defs" in schema:
+        schema = _inline_definitions(schema)
     schema.setdefault("type", "object")
     schema.pop("additionalProperties", None)
     if "title" in schema:
@@ -108,6 +110,40 @@ def _struct(lt: Any) -> Dict[str, Any]:
     if "required" not in schema and properties:
         schema["required"] = [name for name, field in properties.items() if "default" not in field]
     return schema
+
+
+# The SDK describes a dataclass with every nested class written out in place (mashumaro's schema),
+# so its schema stands alone inside the interface's. The stored schema (pydantic's) names nested
+# classes by `$ref` into its own `$defs`, which, once it is one property of the interface's schema,
+# would point at the interface's root, where there are none: they are written out here too.
+_DATACLASS_TAG = "Object-Dataclass-Transformer"
+
+
+def _inline_definitions(schema: Dict[str, Any]) -> Dict[str, Any]:
+    """`schema` with each `{"$ref": "#/$defs/Name", ...}` replaced by that definition (its own
+    keys, such as a field's `default`, kept); a class that contains itself stays a `$ref`, and
+    then the definitions it needs stay too."""
+    defs: Dict[str, Any] = schema.pop("$defs")
+    still_referenced: set[str] = set()
+
+    def resolve(node: Any, expanding: tuple) -> Any:
+        if isinstance(node, list):
+            return [resolve(item, expanding) for item in node]
+        if not isinstance(node, dict):
+            return node
+        ref = node.get("$ref")
+        name = ref[len("#/$defs/"):] if isinstance(ref, str) and ref.startswith("#/$defs/") else None
+        if name is not None and name in defs and name not in expanding:
+            rest = {k: resolve(v, expanding) for k, v in node.items() if k != "$ref"}
+            return {**resolve(defs[name], (*expanding, name)), **rest}
+        if name is not None:
+            still_referenced.add(name)
+        return {k: resolve(v, expanding) for k, v in node.items()}
+
+    out = resolve(schema, ())
+    if still_referenced:
+        out["$defs"] = {name: defs[name] for name in defs}
+    return out
 
 
 def _union(union: Any, pb: Any) -> Dict[str, Any]:

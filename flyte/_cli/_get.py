@@ -313,11 +313,13 @@ def show_action(run: str, name: str) -> None:
     a = resolve_action(store, run, name)
     attempts = store.list_attempts(run, a.id)
     log_attempts = store.log_attempts(run, a.id)
+    earlier = store.earlier_logs(run, a.id)
     report = store.get_report(run, a.id) is not None
     if output_format().startswith("json"):
         data = _action_json(store, a)
         data["failed_attempts"] = [{"attempt": t.attempt, "error_code": t.error_code, "error": t.error} for t in attempts]
         data["logs"] = log_attempts
+        data["earlier_logs"] = [{"execution": p.earlier.execution, "attempt": p.attempt} for p in earlier]
         data["report"] = report
         emit_json(data)
         return
@@ -341,6 +343,10 @@ def show_action(run: str, name: str) -> None:
     if log_attempts:
         lines.append(f"[dim]Output: flyte get logs {escape(run)} {escape(a.id)}"
                      f"{' (attempts ' + ', '.join(map(str, log_attempts)) + ')' if len(log_attempts) > 1 else ''}[/dim]")
+    if earlier:
+        runs = len({p.earlier.execution for p in earlier})
+        lines.append(f"[dim]It ran {runs} time{'s' if runs > 1 else ''} before its run was resumed; what it wrote then: "
+                     f"flyte get logs {escape(run)} {escape(a.id)}[/dim]")
     if report:
         lines.append(f"[dim]Report: {escape(str(store.home / 'runs' / run / a.id / 'report.html'))}[/dim]")
     parts: list[Any] = ["\n".join(lines)]
@@ -476,20 +482,25 @@ def show_logs(run: str, action: str, attempt: Optional[int], follow: bool, lines
     json_out = fmt.startswith("json")
     printer = None if json_out else _LogPrinter(show_ts, pretty, lines if lines is not None else 30,
                                                 f"{run}:{a.id} ({a.short_name})")
+    earlier = _earlier_logs(store, run, a, attempt, lines, pretty, json_out, show_ts)
     try:
         _follow_log(store, run, a, attempt, follow, None if pretty and not json_out else lines, poll, fmt, show_ts,
-                    printer)
+                    printer, earlier)
     finally:
         if printer is not None:
             printer.close()
 
 
 def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bool, lines: Optional[int], poll: float,
-                fmt: str, show_ts: bool, printer: Optional[_LogPrinter]) -> None:
+                fmt: str, show_ts: bool, printer: Optional[_LogPrinter], earlier: Optional[dict] = None) -> None:
     token: Optional[str] = None
     first = True
     while True:
         page = store.get_log(run, a.id, attempt, after=token)
+        if page is None and first and earlier:  # only the earlier execution wrote: said in an empty page
+            from .._store import LogPage
+
+            page = LogPage(run, a.id, 1, "", 0, 0, "0")
         if page is not None and (page.text or first):
             last = lines if first else None
             if printer is None:
@@ -502,6 +513,8 @@ def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bo
                         "next_token": page.next_token}
                 if show_ts:
                     data["lines"] = [{"time": None if t is None else line_time(t)[1:-1], "text": line} for t, line in timed]
+                if first and earlier:
+                    data.update(earlier)
                 emit_json(data, fmt="json-raw" if follow else fmt)
             else:
                 if page.dropped:
@@ -522,6 +535,43 @@ def _follow_log(store: Any, run: str, a: Any, attempt: Optional[int], follow: bo
                 return
             continue
         time.sleep(poll)
+
+
+def _earlier_logs(store: Any, run: str, a: Any, attempt: Optional[int], lines: Optional[int], pretty: bool,
+                  json_out: bool, show_ts: bool) -> Optional[dict]:
+    """What the action wrote in executions before its run was resumed (it ran again then): printed
+    first, each under a marked heading, when the whole output is asked for (no --attempt, --lines,
+    --pretty); else a note says how to see it. As JSON: an "earlier" list for the first page."""
+    from .._store import current_heading
+
+    pages = store.earlier_logs(run, a.id) if attempt is None else []
+    if not pages:
+        return None
+    if json_out:
+        return {"earlier": [
+            {"execution": p.earlier.execution, "attempt": p.attempt, "ended": p.earlier.phase,
+             "resumed": iso(p.earlier.resumed), "text": p.text, "dropped": p.dropped}
+            | ({"lines": [{"time": None if t is None else line_time(t)[1:-1], "text": line} for t, line in p.lines()]}
+               if show_ts else {})
+            for p in pages]}
+    executions = sorted({p.earlier.execution for p in pages})
+    if lines is not None or pretty:
+        click.echo(f"[{a.id} also ran before its run was resumed; what it wrote then (execution"
+                   f"{'s' if len(executions) > 1 else ''} {', '.join(map(str, executions))}): "
+                   f"flyte get logs {run} {a.id}]", err=True)
+        return None
+    for p in pages:
+        e = p.earlier
+        assert e is not None
+        click.echo(e.heading(f"{a.id} ({a.short_name})", p.attempt))
+        if p.dropped:
+            click.echo(f"[… {p.dropped:,} earlier characters were not kept: the earlier executions of an action keep "
+                       f"the last {store.log_limit:,} together]", err=True)
+        _LogPrinter(show_ts, False, 0, "").page(p, None)
+        if p.text and not p.text.endswith("\n"):
+            click.echo("")
+    click.echo(current_heading(f"{a.id} ({a.short_name})"))
+    return None
 
 
 def _wait_for_action(store: Any, run: str, action: str, follow: bool, poll: float) -> Any:

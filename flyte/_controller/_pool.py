@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Optional
 
 # Sync bodies often block on I/O; a gather of 100 of them should run 100 at a time, as it would
-# on a backend, not the handful asyncio's default executor allows.
-MAX_SYNC_WORKERS = int(os.environ.get("FLYTE_MAX_SYNC_WORKERS", "256"))
+# on a backend, not the handful asyncio's default executor allows. (Timed ones hold a thread
+# here and a killable worker process, as many as there are threads.)
+from .._executor import MAX_SYNC_WORKERS
 
 _pool: Optional[ThreadPoolExecutor] = None
 

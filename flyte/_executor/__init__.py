@@ -19,7 +19,7 @@ import os
 from typing import Optional
 
 from ._inline import INLINE, InlineExecutor
-from ._protocol import MAX_WORKERS_ENV_VAR, AttemptExpired, Executor, WorkerLost
+from ._protocol import MAX_SYNC_WORKERS, MAX_WORKERS_ENV_VAR, AttemptExpired, Executor, WorkerLost
 
 ENV_VAR = "FLYTE_EXECUTOR"
 KNOWN = ("local", "process", "ray")  # "inline" is local's other name
@@ -50,5 +50,5 @@ def executor_from_environment() -> Executor:
     return select_executor()
 
 
-__all__ = ["ENV_VAR", "INLINE", "KNOWN", "MAX_WORKERS_ENV_VAR", "AttemptExpired", "Executor", "InlineExecutor", "WorkerLost",
+__all__ = ["ENV_VAR", "INLINE", "KNOWN", "MAX_SYNC_WORKERS", "MAX_WORKERS_ENV_VAR", "AttemptExpired", "Executor", "InlineExecutor", "WorkerLost",
            "executor_from_environment", "select_executor"]

@@ -1,9 +1,9 @@
 """The inline executor: bodies run in this process (async ones on the run's loop, sync ones in
 the calling thread), except a sync body with a time limit, which runs where its timeout can stop it.
 
-A timed sync body (`timeout=` or a `Timeout` deadline) runs in a worker process of the process
-executor's pool (`flyte._executor._process`, shared with `executor="process"`), when its task
-and inputs can be pickled. At the deadline the worker is killed (its process group: whatever the
+A timed sync body (`timeout=` or a `Timeout` deadline) runs in a worker process of a pool of
+killable workers (`flyte._executor._process.killable_pool`), when its task and inputs can be
+pickled. At the deadline the worker is killed (its process group: whatever the
 body started dies too), the attempt fails with the SDK's timeout error (`TaskTimeoutError`,
 MaxRuntimeExceededError) and is retried per the task's policy. Nothing the body would have done
 after the deadline happens: no file written, no nested call, nothing recorded. Why this and not
@@ -12,11 +12,15 @@ bytecode, so a body blocked in C (time.sleep, a socket read, a C extension's loo
 its deadline, alongside its own retry, and whatever it does then (writing files, calling tasks,
 printing into the action's log) lands in the run as if it belonged to it. A killed process is the
 only real stop, and it is what a Flyte backend does: there every action is a container of its
-own, which a timeout kills. The price, documented for users: the body does not share this
+own, which a timeout kills. What changes for the body: it does not share this
 process's memory (module globals it changes stay in its worker, as on a backend; inputs were
-always private copies), at most `max_workers` timed sync bodies ($FLYTE_MAX_WORKERS, default one
-per CPU) compute at once (a wide fan-out of I/O-bound calls with timeouts is better written as
-async tasks, whose timeouts cancel them for real), and each worker's start is paid once per pool.
+always private copies). What does not: timed sync bodies run as concurrently as untimed ones on
+threads, up to $FLYTE_MAX_SYNC_WORKERS (256) at once, so a fan-out of I/O-bound timed calls
+(`asyncio.gather` of `.aio` calls, `flyte.map`, threads) runs as wide as before. Workers are
+forked from a server that imported flyte once (about a millisecond each, sharing its pages: an
+idle worker costs ~4 MB of its own memory, 22 MB resident counting shared pages); the pool keeps
+$FLYTE_MAX_WORKERS of them (default one per CPU) when idle, and the others exit after
+$FLYTE_WORKER_IDLE_SECONDS (10) without an attempt.
 
 Otherwise (a task or an input that cannot be pickled: a lock, an open file, a local object the
 pickler refuses; or one a worker cannot load: a module loaded from a file under a name no import
@@ -130,7 +134,7 @@ def run_sync_in_thread(frame: Frame, func: Any, kw: dict, budget: float, why: st
 def run_sync_timed(call: Call, frame: Frame, kw: dict, budget: float) -> Any:
     """One attempt of a timed sync body: in a worker process that the deadline kills, if its
     task and inputs can be pickled; otherwise in a fenced thread (see the module's docstring)."""
-    from ._process import BodyNotLoaded, process_executor
+    from ._process import BodyNotLoaded, killable_pool
     from ._remote import attempt_payload
 
     try:
@@ -139,7 +143,7 @@ def run_sync_timed(call: Call, frame: Frame, kw: dict, budget: float) -> Any:
         why = f"its task or inputs cannot be pickled ({type(e).__name__}: {e})"
     else:
         try:
-            return process_executor(prestart=False).run_in_worker(call, frame, payload, budget, require_start=True)
+            return killable_pool().run_in_worker(call, frame, payload, budget, require_start=True)
         except BodyNotLoaded as e:  # e.g. a module loaded from a file under a name no import finds
             why = f"a worker process could not load its task or inputs ({e})"
     return run_sync_in_thread(frame, call.rt.func, kw, budget, why)

@@ -28,6 +28,12 @@ What the pool guarantees:
   worker's pipes and handed to `body_output`, attributed to the action that ran; output written
   before the attempt's end is all there when the attempt's outcome is.
 
+Workers start as forks of a server that imported flyte once (`flyte._executor._forkserver`: a
+millisecond instead of an interpreter's start, pages shared) on Linux, else (or with
+FLYTE_WORKER_START=spawn) as new interpreters. A pool made with `keep_idle` below its size
+(`killable_pool`, the inline executor's pool for timed sync bodies) grows as attempts need
+workers and shrinks back to `keep_idle` when they have been idle for `idle_seconds`.
+
 One thread ("flyte-process-io") runs an event loop that reads every worker's socket and pipes,
 serves their requests and starts workers (so that the parent-death signal is tied to a thread
 that lives as long as the pool).
@@ -47,14 +53,16 @@ import socket
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from typing import TYPE_CHECKING, Any, Optional
 
 import cloudpickle
 
 from .._controller import ActionStream, base_environment, capturing
+from ._forkserver import ForkedProcess, ForkFailed, ForkServer
 from ._inline import INLINE
-from ._protocol import MAX_WORKERS_ENV_VAR, AttemptExpired, WorkerLost
+from ._protocol import MAX_SYNC_WORKERS, MAX_WORKERS_ENV_VAR, AttemptExpired, WorkerLost
 from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_request, safe_dumps, save_report
 from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameBuffer, FrameSocket
 
@@ -62,6 +70,10 @@ if TYPE_CHECKING:
     from .._context import Frame, RunState
     from .._controller import Call
 
+# Workers start as forks of a server that imported flyte once (`flyte._executor._forkserver`),
+# where fork exists; FLYTE_WORKER_START=spawn starts each as a new interpreter instead.
+_START_BY_FORK = (sys.platform.startswith("linux") and hasattr(socket, "send_fds")
+                  and os.environ.get("FLYTE_WORKER_START", "fork").strip().lower() != "spawn")
 _RECV = 1 << 18
 _TAIL = 4096  # bytes of a dying worker's stderr quoted in its error
 
@@ -187,10 +199,10 @@ class _Attempt:
 
 
 class _Worker:
-    __slots__ = ("attempt", "buffer", "dead", "decoders", "frames", "killed", "pid", "pipes", "proc", "ready", "sock",
-                 "tail")
+    __slots__ = ("attempt", "buffer", "dead", "decoders", "frames", "idle_since", "killed", "pid", "pipes", "proc",
+                 "ready", "sock", "tail")
 
-    def __init__(self, proc: subprocess.Popen, sock: socket.socket):
+    def __init__(self, proc: subprocess.Popen | ForkedProcess, sock: socket.socket, stdout: int, stderr: int):
         self.proc = proc
         self.pid = proc.pid
         self.sock = sock
@@ -200,8 +212,8 @@ class _Worker:
         self.dead = False
         self.killed: Optional[str] = None  # why this process killed it
         self.attempt: Optional[_Attempt] = None
-        assert proc.stdout is not None and proc.stderr is not None
-        self.pipes = {"stdout": proc.stdout.fileno(), "stderr": proc.stderr.fileno()}
+        self.idle_since = 0.0  # time.monotonic() when it last became idle
+        self.pipes = {"stdout": stdout, "stderr": stderr}  # the read ends of its output pipes
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")(errors="replace") for s in self.pipes}
         self.tail = bytearray()  # the end of the current attempt's stderr
 
@@ -240,10 +252,19 @@ class ProcessExecutor:
     awaits_sync_bodies = False  # an attempt waits for its CPU slot and worker in a thread
     calls_untimed_bodies_here = False  # bodies run in worker processes
 
-    def __init__(self, max_workers: Optional[int] = None, prestart: bool = True):
+    def __init__(self, max_workers: Optional[int] = None, prestart: bool = True, keep_idle: Optional[int] = None,
+                 idle_seconds: float = 0.0):
         self.max_workers = max_workers or os.cpu_count() or 1
+        # Idle workers kept for the next attempts (all of them, by default); more than that
+        # retire once idle for `idle_seconds`.
+        self.keep_idle = self.max_workers if keep_idle is None else keep_idle
+        self.idle_seconds = idle_seconds
+        self._retiring: Optional[asyncio.TimerHandle] = None
+        self._forks: Optional[ForkServer] = None
+        self._fork = _START_BY_FORK
         self._slots = _Slots(self.max_workers)
         self._lock = threading.Lock()  # guards the pool (idle, workers) and worker/attempt state
+        self._changed = threading.Condition(self._lock)  # a worker came or went
         self._idle: list[_Worker] = []
         self._workers: set[_Worker] = set()
         self._rids = itertools.count(1)
@@ -315,13 +336,15 @@ class ProcessExecutor:
                 w.proc.wait(timeout=2)
             except subprocess.TimeoutExpired:
                 self._kill(w, "shutdown")
+        if self._forks is not None:
+            self._forks.close()
         if self._loop.is_running():
             self._loop.call_soon_threadsafe(self._loop.stop)
 
     def resize(self, max_workers: int) -> None:
         """Let `max_workers` bodies compute at once from now on (surplus idle workers exit)."""
         delta = max_workers - self.max_workers
-        self.max_workers = max_workers
+        self.max_workers = self.keep_idle = max_workers
         self._slots.resize(delta)
         with self._lock:
             surplus = self._idle[max_workers:]
@@ -342,6 +365,11 @@ class ProcessExecutor:
         """The pids of the live worker processes (for tests and tools)."""
         with self._lock:
             return sorted(w.pid for w in self._workers if not w.dead)
+
+    def wait_for_workers(self, n: int, timeout: float) -> bool:
+        """Wait until exactly `n` worker processes live (False if `timeout` seconds pass first)."""
+        with self._changed:
+            return self._changed.wait_for(lambda: len(self._workers) == n, timeout)
 
     # -- one attempt --------------------------------------------------------------------------------------
 
@@ -407,6 +435,33 @@ class ProcessExecutor:
     async def _spawn(self) -> _Worker:
         return self._start_worker()
 
+    def _fork_worker(self, sock: int, stdout: int, stderr: int) -> Optional[ForkedProcess]:
+        """A worker forked by this pool's fork server (started on first use on the I/O thread,
+        to which its parent-death signal is tied: it lives as long as the pool); None where
+        workers are not forked, or the server cannot fork this one (a new interpreter is started
+        instead, whose start-up reports what goes wrong)."""
+        for _ in range(2):
+            if not self._fork:
+                return None
+            server = self._forks
+            fresh = server is None or not server.alive()
+            if fresh:
+                try:
+                    server = self._forks = ForkServer(base_environment())
+                except OSError:
+                    self._fork = False
+                    return None
+            assert server is not None
+            try:
+                return server.spawn((sock, stdout, stderr), base_environment())
+            except ForkFailed:  # the server lives (its workers with it) but could not fork now
+                return None
+            except OSError:  # the server is gone (or hangs): the next worker starts a new one
+                server.close()
+                if fresh:  # a new server that cannot start workers: start interpreters from now on
+                    self._fork = False
+        return None
+
     async def _prestart(self, n: int) -> None:
         for _ in range(n):
             self._spawn_idle()
@@ -423,21 +478,31 @@ class ProcessExecutor:
 
     def _start_worker(self) -> _Worker:
         mine, theirs = socket.socketpair()
-        code = f"import sys; sys.path[:] = {sys.path!r}; from flyte._executor._worker import main; main()"
+        out_r, out_w = os.pipe()
+        err_r, err_w = os.pipe()
         try:
-            proc = subprocess.Popen(
-                [sys.executable, "-c", code, str(os.getpid()), str(theirs.fileno())],
-                pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
-                stderr=subprocess.PIPE, start_new_session=True, env=base_environment(),
-            )
+            proc: Optional[subprocess.Popen | ForkedProcess] = self._fork_worker(theirs.fileno(), out_w, err_w)
+            if proc is None:
+                code = f"import sys; sys.path[:] = {sys.path!r}; from flyte._executor._worker import main; main()"
+                proc = subprocess.Popen(
+                    [sys.executable, "-c", code, str(os.getpid()), str(theirs.fileno())],
+                    pass_fds=(theirs.fileno(),), stdin=subprocess.DEVNULL, stdout=out_w, stderr=err_w,
+                    start_new_session=True, env=base_environment(),
+                )
         except BaseException:
             mine.close()
+            os.close(out_r)
+            os.close(err_r)
             raise
         finally:
             theirs.close()
-        worker = _Worker(proc, mine)
+            os.close(out_w)
+            os.close(err_w)
+        assert proc is not None
+        worker = _Worker(proc, mine, out_r, err_r)
         with self._lock:
             self._workers.add(worker)
+            self._changed.notify_all()
         loop = self._loop
         loop.add_reader(mine.fileno(), self._on_socket, worker)
         for stream, fd in worker.pipes.items():
@@ -477,7 +542,10 @@ class ProcessExecutor:
             worker.attempt = None
             if not retiring and not worker.dead and not self._closed:
                 if len(self._idle) < self.max_workers:
+                    worker.idle_since = time.monotonic()
                     self._idle.append(worker)
+                    if len(self._idle) > self.keep_idle and self._retiring is None:
+                        self._retiring = self._loop.call_later(self.idle_seconds, self._retire_idle)
                 else:
                     retiring = True
         if retiring:  # it exits (or is told to)
@@ -485,6 +553,22 @@ class ProcessExecutor:
         if attempt is not None and attempt.rid == rid and not attempt.future.done():
             attempt.future.set_result(payload)
             _resolve(attempt.started)
+
+    def _retire_idle(self) -> None:
+        """Idle workers beyond `keep_idle` that have waited `idle_seconds` for an attempt exit."""
+        now = time.monotonic()
+        with self._lock:
+            self._retiring = None
+            surplus = len(self._idle) - self.keep_idle
+            # `_take` reuses the most recently idle worker (the list's end): the front waited longest
+            old = [w for w in self._idle[:max(surplus, 0)] if now - w.idle_since >= self.idle_seconds]
+            for w in old:
+                self._idle.remove(w)
+            if surplus > len(old):
+                wait = self._idle[0].idle_since + self.idle_seconds - now
+                self._retiring = self._loop.call_later(max(wait, 0.0), self._retire_idle)
+        for w in old:
+            self._retire(w)
 
     async def _serve(self, worker: _Worker, rid: int, request: bytes) -> None:
         try:
@@ -559,9 +643,7 @@ class ProcessExecutor:
         if fd is None:
             return
         self._loop.remove_reader(fd)
-        pipe = worker.proc.stdout if stream == "stdout" else worker.proc.stderr
-        if pipe is not None:
-            pipe.close()
+        os.close(fd)
 
     def _output(self, worker: _Worker, stream: str, data: bytes) -> None:
         attempt = worker.attempt
@@ -599,10 +681,12 @@ class ProcessExecutor:
             self._workers.discard(worker)
             if worker in self._idle:
                 self._idle.remove(worker)
-            # keep the pool at its size; a worker that never started is not retried here (the next
-            # attempt starts one and reports why it cannot), and one retired as surplus is not replaced
+            # keep the pool at its idle size; a worker that never started is not retried here (the
+            # next attempt starts one and reports why it cannot), and one retired as surplus is not
+            # replaced
             replace = (not self._closed and (worker.ready or worker.killed is not None)
-                       and len(self._workers) < self.max_workers)
+                       and len(self._workers) < self.keep_idle)
+            self._changed.notify_all()
         if replace:  # before the attempt hears of it: its retry finds the replacement idle, not none
             self._spawn_idle()
         if attempt is not None and not attempt.future.done():
@@ -646,11 +730,7 @@ _executor: Optional[ProcessExecutor] = None
 _executor_lock = threading.Lock()
 
 
-def process_executor(max_workers: Optional[int] = None, prestart: bool = True) -> ProcessExecutor:
-    """The process's pool of workers, started on first use; `max_workers` (else
-    $FLYTE_MAX_WORKERS, else the number of CPUs) bodies compute at once. Without `prestart`, a
-    new pool starts its workers when attempts need them."""
-    global _executor
+def _configured_workers(max_workers: Optional[int]) -> Optional[int]:
     if max_workers is None:
         raw = os.environ.get(MAX_WORKERS_ENV_VAR, "").strip()
         if raw:
@@ -660,6 +740,15 @@ def process_executor(max_workers: Optional[int] = None, prestart: bool = True) -
                 raise ValueError(f"{MAX_WORKERS_ENV_VAR}={raw!r} is not a number of worker processes") from None
     if max_workers is not None and max_workers < 1:
         raise ValueError(f"max_workers must be at least 1, got {max_workers}")
+    return max_workers
+
+
+def process_executor(max_workers: Optional[int] = None, prestart: bool = True) -> ProcessExecutor:
+    """The process's pool of workers, started on first use; `max_workers` (else
+    $FLYTE_MAX_WORKERS, else the number of CPUs) bodies compute at once. Without `prestart`, a
+    new pool starts its workers when attempts need them."""
+    global _executor
+    max_workers = _configured_workers(max_workers)
     with _executor_lock:
         if _executor is None or _executor._closed:
             _executor = ProcessExecutor(max_workers, prestart)
@@ -668,11 +757,57 @@ def process_executor(max_workers: Optional[int] = None, prestart: bool = True) -
         return _executor
 
 
+# -- the inline executor's pool for timed sync bodies ------------------------------------------------------
+
+# How long a killable worker beyond the pool's idle size waits for another attempt before it exits.
+IDLE_SECONDS_ENV_VAR = "FLYTE_WORKER_IDLE_SECONDS"
+
+_killable: Optional[ProcessExecutor] = None
+
+
+def killable_pool() -> ProcessExecutor:
+    """The pool in which the inline executor runs timed sync bodies, so that their deadlines can
+    kill them (`flyte._executor._inline`), started on first use.
+
+    As many bodies run in it at once as sync bodies run on threads (`MAX_SYNC_WORKERS`,
+    $FLYTE_MAX_SYNC_WORKERS, 256 by default): a body blocked on I/O holds a process, not a CPU,
+    so a fan-out of timed sync calls runs as wide as it would untimed. Workers are forked as
+    attempts need them; when idle, $FLYTE_MAX_WORKERS of them (default: one per CPU) stay for the
+    next attempts and the others exit after $FLYTE_WORKER_IDLE_SECONDS (default 10) without one."""
+    global _killable
+    keep = _configured_workers(None) or os.cpu_count() or 1
+    raw = os.environ.get(IDLE_SECONDS_ENV_VAR, "").strip()
+    try:
+        idle_seconds = float(raw) if raw else 10.0
+    except ValueError:
+        raise ValueError(f"{IDLE_SECONDS_ENV_VAR}={raw!r} is not a number of seconds") from None
+    with _executor_lock:
+        if _killable is None or _killable._closed:
+            _allow_open_files(3 * MAX_SYNC_WORKERS + 1024)  # a worker holds 3 here: its socket, 2 pipes
+            _killable = ProcessExecutor(MAX_SYNC_WORKERS, prestart=False, keep_idle=min(keep, MAX_SYNC_WORKERS),
+                                        idle_seconds=idle_seconds)
+        return _killable
+
+
+def _allow_open_files(n: int) -> None:
+    """Raise this process's soft limit of open files to `n` if it is lower (and the hard limit
+    allows): a wide fan-out holds a few descriptors per worker, and a soft limit of 1024 is common."""
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft != resource.RLIM_INFINITY and soft < n:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (n if hard == resource.RLIM_INFINITY else min(n, hard), hard))
+    except (ImportError, ValueError, OSError):
+        pass
+
+
 def _forget_after_fork() -> None:
-    global _executor
-    _executor = None  # a forked child has none of the pool's threads or workers
+    global _executor, _killable
+    _executor = _killable = None  # a forked child has none of the pools' threads or workers
 
 
 os.register_at_fork(after_in_child=_forget_after_fork)
 
-__all__ = ["BodyNotLoaded", "ProcessExecutor", "body_output", "process_executor"]
+__all__ = ["IDLE_SECONDS_ENV_VAR", "BodyNotLoaded", "ProcessExecutor", "body_output", "killable_pool",
+           "process_executor"]

@@ -21,6 +21,7 @@ batches (`flyte.map`'s fast path), instead of through `run_sync` one by one.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
 
@@ -32,6 +33,11 @@ if TYPE_CHECKING:
 # How many worker processes the `process` executor starts when `flyte.init(max_workers=)` is not
 # given (`flyte run --max-workers` sets it for the run it starts).
 MAX_WORKERS_ENV_VAR = "FLYTE_MAX_WORKERS"
+
+# How many sync bodies run at once on the inline executor: in threads (a gather of `.aio` calls
+# of a sync task), and in killable worker processes when they are timed. Sync bodies often block
+# on I/O; a gather of 100 of them should run 100 at a time, as it would on a backend.
+MAX_SYNC_WORKERS = int(os.environ.get("FLYTE_MAX_SYNC_WORKERS", "256"))
 
 
 class AttemptExpired(Exception):

@@ -103,7 +103,7 @@ class ProcessLink:
                 self.cond.notify_all()
 
 
-def _die_with_parent(parent: int) -> None:
+def die_with_parent(parent: int) -> None:
     """Have the kernel kill this process when the controller dies, however it dies (kill -9
     included). Linux only; elsewhere the closed socket ends the worker (see `ProcessLink`)."""
     if sys.platform.startswith("linux"):
@@ -116,6 +116,12 @@ def _die_with_parent(parent: int) -> None:
             pass
     if os.getppid() != parent:  # the controller died before the signal was armed
         os._exit(1)
+
+
+def preload() -> None:
+    """Import what running an attempt needs beyond this module (for a fork server: forked
+    workers then start with it, instead of each importing it for its first attempt)."""
+    from .. import TaskEnvironment  # noqa: F401  (its module is what unpickling a task loads)
 
 
 def _c_flush() -> Callable[[], Any]:
@@ -160,7 +166,7 @@ def _outcome(rid: int, payload: bytes, link: ProcessLink) -> tuple[bytes, bool]:
 def main(argv: Optional[list[str]] = None) -> None:
     args = sys.argv[1:] if argv is None else argv
     parent, fd = int(args[0]), int(args[1])
-    _die_with_parent(parent)
+    die_with_parent(parent)
     faulthandler.enable(all_threads=False)  # a crash prints the body's stack to stderr, kept with the action
     for stream in (sys.stdout, sys.stderr):
         reconfigure = getattr(stream, "reconfigure", None)

@@ -29,9 +29,11 @@ from ._records import (
     AttemptRecord,
     CacheRecord,
     CacheStatus,
+    EarlierRun,
     LogPage,
     Phase,
     RunRecord,
+    current_heading,
     run_directory,
 )
 from ._sqlite import INLINE_LIMIT, SQLiteStore
@@ -65,6 +67,7 @@ __all__ = [
     "CacheRecord",
     "CheckReport",
     "CacheStatus",
+    "EarlierRun",
     "LogPage",
     "MemoryStore",
     "MetadataStore",
@@ -78,6 +81,7 @@ __all__ = [
     "StoreReadOnlyError",
     "UrlBlobStore",
     "check_store",
+    "current_heading",
     "default_home",
     "is_blob_url",
     "open_store",

@@ -323,6 +323,8 @@ def owner_alive(directory: Path, owner: str) -> bool:
         fd = os.open(directory / f"{owner}.lock", os.O_RDONLY)
     except FileNotFoundError:
         return False
+    except PermissionError:  # another user's store, read here: its lock cannot be probed, its pid can
+        return _pid_alive(owner.split("-", 1)[0])
     try:
         if _try_lock(fd):
             fcntl.flock(fd, fcntl.LOCK_UN)

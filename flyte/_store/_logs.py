@@ -25,7 +25,10 @@ import os
 from array import array
 from bisect import bisect_left, bisect_right
 from collections.abc import MutableSequence, Sequence
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
+
+if TYPE_CHECKING:
+    import sqlite3
 
 LOG_LIMIT_ENV = "FLYTE_LOG_LIMIT"
 DEFAULT_LOG_LIMIT = 1_000_000  # characters kept per attempt of an action
@@ -262,3 +265,75 @@ def merge(stored: Optional[tuple], offset: int, text: str, limit: int,
         dropped += cut
         new_marks = trim_marks(new_marks, dropped)
     return new_text, dropped, new_marks
+
+
+# -- output of earlier executions ------------------------------------------------------------------
+#
+# When a run resumes, each action that did not succeed runs again and its new attempts write new
+# logs. What its earlier execution wrote (often the only clue to why the first try died) is moved
+# aside, not dropped: to `earlier_logs`, numbered by execution (1: the action's first). Earlier
+# executions of an action keep, all together, at most the limit of one attempt: the most recent
+# output first, as an attempt keeps its tail; what they lose is counted in `dropped`.
+
+EARLIER_LOGS_TABLE = """CREATE TABLE IF NOT EXISTS earlier_logs (
+    run TEXT NOT NULL, action TEXT NOT NULL, execution INTEGER NOT NULL, attempt INTEGER NOT NULL,
+    text TEXT NOT NULL, dropped INTEGER NOT NULL, times BLOB, phase TEXT, error_code TEXT, error TEXT, resumed REAL,
+    PRIMARY KEY (run, action, execution, attempt)
+) WITHOUT ROWID;"""
+EARLIER_COLUMNS = ("run", "action", "execution", "attempt", "text", "dropped", "times", "phase", "error_code", "error",
+                   "resumed")
+
+
+def error_summary(error: Optional[str], limit: int = 300) -> Optional[str]:
+    """The line of an error (a message or a traceback) that says what happened: its last."""
+    lines = [line.strip() for line in (error or "").splitlines() if line.strip()]
+    if not lines:
+        return None
+    return lines[-1] if len(lines[-1]) <= limit else lines[-1][: limit - 1] + "…"
+
+
+def bound_earlier(logs: list[list], limit: int) -> None:
+    """Cut the logs of an action's earlier executions, `[text, dropped, marks]` oldest first (in
+    place), to at most `limit` characters together, dropping from the oldest."""
+    over = sum(len(log[0]) for log in logs) - limit
+    for log in logs:
+        if over <= 0:
+            return
+        cut = min(over, len(log[0]))
+        log[0] = log[0][cut:]
+        log[1] += cut
+        log[2] = trim_marks(log[2], log[1]) if log[2] else log[2]
+        over -= cut
+
+
+def keep_earlier(conn: sqlite3.Connection, run: str, ended: dict[str, tuple], limit: int, when: float) -> int:
+    """Move the logs of `run`'s actions in `ended` (id -> how its stored record ended: phase,
+    error code, error) to
+    `earlier_logs`, as their next earlier execution, resumed at `when`. Caller holds a
+    transaction. Returns how many logs moved."""
+    if not ended:
+        return 0
+    moved = 0
+    for action in sorted(ended):
+        rows = conn.execute("SELECT attempt, text, dropped, times FROM logs WHERE run=? AND action=? ORDER BY attempt",
+                            (run, action)).fetchall()
+        if not rows:
+            continue
+        top = conn.execute("SELECT max(execution) FROM earlier_logs WHERE run=? AND action=?", (run, action)).fetchone()[0]
+        execution = (top or 0) + 1
+        kept = conn.execute("SELECT execution, attempt, text, dropped, times FROM earlier_logs WHERE run=? AND action=? "
+                            "ORDER BY execution, attempt", (run, action)).fetchall()
+        logs = [[t, d, unpack_times(m)] for _, _, t, d, m in kept] + [[t, d, unpack_times(m)] for _, t, d, m in rows]
+        bound_earlier(logs, limit)
+        for (ex, att, text, _, _), log in zip(kept, logs):
+            if log[0] != text:
+                conn.execute("UPDATE earlier_logs SET text=?, dropped=?, times=? WHERE run=? AND action=? AND execution=? "
+                             "AND attempt=?", (log[0], log[1], pack_times(log[2]), run, action, ex, att))
+        conn.executemany(
+            f"INSERT OR REPLACE INTO earlier_logs ({', '.join(EARLIER_COLUMNS)}) VALUES ({', '.join('?' * len(EARLIER_COLUMNS))})",
+            [(run, action, execution, att, log[0], log[1], pack_times(log[2]), ended[action][0], ended[action][1],
+              error_summary(ended[action][2]), when)
+             for (att, *_), log in zip(rows, logs[len(kept):])])
+        conn.execute("DELETE FROM logs WHERE run=? AND action=?", (run, action))
+        moved += len(rows)
+    return moved

@@ -7,8 +7,9 @@ yet replayed, segments without a lock).
 `recover_store` rebuilds the database from what can still be read, and never deletes anything:
 1. refuses while another process uses the store (a live journal owner);
 2. copies every readable row of every table into a fresh database (runs, actions, packed
-   batches, attempts, the cache, logs and reports), reading each table (and each run's actions)
-   from both ends so that a damaged page in the middle costs only its own rows;
+   batches, attempts, the cache, logs, logs of earlier executions and reports), reading each
+   table (and each run's actions) from both ends so that a damaged page in the middle costs
+   only its own rows;
 3. applies the journals of processes that died (records they never committed), once, and
    computes every run's fan-out aggregates (`action_groups`, which `run_counts` sums) afresh
    from the rows it kept: copied aggregates would count rows that were lost;
@@ -34,7 +35,7 @@ import msgpack
 
 from ._errors import StoreError, is_not_a_database
 from ._journal import claim_dead_owners, owner_alive, read_records, segment_number, segments_of
-from ._logs import log_limit
+from ._logs import EARLIER_COLUMNS, log_limit
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -57,6 +58,7 @@ from ._sqlite import (
     SCHEMA_VERSION,
     _batch_row,
     _mark_clean,
+    _unlocked_state,
     merge_piece,
     recount,
 )
@@ -68,9 +70,11 @@ _META = ("meta", ("key", "value"), ("key",))
 _LOGS = ("logs", ("run", "action", "attempt", "text", "dropped", "times"), ("run", "action", "attempt"))
 _LOGS_V4: tuple = ("logs", _LOGS[1][:5], _LOGS[2])  # before the times of log lines
 _REPORTS = ("reports", ("run", "action", "blob"), ("run", "action"))
+_EARLIER = ("earlier_logs", EARLIER_COLUMNS, ("run", "action", "execution", "attempt"))
 _BATCH_COLUMNS = ("seq", "run", "rows")  # the rest of a batch's row is computed from its items
 # What `check` counts; a store of an older schema lacks the later tables.
-_COUNTED = ("runs", "actions", "action_batches", "attempts", "cache", "logs", "reports", "action_groups")
+_COUNTED = ("runs", "actions", "action_batches", "attempts", "cache", "logs", "earlier_logs", "reports",
+            "action_groups")
 _CHUNK = 200
 _PROBES = 32  # seek points per run with a damaged page
 
@@ -93,6 +97,7 @@ class CheckReport:
     counts: dict[str, int] = field(default_factory=dict)
     owners: list[JournalOwner] = field(default_factory=list)
     run_folders: int = 0
+    unlocked: bool = False  # the database was read without SQLite's locks (immutable=1)
 
     @property
     def new(self) -> bool:
@@ -127,15 +132,16 @@ def _db_state(db: Path) -> str:
     return "ok"
 
 
-def _connect_ro(db: Path) -> sqlite3.Connection:
-    """A read-only connection that sees the write-ahead log when SQLite can use it."""
+def _connect_ro(db: Path) -> tuple[sqlite3.Connection, bool]:
+    """A read-only connection that sees the write-ahead log when SQLite can use it, and whether
+    it reads the database file alone, without locks (`immutable=1`: see `SQLiteStore`)."""
     uri = "file:" + urllib.parse.quote(str(db.resolve()))
     last: Optional[sqlite3.Error] = None
     for params in ("mode=ro", "immutable=1"):
         conn = sqlite3.connect(f"{uri}?{params}", uri=True)
         try:
             conn.execute("SELECT count(*) FROM sqlite_master").fetchone()
-            return conn
+            return conn, params == "immutable=1"
         except sqlite3.Error as e:
             conn.close()
             last = e
@@ -165,7 +171,21 @@ def _journal_owners(journal: Path, applied: dict[str, int]) -> list[JournalOwner
 
 
 def check_store(home: Path) -> CheckReport:
-    """What state the store at `home` is in; changes nothing."""
+    """What state the store at `home` is in; changes nothing. Where SQLite reads the database
+    without locks (`immutable=1`: a read-only directory), a check during which the files changed
+    (a process began writing) is run again: its reads may have mixed old and new pages."""
+    for _ in range(_CHECK_TRIES - 1):
+        before = _unlocked_state(Path(home))
+        report = _check_store(home)
+        if not report.unlocked or _unlocked_state(Path(home)) == before:
+            return report
+    return _check_store(home)
+
+
+_CHECK_TRIES = 5
+
+
+def _check_store(home: Path) -> CheckReport:
     home = Path(home)
     db = home / DB_NAME
     report = CheckReport(home, _db_state(db))
@@ -174,7 +194,7 @@ def check_store(home: Path) -> CheckReport:
     applied: dict[str, int] = {}
     if report.database == "ok":
         try:
-            conn = _connect_ro(db)
+            conn, report.unlocked = _connect_ro(db)
         except sqlite3.Error as e:
             report.database = "not SQLite" if is_not_a_database(e) else "unreadable"
             report.problems.append(f"{db} is not an SQLite database ({e})" if is_not_a_database(e) else f"{db}: {e}")
@@ -359,7 +379,7 @@ def recover_store(home: Path) -> RecoverReport:
         applied: dict[str, int] = {}
         if report.previous == "ok":
             try:
-                src = _connect_ro(db)
+                src, _ = _connect_ro(db)  # nobody writes it: recovery refuses a store in use
             except sqlite3.Error as e:
                 report.read_errors.append(f"{db}: {e}")
             else:
@@ -376,8 +396,8 @@ def recover_store(home: Path) -> RecoverReport:
                         logs_spec = _LOGS_V4
                     else:
                         logs_spec = _LOGS
-                    for spec, what in ((logs_spec, "logs"), (_REPORTS, "reports")):
-                        if spec[0] in tables:  # a store of schema 3 or older has none
+                    for spec, what in ((logs_spec, "logs"), (_EARLIER, "logs of earlier executions"), (_REPORTS, "reports")):
+                        if spec[0] in tables:  # a store of schema 3 or older has none; of 5, maybe no earlier_logs
                             report.copied[what] = _copy(src, dst, spec, errors)
                     for k, v in _scan(src, "meta", ("key", "value"), ("key",), errors=errors):
                         if k.startswith(_JOURNAL_KEY):

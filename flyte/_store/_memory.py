@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any, Optional, TypeVar
 
 from ._groups import GroupTallies, counts_of, wanted_parent
-from ._logs import Piece, Stamps, log_limit
+from ._logs import Piece, Stamps, bound_earlier, error_summary, log_limit, trim_marks
 from ._records import (
     ActionCounts,
     ActionGroup,
@@ -24,6 +24,7 @@ from ._records import (
     ActionRecord,
     AttemptRecord,
     CacheRecord,
+    EarlierRun,
     LogPage,
     Phase,
     RunRecord,
@@ -65,6 +66,8 @@ class MemoryStore:
         self._cache: dict[str, CacheRecord] = {}
         self._logs: dict[tuple[str, str, int], Piece] = {}  # Piece.offset: characters dropped before it
         self._reports: dict[tuple[str, str], str] = {}
+        # (run, action) -> what its executions before a resume wrote: [EarlierRun, attempt, text, dropped, marks]
+        self._earlier: dict[tuple[str, str], list[list]] = {}
         self._closed = False
 
     # writing
@@ -128,7 +131,25 @@ class MemoryStore:
 
     def prepare_resume(self, run: str, keep: Collection[str]) -> None:
         keep = set(keep)  # records are keyed by id: a new one replaces the old one
+        now = time.time()
         with self._lock:
+            rerun = sorted(k for k in self._logs if k[0] == run and k[1] not in keep)
+            for key in rerun:  # what runs again wrote before is kept as its earlier execution
+                _, action, attempt = key
+                earlier = self._earlier.setdefault((run, action), [])
+                if not earlier or earlier[-1][0].resumed != now:
+                    rec = self._actions.get(run, {}).get(action)
+                    execution = earlier[-1][0].execution + 1 if earlier else 1
+                    marker = (EarlierRun(execution, str(rec.phase), now, rec.error_code, error_summary(rec.error))
+                              if rec else EarlierRun(execution, Phase.RUNNING.value, now))
+                else:
+                    marker = earlier[-1][0]
+                text, dropped, marks = self._stored_log(key)
+                earlier.append([marker, attempt, text, dropped, marks])
+                logs = [e[2:] for e in earlier]
+                bound_earlier(logs, self.log_limit)
+                for e, log in zip(earlier, logs):
+                    e[2:] = log
             _drop(self._logs, lambda k: k[0] == run and k[1] not in keep)
             _drop(self._reports, lambda k: k[0] == run and k[1] not in keep)
 
@@ -139,6 +160,7 @@ class MemoryStore:
             self._actions.pop(name, None)
             _drop(self._attempts, lambda k: k[0] == name)
             _drop(self._logs, lambda k: k[0] == name)
+            _drop(self._earlier, lambda k: k[0] == name)
             _drop(self._reports, lambda k: k[0] == name)
         if run_dir is not None:
             shutil.rmtree(run_dir, ignore_errors=True)
@@ -235,16 +257,29 @@ class MemoryStore:
                 if not attempts:
                     return None
                 attempt = max(attempts)
-            piece = self._logs.get((run, action, attempt))
-            if piece is None:
+            if (run, action, attempt) not in self._logs:
                 return None
-            text = piece.text()
-            dropped = piece.offset
-            marks = [m + dropped if i % 2 == 0 else m for i, m in enumerate(piece.marks)]
+            text, dropped, marks = self._stored_log((run, action, attempt))
+        return log_page(run, action, attempt, text, dropped, after, marks)
+
+    def _stored_log(self, key: tuple[str, str, int]) -> tuple[str, int, list]:
+        """An attempt's log as a store keeps it: (its last log_limit characters, how many came
+        before, its marks). Caller holds the lock."""
+        piece = self._logs[key]
+        text = piece.text()
+        dropped = piece.offset
+        marks: list = [m + dropped if i % 2 == 0 else m for i, m in enumerate(piece.marks)]
         if len(text) > self.log_limit:
             dropped += len(text) - self.log_limit
             text = text[-self.log_limit:]
-        return log_page(run, action, attempt, text, dropped, after, marks)
+            marks = list(trim_marks(marks, dropped))
+        return text, dropped, marks
+
+    def earlier_logs(self, run: str, action: str) -> list[LogPage]:
+        with self._lock:
+            earlier = [list(e) for e in self._earlier.get((run, action), ())]
+        return [log_page(run, action, attempt, text, dropped, None, marks, marker)
+                for marker, attempt, text, dropped, marks in earlier]
 
     def log_attempts(self, run: str, action: str) -> list[int]:
         with self._lock:

@@ -72,8 +72,9 @@ class MetadataStore(Protocol):
     def prepare_resume(self, run: str, keep: Collection[str]) -> None:
         """Before a run resumes, answering the actions in `keep` from their records: every
         record stays; each action not in `keep` runs again, and its first new record replaces
-        the old one, so that every action id of a run has one record. Their logs and reports
-        are dropped (the new attempts write theirs)."""
+        the old one, so that every action id of a run has one record. Their reports are
+        dropped (the new attempts write theirs); their logs are kept as earlier executions
+        (`earlier_logs`)."""
 
     def delete_run(self, name: str) -> None:
         """Remove the run's records, logs, reports and its directory (home / "runs" / name);
@@ -122,6 +123,10 @@ class MetadataStore(Protocol):
 
     def log_attempts(self, run: str, action: str) -> list[int]:
         """The attempts of an action that wrote anything, in order."""
+
+    def earlier_logs(self, run: str, action: str) -> list[LogPage]:
+        """What the action wrote in executions before its run was resumed (it ran again then),
+        oldest first, an attempt a page, each marked by its `earlier` field."""
 
     def get_report(self, run: str, action: str) -> Optional[str]:
         """The report (HTML) of an action, if it has one."""

@@ -175,6 +175,38 @@ class ActionGroup(NamedTuple):
     last_end: Optional[float]  # the latest end of a finished member (None: none has finished)
 
 
+class EarlierRun(NamedTuple):
+    """Marks the log of an action's execution before its run was resumed (the action ran again
+    then, and its new attempts wrote new logs)."""
+
+    execution: int  # 1: the action's first execution; 2: the one after the first resume; ...
+    phase: str  # its record's phase when the run resumed ("RUNNING": its process died mid-action)
+    resumed: float  # when the run resumed (wall time)
+    error_code: Optional[str] = None  # its record's error, if any ("ProcessExited": killed with its process)
+    error: Optional[str] = None  # ...the line of it that says what happened
+
+    def describe(self) -> str:
+        """How it ended, in words."""
+        how = {"RUNNING": "its process died before it finished", "FAILED": "it failed",
+               "ABORTED": "it was aborted", "TIMED_OUT": "it timed out", "QUEUED": "it had not started"}
+        said = how.get(self.phase, f"it ended {self.phase.lower()}")
+        why = ": ".join(x for x in (self.error_code, self.error) if x)
+        return f"{said} ({why})" if why else said
+
+    def heading(self, action: str, attempt: int) -> str:
+        """The line readers put above this execution's log of `attempt`."""
+        import datetime
+
+        at = datetime.datetime.fromtimestamp(self.resumed, datetime.timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+        return (f"── earlier execution {self.execution} of {action}, attempt {attempt}, before the run resumed at {at}: "
+                f"{self.describe()} ──")
+
+
+def current_heading(action: str) -> str:
+    """The line readers put between the earlier executions' logs of an action and its latest one's."""
+    return f"── this execution of {action} (since the run resumed) ──"
+
+
 class LogPage(NamedTuple):
     """What one attempt of an action wrote (stdout, stderr and logging, in order), from `start`.
 
@@ -190,6 +222,7 @@ class LogPage(NamedTuple):
     dropped: int
     next_token: str
     times: tuple = ()  # when its lines were written: marks offset, t, ... (see `flyte._store._logs`)
+    earlier: Optional[EarlierRun] = None  # set on what an execution before a resume wrote
 
     def lines(self) -> list[tuple[Optional[float], str]]:
         """The page's lines (each with its newline, the last maybe without) and when each was
@@ -249,7 +282,7 @@ def row_filter(parent: Optional[str] = None, phases: Optional[Collection[str]] =
 
 
 def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after: Optional[str],
-             marks: Optional[MutableSequence[float]] = None) -> LogPage:
+             marks: Optional[MutableSequence[float]] = None, earlier: Optional[EarlierRun] = None) -> LogPage:
     """A stored log (its kept tail `text`, after `dropped` characters, its lines dated by `marks`)
     as a page from `after`."""
 
@@ -261,7 +294,7 @@ def log_page(run: str, action: str, attempt: int, text: str, dropped: int, after
             raise ValueError(f"{after!r} is not a log token (pass the next_token of a previous page)") from None
     start = max(seen, dropped)
     return LogPage(run, action, attempt, text[start - dropped:], start, max(0, dropped - seen), str(dropped + len(text)),
-                   tuple(trim_marks(marks, start)) if marks else ())
+                   tuple(trim_marks(marks, start)) if marks else (), earlier)
 
 
 def run_directory(home: Path, name: str) -> Optional[Path]:

@@ -61,7 +61,7 @@ from ._journal import (
     segment_number,
     segments_of,
 )
-from ._logs import LogBuffer, log_limit, merge, pack_times, unpack_times
+from ._logs import EARLIER_LOGS_TABLE, LogBuffer, keep_earlier, log_limit, merge, pack_times, unpack_times
 from ._records import (
     ACTION_COLUMNS,
     ATTEMPT_COLUMNS,
@@ -79,6 +79,7 @@ from ._records import (
     ActionPage,
     ActionRecord,
     AttemptRecord,
+    EarlierRun,
     LogPage,
     Phase,
     RunRecord,
@@ -158,6 +159,8 @@ CREATE TABLE IF NOT EXISTS logs (
     run TEXT NOT NULL, action TEXT NOT NULL, attempt INTEGER NOT NULL, text TEXT NOT NULL, dropped INTEGER NOT NULL,
     times BLOB, PRIMARY KEY (run, action, attempt)
 ) WITHOUT ROWID;
+-- What actions that ran again when their run resumed wrote before (see _logs).
+{EARLIER_LOGS_TABLE}
 -- Reports of report=True tasks, kept in the blob store.
 CREATE TABLE IF NOT EXISTS reports (
     run TEXT NOT NULL, action TEXT NOT NULL, blob TEXT NOT NULL, PRIMARY KEY (run, action)
@@ -318,6 +321,8 @@ def _reads(method: _F) -> _F:
     @functools.wraps(method)
     def wrapper(self: SQLiteStore, *args: Any, **kwargs: Any) -> Any:
         try:
+            if self._unlocked is not None:
+                return self._read_unlocked(method, args, kwargs)
             return method(self, *args, **kwargs)
         except sqlite3.Error as e:
             raise translate(e, self.path, "read the store") from e
@@ -356,7 +361,7 @@ class SQLiteStore:
         "_durable", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
         "_lock", "_log_pending", "_log_times", "_logs", "_owner_lock", "_packer", "_payloads", "_replaced", "_reports", "_running",
         "_runs", "_segment",
-        "_segment_no", "_spare", "_started", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
+        "_segment_no", "_spare", "_started", "_unlocked", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
         "read_only", "recovered_runs", "recovery_errors",
     )
 
@@ -407,6 +412,7 @@ class SQLiteStore:
         self._segment_no = 0
         self._closed = False
         self.read_only: Optional[StoreReadOnlyError] = None
+        self._unlocked: Optional[str] = None  # read with `immutable=1`: the files' state it was opened on
         self.recovery_errors: list[StoreError] = []  # journals of dead processes that could not be replayed yet
         self.recovered_runs: list[str] = []
         self._conn: sqlite3.Connection
@@ -456,18 +462,17 @@ class SQLiteStore:
             self._conn.close()
             raise
 
-    def _open_read_only(self, reason: Optional[StoreReadOnlyError]) -> None:
-        """Open the database for reading only: `mode=ro` sees everything, including what is still
-        in its write-ahead log; where SQLite cannot even make its shared-memory file (a read-only
-        directory), `immutable=1` reads the database file alone."""
-        check_files(self.home)
-        if not _has_data(self.path):
-            raise StoreReadOnlyError(f"No store at {self.home} to read (no {self.path}).", self.path)
-        check = _changed_since_clean_close(self.home)
+    def _connect_read_only(self) -> None:
+        """`self._conn` for reading only: `mode=ro` sees everything, including what is still in
+        the write-ahead log, and takes SQLite's locks like any reader. Where SQLite cannot make
+        its shared-memory file (a read-only directory, and no process has the store open), the
+        database file is read alone with `immutable=1`: no locks, and pages cached as if the file
+        could never change. Another process may still start writing it; so such a store notes
+        the files' state it was opened on, and every read checks it (`_read_unlocked`)."""
         uri = "file:" + urllib.parse.quote(str(self.path.resolve()))
-        conn: Optional[sqlite3.Connection] = None
         last: Optional[sqlite3.Error] = None
         for params in ("mode=ro", "immutable=1"):
+            state = _unlocked_state(self.home) if params == "immutable=1" else None
             candidate = sqlite3.connect(f"{uri}?{params}", uri=True, isolation_level=None, check_same_thread=False,
                                         timeout=30)
             try:
@@ -478,16 +483,57 @@ class SQLiteStore:
                 if isinstance(translate(e, self.path, "read"), StoreDamagedError):
                     break
                 continue
-            conn = candidate
-            wal = self.path.with_name(DB_NAME + "-wal")
-            if params == "immutable=1" and wal.exists() and wal.stat().st_size > 0:
-                logger.warning("The store at %s is read without its write-ahead log %s (its directory is not "
-                               "writable): the most recent changes may be missing.", self.home, wal)
-            break
-        if conn is None:
-            assert last is not None
-            raise translate(last, self.path, "open the store for reading") from last
-        self._conn = conn
+            if state is not None and state.endswith(":live"):
+                logger.warning("The store at %s is read without its write-ahead log %s (SQLite cannot use it here): "
+                               "the most recent changes may be missing.", self.home,
+                               self.path.with_name(DB_NAME + "-wal"))
+            self._conn = candidate
+            self._unlocked = state
+            return
+        assert last is not None
+        raise translate(last, self.path, "open the store for reading") from last
+
+    def _read_unlocked(self, method: Callable[..., Any], args: tuple, kwargs: dict) -> Any:
+        """`method` on a store read with `immutable=1`, answered only from files that did not
+        change while it read: when they changed (a process began writing), the connection (and
+        its cached pages) is opened afresh, with `mode=ro` once SQLite can, and the read runs again."""
+        for _ in range(_UNLOCKED_TRIES):
+            state = self._unlocked
+            if state is None:  # reopened with mode=ro by another thread's read
+                return method(self, *args, **kwargs)
+            if _unlocked_state(self.home) != state:
+                self._reopen_read_only(state)
+                continue
+            try:
+                result = method(self, *args, **kwargs)
+            except sqlite3.Error:
+                if _unlocked_state(self.home) == state:
+                    raise  # not a page torn by a writer: a real error
+                self._reopen_read_only(state)
+                continue
+            if _unlocked_state(self.home) == state:
+                return result
+            self._reopen_read_only(state)
+        raise StoreError(
+            f"The store at {self.home} kept changing while it was read without SQLite's locks (it cannot make its "
+            f"shared-memory file {self.path.with_name(DB_NAME + '-shm')} here); try again, or read it where that "
+            f"directory is writable.", self.path)
+
+    def _reopen_read_only(self, seen: str) -> None:
+        with self._db_lock:
+            if self._unlocked != seen or self._closed:
+                return  # another thread did
+            old = self._conn
+            self._connect_read_only()
+            old.close()
+
+    def _open_read_only(self, reason: Optional[StoreReadOnlyError]) -> None:
+        """Open the database for reading only (see `_connect_read_only`)."""
+        check_files(self.home)
+        if not _has_data(self.path):
+            raise StoreReadOnlyError(f"No store at {self.home} to read (no {self.path}).", self.path)
+        check = _changed_since_clean_close(self.home)
+        self._connect_read_only()
         if check:
             self._quick_check()
         row = self._conn.execute("SELECT value FROM meta WHERE key='schema_version'").fetchone()
@@ -1318,6 +1364,22 @@ class SQLiteStore:
                                                      (run, action))]
 
     @_reads
+    def earlier_logs(self, run: str, action: str) -> list[LogPage]:
+        self._sync()
+        times = self._log_times
+        try:
+            with self._db_lock:
+                rows = self._conn.execute(f"SELECT execution, attempt, text, dropped, {times}, phase, resumed, error_code, "
+                                          "error FROM earlier_logs WHERE run=? AND action=? ORDER BY execution, attempt",
+                                          (run, action)).fetchall()
+        except sqlite3.OperationalError as e:
+            if "no such table" in str(e):  # a store written before earlier executions were kept, read as it is
+                return []
+            raise
+        return [log_page(run, action, att, text, dropped, None, unpack_times(marks), EarlierRun(ex, *ended))
+                for ex, att, text, dropped, marks, *ended in rows]
+
+    @_reads
     def get_report(self, run: str, action: str) -> Optional[str]:
         self._sync()
         with self._db_lock:
@@ -1380,10 +1442,17 @@ class SQLiteStore:
                     conn.execute(_INSERT_BATCH, _batch_row(kept))
                 moved.extend(r for r in items if r[1] not in keep)
             conn.executemany(_UPSERT_ACTION, moved)
-            for table in ("logs", "reports"):
-                gone = [(run, a) for (a,) in conn.execute(f"SELECT DISTINCT action FROM {table} WHERE run=?", (run,))
-                        if a not in keep]
-                conn.executemany(f"DELETE FROM {table} WHERE run=? AND action=?", gone)
+            gone = [(run, a) for (a,) in conn.execute("SELECT DISTINCT action FROM reports WHERE run=?", (run,))
+                    if a not in keep]
+            conn.executemany("DELETE FROM reports WHERE run=? AND action=?", gone)
+            # what runs again wrote before: kept aside as its earlier execution, marked as such
+            rerun: dict[str, tuple] = {a: (_RUNNING, None, None) for (a,) in
+                                       conn.execute("SELECT DISTINCT action FROM logs WHERE run=?", (run,)) if a not in keep}
+            if rerun:
+                for a, *ended in conn.execute("SELECT id, phase, error_code, error FROM actions WHERE run=?", (run,)):
+                    if a in rerun:
+                        rerun[a] = tuple(ended)
+                keep_earlier(conn, run, rerun, self.log_limit, time.time())
             self._recount(run)
             conn.execute("COMMIT")
         except BaseException:
@@ -1430,7 +1499,7 @@ class SQLiteStore:
             conn = self._conn
             conn.execute("BEGIN")
             try:
-                for table in ("actions", "action_batches", "attempts", "action_groups", "logs", "reports"):
+                for table in ("actions", "action_batches", "attempts", "action_groups", "logs", "earlier_logs", "reports"):
                     conn.execute(f"DELETE FROM {table} WHERE run=?", (name,))
                 conn.execute("DELETE FROM runs WHERE name=?", (name,))
                 conn.execute("COMMIT")
@@ -1549,6 +1618,16 @@ def _file_state(home: Path) -> str:
             continue
         parts.append(f"{name}:{st.st_ino}:{st.st_size}:{st.st_mtime_ns}")
     return " ".join(parts)
+
+
+_UNLOCKED_TRIES = 20  # reads of a store read with immutable=1 that another process keeps changing
+
+
+def _unlocked_state(home: Path) -> str:
+    """What a read with `immutable=1` relies on not changing: the database file (inode, size,
+    time), and whether a process has the store open (its shared-memory file exists: ":live")."""
+    shm = home / (DB_NAME + "-shm")
+    return _file_state(home) + (":live" if shm.exists() else "")
 
 
 def _changed_since_clean_close(home: Path) -> bool:

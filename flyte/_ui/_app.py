@@ -166,8 +166,11 @@ class UI:
         attempt = _int(request.query_params.get("attempt"), None)
         log = self.store.get_log(name, aid, attempt)
         lines = timed_lines(log) if log is not None else []
+        # what the action wrote before its run was resumed (it ran again then): marked, apart
+        earlier = [(p.earlier.heading(f"{aid} ({view.record.short_name})", p.attempt) if p.earlier else "", p.dropped,
+                    timed_lines(p)) for p in self.store.earlier_logs(name, aid)] if attempt is None else []
         return self.page("action.html", run_name=name, a=view, log=log, log_lines=lines, attempt=attempt,
-                         log_limit=self.store.log_limit)
+                         log_limit=self.store.log_limit, earlier=earlier)
 
     async def logs(self, request: Request) -> Response:
         name, aid = request.path_params["run"], request.path_params["aid"]

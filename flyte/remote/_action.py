@@ -209,15 +209,22 @@ class Action(_ActionView):
     @syncify
     async def get_logs(self, attempt: Optional[int] = None, filter_system: bool = False,
                        show_ts: bool = False) -> AsyncGenerator[str, None]:
-        """A local task logs to the console of the process that ran it; no lines are stored."""
-        lines: Tuple[str, ...] = ()
-        for line in lines:
+        """The lines the action's body printed and logged, as the local store keeps them (the
+        latest attempt unless `attempt`; `show_ts`: each with the time it was written). For an
+        action that ran again when its run was resumed, first what its earlier executions wrote,
+        each under a heading line that says so."""
+        for line in view.log_lines(self.run_name, self.name, attempt, show_ts):
             yield line
 
     @syncify
     async def show_logs(self, attempt: Optional[int] = None, max_lines: int = 30, show_ts: bool = False,
                         raw: bool = False, filter_system: bool = False) -> None:
-        print(f"Logs of local action {self.run_name}/{self.name} went to the console of the process that ran it.")
+        """Prints the last `max_lines` lines of `get_logs`."""
+        lines = view.log_lines(self.run_name, self.name, attempt, show_ts)
+        if not lines:
+            print(f"Action {self.run_name}/{self.name} wrote nothing.")
+        for line in lines[-max_lines:] if max_lines > 0 else lines:
+            print(line)
 
     @syncify
     async def abort(self, reason: str = "Manually aborted from the SDK.") -> None:
@@ -344,7 +351,7 @@ class ActionDetails(_ActionView):
         return self.runtime
 
     def logs_available(self, attempt: Optional[int] = None) -> bool:
-        return False
+        return bool(view.log_lines(self.run_name, self.name, attempt, False))
 
     async def inputs(self) -> ActionInputs:
         if self._inputs is None:

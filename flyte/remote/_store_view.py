@@ -68,6 +68,40 @@ def decode(data: Optional[bytes]) -> Any:
     return Codec(blob_loader=store().load_blob).unpack(data)
 
 
+def log_lines(run: str, action: str, attempt: Optional[int], show_ts: bool) -> list[str]:
+    """What an action printed and logged, a line each (without its newline; `show_ts`: with the
+    time it was written). Without `attempt`: its latest attempt's, after what its executions
+    before a resume of the run wrote (each under a marked heading line)."""
+    from .._store import current_heading
+
+    s = store()
+    pages = s.earlier_logs(run, action) if attempt is None else []
+    out: list[str] = []
+    for page in pages:
+        assert page.earlier is not None
+        out.append(page.earlier.heading(action, page.attempt))
+        out.extend(_lines(page, show_ts))
+    latest = s.get_log(run, action, attempt)
+    if pages:
+        out.append(current_heading(action))
+    if latest is not None:
+        out.extend(_lines(latest, show_ts))
+    return out
+
+
+def _lines(page: Any, show_ts: bool) -> list[str]:
+    import datetime
+
+    out = []
+    for t, line in page.lines():
+        line = line.rstrip("\n")
+        if show_ts:
+            at = "-" if t is None else datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None).isoformat()
+            line = f"[{at}] {line}"
+        out.append(line)
+    return out
+
+
 def run_dir(name: str) -> Path:
     return store().home / "runs" / name
 

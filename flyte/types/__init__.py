@@ -6,14 +6,19 @@ Python type; register your own for types Flyte does not know (user transformers 
 task inputs and outputs by this runtime too). Anything without a transformer is pickled
 (`FlytePickle`). `Renderable` is what report renderers implement.
 
-This module imports `flyteidl2`; `import flyte` does not load it.
+The implementation lives in `flyte._types`, which `flyte.io.extend` presents too. This module
+imports `flyteidl2`; `import flyte` does not load it.
 """
 
-from ._engine import TypeEngine, TypeTransformer, TypeTransformerFailedError
-from ._interface import guess_interface
-from ._pickle import FlytePickle
-from ._renderer import Renderable
-from ._repr import literal_string_repr
+from .._types import (
+    FlytePickle,
+    Renderable,
+    TypeEngine,
+    TypeTransformer,
+    TypeTransformerFailedError,
+    guess_interface,
+    literal_string_repr,
+)
 
 __all__ = [
     "FlytePickle",

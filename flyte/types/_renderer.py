@@ -1,12 +1,6 @@
-"""`Renderable`: what `Annotated[T, renderer]` and report tabs accept."""
+"""The SDK's `flyte.types._renderer` address of `Renderable` (public as `flyte.types.Renderable`);
+ours lives in the private `flyte._types`."""
 
-from __future__ import annotations
+from .._types import Renderable
 
-from typing import Any, Protocol, runtime_checkable
-
-
-@runtime_checkable
-class Renderable(Protocol):
-    def to_html(self, python_value: Any) -> str:
-        """HTML for `python_value` (shown in a report)."""
-        ...
+__all__ = ["Renderable"]

@@ -25,16 +25,7 @@ import flyte
 ROOT = Path(flyte.__file__).parent
 
 # (importing module, imported name) -> why it is allowed. Keep it short; each entry is debt.
-ALLOWED: dict[tuple[str, str], str] = {
-    # flyte.io.extend is the SDK's public face of the DataFrame transformer engine, which lives
-    # with the type system's other transformers in flyte.types (it registers flyte.io's File, Dir
-    # and DataFrame with the engine). Both are public SDK modules whose surface must stay the
-    # SDK's, so neither may export the other's names; the fix is to move the type system behind
-    # a private package (flyte._types) with flyte.types and flyte.io.extend as its two faces.
-    ("flyte.io.extend", "flyte.types._io.DataFrameDecoder"): "see above",
-    ("flyte.io.extend", "flyte.types._io.DataFrameEncoder"): "see above",
-    ("flyte.io.extend", "flyte.types._io.DataFrameTransformerEngine"): "see above",
-}
+ALLOWED: dict[tuple[str, str], str] = {}
 
 
 class Module(NamedTuple):

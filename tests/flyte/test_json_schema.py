@@ -8,9 +8,10 @@ import dataclasses
 import datetime
 import enum
 import json
-from typing import Optional, Union
+from typing import Annotated, Optional, Union
 
 import pydantic
+from pydantic import conint
 
 import flyte
 from flyte.io import DataFrame, Dir, File
@@ -99,3 +100,127 @@ def test_an_interface_built_by_hand_has_the_same_schema_and_unannotated_inputs_a
     iface = NativeInterface({"n": (int, inspect.Parameter.empty), "free": (inspect.Parameter.empty, "x")}, {})
     assert iface.json_schema == {"type": "object", "properties": {"n": {"type": "integer"}, "free": {"type": "string"}},
                                  "required": ["n"]}
+
+
+# -- constraints: what pydantic metadata on an input's annotation allows ------------------------------
+
+
+class Order(pydantic.BaseModel):
+    sku: str = pydantic.Field(min_length=3, max_length=12, pattern=r"^[A-Z0-9-]+$", description="stock unit")
+    quantity: int = pydantic.Field(ge=1, le=500)
+    discount: float = pydantic.Field(default=0.0, ge=0, lt=1)
+
+
+class Opaque:
+    """No transformer: carried as a pickle."""
+
+
+@env.task
+def place(order: Order, weights: Annotated[list[float], pydantic.Field(min_length=1, max_length=3)],
+          copies: Annotated[int, pydantic.Field(ge=1, le=10, description="how many")] = 1,
+          code: Annotated[str, pydantic.StringConstraints(min_length=4, pattern="^[a-z]+$")] = "abcd",
+          note: Optional[Annotated[str, pydantic.Field(max_length=20)]] = None,
+          ref: Annotated[Optional[str], pydantic.Field(pattern="^ref-")] = None,
+          level: conint(gt=0, lt=5) = 1,
+          blob: Optional[Opaque] = None, blobs: Optional[list[Opaque]] = None) -> str:
+    return order.sku
+
+
+def test_a_model_inputs_field_constraints_are_in_its_schema():
+    fields = place.native_interface.json_schema["properties"]["order"]["properties"]
+    sku = fields["sku"]
+    assert (sku["minLength"], sku["maxLength"], sku["pattern"]) == (3, 12, r"^[A-Z0-9-]+$")
+    assert sku["description"] == "stock unit"
+    assert (fields["quantity"]["minimum"], fields["quantity"]["maximum"]) == (1, 500)
+    assert (fields["discount"]["minimum"], fields["discount"]["exclusiveMaximum"]) == (0, 1)
+
+
+def test_constraints_annotated_on_an_input_are_in_its_schema_as_pydantic_words_them():
+    props = place.native_interface.json_schema["properties"]
+    assert props["copies"] == {"type": "integer", "minimum": 1, "maximum": 10, "description": "how many"}
+    assert props["code"] == {"type": "string", "minLength": 4, "pattern": "^[a-z]+$"}
+    # the same MinLen/MaxLen are minItems/maxItems on a list
+    assert props["weights"] == {"type": "array", "items": {"type": "number", "format": "float"},
+                                "minItems": 1, "maxItems": 3}
+    assert props["level"] == {"type": "integer", "exclusiveMinimum": 0, "exclusiveMaximum": 5}
+
+
+def test_constraints_reach_an_optional_inputs_schema_from_inside_or_outside_the_optional():
+    props = place.native_interface.json_schema["properties"]
+    assert props["note"] == {"type": "string", "maxLength": 20}
+    assert props["ref"] == {"type": "string", "pattern": "^ref-"}
+
+
+def test_a_pickled_input_names_its_class():
+    props = place.native_interface.json_schema["properties"]
+    assert props["blob"]["python_class_name"] == str(Opaque)
+    assert props["blob"]["format"] == "union"  # a pickle is a file or inline bytes
+    assert props["blobs"]["items"]["python_class_name"] == str(Opaque)
+
+
+def test_constraints_leave_the_literal_type_and_plain_annotations_alone():
+    from flyte.types import TypeEngine
+
+    bounded = TypeEngine.to_literal_type(Annotated[int, pydantic.Field(ge=3)])
+    plain = TypeEngine.to_literal_type(int)
+    assert bounded.simple == plain.simple and not plain.HasField("metadata")  # the shared int type is not touched
+    assert TypeEngine.guess_python_type(bounded) is int
+    noted = TypeEngine.to_literal_type(Annotated[int, "a note, not a constraint"])
+    assert noted == plain
+
+
+def test_an_annotated_input_still_validates_and_runs():
+    flyte.init()
+    run = flyte.run(place, Order(sku="AB-1", quantity=2), weights=[0.5], copies=3)
+    assert run.outputs()[0] == "AB-1"
+
+
+# -- a dataclass input's schema stands alone inside the interface's -------------------------------
+
+
+@dataclasses.dataclass
+class Dimensions:
+    width: int
+    shade: Colour = Colour.BLUE
+
+
+@dataclasses.dataclass
+class Parcel:
+    size: Dimensions
+    fragile: bool = False
+    extras: Optional[list[Dimensions]] = None
+
+
+@env.task
+def ship(parcel: Parcel, tint: Colour = Colour.RED) -> int:
+    return parcel.size.width
+
+
+def _refs(node) -> list[str]:
+    if isinstance(node, dict):
+        return ([node["$ref"]] if "$ref" in node else []) + [r for v in node.values() for r in _refs(v)]
+    if isinstance(node, list):
+        return [r for v in node for r in _refs(v)]
+    return []
+
+
+def _resolves(root: dict, ref: str) -> bool:
+    node = root
+    for part in ref.removeprefix("#/").split("/"):
+        if not isinstance(node, dict) or part not in node:
+            return False
+        node = node[part]
+    return True
+
+
+def test_a_dataclass_inputs_nested_classes_are_written_out_so_no_reference_dangles():
+    schema = ship.native_interface.json_schema
+    assert [ref for ref in _refs(schema) if not _resolves(schema, ref)] == []
+    parcel = schema["properties"]["parcel"]
+    assert "$defs" not in parcel
+    size = parcel["properties"]["size"]
+    assert size["type"] == "object" and size["required"] == ["width"]
+    assert size["properties"]["shade"]["enum"] == ["red", "blue"]
+    assert size["properties"]["shade"]["default"] == "blue"  # the field's own keys are kept
+    extras = parcel["properties"]["extras"]["anyOf"][0]
+    assert extras["type"] == "array" and extras["items"]["properties"]["width"]["type"] == "integer"

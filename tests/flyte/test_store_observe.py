@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from flyte._store import ActionCounts, ActionRecord, MemoryStore, RunRecord, SQLiteStore
+from flyte._store import ActionCounts, ActionRecord, AttemptRecord, MemoryStore, RunRecord, SQLiteStore
 from flyte._store._logs import merge as merge_piece
 from flyte._store._sqlite import SCHEMA_VERSION
 
@@ -289,6 +289,73 @@ def test_a_replayed_journal_does_not_repeat_output(tmp_path):
     store.close()
 
 
+def test_what_a_rerun_action_wrote_before_a_resume_is_kept_and_marked(store):
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "done\n")
+    store.action_finished(_action("r", "a1"))
+    store.log_written("r", "a2", 1, "first try\n")
+    store.attempt_failed(AttemptRecord("r", "a2", 1, 1.0, 2.0, "E", "boom"))
+    store.log_written("r", "a2", 2, "second try, then the kill\n")
+    store.action_started(_action("r", "a2", phase="RUNNING", attempts=2))
+    store.prepare_resume("r", {"a1"})
+    store.run_started(_run("r"))  # as a resumed run starts again
+    assert store.get_log("r", "a2") is None and store.log_attempts("r", "a2") == []  # the new execution wrote nothing yet
+    earlier = store.earlier_logs("r", "a2")
+    assert [(p.attempt, p.text, p.earlier.execution, p.earlier.phase) for p in earlier] == [
+        (1, "first try\n", 1, "RUNNING"), (2, "second try, then the kill\n", 1, "RUNNING")]
+    assert "died" in earlier[0].earlier.describe() and earlier[0].earlier.resumed > 1e9
+    assert store.earlier_logs("r", "a1") == [] and store.get_log("r", "a1").text == "done\n"  # kept, not rerun
+    # the new execution's attempts start again at 1, apart from the earlier ones
+    store.action_started(_action("r", "a2", phase="RUNNING", start=5.0))
+    store.log_written("r", "a2", 1, "resumed\n")
+    store.action_finished(_action("r", "a2", phase="FAILED", start=5.0))
+    assert store.get_log("r", "a2").text == "resumed\n"
+    assert [p.text for p in store.earlier_logs("r", "a2")] == ["first try\n", "second try, then the kill\n"]
+    # a second resume makes that the second earlier execution
+    store.prepare_resume("r", {"a1"})
+    assert [(p.earlier.execution, p.attempt, p.text, p.earlier.phase) for p in store.earlier_logs("r", "a2")] == [
+        (1, 1, "first try\n", "RUNNING"), (1, 2, "second try, then the kill\n", "RUNNING"), (2, 1, "resumed\n", "FAILED")]
+
+
+def test_earlier_executions_keep_the_limit_of_one_attempt_together(store):
+    # FLYTE_LOG_LIMIT=100: each attempt keeps its last 100 characters; the earlier executions of
+    # an action keep their last 100 together, the oldest output going first
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "a" * 80 + "\n", [(0, 10.0)])
+    store.prepare_resume("r", set())
+    store.run_started(_run("r"))  # as a resumed run starts again
+    store.log_written("r", "a1", 1, "b" * 150)
+    store.prepare_resume("r", set())
+    pages = store.earlier_logs("r", "a1")
+    assert [(p.earlier.execution, p.text, p.dropped) for p in pages] == [(1, "", 81), (2, "b" * 100, 50)]
+    assert sum(len(p.text) for p in pages) <= store.log_limit
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "c" * 30)
+    store.prepare_resume("r", set())
+    pages = store.earlier_logs("r", "a1")
+    assert [(p.text, p.dropped) for p in pages] == [("", 81), ("b" * 70, 80), ("c" * 30, 0)]
+
+
+def test_recover_and_check_keep_the_logs_of_earlier_executions(tmp_path, monkeypatch):
+    from flyte._store._maintenance import check_store, recover_store
+
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    store.run_started(_run("r"))
+    store.log_written("r", "a1", 1, "before the resume\n", [(0, 50.0)])
+    store.action_started(_action("r", "a1", phase="RUNNING"))
+    store.prepare_resume("r", set())
+    store.close()
+    assert check_store(tmp_path).counts["earlier_logs"] == 1
+    report = recover_store(tmp_path)
+    assert report.copied["logs of earlier executions"] == 1
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        [page] = store.earlier_logs("r", "a1")
+        assert page.lines() == [(50.0, "before the resume\n")] and page.earlier.execution == 1
+    finally:
+        store.close()
+
+
 def _journal_rows(store):
     from flyte._store._journal import read_records
 
@@ -351,6 +418,7 @@ def test_groups_follow_a_resume_and_delete(store, tmp_path):
     store.prepare_resume("r", {f"c{k}" for k in range(6)})
     assert store.run_counts(["r"])["r"] == ActionCounts(succeeded=6, failed=4)  # kept until they run again
     assert store.get_log("r", "c7") is None and store.get_log("r", "c1").text == "stays\n"
+    assert [p.text for p in store.earlier_logs("r", "c7")] == ["gone soon\n"]  # kept as its earlier execution
     store.action_started(_action("r", "c6", phase="RUNNING", start=20))
     store.actions_finished([_action("r", f"c{k}", start=20 + k) for k in (7, 8)])
     assert store.run_counts(["r"])["r"] == ActionCounts(running=1, succeeded=8, failed=1)
@@ -362,7 +430,7 @@ def test_groups_follow_a_resume_and_delete(store, tmp_path):
     (run_dir / "c1" / "report.html").write_text("x")
     store.delete_run("r")
     assert store.run_counts(["r"]) == {} and store.action_groups("r") == []
-    assert store.get_log("r", "c1") is None
+    assert store.get_log("r", "c1") is None and store.earlier_logs("r", "c7") == []
     assert not run_dir.exists()
 
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 import errno
 import importlib.util
 import os
+import signal
 import subprocess
 import sys
 import threading
 import time
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -214,3 +216,190 @@ def test_a_task_no_worker_can_import_runs_in_a_thread(flyte_home, tmp_path, monk
     monkeypatch.setitem(sys.modules, spec.name, module)  # as a test runner loads a file: no import finds it
     spec.loader.exec_module(module)
     assert flyte.run(module.where).outputs()[0] == os.getpid()
+
+
+# -- a fan-out of timed sync bodies ------------------------------------------------------------------------
+#
+# Timed sync bodies run as wide as untimed ones on threads: the killable pool forks workers as
+# attempts need them, beyond its idle size (FLYTE_MAX_WORKERS, 2 here), and shrinks back to it.
+# The bodies below wait at a barrier (a directory each body adds its pid to) for all of the
+# fan-out: the run finishes only if they all ran at the same time.
+
+WIDE = 8  # more than the pool's idle size and than max_workers' default on the CI's 2 cores
+
+
+def _arrive(room: str, size: int) -> None:
+    """Join the barrier `room` and wait until `size` bodies have (a body that waits a minute for
+    the others raises: they never ran at once)."""
+    Path(room, str(os.getpid())).touch()
+    deadline = time.monotonic() + 60
+    while len(os.listdir(room)) < size:
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"only {len(os.listdir(room))} of {size} timed bodies ever ran at once")
+        time.sleep(0.005)
+
+
+@env.task(timeout=timedelta(seconds=120))
+def meet(room: str, size: int) -> int:
+    _arrive(room, size)
+    return os.getpid()
+
+
+@env.task
+async def gather_meet(room: str, size: int) -> list[int]:
+    import asyncio
+
+    return list(await asyncio.gather(*(meet.aio(room, size) for _ in range(size))))
+
+
+@env.task
+def map_meet(room: str, size: int) -> list[int]:
+    return list(flyte.map(meet, [room] * size, [size] * size))
+
+
+@env.task
+def threads_meet(room: str, size: int) -> list[int]:
+    import contextvars
+    from concurrent.futures import ThreadPoolExecutor
+
+    ctx = contextvars.copy_context()  # each thread calls from this action, as the SDK's threads do
+    with ThreadPoolExecutor(size) as threads:
+        return list(threads.map(lambda _: ctx.copy().run(meet, room, size), range(size)))
+
+
+@pytest.fixture
+def killable(monkeypatch):
+    """A fresh killable pool that keeps 2 idle workers and retires the others as soon as idle."""
+    from flyte._executor import _process
+
+    monkeypatch.setenv("FLYTE_MAX_WORKERS", "2")
+    monkeypatch.setenv("FLYTE_WORKER_IDLE_SECONDS", "0")
+    monkeypatch.setattr(_process, "_killable", None)
+    pool = _process.killable_pool()
+    assert pool.keep_idle == 2 and pool.max_workers >= 256
+    yield pool
+    pool.shutdown()
+
+
+@pytest.mark.parametrize("parent", [gather_meet, map_meet, threads_meet], ids=["gather", "map", "threads"])
+def test_a_fan_out_of_timed_sync_bodies_runs_at_once_beyond_max_workers(flyte_home, tmp_path, killable, parent):
+    room = tmp_path / "room"
+    room.mkdir()
+    pids = flyte.run(parent, str(room), WIDE).outputs()[0]
+    assert len(set(pids)) == WIDE and os.getpid() not in pids  # WIDE worker processes, all at the barrier
+    # idle, the pool goes back to its idle size: the other workers exit
+    assert killable.wait_for_workers(2, timeout=60), killable.worker_pids()
+    kept = killable.worker_pids()
+    assert set(kept) <= set(pids)
+    assert not [pid for pid in pids if pid not in kept and alive(pid)]
+
+
+@env.task
+async def fan_out_with_an_overrun(room: str, size: int, pidfile: str) -> list[str]:
+    import asyncio
+
+    got = await asyncio.gather(sleeps.aio(pidfile), *(meet.aio(room, size) for _ in range(size)),
+                               return_exceptions=True)
+    return ["timed out" if isinstance(g, flyte.errors.TaskTimeoutError) else repr(g) if isinstance(g, BaseException)
+            else "ok" for g in got]
+
+
+def test_a_timeout_kills_its_body_in_a_wide_fan_out(flyte_home, tmp_path, killable):
+    room, pidfile = tmp_path / "room", tmp_path / "pids"
+    room.mkdir()
+    out = flyte.run(fan_out_with_an_overrun, str(room), WIDE, str(pidfile)).outputs()[0]
+    assert out == ["timed out"] + ["ok"] * WIDE
+    (pid,) = _pids(pidfile)
+    assert not alive(pid)
+
+
+@env.task(timeout=timedelta(seconds=120), retries=1)
+def meet_then_wait(room: str, size: int, go: str) -> int:
+    _arrive(room, size)
+    deadline = time.monotonic() + 120
+    while not os.path.exists(go):  # the test kills one of us meanwhile
+        if time.monotonic() > deadline:
+            raise RuntimeError("never told to go on")
+        time.sleep(0.005)
+    return os.getpid()
+
+
+@env.task
+async def gather_meet_then_wait(room: str, size: int, go: str) -> list[int]:
+    import asyncio
+
+    return list(await asyncio.gather(*(meet_then_wait.aio(room, size, go) for _ in range(size))))
+
+
+def _run_in_background(run: Any) -> tuple[threading.Thread, dict]:
+    box: dict = {}
+
+    def target() -> None:
+        try:
+            box["out"] = run()
+        except BaseException as e:
+            box["error"] = e
+
+    thread = threading.Thread(target=target, daemon=True)
+    thread.start()
+    return thread, box
+
+
+def _wait_for(predicate: Any, what: str) -> None:
+    deadline = time.monotonic() + 120
+    while not predicate():
+        assert time.monotonic() < deadline, what
+        time.sleep(0.01)
+
+
+def test_kill_9_of_a_worker_in_a_fan_out_fails_only_its_attempt(flyte_home, tmp_path, killable):
+    room, go = tmp_path / "room", tmp_path / "go"
+    room.mkdir()
+    thread, box = _run_in_background(
+        lambda: flyte.with_runcontext(name="fan").run(gather_meet_then_wait, str(room), WIDE, str(go)).outputs()[0])
+    _wait_for(lambda: len(os.listdir(room)) >= WIDE or not thread.is_alive(), "the bodies never met")
+    first = sorted(int(p) for p in os.listdir(room))
+    victim = first[3]
+    os.kill(victim, signal.SIGKILL)
+    go.touch()
+    thread.join(300)
+    assert not thread.is_alive() and "error" not in box, box
+    pids = box["out"]
+    assert victim not in pids and set(first) - {victim} <= set(pids)  # its retry ran on another worker
+    actions = [a for a in open_store().list_actions("fan").actions if a.task == "timed_sync.meet_then_wait"]
+    assert sorted(a.attempts for a in actions) == [1] * (WIDE - 1) + [2], actions
+    assert all(a.phase == "SUCCEEDED" for a in actions)
+    retried = next(a for a in actions if a.attempts == 2)
+    (lost,) = open_store().list_attempts("fan", retried.id)
+    assert lost.error_code == "WorkerLost" and f"Worker process {victim} running task" in (lost.error or "")
+
+
+@env.task(timeout=timedelta(seconds=120), retries=1)
+def waits_for(room: str, go: str) -> int:
+    Path(room, str(os.getpid())).touch()
+    deadline = time.monotonic() + 120
+    while not os.path.exists(go):
+        if time.monotonic() > deadline:
+            raise RuntimeError("never told to go on")
+        time.sleep(0.005)
+    return os.getpid()
+
+
+def test_workers_die_with_their_fork_server_and_the_attempt_is_retried(flyte_home, tmp_path, killable):
+    room, go = tmp_path / "room", tmp_path / "go"
+    room.mkdir()
+    thread, box = _run_in_background(
+        lambda: flyte.with_runcontext(name="server").run(waits_for, str(room), str(go)).outputs()[0])
+    _wait_for(lambda: os.listdir(room) or not thread.is_alive(), "the body never ran")
+    (victim,) = (int(p) for p in os.listdir(room))
+    assert killable._forks is not None
+    server = killable._forks.proc.pid
+    os.kill(server, signal.SIGKILL)
+    _wait_for(lambda: not alive(victim), "a worker outlived its fork server")
+    go.touch()
+    thread.join(300)
+    assert not thread.is_alive() and "error" not in box, box
+    assert box["out"] not in (victim, os.getpid())  # the retry ran in a worker of a new fork server
+    assert killable._forks is not None and killable._forks.proc.pid != server
+    (lost,) = open_store().list_attempts("server", "a0")
+    assert lost.error_code == "WorkerLost" and "SIGKILL" in (lost.error or "")

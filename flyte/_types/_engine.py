@@ -371,7 +371,12 @@ class TypeEngine(Generic[T]):
 
     @classmethod
     def to_literal_type(cls, python_type: Type[T]) -> LiteralType:
-        return cls.get_transformer(python_type).get_literal_type(python_type)
+        lt = cls.get_transformer(python_type).get_literal_type(python_type)
+        if is_annotated(python_type):  # `Annotated[int, Field(ge=3)]`: the bounds go in its metadata
+            from ._constraints import with_constraints
+
+            lt = with_constraints(lt, python_type)
+        return lt
 
     @classmethod
     def to_literal_checks(cls, python_val: Any, python_type: Type[T], expected: LiteralType) -> None:

@@ -5,6 +5,7 @@ actions)."""
 
 from __future__ import annotations
 
+import inspect
 import typing
 from collections import OrderedDict
 from pathlib import Path
@@ -122,7 +123,7 @@ class DataFrameEncoder:
     def supported_format(self) -> str:
         return self._supported_format
 
-    def encode(self, dataframe: Any, structured_dataset_type: types_pb2.StructuredDatasetType) -> literals_pb2.StructuredDataset:
+    async def encode(self, dataframe: Any, structured_dataset_type: types_pb2.StructuredDatasetType) -> literals_pb2.StructuredDataset:
         raise NotImplementedError
 
 
@@ -148,12 +149,18 @@ class DataFrameDecoder:
     def supported_format(self) -> str:
         return self._supported_format
 
-    def decode(self, flyte_value: literals_pb2.StructuredDataset,
-               current_task_metadata: literals_pb2.StructuredDatasetMetadata) -> Any:
+    async def decode(self, flyte_value: literals_pb2.StructuredDataset,
+                     current_task_metadata: literals_pb2.StructuredDatasetMetadata) -> Any:
         raise NotImplementedError
 
 
 _Handler = typing.Union[DataFrameEncoder, DataFrameDecoder]
+
+
+async def _maybe_await(result: Any) -> Any:
+    """The SDK declares `encode`/`decode` as coroutines (and plugins written for it are); a
+    plain method that returns its result is accepted too."""
+    return await result if inspect.isawaitable(result) else result
 
 
 def _is_pandas_type(t: Any) -> bool:
@@ -268,7 +275,7 @@ class DataFrameTransformerEngine(TypeTransformer[Any]):
             if encoder_found:
                 protocol = self.DEFAULT_PROTOCOLS.get(type(python_val), "file")
                 encoder = self.get_encoder(type(python_val), protocol, sd_type.format)
-                sd = encoder.encode(DataFrame.from_df(python_val), sd_type)
+                sd = await _maybe_await(encoder.encode(DataFrame.from_df(python_val), sd_type))
                 return Literal(scalar=literals_pb2.Scalar(structured_dataset=sd))
             python_val = DataFrame.from_df(python_val)
         if python_val.uri is None:
@@ -299,7 +306,7 @@ class DataFrameTransformerEngine(TypeTransformer[Any]):
             return frame
         if want in self.DECODERS:
             decoder = self.get_decoder(want, _protocol_of(sd.uri), sd.metadata.structured_dataset_type.format)
-            return decoder.decode(sd, sd.metadata)
+            return await _maybe_await(decoder.decode(sd, sd.metadata))
         return await frame.open(want).all()
 
     def guess_python_type(self, literal_type: LiteralType) -> Any:
