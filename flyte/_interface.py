@@ -25,6 +25,8 @@ _UTC = datetime.timezone.utc
 _MISSING_TYPE = type(dataclasses.MISSING)
 
 _EMPTY = inspect.Parameter.empty
+# Input annotations whose converters pass exactly these types: plain data (Interface.plain_inputs)
+_PLAIN_INPUTS = frozenset((int, float, str, bool, bytes))
 
 
 class _Mismatch(Exception):
@@ -525,6 +527,9 @@ class TaskInterface(NativeInterface):
         # (name, converter, the type whose values pass unconverted or None): see _exact
         self._converters: tuple[tuple[str, Converter, Optional[type]], ...] = ()
         self.input_types: dict[str, Any] = {}
+        # Every input is annotated with a plain type (see _PLAIN_INPUTS): bound inputs are plain
+        # data, which flyte._serde.pack_scalars packs without a codec.
+        self.plain_inputs = False
         self.output_names: tuple[str, ...] = ()
         self.output_types: tuple[Any, ...] = ()
         self.multi_output = False
@@ -553,6 +558,9 @@ class TaskInterface(NativeInterface):
             if c is not None:
                 convs.append((n, c, getattr(c, "exact", None)))
         self._converters = tuple(convs)
+        self.plain_inputs = self.var_keyword is None and len(convs) == len(self.names) and all(
+            c[2] in _PLAIN_INPUTS for c in convs
+        )
         ret = hints.get("return", self.signature.return_annotation)
         if isinstance(ret, str):
             ret = Any

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
 from .._executor import AttemptExpired, WorkerLost
-from .._serde import SerializationError, digest
+from .._serde import SerializationError, digest, pack_plain, pack_scalars
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
     BaseRuntimeError,
@@ -45,6 +45,8 @@ if TYPE_CHECKING:
 
 _now = time.time
 _SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
+# packs plain data (see pack_scalars); the codec itself where msgpack is pure Python
+_PLAIN_PACK = pack_scalars or pack_plain
 # plain str values for records (see flyte._controller._recorder)
 _TASK = ActionKind.TASK.value
 _HIT, _MISS = CacheStatus.HIT.value, CacheStatus.MISS.value
@@ -115,11 +117,13 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     if parent.kind is KIND_TRACE:
         raise _nested_in_trace(rt, parent)
     run = parent.run
-    inputs = rt.iface.bind(rt.name, args, kwargs)
+    iface = rt.iface
+    inputs = iface.bind(rt.name, args, kwargs)
     try:
-        packed = run.codec.pack(inputs)
-    except SerializationError:
-        packed = encode_inputs(rt, run, inputs)  # raises, naming the input
+        # plain inputs (ints, strs...) need no codec: see pack_scalars
+        packed = _PLAIN_PACK(inputs) if iface.plain_inputs else run.codec.pack(inputs)
+    except (SerializationError, TypeError, OverflowError):  # TypeError, OverflowError: not plain after all
+        packed = encode_inputs(rt, run, inputs)  # with the codec, or raises naming the input
     group = current_group.get()
     aid = next_action_id(parent, packed, rt.name, group)
     call = Call(rt, parent, packed, aid, group, inputs)
@@ -170,7 +174,13 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
         iface = rt.iface
         if type(result) is not iface.output_exact:  # check_outputs would return it as it is
             result = iface.check_outputs(rt.name, result)
-        out = run.codec.pack(result)
+        if type(result) in _SCALARS:
+            try:
+                out = _PLAIN_PACK(result)  # no codec needed: see pack_scalars
+            except OverflowError:  # an int over 64 bits
+                out = run.codec.pack(result)
+        else:
+            out = run.codec.pack(result)
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     if frame.report is not None and rt.report:
@@ -401,12 +411,15 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
     gtoken = current_group.set(None) if group is not None else None  # a child starts outside the map's group
     batch: list = []
     out: list = []
-    scalars = _SCALARS
+    scalars, plain_pack, plain_inputs = _SCALARS, _PLAIN_PACK, rt.iface.plain_inputs
     try:
         for args, kwargs in calls:
             try:
                 inputs = bind(name, args, kwargs)
-                packed = encode_inputs(rt, run, inputs)
+                try:
+                    packed = plain_pack(inputs) if plain_inputs else encode_inputs(rt, run, inputs)
+                except (TypeError, OverflowError):  # not plain after all (see pack_scalars)
+                    packed = encode_inputs(rt, run, inputs)
             except BaseException as e:
                 out.append((False, e))
                 continue
@@ -426,7 +439,10 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
                 result = func(**kw)
                 if type(result) is not output_exact:
                     result = check_outputs(name, result)
-                packed_out = pack(result)
+                try:
+                    packed_out = plain_pack(result) if type(result) in scalars else pack(result)
+                except OverflowError:  # an int over 64 bits
+                    packed_out = pack(result)
             except BaseException as e:
                 if isinstance(e, (KeyboardInterrupt, SystemExit)):
                     raise
