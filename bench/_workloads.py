@@ -49,7 +49,15 @@ def map_sync(n: int) -> int:
     return sum(flyte.map(schild, range(n)))
 '''
 
-TASKS = TRIVIAL_TASKS + 'task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync}[mode]\n'
+# map_aio as bench_runtime has it (defined here, not in TRIVIAL_TASKS, which bench_runtime extends)
+_MAP_AIO = r'''
+@env.task
+async def map_aio(n: int) -> int:
+    return sum([v async for v in flyte.map.aio(child, range(n))])
+'''
+
+TASKS = (TRIVIAL_TASKS + _MAP_AIO
+         + 'task = {"seq": seq, "gather": gather, "sync_seq": sync_seq, "map_sync": map_sync, "map_aio": map_aio}[mode]\n')
 
 CPU_BOUND_TASKS = r'''
 env = flyte.TaskEnvironment(name="cpu_bound")

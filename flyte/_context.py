@@ -196,7 +196,8 @@ class Frame:
         self.task_name = task_name
         self.short_name = short_name
         self.kind = kind
-        self.counts: Union[dict[int, int], CallCounts, None] = None  # made on first use: most actions call nothing
+        # made on first use (most actions call nothing); a count of 1 may be the first call's id (see next_seq)
+        self.counts: Union[dict[int, Any], CallCounts, None] = None  # int counts, or a str for 1
         self.lock: Optional[threading.Lock] = None  # made on first use: most actions call nothing
         self.attempt = 1
         self.report: Any = None
@@ -206,7 +207,11 @@ class Frame:
 
     def next_seq(self, key: int) -> int:
         """The number of this call among the calls this frame made under `key` (1 for the first);
-        `key` is a nonzero int below 2**64."""
+        `key` is a nonzero int below 2**64.
+
+        `flyte._controller._ids.next_action_id` counts a key's first call itself, without the
+        lock (see `first_after_compaction`): in the dict, a key counted once may hold the id
+        string of its first call instead of 1."""
         lock = self.lock
         if lock is None:
             with _lock_creation:  # a sync body may fan out to threads that call tasks
@@ -217,10 +222,27 @@ class Frame:
                 counts = self.counts = {}
             if isinstance(counts, CallCounts):
                 return counts.next(key)
-            n = counts[key] = counts.get(key, 0) + 1
+            n = counts.get(key, 0)
+            n = counts[key] = 2 if type(n) is str else n + 1
             if len(counts) > COMPACT_COUNTS_AFTER:
-                self.counts = CallCounts(counts)
+                # Swapped in before it is filled: a lock-free first count that starts now sees
+                # it and takes the lock; one that went into the dict after it was emptied finds
+                # its mark still there (first_after_compaction).
+                compact = self.counts = CallCounts()
+                while counts:
+                    k, v = counts.popitem()
+                    for _ in range(1 if type(v) is str else v):
+                        compact.next(k)
             return n
+
+    def first_after_compaction(self, key: int, counts: dict, mark: str) -> int:
+        """A lock-free first count put `mark` under `key` in `counts`, which has since been
+        replaced by a `CallCounts`: 1 if the mark was moved there with the rest, else count it now."""
+        assert self.lock is not None
+        with self.lock:
+            if counts.get(key) is not mark:
+                return 1
+            return self.counts.next(key)  # type: ignore[union-attr]
 
 
 _lock_creation = threading.Lock()

@@ -25,6 +25,8 @@ _UTC = datetime.timezone.utc
 _MISSING_TYPE = type(dataclasses.MISSING)
 
 _EMPTY = inspect.Parameter.empty
+# Input annotations whose converters pass exactly these types: plain data (Interface.plain_inputs)
+_PLAIN_INPUTS = frozenset((int, float, str, bool, bytes))
 
 
 class _Mismatch(Exception):
@@ -525,11 +527,15 @@ class TaskInterface(NativeInterface):
         # (name, converter, the type whose values pass unconverted or None): see _exact
         self._converters: tuple[tuple[str, Converter, Optional[type]], ...] = ()
         self.input_types: dict[str, Any] = {}
+        # Every input is annotated with a plain type (see _PLAIN_INPUTS): bound inputs are plain
+        # data, which flyte._serde.pack_scalars packs without a codec.
+        self.plain_inputs = False
         self.output_names: tuple[str, ...] = ()
         self.output_types: tuple[Any, ...] = ()
         self.multi_output = False
         self._output_convs: tuple[Optional[Converter], ...] = ()
-        self._output_exact: Optional[type] = None  # a single output of exactly this type passes as it is
+        # A single output of exactly this type passes check_outputs as it is: a caller may skip the call.
+        self.output_exact: Optional[type] = None
         self.has_return_annotation = sig.return_annotation is not _EMPTY
 
     def __getstate__(self) -> dict[str, Any]:
@@ -552,6 +558,9 @@ class TaskInterface(NativeInterface):
             if c is not None:
                 convs.append((n, c, getattr(c, "exact", None)))
         self._converters = tuple(convs)
+        self.plain_inputs = self.var_keyword is None and len(convs) == len(self.names) and all(
+            c[2] in _PLAIN_INPUTS for c in convs
+        )
         ret = hints.get("return", self.signature.return_annotation)
         if isinstance(ret, str):
             ret = Any
@@ -561,7 +570,7 @@ class TaskInterface(NativeInterface):
         # callers get the bare value (the SDK's behaviour).
         self._single_namedtuple = ret if _is_namedtuple(ret) and len(ret._fields) == 1 else None
         self._output_convs = tuple(_compile(t) for t in self.output_types)
-        self._output_exact = (getattr(self._output_convs[0], "exact", None)
+        self.output_exact = (getattr(self._output_convs[0], "exact", None)
                               if len(self._output_convs) == 1 and not self.multi_output else None)
         self._compiled = True
 
@@ -656,7 +665,7 @@ class TaskInterface(NativeInterface):
                         raise RuntimeDataValidationError(name, m, task_name) from None
                 converted.append(v)
             return tuple(converted)  # a NamedTuple reaches callers as a plain tuple
-        if type(value) is self._output_exact:
+        if type(value) is self.output_exact:
             return value
         if self._single_namedtuple is not None and isinstance(value, self._single_namedtuple):
             value = value[0]

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple, Optional
 
 from .._context import KIND_REMOTE, KIND_TASK, KIND_TRACE, Frame, RunState, current_frame, current_group
 from .._executor import AttemptExpired, WorkerLost
-from .._serde import SerializationError, digest
+from .._serde import SerializationError, digest, pack_plain, pack_scalars
 from .._store import ActionKind, CacheStatus, Phase
 from ..errors import (
     BaseRuntimeError,
@@ -46,6 +46,8 @@ if TYPE_CHECKING:
 
 _now = time.time
 _SCALARS = frozenset((int, float, str, bool, bytes, type(None)))
+# packs plain data (see pack_scalars); the codec itself where msgpack is pure Python
+_PLAIN_PACK = pack_scalars or pack_plain
 # plain str values for records (see flyte._controller._recorder)
 _TASK = ActionKind.TASK.value
 _HIT, _MISS = CacheStatus.HIT.value, CacheStatus.MISS.value
@@ -53,18 +55,31 @@ _SUCCEEDED, _FAILED, _ABORTED, _TIMED_OUT = (p.value for p in (Phase.SUCCEEDED, 
 ROOT_ACTION = "a0"
 
 
-class Call:
-    """A prepared call: everything the attempt loop needs, or the answer when none is needed."""
+class Call(Frame):
+    """A prepared call: everything the attempt loop needs, or the answer when none is needed;
+    and, while its action runs, the action's frame (what its body sees as `current_frame`): one
+    object per child instead of two."""
 
-    __slots__ = ("aid", "cache_key", "done", "group", "inputs", "packed", "parent", "record", "rt", "run", "start",
-                 "value")
+    __slots__ = ("cache_key", "done", "group", "inputs", "packed", "parent", "record", "rt", "start", "value")
 
     def __init__(self, rt: TaskRuntime, parent: Frame, packed: bytes, aid: str, group: Optional[str], inputs: dict):
+        # The frame's fields, set here rather than by Frame.__init__: one call per child, not two.
+        self.run = parent.run
+        self.id = aid
+        self.task_name = rt.name
+        self.short_name = rt.short_name
+        self.kind = KIND_TASK
+        self.counts = None
+        self.lock = None
+        self.attempt = 1
+        self.report = None
+        self.checkpoint = None
+        self.task = rt.task
+        self.parent_id = parent.id
+        # The call's own.
         self.rt = rt
         self.parent = parent
-        self.run = parent.run
         self.packed = packed
-        self.aid = aid
         self.group = group
         self.inputs = inputs
         self.cache_key: Optional[str] = None
@@ -72,6 +87,11 @@ class Call:
         self.value: Any = None
         self.start = 0.0
         self.record: Any = None  # the started ActionRecord
+
+    @property
+    def aid(self) -> str:
+        """The action's id (= `id`)."""
+        return self.id
 
 
 def encode_inputs(rt: TaskRuntime, run: RunState, inputs: dict) -> bytes:
@@ -98,11 +118,13 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     if parent.kind is KIND_TRACE:
         raise _nested_in_trace(rt, parent)
     run = parent.run
-    inputs = rt.iface.bind(rt.name, args, kwargs)
+    iface = rt.iface
+    inputs = iface.bind(rt.name, args, kwargs)
     try:
-        packed = run.codec.pack(inputs)
-    except SerializationError:
-        packed = encode_inputs(rt, run, inputs)  # raises, naming the input
+        # plain inputs (ints, strs...) need no codec: see pack_scalars
+        packed = _PLAIN_PACK(inputs) if iface.plain_inputs else run.codec.pack(inputs)
+    except (SerializationError, TypeError, OverflowError):  # TypeError, OverflowError: not plain after all
+        packed = encode_inputs(rt, run, inputs)  # with the codec, or raises naming the input
     group = current_group.get()
     aid = next_action_id(parent, packed, rt.name, group)
     call = Call(rt, parent, packed, aid, group, inputs)
@@ -150,8 +172,16 @@ def _record_cache_hit(call: Call, outputs: bytes) -> None:
 def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
     rt, run = call.rt, call.run
     try:
-        result = rt.iface.check_outputs(rt.name, result)
-        out = run.codec.pack(result)
+        iface = rt.iface
+        if type(result) is not iface.output_exact:  # check_outputs would return it as it is
+            result = iface.check_outputs(rt.name, result)
+        if type(result) in _SCALARS:
+            try:
+                out = _PLAIN_PACK(result)  # no codec needed: see pack_scalars
+            except OverflowError:  # an int over 64 bits
+                out = run.codec.pack(result)
+        else:
+            out = run.codec.pack(result)
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     if frame.report is not None and rt.report:
@@ -233,10 +263,10 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     except a blocking loop (`_SYNC`), which leaves it in `call.value` and returns None: iterated
     to its end (see `submit_sync`), it then ends with no StopIteration object made and caught."""
     rt, run = call.rt, call.run
-    rec = call.record = run.recorder.action(call.aid, call.parent.id, rt.name, rt.short_name, call.group, _TASK,
+    rec = call.record = run.recorder.action(call.id, call.parent_id, rt.name, rt.short_name, call.group, _TASK,
                                             call.packed, _MISS if call.cache_key else None)
     call.start = rec[9]
-    frame = Frame(run, call.aid, rt.name, rt.short_name, KIND_TASK, rt.task, call.parent.id)
+    frame = call  # the call is its action's frame
     token = current_frame.set(frame)
     gtoken = current_group.set(None) if call.group is not None else None  # a child starts outside its caller's group
     env = _environ.push(rt.env) if rt.env else None
@@ -247,7 +277,6 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     # that call saves one per attempt on the most common path (the controller never asks which
     # executor it has, only what it does).
     direct = executor.calls_untimed_bodies_here and not timed
-    run_body = executor.run_sync if blocking else executor.run_async
     # The body's inputs: a private copy, except that immutable scalars need none.
     inputs = call.inputs if _SCALARS.issuperset(map(type, call.inputs.values())) else None
     attempt = 0
@@ -263,9 +292,9 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 else:
                     budget = _attempt_budget(rt, call) if timed else None
                     if blocking:
-                        result = run_body(call, frame, kw, budget)
+                        result = executor.run_sync(call, frame, kw, budget)
                     else:
-                        result = await run_body(call, frame, kw, budget)
+                        result = await executor.run_async(call, frame, kw, budget)
                 if blocking:  # the value goes on the call: the loop ends without a StopIteration to catch
                     call.value = _succeeded(call, frame, result)
                     return None
@@ -387,19 +416,23 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
     codec, recorder = run.codec, run.recorder
     pack, unpack = codec.pack, codec.unpack
     action, finished = recorder.action, recorder.finished
-    bind, check_outputs = rt.iface.bind, rt.iface.check_outputs
+    rt.iface.ensure_compiled()
+    bind, check_outputs, output_exact = rt.iface.bind, rt.iface.check_outputs, rt.iface.output_exact
     func, name, short, task = rt.func, rt.name, rt.short_name, rt.task
     pid, resumed = parent.id, run.resumed
     group = current_group.get()
     gtoken = current_group.set(None) if group is not None else None  # a child starts outside the map's group
     batch: list = []
     out: list = []
-    scalars = _SCALARS
+    scalars, plain_pack, plain_inputs = _SCALARS, _PLAIN_PACK, rt.iface.plain_inputs
     try:
         for args, kwargs in calls:
             try:
                 inputs = bind(name, args, kwargs)
-                packed = encode_inputs(rt, run, inputs)
+                try:
+                    packed = plain_pack(inputs) if plain_inputs else encode_inputs(rt, run, inputs)
+                except (TypeError, OverflowError):  # not plain after all (see pack_scalars)
+                    packed = encode_inputs(rt, run, inputs)
             except BaseException as e:
                 out.append((False, e))
                 continue
@@ -416,8 +449,13 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
             try:
                 # Scalars are immutable: the child can have them as they are; anything else is a copy.
                 kw = inputs if scalars.issuperset(map(type, inputs.values())) else unpack(packed)
-                result = check_outputs(name, func(**kw))
-                packed_out = pack(result)
+                result = func(**kw)
+                if type(result) is not output_exact:
+                    result = check_outputs(name, result)
+                try:
+                    packed_out = plain_pack(result) if type(result) in scalars else pack(result)
+                except OverflowError:  # an int over 64 bits
+                    packed_out = pack(result)
             except BaseException as e:
                 if isinstance(e, (KeyboardInterrupt, SystemExit)):
                     raise

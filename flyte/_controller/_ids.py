@@ -6,6 +6,8 @@ from __future__ import annotations
 import hashlib
 from typing import TYPE_CHECKING, Optional
 
+from .._context import COMPACT_COUNTS_AFTER
+
 if TYPE_CHECKING:
     from .._context import Frame
 
@@ -52,5 +54,19 @@ def next_action_id(parent: Frame, packed_inputs: bytes, task_name: str, group: O
     else:
         head = _encode_head(pid, task_name, group)
     first = _md5(head + packed_inputs).hexdigest()[:25]
-    seq = parent.next_seq(int(first[:15], 16) or 1)
+    key = int(first[:15], 16) or 1
+    # The first call under a key (most calls) is counted without the frame's lock: one
+    # dict.setdefault, atomic under the GIL, puts this call's id (a new str object) there unless
+    # another call did first. Threads of a sync body calling tasks at once each either put
+    # their own id there or see another's and take the lock to count a repeat.
+    counts = parent.counts
+    if type(counts) is dict and len(counts) < COMPACT_COUNTS_AFTER:
+        if counts.setdefault(key, first) is first:
+            if parent.counts is counts:
+                return first
+            seq = parent.first_after_compaction(key, counts, first)  # another thread compacted it meanwhile
+        else:
+            seq = parent.next_seq(key)
+    else:
+        seq = parent.next_seq(key)
     return first if seq == 1 else action_id(parent.id, packed_inputs, task_name, seq, group)

@@ -4,7 +4,7 @@ a stored value looks like without running its code (`describe`, for `flyte get` 
 from typing import TYPE_CHECKING
 
 from .._lazy import lazy_attributes
-from ._codec import Codec, ExtCode, SerializationError, digest, pack_plain, unpack_plain
+from ._codec import Codec, ExtCode, SerializationError, digest, pack_plain, pack_scalars, unpack_plain
 from ._pickling import dumps
 from ._records import RecordType, register_record_type, resolve, type_key
 
@@ -19,6 +19,6 @@ __getattr__ = lazy_attributes(__name__, _LAZY, globals())
 
 __all__ = [
     "Bytes", "Codec", "ExtCode", "IORecord", "Pickled", "RecordType", "SerializationError", "Tuple", "Undecodable",
-    "describe", "digest", "dumps", "pack_plain", "register_record_type", "resolve", "to_json", "type_key",
+    "describe", "digest", "dumps", "pack_plain", "pack_scalars", "register_record_type", "resolve", "to_json", "type_key",
     "unpack_plain",
 ]

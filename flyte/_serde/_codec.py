@@ -111,6 +111,17 @@ class Codec:
 
 _PLAIN = Codec()
 
+# The values of plain types (None, bool, int, float, str, bytes; lists and dicts of them) pack
+# the same with or without a codec: its `default` never runs for them. One shared packer without
+# a `default` packs them with no Python call and no packer taken off a pool: msgpack's C packer
+# then runs no Python code at all, so nothing re-enters it and the GIL makes each pack atomic
+# across threads. Anything else (a dataclass, an int over 64 bits) raises TypeError or
+# OverflowError: pack it with the codec. None where msgpack is its pure-Python fallback, which
+# would not be atomic.
+pack_scalars: Optional[Callable[[Any], bytes]] = (
+    msgpack.Packer(use_bin_type=True, strict_types=True).pack if msgpack.Packer.__module__ == "msgpack._cmsgpack" else None
+)
+
 
 def pack_plain(value: Any) -> bytes:
     return _PLAIN.pack(value)

@@ -8,7 +8,9 @@ store keeps them up to date as it commits rows, the memory store computes them w
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from operator import countOf, itemgetter
 from typing import Optional
 
 from ._records import HITS_INDEX, PHASE_INDEX, ActionCounts, ActionGroup
@@ -18,6 +20,9 @@ from ._records import HITS_INDEX, PHASE_INDEX, ActionCounts, ActionGroup
 Tally = list
 _ATTEMPTS, _FIRST_START, _FIRST_ID, _LAST_END = 7, 8, 9, 10
 _NO_END = 0.0  # stored for "no member has finished"
+_KEY_FIELDS = itemgetter(0, 2, 5, 3, 4, 6)  # group_key's fields, before None becomes ""
+_BATCH_AT_ONCE = 8  # fewer rows than this: one by one is cheaper than the passes of add_finished
+_PHASE, _ATTEMPTS_OF, _START, _END, _CACHE = (itemgetter(i) for i in (7, 8, 9, 10, 15))
 
 
 def group_key(row: tuple) -> tuple:
@@ -51,6 +56,42 @@ class GroupTallies:
         if row[15] == "hit":
             t[HITS_INDEX] += 1
         end = row[10]
+        if end is not None and end > t[_LAST_END]:
+            t[_LAST_END] = end
+
+    def add_finished(self, rows: Sequence[tuple]) -> None:
+        """Count `rows`, none of them counted before (a packed batch of siblings): `add` for
+        each, but when they are many, finished and all of one group (the common case: one
+        task's children of one parent), counted with one pass of C per field instead of
+        Python per row."""
+        if len(rows) < _BATCH_AT_ONCE:
+            for row in rows:
+                self.add(row)
+            return
+        keys = set(map(_KEY_FIELDS, rows))
+        phases = list(map(_PHASE, rows))
+        starts = list(map(_START, rows))
+        if len(keys) != 1 or "RUNNING" in phases or None in starts:
+            for row in rows:
+                self.add(row)
+            return
+        run, parent, group, task, short, kind = keys.pop()
+        key = (run, parent or "", group or "", task, short, kind)
+        first = min(starts)
+        t = self.tallies.get(key)
+        if t is None:
+            t = self.tallies[key] = [0, 0, 0, 0, 0, 0, 0, 0, first, rows[starts.index(first)][1], _NO_END]
+        elif first < t[_FIRST_START]:
+            t[_FIRST_START], t[_FIRST_ID] = first, rows[starts.index(first)][1]
+        succeeded = countOf(phases, "SUCCEEDED")
+        t[PHASE_INDEX["SUCCEEDED"]] += succeeded
+        if succeeded != len(phases):
+            for phase, n in Counter(phases).items():
+                if phase != "SUCCEEDED":
+                    t[PHASE_INDEX[phase]] += n
+        t[_ATTEMPTS] += sum(filter(None, map(_ATTEMPTS_OF, rows)))
+        t[HITS_INDEX] += countOf(map(_CACHE, rows), "hit")
+        end = max(filter(None, map(_END, rows)), default=None)
         if end is not None and end > t[_LAST_END]:
             t[_LAST_END] = end
 

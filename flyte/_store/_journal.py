@@ -43,6 +43,7 @@ import msgpack
 from ._errors import translate
 
 _HEADER = struct.Struct("<II")  # payload length, crc32(payload)
+pack_header = _HEADER.pack_into  # (map, offset, payload length, crc32): also SQLiteStore.action_finished's
 SEGMENT_BYTES = 8 * 1024 * 1024
 MIN_SEGMENT_BYTES = 64 * 1024  # what is tried when a full segment does not fit on the disk
 NOTE_BYTES = 4096  # reserved in each owner's lock file for the reason its journal stopped
@@ -107,10 +108,6 @@ class OwnerLock:
         os.close(self.fd)
 
 
-class SegmentFull(Exception):
-    """The record does not fit in what is left of this segment."""
-
-
 def segment_path(directory: Path, owner: str, number: int) -> Path:
     return directory / f"{owner}-{number:06d}.journal"
 
@@ -148,15 +145,21 @@ class JournalSegment:
         os.rename(self.path, path)
         self.path = path
 
-    def append(self, payload: bytes) -> None:
-        n = len(payload)
-        start = self.offset + _HEADER.size
-        end = start + n
-        if end + _HEADER.size > self.size:
-            raise SegmentFull()
-        self.map[start:end] = payload
-        self.map[self.offset:start] = _HEADER.pack(n, zlib.crc32(payload))
+    def append(self, payload: bytes) -> bool:
+        """Append one record; False (nothing written) when it does not fit in what is left.
+
+        The payload is written before the header that makes it visible, the header straight
+        into the map (no bytes object and slice for it): a kill between the two leaves zeros
+        where a reader looks for the header."""
+        # SQLiteStore.action_finished has a copy of this (its hot path): change both together.
+        offset = self.offset
+        end = offset + 8 + len(payload)  # 8: _HEADER.size
+        if end + 8 > self.size:
+            return False
+        self.map[offset + 8 : end] = payload
+        pack_header(self.map, offset, len(payload), zlib.crc32(payload))
         self.offset = end
+        return True
 
     def reset(self) -> None:
         """Forget every record (zero what was written) so the segment can be used again: its

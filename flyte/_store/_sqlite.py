@@ -27,6 +27,7 @@ import threading
 import time
 import urllib.parse
 import weakref
+import zlib
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Callable, NamedTuple, Optional, TypeVar
@@ -52,10 +53,10 @@ from ._journal import (
     DeadOwner,
     JournalSegment,
     OwnerLock,
-    SegmentFull,
     claim_dead_owners,
     new_owner_id,
     owner_alive,
+    pack_header,
     read_records,
     segment_number,
     segments_of,
@@ -221,11 +222,42 @@ assert _INPUTS_AT[len(ACTION_COLUMNS)] == 11 and ACTION_COLUMNS.index("outputs")
 assert RUN_COLUMNS.index("outputs") == _INPUTS_AT[len(RUN_COLUMNS)] + 1
 
 
-def _batch_row(rows: list) -> tuple:
+class PackedRows(list):
+    """Action rows stored together (one action_batches row), with their msgpack encoding when
+    the journal has made it already (`blob`): a commit then copies bytes instead of encoding
+    every row a second time (~5,000 instructions a row)."""
+
+    __slots__ = ("blob",)  # set by whoever has the encoding; unset: none (list's own __init__, no Python call)
+    blob: bytes
+
+
+# A journal record is the msgpack array (kind, row): this many bytes come before the row.
+_KIND_PREFIX = len(msgpack.packb((J_ACTION, None))) - 1
+assert _KIND_PREFIX == len(msgpack.packb((J_ACTIONS, None))) - 1
+
+
+def _array_header(n: int) -> bytes:
+    """The msgpack header of an array of `n` items (the format's fixarray, array 16, array 32)."""
+    if n < 16:
+        return bytes((0x90 | n,))
+    return b"\xdc" + n.to_bytes(2, "big") if n < 0x10000 else b"\xdd" + n.to_bytes(4, "big")
+
+
+def _batch_row(rows: list, payloads: Optional[dict] = None) -> tuple:
+    """The action_batches row of `rows`. `payloads`: journal records of finished rows by
+    (run, id), whose encodings of the rows are reused when they are all there."""
     starts = [r[9] or 0.0 for r in rows]
     parents = {r[2] for r in rows}
     parent = parents.pop() if len(parents) == 1 else None
-    return (rows[0][0], msgpack.packb(rows, use_bin_type=True), min(starts), max(starts), parent)
+    blob = getattr(rows, "blob", None)
+    if blob is None and payloads:
+        try:
+            blob = _array_header(len(rows)) + b"".join([payloads[(r[0], r[1])][_KIND_PREFIX:] for r in rows])
+        except KeyError:
+            pass
+    if blob is None:
+        blob = msgpack.packb(rows, use_bin_type=True)
+    return (rows[0][0], blob, min(starts), max(starts), parent)
 
 
 def recount(conn: sqlite3.Connection, run: str) -> None:
@@ -327,9 +359,9 @@ class SQLiteStore:
     __slots__ = (
         "__weakref__", "_actions", "_attempts", "_batches", "_cache", "_closed", "_committing", "_conn", "_db_lock",
         "_durable", "_flush_interval", "_flush_lock", "_full_segments", "_hot_parent", "_hot_run",
-        "_lock", "_log_pending", "_log_times", "_logs", "_owner_lock", "_packer", "_replaced", "_reports", "_running",
+        "_lock", "_log_pending", "_log_times", "_logs", "_owner_lock", "_packer", "_payloads", "_replaced", "_reports", "_running",
         "_runs", "_segment",
-        "_segment_no", "_spare", "_unlocked", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
+        "_segment_no", "_spare", "_started", "_unlocked", "_wake", "_writer", "blobs", "home", "journal_dir", "log_limit", "owner", "path",
         "read_only", "recovered_runs", "recovery_errors",
     )
 
@@ -350,9 +382,15 @@ class SQLiteStore:
         # buffered rows (plain tuples in record order) until the next commit
         self._actions: dict[tuple, tuple] = {}
         self._committing: dict[tuple, tuple] = {}  # the rows a flush in progress is committing
+        # Started rows of child actions (not run roots), added without the lock (action_started)
+        self._started: dict[tuple, tuple] = {}
+        # The journal records of the finished rows in _actions: for a finished (non-RUNNING) row
+        # there, the record action_finished journaled it with (only action_started writes other
+        # rows there, and those are RUNNING).
+        self._payloads: dict[tuple, bytes] = {}
         self._runs: dict[str, tuple] = {}
         self._attempts: list[tuple] = []
-        self._batches: list[list[tuple]] = []
+        self._batches: list[PackedRows] = []
         self._cache: dict[str, tuple] = {}
         # Per run, the actions whose start is durable (journaled or committed): a finished child
         # makes its parent's start durable first, so that a kill never leaves an orphan.
@@ -729,19 +767,22 @@ class SQLiteStore:
             self._owner_lock.clear_note()
         return seg
 
-    def _journal(self, kind: str, row: tuple) -> None:
-        # Caller holds self._lock.
+    def _journal(self, kind: str, row: tuple) -> bytes:
+        """Journal one record; returns it. Caller holds self._lock."""
         payload = self._packer.pack((kind, row))  # = pack_record(kind, row), without a Packer per record
         seg = self._segment
-        if seg is None:
-            seg = self._segment = self._new_segment(len(payload))
-        try:
-            seg.append(payload)
-        except SegmentFull:
-            new = self._new_segment(len(payload))  # may raise: then nothing changed
-            self._full_segments.append(seg)  # kept until the batch that covers it is committed
-            seg = self._segment = new
-            seg.append(payload)
+        if seg is None or not seg.append(payload):
+            self._journal_in_new_segment(payload)
+        return payload
+
+    def _journal_in_new_segment(self, payload: bytes) -> None:
+        """Append `payload` to a new segment: there is none yet, or the current one is full.
+        Caller holds self._lock."""
+        new = self._new_segment(len(payload))  # may raise: then nothing changed
+        if self._segment is not None:
+            self._full_segments.append(self._segment)  # kept until the batch that covers it is committed
+        self._segment = new
+        new.append(payload)
 
     def _offload(self, data: Optional[bytes]) -> Optional[bytes]:
         if data is None or len(data) <= INLINE_LIMIT:
@@ -774,7 +815,8 @@ class SQLiteStore:
             durable = self._durable[run] = set()
         elif aid in durable:
             return
-        row = self._actions.get((run, aid)) or self._committing.get((run, aid))
+        key = (run, aid)
+        row = self._started.get(key) or self._actions.get(key) or self._committing.get(key)
         if row is not None and row[12] is None and row[7] == Phase.RUNNING.value:
             self._journal(J_ACTION, self._offload_row(row))
         durable.add(aid)  # a row in neither buffer is committed already (or has no start record)
@@ -784,11 +826,14 @@ class SQLiteStore:
         """Buffered only, as an action that never finishes needs no durability beyond its run's;
         except a run's root, which is journaled: a tree read after a kill always has its root."""
         row = record[:]
-        key = (row[0], row[1])
+        if row[2] is not None:
+            # One dict store, atomic under the GIL: no lock. action_finished takes the row out
+            # (under the lock) or a commit does, moving it to the rows it commits.
+            self._started[(row[0], row[1])] = row
+            return
         with self._lock:
-            self._actions[key] = row
-            if row[2] is None:
-                self._durable_start(row[0], row[1])
+            self._actions[(row[0], row[1])] = row
+            self._durable_start(row[0], row[1])
 
     def action_finished(self, record: ActionRecord) -> None:
         """Durable when this returns, after its parent's start, with the output its last attempt wrote so far."""
@@ -807,8 +852,20 @@ class SQLiteStore:
                     self._hot_run, self._hot_parent = row[0], parent
             if self._log_pending:  # some action wrote something: is it this one?
                 self._journal_log((row[0], row[1], row[8]))
-            self._journal(J_ACTION, row)
+            payload = self._packer.pack((J_ACTION, row))  # self._journal(J_ACTION, row), inlined
+            seg = self._segment
+            # seg.append(payload), inlined too (see JournalSegment.append: payload, then header)
+            n = len(payload)
+            offset = seg.offset if seg is not None else 0
+            if seg is not None and offset + n + 16 <= seg.size:
+                seg.map[offset + 8 : offset + 8 + n] = payload
+                pack_header(seg.map, offset, n, zlib.crc32(payload))
+                seg.offset = offset + 8 + n
+            else:
+                self._journal_in_new_segment(payload)
             self._actions[key] = row
+            self._payloads[key] = payload
+            self._started.pop(key, None)
 
     def _journal_log(self, key: tuple) -> None:
         # Caller holds self._lock. The piece stays pending: the next commit stores it.
@@ -818,7 +875,10 @@ class SQLiteStore:
 
     def actions_finished(self, rows: Sequence[ActionRecord]) -> None:
         """Several finished actions of one run, durable together when this returns (one journal
-        record) and stored together (one batch row), with the output they wrote."""
+        record) and stored together (one batch row), with the output they wrote. Fewer than
+        `PACK_MIN` (a map's chunk while its items are slow) are buffered as single finished rows
+        instead, which the commit packs with their siblings: one batch row per item would cost
+        an insert each."""
         if not rows:
             return
         offloaded = [self._offload_row(r[:]) for r in rows]
@@ -832,8 +892,17 @@ class SQLiteStore:
             if self._log_pending:
                 for r in offloaded:
                     self._journal_log((r[0], r[1], r[8]))
-            self._journal(J_ACTIONS, tuple(offloaded))
-            self._batches.append(offloaded)
+            payload = self._journal(J_ACTIONS, tuple(offloaded))
+            if len(offloaded) < PACK_MIN:
+                actions, payloads = self._actions, self._payloads
+                for r in offloaded:
+                    key = (r[0], r[1])
+                    actions[key] = r
+                    payloads.pop(key, None)  # a record of an earlier end of this action would be stale
+                return
+            batch = PackedRows(offloaded)
+            batch.blob = payload[_KIND_PREFIX:]
+            self._batches.append(batch)
 
     def attempt_failed(self, record: AttemptRecord) -> None:
         """Durable when this returns, with the output the attempt wrote."""
@@ -933,11 +1002,19 @@ class SQLiteStore:
         Raises a `StoreError` (the records stay buffered and journaled) when it cannot."""
         with self._flush_lock:
             with self._lock:
-                if not (self._actions or self._runs or self._attempts or self._cache or self._batches
-                        or self._log_pending or self._reports):
+                if not (self._actions or self._started or self._runs or self._attempts or self._cache
+                        or self._batches or self._log_pending or self._reports):
                     return
                 batches, self._batches = self._batches, []
                 actions, self._actions = self._actions, {}
+                if self._started:
+                    # Taken out key by key, not swapped: action_started adds to this dict without
+                    # the lock, and a row added after this copy stays for the next commit.
+                    moved = list(self._started.items())
+                    for key, _ in moved:
+                        del self._started[key]
+                    actions.update(moved)  # newer than a finished row of the same action there
+                payloads, self._payloads = self._payloads, {}
                 self._committing = actions
                 runs, self._runs = self._runs, {}
                 attempts, self._attempts = self._attempts, []
@@ -965,7 +1042,7 @@ class SQLiteStore:
                         if rows:
                             conn.executemany(_UPSERT_ACTION, rows)
                         if packed:
-                            conn.executemany(_INSERT_BATCH, [_batch_row(b) for b in packed])
+                            conn.executemany(_INSERT_BATCH, [_batch_row(b, payloads) for b in packed])
                         if attempts:
                             conn.executemany(_UPSERT_ATTEMPT, attempts)
                         if cache:
@@ -994,7 +1071,8 @@ class SQLiteStore:
             except BaseException as e:
                 with self._lock:  # put it all back; the journal still has the durable part
                     for akey, arow in actions.items():
-                        self._actions.setdefault(akey, arow)
+                        if self._actions.setdefault(akey, arow) is arow and akey in payloads:
+                            self._payloads[akey] = payloads[akey]
                     self._committing = {}
                     for rname, rrow in runs.items():
                         self._runs.setdefault(rname, rrow)
@@ -1087,8 +1165,7 @@ class SQLiteStore:
                 ended.append(key)
             add(r, was)
         for batch in batches:
-            for r in batch:
-                add(r)
+            tallies.add_finished(batch)
         return tallies.rows(), started, ended
 
     def close(self) -> None:

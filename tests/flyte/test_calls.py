@@ -123,6 +123,46 @@ def test_a_frame_counts_the_same_before_and_after_it_compacts_its_counts():
     assert isinstance(frame.counts, CallCounts)
 
 
+@pytest.mark.parametrize("compact_after", [64, 1 << 30])
+def test_threads_numbering_calls_of_one_frame_at_once_never_share_an_id(monkeypatch, compact_after):
+    """A sync body may fan out to threads that call tasks: the first call under a key is counted
+    without the frame's lock, so identical calls racing (and a compaction racing them) must
+    still get the numbers 1..k, each once."""
+    import collections
+    import random
+    import sys
+
+    from flyte._context import Frame
+    from flyte._controller import _ids
+
+    monkeypatch.setattr("flyte._context.COMPACT_COUNTS_AFTER", compact_after)
+    monkeypatch.setattr(_ids, "COMPACT_COUNTS_AFTER", compact_after)
+    frame = Frame(None, "a1", "t", "t")  # type: ignore[arg-type]
+    inputs = [bytes([i % 7]) + i.to_bytes(4, "little") if i % 3 else bytes([i % 5]) for i in range(600)]
+    threads, barrier, got = 8, threading.Barrier(8), collections.defaultdict(list)
+
+    def caller(seed: int) -> None:
+        mine = inputs[:]
+        random.Random(seed).shuffle(mine)
+        barrier.wait()
+        for packed in mine:
+            got[packed].append(_ids.next_action_id(frame, packed, "t", None))
+
+    old = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter will
+    try:
+        workers = [threading.Thread(target=caller, args=(i,)) for i in range(threads)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+    finally:
+        sys.setswitchinterval(old)
+    for packed, ids in got.items():
+        want = {_ids.action_id("a1", packed, "t", seq, None) for seq in range(1, len(ids) + 1)}
+        assert sorted(ids) == sorted(want), packed
+
+
 @env.task
 async def fan_out_with_repeats(n: int) -> list[int]:
     # every input three times: 3n calls, n distinct
@@ -355,3 +395,46 @@ def test_namedtuple_outputs_reach_callers_like_the_sdk():
     outputs = flyte.run(nt_fit, 7).outputs()
     assert repr(outputs) == "ActionOutputs(o0=4.5, o1=7.0)"
     assert (outputs[0], outputs[1]) == (4.5, 7.0)
+
+
+@env.task
+async def times_big(x: int) -> int:
+    return x * 2**70
+
+
+@env.task
+def sync_times_big(x: int) -> int:
+    return x * 2**70
+
+
+@env.task
+async def async_big_numbers(x: int) -> list[int]:
+    a = await times_big(x)  # an int over 64 bits out
+    return [a, await times_big(a)]  # ... and in
+
+
+@env.task
+def sync_big_numbers(x: int) -> list[int]:
+    return [sync_times_big(x), *flyte.map(sync_times_big, [x, x * 2**70])]
+
+
+def test_ints_over_64_bits_pass_in_and_out_of_plain_tasks():
+    # Plain inputs and outputs skip the codec (flyte._serde.pack_scalars); what msgpack cannot
+    # hold plainly still goes through it.
+    a = 3 * 2**70
+    for task, expected in ((async_big_numbers, [a, a * 2**70]), (sync_big_numbers, [a, a, a * 2**70])):
+        run = flyte.run(task, 3)
+        assert run.outputs()[0] == expected
+        assert all(x["phase"] == "SUCCEEDED" for x in run.actions())
+
+
+def test_plain_data_packs_as_the_codec_packs_it():
+    # Recorded inputs (and the action ids hashed from them) do not depend on which packed them.
+    from flyte._serde import Codec, pack_scalars
+
+    assert pack_scalars is not None  # msgpack's C extension
+    for value in [{"x": 1, "y": "s", "z": 2.5, "b": b"\x00", "t": True, "n": None}, 7, "s", [1, [2, {"k": 3}]], -(2**63)]:
+        assert pack_scalars(value) == Codec().pack(value)
+    for value in [2**64, {"x": (1, 2)}, {"x": 2**70}]:
+        with pytest.raises((TypeError, OverflowError)):
+            pack_scalars(value)

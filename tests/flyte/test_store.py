@@ -262,3 +262,71 @@ def test_children_that_finish_between_commits_are_stored_packed_and_read_back_as
     counts = store.run_counts(["packed"])["packed"]
     assert counts.succeeded == 41 and counts.failed == 0
     db.close()
+
+
+def test_a_batch_stored_from_journal_records_decodes_to_its_rows(tmp_path):
+    """A commit stores finished siblings packed from the encodings the journal made of them;
+    what is stored is each row as recorded, and a row started again after it finished (so its
+    journal record is stale) is stored as its newest record."""
+    import msgpack
+
+    from flyte._store._sqlite import PACK_MIN, _array_header
+
+    for n in (0, 1, 15, 16, 1024, 65535, 65536):
+        assert msgpack.packb([None] * n)[: len(_array_header(n))] == _array_header(n)
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        rows = [_row("r", i)._replace(start_time=1.0 + i, outputs=bytes([i])) for i in range(PACK_MIN + 4)]
+        for r in rows:
+            store.action_finished(r)
+        store.action_started(rows[3]._replace(phase="RUNNING", outputs=None))  # a retry's new start
+        store.flush()
+        db = sqlite3.connect(store.path)
+        stored = [tuple(r) for (blob,) in db.execute("SELECT rows FROM action_batches WHERE run='r'")
+                  for r in msgpack.unpackb(blob, raw=False)]
+        db.close()
+        assert sorted(stored) == sorted(tuple(r) for i, r in enumerate(rows) if i != 3)
+        assert store.get_action("r", "id3").phase == "RUNNING"
+        assert [store.get_action("r", f"id{i}") for i in (0, 7)] == [rows[0], rows[7]]
+    finally:
+        store.close()
+
+
+def test_running_children_started_while_commits_run_are_all_committed(tmp_path):
+    """A child's start row is buffered without the store's lock; a commit running at the same
+    time takes what is there and leaves what comes after for the next one: none is lost."""
+    import sys
+    import threading
+
+    store = SQLiteStore(tmp_path, flush_interval=3600)
+    try:
+        store.action_started(_row("r", 0, phase="RUNNING", outputs=None)._replace(id="a0", parent=None))
+        per_thread, threads, barrier = 300, 3, threading.Barrier(4)
+
+        def starter(t: int) -> None:
+            barrier.wait()
+            for i in range(per_thread):
+                store.action_started(_row("r", t * 1000 + i, phase="RUNNING", outputs=None))
+
+        workers = [threading.Thread(target=starter, args=(t,)) for t in range(threads)]
+        old = sys.getswitchinterval()
+        sys.setswitchinterval(1e-6)  # switch threads as often as the interpreter will
+        try:
+            for w in workers:
+                w.start()
+            barrier.wait()
+            while any(w.is_alive() for w in workers):
+                store.flush()
+            for w in workers:
+                w.join()
+        finally:
+            sys.setswitchinterval(old)
+        store.flush()
+        running = [a for a in store.list_actions("r").actions if a.parent == "a0"]
+        assert len(running) == threads * per_thread and {a.phase for a in running} == {"RUNNING"}
+        store.action_finished(_row("r", 1001))  # a committed running row is replaced by its end
+        store.flush()
+        assert store.get_action("r", "id1001").phase == "SUCCEEDED"
+        assert store.run_counts(["r"])["r"].running == threads * per_thread  # the root and 899 children
+    finally:
+        store.close()
