@@ -23,6 +23,7 @@ import pytest
 
 from flyte._serde import Codec
 from flyte._store import Phase, SQLiteStore
+from tests.flyte.bind_mount import read_only_bind_mount
 
 PROGRAM = textwrap.dedent(
     """
@@ -431,18 +432,8 @@ def test_a_store_this_user_cannot_write_can_be_read(tmp_path):
 
 def test_a_read_only_mount_can_be_read(tmp_path):
     home, prog = _history(tmp_path, runs=2, n=3)
-    view = tmp_path / "ro-view"
-    view.mkdir()
-    proc = subprocess.run(["mount", "--bind", str(home), str(view)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot bind-mount here ({proc.stderr.strip()})")
-    try:
-        proc = subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"cannot make a read-only bind mount here ({proc.stderr.strip()})")
+    with read_only_bind_mount(home, tmp_path / "ro-view") as view:
         _read_only_checks(view, prog, lambda cmd: _as_cli(_flyte(view, *cmd)))
-    finally:
-        subprocess.run(["umount", "-l", str(view)], capture_output=True)
 
 
 def test_an_immutable_database_file_can_be_read(tmp_path):

@@ -28,6 +28,7 @@ from typing import Any, Callable, Optional
 import pytest
 
 from flyte._store import RunRecord, SQLiteStore
+from tests.flyte.bind_mount import read_only_bind_mount
 
 # Records run "w": a root, then children c0, c1, ... as fast as it can, each finished (durable in
 # the journal when action_finished returns: its id is then appended to DONE). With READERS=n, a
@@ -189,18 +190,8 @@ def read_only_view(tmp_path):
     """`home` and a read-only bind mount of it (root only; skipped with the reason elsewhere)."""
     home = tmp_path / "home"
     home.mkdir()
-    view = tmp_path / "ro-view"
-    view.mkdir()
-    proc = subprocess.run(["mount", "--bind", str(home), str(view)], capture_output=True, text=True)
-    if proc.returncode != 0:
-        pytest.skip(f"cannot bind-mount here ({proc.stderr.strip()})")
-    try:
-        proc = subprocess.run(["mount", "-o", "remount,bind,ro", str(view)], capture_output=True, text=True)
-        if proc.returncode != 0:
-            pytest.skip(f"cannot make a read-only bind mount here ({proc.stderr.strip()})")
+    with read_only_bind_mount(home, tmp_path / "ro-view") as view:
         yield home, view
-    finally:
-        subprocess.run(["umount", "-l", str(view)], capture_output=True)
 
 
 def _history(home: Path) -> None:
