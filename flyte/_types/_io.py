@@ -35,68 +35,59 @@ def _blob(uri: str, fmt: str, dims: int, digest: Optional[str]) -> Literal:
     return lit
 
 
-class FileTransformer(TypeTransformer[Any]):
+class _BlobRefTransformer(TypeTransformer[Any]):
+    """`flyte.io.File` or `Dir` as a blob literal: a reference (uri, format, hash), never the bytes.
+    The two differ only in the blob's dimensionality and what they are called."""
+
+    DIMS: int
+    KIND: str  # "single part" or "multipart", for messages
+
+    def get_literal_type(self, t: Any) -> LiteralType:
+        return LiteralType(blob=types_pb2.BlobType(format="", dimensionality=self.DIMS))
+
+    async def to_literal(self, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
+        if not isinstance(python_val, self.python_type):
+            raise TypeTransformerFailedError(f"Expected {self.name} object, received {type(python_val)}")
+        digest, uri = await _upload_if_lazy(python_val)
+        return _blob(uri, python_val.format, self.DIMS, digest)
+
+    async def to_python_value(self, lv: Literal, expected_python_type: Any) -> Any:
+        if not lv.scalar.HasField("blob"):
+            raise TypeTransformerFailedError(f"Expected blob literal, received {lv}")
+        blob = lv.scalar.blob
+        if blob.metadata.type.dimensionality != self.DIMS:
+            raise TypeTransformerFailedError(f"Expected {self.KIND} blob, received {blob.metadata.type.dimensionality}")
+        cls = get_underlying_type(expected_python_type)
+        cls = cls if isinstance(cls, type) and issubclass(cls, self.python_type) else self.python_type
+        # a directory's uri may end in a separator; its name is the last component either way
+        return cls(path=blob.uri, name=Path(blob.uri.rstrip("/")).name, format=blob.metadata.type.format,
+                   hash=lv.hash or None)
+
+    def guess_python_type(self, literal_type: LiteralType) -> Any:
+        if literal_type.HasField("blob") and literal_type.blob.dimensionality == self.DIMS \
+                and literal_type.blob.format != "PythonPickle":  # a pickled value (single part, see _pickle)
+            return self.python_type
+        raise ValueError(f"Cannot guess python type from {literal_type}")
+
+
+class FileTransformer(_BlobRefTransformer):
+    DIMS = types_pb2.BlobType.SINGLE
+    KIND = "single part"
+
     def __init__(self) -> None:
         from ..io import File
 
         super().__init__(name="File", t=File)
 
-    def get_literal_type(self, t: Any) -> LiteralType:
-        return LiteralType(blob=types_pb2.BlobType(format="", dimensionality=types_pb2.BlobType.SINGLE))
 
-    async def to_literal(self, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
-        if not isinstance(python_val, self.python_type):
-            raise TypeTransformerFailedError(f"Expected File object, received {type(python_val)}")
-        digest, uri = await _upload_if_lazy(python_val)
-        return _blob(uri, python_val.format, types_pb2.BlobType.SINGLE, digest)
+class DirTransformer(_BlobRefTransformer):
+    DIMS = types_pb2.BlobType.MULTIPART
+    KIND = "multipart"
 
-    async def to_python_value(self, lv: Literal, expected_python_type: Any) -> Any:
-        if not lv.scalar.HasField("blob"):
-            raise TypeTransformerFailedError(f"Expected blob literal, received {lv}")
-        blob = lv.scalar.blob
-        if blob.metadata.type.dimensionality != types_pb2.BlobType.SINGLE:
-            raise TypeTransformerFailedError(f"Expected single part blob, received {blob.metadata.type.dimensionality}")
-        cls = get_underlying_type(expected_python_type)
-        cls = cls if isinstance(cls, type) and issubclass(cls, self.python_type) else self.python_type
-        return cls(path=blob.uri, name=Path(blob.uri).name, format=blob.metadata.type.format, hash=lv.hash or None)
-
-    def guess_python_type(self, literal_type: LiteralType) -> Any:
-        if literal_type.HasField("blob") and literal_type.blob.dimensionality == types_pb2.BlobType.SINGLE \
-                and literal_type.blob.format != "PythonPickle":
-            return self.python_type
-        raise ValueError(f"Cannot guess python type from {literal_type}")
-
-
-class DirTransformer(TypeTransformer[Any]):
     def __init__(self) -> None:
         from ..io import Dir
 
         super().__init__(name="Dir", t=Dir)
-
-    def get_literal_type(self, t: Any) -> LiteralType:
-        return LiteralType(blob=types_pb2.BlobType(format="", dimensionality=types_pb2.BlobType.MULTIPART))
-
-    async def to_literal(self, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
-        if not isinstance(python_val, self.python_type):
-            raise TypeTransformerFailedError(f"Expected Dir object, received {type(python_val)}")
-        digest, uri = await _upload_if_lazy(python_val)
-        return _blob(uri, python_val.format, types_pb2.BlobType.MULTIPART, digest)
-
-    async def to_python_value(self, lv: Literal, expected_python_type: Any) -> Any:
-        if not lv.scalar.HasField("blob"):
-            raise TypeTransformerFailedError(f"Expected blob literal, received {lv}")
-        blob = lv.scalar.blob
-        if blob.metadata.type.dimensionality != types_pb2.BlobType.MULTIPART:
-            raise TypeTransformerFailedError(f"Expected multipart blob, received {blob.metadata.type.dimensionality}")
-        cls = get_underlying_type(expected_python_type)
-        cls = cls if isinstance(cls, type) and issubclass(cls, self.python_type) else self.python_type
-        return cls(path=blob.uri, name=Path(blob.uri.rstrip("/")).name, format=blob.metadata.type.format,
-                   hash=lv.hash or None)
-
-    def guess_python_type(self, literal_type: LiteralType) -> Any:
-        if literal_type.HasField("blob") and literal_type.blob.dimensionality == types_pb2.BlobType.MULTIPART:
-            return self.python_type
-        raise ValueError(f"Cannot guess python type from {literal_type}")
 
 
 # -- dataframes ------------------------------------------------------------------------------------------
