@@ -93,9 +93,9 @@ class DirTransformer(_BlobRefTransformer):
 # -- dataframes ------------------------------------------------------------------------------------------
 
 
-class DataFrameEncoder:
-    """Writes a dataframe library's frames for one storage protocol and format (a plugin
-    subclasses this and registers it with `DataFrameTransformerEngine.register`)."""
+class _DataFrameHandler:
+    """What an encoder and a decoder both are: one dataframe library's type, for one storage
+    protocol (None: any) and format ("": any)."""
 
     def __init__(self, python_type: Type, protocol: Optional[str] = None, supported_format: Optional[str] = None):
         self._python_type = python_type
@@ -114,31 +114,22 @@ class DataFrameEncoder:
     def supported_format(self) -> str:
         return self._supported_format
 
+
+class DataFrameEncoder(_DataFrameHandler):
+    """Writes a dataframe library's frames for one storage protocol and format (a plugin
+    subclasses this and registers it with `DataFrameTransformerEngine.register`)."""
+
     async def encode(self, dataframe: Any, structured_dataset_type: types_pb2.StructuredDatasetType) -> literals_pb2.StructuredDataset:
         raise NotImplementedError
 
 
-class DataFrameDecoder:
+class DataFrameDecoder(_DataFrameHandler):
     """Reads a stored structured dataset back as one dataframe library's frame."""
 
     def __init__(self, python_type: Type, protocol: Optional[str] = None, supported_format: Optional[str] = None,
                  additional_protocols: Optional[List[str]] = None):
-        self._python_type = python_type
-        self._protocol = protocol.replace("://", "") if protocol else None
-        self._supported_format = supported_format or ""
+        super().__init__(python_type, protocol, supported_format)
         self._additional_protocols = list(additional_protocols or [])
-
-    @property
-    def python_type(self) -> Type:
-        return self._python_type
-
-    @property
-    def protocol(self) -> Optional[str]:
-        return self._protocol
-
-    @property
-    def supported_format(self) -> str:
-        return self._supported_format
 
     async def decode(self, flyte_value: literals_pb2.StructuredDataset,
                      current_task_metadata: literals_pb2.StructuredDatasetMetadata) -> Any:
