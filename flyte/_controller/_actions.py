@@ -169,7 +169,7 @@ def _record_cache_hit(call: Call, outputs: bytes) -> None:
 # -- the attempt loop ---------------------------------------------------------------------------------
 
 
-def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
+def _succeeded(call: Call, result: Any) -> Any:
     rt, run = call.rt, call.run
     try:
         iface = rt.iface
@@ -184,22 +184,22 @@ def _succeeded(call: Call, frame: Frame, result: Any) -> Any:
             out = run.codec.pack(result)
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
-    if frame.report is not None and rt.report:
-        publish_report(frame)
-    run.recorder.finished(call.record, _SUCCEEDED, frame.attempt, out)
+    if call.report is not None and rt.report:
+        publish_report(call)
+    run.recorder.finished(call.record, _SUCCEEDED, call.attempt, out)
     if call.cache_key is not None and run.cache_write:
         run.recorder.cache_put(call.cache_key, rt.name, rt.cache_version, out)
     return result if type(result) in _SCALARS else run.codec.unpack(out)
 
 
-def _failed(call: Call, frame: Frame, e: BaseException, phase: str) -> None:
+def _failed(call: Call, e: BaseException, phase: str) -> None:
     rt, run = call.rt, call.run
-    if frame.report is not None and rt.report:
+    if call.report is not None and rt.report:
         try:
-            publish_report(frame)
+            publish_report(call)
         except OSError:
             pass
-    run.recorder.finished(call.record, phase, frame.attempt, None, e)
+    run.recorder.finished(call.record, phase, call.attempt, None, e)
 
 
 def publish_report(frame: Frame) -> None:
@@ -266,8 +266,7 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     rec = call.record = run.recorder.action(call.id, call.parent_id, rt.name, rt.short_name, call.group, _TASK,
                                             call.packed, _MISS if call.cache_key else None)
     call.start = rec[9]
-    frame = call  # the call is its action's frame
-    token = current_frame.set(frame)
+    token = current_frame.set(call)  # the call is its action's frame
     gtoken = current_group.set(None) if call.group is not None else None  # a child starts outside its caller's group
     env = _environ.push(rt.env) if rt.env else None
     blocking = how.blocking
@@ -283,7 +282,7 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
     try:
         while True:
             attempt += 1
-            frame.attempt = attempt
+            call.attempt = attempt
             astart = call.start if attempt == 1 else _now()  # the first attempt starts with its action
             try:
                 kw = inputs if inputs is not None else run.codec.unpack(call.packed)
@@ -292,15 +291,15 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 else:
                     budget = _attempt_budget(rt, call) if timed else None
                     if blocking:
-                        result = executor.run_sync(call, frame, kw, budget)
+                        result = executor.run_sync(call, call, kw, budget)  # (call, frame): one object
                     else:
-                        result = await executor.run_async(call, frame, kw, budget)
+                        result = await executor.run_async(call, call, kw, budget)
                 if blocking:  # the value goes on the call: the loop ends without a StopIteration to catch
-                    call.value = _succeeded(call, frame, result)
+                    call.value = _succeeded(call, result)
                     return None
-                return _succeeded(call, frame, result)
+                return _succeeded(call, result)
             except how.aborts as e:
-                _failed(call, frame, e, _ABORTED)
+                _failed(call, e, _ABORTED)
                 raise
             except BaseException as e:
                 err: BaseException = (_timeout_error(rt) if isinstance(e, AttemptExpired) else
@@ -310,7 +309,7 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 if delay is not None or err is not e:  # a retry follows, or the runtime ended it
                     _note_failed_attempt(call, attempt, err, delay)
                 if delay is None:
-                    _failed(call, frame, err, _TIMED_OUT if isinstance(err, TaskTimeoutError) else _FAILED)
+                    _failed(call, err, _TIMED_OUT if isinstance(err, TaskTimeoutError) else _FAILED)
                     raise crossing_error(err) from err
                 if delay:
                     await how.sleep(delay)
