@@ -22,6 +22,7 @@ awaited there rather than blocked on.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import itertools
 import os
 import threading
@@ -48,9 +49,13 @@ _executor_lock = threading.Lock()
 
 
 def ray_executor() -> RayExecutor:
-    """The process's Ray executor, connecting to (or starting) a Ray cluster on first use."""
+    """The process's Ray executor, connecting to (or starting) a Ray cluster on first use, and
+    again after the program shut Ray down itself (the old executor's mailbox died with it)."""
     global _executor
     with _executor_lock:
+        if _executor is not None and not ray.is_initialized():
+            _executor.shutdown()
+            _executor = None
         if _executor is None:
             _executor = RayExecutor()
         return _executor
@@ -255,6 +260,7 @@ class RayExecutor:
     retried by the task's retry policy and recorded like any other."""
 
     name = "ray"
+    TAKE_PATIENCE = 3.0  # seconds to await one `take` (which answers within 1 s) before checking Ray is still up
     batches_inline = False  # every call goes through the executor, so that it reaches Ray
     awaits_sync_bodies = True
     calls_untimed_bodies_here = False  # bodies run as Ray tasks
@@ -276,8 +282,14 @@ class RayExecutor:
         self._completions = Completions()
         self._server = RequestServer()
         self._serving: set[asyncio.Task] = set()
+        self._stopping = threading.Event()
+        self._listening: Optional[tuple[asyncio.AbstractEventLoop, asyncio.Task]] = None
         self._listener = threading.Thread(target=lambda: asyncio.run(self._listen()), name="flyte-ray-mailbox", daemon=True)
         self._listener.start()
+        # Registered after `ray.init` registered its own `ray.shutdown`, so it runs first (atexit
+        # is last-in, first-out): a listener still calling `.remote()` on a shut-down core worker
+        # makes Ray end the whole process with exit status 1, after the run succeeded.
+        atexit.register(self.shutdown)
 
     def _submit(self, call: Call, frame: Frame, kwargs: dict) -> Any:
         rt = call.rt
@@ -361,16 +373,42 @@ class RayExecutor:
         return answer.result()
 
     def shutdown(self) -> None:
-        pass
+        """Stop taking workers' requests; when it returns, this executor's thread no longer calls Ray
+        (so Ray may be shut down). Tasks already submitted are left to Ray."""
+        self._stopping.set()
+        listening = self._listening
+        if listening is not None:
+            loop, task = listening
+            try:
+                loop.call_soon_threadsafe(task.cancel)
+            except RuntimeError:  # its loop has already closed
+                pass
+        if self._listener is not threading.current_thread():
+            self._listener.join(timeout=10.0)
 
     # requests from workers
 
     async def _listen(self) -> None:
-        while True:
+        current = asyncio.current_task()
+        assert current is not None
+        self._listening = (asyncio.get_running_loop(), current)
+        taking: Optional[asyncio.Future] = None
+        # Ray is checked as well as the flag: a program may shut Ray down itself, after which a
+        # `.remote()` ends the process and a pending `take` never answers (so it is awaited a few
+        # seconds at a time, then Ray is checked again).
+        while not self._stopping.is_set() and ray.is_initialized():
+            if taking is None:
+                taking = asyncio.wrap_future(self.mailbox.take.remote(1.0).future())
             try:
-                batch = await self.mailbox.take.remote(1.0)
-            except Exception:  # the cluster went away (shutdown): nothing left to serve
+                done, _ = await asyncio.wait({taking}, timeout=self.TAKE_PATIENCE)
+                if not done:
+                    continue
+                batch = taking.result()
+            except asyncio.CancelledError:  # shutdown: the process is ending
                 return
+            except Exception:  # the cluster went away: nothing left to serve
+                return
+            taking = None
             for rid, request in batch:
                 task = asyncio.ensure_future(self._serve(rid, request))
                 self._serving.add(task)

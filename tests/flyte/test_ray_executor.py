@@ -61,6 +61,22 @@ def test_retries_errors_and_timeouts_on_workers(ray_address: str, tmp_path: Path
     assert phases["sleepy"][0] == "TIMED_OUT"
 
 
+@pytest.mark.parametrize("ending", ["interpreter_exit", "explicit"])
+def test_the_process_ends_cleanly_after_a_ray_run(ray_address: str, tmp_path: Path, ending: str) -> None:
+    """The executor's mailbox listener stops before Ray shuts down (at exit), or as soon as the
+    program shuts Ray down itself (a later run joins Ray again); a listener calling Ray after
+    that ends the process with 1."""
+    report = tmp_path / "exit-report.json"
+    result = run_program("ray_exit.py", ray_address, tmp_path, ending, str(report))  # asserts exit status 0
+    assert result["out"] == [0, 2, 4, 6]
+    assert result["listeners_during_run"] == 1
+    if ending == "explicit":
+        assert result["listeners_alive_after_ray_shutdown"] == 0
+        assert result["out_again"] == [0, 2, 4, 6]
+        assert result["listeners_after_second_run"] == 1
+    assert json.loads(report.read_text()) == {"listeners_alive_at_exit": 0}
+
+
 def test_a_failed_run_resumes_without_rerunning_finished_ray_actions(ray_address: str, tmp_path: Path) -> None:
     marks = tmp_path / "marks"
     marks.mkdir()
