@@ -2,6 +2,7 @@
 
     flyte run [--local] [--name N] [-e K=V] FILE TASK --param value ...
     flyte get runs | run [NAME] | actions RUN [ACTION] | io RUN [ACTION] | logs RUN [ACTION] [-f]
+    flyte get task [NAME [VERSION]] | project [NAME] | config   (and the SDK's backend-only ones, which say so)
     flyte rerun RUN [--recover]
     flyte delete run NAME | local-cache
     flyte ui [--port P] [--host H]
@@ -43,7 +44,8 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More logging and whole tracebacks (repeat for more).")
-@click.option("-c", "--config", "config", default=None, help="Accepted for compatibility; runs are local.")
+@click.option("-c", "--config", "config", default=None,
+              help="The configuration file (`flyte get config` shows what it resolves to); runs are local.")
 @click.option("--endpoint", default=None, hidden=True)
 @click.option("-of", "--output-format", default="table", type=click.Choice(FORMATS))
 @click.option("--no-progress", is_flag=True, help="No live view of runs, even in a terminal.")
@@ -55,8 +57,10 @@ def main(ctx: click.Context, verbose: int, config: Optional[str], endpoint: Opti
 
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"output_format": output_format, "verbose": verbose, "progress": not no_progress}
+    ctx.obj = {"output_format": output_format, "verbose": verbose, "progress": not no_progress, "config": config}
 
+
+from . import _get_other  # noqa: E402,F401  (the SDK's other `flyte get` commands join the group)
 
 main.add_command(get)
 
