@@ -100,6 +100,14 @@ def run_labels(r: Any) -> dict[str, str]:
     return dict(spec.labels) if spec is not None else {}
 
 
+def _run_images(r: Any) -> dict[str, str]:
+    """The images `flyte run --image` named for the run (recorded; a local run uses none)."""
+    from .._run_spec import unpack_spec
+
+    spec = unpack_spec(r.context)
+    return dict(spec.images) if spec is not None else {}
+
+
 def _run_json(r: Any, counts: Any) -> dict:
     return {
         "name": r.name, "task": r.task, "phase": str(r.phase), "start_time": iso(r.start_time), "end_time": iso(r.end_time),
@@ -212,6 +220,7 @@ def show_run(name: str) -> None:
         data["outputs"] = _named_outputs(_describe_json(store, r.outputs))
         data["error"] = r.error
         data["failed_action"] = _action_json(store, origin, with_values=False) if origin is not None else None
+        data["images"] = _run_images(r)
         emit_json(data)
         return
     from rich.markup import escape
@@ -225,6 +234,9 @@ def show_run(name: str) -> None:
     labels = run_labels(r)
     if labels:
         out.append(f"Labels: {escape(', '.join(f'{k}={v}' for k, v in labels.items()))}")
+    images = _run_images(r)
+    if images:
+        out.append(f"Images (recorded, not used locally): {escape(', '.join(f'{k}={v}' for k, v in images.items()))}")
     out.append(f"Inputs: {escape(_decoded(store, r.inputs))}")
     if str(r.phase) == "SUCCEEDED":
         out.append(f"Outputs: {escape(_run_outputs_text(store, r.outputs))}")

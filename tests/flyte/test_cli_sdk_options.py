@@ -298,3 +298,144 @@ def test_what_needs_a_backend_says_so_and_fails(tmp_path, monkeypatch, name):
     assert code == 1 and out == ""
     assert f"flyte get {name} needs a Flyte backend" in err
     assert "Needs a Flyte backend" in " ".join(cli("get", name, "--help")[1].split())
+
+
+# -- flyte run --------------------------------------------------------------------------------------
+
+SDK_RUN = json.loads((Path(__file__).parent / "data" / "sdk_cli_get.json").read_text())["run"]
+# What each of the SDK's `flyte run` options does on a local run: done (tested below or in the
+# test named), or warned about on stderr with the reason with_runcontext gives for the same parameter.
+RUN_MEANING = {
+    "project": DONE, "domain": DONE, "follow": DONE,  # test_run_takes_the_sdks_project_domain_and_follow
+    "local": DONE,  # every run is local
+    "name": DONE, "env": DONE,  # tests/flyte/test_cli.py
+    "raw_data_path": DONE,  # tests/flyte/test_raw_data_remote.py
+    "tui": DONE,  # tests/flyte/test_live.py
+    "tracked": DONE,  # every local run is recorded in the store
+    "label": DONE, "root_dir": DONE,  # below
+    "image": WARNED,  # checked and recorded with the run (below), but no image is used
+    "copy_style": WARNED, "version": WARNED, "service_account": WARNED, "tracked_strict": WARNED,
+    "no_sync_local_sys_paths": WARNED, "run_project": WARNED, "run_domain": WARNED, "debug": WARNED,
+    "max_action_concurrency": WARNED, "queue": WARNED,
+}
+RUN_SAMPLE = {"label": "team=ml", "env": "K=V", "image": "gpu=ghcr.io/o/gpu:1", "root_dir": ".",
+              "raw_data_path": "raw"}
+
+SQUARE = '''
+import flyte
+
+env = flyte.TaskEnvironment("run_opts")
+
+
+@env.task
+async def square(x: int) -> int:
+    return x * x
+'''
+
+
+def _run_command() -> click.Command:
+    command = main.get_command(click.Context(main), "run")
+    assert command is not None
+    return command
+
+
+def test_every_sdk_run_option_is_taken_with_its_spelling():
+    assert set(RUN_MEANING) == set(SDK_RUN)  # a new SDK option must be placed in one of the two
+    ours = {p.name: p for p in _run_command().params}
+    by_flag = {opt: p for p in ours.values() for opt in p.opts}
+    help_text = cli("run", "--help")[1]
+    for param, sdk in SDK_RUN.items():
+        mine = by_flag.get(max(sdk["opts"], key=len))
+        assert mine is not None, f"flyte run {sdk['opts']} is missing"
+        assert set(sdk["opts"]) <= set(mine.opts), (param, mine.opts)
+        assert getattr(mine, "is_flag", False) == sdk["flag"], param
+        assert mine.multiple == sdk["multiple"], param
+        assert set(sdk["choices"]) <= set(getattr(mine.type, "choices", sdk["choices"])), param
+        assert max(sdk["opts"], key=len) in help_text, param
+
+
+@pytest.mark.parametrize("param", sorted(RUN_MEANING))
+def test_every_sdk_run_option_is_done_or_warned_about(tmp_path, monkeypatch, param):
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "run_opts_prog.py").write_text(SQUARE)
+    sdk = SDK_RUN[param]
+    flag = max(sdk["opts"], key=len)
+    if sdk["flag"]:
+        value = []
+    elif sdk["choices"]:
+        value = [next(c for c in sdk["choices"] if c != "loaded_modules")]
+    else:
+        value = [RUN_SAMPLE.get(param, "2" if sdk["type"].startswith("integer") else "x")]
+    extra = ["--tracked"] if param == "tracked_strict" else []
+    result = CliRunner().invoke(main, ["--no-progress", "run", *extra, flag, *value, "run_opts_prog.py", "square",
+                                       "--x", "3"], catch_exceptions=False)
+    assert result.exit_code == 0, (param, result.output)
+    assert "Outputs: ActionOutputs(o0=9)" in result.stdout
+    warned = "⚠" in result.stderr
+    assert warned == (RUN_MEANING[param] == WARNED), (param, result.stderr)
+    if warned:  # it names the option and says why
+        assert f"{flag}" in result.stderr and "has no effect on a local run: " in result.stderr
+
+
+def test_labels_are_recorded_shown_selected_and_read_through_flyte_remote(tmp_path, monkeypatch):
+    import flyte.remote
+
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    (tmp_path / "run_opts_prog.py").write_text(SQUARE)
+    prog = str(tmp_path / "run_opts_prog.py")
+    for name, labels in (("l-ml", ["--label", "team=ml", "--label", "env=prod"]), ("l-web", ["--label", "team=web"]),
+                         ("l-none", [])):
+        result = CliRunner().invoke(main, ["run", "--name", name, *labels, prog, "square", "--x", "2"],
+                                    catch_exceptions=False)
+        assert result.exit_code == 0, result.output
+    assert "Labels: team=ml, env=prod" in cli("get", "run", "l-ml")[1]
+    assert _json("run", "l-ml")["labels"] == {"team": "ml", "env": "prod"}
+
+    def names(*args: str) -> set[str]:
+        return {r["name"] for r in _json("run", *args)}
+
+    assert names("--with-label", "team=ml") == {"l-ml"}
+    assert names("--with-label-key", "team") == {"l-ml", "l-web"}
+    assert names("--with-label", "team=ml", "--with-label", "env=dev") == set()
+    assert names("--with-label-key", "team", "--limit", "1") == {"l-web"}  # the newest that has it
+    assert flyte.remote.Run.get("l-ml").labels == {"team": "ml", "env": "prod"}
+    assert flyte.remote.Run.get("l-none").labels == {}
+    assert {r.name for r in flyte.remote.Run.listall(with_labels={"team": "web"})} == {"l-web"}
+    assert {r.name for r in flyte.remote.Run.listall(with_label_keys=["env"])} == {"l-ml"}
+    code, _, err = cli("run", "--label", "team", prog, "square", "--x", "2")
+    assert code == 2 and "'team' must look like KEY=VALUE" in err
+
+
+def test_images_are_parsed_as_the_sdk_parses_them_and_recorded(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    (tmp_path / "run_opts_prog.py").write_text(SQUARE)
+    prog = str(tmp_path / "run_opts_prog.py")
+    code, _, err = cli("run", "--name", "img", "--image", "gpu=ghcr.io/o/gpu:1", "--image", "ghcr.io/o/base:2", prog,
+                       "square", "--x", "2")
+    assert code == 0 and "no container images are built or used for local runs" in err
+    assert _json("run", "img")["images"] == {"gpu": "ghcr.io/o/gpu:1", "default": "ghcr.io/o/base:2"}
+    for bad in ("gpu=", "=ghcr.io/o/gpu:1"):
+        code, _, err = cli("run", "--image", bad, prog, "square", "--x", "2")
+        assert code == 2 and "must look like NAME=IMAGE_URI or IMAGE_URI" in err
+    code, _, err = cli("run", "--tracked-strict", prog, "square", "--x", "2")
+    assert code == 2 and "--tracked-strict requires --tracked" in err
+
+
+def test_root_dir_is_where_the_files_modules_import_from(tmp_path, monkeypatch):
+    import sys
+
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    monkeypatch.setattr(sys, "path", list(sys.path))  # the root joins sys.path for this test only
+    monkeypatch.delitem(sys.modules, "helpers_for_root", raising=False)
+    (tmp_path / "pkg_root" / "helpers_for_root").mkdir(parents=True)
+    (tmp_path / "pkg_root" / "helpers_for_root" / "__init__.py").write_text("FACTOR = 5\n")
+    (tmp_path / "pkg_root" / "jobs").mkdir()
+    (tmp_path / "pkg_root" / "jobs" / "scaled.py").write_text(
+        "import flyte\nfrom helpers_for_root import FACTOR\n\nenv = flyte.TaskEnvironment('rooted')\n\n\n"
+        "@env.task\nasync def scaled(x: int) -> int:\n    return x * FACTOR\n")
+    code, out, err = cli("-of", "json", "run", "--root-dir", str(tmp_path / "pkg_root"),
+                         str(tmp_path / "pkg_root" / "jobs" / "scaled.py"), "scaled", "--x", "2")
+    assert code == 0, err
+    assert json.loads(out)["outputs"] == {"o0": 10}
+    sys.modules.pop("helpers_for_root", None)
