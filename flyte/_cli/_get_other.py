@@ -134,10 +134,10 @@ class ProjectSeen(NamedTuple):
     last_run_at: Optional[float]
 
 
-def projects_seen(store: Any) -> list[ProjectSeen]:
+def projects_seen(store: Any, config_path: Optional[str] = None) -> list[ProjectSeen]:
     """The projects of the newest `SCAN_RUNS` runs and the project this process is configured
     for (`flyte.init`, the configuration file; else `default`)."""
-    from .._run import current_domain, current_project
+    resolved = resolved_config(config_path)
 
     seen: dict[str, dict[str, Any]] = {}
     for record in store.list_runs(SCAN_RUNS):
@@ -146,8 +146,8 @@ def projects_seen(store: Any) -> list[ProjectSeen]:
         entry["domains"].add(d)
         entry["runs"] += 1
         entry["last"] = max(entry["last"] or 0.0, record.start_time or 0.0)
-    configured = seen.setdefault(current_project(), {"domains": set(), "runs": 0, "last": None})
-    configured["domains"].add(current_domain())
+    configured = seen.setdefault(resolved["project"], {"domains": set(), "runs": 0, "last": None})
+    configured["domains"].add(resolved["domain"])
     return [ProjectSeen(name, tuple(sorted(e["domains"])), e["runs"], e["last"]) for name, e in sorted(seen.items())]
 
 
@@ -159,10 +159,12 @@ def _project_json(p: ProjectSeen) -> dict:
 @get.command("project")
 @click.argument("name", required=False)
 @click.option("--archived", is_flag=True, help="Show archived projects instead of active ones (locally: none).")
-def get_project(name: Optional[str], archived: bool) -> None:
-    """The projects the local runs were started in, with their domains, or the project NAME."""
+@click.pass_context
+def get_project(ctx: click.Context, name: Optional[str], archived: bool) -> None:
+    """The projects the local runs were started in, with their domains, and the configured one;
+    or the project NAME."""
     store = _store()
-    projects = [] if archived else projects_seen(store)  # nothing local is ever archived
+    projects = [] if archived else projects_seen(store, (ctx.find_root().obj or {}).get("config"))  # nothing local is ever archived
     if name is not None:
         projects = [p for p in projects if p.name == name]
         if not projects:

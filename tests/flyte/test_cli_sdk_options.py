@@ -439,3 +439,12 @@ def test_root_dir_is_where_the_files_modules_import_from(tmp_path, monkeypatch):
     assert code == 0, err
     assert json.loads(out)["outputs"] == {"o0": 10}
     sys.modules.pop("helpers_for_root", None)
+
+
+def test_get_project_includes_the_configured_project(ran):
+    config = ran / "config.yaml"
+    config.write_text("task:\n  project: ml\n  domain: prod\n")
+    code, out, err = cli("-c", str(config), "-of", "json", "get", "project")
+    assert code == 0, err
+    projects = {p["name"]: (p["domains"], p["runs"]) for p in json.loads(out)}
+    assert projects == {"default": (["development"], 1), "flytesnacks": (["staging"], 1), "ml": (["prod"], 0)}
