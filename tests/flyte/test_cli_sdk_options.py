@@ -228,7 +228,11 @@ def _run_program(tmp_path, *args: str) -> None:
 @pytest.fixture
 def ran(tmp_path, monkeypatch):
     """`total` run in the default project, `square` alone in flytesnacks/staging."""
+    import flyte._run
+
     monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    for setting in ("project", "domain"):  # as if no flyte.init in this process had set them
+        monkeypatch.setattr(flyte._run._config, setting, None)
     (tmp_path / "seen_prog.py").write_text(FANOUT)
     _run_program(tmp_path, str(tmp_path / "seen_prog.py"), "total")
     _run_program(tmp_path, "-p", "flytesnacks", "-d", "staging", str(tmp_path / "seen_prog.py"), "square", "--x", "3")
