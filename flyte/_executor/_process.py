@@ -68,7 +68,7 @@ from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_requ
 from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameBuffer, FrameSocket
 
 if TYPE_CHECKING:
-    from .._context import Frame, RunState
+    from .._context import RunState
     from .._controller import Call
 
 # Workers start as forks of a server that imported flyte once (`flyte._executor._forkserver`),
@@ -285,25 +285,25 @@ class ProcessExecutor:
 
     # -- the Executor protocol -------------------------------------------------------------------------
 
-    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
-        return INLINE.run_async(call, frame, kwargs, budget)
+    def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+        return INLINE.run_async(call, kwargs, budget)
 
-    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+    def run_sync(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
         if call.parent.id is None:
             # the root orchestrates: it stays here (a timed one, in a worker of this pool after all)
-            return INLINE.run_sync(call, frame, kwargs, budget)
-        return self.run_in_worker(call, frame, attempt_payload(call, frame, kwargs, reuse_task=True), budget)
+            return INLINE.run_sync(call, kwargs, budget)
+        return self.run_in_worker(call, attempt_payload(call, kwargs, reuse_task=True), budget)
 
-    def run_in_worker(self, call: Call, frame: Frame, payload: bytes, budget: Optional[float],
+    def run_in_worker(self, call: Call, payload: bytes, budget: Optional[float],
                       require_start: bool = False) -> Any:
         """One attempt of a sync body (`payload`, from `attempt_payload`) in a worker process,
         blocking this thread; after `budget` seconds the worker is killed and `AttemptExpired`
         raised. Nothing the body does after that reaches the run: a killed worker's requests
         are no longer served. With `require_start`, a worker that cannot load the task or its
         inputs (a module it cannot import) raises `BodyNotLoaded`: the body did not run."""
-        attempt = _Attempt(next(self._rids), call.run, call.aid, frame.attempt, call.rt.name)
+        attempt = _Attempt(next(self._rids), call.run, call.aid, call.attempt, call.rt.name)
         self._slots.acquire()
-        self._server.frames[call.aid] = frame
+        self._server.frames[call.aid] = call
         try:
             response = self._run(attempt, payload, budget)
         finally:
