@@ -107,28 +107,6 @@ def encode_inputs(rt: TaskRuntime, run: RunState, inputs: dict) -> bytes:
         raise
 
 
-def pack_inputs(rt: TaskRuntime, run: RunState, inputs: dict) -> bytes:
-    """`encode_inputs`, except that a task whose inputs are all plain scalars (ints, strs...)
-    packs them without the codec (see pack_scalars), as long as they turn out to be plain."""
-    if rt.iface.plain_inputs:
-        try:
-            return _PLAIN_PACK(inputs)
-        except (SerializationError, TypeError, OverflowError):  # not plain after all (a subclass, a big int)
-            pass
-    return encode_inputs(rt, run, inputs)  # with the codec, or raises naming the input
-
-
-def pack_output(run: RunState, result: Any) -> bytes:
-    """A body's checked result as the bytes that are recorded: a plain scalar without the codec
-    (see pack_scalars), anything else (and an int over 64 bits) with it."""
-    if type(result) in _SCALARS:
-        try:
-            return _PLAIN_PACK(result)
-        except OverflowError:  # an int over 64 bits
-            pass
-    return run.codec.pack(result)
-
-
 def _nested_in_trace(rt: TaskRuntime, parent: Frame) -> TraceDoesNotAllowNestedTasksError:
     return TraceDoesNotAllowNestedTasksError(
         f"Task {rt.name!r} was called from inside the traced function {parent.task_name!r}; "
@@ -142,7 +120,11 @@ def prepare(rt: TaskRuntime, parent: Frame, args: tuple, kwargs: dict) -> Call:
     run = parent.run
     iface = rt.iface
     inputs = iface.bind(rt.name, args, kwargs)
-    packed = pack_inputs(rt, run, inputs)
+    try:
+        # plain inputs (ints, strs...) need no codec: see pack_scalars
+        packed = _PLAIN_PACK(inputs) if iface.plain_inputs else run.codec.pack(inputs)
+    except (SerializationError, TypeError, OverflowError):  # TypeError, OverflowError: not plain after all
+        packed = encode_inputs(rt, run, inputs)  # with the codec, or raises naming the input
     group = current_group.get()
     aid = next_action_id(parent, packed, rt.name, group)
     call = Call(rt, parent, packed, aid, group, inputs)
@@ -193,7 +175,13 @@ def _succeeded(call: Call, result: Any) -> Any:
         iface = rt.iface
         if type(result) is not iface.output_exact:  # check_outputs would return it as it is
             result = iface.check_outputs(rt.name, result)
-        out = pack_output(run, result)
+        if type(result) in _SCALARS:
+            try:
+                out = _PLAIN_PACK(result)  # no codec needed: see pack_scalars
+            except OverflowError:  # an int over 64 bits
+                out = run.codec.pack(result)
+        else:
+            out = run.codec.pack(result)
     except SerializationError as e:
         raise RuntimeDataValidationError("o0", e, rt.name) from e
     if call.report is not None and rt.report:
@@ -424,8 +412,8 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
     if parent.kind is KIND_TRACE:
         raise _nested_in_trace(rt, parent)
     run = parent.run
-    recorder = run.recorder
-    unpack = run.codec.unpack
+    codec, recorder = run.codec, run.recorder
+    pack, unpack = codec.pack, codec.unpack
     action, finished = recorder.action, recorder.finished
     rt.iface.ensure_compiled()
     bind, check_outputs, output_exact = rt.iface.bind, rt.iface.check_outputs, rt.iface.output_exact
@@ -435,12 +423,15 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
     gtoken = current_group.set(None) if group is not None else None  # a child starts outside the map's group
     batch: list = []
     out: list = []
-    scalars, pack_in, pack_out = _SCALARS, pack_inputs, pack_output
+    scalars, plain_pack, plain_inputs = _SCALARS, _PLAIN_PACK, rt.iface.plain_inputs
     try:
         for args, kwargs in calls:
             try:
                 inputs = bind(name, args, kwargs)
-                packed = pack_in(rt, run, inputs)
+                try:
+                    packed = plain_pack(inputs) if plain_inputs else encode_inputs(rt, run, inputs)
+                except (TypeError, OverflowError):  # not plain after all (see pack_scalars)
+                    packed = encode_inputs(rt, run, inputs)
             except BaseException as e:
                 out.append((False, e))
                 continue
@@ -460,7 +451,10 @@ def execute_batch_sync(rt: TaskRuntime, parent: Frame, calls: list, stop_on_erro
                 result = func(**kw)
                 if type(result) is not output_exact:
                     result = check_outputs(name, result)
-                packed_out = pack_out(run, result)
+                try:
+                    packed_out = plain_pack(result) if type(result) in scalars else pack(result)
+                except OverflowError:  # an int over 64 bits
+                    packed_out = pack(result)
             except BaseException as e:
                 if isinstance(e, (KeyboardInterrupt, SystemExit)):
                     raise
