@@ -173,6 +173,14 @@ else:  # pragma: no cover - Python 3.10
         return task.result()
 
 
+def _timed_sync_task_loaded() -> bool:
+    """Whether a task of a loaded environment has a sync body and a timeout."""
+    from .._environment import list_loaded_environments
+
+    return any(getattr(task, "timeout", None) is not None and not task.is_async
+               for env in list_loaded_environments() for task in getattr(env, "tasks", {}).values())
+
+
 class InlineExecutor:
     """Implements `Executor` in this process (timed sync bodies: see the module's docstring)."""
 
@@ -183,6 +191,7 @@ class InlineExecutor:
     # With no budget both methods are a plain call of the body, which the controller's attempt
     # loop then makes itself (flyte._controller._actions._attempts): keep them so.
     calls_untimed_bodies_here = True
+    _warmed = False  # run_starting started the killable pool
 
     def run_sync(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
         if budget is None:
@@ -193,6 +202,16 @@ class InlineExecutor:
         if budget is None:
             return call.rt.func(**kwargs)  # the body's own coroutine: no wrapper on the common path
         return _run_with_timeout(call.rt.func(**kwargs), budget)
+
+    def run_starting(self) -> None:
+        # A timed sync body runs in the killable pool, whose fork server takes ~0.5 s to start
+        # (it imports flyte): started now, in the background, it is ready (or partly started) by
+        # the time the run's first timed fan-out needs workers, instead of in that fan-out.
+        if not self._warmed and _timed_sync_task_loaded():
+            from ._process import killable_pool
+
+            self._warmed = True
+            killable_pool()  # returns at once: the pool starts its fork server on its I/O thread
 
     def shutdown(self) -> None:
         pass

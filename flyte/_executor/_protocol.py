@@ -75,5 +75,10 @@ class Executor(Protocol):
     def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         """One attempt of an async body, awaited on the run's event loop."""
 
+    def run_starting(self) -> None:
+        """A run is about to start here: begin, in the background and without waiting, what its
+        bodies will need (the inline executor's killable pool, when a loaded sync task has a
+        timeout)."""
+
     def shutdown(self) -> None:
         """Release workers; called when the process ends."""

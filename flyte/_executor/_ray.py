@@ -317,6 +317,9 @@ class RayExecutor:
         self._remotes[id(rt)] = (rt, remote)
         return remote
 
+    def run_starting(self) -> None:
+        pass  # joined Ray when it was made
+
     def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         rt = call.rt
         if call.parent.id is None:
