@@ -332,6 +332,7 @@ class _Runner:
             raw_data_path=raw_data_path, labels=dict(setup.labels), annotations=self.annotations,
         )
         run.interactive = bool(self.interactive_mode)
+        run.executor.run_starting()
         run.project = self.project or _config.project
         run.domain = self.domain or _config.domain
         run.org = _config.org

@@ -291,9 +291,9 @@ async def _attempts(call: Call, how: _Strategy) -> Any:
                 else:
                     budget = _attempt_budget(rt, call) if timed else None
                     if blocking:
-                        result = executor.run_sync(call, call, kw, budget)  # (call, frame): one object
+                        result = executor.run_sync(call, kw, budget)
                     else:
-                        result = await executor.run_async(call, call, kw, budget)
+                        result = await executor.run_async(call, kw, budget)
                 if blocking:  # the value goes on the call: the loop ends without a StopIteration to catch
                     call.value = _succeeded(call, result)
                     return None

@@ -133,22 +133,22 @@ def run_sync_in_thread(frame: Frame, func: Any, kw: dict, budget: float, why: st
     raise value
 
 
-def run_sync_timed(call: Call, frame: Frame, kw: dict, budget: float) -> Any:
+def run_sync_timed(call: Call, kw: dict, budget: float) -> Any:
     """One attempt of a timed sync body: in a worker process that the deadline kills, if its
     task and inputs can be pickled; otherwise in a fenced thread (see the module's docstring)."""
     from ._process import BodyNotLoaded, killable_pool
     from ._remote import attempt_payload
 
     try:
-        payload = attempt_payload(call, frame, kw, reuse_task=True)
+        payload = attempt_payload(call, kw, reuse_task=True)
     except Exception as e:  # the pickler's errors are of many types; any means "not in a worker"
         why = f"its task or inputs cannot be pickled ({type(e).__name__}: {e})"
     else:
         try:
-            return killable_pool().run_in_worker(call, frame, payload, budget, require_start=True)
+            return killable_pool().run_in_worker(call, payload, budget, require_start=True)
         except BodyNotLoaded as e:  # e.g. a module loaded from a file under a name no import finds
             why = f"a worker process could not load its task or inputs ({e})"
-    return run_sync_in_thread(frame, call.rt.func, kw, budget, why)
+    return run_sync_in_thread(call, call.rt.func, kw, budget, why)
 
 
 if sys.version_info >= (3, 11):
@@ -173,6 +173,14 @@ else:  # pragma: no cover - Python 3.10
         return task.result()
 
 
+def _timed_sync_task_loaded() -> bool:
+    """Whether a task of a loaded environment has a sync body and a timeout."""
+    from .._environment import list_loaded_environments
+
+    return any(getattr(task, "timeout", None) is not None and not task.is_async
+               for env in list_loaded_environments() for task in getattr(env, "tasks", {}).values())
+
+
 class InlineExecutor:
     """Implements `Executor` in this process (timed sync bodies: see the module's docstring)."""
 
@@ -183,16 +191,27 @@ class InlineExecutor:
     # With no budget both methods are a plain call of the body, which the controller's attempt
     # loop then makes itself (flyte._controller._actions._attempts): keep them so.
     calls_untimed_bodies_here = True
+    _warmed = False  # run_starting started the killable pool
 
-    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+    def run_sync(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
         if budget is None:
             return call.rt.func(**kwargs)
-        return run_sync_timed(call, frame, kwargs, budget)
+        return run_sync_timed(call, kwargs, budget)
 
-    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+    def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         if budget is None:
             return call.rt.func(**kwargs)  # the body's own coroutine: no wrapper on the common path
         return _run_with_timeout(call.rt.func(**kwargs), budget)
+
+    def run_starting(self) -> None:
+        # A timed sync body runs in the killable pool, whose fork server takes ~0.5 s to start
+        # (it imports flyte): started now, in the background, it is ready (or partly started) by
+        # the time the run's first timed fan-out needs workers, instead of in that fan-out.
+        if not self._warmed and _timed_sync_task_loaded():
+            from ._process import killable_pool
+
+            self._warmed = True
+            killable_pool()  # returns at once: the pool starts its fork server on its I/O thread
 
     def shutdown(self) -> None:
         pass

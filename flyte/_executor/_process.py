@@ -68,7 +68,7 @@ from ._remote import AttemptOutcome, RequestServer, attempt_payload, decode_requ
 from ._wire import ANSWER, ATTEMPT, DONE, DONE_RETIRING, HELLO, REQUEST, STARTED, FrameBuffer, FrameSocket
 
 if TYPE_CHECKING:
-    from .._context import Frame, RunState
+    from .._context import RunState
     from .._controller import Call
 
 # Workers start as forks of a server that imported flyte once (`flyte._executor._forkserver`),
@@ -277,6 +277,11 @@ class ProcessExecutor:
         self._thread = threading.Thread(target=self._loop.run_forever, name="flyte-process-io", daemon=True)
         self._thread.start()
         atexit.register(self.shutdown)
+        if self._fork:
+            # The fork server imports flyte (~0.5 s) while this process goes on: the first
+            # attempts find it ready, or wait only for what is left of its start. Started on the
+            # I/O thread, to which its parent-death signal is tied; queued before any worker.
+            self._loop.call_soon_threadsafe(self._start_fork_server)
         # Started now (they take attempts once their interpreters are up): the first attempts
         # find them idle instead of starting more. A pool made for the inline executor's timed
         # bodies (`prestart=False`) starts workers as attempts need them.
@@ -285,25 +290,25 @@ class ProcessExecutor:
 
     # -- the Executor protocol -------------------------------------------------------------------------
 
-    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
-        return INLINE.run_async(call, frame, kwargs, budget)
+    def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+        return INLINE.run_async(call, kwargs, budget)
 
-    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+    def run_sync(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
         if call.parent.id is None:
             # the root orchestrates: it stays here (a timed one, in a worker of this pool after all)
-            return INLINE.run_sync(call, frame, kwargs, budget)
-        return self.run_in_worker(call, frame, attempt_payload(call, frame, kwargs, reuse_task=True), budget)
+            return INLINE.run_sync(call, kwargs, budget)
+        return self.run_in_worker(call, attempt_payload(call, kwargs, reuse_task=True), budget)
 
-    def run_in_worker(self, call: Call, frame: Frame, payload: bytes, budget: Optional[float],
+    def run_in_worker(self, call: Call, payload: bytes, budget: Optional[float],
                       require_start: bool = False) -> Any:
         """One attempt of a sync body (`payload`, from `attempt_payload`) in a worker process,
         blocking this thread; after `budget` seconds the worker is killed and `AttemptExpired`
         raised. Nothing the body does after that reaches the run: a killed worker's requests
         are no longer served. With `require_start`, a worker that cannot load the task or its
         inputs (a module it cannot import) raises `BodyNotLoaded`: the body did not run."""
-        attempt = _Attempt(next(self._rids), call.run, call.aid, frame.attempt, call.rt.name)
+        attempt = _Attempt(next(self._rids), call.run, call.aid, call.attempt, call.rt.name)
         self._slots.acquire()
-        self._server.frames[call.aid] = frame
+        self._server.frames[call.aid] = call
         try:
             response = self._run(attempt, payload, budget)
         finally:
@@ -318,6 +323,9 @@ class ProcessExecutor:
             raise BodyNotLoaded(f"{type(answer.value).__name__}: {answer.value}") from answer.value
         save_report(call, answer.report)
         return answer.result()
+
+    def run_starting(self) -> None:
+        pass  # started with its workers (and their fork server) when it was made
 
     def shutdown(self) -> None:
         """Close every worker (each exits when its socket closes) and stop the I/O thread."""
@@ -436,23 +444,32 @@ class ProcessExecutor:
     async def _spawn(self) -> _Worker:
         return self._start_worker()
 
+    def _start_fork_server(self) -> Optional[ForkServer]:
+        """This pool's fork server, started (not waited for) if there is none alive; None when
+        it cannot start (workers are then started as new interpreters from now on). I/O thread."""
+        server = self._forks
+        if server is None or not server.alive():
+            if self._closed or not self._fork:
+                return None
+            try:
+                server = self._forks = ForkServer(base_environment())
+            except OSError:
+                self._fork = False
+                return None
+        return server
+
     def _fork_worker(self, sock: int, stdout: int, stderr: int) -> Optional[ForkedProcess]:
-        """A worker forked by this pool's fork server (started on first use on the I/O thread,
+        """A worker forked by this pool's fork server (started with the pool, or again after it died, on the I/O thread,
         to which its parent-death signal is tied: it lives as long as the pool); None where
         workers are not forked, or the server cannot fork this one (a new interpreter is started
         instead, whose start-up reports what goes wrong)."""
         for _ in range(2):
             if not self._fork:
                 return None
-            server = self._forks
-            fresh = server is None or not server.alive()
-            if fresh:
-                try:
-                    server = self._forks = ForkServer(base_environment())
-                except OSError:
-                    self._fork = False
-                    return None
-            assert server is not None
+            fresh = self._forks is None or not self._forks.alive()
+            server = self._start_fork_server()
+            if server is None:
+                return None
             try:
                 return server.spawn((sock, stdout, stderr), base_environment())
             except ForkFailed:  # the server lives (its workers with it) but could not fork now

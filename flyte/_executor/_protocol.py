@@ -2,7 +2,8 @@
 
 The controller's attempt loop (`flyte._controller`) calls an executor once per attempt, after it
 has recorded the action and before it records the outcome; retries, backoff, error mapping and
-recording stay in the controller, whatever the executor. An executor:
+recording stay in the controller, whatever the executor. An executor is given the `Call`, which
+is also the action's frame (the parent of the body's nested calls, numbered under its lock). It:
 
 - runs the body with the keyword arguments it is given (a private copy of the inputs);
 - returns the body's result or raises the body's exception;
@@ -26,7 +27,6 @@ from collections.abc import Awaitable
 from typing import TYPE_CHECKING, Any, Optional, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
-    from .._context import Frame
     from .._controller import Call
 
 
@@ -69,11 +69,16 @@ class Executor(Protocol):
     # the controller may make that call itself (one call less per attempt on the common path)
     calls_untimed_bodies_here: bool
 
-    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+    def run_sync(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
         """One attempt of a sync body; blocks the calling thread (never an event loop's)."""
 
-    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+    def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         """One attempt of an async body, awaited on the run's event loop."""
+
+    def run_starting(self) -> None:
+        """A run is about to start here: begin, in the background and without waiting, what its
+        bodies will need (the inline executor's killable pool, when a loaded sync task has a
+        timeout)."""
 
     def shutdown(self) -> None:
         """Release workers; called when the process ends."""

@@ -41,7 +41,6 @@ from ._ray_options import ray_options
 from ._remote import AttemptOutcome, RequestServer, attempt_payload, run_remote_attempt, save_report
 
 if TYPE_CHECKING:
-    from .._context import Frame
     from .._controller import Call
 
 _executor: Optional[RayExecutor] = None
@@ -243,9 +242,9 @@ def _async_on_cluster(rt: Any) -> bool:
     return rt.short_name.lower() in names or rt.name.lower() in names
 
 
-def _lost(call: Call, frame: Frame, e: BaseException) -> WorkerLost:
+def _lost(call: Call, e: BaseException) -> WorkerLost:
     first = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
-    return WorkerLost(f"the Ray worker running {call.rt.short_name} (action {call.aid}, attempt {frame.attempt}) "
+    return WorkerLost(f"the Ray worker running {call.rt.short_name} (action {call.aid}, attempt {call.attempt}) "
                       f"died before it answered: {type(e).__name__}: {first}")
 
 
@@ -291,13 +290,13 @@ class RayExecutor:
         # makes Ray end the whole process with exit status 1, after the run succeeded.
         atexit.register(self.shutdown)
 
-    def _submit(self, call: Call, frame: Frame, kwargs: dict) -> Any:
+    def _submit(self, call: Call, kwargs: dict) -> Any:
         rt = call.rt
         known = self._remotes.get(id(rt))
         remote = known[1] if known is not None and known[0] is rt else self._variant(rt)
         # the task travels pickled once per process, and is unpickled once per worker
-        payload = attempt_payload(call, frame, kwargs, reuse_task=True)
-        self._server.frames[call.aid] = frame
+        payload = attempt_payload(call, kwargs, reuse_task=True)
+        self._server.frames[call.aid] = call
         return remote.remote(payload)
 
     def _variant(self, rt: Any) -> Any:
@@ -318,18 +317,21 @@ class RayExecutor:
         self._remotes[id(rt)] = (rt, remote)
         return remote
 
-    def run_async(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
+    def run_starting(self) -> None:
+        pass  # joined Ray when it was made
+
+    def run_async(self, call: Call, kwargs: dict, budget: Optional[float]) -> Awaitable[Any]:
         rt = call.rt
         if call.parent.id is None:
             if rt.is_async:
-                return INLINE.run_async(call, frame, kwargs, budget)
-            return asyncio.to_thread(INLINE.run_sync, call, frame, kwargs, budget)
+                return INLINE.run_async(call, kwargs, budget)
+            return asyncio.to_thread(INLINE.run_sync, call, kwargs, budget)
         if rt.is_async and not _async_on_cluster(rt):
-            return INLINE.run_async(call, frame, kwargs, budget)
-        return self._await_remote(call, frame, kwargs, budget)
+            return INLINE.run_async(call, kwargs, budget)
+        return self._await_remote(call, kwargs, budget)
 
-    async def _await_remote(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
-        ref = self._submit(call, frame, kwargs)
+    async def _await_remote(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
+        ref = self._submit(call, kwargs)
         try:
             answer = self._completions.watch(ref)
             try:
@@ -338,7 +340,7 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
                 raise AttemptExpired() from None
             except _LOST as e:
-                raise _lost(call, frame, e) from None
+                raise _lost(call, e) from None
             except BaseException:  # cancelled (the parent was), or the cluster went away
                 ray.cancel(ref, force=True)
                 raise
@@ -346,10 +348,10 @@ class RayExecutor:
             self._server.frames.pop(call.aid, None)
         return self._conclude(call, response)
 
-    def run_sync(self, call: Call, frame: Frame, kwargs: dict, budget: Optional[float]) -> Any:
+    def run_sync(self, call: Call, kwargs: dict, budget: Optional[float]) -> Any:
         if call.parent.id is None:
-            return INLINE.run_sync(call, frame, kwargs, budget)
-        ref = self._submit(call, frame, kwargs)
+            return INLINE.run_sync(call, kwargs, budget)
+        ref = self._submit(call, kwargs)
         try:
             try:
                 response = ray.get(ref, timeout=budget)
@@ -357,7 +359,7 @@ class RayExecutor:
                 ray.cancel(ref, force=True)
                 raise AttemptExpired() from None
             except _LOST as e:
-                raise _lost(call, frame, e) from None
+                raise _lost(call, e) from None
             except BaseException:
                 ray.cancel(ref, force=True)
                 raise

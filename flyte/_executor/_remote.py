@@ -160,7 +160,7 @@ def _run_info(run: RunState, roots: tuple[str, ...]) -> bytes:
     return data
 
 
-def attempt_payload(call: Call, frame: Frame, kw: dict, reuse_task: bool = False) -> bytes:
+def attempt_payload(call: Call, kw: dict, reuse_task: bool = False) -> bytes:
     """One attempt of `call`'s body, packed for a worker.
 
     Two layers: the worker reads the run's info (its import paths) before it unpickles the task
@@ -175,7 +175,7 @@ def attempt_payload(call: Call, frame: Frame, kw: dict, reuse_task: bool = False
         task = rt.wire
         if task is None:
             task = rt.wire = safe_dumps(rt.task)
-    this = (call.aid, call.parent.id, frame.attempt, {**run.env_vars, **(rt.env or {})},
+    this = (call.aid, call.parent.id, call.attempt, {**run.env_vars, **(rt.env or {})},
             dict(current_custom_context.get() or {}))
     info = _run_info(run, _import_roots(rt.task))
     if reuse_task and _SCALARS.issuperset(map(type, kw.values())):

@@ -330,3 +330,63 @@ def test_running_children_started_while_commits_run_are_all_committed(tmp_path):
         assert store.run_counts(["r"])["r"].running == threads * per_thread  # the root and 899 children
     finally:
         store.close()
+
+
+def _records(data: bytes) -> list[bytes]:
+    """The payloads of a segment's complete records, in order (header: length, crc32)."""
+    import struct
+
+    out, pos = [], 0
+    while pos + 8 <= len(data):
+        length, _ = struct.unpack_from("<II", data, pos)
+        if length == 0:
+            break
+        out.append(data[pos + 8 : pos + 8 + length])
+        pos += 8 + length
+    return out
+
+
+def test_the_hot_path_journals_finished_actions_as_the_journal_segment_appends(tmp_path):
+    # SQLiteStore.action_finished writes its journal record itself (a copy of
+    # JournalSegment.append, for speed): its bytes, and where it moves to a new segment, must be
+    # exactly what JournalSegment.append writes, which replay reads.
+    from flyte._store._journal import JournalSegment
+
+    store = SQLiteStore(tmp_path / "store", flush_interval=3600)  # nothing committed: every segment kept
+    try:
+        from flyte._store._records import J_ACTION
+
+        def sized(i: int, payload: int) -> ActionRecord:  # a row whose journal record is `payload` bytes
+            fixed = len(store._packer.pack((J_ACTION, tuple(_row("r", i, outputs=b"x" * 1000))))) - 1000
+            return _row("r", i, outputs=bytes([i % 251]) * (payload - fixed))
+
+        i = 0
+        for edge in (16, 15, 16, 15):  # fits exactly (header, record, the next header's 8 zero bytes); one byte over
+            while True:  # ~1.2 KiB records, until the segment has 2 to 30 KiB left
+                store.action_finished(_row("r", i, outputs=bytes([i % 251]) * (900 + i % 300)))
+                i += 1
+                seg = store._segment
+                if 2048 < seg.size - seg.offset < 30000:
+                    break
+            store.action_finished(sized(i, seg.size - seg.offset - edge))
+            i += 1
+            assert (store._segment is seg) == (edge == 16)
+        store.action_finished(_row("r", i))
+        segments = [*store._full_segments, store._segment]
+        assert len(segments) >= 3
+        payloads = [p for seg in segments for p in _records(bytes(seg.map))]
+        assert [row[1] for _, row in read_records(store._segment.path)][-1] == f"id{i}"
+        # the same records through JournalSegment.append, into segments of the same sizes
+        (tmp_path / "ref").mkdir()
+        ref = [JournalSegment(tmp_path / "ref", "ref", 1, segments[0].size)]
+        for payload in payloads:
+            if not ref[-1].append(payload):
+                ref.append(JournalSegment(tmp_path / "ref", "ref", len(ref) + 1, segments[len(ref)].size))
+                assert ref[-1].append(payload)
+        assert len(ref) == len(segments)
+        for mine, theirs in zip(segments, ref):
+            assert (mine.offset, bytes(mine.map)) == (theirs.offset, bytes(theirs.map))
+        for seg in ref:
+            seg.close_and_remove()
+    finally:
+        store.close()

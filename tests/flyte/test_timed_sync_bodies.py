@@ -403,3 +403,30 @@ def test_workers_die_with_their_fork_server_and_the_attempt_is_retried(flyte_hom
     assert killable._forks is not None and killable._forks.proc.pid != server
     (lost,) = open_store().list_attempts("server", "a0")
     assert lost.error_code == "WorkerLost" and "SIGKILL" in (lost.error or "")
+
+
+@env.task
+async def calls_nothing_timed() -> int:
+    return 1
+
+
+def test_a_run_starts_the_killable_pools_fork_server_ahead_of_its_first_timed_call(flyte_home, monkeypatch):
+    # A loaded sync task has a timeout (this module's): the run starts the pool and its fork
+    # server in the background, before any timed call, so that a first fan-out need not wait for
+    # the server's start; no worker is started for it.
+    from flyte._executor import INLINE, _process
+
+    monkeypatch.setattr(_process, "_killable", None)
+    monkeypatch.setattr(INLINE, "_warmed", False)
+    assert flyte.run(calls_nothing_timed).outputs()[0] == 1
+    pool = _process._killable
+    assert pool is not None
+    try:
+        if _process._START_BY_FORK:
+            _wait_for(lambda: pool._forks is not None, "the fork server was not started ahead")
+            assert alive(pool._forks.proc.pid)
+        assert not pool._workers
+        flyte.run(calls_nothing_timed)
+        assert _process._killable is pool  # once per process
+    finally:
+        pool.shutdown()
