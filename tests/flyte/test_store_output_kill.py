@@ -178,3 +178,11 @@ def test_a_read_only_store_reads_and_says_the_journal_was_not_applied(tmp_path):
         assert list((home / "journal").glob("*.journal")), "a read-only reader removed the journal"
     # once writable again, the next open applies it
     assert _logs(home).stdout.splitlines()[-1] == MARKER
+
+
+def test_store_recover_applies_the_journaled_output_once(tmp_path):
+    home = _self_killed(tmp_path)
+    rec = _flyte(home, "store", "recover", "--force")
+    assert rec.returncode == 0, rec.stdout + rec.stderr
+    assert _logs(home).stdout.splitlines() == ["line 0", "line 1", "line 2", MARKER]
+    assert _logs(home).stdout.count(MARKER) == 1
