@@ -15,8 +15,8 @@ bind to them anyway, and `flyte.logger` always writes to the current `sys.stderr
 
 What the runtime itself writes into an action's log is marked as the runtime's (see
 `flyte._store._logs.SYSTEM_MARK`; `flyte get logs --filter-system` leaves it out, as on the SDK):
-records of the runtime's loggers (`flyte` and `flyte.*`, not `flyte.user`, the SDK's rule) that
-reach an action stream, what runtime code writes with `system_print`, and the notes the controller
+records of the runtime's loggers (`flyte` and `flyte.*`, not `flyte.user`, the SDK's rule; made
+before the run or during it, in this process or a worker's) that reach an action stream, what runtime code writes with `system_print`, and the notes the controller
 files with `system_note` (a failed attempt and what follows it).
 
 `FLYTE_CAPTURE_OUTPUT=0` turns capturing off (output goes straight to the terminal, nothing is
@@ -187,20 +187,30 @@ def _runtime_logger(name: str) -> bool:
                                                                    or name.startswith("flyte.user."))
 
 
-_loggers_seen = -1  # how many loggers there were when `_mark_runtime_loggers` last looked
+_marking_new_loggers = False  # whether `logging`'s manager marks runtime loggers as it makes them
 
 
 def _mark_runtime_loggers() -> None:
     """Make the runtime's loggers say, while they handle a record, that what gets written is the
-    runtime's (their `handle`, called once per record with every handler's writes inside it).
-    Looked at as each run starts, again only if loggers were made since."""
-    global _loggers_seen
-    logging.getLogger("flyte")  # made now if no module made it yet
-    known = logging.Logger.manager.loggerDict
-    if len(known) == _loggers_seen:
+    runtime's (their `handle`, called once per record with every handler's writes inside it):
+    those that exist now, and from then on each one as `logging` makes it, whenever that is (a
+    body's `logging.getLogger("flyte.x")` in a worker process that started long before)."""
+    global _marking_new_loggers
+    if _marking_new_loggers:
         return
-    _loggers_seen = len(known)
-    for name, lg in list(known.items()):
+    manager = logging.Logger.manager
+    make = manager.getLogger  # what `logging.getLogger(name)` and `Logger.getChild` call
+
+    def get_logger(name: str) -> logging.Logger:
+        lg = make(name)
+        if _runtime_logger(name) and "handle" not in vars(lg):
+            lg.handle = _marking(lg.handle)  # type: ignore[method-assign]
+        return lg
+
+    manager.getLogger = get_logger  # type: ignore[method-assign]
+    _marking_new_loggers = True
+    logging.getLogger("flyte")  # made now if no module made it yet
+    for name, lg in list(manager.loggerDict.items()):
         if isinstance(lg, logging.Logger) and _runtime_logger(name) and "handle" not in vars(lg):
             lg.handle = _marking(lg.handle)  # type: ignore[method-assign]
 

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import errno
 import fcntl
+import logging
 import mmap
 import os
 import struct
@@ -41,6 +42,8 @@ from typing import Iterator, Optional
 import msgpack
 
 from ._errors import translate
+
+logger = logging.getLogger("flyte")
 
 _HEADER = struct.Struct("<II")  # payload length, crc32(payload)
 pack_header = _HEADER.pack_into  # (map, offset, payload length, crc32): also SQLiteStore.action_finished's
@@ -188,22 +191,33 @@ def _unlink(path: Path) -> None:
 
 
 def read_records(path: Path) -> Iterator[tuple[str, tuple]]:
-    """The complete records of a segment, stopping at the first empty or damaged slot."""
+    """The complete records of a segment, stopping at the first empty or damaged slot. A damaged
+    one (a torn or overwritten record) is reported as a warning: the records before it are kept,
+    it and anything after it are not applied."""
     data = path.read_bytes()
-    pos, end = 0, len(data)
+    pos, end, count = 0, len(data), 0
     while pos + _HEADER.size <= end:
         length, crc = _HEADER.unpack_from(data, pos)
         start = pos + _HEADER.size
-        if length == 0 or start + length > end:
-            break
-        payload = data[start : start + length]
-        if zlib.crc32(payload) != crc:
-            break
-        try:
-            kind, row = msgpack.unpackb(payload, raw=False, strict_map_key=False)
-        except Exception:
-            break
-        yield kind, tuple(row)
+        if length == 0:
+            return
+        problem = None
+        if start + length > end:
+            problem = f"says it is {length} bytes long, past the end of the file"
+        elif zlib.crc32(data[start : start + length]) != crc:
+            problem = "does not match its checksum"
+        if problem is None:
+            try:
+                kind, row = msgpack.unpackb(data[start : start + length], raw=False, strict_map_key=False)
+                row = tuple(row)
+            except Exception as e:
+                problem = f"cannot be decoded ({e})"
+        if problem is not None:
+            logger.warning("Journal segment %s: the record at byte %d %s (a torn or damaged write); it and anything "
+                           "after it are dropped, the %d record(s) before it are kept.", path, pos, problem, count)
+            return
+        yield kind, row
+        count += 1
         pos = start + length
 
 

@@ -5,7 +5,9 @@ Both stores use the same rules:
 
 - Text arrives in pieces (`MetadataStore.log_written`), in the order it was written, and waits
   in a `LogBuffer` until the store commits it. Pending text is bounded too: past the limit its
-  oldest part is dropped before it is ever stored.
+  oldest part is dropped before it is ever stored. The SQLite store also journals each write as
+  it arrives (`LogBuffer.write` gives it as a piece of its own), so what an action wrote just
+  before a kill -9 of its process is applied when the store is next opened.
 - Every piece carries the offset of its first character in the attempt's whole output (the
   characters written before it, stored or dropped), so applying a piece twice (a journal replayed
   after a crash that happened between a commit and the journal's removal) changes nothing.
@@ -206,26 +208,33 @@ class LogBuffer:
     def run_finished(self, run: str) -> None:
         self.live.pop(run, None)
 
-    def write(self, key: LogKey, text: str, at: float, stamps: Stamps = None) -> None:
-        """`text` written at wall time `at`, or made of several writes (`stamps`, see `Piece`)."""
+    def write(self, key: LogKey, text: str, at: float, stamps: Stamps = None) -> Optional[tuple]:
+        """`text` written at wall time `at`, or made of several writes (`stamps`, see `Piece`).
+        Returns, for a run this process records, the write as a piece row of its own (run, action,
+        attempt, offset, text, marks) that can be applied to the stored log before or after the
+        pending piece, any number of times (what the store journals at once); else None."""
         written = self.live.get(key[0])
         piece = self.pending.get(key)
         if piece is None:
             piece = self.pending[key] = Piece(APPEND if written is None else written.get(key, 0))
-        if written is not None:
-            written[key] = written.get(key, 0) + len(text)
+        size, n = piece.size, len(piece.marks)
         if stamps:
             piece.add_stamped(text, stamps)
         else:
             piece.add(text, at)
+        row = None
+        if written is not None:
+            offset = written.get(key, 0)
+            written[key] = offset + len(text)
+            marks: Sequence[float] = ()
+            if len(piece.marks) > n:  # this write starts a line: its marks, relative to it
+                marks = piece.marks[n:]
+                for k in range(0, len(marks), 2):
+                    marks[k] -= size
+            row = (key[0], key[1], key[2], offset, text, marks)
         if piece.size > 2 * self.limit:  # only the tail can be stored: keep memory bounded too
             piece.cut(self.limit)
-
-    def take(self, key: LogKey) -> Optional[tuple]:
-        """The pending text of `key` as a row (run, action, attempt, offset, text, marks), or None;
-        it stays pending (the next commit stores it)."""
-        piece = self.pending.get(key)
-        return None if piece is None else (*key, piece.offset, piece.text(), list(piece.marks))
+        return row
 
     def drain(self) -> list[tuple]:
         """Every pending piece as a row (run, action, attempt, offset, text, marks); the buffer empties."""

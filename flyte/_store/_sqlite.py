@@ -315,6 +315,40 @@ def _order_key(row: tuple) -> tuple[float, str]:
     return (row[9] or 0.0, row[1])
 
 
+class _JournaledLogs:
+    """Output pieces read from a journal, one per write: consecutive pieces of an attempt are
+    joined before they are applied, so that replaying many small writes costs one merge per
+    attempt, not one rewrite of its stored log per write. A piece that does not follow the last
+    one of its attempt (a piece from before a commit, a restart) is applied as it comes."""
+
+    __slots__ = ("pending",)
+
+    def __init__(self) -> None:
+        self.pending: dict[tuple, list] = {}  # (run, action, attempt) -> [offset, texts, size, marks]
+
+    def add(self, piece: Sequence[Any], apply: Callable[[tuple], None]) -> None:
+        key, offset, text = tuple(piece[:3]), piece[3], piece[4]
+        marks = list(piece[5]) if len(piece) > 5 else []
+        joined = self.pending.get(key)
+        if joined is not None and offset >= 0 and offset == joined[0] + joined[2]:
+            joined[3].extend(m + joined[2] if k % 2 == 0 else m for k, m in enumerate(marks))
+            joined[1].append(text)
+            joined[2] += len(text)
+            return
+        if joined is not None:
+            apply(self._row(key, joined))
+        self.pending[key] = [offset, [text], len(text), marks]
+
+    def apply_all(self, apply: Callable[[tuple], None]) -> None:
+        for key, joined in self.pending.items():
+            apply(self._row(key, joined))
+        self.pending.clear()
+
+    @staticmethod
+    def _row(key: tuple, joined: list) -> tuple:
+        return (*key, joined[0], "".join(joined[1]), joined[3])
+
+
 def _reads(method: _F) -> _F:
     """A read of the database: SQLite's errors become `StoreError`s that name the file."""
 
@@ -659,14 +693,19 @@ class SQLiteStore:
                 applied = int(row[0]) if row else -1
                 top = applied
                 touched: set[str] = set()
+                logs = _JournaledLogs()
                 for seg in segments:
                     number = segment_number(seg)
                     if number <= applied:
                         continue  # committed before the owner died
                     for kind, rec in read_records(seg):
-                        self._apply(kind, rec)
+                        if kind == J_LOG:
+                            logs.add(rec, self._merge_log)
+                        else:
+                            self._apply(kind, rec)
                         touched.add(_run_of(kind, rec))
                     top = max(top, number)
+                logs.apply_all(self._merge_log)
                 note = dead.note()
                 code, _, msg = (note or "").partition("\n")
                 if not msg:
@@ -836,7 +875,7 @@ class SQLiteStore:
             self._durable_start(row[0], row[1])
 
     def action_finished(self, record: ActionRecord) -> None:
-        """Durable when this returns, after its parent's start, with the output its last attempt wrote so far."""
+        """Durable when this returns, after its parent's start (its output is, as it is written)."""
         row = record[:]
         inp, out = row[11], row[12]  # _offload_row's test, inlined: this is the hot path
         if (inp is not None and len(inp) > INLINE_LIMIT) or (out is not None and len(out) > INLINE_LIMIT):
@@ -850,8 +889,6 @@ class SQLiteStore:
                     self._durable_start(row[0], parent)
                 else:
                     self._hot_run, self._hot_parent = row[0], parent
-            if self._log_pending:  # some action wrote something: is it this one?
-                self._journal_log((row[0], row[1], row[8]))
             # self._journal(J_ACTION, row) and its seg.append(payload), inlined: every recorded
             # child passes here, and those two Python calls cost it ~800 instructions (~1% of a
             # child, cachegrind, bench/bench_store_hotpath.py; ~400 per call). The same bytes and
@@ -871,12 +908,6 @@ class SQLiteStore:
             self._payloads[key] = payload
             self._started.pop(key, None)
 
-    def _journal_log(self, key: tuple) -> None:
-        # Caller holds self._lock. The piece stays pending: the next commit stores it.
-        piece = self._logs.take(key)
-        if piece is not None:
-            self._journal(J_LOG, piece)
-
     def actions_finished(self, rows: Sequence[ActionRecord]) -> None:
         """Several finished actions of one run, durable together when this returns (one journal
         record) and stored together (one batch row), with the output they wrote. Fewer than
@@ -893,9 +924,6 @@ class SQLiteStore:
                 if parent is not None and (durable is None or parent not in durable):
                     self._durable_start(run, parent)
                     durable = self._durable[run]
-            if self._log_pending:
-                for r in offloaded:
-                    self._journal_log((r[0], r[1], r[8]))
             payload = self._journal(J_ACTIONS, tuple(offloaded))
             if len(offloaded) < PACK_MIN:
                 actions, payloads = self._actions, self._payloads
@@ -909,21 +937,46 @@ class SQLiteStore:
             self._batches.append(batch)
 
     def attempt_failed(self, record: AttemptRecord) -> None:
-        """Durable when this returns, with the output the attempt wrote."""
+        """Durable when this returns (its output is, as it is written)."""
         row = record[:]
         with self._lock:
-            if self._log_pending:
-                self._journal_log((row[0], row[1], row[2]))
             self._journal(J_ATTEMPT, row)
             self._attempts.append(row)
 
     def log_written(self, run: str, action: str, attempt: int, text: str,
                     stamps: Optional[Sequence[tuple[int, float]]] = None) -> None:
-        """Buffered (committed with the next flush); durable with the attempt's end record."""
+        """Durable when this returns, for a run this process records: each write is journaled at
+        once (a record in the mapped journal outlives a kill -9 of this process; the next open
+        replays it, exactly once, as its offset says where it goes), so the last lines before a
+        crash are kept. Committed with the next flush. When the journal cannot take it (a full
+        disk), the text stays buffered for the next commit: output never fails its action."""
         if text:
             at = time.time()
             with self._lock:
-                self._logs.write((run, action, attempt), text, at, stamps)
+                piece = self._logs.write((run, action, attempt), text, at, stamps)
+                if piece is None:
+                    return
+                try:
+                    durable = self._durable.get(run)
+                    if durable is None or action not in durable:
+                        self._durable_branch(run, action)  # a log is read through its action
+                    self._journal(J_LOG, piece)
+                except StoreError:
+                    pass
+
+    def _durable_branch(self, run: str, aid: str) -> None:
+        """Make the starts of action `aid` and of its ancestors durable, the eldest first (caller
+        holds self._lock): a tree read after a kill has the action, and the path to it."""
+        chain: list[str] = []
+        durable = self._durable.get(run, ())
+        at: Optional[str] = aid
+        while at is not None and at not in durable:
+            chain.append(at)
+            key = (run, at)
+            row = self._started.get(key) or self._actions.get(key) or self._committing.get(key)
+            at = row[2] if row is not None else None  # not buffered: committed, with its ancestors
+        for at in reversed(chain):
+            self._durable_start(run, at)
 
     def report_written(self, run: str, action: str, html: str) -> None:
         """Durable when this returns (the report goes to the blob store, then the journal)."""

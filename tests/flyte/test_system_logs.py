@@ -64,6 +64,20 @@ def dies_once(marker: str) -> int:
 @env.task
 async def survives(marker: str) -> int:
     return await dies_once.aio(marker)  # a child: the process executor runs it in a worker process
+
+
+@env.task
+def late_logger() -> int:
+    # loggers made here, long after the worker process started: a runtime one and the task's own
+    logging.getLogger(f"flyte.late.{os.getpid()}").warning("a runtime logger made in the body warns")
+    logging.getLogger(f"mine.late.{os.getpid()}").warning("the task's own late logger warns")
+    flyte.logger.getChild("late").warning("a child of flyte.logger is the task's")
+    return 1
+
+
+@env.task
+async def lates() -> int:
+    return await late_logger.aio()  # in a worker process
 '''
 
 
@@ -81,15 +95,17 @@ def program_home(tmp_path_factory):
     (base / "wobbly_prog.py").write_text(PROGRAM)
     home = base / "home"
     run_env = {**os.environ, "FLYTE_HOME": str(home)}
-    for args in (["--name", "wobbly", "wobbly_prog.py", "wobbly"],
-                 ["--name", "dies", "wobbly_prog.py", "survives", "--marker", str(base / "died")]):
-        proc = subprocess.run([sys.executable, "-m", "flyte._cli", "run", *args], cwd=base, capture_output=True,
-                              text=True, timeout=300, env={**run_env, "FLYTE_EXECUTOR": "process"}
-                              if args[1] == "dies" else run_env)
+    runs = {"wobbly": (["wobbly"], False, "a warning of the runtime"),
+            "dies": (["survives", "--marker", str(base / "died")], True, "the runtime warns in a worker"),
+            "late": (["lates"], True, "a runtime logger made in the body warns")}
+    for name, (args, in_workers, shown) in runs.items():
+        proc = subprocess.run([sys.executable, "-m", "flyte._cli", "run", "--name", name, "wobbly_prog.py", *args],
+                              cwd=base, capture_output=True, text=True, timeout=300,
+                              env={**run_env, "FLYTE_EXECUTOR": "process"} if in_workers else run_env)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         # the terminal shows the runtime's lines as they are, without the mark the log keeps
         assert SYSTEM_MARK not in proc.stdout + proc.stderr
-        assert ("the runtime warns in a worker" if args[1] == "dies" else "a warning of the runtime") in proc.stderr
+        assert shown in proc.stderr
     return home
 
 
@@ -152,6 +168,14 @@ def test_a_killed_worker_is_noted_in_the_attempt_it_ended_and_its_runtime_lines_
     assert stored.startswith("about to be killed\n" + SYSTEM_MARK + "the runtime warns in a worker\n"), stored
     assert cli("get", "logs", "dies", "dies_once", "-a", "1", "--filter-system")[1] == "about to be killed\n"
     assert cli("get", "logs", "dies", "dies_once", "--filter-system")[1] == "second life\n"
+
+
+def test_a_runtime_logger_made_inside_a_body_in_a_worker_process_is_marked(in_home):
+    stored = open_store().get_log("late", _action_id("late", "late_logger")).text
+    assert stored.split("\n") == [SYSTEM_MARK + "a runtime logger made in the body warns",  # (splitlines splits at the mark)
+                                   "the task's own late logger warns", "WARNING a child of flyte.logger is the task's", ""]
+    assert cli("get", "logs", "late", "late_logger", "--filter-system")[1] == \
+        "the task's own late logger warns\nWARNING a child of flyte.logger is the task's\n"
 
 
 def _action_id(run: str, short_name: str) -> str:
