@@ -107,6 +107,10 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
     @classmethod
     def new_remote(cls, stem: Optional[str] = None, alt: Optional[str] = None) -> FlyteDirectory:
+        if alt:  # under another bucket of the raw output prefix, as flytekit builds it
+            from ...core.context_manager import FlyteContextManager
+
+            return cls(FlyteContextManager.current_context().file_access.generate_new_custom_path(alt=alt, stem=stem))
         d = flyte.io.Dir.new_remote(stem)
         return cls(d.path)
 

@@ -144,6 +144,10 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     @classmethod
     def new_remote_file(cls, name: Optional[str] = None, alt: Optional[str] = None) -> FlyteFile:
+        if alt:  # under another bucket of the raw output prefix, as flytekit builds it
+            from ...core.context_manager import FlyteContextManager
+
+            return cls(FlyteContextManager.current_context().file_access.generate_new_custom_path(alt=alt, stem=name))
         f = flyte.io.File.new_remote(name)
         return cls(f.path)
 
