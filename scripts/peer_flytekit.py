@@ -335,7 +335,8 @@ _PUBLIC_NAMES = {
     "ShellTask", "RawShellTask", "OutputLocation", "get_raw_shell_task", "SQLite3Task", "SQLite3Config",
     "current_context", "Secret", "conditional", "LaunchPlan", "reference_task", "reference_workflow",
 }
-_ALLOWED_FIXTURES = {"tmp_path", "tmpdir", "capsys", "tmp_path_factory", "request", "caplog"}
+_ALLOWED_FIXTURES = {"tmp_path", "tmpdir", "capsys", "capfd", "capsysbinary", "capfdbinary", "tmp_path_factory", "request",
+                     "caplog"}
 # libraries of flytekit's optional plugins that a plain install (and this machine) has not got
 _PLUGIN_LIBS = {"torch", "tensorflow", "polars", "google", "snowflake", "onnx", "keras", "xgboost"}
 

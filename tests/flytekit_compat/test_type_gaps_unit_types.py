@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import collections.abc
 import dataclasses
+import os
 import sys
 import typing
 from pathlib import Path
@@ -214,3 +215,27 @@ def test_lazy_module_imports_on_first_use(monkeypatch: pytest.MonkeyPatch) -> No
     assert mod.rgb_to_hsv(1.0, 0.0, 0.0) == (0.0, 1.0, 1.0)
     assert is_imported("colorsys")
     assert lazy_module("colorsys") is sys.modules["colorsys"]
+
+
+# -- `downloaded`, as flytekit tracks it ----------------------------------------------------------
+
+
+def test_downloaded_turns_true_on_first_local_use(tmp_path: Path) -> None:
+    (tmp_path / "f.txt").write_text("x")
+    f, d = FlyteFile(str(tmp_path / "f.txt")), FlyteDirectory(str(tmp_path))
+    assert not f.downloaded and not d.downloaded  # even though both were local all along
+    with open(f) as fh:
+        assert fh.read() == "x"
+    assert os.path.join(d, "f.txt") == str(tmp_path / "f.txt")
+    assert f.downloaded and d.downloaded
+
+
+@task
+def dir_state(d: FlyteDirectory) -> typing.Tuple[bool, bool]:
+    before = d.downloaded
+    os.listdir(d)
+    return before, d.downloaded
+
+
+def test_an_arriving_directory_is_not_downloaded_until_used(tmp_path: Path) -> None:
+    assert dir_state(d=FlyteDirectory(str(tmp_path))) == (False, True)

@@ -28,6 +28,13 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         # a destination (str or path) to upload to when passed on; False (no upload) is kept as flytekit keeps it
         self._remote_directory: Any = remote_directory if isinstance(remote_directory, (str, os.PathLike)) or remote_directory is False else None
         self._remote_source: Optional[str] = p if "://" in p else None
+        self._downloaded = False  # set on first local use (os.fspath, download), as flytekit sets it
+
+    @property
+    def downloaded(self) -> bool:
+        """Whether the directory was made available locally: False until it is first used as a
+        path (os.fspath, download), as in flytekit, even for a directory that was local all along."""
+        return getattr(self, "_downloaded", False)
 
     def __class_getitem__(cls, item: Any) -> type:
         ext = item.__name__ if isinstance(item, typing.TypeVar) else str(getattr(item, "__name__", item))
@@ -82,7 +89,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return self._remote_source
 
     def __fspath__(self) -> str:
-        return self.download() if self._remote_source else self.path
+        return self.download()
 
     def __str__(self) -> str:
         return self.path
@@ -97,6 +104,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     __hash__ = flyte.io.Dir.__hash__
 
     def download(self) -> str:  # type: ignore[override]
+        self._downloaded = True
         if self._remote_source is None:
             return self.path
         local = tempfile.mkdtemp(prefix="flyte-download")

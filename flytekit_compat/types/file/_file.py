@@ -32,6 +32,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
         self._downloader = downloader
         self._remote_path = remote_path if isinstance(remote_path, (str, os.PathLike)) else None
         self._remote_source: Optional[str] = p if "://" in p else None
+        self._downloaded = False  # set on first local use (os.fspath, download), as flytekit sets it
         self.metadata = metadata
 
     @classmethod
@@ -107,10 +108,12 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     @property
     def downloaded(self) -> bool:
-        return self._remote_source is None or os.path.exists(self.path)
+        """Whether the file was made available locally: False until it is first used as a path
+        (os.fspath, open, download), as in flytekit, even for a file that was local all along."""
+        return getattr(self, "_downloaded", False)
 
     def __fspath__(self) -> str:
-        return self.download() if self._remote_source else self.path
+        return self.download()
 
     def __str__(self) -> str:
         return self.path
@@ -127,6 +130,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     def download(self) -> str:  # type: ignore[override]
         """The local path, fetching a remote file first."""
+        self._downloaded = True
         if self._remote_source is None:
             return self.path
         local = os.path.join(tempfile.mkdtemp(prefix="flyte-download"), os.path.basename(self._remote_source) or "file")
