@@ -14,6 +14,7 @@ from typing import Iterator, Optional
 
 import pandas as pd
 import pyarrow as pa
+import pydantic
 import pytest
 from flytekit.lazy_import.lazy_module import is_imported, lazy_module
 from flytekit.types.directory import FlyteDirectory
@@ -239,3 +240,50 @@ def dir_state(d: FlyteDirectory) -> typing.Tuple[bool, bool]:
 
 def test_an_arriving_directory_is_not_downloaded_until_used(tmp_path: Path) -> None:
     assert dir_state(d=FlyteDirectory(str(tmp_path))) == (False, True)
+
+
+# -- pydantic models with optional parts and file metadata ----------------------------------------
+
+
+class Leaf(pydantic.BaseModel):
+    size: Optional[int] = None
+
+
+class Tree(pydantic.BaseModel):
+    leaf: Optional[Leaf] = None
+    doc: Optional[FlyteFile] = None
+
+
+@task
+def leaf_size(leaf: Leaf) -> int:
+    return leaf.size or 0
+
+
+@task
+def maybe_leaf(leaf: Optional[Leaf]) -> bool:
+    return leaf is not None
+
+
+@workflow
+def grow(tree: Tree) -> typing.Tuple[int, bool]:
+    return leaf_size(leaf=tree.leaf), maybe_leaf(leaf=tree.leaf)
+
+
+@workflow
+def bare(tree: Tree) -> bool:
+    return maybe_leaf(leaf=tree.leaf)
+
+
+def test_an_optional_field_binds_to_a_plain_input_and_is_checked_when_it_resolves() -> None:
+    assert grow(tree=Tree(leaf=Leaf(size=3))) == (3, True)
+    assert bare(tree=Tree()) is False  # None for an Optional[model] input is not ambiguous
+    with pytest.raises(Exception, match="leaf"):
+        grow(tree=Tree())  # None where a Leaf is required fails when the field is read
+
+
+def test_file_metadata_survives_a_pydantic_round_trip(tmp_path: Path) -> None:
+    (tmp_path / "d.txt").write_text("x")
+    tree = Tree(doc=FlyteFile(str(tmp_path / "d.txt"), metadata={"owner": "ops"}))
+    again = Tree.model_validate(tree.model_dump())
+    assert again.doc is not None and again.doc.metadata == {"owner": "ops"}
+    assert Tree.model_validate({"doc": {"path": str(tmp_path / "d.txt")}}).doc.metadata is None

@@ -90,6 +90,30 @@ class FlyteFile(flyte.io.File, os.PathLike):
             out["metadata"] = self.metadata
         return out
 
+    # -- as a pydantic field (pydantic's own protocol): its fields, plus the user's metadata ---------------
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        out = super().model_dump(**kwargs)
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
+        return out
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def validate(value: Any) -> Any:
+            if isinstance(value, cls):
+                return value
+            if isinstance(value, dict) and "path" in value:
+                known = {k: value[k] for k in ("name", "format", "hash") if k in value}
+                return cls(value["path"], metadata=value.get("metadata"), **known)
+            raise ValueError(f"expected {cls.__name__} or a dict with its path, got {type(value).__name__}")
+
+        return core_schema.no_info_plain_validator_function(
+            validate, serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.model_dump())
+        )
+
     @classmethod
     def _deserialize(cls, value: dict[str, Any]) -> FlyteFile:
         from .._internal_types import FlyteFilePathTransformer
