@@ -430,6 +430,16 @@ def classify_file(source: str) -> dict[str, tuple[str, str]]:
     return out
 
 
+# The same for the other suites, keyed "<suite>/<file>::<test>".
+SUITE_DIFFERS_BY_DESIGN: dict[str, str] = {
+    f"extras/pydantic_transformer/{f}::{t}": (
+        "a pydantic model inside a dataclass (or pydantic dataclass) crosses tasks on the shim; flytekit 1.16 "
+        "rejects it ('is not serializable'), and the test itself says it should be supported (flyteorg/flyte#5925)"
+    )
+    for f in ("test_pydantic_basemodel_in_dataclass.py", "test_generice_idl_pydantic_basemodel_in_dataclass.py")
+    for t in ("test_pydantic_basemodel_in_dataclass", "test_pydantic_basemodel_in_pydantic_dataclass")
+}
+
 PYTEST_INI = """[pytest]
 asyncio_default_fixture_loop_scope = function
 markers =
@@ -606,9 +616,10 @@ def suite_markdown(suite: str, shim: list[dict], ref: list[dict] | None, kinds: 
         return {f"{r['file']}::{n}": t["status"] for r in results for n, t in r["tests"].items()}
 
     on_shim, on_ref = status(shim), status(ref) if ref else {}
+    by_design = {k.split("/", 1)[1]: v for k, v in SUITE_DIFFERS_BY_DESIGN.items() if k.startswith(f"{suite}/")}
     lines = [f"unit/{suite}: each test function once, by what it needs (static classification)", "",
-             "| needs | tests | pass on flytekit | pass on the shim | shim, of flytekit's passes |",
-             "|---|---|---|---|---|"]
+             "| needs | tests | pass on flytekit | pass on the shim | shim, of flytekit's passes | differs by design |",
+             "|---|---|---|---|---|---|"]
     for kind in ("public", *NEEDS_KINDS):
         ids = [i for i, (k, _) in kinds.items() if k == kind]
         if not ids:
@@ -619,12 +630,14 @@ def suite_markdown(suite: str, shim: list[dict], ref: list[dict] | None, kinds: 
         label = "public API only" if kind == "public" else kind
         ref_cell = str(len(ref_pass)) if ref else "-"
         ratio = f"{len(both)} of {len(ref_pass)}" if ref else "-"
-        lines.append(f"| {label} | {len(ids)} | {ref_cell} | {shim_pass} | {ratio} |")
+        differs = sum(i in by_design and on_shim.get(i) != "passed" for i in ref_pass)
+        lines.append(f"| {label} | {len(ids)} | {ref_cell} | {shim_pass} | {ratio} | {differs} |")
     lines += ["", "| public test | flytekit | shim | shim's error |", "|---|---|---|---|"]
     msgs = {f"{r['file']}::{n}": t["message"] for r in shim for n, t in r["tests"].items()}
     for i, (k, _) in sorted(kinds.items()):
         if k == "public" and on_shim.get(i) != "passed":
-            lines.append(f"| `{i}` | {on_ref.get(i, '-')} | {on_shim.get(i)} | {msgs.get(i, '')[:160].replace('|', '/')} |")
+            why = f"differs by design: {by_design[i]}" if i in by_design else msgs.get(i, "")[:160].replace("|", "/")
+            lines.append(f"| `{i}` | {on_ref.get(i, '-')} | {on_shim.get(i)} | {why} |")
     lines += ["", "Reasons, test by test:", ""]
     lines += [f"- `{i}`: {k} ({r})" for i, (k, r) in sorted(kinds.items()) if k != "public"]
     return "\n".join(lines) + "\n"

@@ -287,3 +287,25 @@ def test_file_metadata_survives_a_pydantic_round_trip(tmp_path: Path) -> None:
     again = Tree.model_validate(tree.model_dump())
     assert again.doc is not None and again.doc.metadata == {"owner": "ops"}
     assert Tree.model_validate({"doc": {"path": str(tmp_path / "d.txt")}}).doc.metadata is None
+
+
+# -- FlyteDirectory paths ------------------------------------------------------------------------
+
+
+def test_directory_children_and_the_slash_operator(tmp_path: Path) -> None:
+    remote = FlyteDirectory("s3://bucket/")
+    assert remote.sep == "/"
+    sub = remote.new_dir("part")
+    assert sub.path == "s3://bucket/part" and not (tmp_path / "s3:").exists()
+    assert sub.new_file("a.csv").path == "s3://bucket/part/a.csv"
+    local = FlyteDirectory(str(tmp_path))
+    made = local.new_dir("out")
+    assert made.path == str(tmp_path / "out") and not os.path.exists(made.path)  # named, not created
+    assert local / "x.txt" == tmp_path / "x.txt"
+    assert len(os.path.basename(local.new_file().path)) > 8  # a random name
+
+
+def test_separator_follows_the_platform_for_local_directories(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(os, "name", "nt")
+    assert FlyteDirectory("file://data").sep == "\\"
+    assert FlyteDirectory("s3://data").sep == "/"

@@ -130,15 +130,29 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         os.makedirs(p, exist_ok=True)
         return cls(p)
 
+    @property
+    def sep(self) -> str:
+        """The separator of this directory's paths: Windows' for a local directory on Windows, else "/"."""
+        local = "://" not in self.path or self.path.startswith("file://")
+        return "\\" if os.name == "nt" and local and self._remote_source is None else "/"
+
+    def __truediv__(self, other: Union[str, os.PathLike]) -> Path:
+        """`directory / "name"`: the path of an entry below this directory."""
+        return Path(self.path) / other
+
+    def _child(self, name: Optional[str]) -> str:
+        return self.sep.join([self.path.rstrip(self.sep), name or os.urandom(16).hex()])
+
     def new_file(self, name: Optional[str] = None) -> Any:
+        """A file below this directory (a random name when none is given); nothing is written."""
         from ..file import FlyteFile
 
-        return FlyteFile(os.path.join(self.path, name or os.urandom(8).hex()))
+        return FlyteFile(self._child(name))
 
     def new_dir(self, name: Optional[str] = None) -> FlyteDirectory:
-        p = os.path.join(self.path, name or os.urandom(8).hex())
-        os.makedirs(p, exist_ok=True)
-        return FlyteDirectory(p)
+        """A directory below this one (a random name when none is given); only named, not
+        created, as in flytekit."""
+        return FlyteDirectory(self._child(name))
 
     def crawl(self, maxdepth: Optional[int] = None, topdown: bool = True, **kwargs: Any) -> Iterator[tuple[str, str]]:
         """(base, relative path) of every file below the directory."""
