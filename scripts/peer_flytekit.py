@@ -1,6 +1,13 @@
 """Peer suite: flytekit's own public-API unit tests, run against this project's flytekit shim.
 
     python scripts/peer_flytekit.py /path/to/flytekit/tests/flytekit/unit/core [--json out.json] [--md out.md]
+    python scripts/peer_flytekit.py --suite types --mirror FLYTEKIT.git --reference-python FLYTEKIT_VENV/bin/python
+
+`--suite core` (the default) runs the fixed public-API list of unit/core below; any other unit
+directory (`types`, `extras`, ...) runs every test function, each classified statically by what it
+needs (`classify_file`), and reports the public-API ones apart from the rest. `--mirror` takes the
+tests from a bare flytekit git mirror at `--commit` (the pinned commit by default);
+`--reference-python` runs the same selection on a real flytekit in the same run.
 
 The tests are third-party code: they are copied to a temporary directory (never into this
 repository) and each test FILE runs in its own pytest process, because flytekit's global

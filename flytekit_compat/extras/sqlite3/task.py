@@ -47,7 +47,7 @@ class SQLite3Task(SQLTask):
                  container_image: Optional[str] = None, **kwargs: Any):
         if task_config is None or not task_config.uri:
             raise ValueError(f"SQLite3Task {name!r} needs task_config=SQLite3Config(uri=...) naming the database file")
-        self._output_schema_type = output_schema_type
+        self._output_schema_type: Any = output_schema_type
         super().__init__(name, query_template, task_config=task_config, task_type="sqlite",
                          inputs=inputs, outputs={"results": output_schema_type or FlyteSchema}, **kwargs)
         self._container_image = container_image
