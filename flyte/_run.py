@@ -237,7 +237,6 @@ RUNCONTEXT_UNUSED = {
     "copy_style": "no code bundle is built for a local run",
     "dry_run": "no code bundle is built for a local run; the task runs",
     "copy_bundle_to": "no code bundle is built for a local run",
-    "labels": "labels are not stored with local runs",
     "annotations": "annotations are not stored with local runs",
     "interruptible": "local runs have no interruptible machines",
     "log_format": "set up logging yourself (logging.basicConfig) for another format",
@@ -283,6 +282,7 @@ class _Runner:
         self.domain = domain
         self.replace = replace  # a succeeded run of this name is deleted and run again (explicit only)
         self.resume_succeeded = resume_succeeded  # rerun --recover --force-rerun-action of a succeeded run
+        self.images: dict[str, str] = {}  # `flyte run --image`: recorded with the run (no images are used locally)
         self._debug = debug  # kept, as the SDK's runner keeps it; a local run warns that it has no effect
         self._notifications: tuple = ()
         if notifications is not None:  # checked now: a wrong value fails before the run starts
@@ -329,7 +329,7 @@ class _Runner:
             name, store, codec, run_dir, start, recorder=_recorder(store, name, replay, raw_data_path),
             executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=setup.env_vars, custom_context=setup.custom_context,
-            raw_data_path=raw_data_path, labels=self.labels, annotations=self.annotations,
+            raw_data_path=raw_data_path, labels=dict(setup.labels), annotations=self.annotations,
         )
         run.interactive = bool(self.interactive_mode)
         run.project = self.project or _config.project
@@ -347,7 +347,8 @@ class _Runner:
         values are, and, unless given anew, its directory, environment and custom context."""
         raw_data_path = self.raw_data_path or _config.raw_data_path
         if spec is None:
-            return RunSpec(raw_data_path, self.run_base_dir, dict(self.env_vars or {}), dict(self.custom_context or {}))
+            return RunSpec(raw_data_path, self.run_base_dir, dict(self.env_vars or {}), dict(self.custom_context or {}),
+                           labels=dict(self.labels or {}), images=dict(self.images))
         if spec.raw_data_path is not None:
             if raw_data_path is not None and raw_data_path != spec.raw_data_path:
                 logger.warning("Run %s resumes with the raw data path it started with, %s, not %s: its finished "
@@ -357,11 +358,15 @@ class _Runner:
             raw_data_path, self.run_base_dir or spec.run_dir,
             dict(self.env_vars if self.env_vars is not None else spec.env_vars),
             dict(self.custom_context if self.custom_context is not None else spec.custom_context),
+            labels=dict(self.labels if self.labels is not None else spec.labels),
+            images=dict(self.images or spec.images),
         )
 
     def _run_record(self, run: RunState, rt: Any, packed: bytes, phase: str, end: Optional[float] = None,
                     outputs: Optional[bytes] = None, error: Optional[BaseException] = None) -> Any:
-        spec = RunSpec(run.raw_data_path, str(run.run_dir), run.env_vars, run.custom_context)
+        spec = RunSpec(run.raw_data_path, str(run.run_dir), run.env_vars, run.custom_context, labels=run.labels,
+                       project=run.project or current_project(), domain=run.domain or current_domain(),
+                       images=self.images)
         return run.recorder.run_record(
             rt.name, phase, run.start_time, end, packed, outputs, error, getattr(rt.func, "__module__", None),
             _source_file(rt.func), spec.pack(),

@@ -15,7 +15,8 @@ module held the custom context alone there (a map, or nil); a spec is a list
 
 from __future__ import annotations
 
-from typing import Any, NamedTuple, Optional
+from types import MappingProxyType
+from typing import Any, Mapping, NamedTuple, Optional
 
 from ._serde import pack_plain, unpack_plain
 
@@ -29,11 +30,18 @@ class RunSpec(NamedTuple):
     run_dir: Optional[str]  # the run's directory (reports, local raw data)
     env_vars: dict[str, str]
     custom_context: dict[str, str]
+    # Shown by `flyte get run` and flyte.remote, and kept by a resumed run (records written
+    # before these fields read as none given).
+    labels: Mapping[str, str] = MappingProxyType({})
+    project: Optional[str] = None
+    domain: Optional[str] = None
+    images: Mapping[str, str] = MappingProxyType({})  # `flyte run --image NAME=URI`: recorded, not used locally
 
     def pack(self) -> bytes:
         return pack_plain([SPEC_VERSION, {
             "raw_data_path": self.raw_data_path, "run_dir": self.run_dir,
             "env_vars": dict(self.env_vars), "custom_context": dict(self.custom_context),
+            "labels": dict(self.labels), "project": self.project, "domain": self.domain, "images": dict(self.images),
         }])
 
 
@@ -51,5 +59,7 @@ def unpack_spec(data: Optional[bytes]) -> Optional[RunSpec]:
     if isinstance(value, list) and len(value) == 2 and value[0] == SPEC_VERSION and isinstance(value[1], dict):
         fields = value[1]
         return RunSpec(fields.get("raw_data_path"), fields.get("run_dir"), dict(fields.get("env_vars") or {}),
-                       dict(fields.get("custom_context") or {}))
+                       dict(fields.get("custom_context") or {}), labels=dict(fields.get("labels") or {}),
+                       project=fields.get("project"), domain=fields.get("domain"),
+                       images=dict(fields.get("images") or {}))
     return None

@@ -1,4 +1,5 @@
-"""Record the options of the real SDK's `flyte get` commands, for the CLI-compatibility test.
+"""Record the options of the real SDK's `flyte get` commands and of `flyte run`, for the
+CLI-compatibility tests (tests/flyte/test_cli_sdk_options.py).
 
 Run it with the *real* SDK's interpreter (never in this project's environment):
 
@@ -30,7 +31,14 @@ def commands() -> dict:
     return out
 
 
+def run_options() -> dict:
+    """`flyte run`'s own options (those before FILE), as the SDK's run group declares them."""
+    run = main.get_command(click.Context(main), "run")
+    return {p.name: describe(p) for p in run.params if p.name != "help"}
+
+
 if __name__ == "__main__":
     import flyte
 
-    print(json.dumps({"sdk_version": flyte.__version__, "get": commands()}, indent=1, sort_keys=True))
+    print(json.dumps({"sdk_version": flyte.__version__, "get": commands(), "run": run_options()}, indent=1,
+                     sort_keys=True))

@@ -2,6 +2,7 @@
 
     flyte run [--local] [--name N] [-e K=V] FILE TASK --param value ...
     flyte get runs | run [NAME] | actions RUN [ACTION] | io RUN [ACTION] | logs RUN [ACTION] [-f]
+    flyte get task [NAME [VERSION]] | project [NAME] | config   (and the SDK's backend-only ones, which say so)
     flyte rerun RUN [--recover]
     flyte delete run NAME | local-cache
     flyte ui [--port P] [--host H]
@@ -43,7 +44,8 @@ class _Main(click.Group):
 
 @click.group(cls=_Main, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("-v", "--verbose", count=True, help="More logging and whole tracebacks (repeat for more).")
-@click.option("-c", "--config", "config", default=None, help="Accepted for compatibility; runs are local.")
+@click.option("-c", "--config", "config", default=None,
+              help="The configuration file (`flyte get config` shows what it resolves to); runs are local.")
 @click.option("--endpoint", default=None, hidden=True)
 @click.option("-of", "--output-format", default="table", type=click.Choice(FORMATS))
 @click.option("--no-progress", is_flag=True, help="No live view of runs, even in a terminal.")
@@ -55,8 +57,10 @@ def main(ctx: click.Context, verbose: int, config: Optional[str], endpoint: Opti
 
     level = logging.WARNING if verbose == 0 else (logging.INFO if verbose == 1 else logging.DEBUG)
     logging.basicConfig(level=level, format="%(levelname)s %(name)s: %(message)s")
-    ctx.obj = {"output_format": output_format, "verbose": verbose, "progress": not no_progress}
+    ctx.obj = {"output_format": output_format, "verbose": verbose, "progress": not no_progress, "config": config}
 
+
+from . import _get_other  # noqa: E402,F401  (the SDK's other `flyte get` commands join the group)
 
 main.add_command(get)
 
@@ -64,14 +68,51 @@ main.add_command(get)
 # -- run ----------------------------------------------------------------------------------------
 
 
-def _parse_env(pairs: tuple) -> dict[str, str]:
+def _parse_env(pairs: tuple, hint: str = "-e/--env") -> dict[str, str]:
     env: dict[str, str] = {}
     for pair in pairs:
         key, sep, value = pair.partition("=")
         if not sep or not key:
-            raise click.BadParameter(f"{pair!r} must look like KEY=VALUE", param_hint="-e/--env")
+            raise click.BadParameter(f"{pair!r} must look like KEY=VALUE", param_hint=hint)
         env[key] = value
     return env
+
+
+def _parse_images(values: tuple) -> dict[str, str]:
+    """`--image NAME=URI` or `--image URI` (the default image), as the SDK reads them: what
+    `Image.from_ref_name(NAME)` would resolve to on a backend."""
+    images: dict[str, str] = {}
+    for value in values:
+        name, sep, uri = value.partition("=")
+        if not sep:
+            name, uri = "default", value
+        if not name or not uri:
+            raise click.BadParameter(f"{value!r} must look like NAME=IMAGE_URI or IMAGE_URI", param_hint="--image")
+        images[name] = uri
+    return images
+
+
+def _warn_run_options(given: dict[str, Any]) -> None:
+    """The SDK's `flyte run` options that have no local meaning, each said on stderr with the
+    reason `with_runcontext` gives for the same parameter (they are not passed on, so it is said
+    once)."""
+    from .._run import INIT_UNUSED, RUNCONTEXT_UNUSED
+    from ._format import warn
+
+    reasons = {
+        "copy_style": RUNCONTEXT_UNUSED["copy_style"], "version": RUNCONTEXT_UNUSED["version"],
+        "service_account": RUNCONTEXT_UNUSED["service_account"], "queue": RUNCONTEXT_UNUSED["queue"],
+        "max_action_concurrency": RUNCONTEXT_UNUSED["max_action_concurrency"], "debug": RUNCONTEXT_UNUSED["debug"],
+        "tracked_strict": RUNCONTEXT_UNUSED["tracked_strict"],
+        "no_sync_local_sys_paths": INIT_UNUSED["sync_local_sys_paths"],
+        "run_project": "it applies to `flyte run deployed-task`; -p/--project sets a local run's project",
+        "run_domain": "it applies to `flyte run deployed-task`; -d/--domain sets a local run's domain",
+        "image": INIT_UNUSED["images"] + "; recorded with the run (flyte get run NAME)",
+    }
+    for name, value in given.items():
+        flag = f"--{name.replace('_', '-')}"
+        shown = "" if value is True else " " + " ".join(value) if isinstance(value, tuple) else f" {value}"
+        warn(f"{flag}{shown} has no effect on a local run: {reasons[name]}")
 
 
 def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) -> click.Command:
@@ -111,12 +152,14 @@ def _task_command(task: Any, runner_opts: dict[str, Any], output_format: str) ->
         from .._store import StoreError
 
         replace = opts.pop("replace", False)
+        images = opts.pop("images", {})
         out = _console()
         live = _live_view(name, out, live_wanted, progress, output_format)
         try:
             with live.shown(out) if live is not None else _nothing():
                 runner = flyte.with_runcontext(mode="local", **opts)
                 runner.replace = replace
+                runner.images = images
                 run = runner.run(task, **inputs)
         except (StoreError, RunExistsError) as e:  # the store or the name, not the user's code: no traceback
             _fail(str(e))
@@ -228,6 +271,25 @@ def _jsonable(value: Any) -> Any:
 @click.option("--tui", is_flag=True, help="Show the run's live tree (the default in a terminal).")
 @click.option("-p", "--project", default=None, help="The run's project (seen in flyte.ctx()).")
 @click.option("-d", "--domain", default=None, help="The run's domain (seen in flyte.ctx()).")
+@click.option("--label", "labels", multiple=True, help="KEY=VALUE label recorded with the run (repeatable; shown by "
+              "`flyte get run`, selected by `flyte get run --with-label`, read by flyte.remote.Run.labels).")
+@click.option("--root-dir", default=None, help="The directory FILE's modules are imported from (put on sys.path).")
+@click.option("--tracked", is_flag=True, help="Accepted for compatibility: every local run is recorded in the store.")
+# The SDK's options that have no local meaning: taken, and warned about when given.
+@click.option("--copy-style", type=click.Choice(["loaded_modules", "all", "none", "custom"]), default="loaded_modules",
+              help="Code bundling on a backend (no effect locally: a warning).")
+@click.option("--version", default=None, help="The code version on a backend (no effect locally: a warning).")
+@click.option("--service-account", default=None, help="The run's service account on a backend (a warning locally).")
+@click.option("--tracked-strict", is_flag=True, help="With --tracked: strict reporting (a warning locally).")
+@click.option("--image", "images", multiple=True, help="NAME=IMAGE_URI, or IMAGE_URI for the default image "
+              "(repeatable): checked and recorded with the run; no images are used locally (a warning).")
+@click.option("--no-sync-local-sys-paths", is_flag=True, help="Container sys.path sync on a backend (a warning locally).")
+@click.option("--run-project", default=None, help="For `flyte run deployed-task` on a backend (a warning here).")
+@click.option("--run-domain", default=None, help="For `flyte run deployed-task` on a backend (a warning here).")
+@click.option("--debug", is_flag=True, help="A VS Code debug server on a backend (a warning locally).")
+@click.option("--max-action-concurrency", type=click.IntRange(min=0), default=None,
+              help="Concurrent actions of a remote run (a warning locally, as with_runcontext gives).")
+@click.option("--queue", default=None, help="The backend queue (cluster) of the run (a warning locally).")
 @click.option("--help", "-h", "show_help", is_flag=True, help="Show this message (or, after TASK, the task's options).")
 @click.argument("file", required=False)
 @click.argument("task_name", required=False)
@@ -237,12 +299,31 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
             env: tuple, overwrite_cache: bool, disable_run_cache: bool, executor: Optional[str],
             max_workers: Optional[int], follow: bool, tui: bool,
             project: Optional[str],
-            domain: Optional[str], show_help: bool, file: Optional[str], task_name: Optional[str]) -> None:
+            domain: Optional[str], labels: tuple, root_dir: Optional[str], tracked: bool, copy_style: str,
+            version: Optional[str], service_account: Optional[str], tracked_strict: bool, images: tuple,
+            no_sync_local_sys_paths: bool, run_project: Optional[str], run_domain: Optional[str], debug: bool,
+            max_action_concurrency: Optional[int], queue: Optional[str], show_help: bool, file: Optional[str],
+            task_name: Optional[str]) -> None:
     """Run TASK from FILE with its inputs given as --param value options.
 
     Lists, dicts, dataclasses and pydantic models are passed as JSON. Without TASK, lists the
     tasks FILE defines."""
     extra = list(ctx.args)
+    if tracked_strict and not tracked:
+        raise click.UsageError("--tracked-strict requires --tracked")
+    parsed_labels = _parse_env(labels, "--label")
+    parsed_images = _parse_images(images)
+    unused = {"copy_style": copy_style if copy_style != "loaded_modules" else None, "version": version,
+              "service_account": service_account, "tracked_strict": tracked_strict or None, "image": images or None,
+              "no_sync_local_sys_paths": no_sync_local_sys_paths or None, "run_project": run_project,
+              "run_domain": run_domain, "debug": debug or None, "max_action_concurrency": max_action_concurrency,
+              "queue": queue}
+    if file is not None and not show_help:
+        _warn_run_options({k: v for k, v in unused.items() if v is not None})
+    if root_dir is not None:
+        root = str(Path(root_dir).resolve())
+        if root not in sys.path:
+            sys.path.insert(0, root)
     if max_workers is not None:
         from .._executor import MAX_WORKERS_ENV_VAR
 
@@ -286,7 +367,7 @@ def run_cmd(ctx: click.Context, local: bool, name: Optional[str], replace: bool,
     runner_opts: dict[str, Any] = {
         "name": name, "raw_data_path": raw_data_path, "run_base_dir": run_base_dir, "env_vars": _parse_env(env) or None,
         "overwrite_cache": overwrite_cache, "disable_run_cache": disable_run_cache, "replace": replace,
-        "project": project, "domain": domain,
+        "project": project, "domain": domain, "labels": parsed_labels or None, "images": parsed_images,
         "live": tui, "progress": ctx.obj.get("progress", True) if ctx.obj else True,
         "verbose": ctx.obj.get("verbose", 0) if ctx.obj else 0,
     }

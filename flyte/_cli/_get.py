@@ -92,12 +92,29 @@ def _run_outputs_text(store: Any, data: Optional[bytes]) -> str:
 # -- runs ----------------------------------------------------------------------------------------
 
 
+def run_labels(r: Any) -> dict[str, str]:
+    """The labels a run was started with (`flyte run --label`, `with_runcontext(labels=...)`)."""
+    from .._run_spec import unpack_spec
+
+    spec = unpack_spec(r.context)
+    return dict(spec.labels) if spec is not None else {}
+
+
+def _run_images(r: Any) -> dict[str, str]:
+    """The images `flyte run --image` named for the run (recorded; a local run uses none)."""
+    from .._run_spec import unpack_spec
+
+    spec = unpack_spec(r.context)
+    return dict(spec.images) if spec is not None else {}
+
+
 def _run_json(r: Any, counts: Any) -> dict:
     return {
         "name": r.name, "task": r.task, "phase": str(r.phase), "start_time": iso(r.start_time), "end_time": iso(r.end_time),
         "duration_s": round(r.end_time - r.start_time, 6) if r.start_time and r.end_time else None,
         "error_code": r.error_code, "error": error_line(r.error, r.error_code) if r.error else None,
         "actions": counts._asdict() | {"total": counts.total} if counts is not None else None,
+        "labels": run_labels(r),
     }
 
 
@@ -109,10 +126,24 @@ class RunFilters(NamedTuple):
     updated_after: Optional[float] = None
     updated_before: Optional[float] = None
     paused_only: bool = False
+    labels: tuple[tuple[str, str], ...] = ()  # --with-label KEY=VALUE: all of them
+    label_keys: tuple[str, ...] = ()  # --with-label-key KEY: all of them present
 
     @property
-    def by_update(self) -> bool:
-        return self.updated_after is not None or self.updated_before is not None
+    def scans(self) -> bool:
+        """Whether runs are read a page at a time and filtered here (the store's query cannot
+        select by update time or label)."""
+        return self.updated_after is not None or self.updated_before is not None or bool(self.labels) \
+            or bool(self.label_keys)
+
+    def passes(self, r: Any) -> bool:
+        lo, hi = self.updated_after, self.updated_before
+        if (lo is not None and _updated(r) < lo) or (hi is not None and _updated(r) >= hi):
+            return False
+        if self.labels or self.label_keys:
+            labels = run_labels(r)
+            return all(labels.get(k) == v for k, v in self.labels) and all(k in labels for k in self.label_keys)
+        return True
 
 
 def _updated(r: Any) -> float:
@@ -122,23 +153,22 @@ def _updated(r: Any) -> float:
 
 def _select_runs(store: Any, limit: int, phases: Optional[list[str]], task_name: Optional[str], name: Optional[str],
                  filters: RunFilters) -> list[Any]:
-    """The newest `limit` runs that pass the filters; by update time, older runs are read a page
-    at a time until `limit` pass (a run that started long ago may have ended within the window)."""
+    """The newest `limit` runs that pass the filters; by update time or label, older runs are read
+    a page at a time until `limit` pass (a run that started long ago may have ended within the window)."""
     if filters.paused_only:
         return []  # a local condition waits in its run's own process and is not recorded as paused
     before = filters.created_before
     if filters.updated_before is not None:  # a run changes no earlier than it starts
         before = filters.updated_before if before is None else min(before, filters.updated_before)
-    if not filters.by_update:
+    if not filters.scans:
         return store.list_runs(limit, task=task_name, phases=phases, name=name, since=filters.created_after,
                                before=before)
-    lo, hi = filters.updated_after, filters.updated_before
     out: list[Any] = []
     page = max(limit, 100)
     while len(out) < limit:
         runs = store.list_runs(page, task=task_name, phases=phases, name=name, since=filters.created_after,
                                before=before)
-        out.extend(r for r in runs if (lo is None or _updated(r) >= lo) and (hi is None or _updated(r) < hi))
+        out.extend(r for r in runs if filters.passes(r))
         if len(runs) < page or runs[-1].start_time is None:
             break
         before = runs[-1].start_time
@@ -190,6 +220,7 @@ def show_run(name: str) -> None:
         data["outputs"] = _named_outputs(_describe_json(store, r.outputs))
         data["error"] = r.error
         data["failed_action"] = _action_json(store, origin, with_values=False) if origin is not None else None
+        data["images"] = _run_images(r)
         emit_json(data)
         return
     from rich.markup import escape
@@ -200,6 +231,12 @@ def show_run(name: str) -> None:
                f"Duration: {duration(r.start_time, r.end_time, time.time()) or '-'}")
     if counts is not None:
         out.append(f"Actions: {counts_text(counts)}  ({counts.total:,})")
+    labels = run_labels(r)
+    if labels:
+        out.append(f"Labels: {escape(', '.join(f'{k}={v}' for k, v in labels.items()))}")
+    images = _run_images(r)
+    if images:
+        out.append(f"Images (recorded, not used locally): {escape(', '.join(f'{k}={v}' for k, v in images.items()))}")
     out.append(f"Inputs: {escape(_decoded(store, r.inputs))}")
     if str(r.phase) == "SUCCEEDED":
         out.append(f"Outputs: {escape(_run_outputs_text(store, r.outputs))}")
@@ -787,26 +824,26 @@ def _run_filters(command: Any) -> Any:
         click.option("--updated-after", type=When(), default=None,
                      help="Runs that last changed (ended; a running run: now) at or after this."),
         click.option("--updated-before", type=When(), default=None, help="Runs that last changed before this."),
-        click.option("--with-label", multiple=True, help="KEY=VALUE (not recorded locally: a warning, and not "
-                                                         "filtered)."),
-        click.option("--with-label-key", multiple=True, help="KEY (not recorded locally: a warning, and not filtered)."),
+        click.option("--with-label", multiple=True, help="Only runs with this label KEY=VALUE (repeat: all of them; "
+                                                         "labels come from `flyte run --label`)."),
+        click.option("--with-label-key", multiple=True, help="Only runs with a label KEY (repeat: all of them)."),
     ]
 
     @functools.wraps(command)
     def wrapped(*args: Any, only_mine: bool, paused_only: bool, task_version: Optional[str],
                 created_after: Optional[float], created_before: Optional[float], updated_after: Optional[float],
                 updated_before: Optional[float], with_label: tuple, with_label_key: tuple, **kwargs: Any) -> Any:
+        labels = []
         for item in with_label:
-            key, sep, _ = item.partition("=")
+            key, sep, value = item.partition("=")
             if not sep or not key:
                 raise click.BadParameter(f"{item!r} is not KEY=VALUE", param_hint="--with-label")
+            labels.append((key, value))
         if task_version is not None:
             warn(f"--task-version {task_version}: local runs do not record their task's version; runs are not "
                  f"filtered by it")
-        if with_label or with_label_key:
-            warn("--with-label/--with-label-key: local runs keep no labels (with_runcontext(labels=...) says so "
-                 "when a run starts); runs are not filtered by them")
-        filters = RunFilters(created_after, created_before, updated_after, updated_before, paused_only)
+        filters = RunFilters(created_after, created_before, updated_after, updated_before, paused_only,
+                             tuple(labels), tuple(with_label_key))
         return command(*args, filters=filters, **kwargs)
 
     for option in reversed(options):

@@ -207,7 +207,7 @@ class DataFrameTransformerEngine(TypeTransformer[Any]):
         if found is None and by_format:
             found = next(iter(by_format.values()))
         if found is None:
-            raise ValueError(f"Failed to find a handler for {df_type}, protocol [{protocol}], format [{fmt}]")
+            raise ValueError(f"Failed to find a handler for {df_type}, protocol [{protocol}], fmt ['{fmt}']")
         return found
 
     @classmethod
@@ -263,7 +263,7 @@ class DataFrameTransformerEngine(TypeTransformer[Any]):
         if python_val.uri is None:
             from ..storage import get_random_local_path
 
-            target = get_random_local_path("00000")
+            target = get_random_local_path()
             python_val = DataFrame.from_local_sync(python_val.val, remote_destination=str(target),
                                                    hash_method=python_val.hash)
         fmt = python_val.format or sd_type.format or ""

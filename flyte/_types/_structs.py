@@ -170,10 +170,12 @@ class DataclassTransformer(TypeTransformer[object]):
     def get_literal_type(self, t: Any) -> LiteralType:
         t = get_underlying_type(t)
         try:
-            schema: Optional[dict] = json_schema(t)
+            schema: Optional[dict] = dataclass_schema(t)
         except Exception as e:
             logger.error(f"Failed to extract schema for object {t}, error: {e}")
             schema = None
+        # a schema holding a value JSON cannot (a pydantic dataclass's `Field(...)` default, which
+        # mashumaro writes as the default as it is) fails here, as in the SDK
         return _struct_type(schema, self.name)
 
     async def to_literal(self, python_val: Any, python_type: Any, expected: LiteralType) -> Literal:
@@ -291,6 +293,47 @@ def _names_schema_generator() -> Any:
 
         _NAMES_GENERATOR = EnumNamesSchema
     return _NAMES_GENERATOR
+
+
+_SCHEMA_PLUGIN: Any = None
+
+
+def dataclass_schema(t: Any) -> dict:
+    """The JSON schema of dataclass `t` as the SDK writes it: mashumaro's (no field titles, nested
+    dataclasses written out in place and closed with `additionalProperties: false`, pydantic
+    constraints in `Annotated` not shown), with each pydantic model, and each flyte.io value,
+    described by its own `model_json_schema`. A dataclass mashumaro cannot describe (a field of a
+    type it does not know) gets pydantic's schema instead, where the SDK would have none."""
+    from mashumaro.exceptions import UnserializableField
+    from mashumaro.jsonschema import build_json_schema
+
+    try:
+        return build_json_schema(t, plugins=[_schema_plugin()]).to_dict()
+    except (UnserializableField, NotImplementedError):
+        return json_schema(t)
+
+
+def _schema_plugin() -> Any:
+    global _SCHEMA_PLUGIN
+    if _SCHEMA_PLUGIN is None:
+        from mashumaro.jsonschema.models import JSONSchema
+        from mashumaro.jsonschema.plugins import BasePlugin
+
+        class ModelSchemas(BasePlugin):
+            def get_schema(self, instance: Any, ctx: Any, schema: Any = None) -> Any:
+                from pydantic import BaseModel
+
+                from ..io import IOValue
+
+                tp = instance.type
+                if isinstance(tp, type) and issubclass(tp, BaseModel):
+                    return JSONSchema.from_dict(tp.model_json_schema(schema_generator=_names_schema_generator()))
+                if isinstance(tp, type) and issubclass(tp, IOValue):
+                    return JSONSchema.from_dict(tp.model_json_schema())
+                return None
+
+        _SCHEMA_PLUGIN = ModelSchemas()
+    return _SCHEMA_PLUGIN
 
 
 class PydanticTransformer(TypeTransformer[Any]):

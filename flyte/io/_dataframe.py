@@ -1,12 +1,16 @@
 """`flyte.io.DataFrame`: a tabular value that tasks can pass without caring about the library.
 
-Between actions a DataFrame is written once as Parquet (pickle when pyarrow is missing) into the
-run's data directory and read back lazily by `open(pd.DataFrame).all()`. pandas is optional: it
-is only imported when a frame is materialised.
+Between actions a DataFrame is written once into a directory of the run's data (the SDK's
+layout): by the encoder registered for its frame type (`flyte.io.extend.DataFrameTransformerEngine
+.register`), or, for pandas and pyarrow frames, as Parquet in `<dir>/00000` (pickle when pyarrow
+is missing). It is read back lazily by `open(T).all()`, through the decoder registered for `T`
+when there is one. A frame type with neither an encoder nor a built-in writer is refused with the
+SDK's error. pandas is optional: it is only imported when a frame is materialised.
 """
 
 from __future__ import annotations
 
+import sys
 import tempfile
 import uuid
 from collections.abc import AsyncIterator
@@ -34,6 +38,63 @@ def _is_pandas(df: Any) -> bool:
     return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
 
 
+def _is_arrow_table(df: Any) -> bool:
+    cls = type(df)
+    return cls.__name__ == "Table" and cls.__module__.startswith("pyarrow")
+
+
+def _protocol_of(uri: str) -> str:
+    return uri.split("://", 1)[0] if "://" in uri else "file"
+
+
+def _handlers() -> Any:
+    """The encoder/decoder registry module, or None when nothing has loaded it: a handler can only
+    have been registered through it, so an unloaded registry means none is (and it is not loaded
+    here, which keeps protobuf out of runs that never register one)."""
+    return sys.modules.get("flyte._types._io")
+
+
+def _sd_literal(uri: str, fmt: str) -> Any:
+    from flyteidl2.core import literals_pb2, types_pb2
+
+    metadata = literals_pb2.StructuredDatasetMetadata(structured_dataset_type=types_pb2.StructuredDatasetType(format=fmt))
+    return literals_pb2.StructuredDataset(uri=uri, metadata=metadata)
+
+
+def _run_handler(make_coro: Any) -> Any:
+    """An encoder's or decoder's result: the SDK declares both async; a plain method that returns
+    its result is accepted too. Runs here, or on a helper thread when this thread's loop is busy."""
+    import inspect
+
+    from .._syncify import run_blocking
+
+    result = make_coro()
+    if not inspect.isawaitable(result):
+        return result
+
+    async def wait() -> Any:
+        return await result
+
+    return run_blocking(wait)
+
+
+def decoder_for(df_type: Any, uri: str, fmt: str) -> Any:
+    """The decoder registered for `df_type` (None if none is registered for that type at all)."""
+    registry = _handlers()
+    if registry is None or df_type not in registry.DataFrameTransformerEngine.DECODERS:
+        return None
+    return registry.DataFrameTransformerEngine.get_decoder(df_type, _protocol_of(uri), fmt or "")
+
+
+def decode_as(df_type: Any, uri: str, fmt: str) -> Any:
+    """The data at `uri` (written in format `fmt`) read by the decoder registered for `df_type`."""
+    decoder = decoder_for(df_type, uri, fmt)
+    if decoder is None:
+        raise ValueError(f"Failed to find a handler for {df_type}, protocol [{_protocol_of(uri)}], fmt ['{fmt or ''}']")
+    sd = _sd_literal(uri, fmt)
+    return _run_handler(lambda: decoder.decode(sd, sd.metadata))
+
+
 class DataFrame(IOValue):
     """A dataframe by value (wrapped) or by reference (`uri`, `format`). A wrapped frame has no
     format (`""`) until it is written, as in the SDK."""
@@ -49,6 +110,7 @@ class DataFrame(IOValue):
         self.format = format
         self.hash = hash
         self._raw_df = val
+        self._written = False  # whether `val` was written to `uri` (a frame given a uri is written there)
         self._dataframe_type: Optional[type] = None
 
     # -- constructors ------------------------------------------------------------------------------
@@ -74,7 +136,6 @@ class DataFrame(IOValue):
         frame = cls(val=df, hash=digest)
         if remote_destination is not None:
             frame._write(remote_destination)
-            frame.uri = remote_destination
         return frame
 
     @classmethod
@@ -96,51 +157,85 @@ class DataFrame(IOValue):
         parameter annotated with that class: the SDK reads the frame into it. None if `cls` is
         not a dataframe class this frame can become."""
         module = getattr(cls, "__module__", "")
-        if not module.startswith(("pandas", "pyarrow", "polars")):
+        if not module.startswith(("pandas", "pyarrow", "polars")) and (self._raw_df is not None or decoder_for(
+                cls, self.uri or "", self.format or "") is None):
             return None
         return DataFrame(uri=self.uri, format=self.format, hash=self.hash, val=self._raw_df).open(cls).all_sync()
 
     # -- storage -----------------------------------------------------------------------------------
 
     def _write(self, target: Union[Path, str]) -> None:
-        """Write the frame to `target` (a local path or a URL) completely or not at all: a local
-        file is renamed into place, an object is uploaded whole."""
+        """Write the frame into the directory `target` (a local path or a URL) and point `uri` at
+        it: through the encoder registered for its type (which writes where it likes and returns
+        the uri), else a pandas or pyarrow frame as Parquet in `target/00000` (pickle when pyarrow
+        is missing), completely or not at all: a local file is renamed into place, an object is
+        uploaded whole. Any other frame type has no writer: the SDK's error."""
+        df = self._raw_df
+        registry = _handlers()
+        if registry is not None and type(df) in registry.DataFrameTransformerEngine.ENCODERS:
+            self._encode(registry.DataFrameTransformerEngine, str(target))
+            return
+        if not (_is_pandas(df) or _is_arrow_table(df)):
+            raise ValueError(f"Failed to find a handler for {type(df)}, protocol [{_protocol_of(str(target))}], "
+                             f"fmt ['{self.format or ''}']")
         if is_remote(str(target)):
             with tempfile.TemporaryDirectory(prefix="flyte-frame-") as tmp:
                 local = Path(tmp) / "frame"
                 self._write(local)
-                _fsspec.put_file(str(local), str(target))
+                _fsspec.put_file(str(local / "00000"), _fsspec.join(str(target), "00000"))
+            self.uri = str(target)
             return
         dest = Path(local_path_of(str(target)))
-        dest.parent.mkdir(parents=True, exist_ok=True)
-        df = self._raw_df
-        part = dest.with_name(dest.name + ".tmp")
-        if _is_pandas(df) and _has_pyarrow() and self.format in (PARQUET, None, ""):
+        dest.mkdir(parents=True, exist_ok=True)
+        part = dest / "00000.tmp"
+        if _has_pyarrow() and self.format in (PARQUET, None, ""):
             self.format = PARQUET
-            df.to_parquet(part)
+            if _is_pandas(df):
+                df.to_parquet(part)
+            else:
+                import pyarrow.parquet as pq
+
+                pq.write_table(df, part)
         else:
             import cloudpickle
 
             self.format = PICKLE
             part.write_bytes(cloudpickle.dumps(df))
-        part.replace(dest)
+        part.replace(dest / "00000")
+        self.uri = str(target)
+        self._written = True
+
+    def _encode(self, engine: Any, target: str) -> None:
+        """Write through the registered encoder, as the SDK does: it gets a DataFrame whose `uri` is
+        the directory to use, and its returned dataset's uri and its format say where the data
+        went and how it was written."""
+        fmt = self.format or engine.DEFAULT_FORMATS.get(type(self._raw_df), "")
+        encoder = engine.get_encoder(type(self._raw_df), _protocol_of(target), fmt)
+        handed = DataFrame(uri=target, format=fmt, hash=self.hash, val=self._raw_df)
+        from flyteidl2.core import types_pb2
+
+        sd = _run_handler(lambda: encoder.encode(handed, types_pb2.StructuredDatasetType(format=fmt)))
+        self.uri = sd.uri or target
+        self.format = encoder.supported_format or sd.metadata.structured_dataset_type.format
+        self._written = True
 
     def io_record(self, data_dir: Union[Path, str, None]) -> dict[str, Any]:
-        """A frame held in memory is written once into `data_dir/frames` (Parquet where possible;
-        `data_dir` may be a URL) and travels by uri; outside a run it travels pickled inline."""
-        if self.uri is None and self._raw_df is not None:
-            root = data_dir
-            if root is None:
-                import cloudpickle
-
-                return {"uri": None, "format": PICKLE, "hash": self.hash, "inline": cloudpickle.dumps(self._raw_df)}
+        """A frame held in memory is written once (into its own `uri` when it was given one, else
+        into a new directory under `data_dir/frames`; `data_dir` may be a URL) and travels by uri;
+        outside a run it travels pickled inline."""
+        if self._raw_df is not None and not self._written and (self.uri is not None or data_dir is not None):
             target: Union[Path, str]
-            if isinstance(root, str):
-                target = _fsspec.join(root, "frames", uuid.uuid4().hex, "00000")
+            if self.uri is not None:
+                target = self.uri
+            elif isinstance(data_dir, str):
+                target = _fsspec.join(data_dir, "frames", uuid.uuid4().hex)
             else:
-                target = root / "frames" / uuid.uuid4().hex / "00000"
+                target = Path(data_dir) / "frames" / uuid.uuid4().hex  # type: ignore[arg-type]
             self._write(target)
-            self.uri = str(target)
+        elif self.uri is None and self._raw_df is not None:
+            import cloudpickle
+
+            return {"uri": None, "format": PICKLE, "hash": self.hash, "inline": cloudpickle.dumps(self._raw_df)}
         return {"uri": self.uri, "format": self.format, "hash": self.hash}
 
     @classmethod
@@ -170,12 +265,20 @@ class DataFrame(IOValue):
             return self._raw_df
         if self.uri is None:
             raise ValueError("This DataFrame has neither data nor a uri")
+        wanted = self._dataframe_type
+        if wanted is not None and decoder_for(wanted, self.uri, self.format or "") is not None:
+            return decode_as(wanted, self.uri, self.format or "")
         if self.format == PICKLE:
             import pickle
 
+            # written as `<uri>/00000`; runs recorded before that layout point at the file itself
             if is_remote(self.uri):
-                return pickle.loads(_fsspec.read_bytes(self.uri))
-            return pickle.loads(Path(local_path_of(self.uri)).read_bytes())
+                try:
+                    return pickle.loads(_fsspec.read_bytes(_fsspec.join(self.uri, "00000")))
+                except FileNotFoundError:
+                    return pickle.loads(_fsspec.read_bytes(self.uri))
+            local = Path(local_path_of(self.uri))
+            return pickle.loads((local / "00000" if local.is_dir() else local).read_bytes())
         import pandas as pd
 
         if is_remote(self.uri):
@@ -184,9 +287,11 @@ class DataFrame(IOValue):
         return pd.read_parquet(self.uri)
 
     def all_sync(self) -> Any:
-        df = self._load()
         wanted = self._dataframe_type
-        if wanted is not None and not isinstance(df, wanted):
+        if wanted is None:
+            raise ValueError("No dataframe type set. Use open() to set the local dataframe type you want to use.")
+        df = self._load()
+        if not isinstance(df, wanted):
             if _is_pandas(df) and getattr(wanted, "__module__", "").startswith("pyarrow"):
                 import pyarrow as pa
 

@@ -34,6 +34,13 @@ def _run_record_or_raise(name: str) -> Any:
     return record
 
 
+def _labels(record: Any) -> Dict[str, str]:
+    from .._run_spec import unpack_spec
+
+    spec = unpack_spec(record.context)
+    return dict(spec.labels) if spec is not None else {}
+
+
 def _root_of(name: str, record: Any) -> Any:
     return view.get_action(name, ROOT) or RootRecord(record)
 
@@ -61,7 +68,8 @@ class Run(ToJSONMixin, metaclass=_RunMeta):
                       with_labels: Optional[Dict[str, str]] = None, with_label_keys: Optional[list] = None,
                       paused_actions_only: bool = False) -> AsyncIterator[Run]:
         """Runs, newest first (or by `sort_by`), at most `limit`. Locally there is one project and
-        domain and no users or labels: filters on those keep every run."""
+        domain and one user: filters on those keep every run. `with_labels` keeps the runs with all
+        of those labels, `with_label_keys` those with all of those keys."""
         since = created_at.after.timestamp() if created_at and created_at.after else None
         before = created_at.before.timestamp() if created_at and created_at.before else None
         records = view.list_runs(limit, task=task_name, phases=phase_names(in_phase), since=since, before=before)
@@ -70,6 +78,10 @@ class Run(ToJSONMixin, metaclass=_RunMeta):
             hi = updated_at.before.timestamp() if updated_at.before else None
             records = [r for r in records if (t := r.end_time or r.start_time) is not None
                        and (lo is None or t >= lo) and (hi is None or t <= hi)]
+        if with_labels or with_label_keys:
+            wanted, keys = dict(with_labels or {}), list(with_label_keys or ())
+            records = [r for r in records if (labels := _labels(r)) is not None
+                       and all(labels.get(k) == v for k, v in wanted.items()) and all(k in labels for k in keys)]
         if paused_actions_only:
             records = []  # a local run waits on a condition in its own process; nothing is paused
         if sort_by is not None:
@@ -87,6 +99,11 @@ class Run(ToJSONMixin, metaclass=_RunMeta):
     @property
     def task_name(self) -> str:
         return self._record.task
+
+    @property
+    def labels(self) -> Dict[str, str]:
+        """The labels the run was started with (`flyte run --label`, `with_runcontext(labels=...)`)."""
+        return _labels(self._record)
 
     @property
     def phase(self) -> ActionPhase:
@@ -230,7 +247,8 @@ class Run(ToJSONMixin, metaclass=_RunMeta):
     def to_dict(self) -> Dict[str, Any]:
         r = self._record
         return {"name": r.name, "task_name": r.task, "phase": self.phase.value, "start_time": when(r.start_time),
-                "end_time": when(r.end_time), "error_code": r.error_code, "error": r.error, "url": self.url}
+                "end_time": when(r.end_time), "error_code": r.error_code, "error": r.error, "url": self.url,
+                "labels": self.labels}
 
     def __repr__(self) -> str:
         return f"Run(name={self.name!r}, task_name={self.task_name!r}, phase={self.phase.value!r})"
@@ -268,6 +286,10 @@ class RunDetails(ToJSONMixin):
         return self._record.task
 
     @property
+    def labels(self) -> Dict[str, str]:
+        return _labels(self._record)
+
+    @property
     def action_id(self) -> Any:
         return self.action_details.action_id
 
@@ -297,7 +319,8 @@ class RunDetails(ToJSONMixin):
         return await self.action_details.typed_outputs(types, deserializers)
 
     def to_dict(self) -> Dict[str, Any]:
-        return {"name": self.name, "task_name": self.task_name, "action": self.action_details.to_dict()}
+        return {"name": self.name, "task_name": self.task_name, "labels": self.labels,
+                "action": self.action_details.to_dict()}
 
     def __repr__(self) -> str:
         return f"RunDetails(name={self.name!r}, task_name={self.task_name!r}, phase={self.action_details.phase.value!r})"

@@ -96,6 +96,8 @@ RUNCONTEXT_HONOURED = {
     "custom_context": lambda: _observed(custom_context={"k": "v"})["custom"] == {"k": "v"} or pytest.fail(),
     "log_level": _check_level("log_level", "flyte"),
     "user_log_level": _check_level("user_log_level", "flyte.user"),
+    "labels": lambda: (flyte.remote.Run.get(flyte.with_runcontext(labels={"team": "ml"}).run(observe).name).labels
+                       == {"team": "ml"}) or pytest.fail(),
     # every local run is tracked in the store, which is what tracked=True asks for
     "tracked": lambda: current_store().get_run(flyte.with_runcontext(tracked=True).run(observe).name) or pytest.fail(),
 }

@@ -224,3 +224,66 @@ def test_a_dataclass_inputs_nested_classes_are_written_out_so_no_reference_dangl
     assert size["properties"]["shade"]["default"] == "blue"  # the field's own keys are kept
     extras = parcel["properties"]["extras"]["anyOf"][0]
     assert extras["type"] == "array" and extras["items"]["properties"]["width"]["type"] == "integer"
+
+
+# -- a dataclass is described as the SDK describes it (mashumaro's words, not pydantic's) ------------
+
+
+class Grade(enum.Enum):
+    LOW = "low"
+    HIGH = "high"
+
+
+class Sensor(pydantic.BaseModel):
+    serial: int = pydantic.Field(ge=0)
+
+
+@dataclasses.dataclass
+class Probe:
+    reach: int
+    depth: Annotated[int, pydantic.Field(ge=1)] = 2
+    grade: Grade = Grade.HIGH
+
+
+@dataclasses.dataclass
+class Kit:
+    probe: Probe
+    sensor: Sensor
+
+
+def _input_schema(tp: object) -> dict:
+    import inspect
+
+    return NativeInterface(inputs={"x": (tp, inspect.Parameter.empty)}, outputs={}).json_schema["properties"]["x"]
+
+
+def test_a_dataclass_fields_have_no_titles_and_its_enums_list_their_values_only():
+    probe = _input_schema(Probe)
+    assert probe["dataclass"] == "Probe" and probe["required"] == ["reach"]
+    assert probe["properties"]["reach"] == {"type": "integer"}
+    # pydantic's constraints in Annotated are not part of a dataclass's schema in the SDK
+    assert probe["properties"]["depth"] == {"type": "integer", "default": 2}
+    assert probe["properties"]["grade"] == {"enum": ["low", "high"], "default": "high"}
+    assert "additionalProperties" not in probe  # the input itself is left open, as in the SDK
+
+
+def test_a_nested_dataclass_is_closed_and_a_nested_model_keeps_pydantics_description():
+    kit = _input_schema(Kit)
+    probe, sensor = kit["properties"]["probe"], kit["properties"]["sensor"]
+    assert probe["additionalProperties"] is False and probe["title"] == "Probe"
+    assert "title" not in probe["properties"]["reach"]
+    assert sensor["title"] == "Sensor" and sensor["properties"]["serial"] == {
+        "type": "integer", "minimum": 0, "title": "Serial"}
+
+
+def test_a_pydantic_dataclass_with_a_field_default_is_refused_as_the_sdk_refuses_it():
+    @pydantic.dataclasses.dataclass
+    class Bounded:
+        n: int = pydantic.Field(ge=3)
+
+    try:
+        _input_schema(Bounded)
+    except ValueError as e:
+        assert str(e) == "Unexpected type"
+    else:
+        raise AssertionError("the SDK cannot describe this class, and neither must we")
