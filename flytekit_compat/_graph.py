@@ -285,6 +285,12 @@ def _is_optional(tp: Any) -> bool:
     return typing.get_origin(tp) is typing.Union and type(None) in typing.get_args(tp)
 
 
+def _typing_args(tp: Any) -> tuple[Any, ...]:
+    import typing
+
+    return typing.get_args(tp)
+
+
 class BindingTypeError(FlyteValidationException, TypeError):
     """A promise bound where its declared type cannot go: a compile-time validation error that is
     also a TypeError (flytekit raises TypeError for some of these when the value is converted)."""
@@ -293,7 +299,12 @@ class BindingTypeError(FlyteValidationException, TypeError):
 def check_binding(entity_name: str, name: str, value: Any, expected: Any) -> Any:
     """Compile-time check of one binding: constants must fit, promises must be castable."""
     if isinstance(value, Promise):
-        if not castable(value.type, expected):
+        upstream = value.type
+        if value.attr_path and _is_optional(upstream) and not _is_optional(expected):
+            # An optional field read through an attribute path is checked when it resolves (None fails
+            # there, naming the input), as flytekit and a backend resolve attribute paths at run time.
+            upstream = next(a for a in _typing_args(upstream) if a is not type(None))
+        if not castable(upstream, expected):
             raise BindingTypeError(
                 f"Failed to bind input '{name}' of '{entity_name}': Expected type '{expected}' does not match "
                 f"upstream type '{value.type}'"

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import base64
 import hashlib
 import os
@@ -112,16 +113,58 @@ class ImageSpec:
         return img
 
 
+class ImageSpecBuilder(abc.ABC):
+    """What an image-builder plugin implements (envd, docker, a registry's own): `build_image`
+    builds and pushes, and may return the image's full name."""
+
+    @abc.abstractmethod
+    def build_image(self, image_spec: ImageSpec) -> Optional[str]:
+        """Build `image_spec` and push it; the name it was pushed as, or None for its image_name()."""
+
+    def should_build(self, image_spec: ImageSpec) -> bool:
+        """Build when the registry says the image is missing, or when a push is forced; when the
+        registry cannot tell (exist() is None) the image is assumed to be there."""
+        exists = image_spec.exist()
+        if exists is False:
+            return True
+        return bool(exists and image_spec._is_force_push)
+
+
+@dataclass(frozen=True)
+class _RegisteredBuilder:
+    builder: ImageSpecBuilder
+    priority: int
+
+
 class ImageBuildEngine:
-    _REGISTRY: dict[str, Any] = {}
+    """Registered image builders by name. This runtime runs tasks locally and never needs an
+    image itself; `build` is there for a program or plugin that builds one explicitly."""
+
+    _REGISTRY: dict[str, _RegisteredBuilder] = {}
 
     @classmethod
-    def register(cls, builder_type: str, image_spec_builder: Any, priority: int = 5) -> None:
-        cls._REGISTRY[builder_type] = image_spec_builder
+    def register(cls, builder_type: str, image_spec_builder: ImageSpecBuilder, priority: int = 5) -> None:
+        cls._REGISTRY[builder_type] = _RegisteredBuilder(image_spec_builder, priority)
 
     @classmethod
     def build(cls, image_spec: ImageSpec) -> Optional[str]:
-        raise RuntimeError(
-            f"Building image {image_spec.image_name()} needs a container builder; this runtime runs tasks locally. "
-            "Render it with spec.to_flyte_image().dockerfile() and build that."
-        )
+        """Build with the spec's named builder, else the registered builder of highest priority;
+        the image's name, or None when the builder decides nothing needs building."""
+        if image_spec.builder is not None:
+            entry = cls._REGISTRY.get(image_spec.builder)
+            if entry is None:
+                raise AssertionError(
+                    f"Unsupported builder {image_spec.builder!r} for image {image_spec.name!r}; "
+                    f"registered builders: {sorted(cls._REGISTRY) or 'none'}"
+                )
+        elif cls._REGISTRY:
+            entry = max(cls._REGISTRY.values(), key=lambda e: e.priority)
+        else:
+            raise RuntimeError(
+                f"Building image {image_spec.image_name()} needs a container builder; this runtime runs tasks "
+                "locally. Register one with ImageBuildEngine.register(name, builder), or render the image with "
+                "spec.to_flyte_image().dockerfile() and build that."
+            )
+        if not entry.builder.should_build(image_spec):
+            return None
+        return entry.builder.build_image(image_spec) or image_spec.image_name()

@@ -15,6 +15,7 @@ import enum
 import functools
 import logging
 import os
+import types as _pytypes
 import typing
 from typing import Any, Callable, Optional
 
@@ -41,6 +42,20 @@ def _is_union(tp: Any) -> bool:
 def _is_pandas_frame(value: Any) -> bool:
     cls = type(value)
     return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
+
+
+def _is_arrow_table(value: Any) -> bool:
+    cls = type(value)
+    return cls.__name__ == "Table" and cls.__module__.startswith("pyarrow")
+
+
+def _frame_kind(tp: type) -> Optional[str]:
+    """"pandas" or "arrow" for the two dataframe types flytekit handles without a plugin."""
+    if tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
+        return "pandas"
+    if tp.__name__ == "Table" and tp.__module__.startswith("pyarrow"):
+        return "arrow"
+    return None
 
 
 _warned: set = set()
@@ -116,11 +131,12 @@ def _general(value: Any, tp: Any) -> Any:
         if annotate is not None:
             for meta in args[1:]:
                 converted = annotate(meta)
-        elif _is_pandas_frame(converted):
-            # `Annotated[pd.DataFrame, kwtypes(...)]`: the task sees only those columns.
+        elif _is_pandas_frame(converted) or _is_arrow_table(converted):
+            # `Annotated[pd.DataFrame, kwtypes(...)]` (or a pyarrow Table): the task sees only those columns.
+            names = list(converted.columns) if _is_pandas_frame(converted) else converted.column_names
             for meta in args[1:]:
-                if isinstance(meta, dict) and meta and all(c in converted.columns for c in meta):
-                    converted = converted[list(meta)]
+                if isinstance(meta, dict) and meta and all(c in names for c in meta):
+                    converted = converted[list(meta)] if _is_pandas_frame(converted) else converted.select(list(meta))
         return converted
     if tp is None or tp is type(None):
         if value is not None:
@@ -159,6 +175,8 @@ def _general(value: Any, tp: Any) -> Any:
             raise _Mismatch(f"Value {value!r} is not one of {list(args)}")
         return value
     if origin is list:
+        if type(value).__name__ == "FlyteIterator":  # Iterator[T] and List[T] are one literal type
+            value = list(value)
         if not isinstance(value, list):
             _fail(value, tp)
         if args:
@@ -180,6 +198,15 @@ def _general(value: Any, tp: Any) -> Any:
         from .types.iterator.iterator import FlyteIterator
 
         item = args[0] if args else Any
+        from .types.iterator.json_iterator import JSON, JSONIterator
+
+        # flytekit writes typing.Iterator[JSON] (not collections.abc's, a different key in its registry) out as a
+        # JSON-lines file, and an empty one is an error
+        if item == JSON and not isinstance(tp, _pytypes.GenericAlias):
+            items = list(value)
+            if not items:
+                raise _Mismatch("The iterator is empty.")
+            return JSONIterator(items)
         return FlyteIterator(convert(v, item) for v in value)
     if origin is not None and isinstance(origin, type):
         tp = origin
@@ -231,14 +258,16 @@ def _general(value: Any, tp: Any) -> Any:
             if isinstance(value, dict):
                 return tp(**value)
             _fail(value, tp)
-        if tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
-            if _is_pandas_frame(value):
+        kind = _frame_kind(tp)
+        if kind is not None:
+            is_kind = _is_pandas_frame if kind == "pandas" else _is_arrow_table
+            if is_kind(value):
                 return value
-            # A schema or dataset output feeds a DataFrame input: flytekit reads it into a frame.
+            # A schema or dataset output feeds a dataframe input: flytekit reads it into a frame.
             opener = getattr(value, "open", None)
             if opener is not None and type(value).__name__.startswith(("FlyteSchema", "StructuredDataset")):
                 frame = opener(tp).all() if type(value).__name__.startswith("StructuredDataset") else opener().all()
-                if _is_pandas_frame(frame):
+                if is_kind(frame):
                     return frame
             _fail(value, tp)
         if not isinstance(value, tp):

@@ -1,6 +1,13 @@
 """Peer suite: flytekit's own public-API unit tests, run against this project's flytekit shim.
 
     python scripts/peer_flytekit.py /path/to/flytekit/tests/flytekit/unit/core [--json out.json] [--md out.md]
+    python scripts/peer_flytekit.py --suite types --mirror FLYTEKIT.git --reference-python FLYTEKIT_VENV/bin/python
+
+`--suite core` (the default) runs the fixed public-API list of unit/core below; any other unit
+directory (`types`, `extras`, ...) runs every test function, each classified statically by what it
+needs (`classify_file`), and reports the public-API ones apart from the rest. `--mirror` takes the
+tests from a bare flytekit git mirror at `--commit` (the pinned commit by default);
+`--reference-python` runs the same selection on a real flytekit in the same run.
 
 The tests are third-party code: they are copied to a temporary directory (never into this
 repository) and each test FILE runs in its own pytest process, because flytekit's global
@@ -34,6 +41,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+
+# The flytekit commit every selection below was made at (the mirror's tests are taken from it).
+PINNED_COMMIT = "e96c7203089a1edc5709c92a606a2d4abb481c0e"
 
 # Public-API test functions of tests/flytekit/unit/core (flytekit at e96c7203), by file.
 PUBLIC_TESTS: dict[str, tuple[str, ...]] = {
@@ -297,6 +307,146 @@ DIFFERS_BY_DESIGN: dict[str, str] = {
     ),
 }
 
+
+# ---------------------------------------------------------------------------------------------
+# Static classification for the other unit-test directories (`--suite types`, `--suite extras`).
+# Each test function is "public" unless its source (with the module-level helpers, fixtures and
+# imports it uses) shows that it needs one of the things below; the first matching kind names
+# the reason, so each test is counted once. Kinds are ordered from the most external need.
+
+NEEDS_KINDS = ("docker", "network", "backend", "protobuf models", "flytekit internals", "plugin library")
+
+_TEXT_MARKERS: tuple[tuple[str, str], ...] = (
+    ("docker", r"\bdocker\b|ContainerTask\("),
+    ("network", r"\b(?:s3|gs|gcs|abfs|az|https?|bq|snowflake)://|\bbigquery\b|google\.cloud|\bboto3?\b|requests\.(?:get|post)"),
+    ("backend", r"FlyteRemote|SynchronousFlyteClient|for_sandbox|flytekit\.clients|\bremote\.|PlatformConfig|Config\.auto"),
+    ("protobuf models", r"flytekit\.models|flyteidl|_pb2\b|to_flyte_idl|from_flyte_idl|get_serializable|SerializationSettings|"
+                        r"ImageConfig|\b(?:Literal|Scalar|Primitive|LiteralType|LiteralMap|LiteralCollection|Blob|BlobMetadata|"
+                        r"BlobType|SimpleType|SchemaType|StructuredDatasetMetadata|StructuredDatasetType|Binary|Union|UnionType|"
+                        r"Void|TypeStructure)\(|\b_?(?:literals?_models|type_models|literals|_literals_models)\."),
+    ("flytekit internals", r"FlyteContextManager|\bFlyteContext\b|context_manager|ExecutionState|\bTypeEngine\b|TypeTransformer\b|"
+                           r"\w+Transformer\(\)|\bmock\b|\bpatch\(|monkeypatch|mocker|\.python_interface|\.interface\b|"
+                           r"\.compile\(|\bPromise\b|basic_dfs|data_persistence|FileAccessProvider|lazy_module|is_imported|"
+                           r"\.(?:_[a-z]\w*)\b|current_context\(\)\.(?:file_access|raw_output_prefix)|user_space_params"),
+)
+
+# flytekit modules whose names a user imports; a name imported from any other flytekit module is
+# an internal unless the public namespaces export it too (then only the spelling differs).
+_PUBLIC_MODULES = re.compile(
+    r"^flytekit(?:\.types(?:\.(?:file|directory|structured|schema|iterator|pickle|numpy|error))?"
+    r"|\.extras\.(?:tasks\.shell|accelerators|pydantic_transformer|sqlite3\.task|webhook)|\.extend|\.configuration)?$")
+_PUBLIC_NAMES = {
+    "task", "workflow", "dynamic", "map_task", "kwtypes", "FlyteFile", "FlyteDirectory", "StructuredDataset",
+    "StructuredDatasetEncoder", "StructuredDatasetDecoder", "StructuredDatasetTransformerEngine", "FlyteSchema",
+    "SchemaFormat", "FlytePickle", "FlyteError", "JSON", "HashMethod", "Resources", "ImperativeWorkflow",
+    "ShellTask", "RawShellTask", "OutputLocation", "get_raw_shell_task", "SQLite3Task", "SQLite3Config",
+    "current_context", "Secret", "conditional", "LaunchPlan", "reference_task", "reference_workflow",
+}
+_ALLOWED_FIXTURES = {"tmp_path", "tmpdir", "capsys", "capfd", "capsysbinary", "capfdbinary", "tmp_path_factory", "request",
+                     "caplog"}
+# libraries of flytekit's optional plugins that a plain install (and this machine) has not got
+_PLUGIN_LIBS = {"torch", "tensorflow", "polars", "google", "snowflake", "onnx", "keras", "xgboost"}
+
+
+def _imports_of(nodes: list) -> dict[str, str]:
+    """Imported local name -> 'module:name' for the import statements among `nodes` (walked)."""
+    import ast
+
+    found: dict[str, str] = {}
+    for node in nodes:
+        for sub in ast.walk(node):
+            if isinstance(sub, ast.ImportFrom) and sub.module:
+                for a in sub.names:
+                    found[a.asname or a.name] = f"{sub.module}:{a.name}"
+            elif isinstance(sub, ast.Import):
+                for a in sub.names:
+                    found[(a.asname or a.name).split(".")[0]] = f"{a.name}:"
+    return found
+
+
+def _import_reason(ref: str) -> tuple[str, str] | None:
+    module, _, name = ref.partition(":")
+    top = module.split(".")[0]
+    if top in _PLUGIN_LIBS:
+        return "plugin library", module
+    if top == "flyteidl" or module.startswith("flytekit.models"):
+        return "protobuf models", f"imports {module}"
+    if module.startswith(("flytekit.remote", "flytekit.clients")):
+        return "backend", f"imports {module}"
+    if top == "flytekit" and not _PUBLIC_MODULES.match(module) and name not in _PUBLIC_NAMES:
+        return "flytekit internals", f"imports {name or module} from {module}"
+    return None
+
+
+def classify_file(source: str) -> dict[str, tuple[str, str]]:
+    """Test function name -> (kind, reason); kind "public" when nothing marks it."""
+    import ast
+
+    tree = ast.parse(source)
+    top_imports = _imports_of([n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))])
+    defs = {n.name: n for n in tree.body if isinstance(n, (ast.FunctionDef, ast.AsyncFunctionDef, ast.ClassDef))}
+    assigns = {t.id: n for n in tree.body if isinstance(n, ast.Assign) for t in n.targets if isinstance(t, ast.Name)}
+    out: dict[str, tuple[str, str]] = {}
+    for name, fn in defs.items():
+        if not name.startswith("test_") or isinstance(fn, ast.ClassDef):
+            continue
+        params = {a.arg for a in fn.args.args}
+        for dec in fn.decorator_list:  # parametrized names are not fixtures
+            if isinstance(dec, ast.Call) and dec.args and isinstance(dec.args[0], ast.Constant):
+                params -= {p.strip() for p in str(dec.args[0].value).split(",")}
+        # the test, plus every module-level helper/fixture/constant it reaches, transitively
+        seen, todo, used_imports = {name}, [fn], set()
+        fixtures = params - _ALLOWED_FIXTURES
+        todo += [defs[f] for f in fixtures if f in defs]
+        seen |= {f for f in fixtures if f in defs}
+        chunks: list = []
+        while todo:
+            node = todo.pop()
+            chunks.append(node)
+            for sub in ast.walk(node):
+                ident = sub.id if isinstance(sub, ast.Name) else None
+                if ident is None:
+                    continue
+                if ident in top_imports:
+                    used_imports.add(ident)
+                for table in (defs, assigns):
+                    if ident in table and ident not in seen:
+                        seen.add(ident)
+                        todo.append(table[ident])
+        text = "\n".join(ast.get_source_segment(source, c) or "" for c in chunks)
+        verdict: tuple[str, str] | None = None
+        missing = sorted(f for f in fixtures if f not in defs)
+        candidates: list[tuple[str, str]] = []
+        for ident in sorted(used_imports):
+            r = _import_reason(top_imports[ident])
+            if r:
+                candidates.append(r)
+        for ref in _imports_of(chunks).values():
+            r = _import_reason(ref)
+            if r:
+                candidates.append(r)
+        for kind, pattern in _TEXT_MARKERS:
+            m = re.search(pattern, text)
+            if m:
+                candidates.append((kind, f"uses {m.group(0).strip()}"))
+        if missing:
+            candidates.append(("flytekit internals", f"takes flytekit's conftest fixture {', '.join(missing)}"))
+        if candidates:
+            verdict = min(candidates, key=lambda c: NEEDS_KINDS.index(c[0]))
+        out[name] = verdict or ("public", "")
+    return out
+
+
+# The same for the other suites, keyed "<suite>/<file>::<test>".
+SUITE_DIFFERS_BY_DESIGN: dict[str, str] = {
+    f"extras/pydantic_transformer/{f}::{t}": (
+        "a pydantic model inside a dataclass (or pydantic dataclass) crosses tasks on the shim; flytekit 1.16 "
+        "rejects it ('is not serializable'), and the test itself says it should be supported (flyteorg/flyte#5925)"
+    )
+    for f in ("test_pydantic_basemodel_in_dataclass.py", "test_generice_idl_pydantic_basemodel_in_dataclass.py")
+    for t in ("test_pydantic_basemodel_in_dataclass", "test_pydantic_basemodel_in_pydantic_dataclass")
+}
+
 PYTEST_INI = """[pytest]
 asyncio_default_fixture_loop_scope = function
 markers =
@@ -335,7 +485,8 @@ def stage(core: Path, dest: Path) -> Path:
     return target
 
 
-def run_file(python: str, root: Path, rel: str, names: tuple[str, ...], shim: bool, timeout: int) -> dict:
+def run_file(python: str, root: Path, rel: str, names: tuple[str, ...], shim: bool, timeout: int,
+             suite: str = "core") -> dict:
     """Run the selected tests of one file in a fresh pytest process; per-test outcomes."""
     scratch = Path(tempfile.mkdtemp(prefix="peer-home-"))
     env = dict(os.environ)
@@ -346,7 +497,7 @@ def run_file(python: str, root: Path, rel: str, names: tuple[str, ...], shim: bo
     if shim:
         env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO), env.get("PYTHONPATH", "")) if p)
     xml = scratch / "junit.xml"
-    test_path = f"tests/flytekit/unit/core/{rel}"
+    test_path = f"tests/flytekit/unit/{suite}/{rel}"
     cmd = [python, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--timeout", str(timeout), f"--junitxml={xml}",
            "-o", "junit_family=xunit1", *[f"{test_path}::{n}" for n in names]]
     started = time.monotonic()
@@ -429,11 +580,89 @@ def markdown(results: list[dict]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def stage_suite(unit: Path, suite: str, dest: Path) -> Path:
+    """Copy one unit-test directory (with the unit package's own conftest and helpers) so that
+    `tests.flytekit.unit.<suite>` imports resolve inside `dest`."""
+    target = dest / "tests" / "flytekit" / "unit" / suite
+    shutil.copytree(unit / suite, target, ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    for pkg in (dest / "tests", dest / "tests" / "flytekit"):
+        (pkg / "__init__.py").touch()
+    for helper in unit.glob("*.py"):
+        shutil.copy(helper, dest / "tests" / "flytekit" / "unit" / helper.name)
+    (dest / "pytest.ini").write_text(PYTEST_INI)
+    (dest / "conftest.py").write_text(CONFTEST)
+    return target
+
+
+def extract_unit_tests(mirror: Path, commit: str, dest: Path) -> Path:
+    """tests/flytekit/unit of the bare flytekit mirror at `commit`, extracted under `dest`."""
+    archive = subprocess.run(["git", "-C", str(mirror), "archive", commit, "tests/flytekit/unit"],
+                             check=True, capture_output=True).stdout
+    dest.mkdir(parents=True, exist_ok=True)
+    subprocess.run(["tar", "-x", "-C", str(dest)], input=archive, check=True)
+    return dest / "tests" / "flytekit" / "unit"
+
+
+def suite_selection(suite_dir: Path) -> tuple[dict[str, tuple[str, ...]], dict[str, tuple[str, str]]]:
+    """Every test function of every test file under `suite_dir`, and each one's (kind, reason)."""
+    selected: dict[str, tuple[str, ...]] = {}
+    kinds: dict[str, tuple[str, str]] = {}
+    for path in sorted(suite_dir.rglob("test_*.py")):
+        rel = path.relative_to(suite_dir).as_posix()
+        verdicts = classify_file(path.read_text())
+        if verdicts:
+            selected[rel] = tuple(verdicts)
+            kinds.update({f"{rel}::{n}": v for n, v in verdicts.items()})
+    return selected, kinds
+
+
+def suite_markdown(suite: str, shim: list[dict], ref: list[dict] | None, kinds: dict[str, tuple[str, str]]) -> str:
+    """Per kind of need: tests, passing on real flytekit, passing on the shim (of those); then per
+    file the public tests that pass on flytekit and fail on the shim."""
+    def status(results: list[dict]) -> dict[str, str]:
+        return {f"{r['file']}::{n}": t["status"] for r in results for n, t in r["tests"].items()}
+
+    on_shim, on_ref = status(shim), status(ref) if ref else {}
+    by_design = {k.split("/", 1)[1]: v for k, v in SUITE_DIFFERS_BY_DESIGN.items() if k.startswith(f"{suite}/")}
+    lines = [f"unit/{suite}: each test function once, by what it needs (static classification)", "",
+             "| needs | tests | pass on flytekit | pass on the shim | shim, of flytekit's passes | differs by design |",
+             "|---|---|---|---|---|---|"]
+    for kind in ("public", *NEEDS_KINDS):
+        ids = [i for i, (k, _) in kinds.items() if k == kind]
+        if not ids:
+            continue
+        ref_pass = [i for i in ids if on_ref.get(i) == "passed"]
+        both = [i for i in ref_pass if on_shim.get(i) == "passed"]
+        shim_pass = sum(on_shim.get(i) == "passed" for i in ids)
+        label = "public API only" if kind == "public" else kind
+        ref_cell = str(len(ref_pass)) if ref else "-"
+        ratio = f"{len(both)} of {len(ref_pass)}" if ref else "-"
+        differs = sum(i in by_design and on_shim.get(i) != "passed" for i in ref_pass)
+        lines.append(f"| {label} | {len(ids)} | {ref_cell} | {shim_pass} | {ratio} | {differs} |")
+    lines += ["", "| public test | flytekit | shim | shim's error |", "|---|---|---|---|"]
+    msgs = {f"{r['file']}::{n}": t["message"] for r in shim for n, t in r["tests"].items()}
+    for i, (k, _) in sorted(kinds.items()):
+        if k == "public" and on_shim.get(i) != "passed":
+            why = f"differs by design: {by_design[i]}" if i in by_design else msgs.get(i, "")[:160].replace("|", "/")
+            lines.append(f"| `{i}` | {on_ref.get(i, '-')} | {on_shim.get(i)} | {why} |")
+    lines += ["", "Reasons, test by test:", ""]
+    lines += [f"- `{i}`: {k} ({r})" for i, (k, r) in sorted(kinds.items()) if k != "public"]
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("core", type=Path, help="a flytekit checkout's tests/flytekit/unit/core directory")
+    ap.add_argument("core", type=Path, nargs="?",
+                    help="a flytekit checkout's tests/flytekit/unit/core directory (or give --mirror)")
+    ap.add_argument("--suite", default="core",
+                    help="unit-test directory to run: core (the fixed public list) or types, extras, ... "
+                         "(every test function, classified statically)")
+    ap.add_argument("--mirror", type=Path, help="a bare git mirror of flytekit; tests come from --commit")
+    ap.add_argument("--commit", default=PINNED_COMMIT, help="flytekit commit to take the tests from (with --mirror)")
     ap.add_argument("--python", default=sys.executable, help="interpreter to run pytest with")
     ap.add_argument("--no-shim", action="store_true", help="do not put this repository first on PYTHONPATH")
+    ap.add_argument("--reference-python", help="also run the same selection with this interpreter's real flytekit, "
+                                               "in the same run (both sides reported)")
     ap.add_argument("--only", action="append", default=[], help="run only these test files (repeatable)")
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--timeout", type=int, default=180, help="seconds per test")
@@ -441,22 +670,43 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--md", type=Path, help="write the markdown table here")
     ap.add_argument("-v", "--verbose", action="store_true", help="print every failing test's message")
     args = ap.parse_args(argv)
-    core = args.core.resolve()
-    if not (core / "test_workflows.py").exists():
-        ap.error(f"{core} does not look like flytekit's tests/flytekit/unit/core (no test_workflows.py)")
-    selected = {f: n for f, n in PUBLIC_TESTS.items() if not args.only or f in args.only}
-    missing = [f for f in selected if not (core / f).exists()]
-    if missing:
-        print(f"warning: not in this checkout: {', '.join(missing)}", file=sys.stderr)
-    selected = {f: n for f, n in selected.items() if f not in missing}
     with tempfile.TemporaryDirectory(prefix="flytekit-peer-") as tmp:
-        root = Path(tmp)
-        stage(core, root)
+        root = Path(tmp) / "staged"
+        root.mkdir()
+        if args.mirror:
+            unit = extract_unit_tests(args.mirror.resolve(), args.commit, Path(tmp) / "src")
+        elif args.core:
+            unit = args.core.resolve().parent
+        else:
+            ap.error("give a tests/flytekit/unit/core directory or --mirror")
+        if args.suite == "core":
+            core = unit / "core"
+            if not (core / "test_workflows.py").exists():
+                ap.error(f"{core} does not look like flytekit's tests/flytekit/unit/core (no test_workflows.py)")
+            selected = {f: n for f, n in PUBLIC_TESTS.items() if not args.only or f in args.only}
+            missing = [f for f in selected if not (core / f).exists()]
+            if missing:
+                print(f"warning: not in this checkout: {', '.join(missing)}", file=sys.stderr)
+            selected = {f: n for f, n in selected.items() if f not in missing}
+            stage(core, root)
+            kinds: dict[str, tuple[str, str]] = {}
+        else:
+            if not (unit / args.suite).is_dir():
+                ap.error(f"no tests/flytekit/unit/{args.suite} in {unit}")
+            selected, kinds = suite_selection(unit / args.suite)
+            selected = {f: n for f, n in selected.items() if not args.only or f in args.only}
+            stage_suite(unit, args.suite, root)
+        sides = [(args.python, not args.no_shim)]
+        if args.reference_python:
+            sides.append((args.reference_python, False))
         with concurrent.futures.ThreadPoolExecutor(max_workers=max(1, args.jobs)) as pool:
-            futures = [pool.submit(run_file, args.python, root, f, names, not args.no_shim, args.timeout)
-                       for f, names in selected.items()]
-            results = [fut.result() for fut in futures]
-    table = markdown(results)
+            futures = {side: [pool.submit(run_file, side[0], root, f, names, side[1], args.timeout, args.suite)
+                              for f, names in selected.items()] for side in sides}
+            per_side = [[fut.result() for fut in futures[side]] for side in sides]
+    results, ref = per_side[0], (per_side[1] if len(per_side) > 1 else None)
+    table = markdown(results) if args.suite == "core" else suite_markdown(args.suite, results, ref, kinds)
+    if args.suite == "core" and ref is not None:
+        table += "\nReal flytekit, same run:\n\n" + markdown(ref)
     print(table)
     if args.verbose:
         for r in results:
@@ -464,7 +714,7 @@ def main(argv: list[str] | None = None) -> int:
                 if classify(r["file"], name, t["status"]) == "fail":
                     print(f"FAIL {r['file']}::{name}: {t['message']}")
     if args.json:
-        args.json.write_text(json.dumps(results, indent=1))
+        args.json.write_text(json.dumps({"shim": results, "reference": ref, "kinds": kinds}, indent=1))
     if args.md:
         args.md.write_text(table)
     return 0

@@ -3,8 +3,39 @@ runs need none of them)."""
 
 from __future__ import annotations
 
+import os
+import sys
 from dataclasses import dataclass, field
 from typing import Any, Optional
+
+
+class DefaultImages:
+    """The image flytekit's tasks are registered with when none is given: flytekit's own image
+    for this Python version and flytekit release (`FLYTE_INTERNAL_IMAGE` overrides it)."""
+
+    _REPOSITORY = "cr.flyte.org/flyteorg/flytekit"
+
+    @classmethod
+    def default_image(cls) -> str:
+        return cls.find_image_for()
+
+    @classmethod
+    def find_image_for(cls, python_version: Any = None, flytekit_version: Optional[str] = None) -> str:
+        override = os.getenv("FLYTE_INTERNAL_IMAGE")
+        if override:
+            return override
+        if python_version is None:
+            major, minor = sys.version_info[:2]
+        else:  # flytekit's PythonVersion enum, whose value is (major, minor)
+            major, minor = getattr(python_version, "value", python_version)
+        return f"{cls._REPOSITORY}:py{major}.{minor}-" + (
+            flytekit_version.replace("v", "") if flytekit_version else cls.get_version_suffix())
+
+    @classmethod
+    def get_version_suffix(cls) -> str:
+        from .. import __version__
+
+        return "latest" if not __version__ or "dev" in __version__ else __version__
 
 
 @dataclass

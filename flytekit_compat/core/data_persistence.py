@@ -64,6 +64,18 @@ class FileAccessProvider:
         name = os.path.basename(file_path_or_file_name) if file_path_or_file_name else self.get_random_string()
         return os.path.join(self._raw_output_prefix, self.get_random_string(), name)
 
+    def generate_new_custom_path(self, fs: Any = None, alt: Optional[str] = None, stem: Optional[str] = None) -> str:
+        """A new path under the raw output prefix: its last part replaced by `stem` (else a random
+        name), and with `alt` in place of the prefix's first member after the scheme (an object
+        store's bucket; on a local prefix, the directory under the root), as flytekit does."""
+        parts = self._raw_output_prefix.rstrip("/").split("/")  # "s3://b/p" -> ["s3:", "", "b", "p"]
+        if alt:
+            if len(parts) < 3:
+                raise ValueError(f"Cannot replace the bucket of raw output prefix {self._raw_output_prefix!r} with {alt!r}")
+            parts[2] = alt
+        parts.append(stem or self.get_random_string())
+        return "/".join(parts)
+
     def get_random_remote_directory(self) -> str:
         return os.path.join(self._raw_output_prefix, self.get_random_string())
 

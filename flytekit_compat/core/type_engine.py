@@ -543,6 +543,8 @@ class PydanticTransformer(TypeTransformer[Any]):
                            annotation=_struct_annotation())
 
     def to_literal(self, ctx: Any, python_val: Any, python_type: Any, expected: Optional[LiteralType]) -> Literal:
+        if not hasattr(python_val, "model_dump"):  # None (an Optional's other variant) is not a model
+            raise TypeTransformerFailedError(f"Expected a pydantic model of type {python_type}, got {python_val!r}")
         data = _adapter.to_plain(python_val, get_underlying_type(python_type))
         if _old_dc_format():
             return Literal(scalar=Scalar(generic=_to_struct(data)))

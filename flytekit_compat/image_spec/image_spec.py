@@ -1,3 +1,3 @@
-from .._image_spec import ImageBuildEngine, ImageSpec
+from .._image_spec import ImageBuildEngine, ImageSpec, ImageSpecBuilder
 
-__all__ = ["ImageBuildEngine", "ImageSpec"]
+__all__ = ["ImageBuildEngine", "ImageSpec", "ImageSpecBuilder"]

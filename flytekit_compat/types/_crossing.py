@@ -38,7 +38,11 @@ def uploaded(value: Any) -> Optional[str]:
 def crossing_record(value: Any) -> dict[str, Any]:
     """What the runtime records for `value` (a FlyteFile or FlyteDirectory)."""
     source = getattr(value, "_remote_source", None) or uploaded(value)
-    return {"path": source or value.path, "name": value.name, "format": value.format, "hash": value.hash}
+    record = {"path": source or value.path, "name": value.name, "format": value.format, "hash": value.hash}
+    metadata = getattr(value, "metadata", None)
+    if metadata:  # a FlyteFile's user metadata travels with it, as in its blob literal
+        record["metadata"] = dict(metadata)
+    return record
 
 
 def arriving(cls: type, record: dict[str, Any]) -> Any:
@@ -59,4 +63,6 @@ def arriving(cls: type, record: dict[str, Any]) -> Any:
         value = cls(local)
         value._remote_source = path
     value.hash = record.get("hash")
+    if record.get("metadata"):
+        value.metadata = dict(record["metadata"])
     return value

@@ -28,6 +28,13 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         # a destination (str or path) to upload to when passed on; False (no upload) is kept as flytekit keeps it
         self._remote_directory: Any = remote_directory if isinstance(remote_directory, (str, os.PathLike)) or remote_directory is False else None
         self._remote_source: Optional[str] = p if "://" in p else None
+        self._downloaded = False  # set on first local use (os.fspath, download), as flytekit sets it
+
+    @property
+    def downloaded(self) -> bool:
+        """Whether the directory was made available locally: False until it is first used as a
+        path (os.fspath, download), as in flytekit, even for a directory that was local all along."""
+        return getattr(self, "_downloaded", False)
 
     def __class_getitem__(cls, item: Any) -> type:
         ext = item.__name__ if isinstance(item, typing.TypeVar) else str(getattr(item, "__name__", item))
@@ -82,7 +89,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         return self._remote_source
 
     def __fspath__(self) -> str:
-        return self.download() if self._remote_source else self.path
+        return self.download()
 
     def __str__(self) -> str:
         return self.path
@@ -97,6 +104,7 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
     __hash__ = flyte.io.Dir.__hash__
 
     def download(self) -> str:  # type: ignore[override]
+        self._downloaded = True
         if self._remote_source is None:
             return self.path
         local = tempfile.mkdtemp(prefix="flyte-download")
@@ -107,6 +115,10 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
 
     @classmethod
     def new_remote(cls, stem: Optional[str] = None, alt: Optional[str] = None) -> FlyteDirectory:
+        if alt:  # under another bucket of the raw output prefix, as flytekit builds it
+            from ...core.context_manager import FlyteContextManager
+
+            return cls(FlyteContextManager.current_context().file_access.generate_new_custom_path(alt=alt, stem=stem))
         d = flyte.io.Dir.new_remote(stem)
         return cls(d.path)
 
@@ -118,15 +130,29 @@ class FlyteDirectory(flyte.io.Dir, os.PathLike):
         os.makedirs(p, exist_ok=True)
         return cls(p)
 
+    @property
+    def sep(self) -> str:
+        """The separator of this directory's paths: Windows' for a local directory on Windows, else "/"."""
+        local = "://" not in self.path or self.path.startswith("file://")
+        return "\\" if os.name == "nt" and local and self._remote_source is None else "/"
+
+    def __truediv__(self, other: Union[str, os.PathLike]) -> Path:
+        """`directory / "name"`: the path of an entry below this directory."""
+        return Path(self.path) / other
+
+    def _child(self, name: Optional[str]) -> str:
+        return self.sep.join([self.path.rstrip(self.sep), name or os.urandom(16).hex()])
+
     def new_file(self, name: Optional[str] = None) -> Any:
+        """A file below this directory (a random name when none is given); nothing is written."""
         from ..file import FlyteFile
 
-        return FlyteFile(os.path.join(self.path, name or os.urandom(8).hex()))
+        return FlyteFile(self._child(name))
 
     def new_dir(self, name: Optional[str] = None) -> FlyteDirectory:
-        p = os.path.join(self.path, name or os.urandom(8).hex())
-        os.makedirs(p, exist_ok=True)
-        return FlyteDirectory(p)
+        """A directory below this one (a random name when none is given); only named, not
+        created, as in flytekit."""
+        return FlyteDirectory(self._child(name))
 
     def crawl(self, maxdepth: Optional[int] = None, topdown: bool = True, **kwargs: Any) -> Iterator[tuple[str, str]]:
         """(base, relative path) of every file below the directory."""

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ..._internal import internal_classes
+
 
 @dataclass
 class FlyteError:
@@ -12,3 +14,7 @@ class FlyteError:
 
 
 __all__ = ["FlyteError"]
+
+(ErrorTransformer,) = internal_classes(__name__, "type transformer", "ErrorTransformer")
+
+__all__ += ["ErrorTransformer"]

@@ -32,6 +32,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
         self._downloader = downloader
         self._remote_path = remote_path if isinstance(remote_path, (str, os.PathLike)) else None
         self._remote_source: Optional[str] = p if "://" in p else None
+        self._downloaded = False  # set on first local use (os.fspath, download), as flytekit sets it
         self.metadata = metadata
 
     @classmethod
@@ -89,6 +90,30 @@ class FlyteFile(flyte.io.File, os.PathLike):
             out["metadata"] = self.metadata
         return out
 
+    # -- as a pydantic field (pydantic's own protocol): its fields, plus the user's metadata ---------------
+
+    def model_dump(self, **kwargs: Any) -> dict[str, Any]:
+        out = super().model_dump(**kwargs)
+        if self.metadata:
+            out["metadata"] = dict(self.metadata)
+        return out
+
+    @classmethod
+    def __get_pydantic_core_schema__(cls, source: Any, handler: Any) -> Any:
+        from pydantic_core import core_schema
+
+        def validate(value: Any) -> Any:
+            if isinstance(value, cls):
+                return value
+            if isinstance(value, dict) and "path" in value:
+                known = {k: value[k] for k in ("name", "format", "hash") if k in value}
+                return cls(value["path"], metadata=value.get("metadata"), **known)
+            raise ValueError(f"expected {cls.__name__} or a dict with its path, got {type(value).__name__}")
+
+        return core_schema.no_info_plain_validator_function(
+            validate, serialization=core_schema.plain_serializer_function_ser_schema(lambda v: v.model_dump())
+        )
+
     @classmethod
     def _deserialize(cls, value: dict[str, Any]) -> FlyteFile:
         from .._internal_types import FlyteFilePathTransformer
@@ -107,10 +132,12 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     @property
     def downloaded(self) -> bool:
-        return self._remote_source is None or os.path.exists(self.path)
+        """Whether the file was made available locally: False until it is first used as a path
+        (os.fspath, open, download), as in flytekit, even for a file that was local all along."""
+        return getattr(self, "_downloaded", False)
 
     def __fspath__(self) -> str:
-        return self.download() if self._remote_source else self.path
+        return self.download()
 
     def __str__(self) -> str:
         return self.path
@@ -127,6 +154,7 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     def download(self) -> str:  # type: ignore[override]
         """The local path, fetching a remote file first."""
+        self._downloaded = True
         if self._remote_source is None:
             return self.path
         local = os.path.join(tempfile.mkdtemp(prefix="flyte-download"), os.path.basename(self._remote_source) or "file")
@@ -144,6 +172,10 @@ class FlyteFile(flyte.io.File, os.PathLike):
 
     @classmethod
     def new_remote_file(cls, name: Optional[str] = None, alt: Optional[str] = None) -> FlyteFile:
+        if alt:  # under another bucket of the raw output prefix, as flytekit builds it
+            from ...core.context_manager import FlyteContextManager
+
+            return cls(FlyteContextManager.current_context().file_access.generate_new_custom_path(alt=alt, stem=name))
         f = flyte.io.File.new_remote(name)
         return cls(f.path)
 

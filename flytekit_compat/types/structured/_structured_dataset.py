@@ -109,8 +109,8 @@ class StructuredDataset(flyte.io.DataFrame):
 
         ctx = FlyteContextManager.current_context()
         engine: StructuredDatasetTransformerEngine = _engine()
-        if self._literal_sd is None:
-            engine.to_literal(ctx, self, StructuredDataset, None)  # data at a uri the user gave
+        if self._literal_sd is None:  # data at a uri the user gave: read where it is
+            self._literal_sd = engine.to_literal(ctx, self, StructuredDataset, None).scalar.structured_dataset
         read = engine.iter_as if iterate else engine.open_as
         return read(ctx, self._literal_sd, self._dataframe_type, self._metadata or self._literal_sd.metadata)
 

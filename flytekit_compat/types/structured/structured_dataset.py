@@ -11,6 +11,7 @@ are what runs, as in flytekit.
 
 from __future__ import annotations
 
+import abc
 import collections
 import dataclasses
 import sys
@@ -21,7 +22,7 @@ from typing import Any, Optional
 from ...core.type_engine import AsyncTypeTransformer, TypeEngine, TypeTransformerFailedError
 from ...models import literals
 from ...models.literals import Literal, Scalar, StructuredDatasetMetadata
-from ...models.types import LiteralType, SimpleType, StructuredDatasetType
+from ...models.types import LiteralType, SchemaType, SimpleType, StructuredDatasetType
 from ._structured_dataset import CSV, GENERIC_FORMAT, PARQUET, StructuredDataset
 
 StructuredDatasetFormat = str
@@ -96,19 +97,41 @@ class _DatasetHandler:
         return self._supported_format
 
 
-class StructuredDatasetEncoder(_DatasetHandler):
-    """Writes one dataframe type in one format to a storage protocol (None: any protocol)."""
+class StructuredDatasetEncoder(_DatasetHandler, abc.ABC):
+    """Writes one dataframe type in one format to a storage protocol (None: any protocol).
+    Abstract: a handler exists only as a subclass that writes `encode`."""
 
+    @abc.abstractmethod
     def encode(self, ctx: Any, structured_dataset: StructuredDataset,
                structured_dataset_type: StructuredDatasetType) -> literals.StructuredDataset:
-        raise NotImplementedError(f"{type(self).__name__}.encode")
+        """Write `structured_dataset.dataframe` and return the literal pointing at what was written."""
 
 
-class StructuredDatasetDecoder(_DatasetHandler):
-    """Reads stored data of one format as one dataframe type (None protocol: any)."""
+class StructuredDatasetDecoder(_DatasetHandler, abc.ABC):
+    """Reads stored data of one format as one dataframe type (None protocol: any).
+    Abstract: a handler exists only as a subclass that writes `decode`."""
 
+    @abc.abstractmethod
     def decode(self, ctx: Any, flyte_value: literals.StructuredDataset, current_task_metadata: StructuredDatasetMetadata) -> Any:
-        raise NotImplementedError(f"{type(self).__name__}.decode")
+        """Read the data `flyte_value` points at, keeping the columns `current_task_metadata` asks for."""
+
+
+_SCHEMA_COLUMN_TO_SIMPLE = {
+    SchemaType.SchemaColumn.SchemaColumnType.INTEGER: SimpleType.INTEGER,
+    SchemaType.SchemaColumn.SchemaColumnType.FLOAT: SimpleType.FLOAT,
+    SchemaType.SchemaColumn.SchemaColumnType.STRING: SimpleType.STRING,
+    SchemaType.SchemaColumn.SchemaColumnType.BOOLEAN: SimpleType.BOOLEAN,
+    SchemaType.SchemaColumn.SchemaColumnType.DATETIME: SimpleType.DATETIME,
+    SchemaType.SchemaColumn.SchemaColumnType.DURATION: SimpleType.DURATION,
+}
+
+
+def convert_schema_type_to_structured_dataset_type(column_type: int) -> int:
+    """The simple type of a dataset column for a legacy schema column's type."""
+    try:
+        return _SCHEMA_COLUMN_TO_SIMPLE[column_type]
+    except KeyError:
+        raise AssertionError(f"Unrecognized SchemaColumnType: {column_type}") from None
 
 
 class DuplicateHandlerError(ValueError):
@@ -404,6 +427,7 @@ def register_engine() -> None:
 __all__ = [
     "CSV", "DuplicateHandlerError", "GENERIC_FORMAT", "PARQUET", "StructuredDataset", "StructuredDatasetDecoder",
     "StructuredDatasetEncoder", "StructuredDatasetFormat", "StructuredDatasetMetadata",
-    "StructuredDatasetTransformerEngine", "StructuredDatasetType", "extract_cols_and_format", "flatten_dict",
+    "StructuredDatasetTransformerEngine", "StructuredDatasetType", "convert_schema_type_to_structured_dataset_type",
+    "extract_cols_and_format", "flatten_dict",
     "get_protocol", "lazy_import_structured_dataset_handler",
 ]

@@ -1,0 +1,1 @@
+"""`flytekit.lazy_import`: modules loaded on first use."""
