@@ -44,19 +44,44 @@ def _hello(conn) -> None:  # multiprocessing's worker
     conn.send(os.getpid())
 
 
+class _Tally:
+    """One side's workers: the first worker's wall time from the start (its server's start
+    included), then the medians of the others and this process's CPU per worker after the first."""
+
+    def __init__(self) -> None:
+        self.t0 = time.perf_counter()
+        self.walls: list[float] = []
+        self.ups: list[float] = []
+        self.cpu0 = 0.0
+        self.first = 0.0
+
+    def begin(self, i: int) -> float:
+        if i == 1:
+            self.cpu0 = _cpu()
+        return time.perf_counter()
+
+    def end(self, i: int, t: float, up: float) -> None:
+        if i == 0:
+            self.first = time.perf_counter() - self.t0
+        else:
+            self.walls.append(time.perf_counter() - t)
+            self.ups.append(up)
+
+    def result(self, n: int, cpu: float) -> dict:
+        return {"first": self.first, "up": statistics.median(self.ups), "wall": statistics.median(self.walls),
+                "cpu": (cpu - self.cpu0) / (n - 1)}
+
+
 def ours(n: int) -> dict:
     from flyte._controller import base_environment
     from flyte._executor._forkserver import ForkServer
     from flyte._executor._wire import FrameSocket
 
-    t0 = time.perf_counter()
+    tally = _Tally()
     server = ForkServer(base_environment())
-    walls, ups, cpu0, first = [], [], 0.0, 0.0
     try:
         for i in range(n):
-            if i == 1:
-                cpu0 = _cpu()
-            t = time.perf_counter()
+            t = tally.begin(i)
             mine, theirs = socket.socketpair()
             out_r, out_w = os.pipe()
             err_r, err_w = os.pipe()
@@ -71,15 +96,11 @@ def ours(n: int) -> dict:
             proc.wait(30)
             os.close(out_r)
             os.close(err_r)
-            if i == 0:
-                first = time.perf_counter() - t0
-            else:
-                walls.append(time.perf_counter() - t)
-                ups.append(up)
-        cpu = _cpu() - cpu0
+            tally.end(i, t, up)
+        cpu = _cpu()
     finally:
         server.close()
-    return {"first": first, "up": statistics.median(ups), "wall": statistics.median(walls), "cpu": cpu / (n - 1)}
+    return tally.result(n, cpu)
 
 
 def multiprocessing_forkserver(n: int) -> dict:
@@ -87,12 +108,9 @@ def multiprocessing_forkserver(n: int) -> dict:
 
     ctx = mp.get_context("forkserver")
     ctx.set_forkserver_preload(["__main__", "flyte._executor._worker"])  # __main__: its default
-    t0 = time.perf_counter()
-    walls, ups, cpu0, first = [], [], 0.0, 0.0
+    tally = _Tally()
     for i in range(n):
-        if i == 1:
-            cpu0 = _cpu()
-        t = time.perf_counter()
+        t = tally.begin(i)
         r, w = ctx.Pipe(duplex=False)
         p = ctx.Process(target=_hello, args=(w,))
         p.start()
@@ -101,16 +119,12 @@ def multiprocessing_forkserver(n: int) -> dict:
         up = time.perf_counter() - t
         p.join()
         r.close()
-        if i == 0:
-            first = time.perf_counter() - t0
-        else:
-            walls.append(time.perf_counter() - t)
-            ups.append(up)
-    cpu = _cpu() - cpu0
+        tally.end(i, t, up)
+    cpu = _cpu()
     from multiprocessing import forkserver
 
     forkserver._forkserver._stop()  # the next round starts its server anew, as ours does
-    return {"first": first, "up": statistics.median(ups), "wall": statistics.median(walls), "cpu": cpu / (n - 1)}
+    return tally.result(n, cpu)
 
 
 FAN_OUT = r'''
