@@ -26,7 +26,11 @@ What the pool guarantees:
   parent-death signal on Linux, and everywhere a worker exits when its socket closes;
 - what a body writes to stdout and stderr (Python or C, any thread of it) is read here from the
   worker's pipes and handed to `body_output`, attributed to the action that ran; output written
-  before the attempt's end is all there when the attempt's outcome is.
+  before the attempt's end is all there when the attempt's outcome is. Each stream is passed on
+  in whole lines (ended by a newline or a carriage return): the two pipes are read separately,
+  and `print` writes its text and its newline apart, so passing on a bare fragment would let a
+  line of the other stream land inside it. A fragment is held until its line ends, for at most
+  `_FRAGMENT_WAIT` seconds (a prompt, `end=""`), and to the attempt's end.
 
 Workers start as forks of a server that imported flyte once (`flyte._executor._forkserver`: a
 millisecond instead of an interpreter's start, pages shared) on Linux, else (or with
@@ -77,6 +81,7 @@ _START_BY_FORK = (sys.platform.startswith("linux") and hasattr(socket, "send_fds
                   and os.environ.get("FLYTE_WORKER_START", "fork").strip().lower() != "spawn")
 _RECV = 1 << 18
 _TAIL = 4096  # bytes of a dying worker's stderr quoted in its error
+_FRAGMENT_WAIT = 0.5  # seconds an unended line waits for its end before it is passed on as is
 
 
 # -- the one place a worker's output goes -----------------------------------------------------------
@@ -200,8 +205,8 @@ class _Attempt:
 
 
 class _Worker:
-    __slots__ = ("attempt", "buffer", "dead", "decoders", "frames", "idle_since", "killed", "pid", "pipes", "proc",
-                 "ready", "sock", "tail")
+    __slots__ = ("attempt", "buffer", "dead", "decoders", "fragments", "frames", "idle_since", "killed", "pid", "pipes",
+                 "proc", "ready", "sock", "tail")
 
     def __init__(self, proc: subprocess.Popen | ForkedProcess, sock: socket.socket, stdout: int, stderr: int):
         self.proc = proc
@@ -217,6 +222,8 @@ class _Worker:
         self.pipes = {"stdout": stdout, "stderr": stderr}  # the read ends of its output pipes
         self.decoders = {s: codecs.getincrementaldecoder("utf-8")(errors="replace") for s in self.pipes}
         self.tail = bytearray()  # the end of the current attempt's stderr
+        # per stream: the start of a line not ended yet, and the timer that passes it on as is
+        self.fragments: dict[str, tuple[str, asyncio.TimerHandle]] = {}
 
 
 class BodyNotLoaded(Exception):
@@ -555,6 +562,7 @@ class ProcessExecutor:
 
     def _attempt_done(self, worker: _Worker, rid: int, payload: bytes, retiring: bool) -> None:
         self._drain(worker)  # whatever the body wrote before it finished belongs to this attempt
+        self._pass_fragments(worker)
         with self._lock:
             attempt = worker.attempt
             worker.attempt = None
@@ -671,11 +679,37 @@ class ProcessExecutor:
             if len(tail) > _TAIL:
                 del tail[:-_TAIL]
         text = worker.decoders[stream].decode(data)
+        if not text:
+            return
+        held = worker.fragments.pop(stream, None)
+        if held is not None:
+            held[1].cancel()
+            text = held[0] + text
+        end = max(text.rfind("\n"), text.rfind("\r")) + 1
+        if end < len(text):
+            timer = self._loop.call_later(_FRAGMENT_WAIT, self._pass_fragment, worker, stream)
+            worker.fragments[stream] = (text[end:], timer)
+            text = text[:end]
         if text:
-            if attempt is None:
-                body_output(None, None, 0, stream, text)
-            else:
-                body_output(attempt.run, attempt.aid, attempt.number, stream, text)
+            self._pass_on(attempt, stream, text)
+
+    @staticmethod
+    def _pass_on(attempt: Optional[_Attempt], stream: str, text: str) -> None:
+        if attempt is None:
+            body_output(None, None, 0, stream, text)
+        else:
+            body_output(attempt.run, attempt.aid, attempt.number, stream, text)
+
+    def _pass_fragment(self, worker: _Worker, stream: str) -> None:
+        """An unended line, passed on as it is: its end did not come in time, or the attempt ended."""
+        held = worker.fragments.pop(stream, None)
+        if held is not None:
+            held[1].cancel()
+            self._pass_on(worker.attempt, stream, held[0])
+
+    def _pass_fragments(self, worker: _Worker) -> None:
+        for stream in list(worker.fragments):
+            self._pass_fragment(worker, stream)
 
     def _lost(self, worker: _Worker) -> None:
         """The worker's socket closed: it exited, crashed or was killed."""
@@ -689,6 +723,7 @@ class ProcessExecutor:
             self._kill(worker, "it closed its socket")
             code = worker.proc.wait()
         self._drain(worker)
+        self._pass_fragments(worker)
         for stream in list(worker.pipes):
             self._close_pipe(worker, stream)
         worker.sock.close()

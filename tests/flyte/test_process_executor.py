@@ -7,11 +7,14 @@ segfault, an address-space limit, os._exit, a kill -9 of the driver itself).
 
 from __future__ import annotations
 
+import asyncio
+import codecs
 import json
 import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -19,7 +22,7 @@ import pytest
 
 import flyte
 import flyte._run
-from flyte._executor import INLINE, select_executor
+from flyte._executor import INLINE, _process, select_executor
 from flyte._executor._process import ProcessExecutor, process_executor
 
 from .executor_checks import alive, check_distribute_run
@@ -237,6 +240,53 @@ def test_what_a_body_prints_is_kept_per_action_and_shown(tmp_path: Path) -> None
     for i in range(3):
         assert f"C printf from item {i}" in result["_stdout"]
         assert f"warning from item {i}" in result["_stderr"]
+
+
+def _bare_worker() -> _process._Worker:
+    """A worker record with no process behind it: what the pool keeps to assemble its output."""
+    worker = _process._Worker.__new__(_process._Worker)
+    worker.attempt = None
+    worker.tail = bytearray()
+    worker.fragments = {}
+    worker.decoders = {s: codecs.getincrementaldecoder("utf-8")(errors="replace") for s in ("stdout", "stderr")}
+    return worker
+
+
+def test_each_stream_is_passed_on_in_whole_lines(monkeypatch: pytest.MonkeyPatch) -> None:
+    """`print` writes its text and its newline apart, and the two pipes are read apart: the start
+    of a stdout line read before a whole stderr line must not have that line land inside it."""
+    got: list[tuple[str, str]] = []
+    late = threading.Event()
+
+    def output(run: object, aid: object, attempt: int, stream: str, text: str) -> None:
+        got.append((stream, text))
+        if text == "prompt: ":
+            late.set()
+
+    monkeypatch.setattr(_process, "body_output", output)
+    pool = ProcessExecutor(1, prestart=False)
+    worker = _bare_worker()
+
+    async def feed(*chunks: tuple[str, bytes], end: bool = False) -> None:
+        for stream, data in chunks:
+            pool._output(worker, stream, data)
+        if end:
+            pool._pass_fragments(worker)  # what the attempt's end does
+
+    def on_loop(*chunks: tuple[str, bytes], end: bool = False) -> None:
+        asyncio.run_coroutine_threadsafe(feed(*chunks, end=end), pool._loop).result(30)
+
+    try:
+        on_loop(("stdout", b"hello"), ("stderr", b"warning\n"), ("stdout", b" world\nprogress 50%\r"),
+                ("stdout", "caf\u00e9 ".encode()[:4]), ("stdout", "caf\u00e9 ".encode()[4:] + b"tail"), end=True)
+        assert got == [("stderr", "warning\n"), ("stdout", "hello world\nprogress 50%\r"), ("stdout", "caf\u00e9 tail")]
+        # an unended line is passed on by itself after a while, without the attempt ending
+        got.clear()
+        on_loop(("stdout", b"prompt: "))
+        assert late.wait(30)
+        assert got == [("stdout", "prompt: ")]
+    finally:
+        pool.shutdown()
 
 
 # -- in this process: the pool itself ---------------------------------------------------------------------
