@@ -62,6 +62,7 @@ class RunState:
         "domain",
         "env_vars",
         "executor",
+        "images",
         "inflight",
         "inflight_lock",
         "interactive",
@@ -97,6 +98,7 @@ class RunState:
         raw_data_path: Optional[str] = None,
         labels: Optional[dict[str, str]] = None,
         annotations: Optional[dict[str, str]] = None,
+        images: Optional[dict[str, str]] = None,
     ):
         self.name = name
         self.store = store
@@ -120,6 +122,7 @@ class RunState:
         self.domain: Optional[str] = None
         self.org: Optional[str] = None
         self.annotations = dict(annotations or {})
+        self.images = dict(images or {})  # `flyte run --image NAME=URI`: recorded with the run, not used locally
         self.executor = executor  # where bodies run
         self.link: Any = None  # on a worker: the line back to the controller
 

@@ -330,6 +330,7 @@ class _Runner:
             executor=select_executor(_config.executor, _config.max_workers), resumed=replay is not None, overwrite_cache=self.overwrite_cache,
             disable_run_cache=self.disable_run_cache, env_vars=setup.env_vars, custom_context=setup.custom_context,
             raw_data_path=raw_data_path, labels=dict(setup.labels), annotations=self.annotations,
+            images=dict(setup.images),
         )
         run.interactive = bool(self.interactive_mode)
         run.executor.run_starting()
@@ -367,7 +368,7 @@ class _Runner:
                     outputs: Optional[bytes] = None, error: Optional[BaseException] = None) -> Any:
         spec = RunSpec(run.raw_data_path, str(run.run_dir), run.env_vars, run.custom_context, labels=run.labels,
                        project=run.project or current_project(), domain=run.domain or current_domain(),
-                       images=self.images)
+                       images=run.images)
         return run.recorder.run_record(
             rt.name, phase, run.start_time, end, packed, outputs, error, getattr(rt.func, "__module__", None),
             _source_file(rt.func), spec.pack(),

@@ -426,6 +426,37 @@ def test_images_are_parsed_as_the_sdk_parses_them_and_recorded(tmp_path, monkeyp
     assert code == 2 and "--tracked-strict requires --tracked" in err
 
 
+FAILS_ONCE = '''
+import os
+import flyte
+
+env = flyte.TaskEnvironment("fails_once")
+
+
+@env.task
+async def flaky(x: int) -> int:
+    if not os.path.exists(os.environ["FAILED_MARK"]):
+        open(os.environ["FAILED_MARK"], "w").close()
+        raise ValueError("first run fails")
+    return x
+'''
+
+
+def test_a_resumed_run_keeps_its_images_and_labels_unless_given_anew(tmp_path, monkeypatch):
+    monkeypatch.setenv("FLYTE_HOME", str(tmp_path / "home"))
+    monkeypatch.setenv("FAILED_MARK", str(tmp_path / "failed-once"))
+    (tmp_path / "fails_once.py").write_text(FAILS_ONCE)
+    prog = str(tmp_path / "fails_once.py")
+    code, _, _ = cli("run", "--name", "kept", "--image", "gpu=ghcr.io/o/gpu:1", "--label", "team=ml", prog, "flaky",
+                     "--x", "2")
+    assert code != 0 and _json("run", "kept")["phase"] == "FAILED"
+    code, _, err = cli("run", "--name", "kept", prog, "flaky", "--x", "2")  # resumes the failed run
+    assert code == 0, err
+    resumed = _json("run", "kept")
+    assert resumed["phase"] == "SUCCEEDED"
+    assert resumed["images"] == {"gpu": "ghcr.io/o/gpu:1"} and resumed["labels"] == {"team": "ml"}
+
+
 def test_root_dir_is_where_the_files_modules_import_from(tmp_path, monkeypatch):
     import sys
 
