@@ -63,3 +63,13 @@ def unpack_spec(data: Optional[bytes]) -> Optional[RunSpec]:
                        project=fields.get("project"), domain=fields.get("domain"),
                        images=dict(fields.get("images") or {}))
     return None
+
+
+_NO_SPEC = RunSpec(None, None, {}, {})
+
+
+def record_spec(record: Any) -> RunSpec:
+    """The spec a run record was started with (its `context`); a record that has none readable
+    (written before specs were kept) reads as one with nothing given: no labels, no images, no
+    project or domain."""
+    return unpack_spec(record.context) or _NO_SPEC

@@ -94,18 +94,16 @@ def _run_outputs_text(store: Any, data: Optional[bytes]) -> str:
 
 def run_labels(r: Any) -> dict[str, str]:
     """The labels a run was started with (`flyte run --label`, `with_runcontext(labels=...)`)."""
-    from .._run_spec import unpack_spec
+    from .._run_spec import record_spec
 
-    spec = unpack_spec(r.context)
-    return dict(spec.labels) if spec is not None else {}
+    return dict(record_spec(r).labels)
 
 
 def _run_images(r: Any) -> dict[str, str]:
     """The images `flyte run --image` named for the run (recorded; a local run uses none)."""
-    from .._run_spec import unpack_spec
+    from .._run_spec import record_spec
 
-    spec = unpack_spec(r.context)
-    return dict(spec.images) if spec is not None else {}
+    return dict(record_spec(r).images)
 
 
 def _run_json(r: Any, counts: Any) -> dict:

@@ -23,18 +23,13 @@ LOCAL_VERSION = "local"  # a local task has one version: its code as loaded when
 SCAN_RUNS = 10_000  # how many of the newest runs `get task`/`get project` read
 
 
-def _spec(record: Any) -> Any:
-    from .._run_spec import unpack_spec
-
-    return unpack_spec(record.context)
-
-
 def _scope(record: Any) -> tuple[str, str]:
     """The project and domain a run was started in; runs recorded before these were kept, in the
     defaults a local run has."""
-    spec = _spec(record)
-    return (spec.project if spec is not None and spec.project else "default",
-            spec.domain if spec is not None and spec.domain else "development")
+    from .._run_spec import record_spec
+
+    spec = record_spec(record)
+    return spec.project or "default", spec.domain or "development"
 
 
 # -- task -----------------------------------------------------------------------------------------

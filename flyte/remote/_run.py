@@ -35,10 +35,9 @@ def _run_record_or_raise(name: str) -> Any:
 
 
 def _labels(record: Any) -> Dict[str, str]:
-    from .._run_spec import unpack_spec
+    from .._run_spec import record_spec
 
-    spec = unpack_spec(record.context)
-    return dict(spec.labels) if spec is not None else {}
+    return dict(record_spec(record).labels)
 
 
 def _root_of(name: str, record: Any) -> Any:
