@@ -99,11 +99,8 @@ def _warn_run_options(given: dict[str, Any]) -> None:
     from .._run import INIT_UNUSED, RUNCONTEXT_UNUSED
     from ._format import warn
 
-    reasons = {
-        "copy_style": RUNCONTEXT_UNUSED["copy_style"], "version": RUNCONTEXT_UNUSED["version"],
-        "service_account": RUNCONTEXT_UNUSED["service_account"], "queue": RUNCONTEXT_UNUSED["queue"],
-        "max_action_concurrency": RUNCONTEXT_UNUSED["max_action_concurrency"], "debug": RUNCONTEXT_UNUSED["debug"],
-        "tracked_strict": RUNCONTEXT_UNUSED["tracked_strict"],
+    reasons = {  # with_runcontext's own reason where it takes the same parameter
+        **{name: RUNCONTEXT_UNUSED[name] for name in given if name in RUNCONTEXT_UNUSED},
         "no_sync_local_sys_paths": INIT_UNUSED["sync_local_sys_paths"],
         "run_project": "it applies to `flyte run deployed-task`; -p/--project sets a local run's project",
         "run_domain": "it applies to `flyte run deployed-task`; -d/--domain sets a local run's domain",
