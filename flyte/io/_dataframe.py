@@ -86,11 +86,8 @@ def decoder_for(df_type: Any, uri: str, fmt: str) -> Any:
     return registry.DataFrameTransformerEngine.get_decoder(df_type, _protocol_of(uri), fmt or "")
 
 
-def decode_as(df_type: Any, uri: str, fmt: str) -> Any:
-    """The data at `uri` (written in format `fmt`) read by the decoder registered for `df_type`."""
-    decoder = decoder_for(df_type, uri, fmt)
-    if decoder is None:
-        raise ValueError(f"Failed to find a handler for {df_type}, protocol [{_protocol_of(uri)}], fmt ['{fmt or ''}']")
+def _decode(decoder: Any, uri: str, fmt: str) -> Any:
+    """The data at `uri` (written in format `fmt`) read by `decoder` (from `decoder_for`)."""
     sd = _sd_literal(uri, fmt)
     return _run_handler(lambda: decoder.decode(sd, sd.metadata))
 
@@ -266,8 +263,9 @@ class DataFrame(IOValue):
         if self.uri is None:
             raise ValueError("This DataFrame has neither data nor a uri")
         wanted = self._dataframe_type
-        if wanted is not None and decoder_for(wanted, self.uri, self.format or "") is not None:
-            return decode_as(wanted, self.uri, self.format or "")
+        decoder = decoder_for(wanted, self.uri, self.format or "") if wanted is not None else None
+        if decoder is not None:
+            return _decode(decoder, self.uri, self.format or "")
         if self.format == PICKLE:
             import pickle
 
