@@ -845,6 +845,11 @@ class SQLiteStore:
             row = (*row[:i], self._offload(inp), self._offload(out), *row[i + 2:])
         return row
 
+    def _buffered(self, key: tuple[str, str]) -> Optional[tuple]:
+        """Action `key`'s newest row not yet committed (started, finished, or being committed);
+        None when it is committed, or was never recorded. Caller holds self._lock."""
+        return self._started.get(key) or self._actions.get(key) or self._committing.get(key)
+
     def _durable_start(self, run: str, aid: str) -> None:
         """Make action `aid`'s start durable (caller holds self._lock): journal its buffered
         start row, unless it is already journaled or committed. Called for a run's root when it
@@ -854,8 +859,7 @@ class SQLiteStore:
             durable = self._durable[run] = set()
         elif aid in durable:
             return
-        key = (run, aid)
-        row = self._started.get(key) or self._actions.get(key) or self._committing.get(key)
+        row = self._buffered((run, aid))
         if row is not None and row[12] is None and row[7] == Phase.RUNNING.value:
             self._journal(J_ACTION, self._offload_row(row))
         durable.add(aid)  # a row in neither buffer is committed already (or has no start record)
@@ -972,8 +976,7 @@ class SQLiteStore:
         at: Optional[str] = aid
         while at is not None and at not in durable:
             chain.append(at)
-            key = (run, at)
-            row = self._started.get(key) or self._actions.get(key) or self._committing.get(key)
+            row = self._buffered((run, at))
             at = row[2] if row is not None else None  # not buffered: committed, with its ancestors
         for at in reversed(chain):
             self._durable_start(run, at)
