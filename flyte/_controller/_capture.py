@@ -27,10 +27,12 @@ dict when the action ends). Output written by another process straight to the fi
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
 import threading
+from collections.abc import Iterator
 from typing import Any, Optional
 
 from .._context import current_frame
@@ -130,15 +132,22 @@ class ActionStream:
         return getattr(self.target, name)
 
 
-def system_print(message: str) -> None:
-    """Print `message` (one line or several) to stderr as the runtime's own: inside an action it
-    goes to the action's log marked as such, and to the terminal as it is."""
+@contextlib.contextmanager
+def _as_runtime() -> Iterator[None]:
+    """What this thread writes meanwhile is the runtime's own."""
     before = _writer.system
     _writer.system = True
     try:
-        print(message, file=sys.stderr, flush=True)
+        yield
     finally:
         _writer.system = before
+
+
+def system_print(message: str) -> None:
+    """Print `message` (one line or several) to stderr as the runtime's own: inside an action it
+    goes to the action's log marked as such, and to the terminal as it is."""
+    with _as_runtime():
+        print(message, file=sys.stderr, flush=True)
 
 
 def system_note(recorder: Any, aid: str, attempt: int, message: str) -> None:
@@ -203,27 +212,28 @@ def _mark_runtime_loggers() -> None:
 
     def get_logger(name: str) -> logging.Logger:
         lg = make(name)
-        if _runtime_logger(name) and "handle" not in vars(lg):
-            lg.handle = _marking(lg.handle)  # type: ignore[method-assign]
+        _mark(name, lg)
         return lg
 
     manager.getLogger = get_logger  # type: ignore[method-assign]
     _marking_new_loggers = True
     logging.getLogger("flyte")  # made now if no module made it yet
     for name, lg in list(manager.loggerDict.items()):
-        if isinstance(lg, logging.Logger) and _runtime_logger(name) and "handle" not in vars(lg):
-            lg.handle = _marking(lg.handle)  # type: ignore[method-assign]
+        if isinstance(lg, logging.Logger):  # else a placeholder for loggers below it
+            _mark(name, lg)
 
 
-def _marking(handle: Any) -> Any:
-    def marked(record: logging.LogRecord) -> None:
-        before = _writer.system
-        _writer.system = True
-        try:
-            handle(record)
-        finally:
-            _writer.system = before
-    return marked
+def _mark(name: str, lg: logging.Logger) -> None:
+    """Make logger `name` mark what it writes as the runtime's, if it is one of the runtime's
+    loggers and is not marked yet."""
+    if _runtime_logger(name) and "handle" not in vars(lg):
+        handle = lg.handle
+
+        def marked(record: logging.LogRecord) -> None:
+            with _as_runtime():
+                handle(record)
+
+        lg.handle = marked  # type: ignore[method-assign]
 
 
 _lock = threading.Lock()
