@@ -190,9 +190,7 @@ class Completions:
         except Exception:  # one is still on another node, or failed: the batch is got in a thread
             loop.run_in_executor(None, self._get_slowly, loop, batch)
             return
-        for (_, future), value in zip(batch, values):
-            if not future.done():  # else its attempt stopped waiting (cancelled, timed out)
-                future.set_result(value)
+        self._deliver([(future, True, value) for (_, future), value in zip(batch, values)])
 
     def _get_slowly(self, loop: asyncio.AbstractEventLoop, batch: list) -> None:
         answers = []
@@ -208,8 +206,9 @@ class Completions:
 
     @staticmethod
     def _deliver(answers: list) -> None:
+        """(future, succeeded, value or error) answers to their futures, on the future's loop."""
         for future, ok, value in answers:
-            if future.done():
+            if future.done():  # its attempt stopped waiting (cancelled, timed out)
                 continue
             if ok:
                 future.set_result(value)
