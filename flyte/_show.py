@@ -73,6 +73,13 @@ def when(ts: Optional[float]) -> str:
     return datetime.datetime.fromtimestamp(ts).strftime("%Y-%m-%d %H:%M:%S") if ts else ""
 
 
+def line_time(t: Optional[float]) -> str:
+    """A log line's time as the SDK's `--show-ts` shows it: `[ISO 8601, UTC]` (`[-]`: not recorded)."""
+    if t is None:
+        return "[-]"
+    return f"[{datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None).isoformat()}]"
+
+
 def iso(ts: Optional[float]) -> Optional[str]:
     """A timestamp for JSON output: ISO 8601 in UTC."""
     return datetime.datetime.fromtimestamp(ts, tz=datetime.timezone.utc).isoformat() if ts else None

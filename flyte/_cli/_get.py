@@ -15,7 +15,7 @@ from typing import Any, NamedTuple, Optional
 
 import click
 
-from .._show import CACHE_MARK, counts_text, duration, error_line, iso, mark, user_traceback, when
+from .._show import CACHE_MARK, counts_text, duration, error_line, iso, line_time, mark, user_traceback, when
 from ._format import Column, console, emit_json, emit_table, fail, output_format, show, warn
 
 FOLD = 10  # a fan-out with more members than this is shown as one line in the action tree
@@ -475,15 +475,6 @@ def show_io(run: str, action: str, inputs_only: bool, outputs_only: bool) -> Non
 
 
 # -- logs ----------------------------------------------------------------------------------------
-
-
-def line_time(t: Optional[float]) -> str:
-    """A line's time as the SDK's `--show-ts` shows it: `[ISO 8601, UTC]` (`[-]`: not recorded)."""
-    if t is None:
-        return "[-]"
-    from datetime import datetime, timezone
-
-    return f"[{datetime.fromtimestamp(t, timezone.utc).replace(tzinfo=None).isoformat()}]"
 
 
 _LogLine = tuple  # (time or None, starts a line, [(written by the runtime, text), ...])

@@ -14,6 +14,7 @@ from collections.abc import AsyncGenerator, AsyncIterator
 from dataclasses import dataclass
 from typing import Any, Callable, Dict, List, Literal, Optional, Tuple
 
+from .._show import line_time
 from ..models import ActionPhase
 from ..syncify import syncify
 from . import _store_view as view
@@ -22,13 +23,6 @@ from ._common import ActionInputs, ActionOutputs, ToJSONMixin, needs_backend, ph
 ROOT = view.ROOT
 WaitFor = Literal["terminal", "running"]
 _POLL = 0.2  # seconds between looks at an action another process is still running
-
-
-def _line_time(t: Optional[float]) -> str:
-    """When a log line was written as `flyte get logs --show-ts` shows it ([-]: not recorded)."""
-    if t is None:
-        return "[-]"
-    return f"[{datetime.datetime.fromtimestamp(t, datetime.timezone.utc).replace(tzinfo=None).isoformat()}]"
 
 
 def parse_action_uri(uri: Optional[str], run_name: Optional[str], name: Optional[str]) -> Tuple[str, str]:
@@ -224,7 +218,7 @@ class Action(_ActionView):
         that ran again when its run was resumed (and no `attempt`), first what its earlier
         executions wrote, each under a heading line that says so."""
         async for t, _, line, heading in self._log_lines(attempt, filter_system):
-            yield f"{_line_time(t)} {line}" if show_ts and not heading else line
+            yield f"{line_time(t)} {line}" if show_ts and not heading else line
 
     async def _log_lines(self, attempt: Optional[int], filter_system: bool) -> AsyncIterator[tuple]:
         for t, system, text in view.earlier_log_lines(self.run_name, self.name, attempt):
@@ -265,7 +259,7 @@ class Action(_ActionView):
         count = 0
         async for t, system, line, heading in self._log_lines(attempt, filter_system):
             count += 1
-            text = Text(f"{_line_time(t)} {line}" if show_ts and not heading else line,
+            text = Text(f"{line_time(t)} {line}" if show_ts and not heading else line,
                         style="dim" if system else "")
             if raw:
                 console.print(text)
