@@ -485,15 +485,11 @@ def _log_lines(page: Any, continuing: bool, filter_system: bool) -> tuple[list[_
     (written by the runtime, text without marks)), without the runtime's parts if
     `filter_system` (a line left with nothing is left out); and whether the page ends inside a
     line the runtime wrote. `continuing`: the page starts inside a line the runtime began."""
-    from .._store import line_parts
+    from .._store import split_lines
 
     out: list[_LogLine] = []
-    for k, (t, line) in enumerate(page.lines()):
-        parts = line_parts(line, continuing and k == 0)
-        continuing = not line.endswith("\n") and parts[-1][0]
-        if len(parts) > 1:  # the runtime's line began inside one of the body's: each on a line of its own
-            parts = [(system, text if i == len(parts) - 1 or text.endswith("\n") else text + "\n")
-                     for i, (system, text) in enumerate(parts)]
+    lines, continuing = split_lines(page.lines(), continuing)
+    for k, (t, parts) in enumerate(lines):
         if filter_system:
             parts = [p for p in parts if not p[0]]
             if not parts:

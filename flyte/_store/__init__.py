@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 from .._lazy import lazy_attributes
 from ._blobs import BlobStore, UrlBlobStore, is_blob_url, read_blob_url
 from ._errors import StoreDamagedError, StoreError, StoreFullError, StoreReadOnlyError, translate
-from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV, SYSTEM_MARK, line_parts, system_text
+from ._logs import DEFAULT_LOG_LIMIT, LOG_LIMIT_ENV, SYSTEM_MARK, line_parts, split_lines, system_text
 from ._memory import MemoryStore
 from ._open import STORE_ENV_VAR, STORE_KINDS, default_home, open_store, store_kind
 from ._protocol import MetadataStore
@@ -85,6 +85,7 @@ __all__ = [
     "current_heading",
     "default_home",
     "line_parts",
+    "split_lines",
     "system_text",
     "is_blob_url",
     "open_store",

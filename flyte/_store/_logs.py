@@ -33,7 +33,7 @@ from __future__ import annotations
 import os
 from array import array
 from bisect import bisect_left, bisect_right
-from collections.abc import MutableSequence, Sequence
+from collections.abc import Iterable, MutableSequence, Sequence
 from typing import TYPE_CHECKING, Optional
 
 if TYPE_CHECKING:
@@ -73,6 +73,25 @@ def line_parts(line: str, system: bool = False) -> list[tuple[bool, str]]:
         return [(system, line)]
     first, *rest = line.split(SYSTEM_MARK)
     return ([(system, first)] if first else []) + [(True, part) for part in rest]
+
+
+def split_lines(lines: Iterable[tuple[Optional[float], str]],
+                continuing: bool = False) -> tuple[list[tuple[Optional[float], list[tuple[bool, str]]]], bool]:
+    """Timed lines of a log (`LogPage.lines()`) as (time, parts), each part (written by the
+    runtime, text without marks) as `line_parts` gives it, and a runtime's part begun inside a
+    body's line on a line of its own: every part but a line's last ends with a newline. Also
+    whether they end inside a line the runtime wrote (pass it back as `continuing` for the next
+    page; `continuing`: the first line goes on with one)."""
+    out: list[tuple[Optional[float], list[tuple[bool, str]]]] = []
+    for t, line in lines:
+        parts = line_parts(line, continuing)
+        if len(parts) > 1:
+            last = len(parts) - 1
+            parts = [(system, text if k == last or text.endswith("\n") else text + "\n")
+                     for k, (system, text) in enumerate(parts)]
+        out.append((t, parts))
+        continuing = parts[-1][0] and not line.endswith("\n")
+    return out, continuing
 
 
 LogKey = tuple  # (run, action, attempt)

@@ -54,17 +54,13 @@ def timed_lines(page: Any, continuing: bool = False) -> list[tuple[str, str, boo
     inside one of the body's is a line of its own, without a time."""
     import datetime
 
-    from .._store import line_parts
+    from .._store import split_lines
 
     out: list[tuple[str, str, bool]] = []
-    for t, line in page.lines():
+    for t, parts in split_lines(page.lines(), continuing)[0]:
         label = "" if t is None else datetime.datetime.fromtimestamp(t).strftime("%H:%M:%S.%f")[:-3]
-        parts = line_parts(line, continuing)
         for k, (system, text) in enumerate(parts):
-            if k < len(parts) - 1 and not text.endswith("\n"):
-                text += "\n"
             out.append((label if k == 0 else "", plain_text(text), system))
-        continuing = parts[-1][0] and not line.endswith("\n")
     return out
 
 

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any, Collection, Iterator, Optional
 
-from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord, line_parts
+from .._store import ActionRecord, AttemptRecord, LogPage, MetadataStore, RunRecord, split_lines
 
 ROOT = "a0"  # the root action of every run
 LogLine = tuple  # (when it was written or None, written by the runtime (not the body), text without marks)
@@ -81,11 +81,8 @@ def earlier_log_lines(run: str, action: str, attempt: Optional[int]) -> list[Log
     for page in pages:
         assert page.earlier is not None
         out.append((None, None, page.earlier.heading(action, page.attempt) + "\n"))
-        continuing = False
-        for t, line in page.lines():
-            for system, part in line_parts(line, continuing):
-                out.append((t, system, part if part.endswith("\n") else part + "\n"))
-            continuing = not line.endswith("\n") and out[-1][1] is True
+        out.extend((t, system, part if part.endswith("\n") else part + "\n")
+                   for t, parts in split_lines(page.lines())[0] for system, part in parts)
     if pages:
         out.append((None, None, current_heading(action) + "\n"))
     return out
@@ -161,9 +158,5 @@ def log_lines(run: str, action_id: str, attempt: Optional[int], after: Optional[
     page: Optional[LogPage] = store().get_log(run, action_id, attempt, after=after)
     if page is None:
         return [], after, continuing
-    out: list[LogLine] = []
-    for t, line in page.lines():
-        for system, part in line_parts(line, continuing):
-            out.append((t, system, part))
-        continuing = bool(out) and not line.endswith("\n") and out[-1][1]
-    return out, page.next_token, continuing
+    lines, continuing = split_lines(page.lines(), continuing)
+    return [(t, system, part) for t, parts in lines for system, part in parts], page.next_token, continuing
