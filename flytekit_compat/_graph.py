@@ -9,7 +9,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable
 from contextvars import ContextVar
-from typing import TYPE_CHECKING, Any, Optional
+from typing import TYPE_CHECKING, Any, Optional, get_args
 
 from ._promise import NodeOutput, Promise, PromiseTuple, VoidPromise
 from ._typecheck import TypeTransformerFailedError, _Mismatch, castable, convert
@@ -285,12 +285,6 @@ def _is_optional(tp: Any) -> bool:
     return typing.get_origin(tp) is typing.Union and type(None) in typing.get_args(tp)
 
 
-def _typing_args(tp: Any) -> tuple[Any, ...]:
-    import typing
-
-    return typing.get_args(tp)
-
-
 class BindingTypeError(FlyteValidationException, TypeError):
     """A promise bound where its declared type cannot go: a compile-time validation error that is
     also a TypeError (flytekit raises TypeError for some of these when the value is converted)."""
@@ -303,7 +297,7 @@ def check_binding(entity_name: str, name: str, value: Any, expected: Any) -> Any
         if value.attr_path and _is_optional(upstream) and not _is_optional(expected):
             # An optional field read through an attribute path is checked when it resolves (None fails
             # there, naming the input), as flytekit and a backend resolve attribute paths at run time.
-            upstream = next(a for a in _typing_args(upstream) if a is not type(None))
+            upstream = next(a for a in get_args(upstream) if a is not type(None))
         if not castable(upstream, expected):
             raise BindingTypeError(
                 f"Failed to bind input '{name}' of '{entity_name}': Expected type '{expected}' does not match "

@@ -39,16 +39,6 @@ def _is_union(tp: Any) -> bool:
     return origin is typing.Union or (origin is not None and type(tp).__name__ == "UnionType")
 
 
-def _is_pandas_frame(value: Any) -> bool:
-    cls = type(value)
-    return cls.__name__ == "DataFrame" and cls.__module__.startswith("pandas")
-
-
-def _is_arrow_table(value: Any) -> bool:
-    cls = type(value)
-    return cls.__name__ == "Table" and cls.__module__.startswith("pyarrow")
-
-
 def _frame_kind(tp: type) -> Optional[str]:
     """"pandas" or "arrow" for the two dataframe types flytekit handles without a plugin."""
     if tp.__name__ == "DataFrame" and tp.__module__.startswith("pandas"):
@@ -56,6 +46,14 @@ def _frame_kind(tp: type) -> Optional[str]:
     if tp.__name__ == "Table" and tp.__module__.startswith("pyarrow"):
         return "arrow"
     return None
+
+
+def _is_pandas_frame(value: Any) -> bool:
+    return _frame_kind(type(value)) == "pandas"
+
+
+def _is_arrow_table(value: Any) -> bool:
+    return _frame_kind(type(value)) == "arrow"
 
 
 _warned: set = set()
